@@ -1,0 +1,5 @@
+import sys
+
+from roboco_sql.cli import main
+
+sys.exit(main())

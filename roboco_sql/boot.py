@@ -1,0 +1,38 @@
+"""init_db(): what the orchestrator awaits at startup, as RoboCo's boot does.
+
+pgvector first (a warning, not a failure, where it cannot be had), then the chain in a
+worker thread, since the runner is synchronous and owns a direct connection of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from roboco_sql.config import Settings
+from roboco_sql.db import resolve_url
+from roboco_sql.migrate.chain import load_chain
+from roboco_sql.migrate.runner import MigrationReport, Options, migrate
+
+log = logging.getLogger("roboco_sql")
+
+
+def migration_url(settings: Settings, url: str | None = None) -> str:
+    """The direct URL migrations use: explicit, then ROBOCO_MIGRATION_DATABASE_URL, then the
+    configured server, then the embedded default."""
+    return url or settings.migration_database_url or resolve_url(settings, announce=log.info)
+
+
+async def init_db(url: str | None = None, *, settings: Settings | None = None,
+                  migrations_dir: Path | None = None, target: str | None = None,
+                  options: Options | None = None) -> MigrationReport:
+    """Create pgvector where possible, then bring the schema to head; returns what happened."""
+    settings = settings or Settings.from_env()
+    chain = load_chain(migrations_dir)  # a broken chain fails here, before any connection
+    url = migration_url(settings, url)
+    report = await asyncio.to_thread(migrate, url, chain, target, options=options,
+                                     echo=log.info, pgvector=True)
+    if report.rag_enabled is False:
+        log.warning("pgvector unavailable (%s): RAG features disabled", report.rag_reason)
+    return report

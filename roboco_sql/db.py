@@ -1,0 +1,150 @@
+"""Connections: which server, one-line connection errors, and the async pool."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Callable
+
+import psycopg
+from psycopg import AsyncConnection
+from psycopg.rows import TupleRow
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from roboco_sql import embedded
+from roboco_sql.config import Settings, describe
+from roboco_sql.errors import DatabaseUnavailable
+
+log = logging.getLogger("roboco_sql")
+
+_announced: set[str] = set()
+
+
+def _announce_stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def resolve_url(
+    settings: Settings | None = None,
+    *,
+    announce: Callable[[str], None] | None = _announce_stderr,
+) -> str:
+    """The server this process talks to: the configured one, else the embedded default.
+
+    The first call per server says which one is in use, once per process.
+    """
+    settings = settings or Settings.from_env()
+    url = settings.configured_url()
+    if url is None:
+        url = embedded.ensure_running(settings.data_dir)
+        message = f"using the embedded PostgreSQL {embedded.MAJOR} in {settings.data_dir}"
+    else:
+        message = f"using PostgreSQL at {describe(url)}"
+    if announce is not None and url not in _announced:
+        _announced.add(url)
+        announce(message)
+    return url
+
+
+_REASONS = (
+    (re.compile(r"password authentication failed for user \"([^\"]*)\""),
+     "password authentication failed for user {0}"),
+    (re.compile(r"database \"([^\"]*)\" does not exist"), "database {0} does not exist"),
+    (re.compile(r"role \"([^\"]*)\" does not exist"), "role {0} does not exist"),
+    (re.compile(r"Connection refused"), "connection refused (is the server running?)"),
+    (re.compile(r"No such file or directory"), "no server socket (is the server running?)"),
+    (re.compile(r"timeout expired"), "connection timed out"),
+    (re.compile(r"could not translate host name \"([^\"]*)\""), "unknown host {0}"),
+    (re.compile(r"no password supplied"), "the server wants a password and none was given"),
+)
+
+
+def unavailable(url: str, exc: BaseException) -> DatabaseUnavailable:
+    """A one-line error naming host, port and database, never the password."""
+    text = str(exc)
+    for pattern, template in _REASONS:
+        match = pattern.search(text)
+        if match:
+            reason = template.format(*match.groups())
+            break
+    else:
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        reason = lines[-1] if lines else type(exc).__name__
+    return DatabaseUnavailable(f"cannot connect to {describe(url)}: {reason}")
+
+
+def connect(url: str, *, autocommit: bool = False, application_name: str = "roboco_sql",
+            connect_timeout: int = 10) -> psycopg.Connection[TupleRow]:
+    """A direct synchronous connection (the migration runner's own, never a pooled one)."""
+    try:
+        return psycopg.connect(url, autocommit=autocommit, application_name=application_name,
+                               connect_timeout=connect_timeout)
+    except psycopg.OperationalError as exc:
+        raise unavailable(url, exc) from None
+
+
+async def connect_async(url: str, *, autocommit: bool = False,
+                        connect_timeout: int = 10) -> AsyncConnection[TupleRow]:
+    try:
+        return await AsyncConnection.connect(url, autocommit=autocommit,
+                                             connect_timeout=connect_timeout,
+                                             application_name="roboco_sql")
+    except psycopg.OperationalError as exc:
+        raise unavailable(url, exc) from None
+
+
+async def _register_vector(conn: AsyncConnection[TupleRow]) -> None:
+    """Teach the connection pgvector's types, where the extension is installed."""
+    cur = await conn.execute("SELECT 1 FROM pg_type WHERE typname = 'vector'")
+    found = await cur.fetchone() is not None
+    await conn.rollback()  # leave the connection idle, as the pool requires
+    if found:
+        from pgvector.psycopg import register_vector_async
+
+        await register_vector_async(conn)
+        await conn.rollback()
+
+
+def make_pool(url: str, settings: Settings | None = None, *,
+              min_size: int | None = None, max_size: int | None = None) -> AsyncConnectionPool:
+    """An unopened pool; open it with ``await open_pool(...)`` or ``async with``.
+
+    Connections are health-checked on checkout, get pgvector's types where the extension
+    exists, and skip server-side prepared statements when ROBOCO_DATABASE_PREPARED_STATEMENTS
+    is false (needed behind PgBouncer in transaction mode).
+    """
+    settings = settings or Settings.from_env()
+    kwargs: dict[str, object] = {"application_name": "roboco_sql", "connect_timeout": 10}
+    if not settings.prepared_statements:
+        kwargs["prepare_threshold"] = None
+    return AsyncConnectionPool(
+        url,
+        min_size=settings.pool_min_size if min_size is None else min_size,
+        max_size=settings.pool_max_size if max_size is None else max_size,
+        timeout=settings.pool_timeout,
+        kwargs=kwargs,
+        configure=_register_vector,
+        check=AsyncConnectionPool.check_connection,
+        open=False,
+        name="roboco_sql",
+    )
+
+
+async def open_pool(url: str | None = None, settings: Settings | None = None, *,
+                    min_size: int | None = None,
+                    max_size: int | None = None) -> AsyncConnectionPool:
+    """Open a pool and wait until its minimum of connections is up."""
+    settings = settings or Settings.from_env()
+    url = url or resolve_url(settings)
+    pool = make_pool(url, settings, min_size=min_size, max_size=max_size)
+    try:
+        await pool.open(wait=True, timeout=settings.pool_timeout)
+    except PoolTimeout:
+        await pool.close()
+        # one direct attempt turns "pool timed out" into the server's real reason
+        conn = await connect_async(url)
+        await conn.close()
+        raise DatabaseUnavailable(f"cannot connect to {describe(url)}: pool did not fill in "
+                                  f"{settings.pool_timeout:g}s") from None
+    return pool

@@ -1,0 +1,99 @@
+"""The one error hierarchy every layer raises.
+
+Each message is a single line that names the thing at fault (revision, file:line, task id,
+table) and never carries a password or a token. The CLI maps the classes to exit codes.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "RobocoSQLError",
+    "ConfigError",
+    "DatabaseUnavailable",
+    "MigrationError",
+    "ChainError",
+    "ChecksumMismatch",
+    "PartiallyApplied",
+    "LockTimeout",
+    "ValidationError",
+    "NotFound",
+    "Conflict",
+    "TransitionRefused",
+    "EncryptionError",
+    "RagDisabled",
+]
+
+
+class RobocoSQLError(Exception):
+    """Base of every error roboco_sql raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(RobocoSQLError):
+    """A setting is missing or malformed."""
+
+    exit_code = 3
+
+
+class DatabaseUnavailable(RobocoSQLError):
+    """The server cannot be reached, refused us, or the database does not exist."""
+
+    exit_code = 3
+
+
+class MigrationError(RobocoSQLError):
+    """The chain or the database's migration state forbids going on."""
+
+    exit_code = 1
+
+
+class ChainError(MigrationError):
+    """The migration files themselves are invalid; no database was touched."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        count = len(problems)
+        head = problems[0] if problems else "invalid migration chain"
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        super().__init__(f"{head}{more}")
+
+
+class ChecksumMismatch(MigrationError):
+    """An applied revision's file was edited or removed after it ran."""
+
+    exit_code = 2
+
+
+class PartiallyApplied(MigrationError):
+    """A non-transactional revision stopped part-way; the next run resumes it."""
+
+    exit_code = 4
+
+
+class LockTimeout(MigrationError):
+    """Another process held the migration lock past the deadline."""
+
+
+class ValidationError(RobocoSQLError):
+    """Input was refused before any SQL ran."""
+
+
+class NotFound(RobocoSQLError):
+    """The entity asked for does not exist."""
+
+
+class Conflict(RobocoSQLError):
+    """The write lost a race or would duplicate a unique key."""
+
+
+class TransitionRefused(RobocoSQLError):
+    """The task state machine forbids this change."""
+
+
+class EncryptionError(RobocoSQLError):
+    """A token cannot be encrypted or decrypted with the configured key."""
+
+
+class RagDisabled(RobocoSQLError):
+    """The knowledge base is off because pgvector is not available."""

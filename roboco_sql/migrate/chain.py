@@ -1,0 +1,271 @@
+"""Reading and validating the chain of migration files, with no database involved.
+
+A file is plain SQL behind a few header comments:
+
+    -- revision: 016_add_products_product_id
+    -- down_revision: 015_drop_task_execution_outputs
+    -- transaction: none        (optional; default per-file)
+    -- lock_timeout: 10s        (optional; default 5s)
+
+The chain is strictly linear: one base, one head, every parent present, no fork, no cycle,
+and the files sort by name in chain order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib.resources import files
+from pathlib import Path
+
+from roboco_sql import sqllex
+from roboco_sql.errors import ChainError
+
+MAX_ID = 32
+DEFAULT_LOCK_TIMEOUT = "5s"
+
+_ID = re.compile(r"[a-z0-9_]+")
+_HEADER = re.compile(r"--\s*(revision|down_revision|transaction|lock_timeout)\s*:(.*)$")
+_TIMEOUT = re.compile(r"\d+\s*(ms|s|min|h)?")
+_TX_CONTROL = {
+    ("BEGIN",), ("START", "TRANSACTION"), ("COMMIT",), ("ROLLBACK",), ("END",), ("ABORT",),
+    ("SAVEPOINT",), ("RELEASE",), ("PREPARE", "TRANSACTION"),
+}
+_DETACH_CONCURRENTLY = re.compile(r"\bDETACH\s+PARTITION\b.*\bCONCURRENTLY\b", re.I | re.S)
+
+
+def default_dir() -> Path:
+    """The chain shipped inside the package (works from a wheel as from the repo)."""
+    return Path(str(files("roboco_sql").joinpath("sql", "migrations")))
+
+
+def normalize(raw: bytes) -> bytes:
+    """Content as checksummed: BOM stripped, CRLF folded to LF, so checkouts agree."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    return raw.replace(b"\r\n", b"\n")
+
+
+def autocommit_only(stmt: sqllex.Statement) -> str | None:
+    """Why a statement cannot run inside a transaction block, or None if it can."""
+    w = stmt.words
+    if stmt.startswith("CREATE", "INDEX", "CONCURRENTLY") or stmt.startswith(
+        "CREATE", "UNIQUE", "INDEX", "CONCURRENTLY"
+    ):
+        return "CREATE INDEX CONCURRENTLY"
+    if stmt.startswith("DROP", "INDEX", "CONCURRENTLY"):
+        return "DROP INDEX CONCURRENTLY"
+    if w[:1] == ("REINDEX",) and ("CONCURRENTLY" in w or "SYSTEM" in w or "DATABASE" in w):
+        return "REINDEX " + ("CONCURRENTLY" if "CONCURRENTLY" in w else "DATABASE/SYSTEM")
+    for words in (("VACUUM",), ("CREATE", "DATABASE"), ("DROP", "DATABASE"),
+                  ("ALTER", "SYSTEM"), ("CREATE", "TABLESPACE"), ("DROP", "TABLESPACE"),
+                  ("CREATE", "SUBSCRIPTION"), ("DROP", "SUBSCRIPTION")):
+        if stmt.startswith(*words):
+            return " ".join(words)
+    if w == ("CLUSTER",):
+        return "CLUSTER without a table"
+    if stmt.startswith("ALTER", "DATABASE") and "TABLESPACE" in w:
+        return "ALTER DATABASE ... SET TABLESPACE"
+    if stmt.startswith("ALTER", "TABLE") and _DETACH_CONCURRENTLY.search(stmt.text):
+        return "DETACH PARTITION CONCURRENTLY"
+    return None
+
+
+def transaction_control(stmt: sqllex.Statement) -> bool:
+    return any(stmt.startswith(*words) for words in _TX_CONTROL)
+
+
+@dataclass(frozen=True)
+class Migration:
+    revision: str
+    down_revision: str | None
+    path: Path
+    text: str = field(repr=False)
+    checksum: str
+    transactional: bool = True
+    lock_timeout: str = DEFAULT_LOCK_TIMEOUT
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @cached_property
+    def statements(self) -> list[sqllex.Statement]:
+        return sqllex.split(self.text)
+
+    def where(self, offset: int) -> str:
+        """file:line:column of a character offset in the file."""
+        line, col = sqllex.line_col(self.text, offset)
+        return f"{self.name}:{line}:{col}"
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The validated chain, oldest first."""
+
+    migrations: tuple[Migration, ...]
+    directory: Path
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {m.revision: i for i, m in enumerate(self.migrations)}
+
+    def __iter__(self) -> Iterator[Migration]:
+        return iter(self.migrations)
+
+    def __len__(self) -> int:
+        return len(self.migrations)
+
+    def __contains__(self, revision: object) -> bool:
+        return revision in self._index
+
+    def __getitem__(self, revision: str) -> Migration:
+        return self.migrations[self._index[revision]]
+
+    @property
+    def head(self) -> str | None:
+        return self.migrations[-1].revision if self.migrations else None
+
+    def position(self, revision: str | None) -> int:
+        """0-based index of a revision; -1 for "nothing applied"."""
+        return -1 if revision is None else self._index[revision]
+
+    def between(self, current: str | None, target: str | None) -> list[Migration]:
+        """The revisions after current, up to and including target (default: head)."""
+        end = len(self.migrations) if target is None else self._index[target] + 1
+        return list(self.migrations[self.position(current) + 1 : end])
+
+
+def _read(path: Path, problems: list[str]) -> Migration | None:
+    raw = normalize(path.read_bytes())
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(f"{path.name}:{line}: not valid UTF-8")
+        return None
+    headers: dict[str, tuple[str, int]] = {}
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("--"):
+            break
+        match = _HEADER.match(stripped)
+        if match:
+            key, value = match.group(1), match.group(2).strip()
+            if key in headers:
+                problems.append(f"{path.name}:{lineno}: header '{key}' given twice")
+            headers[key] = (value, lineno)
+    count = len(problems)
+    revision, rev_line = headers.get("revision", ("", 1))
+    if "revision" not in headers:
+        problems.append(f"{path.name}:1: missing '-- revision:' header")
+    elif not revision:
+        problems.append(f"{path.name}:{rev_line}: empty revision id")
+    elif len(revision) > MAX_ID:
+        problems.append(f"{path.name}:{rev_line}: revision id '{revision}' is {len(revision)} "
+                        f"characters; the version column holds at most {MAX_ID}")
+    elif not _ID.fullmatch(revision):
+        problems.append(f"{path.name}:{rev_line}: revision id '{revision}' may use only "
+                        "a-z, 0-9 and _")
+    if "down_revision" not in headers:
+        problems.append(f"{path.name}:1: missing '-- down_revision:' header "
+                        "(leave it empty for the base)")
+    down, down_line = headers.get("down_revision", ("", 1))
+    if down and not _ID.fullmatch(down):
+        problems.append(f"{path.name}:{down_line}: down_revision '{down}' is not a valid id")
+    mode, mode_line = headers.get("transaction", ("per-file", 1))
+    if mode not in ("per-file", "none"):
+        problems.append(f"{path.name}:{mode_line}: transaction must be 'per-file' or 'none', "
+                        f"got '{mode}'")
+    timeout, timeout_line = headers.get("lock_timeout", (DEFAULT_LOCK_TIMEOUT, 1))
+    if not _TIMEOUT.fullmatch(timeout):
+        problems.append(f"{path.name}:{timeout_line}: lock_timeout '{timeout}' is not a "
+                        "duration like 5s, 500ms or 1min")
+    migration = Migration(
+        revision=revision, down_revision=down or None, path=path, text=text,
+        checksum=hashlib.sha256(raw).hexdigest(), transactional=mode != "none",
+        lock_timeout=timeout,
+    )
+    try:
+        statements = migration.statements
+    except sqllex.LexError as exc:
+        problems.append(f"{migration.where(exc.start)}: {exc}")
+        return None
+    for stmt in statements:
+        if transaction_control(stmt):
+            problems.append(f"{migration.where(stmt.start)}: {stmt.words[0]} is not allowed; "
+                            "the runner owns the transactions")
+        elif migration.transactional and (why := autocommit_only(stmt)):
+            problems.append(f"{migration.where(stmt.start)}: {why} cannot run inside a "
+                            "transaction; put it in a file marked '-- transaction: none'")
+    return migration if len(problems) == count else None
+
+
+def validate(directory: Path) -> tuple[Chain | None, list[str]]:
+    """Every problem of a chain directory (file:line: message), and the chain if none."""
+    problems: list[str] = []
+    if not directory.is_dir():
+        return None, [f"{directory}: no such migrations directory"]
+    paths = sorted(p for p in directory.iterdir() if p.suffix == ".sql" and p.is_file())
+    read = [m for p in paths if (m := _read(p, problems)) is not None]
+    if len(read) != len(paths):
+        return None, problems
+    if not read:
+        return Chain((), directory), []
+
+    by_id: dict[str, Migration] = {}
+    for m in read:
+        if m.revision in by_id:
+            problems.append(f"{m.name}:1: revision '{m.revision}' is also declared by "
+                            f"{by_id[m.revision].name}")
+        else:
+            by_id[m.revision] = m
+    children: dict[str | None, list[Migration]] = {}
+    for m in by_id.values():
+        children.setdefault(m.down_revision, []).append(m)
+        if m.down_revision is not None and m.down_revision not in by_id:
+            problems.append(f"{m.name}:1: down_revision '{m.down_revision}' names no revision "
+                            "in this chain")
+    bases = children.get(None, [])
+    if not bases:
+        problems.append(f"{directory}: no base revision (a file with an empty down_revision)")
+    elif len(bases) > 1:
+        problems.append(f"{directory}: {len(bases)} base revisions: "
+                        + ", ".join(m.name for m in bases))
+    for parent, kids in children.items():
+        if parent is not None and len(kids) > 1:
+            problems.append(f"{kids[1].name}:1: fork: {', '.join(k.name for k in kids)} all "
+                            f"follow '{parent}'")
+    if problems:
+        return None, problems
+
+    order: list[Migration] = []
+    current: Migration | None = bases[0]
+    while current is not None:
+        order.append(current)
+        kids = children.get(current.revision, [])
+        current = kids[0] if kids else None
+    if len(order) != len(by_id):
+        stray = sorted(set(by_id) - {m.revision for m in order})
+        problems.append(f"{directory}: cycle: {', '.join(stray)} cannot be reached from the "
+                        "base")
+        return None, problems
+    for position, (by_name, by_chain) in enumerate(zip(read, order, strict=True)):
+        if by_name is not by_chain:
+            problems.append(f"{by_name.name}:1: file order differs from chain order: "
+                            f"position {position + 1} in the chain is {by_chain.name}")
+            break
+    if problems:
+        return None, problems
+    return Chain(tuple(order), directory), []
+
+
+def load_chain(directory: Path | None = None) -> Chain:
+    """The validated chain, or ChainError listing every problem."""
+    chain, problems = validate(directory or default_dir())
+    if chain is None:
+        raise ChainError(problems)
+    return chain

@@ -1,0 +1,157 @@
+"""Schema fingerprints: what the chain builds at each revision, as comparable lines.
+
+A fingerprint is the set of a database's schema objects in schema public (tables, columns
+with type, nullability and default, constraints, indexes, enum labels in order, views,
+functions, extensions), each as one normalised line. The chain's fingerprints are stored
+beside its files as per-revision differences, so a version-less database can be recognised
+(and later, drift reported) without building anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from roboco_sql.errors import MigrationError
+from roboco_sql.migrate.chain import Chain
+
+Conn = psycopg.Connection[TupleRow]
+FILENAME = "fingerprints.json"
+
+# runtime tables: RAG chunks (created by the app) and the version table itself
+_SKIP_TABLE = "(c.relname = 'alembic_version' OR c.relname LIKE 'chunks\\_%')"
+
+_OBJECTS = f"""
+SELECT 'table ' || c.relname
+  FROM pg_class c
+ WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT {_SKIP_TABLE}
+UNION ALL
+SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+       || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+       || coalesce(CASE WHEN a.attgenerated = 's' THEN ' generated ' ELSE ' default ' END
+                   || pg_get_expr(d.adbin, d.adrelid), '')
+  FROM pg_attribute a
+  JOIN pg_class c ON c.oid = a.attrelid
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+   AND a.attnum > 0 AND NOT a.attisdropped AND NOT {_SKIP_TABLE}
+UNION ALL
+SELECT 'constraint ' || c.relname || '.' || k.conname || ' ' || pg_get_constraintdef(k.oid)
+  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+ WHERE c.relnamespace = 'public'::regnamespace AND k.contype <> 'n' AND NOT {_SKIP_TABLE}
+UNION ALL
+SELECT 'index ' || i.indexname || ' ' || i.indexdef
+  FROM pg_indexes i
+ WHERE i.schemaname = 'public' AND i.tablename <> 'alembic_version'
+   AND i.tablename NOT LIKE 'chunks\\_%'
+UNION ALL
+SELECT 'enum ' || t.typname || ' ' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
+  FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
+ WHERE t.typnamespace = 'public'::regnamespace
+ GROUP BY t.typname
+UNION ALL
+SELECT 'view ' || v.viewname FROM pg_views v WHERE v.schemaname = 'public'
+UNION ALL
+SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+  FROM pg_proc p
+ WHERE p.pronamespace = 'public'::regnamespace
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'extension ' || x.extname FROM pg_extension x
+ WHERE x.extname NOT IN ('plpgsql', 'vector')
+"""
+
+
+def snapshot(conn: Conn) -> frozenset[str]:
+    """The live schema of public as a set of lines."""
+    return frozenset(row[0] for row in conn.execute(_OBJECTS))
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """Per-revision fingerprints of a chain, rebuilt from stored differences."""
+
+    revisions: dict[str, frozenset[str]]
+
+    @classmethod
+    def from_steps(cls, steps: Iterable[tuple[str, frozenset[str]]]) -> Fingerprints:
+        return cls(dict(steps))
+
+    def to_json(self) -> str:
+        out: dict[str, dict[str, list[str]]] = {}
+        previous: frozenset[str] = frozenset()
+        for rev, objects in self.revisions.items():
+            out[rev] = {"add": sorted(objects - previous), "drop": sorted(previous - objects)}
+            previous = objects
+        return json.dumps({"format": 1, "revisions": out}, indent=1, sort_keys=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Fingerprints:
+        data = json.loads(text)
+        current: set[str] = set()
+        revisions: dict[str, frozenset[str]] = {}
+        for rev, step in data["revisions"].items():
+            current -= set(step["drop"])
+            current |= set(step["add"])
+            revisions[rev] = frozenset(current)
+        return cls(revisions)
+
+
+def load(directory: Path) -> Fingerprints | None:
+    path = directory / FILENAME
+    if not path.exists():
+        return None
+    return Fingerprints.from_json(path.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Match:
+    revision: str | None  # the revision matched exactly, if any
+    closest: str | None = None
+    missing: list[str] = field(default_factory=list)  # in closest, not in the database
+    extra: list[str] = field(default_factory=list)  # in the database, not in closest
+
+    def describe(self, limit: int = 5) -> str:
+        if self.closest is None:
+            return "no fingerprints are stored for this chain"
+
+        def some(items: list[str]) -> str:
+            more = f" (+{len(items) - limit} more)" if len(items) > limit else ""
+            return "; ".join(items[:limit]) + more if items else "none"
+
+        return (f"Closest revision: {self.closest}; missing: {some(self.missing)}; "
+                f"extra: {some(self.extra)}")
+
+
+def closest(live: frozenset[str], prints: Fingerprints) -> Match:
+    best: tuple[int, int, str] | None = None
+    for position, (rev, objects) in enumerate(prints.revisions.items()):
+        distance = len(objects ^ live)
+        # ties go to the latest revision
+        if best is None or (distance, -position) <= (best[0], best[1]):
+            best = (distance, -position, rev)
+    if best is None:
+        return Match(None)
+    rev = best[2]
+    objects = prints.revisions[rev]
+    if best[0] == 0:
+        return Match(rev, rev)
+    return Match(None, rev, sorted(objects - live), sorted(live - objects))
+
+
+def identify(conn: Conn, chain: Chain) -> Match:
+    prints = load(chain.directory)
+    if prints is None:
+        return Match(None)
+    if set(prints.revisions) != {m.revision for m in chain}:
+        raise MigrationError(f"{chain.directory / FILENAME} is out of date with the chain; "
+                             "regenerate it with `python -m roboco_sql fingerprint`")
+    return closest(snapshot(conn), prints)
+
+
+

@@ -1,0 +1,651 @@
+"""Applying the chain: one advisory lock, one transaction per file, nothing half-done.
+
+The current revision lives in ``public.alembic_version`` (the table RoboCo's Alembic uses),
+so a database moves between Alembic and roboco_sql either way without a rebuild. Our own
+bookkeeping lives in schema ``roboco_sql``: ``history`` (one row per revision: parent,
+checksum, when, how long, by whom, how) and ``progress`` (statements done so far of a
+non-transactional file).
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import random
+import re
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import errors as pgerr
+from psycopg.pq import TransactionStatus
+from psycopg.rows import TupleRow
+
+from roboco_sql import sqllex
+from roboco_sql.db import connect
+from roboco_sql.errors import (
+    ChecksumMismatch,
+    LockTimeout,
+    MigrationError,
+    PartiallyApplied,
+)
+from roboco_sql.migrate import fingerprint
+from roboco_sql.migrate.chain import MAX_ID, Chain, Migration
+from roboco_sql.migrate.extensions import ensure_pgvector
+
+Conn = psycopg.Connection[TupleRow]
+Echo = Callable[[str], None]
+
+LOCK_KEY = 0x726F626F636F  # "roboco"; advisory locks are per database already
+_LOCK_CLASSID, _LOCK_OBJID = LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF
+
+BOOKKEEPING = """
+CREATE SCHEMA IF NOT EXISTS roboco_sql;
+CREATE TABLE IF NOT EXISTS public.alembic_version (
+    version_num VARCHAR(32) NOT NULL,
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+CREATE TABLE IF NOT EXISTS roboco_sql.history (
+    revision          VARCHAR(32) PRIMARY KEY,
+    parent            VARCHAR(32) UNIQUE NULLS NOT DISTINCT,
+    checksum          CHAR(64)    NOT NULL,
+    how               TEXT        NOT NULL CHECK (how IN ('applied', 'stamped', 'adopted')),
+    applied_at        TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    duration_ms       DOUBLE PRECISION NOT NULL DEFAULT 0,
+    applied_by        TEXT        NOT NULL,
+    accepted_checksum CHAR(64),
+    accepted_at       TIMESTAMPTZ,
+    accepted_by       TEXT
+);
+CREATE TABLE IF NOT EXISTS roboco_sql.progress (
+    revision VARCHAR(32) NOT NULL,
+    step     INTEGER     NOT NULL,
+    checksum CHAR(64)    NOT NULL,
+    done_at  TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (revision, step)
+)
+"""
+
+_STATE = """
+SELECT (SELECT coalesce(json_agg(version_num), '[]') FROM public.alembic_version),
+       (SELECT coalesce(json_agg(json_build_array(revision, checksum, how)), '[]')
+          FROM roboco_sql.history),
+       (SELECT coalesce(json_agg(json_build_array(revision, step, checksum)), '[]')
+          FROM roboco_sql.progress)
+"""
+
+_CONCURRENT_INDEX = re.compile(
+    r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"(\"(?:[^\"]|\"\")+\"|[\w$]+)(?:\s*\.\s*(\"(?:[^\"]|\"\")+\"|[\w$]+))?",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """Knobs for one run; defaults suit a boot-time migration."""
+
+    lock_deadline: float = 60.0  # seconds to wait for another migrator
+    lock_retries: int = 5  # retries of a file that hit lock_timeout or a deadlock
+    backoff: float = 0.25  # first retry delay, doubled each time, with jitter
+
+
+@dataclass(frozen=True)
+class Applied:
+    revision: str
+    file: str
+    seconds: float
+    resumed_at: int | None = None  # statement number a non-transactional file resumed at
+
+
+@dataclass
+class MigrationReport:
+    from_revision: str | None
+    to_revision: str | None
+    applied: list[Applied] = field(default_factory=list)
+    adopted: str | None = None  # an Alembic-managed database continued from this revision
+    stamped: str | None = None  # a version-less database recognised as this revision
+    rag_enabled: bool | None = None
+    rag_reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.from_revision,
+            "to": self.to_revision,
+            "applied": [{"revision": a.revision, "file": a.file, "seconds": round(a.seconds, 4),
+                         "resumed_at": a.resumed_at} for a in self.applied],
+            "adopted": self.adopted,
+            "stamped": self.stamped,
+            "rag_enabled": self.rag_enabled,
+            "rag_reason": self.rag_reason,
+        }
+
+
+@dataclass(frozen=True)
+class State:
+    versions: list[str]
+    history: dict[str, tuple[str, str]]  # revision -> (checksum, how)
+    progress: dict[str, dict[int, str]]  # revision -> step -> statement checksum
+    bookkeeping: bool
+
+    @property
+    def version(self) -> str | None:
+        return self.versions[0] if self.versions else None
+
+
+def read_state(conn: Conn) -> State:
+    """The database's migration state, in one query when the bookkeeping exists."""
+    try:
+        with conn.transaction():
+            row = conn.execute(_STATE).fetchone()
+    except (pgerr.UndefinedTable, pgerr.InvalidSchemaName):
+        return _read_state_partial(conn)
+    assert row is not None
+    versions, history, progress = row
+    prog: dict[str, dict[int, str]] = {}
+    for rev, step, checksum in progress:
+        prog.setdefault(rev, {})[step] = checksum
+    return State(
+        versions=list(versions),
+        history={rev: (checksum, how) for rev, checksum, how in history},
+        progress=prog,
+        bookkeeping=True,
+    )
+
+
+def _read_state_partial(conn: Conn) -> State:
+    row = conn.execute("SELECT to_regclass('public.alembic_version') IS NOT NULL").fetchone()
+    versions: list[str] = []
+    if row is not None and row[0]:
+        versions = [v for (v,) in conn.execute("SELECT version_num FROM public.alembic_version")]
+    return State(versions=versions, history={}, progress={}, bookkeeping=False)
+
+
+def _who(conn: Conn) -> str:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        user = "unknown"
+    return f"{user}@{socket.gethostname()} as {conn.info.user}"
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _clean_at(state: State, chain: Chain, target: str | None) -> bool:
+    """At the target, nothing half-done, every recorded checksum matching its file."""
+    if state.progress or len(state.versions) != 1 or state.version != target:
+        return False
+    if target not in state.history:
+        return False  # an Alembic database we have not adopted yet
+    return all(rev in chain and chain[rev].checksum == checksum
+               for rev, (checksum, _how) in state.history.items())
+
+
+def _check_width(conn: Conn) -> None:
+    row = conn.execute(
+        "SELECT character_maximum_length FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = 'alembic_version' "
+        "AND column_name = 'version_num'"
+    ).fetchone()
+    width = row[0] if row else None
+    if width is not None and width < MAX_ID:
+        raise MigrationError(
+            f"alembic_version.version_num is VARCHAR({width}); revision ids need {MAX_ID}: "
+            f"ALTER TABLE alembic_version ALTER COLUMN version_num TYPE VARCHAR({MAX_ID})"
+        )
+
+
+def _check_direct(conn: Conn, backend: int) -> None:
+    """Refuse to run through a transaction pooler: the lock would not be ours."""
+    row = conn.execute("SELECT pg_backend_pid(), current_setting('port')::int").fetchone()
+    assert row is not None
+    pid, port = row
+    if pid != backend or (conn.info.port and port != conn.info.port):
+        raise MigrationError(
+            f"this connection goes through a pooler (port {conn.info.port} reaches a server on "
+            f"port {port}{'' if pid == backend else ', and its backend changed'}); migrations "
+            "need a session of their own: set ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
+        )
+
+
+@contextmanager
+def advisory_lock(conn: Conn, deadline: float, echo: Echo) -> Iterator[int]:
+    """Hold the migration lock; yields the backend pid that holds it.
+
+    Polls pg_try_advisory_lock with jitter instead of a blocking pg_advisory_lock, which
+    would deadlock with a CREATE INDEX CONCURRENTLY run by the process holding it.
+    """
+    started = time.monotonic()
+    delay = 0.02
+    last_said = 0.0
+    while True:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s), pg_backend_pid()",
+                           (LOCK_KEY,)).fetchone()
+        assert row is not None
+        if row[0]:
+            backend = int(row[1])
+            break
+        waited = time.monotonic() - started
+        holder = conn.execute(
+            "SELECT a.pid, coalesce(nullif(a.application_name, ''), '?') "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            (_LOCK_CLASSID, _LOCK_OBJID),
+        ).fetchone()
+        who = f"pid {holder[0]} ({holder[1]})" if holder else "another process"
+        if waited >= deadline:
+            raise LockTimeout(f"{who} has held the migration lock for over {deadline:g}s; "
+                              "is a migration stuck?")
+        if waited - last_said >= 5.0 or last_said == 0.0:
+            echo(f"waiting for the migration lock held by {who}")
+            last_said = waited or 1e-9
+        time.sleep(delay * random.uniform(0.5, 1.5))
+        delay = min(delay * 2, 1.0)
+    try:
+        _check_direct(conn, backend)
+        yield backend
+    except BaseException:
+        with suppress(psycopg.Error):
+            _unlock(conn)
+        raise
+    if not _unlock(conn):
+        raise MigrationError("the migration lock was not held at the end of the run; "
+                             "is a transaction pooler between us and the server?")
+
+
+def _unlock(conn: Conn) -> bool:
+    if conn.closed or conn.broken:
+        return False  # the server drops a session lock with its session
+    if conn.info.transaction_status != TransactionStatus.IDLE:
+        conn.rollback()
+    row = conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,)).fetchone()
+    return bool(row and row[0])
+
+
+def _failure(m: Migration, stmt: sqllex.Statement, exc: psycopg.Error, done: str) -> MigrationError:
+    diag = exc.diag
+    offset = stmt.start
+    if diag.statement_position:
+        offset = stmt.start + int(diag.statement_position) - 1
+    message = (diag.message_primary or str(exc)).strip().splitlines()[0]
+    context = ""
+    if diag.context and not diag.statement_position:
+        context = f" ({diag.context.strip().splitlines()[-1]})"
+    state = f" [{diag.sqlstate}]" if diag.sqlstate else ""
+    return MigrationError(f"{m.revision} failed at {m.where(offset)}: {message}{state}{context}; "
+                          f"{done}")
+
+
+def _blockers(conn: Conn) -> str:
+    rows = conn.execute(
+        "SELECT DISTINCT a.pid, coalesce(nullif(a.application_name, ''), '?'), a.state, "
+        "a.xact_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND l.relation IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace) "
+        "ORDER BY a.xact_start NULLS LAST LIMIT 3"
+    ).fetchall()
+    if not rows:
+        return "the blocking session has gone"
+    return "blocked by " + ", ".join(f"pid {pid} ({app}, {state})" for pid, app, state, _ in rows)
+
+
+def _record(conn: Conn, m: Migration, how: str, ms: float, who: str) -> None:
+    if m.down_revision is None:
+        cur = conn.execute("INSERT INTO public.alembic_version (version_num) SELECT %s "
+                           "WHERE NOT EXISTS (SELECT 1 FROM public.alembic_version)",
+                           (m.revision,))
+    else:
+        cur = conn.execute("UPDATE public.alembic_version SET version_num = %s "
+                           "WHERE version_num = %s", (m.revision, m.down_revision))
+    if cur.rowcount != 1:
+        raise MigrationError(f"alembic_version moved under us while applying {m.revision}")
+    conn.execute(
+        "INSERT INTO roboco_sql.history (revision, parent, checksum, how, duration_ms, applied_by)"
+        " VALUES (%s, %s, %s, %s, %s, %s)",
+        (m.revision, m.down_revision, m.checksum, how, ms, who),
+    )
+
+
+class _Runner:
+    def __init__(self, conn: Conn, chain: Chain, options: Options, echo: Echo) -> None:
+        self.conn = conn
+        self.chain = chain
+        self.options = options
+        self.echo = echo
+        self.who = _who(conn)
+
+    def _retrying(self, m: Migration, attempt: Callable[[], None],
+                  what: Callable[[], str]) -> None:
+        """Run attempt, retrying on lock timeouts and deadlocks with jittered backoff."""
+        for tries in range(self.options.lock_retries + 1):
+            try:
+                attempt()
+                return
+            except (pgerr.LockNotAvailable, pgerr.DeadlockDetected) as exc:
+                if tries == self.options.lock_retries:
+                    kind = "deadlock" if isinstance(exc, pgerr.DeadlockDetected) else "lock_timeout"
+                    raise MigrationError(
+                        f"{m.revision} ({m.name}) gave up after {tries + 1} tries ({kind} "
+                        f"{m.lock_timeout}): {_blockers(self.conn)}; {what()}"
+                    ) from None
+                pause = self.options.backoff * 2**tries * random.uniform(0.5, 1.5)
+                self.echo(f"  {m.revision}: waited {m.lock_timeout} for a lock; retrying in "
+                          f"{pause:.2f}s ({_blockers(self.conn)})")
+                time.sleep(pause)
+
+    def apply(self, m: Migration, backend: int) -> Applied:
+        _check_direct(self.conn, backend)
+        if m.transactional:
+            return self._apply_transactional(m)
+        return self._apply_autocommit(m)
+
+    def _apply_transactional(self, m: Migration) -> Applied:
+        conn = self.conn
+        started = time.perf_counter()
+
+        def attempt() -> None:
+            nonlocal started
+            started = time.perf_counter()
+            with conn.transaction():
+                conn.execute(f"SET LOCAL lock_timeout = '{m.lock_timeout}'")
+                for stmt in m.statements:
+                    try:
+                        conn.execute(stmt.text, prepare=False)
+                    except (pgerr.LockNotAvailable, pgerr.DeadlockDetected):
+                        raise
+                    except psycopg.Error as exc:
+                        raise _failure(m, stmt, exc, f"nothing of {m.revision} was applied"
+                                       ) from None
+                _record(conn, m, "applied", (time.perf_counter() - started) * 1000, self.who)
+
+        self._retrying(m, attempt, lambda: f"nothing of {m.revision} was applied")
+        return Applied(m.revision, m.name, time.perf_counter() - started)
+
+    def _apply_autocommit(self, m: Migration) -> Applied:
+        conn = self.conn
+        done = read_state(conn).progress.get(m.revision, {})
+        total = len(m.statements)
+        resumed_at = min((i for i in range(1, total + 1) if i not in done), default=None)
+        if done:
+            self.echo(f"  {m.revision}: resuming at statement {resumed_at} of {total}")
+        started = time.perf_counter()
+        conn.execute(f"SET lock_timeout = '{m.lock_timeout}'")
+        try:
+            for number, stmt in enumerate(m.statements, start=1):
+                checksum = _sha(stmt.text)
+                if number in done:
+                    if done[number] != checksum:
+                        raise ChecksumMismatch(
+                            f"{m.where(stmt.start)}: statement {number} of {m.revision} changed "
+                            "after it ran; restore it or finish by hand and `stamp`"
+                        )
+                    continue
+                progress = (f"statements 1-{number - 1} of {total} of {m.revision} are applied; "
+                            f"the next run resumes at statement {number}") if number > 1 else (
+                            f"nothing of {m.revision} was applied")
+                if self._index_already_built(m, stmt):
+                    conn.execute("INSERT INTO roboco_sql.progress (revision, step, checksum) "
+                                 "VALUES (%s, %s, %s)", (m.revision, number, checksum))
+                    continue
+
+                def attempt(stmt: sqllex.Statement = stmt, progress: str = progress) -> None:
+                    try:
+                        conn.execute(stmt.text, prepare=False)
+                    except (pgerr.LockNotAvailable, pgerr.DeadlockDetected):
+                        raise
+                    except psycopg.Error as exc:
+                        raise _failure(m, stmt, exc, progress) from None
+
+                self._retrying(m, attempt, lambda progress=progress: progress)  # type: ignore[misc]
+                conn.execute("INSERT INTO roboco_sql.progress (revision, step, checksum) "
+                             "VALUES (%s, %s, %s)", (m.revision, number, checksum))
+        finally:
+            conn.execute("RESET lock_timeout")
+        with conn.transaction():
+            _record(conn, m, "applied", (time.perf_counter() - started) * 1000, self.who)
+            conn.execute("DELETE FROM roboco_sql.progress WHERE revision = %s", (m.revision,))
+        return Applied(m.revision, m.name, time.perf_counter() - started,
+                       resumed_at if done else None)
+
+    def _index_already_built(self, m: Migration, stmt: sqllex.Statement) -> bool:
+        """A concurrent index build that already finished counts as done; a failed one
+        (left INVALID) is dropped so it is built again rather than silently kept."""
+        match = _CONCURRENT_INDEX.match(stmt.text)
+        if not match:
+            return False
+        name = match.group(1) if match.group(2) is None else f"{match.group(1)}.{match.group(2)}"
+        row = self.conn.execute("SELECT i.indisvalid FROM pg_index i "
+                                "WHERE i.indexrelid = to_regclass(%s)", (name,)).fetchone()
+        if row is None:
+            return False
+        if row[0]:
+            return True
+        self.echo(f"  {m.revision}: index {name} is INVALID (a failed concurrent build); "
+                  "dropping and rebuilding it")
+        self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        return False
+
+
+def _verify(state: State, chain: Chain) -> None:
+    for rev, (checksum, _how) in state.history.items():
+        if rev not in chain:
+            raise ChecksumMismatch(f"revision {rev} is recorded as applied but no file in "
+                                   f"{chain.directory} declares it")
+        if chain[rev].checksum != checksum:
+            raise ChecksumMismatch(
+                f"{chain[rev].name} was edited after {rev} was applied (checksum "
+                f"{checksum[:12]} recorded, {chain[rev].checksum[:12]} on disk); restore it, or "
+                f"accept the edit with `python -m roboco_sql accept {rev}`"
+            )
+
+
+def _start(conn: Conn, chain: Chain, state: State, who: str, echo: Echo,
+           report: MigrationReport) -> str | None:
+    """Where the chain continues from: adopt an Alembic database, stamp a legacy one."""
+    if len(state.versions) > 1:
+        raise MigrationError(f"alembic_version holds {len(state.versions)} revisions "
+                             f"({', '.join(state.versions)}); roboco_sql needs a linear history")
+    version = state.version
+    if version is not None:
+        if version not in chain:
+            raise MigrationError(f"the database is at revision {version}, which no file in "
+                                 f"{chain.directory} declares; refusing to guess")
+        if version not in state.history:
+            m = chain[version]
+            conn.execute(
+                "INSERT INTO roboco_sql.history (revision, parent, checksum, how, applied_by) "
+                "VALUES (%s, %s, %s, 'adopted', %s)",
+                (m.revision, m.down_revision, m.checksum, who),
+            )
+            report.adopted = version
+            echo(f"adopted a database at {version} (its history before that is Alembic's)")
+        return version
+    if not _has_tables(conn):
+        return None
+    match = fingerprint.identify(conn, chain)
+    if match.revision is None:
+        raise MigrationError(
+            f"the database has tables but no alembic_version and matches no revision exactly; "
+            f"nothing was changed. {match.describe()}. If you know its revision, run "
+            "`python -m roboco_sql stamp REV`"
+        )
+    _stamp_row(conn, chain[match.revision], who)
+    report.stamped = match.revision
+    echo(f"stamped a version-less database at {match.revision} (its schema matches exactly)")
+    return match.revision
+
+
+def _has_tables(conn: Conn) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public' "
+        "AND tablename <> 'alembic_version' AND tablename NOT LIKE 'chunks\\_%')"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _stamp_row(conn: Conn, m: Migration, who: str) -> None:
+    conn.execute("DELETE FROM public.alembic_version")
+    conn.execute("INSERT INTO public.alembic_version (version_num) VALUES (%s)", (m.revision,))
+    conn.execute("DELETE FROM roboco_sql.history WHERE revision = %s OR parent = %s",
+                 (m.revision, m.down_revision))
+    conn.execute(
+        "INSERT INTO roboco_sql.history (revision, parent, checksum, how, applied_by) "
+        "VALUES (%s, %s, %s, 'stamped', %s)",
+        (m.revision, m.down_revision, m.checksum, who),
+    )
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def migrate(url: str, chain: Chain, target: str | None = None, *,
+            options: Options | None = None, echo: Echo = _noop,
+            pgvector: bool = False) -> MigrationReport:
+    """Bring the database to target (default: head); see the module docstring.
+
+    With pgvector, first create the extension where it can be (RAG needs it, the chain not).
+    """
+    options = options or Options()
+    if target is not None and target not in chain:
+        raise MigrationError(f"unknown target revision {target}")
+    target = target or chain.head
+    with connect(url, autocommit=True, application_name="roboco_sql migrate") as conn:
+        vector = ensure_pgvector(conn) if pgvector else None
+        if vector is not None and not vector.enabled:
+            echo(f"warning: {vector.reason}; RAG is disabled, everything else runs")
+        report = _migrate(conn, chain, target, options, echo)
+        if vector is not None:
+            report.rag_enabled, report.rag_reason = vector.enabled, vector.reason
+        return report
+
+
+def _migrate(conn: Conn, chain: Chain, target: str | None, options: Options,
+             echo: Echo) -> MigrationReport:
+    state = read_state(conn)
+    if _clean_at(state, chain, target):
+        return MigrationReport(state.version, state.version)
+    with advisory_lock(conn, options.lock_deadline, echo) as backend:
+        with conn.transaction():
+            conn.execute(BOOKKEEPING)
+        _check_width(conn)
+        state = read_state(conn)
+        report = MigrationReport(state.version, state.version)
+        runner = _Runner(conn, chain, options, echo)
+        with conn.transaction():
+            current = _start(conn, chain, state, runner.who, echo, report)
+        state = read_state(conn)
+        _verify(state, chain)
+        if target is not None and chain.position(current) > chain.position(target):
+            raise MigrationError(f"the database is at {current}, past {target}; "
+                                 "roboco_sql does not downgrade")
+        for m in chain.between(current, target):
+            applied = runner.apply(m, backend)
+            report.applied.append(applied)
+            report.to_revision = m.revision
+            echo(f"applied {m.revision} in {applied.seconds * 1000:.0f} ms")
+        return report
+
+
+def stamp(url: str, chain: Chain, revision: str, *, options: Options | None = None,
+          echo: Echo = _noop) -> None:
+    """Record the database as being at revision without running anything."""
+    options = options or Options()
+    if revision not in chain:
+        raise MigrationError(f"unknown revision {revision}")
+    with connect(url, autocommit=True, application_name="roboco_sql stamp") as conn:
+        with advisory_lock(conn, options.lock_deadline, echo):
+            with conn.transaction():
+                conn.execute(BOOKKEEPING)
+            with conn.transaction():
+                who = _who(conn)
+                later = [m.revision for m in chain.between(revision, None)]
+                conn.execute("DELETE FROM roboco_sql.history WHERE revision = ANY(%s)", (later,))
+                conn.execute("DELETE FROM roboco_sql.progress")
+                _stamp_row(conn, chain[revision], who)
+    echo(f"stamped at {revision}")
+
+
+def accept(url: str, chain: Chain, revision: str, *, options: Options | None = None) -> str:
+    """Accept an intended edit of an applied file: record its new checksum, and who did."""
+    options = options or Options()
+    if revision not in chain:
+        raise MigrationError(f"unknown revision {revision}")
+    with connect(url, autocommit=True, application_name="roboco_sql accept") as conn:
+        with advisory_lock(conn, options.lock_deadline, _noop), conn.transaction():
+            cur = conn.execute(
+                "UPDATE roboco_sql.history SET accepted_checksum = checksum, checksum = %s, "
+                "accepted_at = clock_timestamp(), accepted_by = %s "
+                "WHERE revision = %s AND checksum <> %s RETURNING accepted_checksum",
+                (chain[revision].checksum, _who(conn), revision, chain[revision].checksum),
+            )
+            row = cur.fetchone()
+    if row is None:
+        raise MigrationError(f"{revision} is not applied or its checksum already matches")
+    return str(row[0])
+
+
+@dataclass(frozen=True)
+class Status:
+    current: str | None
+    head: str | None
+    pending: list[str]
+    mismatched: list[str]  # edited or missing applied files
+    partial: dict[str, int]  # revision -> statements done
+    unknown: str | None  # a version this chain does not know
+    adoptable: bool  # an Alembic database we have not recorded yet
+
+    @property
+    def exit_code(self) -> int:
+        if self.mismatched or self.unknown:
+            return 2
+        if self.partial:
+            return 4
+        return 1 if self.pending else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"current": self.current, "head": self.head, "pending": self.pending,
+                "mismatched": self.mismatched, "partial": self.partial,
+                "unknown": self.unknown, "adoptable": self.adoptable,
+                "exit_code": self.exit_code}
+
+
+def status(url: str, chain: Chain) -> Status:
+    with connect(url, autocommit=True, application_name="roboco_sql status") as conn:
+        state = read_state(conn)
+    mismatched = sorted(
+        rev for rev, (checksum, _) in state.history.items()
+        if rev not in chain or chain[rev].checksum != checksum
+    )
+    unknown = state.version if state.version and state.version not in chain else None
+    pending = [] if unknown else [m.revision for m in chain.between(state.version, None)]
+    partial = {rev: len(steps) for rev, steps in state.progress.items()}
+    return Status(state.version, chain.head, pending, mismatched, partial, unknown,
+                  adoptable=bool(state.version and state.version not in state.history
+                                 and not unknown))
+
+
+def history(url: str) -> list[dict[str, Any]]:
+    with connect(url, autocommit=True, application_name="roboco_sql history") as conn:
+        try:
+            cur = conn.execute(
+                "SELECT revision, parent, how, applied_at, duration_ms, applied_by, checksum, "
+                "accepted_at FROM roboco_sql.history ORDER BY applied_at, revision"
+            )
+        except pgerr.UndefinedTable:
+            return []
+        names = [d.name for d in cur.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, default=str, indent=2)

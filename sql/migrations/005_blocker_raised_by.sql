@@ -1,0 +1,8 @@
+-- revision: 005_blocker_raised_by
+-- down_revision: 004_provider_routing
+-- Remembers which agent raised a task's blocker, so unblocking can hand the task back to them.
+
+ALTER TABLE tasks
+    ADD COLUMN blocker_raised_by UUID,
+    ADD CONSTRAINT fk_tasks_blocker_raised_by_agents
+        FOREIGN KEY (blocker_raised_by) REFERENCES agents (id) ON DELETE SET NULL;

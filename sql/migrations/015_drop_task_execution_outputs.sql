@@ -1,0 +1,8 @@
+-- revision: 015_drop_task_execution_outputs
+-- down_revision: 014_drop_pm_approvals
+-- Drops two task columns that were never populated (progress lives in progress_updates, artifacts
+-- in commits/documents).
+
+ALTER TABLE tasks
+    DROP COLUMN execution_log,
+    DROP COLUMN outputs;

@@ -1,0 +1,29 @@
+-- revision: 030_rag_chunks_content_schema
+-- down_revision: 029_project_quality_command
+-- Reshape legacy RAG chunk tables (made at runtime by the app) in place, keeping their
+-- knowledge: column "text" becomes "content" and created_at is added. Absent tables are skipped.
+
+DO $$
+DECLARE
+    tbl    TEXT;
+    rel    REGCLASS;
+BEGIN
+    FOREACH tbl IN ARRAY ARRAY['chunks_code', 'chunks_documentation', 'chunks_conversations',
+                               'chunks_journals', 'chunks_errors', 'chunks_standards',
+                               'chunks_decisions', 'chunks_reviews', 'chunks_learnings']
+    LOOP
+        rel := to_regclass(format('public.%I', tbl));
+        CONTINUE WHEN rel IS NULL;
+
+        IF EXISTS (SELECT 1 FROM pg_attribute
+                   WHERE attrelid = rel AND attname = 'text' AND attnum > 0 AND NOT attisdropped)
+           AND NOT EXISTS (SELECT 1 FROM pg_attribute
+                           WHERE attrelid = rel AND attname = 'content' AND attnum > 0 AND NOT attisdropped)
+        THEN
+            EXECUTE format('ALTER TABLE public.%I RENAME COLUMN text TO content', tbl);
+        END IF;
+
+        EXECUTE format('ALTER TABLE public.%I ADD COLUMN IF NOT EXISTS created_at TIMESTAMPTZ NOT NULL DEFAULT now()', tbl);
+    END LOOP;
+END
+$$;

@@ -1,0 +1,30 @@
+-- revision: 031_rag_chunks_fulltext
+-- down_revision: 030_rag_chunks_content_schema
+-- Give every existing RAG chunk table that has "content" a stored english tsvector
+-- column and a GIN index on it, for hybrid (vector + keyword) search. Absent tables are skipped.
+
+DO $$
+DECLARE
+    tbl    TEXT;
+    rel    REGCLASS;
+BEGIN
+    FOREACH tbl IN ARRAY ARRAY['chunks_code', 'chunks_documentation', 'chunks_conversations',
+                               'chunks_journals', 'chunks_errors', 'chunks_standards',
+                               'chunks_decisions', 'chunks_reviews', 'chunks_learnings']
+    LOOP
+        rel := to_regclass(format('public.%I', tbl));
+        CONTINUE WHEN rel IS NULL;
+        CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_attribute
+                                  WHERE attrelid = rel AND attname = 'content' AND attnum > 0 AND NOT attisdropped);
+
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                       WHERE attrelid = rel AND attname = 'tsv' AND attnum > 0 AND NOT attisdropped)
+        THEN
+            EXECUTE format('ALTER TABLE public.%I ADD COLUMN tsv TSVECTOR '
+                           'GENERATED ALWAYS AS (to_tsvector(''english'', content)) STORED', tbl);
+        END IF;
+
+        EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON public.%I USING GIN (tsv)', tbl || '_tsv_idx', tbl);
+    END LOOP;
+END
+$$;

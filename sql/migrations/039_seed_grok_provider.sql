@@ -1,0 +1,8 @@
+-- revision: 039_seed_grok_provider
+-- down_revision: 038_modelprovider_grok
+-- Seed the disabled Grok (xAI) provider row with its public base URL and no key;
+-- setting a key from the panel enables it. Skipped when the name already exists.
+
+INSERT INTO provider_configs (id, name, type, base_url, auth_token_encrypted, enabled, created_at)
+VALUES (gen_random_uuid(), 'Grok (xAI)', 'grok', 'https://api.x.ai/v1', NULL, FALSE, now())
+ON CONFLICT (name) DO NOTHING;
