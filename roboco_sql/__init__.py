@@ -3,11 +3,37 @@
 The orchestrator awaits ``init_db()`` at startup and ``open_pool()`` for its connections.
 """
 
+from roboco_sql import errors
 from roboco_sql.boot import init_db
 from roboco_sql.config import Settings
 from roboco_sql.db import open_pool, resolve_url
-from roboco_sql.errors import *  # noqa: F403  (the error hierarchy is part of the API)
-from roboco_sql.errors import __all__ as _errors
+from roboco_sql.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    EncryptionError,
+    MigrationError,
+    NotFound,
+    RagDisabled,
+    RobocoSQLError,
+    TransitionRefused,
+    ValidationError,
+)
 from roboco_sql.migrate.runner import MigrationReport
 
-__all__ = ["MigrationReport", "Settings", "init_db", "open_pool", "resolve_url", *_errors]
+__all__ = [
+    "Conflict",
+    "DatabaseUnavailable",
+    "EncryptionError",
+    "MigrationError",
+    "MigrationReport",
+    "NotFound",
+    "RagDisabled",
+    "RobocoSQLError",
+    "Settings",
+    "TransitionRefused",
+    "ValidationError",
+    "errors",
+    "init_db",
+    "open_pool",
+    "resolve_url",
+]

@@ -24,15 +24,21 @@ def migration_url(settings: Settings, url: str | None = None) -> str:
     return url or settings.migration_database_url or resolve_url(settings, announce=log.info)
 
 
-async def init_db(url: str | None = None, *, settings: Settings | None = None,
-                  migrations_dir: Path | None = None, target: str | None = None,
-                  options: Options | None = None) -> MigrationReport:
+async def init_db(
+    url: str | None = None,
+    *,
+    settings: Settings | None = None,
+    migrations_dir: Path | None = None,
+    target: str | None = None,
+    options: Options | None = None,
+) -> MigrationReport:
     """Create pgvector where possible, then bring the schema to head; returns what happened."""
     settings = settings or Settings.from_env()
     chain = load_chain(migrations_dir)  # a broken chain fails here, before any connection
     url = migration_url(settings, url)
-    report = await asyncio.to_thread(migrate, url, chain, target, options=options,
-                                     echo=log.info, pgvector=True)
+    report = await asyncio.to_thread(
+        migrate, url, chain, target, options=options, echo=log.info, pgvector=True
+    )
     if report.rag_enabled is False:
         log.warning("pgvector unavailable (%s): RAG features disabled", report.rag_reason)
     return report

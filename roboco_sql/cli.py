@@ -34,7 +34,7 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
 def _url(args: argparse.Namespace) -> str:
     settings = Settings.from_env()
     if args.database_url:
-        return args.database_url
+        return str(args.database_url)
     if settings.migration_database_url:
         return settings.migration_database_url
     from roboco_sql.db import resolve_url
@@ -51,8 +51,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     chain, problems = chain_mod.validate(directory)
     if chain is None:
         raise ChainError(problems)
-    _emit(args, {"ok": True, "revisions": len(chain), "head": chain.head},
-          f"{directory}: {len(chain)} revisions, head {chain.head}, no problems")
+    _emit(
+        args,
+        {"ok": True, "revisions": len(chain), "head": chain.head},
+        f"{directory}: {len(chain)} revisions, head {chain.head}, no problems",
+    )
     return 0
 
 
@@ -60,17 +63,19 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     chain = _chain(args)  # validated before any database is touched
     url = migration_url(Settings.from_env(), args.database_url or _url(args))
     started = time.perf_counter()
-    report = runner.migrate(url, chain, args.to, echo=_say if args.json else print,
-                            pgvector=True)
+    report = runner.migrate(url, chain, args.to, echo=_say if args.json else print, pgvector=True)
     took = time.perf_counter() - started
     notes = [f"adopted at {report.adopted}"] if report.adopted else []
     notes += [f"stamped at {report.stamped}"] if report.stamped else []
     notes += ["RAG disabled"] if report.rag_enabled is False else []
     extra = f" ({'; '.join(notes)})" if notes else ""
     count = len(report.applied)
-    summary = (f"applied {count} revision{'s' if count != 1 else ''} in {took:.2f} s; "
-               f"at {report.to_revision}{extra}" if count else
-               f"nothing to apply; at {report.to_revision}{extra}")
+    summary = (
+        f"applied {count} revision{'s' if count != 1 else ''} in {took:.2f} s; "
+        f"at {report.to_revision}{extra}"
+        if count
+        else f"nothing to apply; at {report.to_revision}{extra}"
+    )
     _emit(args, report.as_dict() | {"seconds": round(took, 4)}, summary)
     return 0
 
@@ -83,10 +88,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         text = f"at {st.current}; applied files edited or missing: {', '.join(st.mismatched)}"
     elif st.partial:
         text = f"at {st.current}; partly applied: " + ", ".join(
-            f"{rev} ({n} statements done)" for rev, n in st.partial.items())
+            f"{rev} ({n} statements done)" for rev, n in st.partial.items()
+        )
     elif st.pending:
-        text = (f"at {st.current or 'nothing (empty database)'}; {len(st.pending)} pending: "
-                f"{st.pending[0]} .. {st.pending[-1]}")
+        text = (
+            f"at {st.current or 'nothing (empty database)'}; {len(st.pending)} pending: "
+            f"{st.pending[0]} .. {st.pending[-1]}"
+        )
     else:
         text = f"at head ({st.current})"
     if st.adoptable:
@@ -97,8 +105,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     rows = runner.history(_url(args))
-    lines = [f"{r['revision']:<32} {r['how']:<8} {r['applied_at']:%Y-%m-%d %H:%M:%S} "
-             f"{r['duration_ms']:>9.1f} ms  {r['applied_by']}" for r in rows]
+    lines = [
+        f"{r['revision']:<32} {r['how']:<8} {r['applied_at']:%Y-%m-%d %H:%M:%S} "
+        f"{r['duration_ms']:>9.1f} ms  {r['applied_by']}"
+        for r in rows
+    ]
     _emit(args, rows, "\n".join(lines) if lines else "no revisions recorded")
     return 0
 
@@ -127,16 +138,18 @@ def cmd_embedded(args: argparse.Namespace) -> int:
     data_dir = Settings.from_env().data_dir
     if args.action == "stop":
         stopped = embedded.stop(data_dir)
-        print(f"stopped the embedded PostgreSQL in {data_dir}" if stopped
-              else f"the embedded PostgreSQL in {data_dir} was not running")
+        print(
+            f"stopped the embedded PostgreSQL in {data_dir}"
+            if stopped
+            else f"the embedded PostgreSQL in {data_dir} was not running"
+        )
         return 0
     st = embedded.status(data_dir)
     state = "running" if st.running else ("stopped" if st.initialized else "not created")
     text = f"embedded PostgreSQL {embedded.MAJOR} in {st.data_dir}: {state}"
     if st.running:
         text += f" (pid {st.pid}, {st.url})"
-    _emit(args, {"data_dir": str(st.data_dir), "state": state, "pid": st.pid, "url": st.url},
-          text)
+    _emit(args, {"data_dir": str(st.data_dir), "state": state, "pid": st.pid, "url": st.url}, text)
     return 0 if st.running else 1
 
 
@@ -148,15 +161,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, handler: Handler, help_text: str, *, db: bool = True,
-            chain: bool = True, json_out: bool = True) -> argparse.ArgumentParser:
+    def add(
+        name: str,
+        handler: Handler,
+        help_text: str,
+        *,
+        db: bool = True,
+        chain: bool = True,
+        json_out: bool = True,
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         if chain:
-            p.add_argument("--migrations-dir", type=Path, metavar="DIR",
-                           help="the chain to use (default: the one shipped in the package)")
+            p.add_argument(
+                "--migrations-dir",
+                type=Path,
+                metavar="DIR",
+                help="the chain to use (default: the one shipped in the package)",
+            )
         if db:
-            p.add_argument("--database-url", metavar="URL",
-                           help="server to use (default: ROBOCO_* settings, else embedded)")
+            p.add_argument(
+                "--database-url",
+                metavar="URL",
+                help="server to use (default: ROBOCO_* settings, else embedded)",
+            )
         if json_out:
             p.add_argument("--json", action="store_true", help="print data as JSON")
         p.set_defaults(func=handler)
@@ -164,21 +191,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("migrate", cmd_migrate, "apply pending revisions (pgvector first, where possible)")
     p.add_argument("--to", metavar="REV", help="stop at this revision (default: head)")
-    add("status", cmd_status, "current revision; exit 0 at head, 1 pending, 2 edited or "
-        "missing files, 4 partly applied")
-    add("history", cmd_history, "the revisions recorded, with timings and who applied them",
-        chain=False)
+    add(
+        "status",
+        cmd_status,
+        "current revision; exit 0 at head, 1 pending, 2 edited or missing files, 4 partly applied",
+    )
+    add(
+        "history",
+        cmd_history,
+        "the revisions recorded, with timings and who applied them",
+        chain=False,
+    )
     add("check", cmd_check, "validate the chain's files without a database", db=False)
-    p = add("stamp", cmd_stamp, "record the database as at REV without running anything",
-            json_out=False)
+    p = add(
+        "stamp", cmd_stamp, "record the database as at REV without running anything", json_out=False
+    )
     p.add_argument("revision", metavar="REV")
-    p = add("accept", cmd_accept, "accept an intended edit of an applied file (recorded)",
-            json_out=False)
+    p = add(
+        "accept",
+        cmd_accept,
+        "accept an intended edit of an applied file (recorded)",
+        json_out=False,
+    )
     p.add_argument("revision", metavar="REV")
-    add("fingerprint", cmd_fingerprint, "rebuild the chain's stored schema fingerprints "
-        "(for contributors)", json_out=False)
-    p = add("embedded", cmd_embedded, "the embedded PostgreSQL used when none is configured",
-            db=False, chain=False)
+    add(
+        "fingerprint",
+        cmd_fingerprint,
+        "rebuild the chain's stored schema fingerprints (for contributors)",
+        json_out=False,
+    )
+    p = add(
+        "embedded",
+        cmd_embedded,
+        "the embedded PostgreSQL used when none is configured",
+        db=False,
+        chain=False,
+    )
     p.add_argument("action", choices=["status", "stop"])
     return parser
 
@@ -186,8 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         code: int = args.func(args)
     except ChainError as exc:
@@ -195,8 +245,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"error: {len(exc.problems)} problem(s) in the migration chain; "
-              "no database was touched", file=sys.stderr)
+        print(
+            f"error: {len(exc.problems)} problem(s) in the migration chain; "
+            "no database was touched",
+            file=sys.stderr,
+        )
         return exc.exit_code
     except RobocoSQLError as exc:
         if args.debug:

@@ -48,8 +48,10 @@ def resolve_url(
 
 
 _REASONS = (
-    (re.compile(r"password authentication failed for user \"([^\"]*)\""),
-     "password authentication failed for user {0}"),
+    (
+        re.compile(r"password authentication failed for user \"([^\"]*)\""),
+        "password authentication failed for user {0}",
+    ),
     (re.compile(r"database \"([^\"]*)\" does not exist"), "database {0} does not exist"),
     (re.compile(r"role \"([^\"]*)\" does not exist"), "role {0} does not exist"),
     (re.compile(r"Connection refused"), "connection refused (is the server running?)"),
@@ -74,22 +76,35 @@ def unavailable(url: str, exc: BaseException) -> DatabaseUnavailable:
     return DatabaseUnavailable(f"cannot connect to {describe(url)}: {reason}")
 
 
-def connect(url: str, *, autocommit: bool = False, application_name: str = "roboco_sql",
-            connect_timeout: int = 10) -> psycopg.Connection[TupleRow]:
+def connect(
+    url: str,
+    *,
+    autocommit: bool = False,
+    application_name: str = "roboco_sql",
+    connect_timeout: int = 10,
+) -> psycopg.Connection[TupleRow]:
     """A direct synchronous connection (the migration runner's own, never a pooled one)."""
     try:
-        return psycopg.connect(url, autocommit=autocommit, application_name=application_name,
-                               connect_timeout=connect_timeout)
+        return psycopg.connect(
+            url,
+            autocommit=autocommit,
+            application_name=application_name,
+            connect_timeout=connect_timeout,
+        )
     except psycopg.OperationalError as exc:
         raise unavailable(url, exc) from None
 
 
-async def connect_async(url: str, *, autocommit: bool = False,
-                        connect_timeout: int = 10) -> AsyncConnection[TupleRow]:
+async def connect_async(
+    url: str, *, autocommit: bool = False, connect_timeout: int = 10
+) -> AsyncConnection[TupleRow]:
     try:
-        return await AsyncConnection.connect(url, autocommit=autocommit,
-                                             connect_timeout=connect_timeout,
-                                             application_name="roboco_sql")
+        return await AsyncConnection.connect(
+            url,
+            autocommit=autocommit,
+            connect_timeout=connect_timeout,
+            application_name="roboco_sql",
+        )
     except psycopg.OperationalError as exc:
         raise unavailable(url, exc) from None
 
@@ -106,8 +121,13 @@ async def _register_vector(conn: AsyncConnection[TupleRow]) -> None:
         await conn.rollback()
 
 
-def make_pool(url: str, settings: Settings | None = None, *,
-              min_size: int | None = None, max_size: int | None = None) -> AsyncConnectionPool:
+def make_pool(
+    url: str,
+    settings: Settings | None = None,
+    *,
+    min_size: int | None = None,
+    max_size: int | None = None,
+) -> AsyncConnectionPool:
     """An unopened pool; open it with ``await open_pool(...)`` or ``async with``.
 
     Connections are health-checked on checkout, get pgvector's types where the extension
@@ -131,9 +151,13 @@ def make_pool(url: str, settings: Settings | None = None, *,
     )
 
 
-async def open_pool(url: str | None = None, settings: Settings | None = None, *,
-                    min_size: int | None = None,
-                    max_size: int | None = None) -> AsyncConnectionPool:
+async def open_pool(
+    url: str | None = None,
+    settings: Settings | None = None,
+    *,
+    min_size: int | None = None,
+    max_size: int | None = None,
+) -> AsyncConnectionPool:
     """Open a pool and wait until its minimum of connections is up."""
     settings = settings or Settings.from_env()
     url = url or resolve_url(settings)
@@ -145,6 +169,7 @@ async def open_pool(url: str | None = None, settings: Settings | None = None, *,
         # one direct attempt turns "pool timed out" into the server's real reason
         conn = await connect_async(url)
         await conn.close()
-        raise DatabaseUnavailable(f"cannot connect to {describe(url)}: pool did not fill in "
-                                  f"{settings.pool_timeout:g}s") from None
+        raise DatabaseUnavailable(
+            f"cannot connect to {describe(url)}: pool did not fill in {settings.pool_timeout:g}s"
+        ) from None
     return pool

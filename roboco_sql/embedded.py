@@ -8,6 +8,7 @@ running after the command that started it, so later commands reuse it.
 from __future__ import annotations
 
 import warnings
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -75,17 +76,14 @@ def ensure_running(data_dir: Path, major: int = MAJOR) -> str:
         raise ConfigError(f"embedded data dir {data_dir}: {exc}") from None
     except Exception as exc:
         raise DatabaseUnavailable(
-            f"could not start the embedded PostgreSQL in {data_dir}: {exc} "
-            f"(see {data_dir / 'log'})"
+            f"could not start the embedded PostgreSQL in {data_dir}: {exc} (see {data_dir / 'log'})"
         ) from None
     admin_url: str = server.get_uri()
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
         if exists.fetchone() is None:
-            try:
+            with suppress(psycopg.errors.DuplicateDatabase):  # another process was first
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
-            except psycopg.errors.DuplicateDatabase:
-                pass  # another process created it first
     url: str = server.get_uri(database=DATABASE)
     return url
 

@@ -7,20 +7,20 @@ table) and never carries a password or a token. The CLI maps the classes to exit
 from __future__ import annotations
 
 __all__ = [
-    "RobocoSQLError",
-    "ConfigError",
-    "DatabaseUnavailable",
-    "MigrationError",
     "ChainError",
     "ChecksumMismatch",
-    "PartiallyApplied",
-    "LockTimeout",
-    "ValidationError",
-    "NotFound",
+    "ConfigError",
     "Conflict",
-    "TransitionRefused",
+    "DatabaseUnavailable",
     "EncryptionError",
+    "LockTimeout",
+    "MigrationError",
+    "NotFound",
+    "PartiallyApplied",
     "RagDisabled",
+    "RobocoSQLError",
+    "TransitionRefused",
+    "ValidationError",
 ]
 
 

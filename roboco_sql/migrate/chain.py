@@ -31,8 +31,15 @@ _ID = re.compile(r"[a-z0-9_]+")
 _HEADER = re.compile(r"--\s*(revision|down_revision|transaction|lock_timeout)\s*:(.*)$")
 _TIMEOUT = re.compile(r"\d+\s*(ms|s|min|h)?")
 _TX_CONTROL = {
-    ("BEGIN",), ("START", "TRANSACTION"), ("COMMIT",), ("ROLLBACK",), ("END",), ("ABORT",),
-    ("SAVEPOINT",), ("RELEASE",), ("PREPARE", "TRANSACTION"),
+    ("BEGIN",),
+    ("START", "TRANSACTION"),
+    ("COMMIT",),
+    ("ROLLBACK",),
+    ("END",),
+    ("ABORT",),
+    ("SAVEPOINT",),
+    ("RELEASE",),
+    ("PREPARE", "TRANSACTION"),
 }
 _DETACH_CONCURRENTLY = re.compile(r"\bDETACH\s+PARTITION\b.*\bCONCURRENTLY\b", re.I | re.S)
 
@@ -60,9 +67,16 @@ def autocommit_only(stmt: sqllex.Statement) -> str | None:
         return "DROP INDEX CONCURRENTLY"
     if w[:1] == ("REINDEX",) and ("CONCURRENTLY" in w or "SYSTEM" in w or "DATABASE" in w):
         return "REINDEX " + ("CONCURRENTLY" if "CONCURRENTLY" in w else "DATABASE/SYSTEM")
-    for words in (("VACUUM",), ("CREATE", "DATABASE"), ("DROP", "DATABASE"),
-                  ("ALTER", "SYSTEM"), ("CREATE", "TABLESPACE"), ("DROP", "TABLESPACE"),
-                  ("CREATE", "SUBSCRIPTION"), ("DROP", "SUBSCRIPTION")):
+    for words in (
+        ("VACUUM",),
+        ("CREATE", "DATABASE"),
+        ("DROP", "DATABASE"),
+        ("ALTER", "SYSTEM"),
+        ("CREATE", "TABLESPACE"),
+        ("DROP", "TABLESPACE"),
+        ("CREATE", "SUBSCRIPTION"),
+        ("DROP", "SUBSCRIPTION"),
+    ):
         if stmt.startswith(*words):
             return " ".join(words)
     if w == ("CLUSTER",):
@@ -144,8 +158,8 @@ def _read(path: Path, problems: list[str]) -> Migration | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(f"{path.name}:{line}: not valid UTF-8")
+        bad_line = raw[: exc.start].count(b"\n") + 1
+        problems.append(f"{path.name}:{bad_line}: not valid UTF-8")
         return None
     headers: dict[str, tuple[str, int]] = {}
     for lineno, line in enumerate(text.split("\n"), start=1):
@@ -165,28 +179,39 @@ def _read(path: Path, problems: list[str]) -> Migration | None:
     elif not revision:
         problems.append(f"{path.name}:{rev_line}: empty revision id")
     elif len(revision) > MAX_ID:
-        problems.append(f"{path.name}:{rev_line}: revision id '{revision}' is {len(revision)} "
-                        f"characters; the version column holds at most {MAX_ID}")
+        problems.append(
+            f"{path.name}:{rev_line}: revision id '{revision}' is {len(revision)} "
+            f"characters; the version column holds at most {MAX_ID}"
+        )
     elif not _ID.fullmatch(revision):
-        problems.append(f"{path.name}:{rev_line}: revision id '{revision}' may use only "
-                        "a-z, 0-9 and _")
+        problems.append(
+            f"{path.name}:{rev_line}: revision id '{revision}' may use only a-z, 0-9 and _"
+        )
     if "down_revision" not in headers:
-        problems.append(f"{path.name}:1: missing '-- down_revision:' header "
-                        "(leave it empty for the base)")
+        problems.append(
+            f"{path.name}:1: missing '-- down_revision:' header (leave it empty for the base)"
+        )
     down, down_line = headers.get("down_revision", ("", 1))
     if down and not _ID.fullmatch(down):
         problems.append(f"{path.name}:{down_line}: down_revision '{down}' is not a valid id")
     mode, mode_line = headers.get("transaction", ("per-file", 1))
     if mode not in ("per-file", "none"):
-        problems.append(f"{path.name}:{mode_line}: transaction must be 'per-file' or 'none', "
-                        f"got '{mode}'")
+        problems.append(
+            f"{path.name}:{mode_line}: transaction must be 'per-file' or 'none', got '{mode}'"
+        )
     timeout, timeout_line = headers.get("lock_timeout", (DEFAULT_LOCK_TIMEOUT, 1))
     if not _TIMEOUT.fullmatch(timeout):
-        problems.append(f"{path.name}:{timeout_line}: lock_timeout '{timeout}' is not a "
-                        "duration like 5s, 500ms or 1min")
+        problems.append(
+            f"{path.name}:{timeout_line}: lock_timeout '{timeout}' is not a "
+            "duration like 5s, 500ms or 1min"
+        )
     migration = Migration(
-        revision=revision, down_revision=down or None, path=path, text=text,
-        checksum=hashlib.sha256(raw).hexdigest(), transactional=mode != "none",
+        revision=revision,
+        down_revision=down or None,
+        path=path,
+        text=text,
+        checksum=hashlib.sha256(raw).hexdigest(),
+        transactional=mode != "none",
         lock_timeout=timeout,
     )
     try:
@@ -196,11 +221,15 @@ def _read(path: Path, problems: list[str]) -> Migration | None:
         return None
     for stmt in statements:
         if transaction_control(stmt):
-            problems.append(f"{migration.where(stmt.start)}: {stmt.words[0]} is not allowed; "
-                            "the runner owns the transactions")
+            problems.append(
+                f"{migration.where(stmt.start)}: {stmt.words[0]} is not allowed; "
+                "the runner owns the transactions"
+            )
         elif migration.transactional and (why := autocommit_only(stmt)):
-            problems.append(f"{migration.where(stmt.start)}: {why} cannot run inside a "
-                            "transaction; put it in a file marked '-- transaction: none'")
+            problems.append(
+                f"{migration.where(stmt.start)}: {why} cannot run inside a "
+                "transaction; put it in a file marked '-- transaction: none'"
+            )
     return migration if len(problems) == count else None
 
 
@@ -219,26 +248,30 @@ def validate(directory: Path) -> tuple[Chain | None, list[str]]:
     by_id: dict[str, Migration] = {}
     for m in read:
         if m.revision in by_id:
-            problems.append(f"{m.name}:1: revision '{m.revision}' is also declared by "
-                            f"{by_id[m.revision].name}")
+            problems.append(
+                f"{m.name}:1: revision '{m.revision}' is also declared by {by_id[m.revision].name}"
+            )
         else:
             by_id[m.revision] = m
     children: dict[str | None, list[Migration]] = {}
     for m in by_id.values():
         children.setdefault(m.down_revision, []).append(m)
         if m.down_revision is not None and m.down_revision not in by_id:
-            problems.append(f"{m.name}:1: down_revision '{m.down_revision}' names no revision "
-                            "in this chain")
+            problems.append(
+                f"{m.name}:1: down_revision '{m.down_revision}' names no revision in this chain"
+            )
     bases = children.get(None, [])
     if not bases:
         problems.append(f"{directory}: no base revision (a file with an empty down_revision)")
     elif len(bases) > 1:
-        problems.append(f"{directory}: {len(bases)} base revisions: "
-                        + ", ".join(m.name for m in bases))
+        problems.append(
+            f"{directory}: {len(bases)} base revisions: " + ", ".join(m.name for m in bases)
+        )
     for parent, kids in children.items():
         if parent is not None and len(kids) > 1:
-            problems.append(f"{kids[1].name}:1: fork: {', '.join(k.name for k in kids)} all "
-                            f"follow '{parent}'")
+            problems.append(
+                f"{kids[1].name}:1: fork: {', '.join(k.name for k in kids)} all follow '{parent}'"
+            )
     if problems:
         return None, problems
 
@@ -250,13 +283,14 @@ def validate(directory: Path) -> tuple[Chain | None, list[str]]:
         current = kids[0] if kids else None
     if len(order) != len(by_id):
         stray = sorted(set(by_id) - {m.revision for m in order})
-        problems.append(f"{directory}: cycle: {', '.join(stray)} cannot be reached from the "
-                        "base")
+        problems.append(f"{directory}: cycle: {', '.join(stray)} cannot be reached from the base")
         return None, problems
     for position, (by_name, by_chain) in enumerate(zip(read, order, strict=True)):
         if by_name is not by_chain:
-            problems.append(f"{by_name.name}:1: file order differs from chain order: "
-                            f"position {position + 1} in the chain is {by_chain.name}")
+            problems.append(
+                f"{by_name.name}:1: file order differs from chain order: "
+                f"position {position + 1} in the chain is {by_chain.name}"
+            )
             break
     if problems:
         return None, problems

@@ -34,14 +34,21 @@ def ensure_pgvector(conn: Conn) -> VectorStatus:
         with conn.transaction():
             conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     except pgerr.InsufficientPrivilege:
-        return VectorStatus(False, "creating the pgvector extension needs a superuser (or a "
-                                   "trusted-extension grant): run CREATE EXTENSION vector once "
-                                   "as one")
+        return VectorStatus(
+            False,
+            "creating the pgvector extension needs a superuser (or a "
+            "trusted-extension grant): run CREATE EXTENSION vector once "
+            "as one",
+        )
     except (pgerr.UniqueViolation, pgerr.DuplicateObject):
         pass  # another process created it at the same moment
     except psycopg.Error as exc:
-        return VectorStatus(False, f"could not create the pgvector extension: "
-                                   f"{(exc.diag.message_primary or str(exc)).strip()}")
+        return VectorStatus(
+            False,
+            f"could not create the pgvector extension: "
+            f"{(exc.diag.message_primary or str(exc)).strip()}",
+        )
     row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
-    return VectorStatus(row is not None, None if row else "pgvector could not be created",
-                        row[0] if row else None)
+    return VectorStatus(
+        row is not None, None if row else "pgvector could not be created", row[0] if row else None
+    )

@@ -124,8 +124,10 @@ class Match:
             more = f" (+{len(items) - limit} more)" if len(items) > limit else ""
             return "; ".join(items[:limit]) + more if items else "none"
 
-        return (f"Closest revision: {self.closest}; missing: {some(self.missing)}; "
-                f"extra: {some(self.extra)}")
+        return (
+            f"Closest revision: {self.closest}; missing: {some(self.missing)}; "
+            f"extra: {some(self.extra)}"
+        )
 
 
 def closest(live: frozenset[str], prints: Fingerprints) -> Match:
@@ -149,9 +151,8 @@ def identify(conn: Conn, chain: Chain) -> Match:
     if prints is None:
         return Match(None)
     if set(prints.revisions) != {m.revision for m in chain}:
-        raise MigrationError(f"{chain.directory / FILENAME} is out of date with the chain; "
-                             "regenerate it with `python -m roboco_sql fingerprint`")
+        raise MigrationError(
+            f"{chain.directory / FILENAME} is out of date with the chain; "
+            "regenerate it with `python -m roboco_sql fingerprint`"
+        )
     return closest(snapshot(conn), prints)
-
-
-

@@ -32,7 +32,6 @@ from roboco_sql.errors import (
     ChecksumMismatch,
     LockTimeout,
     MigrationError,
-    PartiallyApplied,
 )
 from roboco_sql.migrate import fingerprint
 from roboco_sql.migrate.chain import MAX_ID, Chain, Migration
@@ -117,8 +116,15 @@ class MigrationReport:
         return {
             "from": self.from_revision,
             "to": self.to_revision,
-            "applied": [{"revision": a.revision, "file": a.file, "seconds": round(a.seconds, 4),
-                         "resumed_at": a.resumed_at} for a in self.applied],
+            "applied": [
+                {
+                    "revision": a.revision,
+                    "file": a.file,
+                    "seconds": round(a.seconds, 4),
+                    "resumed_at": a.resumed_at,
+                }
+                for a in self.applied
+            ],
             "adopted": self.adopted,
             "stamped": self.stamped,
             "rag_enabled": self.rag_enabled,
@@ -184,8 +190,10 @@ def _clean_at(state: State, chain: Chain, target: str | None) -> bool:
         return False
     if target not in state.history:
         return False  # an Alembic database we have not adopted yet
-    return all(rev in chain and chain[rev].checksum == checksum
-               for rev, (checksum, _how) in state.history.items())
+    return all(
+        rev in chain and chain[rev].checksum == checksum
+        for rev, (checksum, _how) in state.history.items()
+    )
 
 
 def _check_width(conn: Conn) -> None:
@@ -226,8 +234,9 @@ def advisory_lock(conn: Conn, deadline: float, echo: Echo) -> Iterator[int]:
     delay = 0.02
     last_said = 0.0
     while True:
-        row = conn.execute("SELECT pg_try_advisory_lock(%s), pg_backend_pid()",
-                           (LOCK_KEY,)).fetchone()
+        row = conn.execute(
+            "SELECT pg_try_advisory_lock(%s), pg_backend_pid()", (LOCK_KEY,)
+        ).fetchone()
         assert row is not None
         if row[0]:
             backend = int(row[1])
@@ -242,8 +251,9 @@ def advisory_lock(conn: Conn, deadline: float, echo: Echo) -> Iterator[int]:
         ).fetchone()
         who = f"pid {holder[0]} ({holder[1]})" if holder else "another process"
         if waited >= deadline:
-            raise LockTimeout(f"{who} has held the migration lock for over {deadline:g}s; "
-                              "is a migration stuck?")
+            raise LockTimeout(
+                f"{who} has held the migration lock for over {deadline:g}s; is a migration stuck?"
+            )
         if waited - last_said >= 5.0 or last_said == 0.0:
             echo(f"waiting for the migration lock held by {who}")
             last_said = waited or 1e-9
@@ -257,8 +267,10 @@ def advisory_lock(conn: Conn, deadline: float, echo: Echo) -> Iterator[int]:
             _unlock(conn)
         raise
     if not _unlock(conn):
-        raise MigrationError("the migration lock was not held at the end of the run; "
-                             "is a transaction pooler between us and the server?")
+        raise MigrationError(
+            "the migration lock was not held at the end of the run; "
+            "is a transaction pooler between us and the server?"
+        )
 
 
 def _unlock(conn: Conn) -> bool:
@@ -280,8 +292,9 @@ def _failure(m: Migration, stmt: sqllex.Statement, exc: psycopg.Error, done: str
     if diag.context and not diag.statement_position:
         context = f" ({diag.context.strip().splitlines()[-1]})"
     state = f" [{diag.sqlstate}]" if diag.sqlstate else ""
-    return MigrationError(f"{m.revision} failed at {m.where(offset)}: {message}{state}{context}; "
-                          f"{done}")
+    return MigrationError(
+        f"{m.revision} failed at {m.where(offset)}: {message}{state}{context}; {done}"
+    )
 
 
 def _blockers(conn: Conn) -> str:
@@ -300,12 +313,16 @@ def _blockers(conn: Conn) -> str:
 
 def _record(conn: Conn, m: Migration, how: str, ms: float, who: str) -> None:
     if m.down_revision is None:
-        cur = conn.execute("INSERT INTO public.alembic_version (version_num) SELECT %s "
-                           "WHERE NOT EXISTS (SELECT 1 FROM public.alembic_version)",
-                           (m.revision,))
+        cur = conn.execute(
+            "INSERT INTO public.alembic_version (version_num) SELECT %s "
+            "WHERE NOT EXISTS (SELECT 1 FROM public.alembic_version)",
+            (m.revision,),
+        )
     else:
-        cur = conn.execute("UPDATE public.alembic_version SET version_num = %s "
-                           "WHERE version_num = %s", (m.revision, m.down_revision))
+        cur = conn.execute(
+            "UPDATE public.alembic_version SET version_num = %s WHERE version_num = %s",
+            (m.revision, m.down_revision),
+        )
     if cur.rowcount != 1:
         raise MigrationError(f"alembic_version moved under us while applying {m.revision}")
     conn.execute(
@@ -323,8 +340,7 @@ class _Runner:
         self.echo = echo
         self.who = _who(conn)
 
-    def _retrying(self, m: Migration, attempt: Callable[[], None],
-                  what: Callable[[], str]) -> None:
+    def _retrying(self, m: Migration, attempt: Callable[[], None], what: Callable[[], str]) -> None:
         """Run attempt, retrying on lock timeouts and deadlocks with jittered backoff."""
         for tries in range(self.options.lock_retries + 1):
             try:
@@ -338,8 +354,10 @@ class _Runner:
                         f"{m.lock_timeout}): {_blockers(self.conn)}; {what()}"
                     ) from None
                 pause = self.options.backoff * 2**tries * random.uniform(0.5, 1.5)
-                self.echo(f"  {m.revision}: waited {m.lock_timeout} for a lock; retrying in "
-                          f"{pause:.2f}s ({_blockers(self.conn)})")
+                self.echo(
+                    f"  {m.revision}: waited {m.lock_timeout} for a lock; retrying in "
+                    f"{pause:.2f}s ({_blockers(self.conn)})"
+                )
                 time.sleep(pause)
 
     def apply(self, m: Migration, backend: int) -> Applied:
@@ -363,8 +381,9 @@ class _Runner:
                     except (pgerr.LockNotAvailable, pgerr.DeadlockDetected):
                         raise
                     except psycopg.Error as exc:
-                        raise _failure(m, stmt, exc, f"nothing of {m.revision} was applied"
-                                       ) from None
+                        raise _failure(
+                            m, stmt, exc, f"nothing of {m.revision} was applied"
+                        ) from None
                 _record(conn, m, "applied", (time.perf_counter() - started) * 1000, self.who)
 
         self._retrying(m, attempt, lambda: f"nothing of {m.revision} was applied")
@@ -389,12 +408,20 @@ class _Runner:
                             "after it ran; restore it or finish by hand and `stamp`"
                         )
                     continue
-                progress = (f"statements 1-{number - 1} of {total} of {m.revision} are applied; "
-                            f"the next run resumes at statement {number}") if number > 1 else (
-                            f"nothing of {m.revision} was applied")
+                progress = (
+                    (
+                        f"statements 1-{number - 1} of {total} of {m.revision} are applied; "
+                        f"the next run resumes at statement {number}"
+                    )
+                    if number > 1
+                    else (f"nothing of {m.revision} was applied")
+                )
                 if self._index_already_built(m, stmt):
-                    conn.execute("INSERT INTO roboco_sql.progress (revision, step, checksum) "
-                                 "VALUES (%s, %s, %s)", (m.revision, number, checksum))
+                    conn.execute(
+                        "INSERT INTO roboco_sql.progress (revision, step, checksum) "
+                        "VALUES (%s, %s, %s)",
+                        (m.revision, number, checksum),
+                    )
                     continue
 
                 def attempt(stmt: sqllex.Statement = stmt, progress: str = progress) -> None:
@@ -406,15 +433,19 @@ class _Runner:
                         raise _failure(m, stmt, exc, progress) from None
 
                 self._retrying(m, attempt, lambda progress=progress: progress)  # type: ignore[misc]
-                conn.execute("INSERT INTO roboco_sql.progress (revision, step, checksum) "
-                             "VALUES (%s, %s, %s)", (m.revision, number, checksum))
+                conn.execute(
+                    "INSERT INTO roboco_sql.progress (revision, step, checksum) "
+                    "VALUES (%s, %s, %s)",
+                    (m.revision, number, checksum),
+                )
         finally:
             conn.execute("RESET lock_timeout")
         with conn.transaction():
             _record(conn, m, "applied", (time.perf_counter() - started) * 1000, self.who)
             conn.execute("DELETE FROM roboco_sql.progress WHERE revision = %s", (m.revision,))
-        return Applied(m.revision, m.name, time.perf_counter() - started,
-                       resumed_at if done else None)
+        return Applied(
+            m.revision, m.name, time.perf_counter() - started, resumed_at if done else None
+        )
 
     def _index_already_built(self, m: Migration, stmt: sqllex.Statement) -> bool:
         """A concurrent index build that already finished counts as done; a failed one
@@ -423,14 +454,17 @@ class _Runner:
         if not match:
             return False
         name = match.group(1) if match.group(2) is None else f"{match.group(1)}.{match.group(2)}"
-        row = self.conn.execute("SELECT i.indisvalid FROM pg_index i "
-                                "WHERE i.indexrelid = to_regclass(%s)", (name,)).fetchone()
+        row = self.conn.execute(
+            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(%s)", (name,)
+        ).fetchone()
         if row is None:
             return False
         if row[0]:
             return True
-        self.echo(f"  {m.revision}: index {name} is INVALID (a failed concurrent build); "
-                  "dropping and rebuilding it")
+        self.echo(
+            f"  {m.revision}: index {name} is INVALID (a failed concurrent build); "
+            "dropping and rebuilding it"
+        )
         self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
         return False
 
@@ -438,8 +472,10 @@ class _Runner:
 def _verify(state: State, chain: Chain) -> None:
     for rev, (checksum, _how) in state.history.items():
         if rev not in chain:
-            raise ChecksumMismatch(f"revision {rev} is recorded as applied but no file in "
-                                   f"{chain.directory} declares it")
+            raise ChecksumMismatch(
+                f"revision {rev} is recorded as applied but no file in "
+                f"{chain.directory} declares it"
+            )
         if chain[rev].checksum != checksum:
             raise ChecksumMismatch(
                 f"{chain[rev].name} was edited after {rev} was applied (checksum "
@@ -448,17 +484,22 @@ def _verify(state: State, chain: Chain) -> None:
             )
 
 
-def _start(conn: Conn, chain: Chain, state: State, who: str, echo: Echo,
-           report: MigrationReport) -> str | None:
+def _start(
+    conn: Conn, chain: Chain, state: State, who: str, *, echo: Echo, report: MigrationReport
+) -> str | None:
     """Where the chain continues from: adopt an Alembic database, stamp a legacy one."""
     if len(state.versions) > 1:
-        raise MigrationError(f"alembic_version holds {len(state.versions)} revisions "
-                             f"({', '.join(state.versions)}); roboco_sql needs a linear history")
+        raise MigrationError(
+            f"alembic_version holds {len(state.versions)} revisions "
+            f"({', '.join(state.versions)}); roboco_sql needs a linear history"
+        )
     version = state.version
     if version is not None:
         if version not in chain:
-            raise MigrationError(f"the database is at revision {version}, which no file in "
-                                 f"{chain.directory} declares; refusing to guess")
+            raise MigrationError(
+                f"the database is at revision {version}, which no file in "
+                f"{chain.directory} declares; refusing to guess"
+            )
         if version not in state.history:
             m = chain[version]
             conn.execute(
@@ -495,8 +536,10 @@ def _has_tables(conn: Conn) -> bool:
 def _stamp_row(conn: Conn, m: Migration, who: str) -> None:
     conn.execute("DELETE FROM public.alembic_version")
     conn.execute("INSERT INTO public.alembic_version (version_num) VALUES (%s)", (m.revision,))
-    conn.execute("DELETE FROM roboco_sql.history WHERE revision = %s OR parent = %s",
-                 (m.revision, m.down_revision))
+    conn.execute(
+        "DELETE FROM roboco_sql.history WHERE revision = %s OR parent = %s",
+        (m.revision, m.down_revision),
+    )
     conn.execute(
         "INSERT INTO roboco_sql.history (revision, parent, checksum, how, applied_by) "
         "VALUES (%s, %s, %s, 'stamped', %s)",
@@ -508,9 +551,15 @@ def _noop(_: str) -> None:
     return None
 
 
-def migrate(url: str, chain: Chain, target: str | None = None, *,
-            options: Options | None = None, echo: Echo = _noop,
-            pgvector: bool = False) -> MigrationReport:
+def migrate(
+    url: str,
+    chain: Chain,
+    target: str | None = None,
+    *,
+    options: Options | None = None,
+    echo: Echo = _noop,
+    pgvector: bool = False,
+) -> MigrationReport:
     """Bring the database to target (default: head); see the module docstring.
 
     With pgvector, first create the extension where it can be (RAG needs it, the chain not).
@@ -529,8 +578,9 @@ def migrate(url: str, chain: Chain, target: str | None = None, *,
         return report
 
 
-def _migrate(conn: Conn, chain: Chain, target: str | None, options: Options,
-             echo: Echo) -> MigrationReport:
+def _migrate(
+    conn: Conn, chain: Chain, target: str | None, options: Options, echo: Echo
+) -> MigrationReport:
     state = read_state(conn)
     if _clean_at(state, chain, target):
         return MigrationReport(state.version, state.version)
@@ -542,12 +592,13 @@ def _migrate(conn: Conn, chain: Chain, target: str | None, options: Options,
         report = MigrationReport(state.version, state.version)
         runner = _Runner(conn, chain, options, echo)
         with conn.transaction():
-            current = _start(conn, chain, state, runner.who, echo, report)
+            current = _start(conn, chain, state, runner.who, echo=echo, report=report)
         state = read_state(conn)
         _verify(state, chain)
         if target is not None and chain.position(current) > chain.position(target):
-            raise MigrationError(f"the database is at {current}, past {target}; "
-                                 "roboco_sql does not downgrade")
+            raise MigrationError(
+                f"the database is at {current}, past {target}; roboco_sql does not downgrade"
+            )
         for m in chain.between(current, target):
             applied = runner.apply(m, backend)
             report.applied.append(applied)
@@ -556,22 +607,25 @@ def _migrate(conn: Conn, chain: Chain, target: str | None, options: Options,
         return report
 
 
-def stamp(url: str, chain: Chain, revision: str, *, options: Options | None = None,
-          echo: Echo = _noop) -> None:
+def stamp(
+    url: str, chain: Chain, revision: str, *, options: Options | None = None, echo: Echo = _noop
+) -> None:
     """Record the database as being at revision without running anything."""
     options = options or Options()
     if revision not in chain:
         raise MigrationError(f"unknown revision {revision}")
-    with connect(url, autocommit=True, application_name="roboco_sql stamp") as conn:
-        with advisory_lock(conn, options.lock_deadline, echo):
-            with conn.transaction():
-                conn.execute(BOOKKEEPING)
-            with conn.transaction():
-                who = _who(conn)
-                later = [m.revision for m in chain.between(revision, None)]
-                conn.execute("DELETE FROM roboco_sql.history WHERE revision = ANY(%s)", (later,))
-                conn.execute("DELETE FROM roboco_sql.progress")
-                _stamp_row(conn, chain[revision], who)
+    with (
+        connect(url, autocommit=True, application_name="roboco_sql stamp") as conn,
+        advisory_lock(conn, options.lock_deadline, echo),
+    ):
+        with conn.transaction():
+            conn.execute(BOOKKEEPING)
+        with conn.transaction():
+            who = _who(conn)
+            later = [m.revision for m in chain.between(revision, None)]
+            conn.execute("DELETE FROM roboco_sql.history WHERE revision = ANY(%s)", (later,))
+            conn.execute("DELETE FROM roboco_sql.progress")
+            _stamp_row(conn, chain[revision], who)
     echo(f"stamped at {revision}")
 
 
@@ -580,15 +634,18 @@ def accept(url: str, chain: Chain, revision: str, *, options: Options | None = N
     options = options or Options()
     if revision not in chain:
         raise MigrationError(f"unknown revision {revision}")
-    with connect(url, autocommit=True, application_name="roboco_sql accept") as conn:
-        with advisory_lock(conn, options.lock_deadline, _noop), conn.transaction():
-            cur = conn.execute(
-                "UPDATE roboco_sql.history SET accepted_checksum = checksum, checksum = %s, "
-                "accepted_at = clock_timestamp(), accepted_by = %s "
-                "WHERE revision = %s AND checksum <> %s RETURNING accepted_checksum",
-                (chain[revision].checksum, _who(conn), revision, chain[revision].checksum),
-            )
-            row = cur.fetchone()
+    with (
+        connect(url, autocommit=True, application_name="roboco_sql accept") as conn,
+        advisory_lock(conn, options.lock_deadline, _noop),
+        conn.transaction(),
+    ):
+        cur = conn.execute(
+            "UPDATE roboco_sql.history SET accepted_checksum = checksum, checksum = %s, "
+            "accepted_at = clock_timestamp(), accepted_by = %s "
+            "WHERE revision = %s AND checksum <> %s RETURNING accepted_checksum",
+            (chain[revision].checksum, _who(conn), revision, chain[revision].checksum),
+        )
+        row = cur.fetchone()
     if row is None:
         raise MigrationError(f"{revision} is not applied or its checksum already matches")
     return str(row[0])
@@ -613,25 +670,38 @@ class Status:
         return 1 if self.pending else 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"current": self.current, "head": self.head, "pending": self.pending,
-                "mismatched": self.mismatched, "partial": self.partial,
-                "unknown": self.unknown, "adoptable": self.adoptable,
-                "exit_code": self.exit_code}
+        return {
+            "current": self.current,
+            "head": self.head,
+            "pending": self.pending,
+            "mismatched": self.mismatched,
+            "partial": self.partial,
+            "unknown": self.unknown,
+            "adoptable": self.adoptable,
+            "exit_code": self.exit_code,
+        }
 
 
 def status(url: str, chain: Chain) -> Status:
     with connect(url, autocommit=True, application_name="roboco_sql status") as conn:
         state = read_state(conn)
     mismatched = sorted(
-        rev for rev, (checksum, _) in state.history.items()
+        rev
+        for rev, (checksum, _) in state.history.items()
         if rev not in chain or chain[rev].checksum != checksum
     )
     unknown = state.version if state.version and state.version not in chain else None
     pending = [] if unknown else [m.revision for m in chain.between(state.version, None)]
     partial = {rev: len(steps) for rev, steps in state.progress.items()}
-    return Status(state.version, chain.head, pending, mismatched, partial, unknown,
-                  adoptable=bool(state.version and state.version not in state.history
-                                 and not unknown))
+    return Status(
+        state.version,
+        chain.head,
+        pending,
+        mismatched,
+        partial,
+        unknown,
+        adoptable=bool(state.version and state.version not in state.history and not unknown),
+    )
 
 
 def history(url: str) -> list[dict[str, Any]]:

@@ -22,14 +22,14 @@ def scratch_database(url: str) -> Iterator[str]:
     name = f"roboco_sql_scratch_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     params = conninfo_to_dict(url)
     with connect(url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(
-            sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
     try:
         yield make_conninfo(url, dbname=name) if params else url
     finally:
         with connect(url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def build_fingerprints(url: str, chain: Chain) -> Fingerprints:
