@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install migrate db-init status test stress lint bench clean
+.PHONY: install system-deps migrate db-init status test stress lint bench clean
 
 install: $(STAMP)
 
@@ -13,6 +13,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[embedded,test,bench,dev]'
 	touch $(STAMP)
+
+# Debian's PostgreSQL 15 (a server without pgvector) and PgBouncer, for the tests that need
+# them; installed once, as root, where missing.
+system-deps:
+	@test -x /usr/lib/postgresql/15/bin/postgres -a -x /usr/sbin/pgbouncer || { \
+	  echo "installing Debian's postgresql-15 and pgbouncer"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends postgresql-15 pgbouncer >/dev/null; }
 
 migrate: $(STAMP)
 	$(PY) -m roboco_sql migrate
@@ -23,11 +31,10 @@ db-init: $(STAMP)
 status: $(STAMP)
 	$(PY) -m roboco_sql status
 
-test: $(STAMP)
-	$(PY) tests/ensure_pg15.py
+test: $(STAMP) system-deps
 	$(PY) -m pytest -q
 
-stress: $(STAMP)
+stress: $(STAMP) system-deps
 	ROBOCO_STRESS=1 $(PY) -m pytest -q -m slow
 
 lint: $(STAMP)

@@ -585,13 +585,13 @@ def _migrate(
     if _clean_at(state, chain, target):
         return MigrationReport(state.version, state.version)
     with advisory_lock(conn, options.lock_deadline, echo) as backend:
+        runner = _Runner(conn, chain, options, echo)
+        # one transaction: a database we refuse to adopt keeps no trace of us
         with conn.transaction():
             conn.execute(BOOKKEEPING)
-        _check_width(conn)
-        state = read_state(conn)
-        report = MigrationReport(state.version, state.version)
-        runner = _Runner(conn, chain, options, echo)
-        with conn.transaction():
+            _check_width(conn)
+            state = read_state(conn)
+            report = MigrationReport(state.version, state.version)
             current = _start(conn, chain, state, runner.who, echo=echo, report=report)
         state = read_state(conn)
         _verify(state, chain)

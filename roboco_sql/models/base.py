@@ -1,0 +1,137 @@
+"""Shared bases and field types for the row and input models.
+
+Entity models (``Row``) mirror a table column for column and only check types, so any row the
+database already holds loads. Input models (``Input`` / ``Patch``) carry RoboCo's validation
+rules and its application-side defaults, because the schema has almost no server defaults.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    JsonValue,
+    SecretStr,
+    StringConstraints,
+    model_validator,
+)
+
+JsonObject = dict[str, JsonValue]
+"""A ``json``/``jsonb`` column whose documents are objects."""
+
+JsonArray = list[JsonValue]
+"""A ``json``/``jsonb`` column whose documents are arrays."""
+
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[a-z0-9-]+$")]
+"""RoboCo's URL-safe identifier rule for agents, projects, products, pitches and channels."""
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+"""Display names live in ``varchar(100)`` columns and may not be empty."""
+
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+"""Titles and subjects live in ``varchar(200)`` columns and may not be empty."""
+
+
+def utcnow() -> dt.datetime:
+    """The app-side ``now()`` RoboCo writes, since timestamp columns have no server default."""
+    return dt.datetime.now(dt.UTC)
+
+
+def new_id() -> uuid.UUID:
+    """The app-side primary key RoboCo writes, since no id column has a server default."""
+    return uuid.uuid4()
+
+
+class Row(BaseModel):
+    """One row of one table, as read from the database; immutable so repos can share it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, from_attributes=False)
+
+    __table__: ClassVar[str]
+    __secret_columns__: ClassVar[Mapping[str, str]] = {}
+    """Encrypted column -> the boolean field that reports it, for columns never exposed."""
+
+
+class Input(BaseModel):
+    """A payload a repository writes; unknown keys are refused rather than dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    __table__: ClassVar[str]
+
+
+class Patch(Input):
+    """A partial update: only the fields the caller set are written.
+
+    Setting a field to ``None`` means "write NULL", which only nullable columns accept; a field
+    left out is left alone. Repositories take ``changes()``, never the whole dump.
+    """
+
+    __nullable__: ClassVar[frozenset[str]] = frozenset()
+    __secret_inputs__: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _no_null_into_not_null(self) -> Self:
+        refused = sorted(
+            name
+            for name in self.model_fields_set
+            if getattr(self, name) is None
+            and name not in self.__nullable__
+            and name not in self.__secret_inputs__
+        )
+        if refused:
+            raise ValueError(f"cannot set NOT NULL column(s) to null: {', '.join(refused)}")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """Column name -> new value for every field the caller set, secrets excluded."""
+        return self.model_dump(
+            exclude_unset=True, by_alias=True, exclude=set(self.__secret_inputs__)
+        )
+
+
+class SecretChange(StrEnum):
+    """What an update does to an encrypted column."""
+
+    KEEP = "keep"
+    CLEAR = "clear"
+    SET = "set"
+
+
+def secret_change(value: SecretStr | None) -> SecretChange:
+    """Decode RoboCo's token convention: ``None`` keeps, ``""`` clears, anything else sets."""
+    if value is None:
+        return SecretChange.KEEP
+    if value.get_secret_value() == "":
+        return SecretChange.CLEAR
+    return SecretChange.SET
+
+
+def blank_secret_to_none(value: SecretStr | None) -> SecretStr | None:
+    """On create an empty token means "no token": there is nothing to encrypt."""
+    if value is not None and value.get_secret_value() == "":
+        return None
+    return value
+
+
+__all__ = [
+    "Input",
+    "JsonArray",
+    "JsonObject",
+    "Name",
+    "Patch",
+    "Row",
+    "SecretChange",
+    "Slug",
+    "Title",
+    "blank_secret_to_none",
+    "new_id",
+    "secret_change",
+    "utcnow",
+]

@@ -1,0 +1,88 @@
+"""Journals: each agent's private log of reflections, decisions, learnings and struggles."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Self
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from roboco_sql.models.base import Input, JsonObject, Row, Title, new_id, utcnow
+from roboco_sql.models.enums import JournalEntryType
+
+DEFAULT_SENTIMENT: dict[JournalEntryType, str] = {
+    JournalEntryType.LEARNING: "positive",
+    JournalEntryType.STRUGGLE: "frustrated",
+}
+"""RoboCo tags these entry types with a sentiment when the author gives none."""
+
+
+class Journal(Row):
+    """Row of ``journals``; one per agent, enforced by a unique constraint."""
+
+    __table__ = "journals"
+
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    total_entries: int
+    last_entry_at: AwareDatetime | None
+    latest_summary: str | None
+    summary_updated_at: AwareDatetime | None
+    entries_by_type: JsonObject
+    created_at: AwareDatetime
+    updated_at: AwareDatetime | None
+
+
+class JournalEntry(Row):
+    """Row of ``journal_entries``; ``content`` is markdown."""
+
+    __table__ = "journal_entries"
+
+    id: uuid.UUID
+    journal_id: uuid.UUID
+    type: JournalEntryType
+    title: str
+    content: str
+    task_id: uuid.UUID | None
+    session_id: uuid.UUID | None
+    timestamp: AwareDatetime
+    tags: list[str]
+    sentiment: str | None
+    is_private: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime | None
+
+
+class JournalCreate(Input):
+    """A new (empty) journal for an agent."""
+
+    __table__ = "journals"
+
+    id: uuid.UUID = Field(default_factory=new_id)
+    agent_id: uuid.UUID
+    created_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+class JournalEntryCreate(Input):
+    """A new journal entry; learning and struggle entries get RoboCo's default sentiment."""
+
+    __table__ = "journal_entries"
+
+    id: uuid.UUID = Field(default_factory=new_id)
+    journal_id: uuid.UUID
+    type: JournalEntryType
+    title: Title
+    content: str
+    task_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
+    timestamp: AwareDatetime = Field(default_factory=utcnow)
+    tags: list[str] = Field(default_factory=list)
+    sentiment: str | None = Field(default=None, max_length=50)
+    is_private: bool = False
+    created_at: AwareDatetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="after")
+    def _default_sentiment(self) -> Self:
+        if "sentiment" not in self.model_fields_set:
+            self.sentiment = DEFAULT_SENTIMENT.get(self.type)
+        return self

@@ -1,0 +1,82 @@
+"""The prompter: intake chats with a human that end in confirmed task drafts."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import AwareDatetime, Field
+
+from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
+from roboco_sql.models.enums import PrompterMessageRole, PrompterSessionStatus
+
+
+class PrompterSession(Row):
+    """Row of ``prompter_sessions``."""
+
+    __table__ = "prompter_sessions"
+
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    status: PrompterSessionStatus
+    created_at: AwareDatetime
+    updated_at: AwareDatetime | None
+
+
+class PrompterMessage(Row):
+    """Row of ``prompter_messages``."""
+
+    __table__ = "prompter_messages"
+
+    id: uuid.UUID
+    session_id: uuid.UUID
+    role: PrompterMessageRole
+    content: str
+    created_at: AwareDatetime
+
+
+class TaskDraft(Row):
+    """Row of ``task_drafts``; ``task_id`` is set once the draft became a real task."""
+
+    __table__ = "task_drafts"
+
+    id: uuid.UUID
+    session_id: uuid.UUID
+    draft_data: JsonObject
+    confirmed_at: AwareDatetime | None
+    task_id: uuid.UUID | None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime | None
+
+
+class PrompterSessionCreate(Input):
+    """A new intake session."""
+
+    __table__ = "prompter_sessions"
+
+    id: uuid.UUID = Field(default_factory=new_id)
+    agent_id: uuid.UUID
+    status: PrompterSessionStatus = PrompterSessionStatus.ACTIVE
+    created_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+class PrompterMessageCreate(Input):
+    """One turn of an intake chat."""
+
+    __table__ = "prompter_messages"
+
+    id: uuid.UUID = Field(default_factory=new_id)
+    session_id: uuid.UUID
+    role: PrompterMessageRole
+    content: str
+    created_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+class TaskDraftCreate(Input):
+    """A draft task proposed in an intake session, not yet confirmed."""
+
+    __table__ = "task_drafts"
+
+    id: uuid.UUID = Field(default_factory=new_id)
+    session_id: uuid.UUID
+    draft_data: JsonObject
+    created_at: AwareDatetime = Field(default_factory=utcnow)

@@ -1,0 +1,218 @@
+"""Tasks: the unit of work, and the rules a new or edited task must satisfy."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Self
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from roboco_sql.models.base import Input, JsonArray, JsonObject, Patch, Row, Title, new_id, utcnow
+from roboco_sql.models.enums import (
+    BlockerResolverType,
+    Complexity,
+    TaskNature,
+    TaskStatus,
+    TaskType,
+    Team,
+)
+
+MAX_TASK_DEPTH = 3
+"""Parent chains stop at this depth; the repository walks the chain when a parent is given."""
+
+
+class Task(Row):
+    """Row of ``tasks``.
+
+    No scope check here: the column pair allows rows with neither or both set, and reading
+    them must not fail.
+    """
+
+    __table__ = "tasks"
+
+    id: uuid.UUID
+    title: str
+    description: str
+    acceptance_criteria: list[str]
+    acceptance_criteria_ids: list[str]
+    parent_ac_refs: list[str]
+    status: TaskStatus
+    blocker_resolver_type: BlockerResolverType | None
+    blocker_raised_by: uuid.UUID | None
+    priority: int
+    task_type: TaskType
+    nature: TaskNature
+    project_id: uuid.UUID | None
+    product_id: uuid.UUID | None
+    branch_name: str | None
+    work_session_id: uuid.UUID | None
+    pr_number: int | None
+    pr_url: str | None
+    docs_complete: bool
+    pr_created: bool
+    board_review_complete: bool
+    created_by: uuid.UUID
+    assigned_to: uuid.UUID | None
+    team: Team
+    parent_task_id: uuid.UUID | None
+    dependency_ids: list[uuid.UUID]
+    blocker_ids: list[uuid.UUID]
+    completed_dependency_ids: list[uuid.UUID]
+    sequence: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime | None
+    claimed_at: AwareDatetime | None
+    claimed_by: uuid.UUID | None
+    started_at: AwareDatetime | None
+    completed_at: AwareDatetime | None
+    target_date: AwareDatetime | None
+    plan: JsonObject | None
+    estimated_complexity: Complexity
+    checkpoints: JsonArray
+    progress_updates: JsonArray
+    commits: JsonArray
+    documents: JsonArray
+    dev_notes: str | None
+    qa_notes: str | None
+    auditor_notes: str | None
+    self_verified: bool
+    qa_verified: bool | None
+    quick_context: str | None
+    proactive_context: JsonObject | None
+    pr_reviewer_notes: str | None
+    doc_notes: str | None
+    notes_structured: JsonObject | None
+    orchestration_markers: JsonObject | None
+    active_claimant_id: uuid.UUID | None
+    last_heartbeat_at: AwareDatetime | None
+    pre_block_state: str | None
+    pre_block_assignee: uuid.UUID | None
+    pre_block_metadata: JsonObject | None
+    acceptance_criteria_status: JsonArray
+    qa_evidence_inspected: bool
+    source: str
+    confirmed_by_human: bool
+
+
+def _one_scope(project_id: uuid.UUID | None, product_id: uuid.UUID | None) -> None:
+    """A task targets one repo (project) or fans out over a product's cells, never both."""
+    if (project_id is None) == (product_id is None):
+        raise ValueError(
+            "a task needs exactly one of project_id (the repo it targets) or product_id "
+            "(a product whose cells it fans out to)"
+        )
+
+
+class TaskCreate(Input):
+    """A new task.
+
+    Type, nature and complexity have no defaults on purpose: RoboCo found silent defaults
+    there stalled the lifecycle, so callers must state them. Initial-state columns (flags,
+    empty artifact lists) are not inputs; the insert writes their starting values.
+    """
+
+    __table__ = "tasks"
+
+    id: uuid.UUID = Field(default_factory=new_id)
+    title: Title
+    description: str = Field(min_length=20)
+    acceptance_criteria: list[str] = Field(min_length=1)
+    acceptance_criteria_ids: list[str] = Field(default_factory=list)
+    parent_ac_refs: list[str] = Field(default_factory=list)
+    status: TaskStatus = TaskStatus.PENDING
+    priority: int = Field(default=2, ge=0, le=3)
+    task_type: TaskType
+    nature: TaskNature
+    estimated_complexity: Complexity
+    team: Team
+    project_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    created_by: uuid.UUID
+    assigned_to: uuid.UUID | None = None
+    parent_task_id: uuid.UUID | None = None
+    dependency_ids: list[uuid.UUID] = Field(default_factory=list)
+    sequence: int = 0
+    target_date: AwareDatetime | None = None
+    source: str = Field(default="manual", max_length=50)
+    confirmed_by_human: bool = False
+    created_at: AwareDatetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="after")
+    def _scope_and_criteria_ids(self) -> Self:
+        _one_scope(self.project_id, self.product_id)
+        if not self.acceptance_criteria_ids:
+            # One stable id per criterion, so later edits and child refs can name it.
+            self.acceptance_criteria_ids = [uuid.uuid4().hex for _ in self.acceptance_criteria]
+        elif len(self.acceptance_criteria_ids) != len(self.acceptance_criteria):
+            raise ValueError("acceptance_criteria_ids must pair 1:1 with acceptance_criteria")
+        return self
+
+
+class TaskUpdate(Patch):
+    """Editable task attributes.
+
+    ``status`` is absent: status moves only through the lifecycle state machine. Setting either
+    scope column rewrites both, so a task can be moved between a project and a product but
+    never end up holding both.
+    """
+
+    __table__ = "tasks"
+    __nullable__ = frozenset(
+        {
+            "assigned_to",
+            "target_date",
+            "dev_notes",
+            "qa_notes",
+            "auditor_notes",
+            "quick_context",
+            "pr_reviewer_notes",
+            "doc_notes",
+            "project_id",
+            "product_id",
+            "branch_name",
+            "pr_number",
+            "pr_url",
+        }
+    )
+
+    title: Title | None = None
+    description: str | None = None
+    acceptance_criteria: list[str] | None = Field(default=None, min_length=1)
+    priority: int | None = Field(default=None, ge=0, le=3)
+    assigned_to: uuid.UUID | None = None
+    target_date: AwareDatetime | None = None
+    estimated_complexity: Complexity | None = None
+    dev_notes: str | None = None
+    qa_notes: str | None = None
+    auditor_notes: str | None = None
+    quick_context: str | None = None
+    pr_reviewer_notes: str | None = None
+    doc_notes: str | None = None
+    task_type: TaskType | None = None
+    nature: TaskNature | None = None
+    project_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    branch_name: str | None = Field(default=None, max_length=500)
+    pr_number: int | None = None
+    pr_url: str | None = Field(default=None, max_length=500)
+    docs_complete: bool | None = None
+    pr_created: bool | None = None
+
+    @model_validator(mode="after")
+    def _scope(self) -> Self:
+        if self.touches_scope:
+            _one_scope(self.project_id, self.product_id)
+        return self
+
+    @property
+    def touches_scope(self) -> bool:
+        """Whether this update moves the task to another project or product."""
+        return bool({"project_id", "product_id"} & self.model_fields_set)
+
+    def changes(self) -> dict[str, Any]:
+        """As ``Patch.changes``, but a scope change always carries both columns."""
+        changed = super().changes()
+        if self.touches_scope:
+            changed["project_id"] = self.project_id
+            changed["product_id"] = self.product_id
+        return changed

@@ -1,0 +1,109 @@
+"""Token usage: per-spawn sessions, periodic snapshots and the daily roll-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import AwareDatetime, Field
+
+from roboco_sql.models.base import Input, Row, new_id, utcnow
+
+
+class AgentSpawnSession(Row):
+    """Row of ``agent_spawn_sessions``; ``team``/``role`` are plain strings, ``task_id`` text."""
+
+    __table__ = "agent_spawn_sessions"
+
+    id: uuid.UUID
+    agent_slug: str
+    team: str
+    role: str
+    model: str
+    task_id: str | None
+    started_at: AwareDatetime
+    ended_at: AwareDatetime | None
+    tokens_input: int
+    tokens_output: int
+    tokens_cache_read: int
+    tokens_cache_write: int
+    exit_reason: str | None
+    estimated_cost_usd: float | None
+
+
+class TokenUsageSnapshot(Row):
+    """Row of ``token_usage_snapshots``: cumulative counters of a spawn at one instant."""
+
+    __table__ = "token_usage_snapshots"
+
+    id: uuid.UUID
+    agent_spawn_session_id: uuid.UUID
+    snapshotted_at: AwareDatetime
+    tokens_input: int
+    tokens_output: int
+    tokens_cache_read: int
+    tokens_cache_write: int
+
+
+class DailyUsageRollup(Row):
+    """Row of ``daily_usage_rollups``; one per (date, agent_slug, team, model)."""
+
+    __table__ = "daily_usage_rollups"
+
+    id: uuid.UUID
+    date: dt.date
+    agent_slug: str
+    team: str
+    model: str
+    tokens_input: int
+    tokens_output: int
+    tokens_cache_read: int
+    tokens_cache_write: int
+    total_cost_usd: float
+    session_count: int
+
+
+class AgentSpawnSessionCreate(Input):
+    """A spawn starting; counters begin at zero and grow through snapshots."""
+
+    __table__ = "agent_spawn_sessions"
+
+    id: uuid.UUID = Field(default_factory=new_id)
+    agent_slug: str = Field(min_length=1, max_length=100)
+    team: str = Field(max_length=50)
+    role: str = Field(max_length=50)
+    model: str = Field(max_length=100)
+    task_id: str | None = Field(default=None, max_length=36)
+    started_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+class TokenUsageSnapshotCreate(Input):
+    """A usage reading for a running spawn; token counts cannot be negative."""
+
+    __table__ = "token_usage_snapshots"
+
+    id: uuid.UUID = Field(default_factory=new_id)
+    agent_spawn_session_id: uuid.UUID
+    snapshotted_at: AwareDatetime = Field(default_factory=utcnow)
+    tokens_input: int = Field(default=0, ge=0)
+    tokens_output: int = Field(default=0, ge=0)
+    tokens_cache_read: int = Field(default=0, ge=0)
+    tokens_cache_write: int = Field(default=0, ge=0)
+
+
+class DailyUsageRollupCreate(Input):
+    """One day's totals for an (agent, team, model); upserted on that key."""
+
+    __table__ = "daily_usage_rollups"
+
+    id: uuid.UUID = Field(default_factory=new_id)
+    date: dt.date
+    agent_slug: str = Field(min_length=1, max_length=100)
+    team: str = Field(max_length=50)
+    model: str = Field(max_length=100)
+    tokens_input: int = Field(default=0, ge=0)
+    tokens_output: int = Field(default=0, ge=0)
+    tokens_cache_read: int = Field(default=0, ge=0)
+    tokens_cache_write: int = Field(default=0, ge=0)
+    total_cost_usd: float = Field(default=0.0, ge=0.0)
+    session_count: int = Field(default=0, ge=0)
