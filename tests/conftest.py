@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,13 @@ def _conn_url(conn: psycopg.Connection[Any]) -> str:
 def db_url(postgresql: psycopg.Connection[Any]) -> str:
     """A fresh database at head, cloned from the migrated template."""
     return _conn_url(postgresql)
+
+
+@pytest.fixture
+async def conn(db_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """An async connection to a fresh database at head."""
+    async with await psycopg.AsyncConnection.connect(db_url) as c:
+        yield c
 
 
 @pytest.fixture

@@ -1,0 +1,52 @@
+"""Database refusals turned into the domain errors, each naming the key or entity at fault."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import errors as pgerr
+
+from roboco_sql.errors import Conflict, NotFound, ValidationError
+
+_KEY = re.compile(r"Key \((?P<cols>[^)]*)\)=\((?P<vals>.*)\)")
+_MISSING = re.compile(r'is not present in table "(?P<table>[^"]+)"')
+_REFERENCED = re.compile(r'is still referenced from table "(?P<table>[^"]+)"')
+
+
+def _key(detail: str | None) -> str:
+    match = _KEY.search(detail or "")
+    if not match:
+        return "key"
+    vals = match.group("vals")
+    vals = vals if len(vals) <= 80 else vals[:77] + "..."
+    return f"{match.group('cols')}={vals}"
+
+
+@contextmanager
+def translated(entity: str) -> Iterator[None]:
+    """Run statements about entity; integrity and data errors come out as domain errors."""
+    try:
+        yield
+    except pgerr.UniqueViolation as exc:
+        raise Conflict(f"{entity} with {_key(exc.diag.message_detail)} already exists") from None
+    except pgerr.ForeignKeyViolation as exc:
+        detail = exc.diag.message_detail or ""
+        if match := _MISSING.search(detail):
+            raise NotFound(
+                f"{entity}: no {match.group('table')} row with {_key(detail)}"
+            ) from None
+        if match := _REFERENCED.search(detail):
+            raise Conflict(
+                f"{entity} with {_key(detail)} is still referenced from {match.group('table')}"
+            ) from None
+        raise Conflict(f"{entity}: {exc.diag.message_primary}") from None
+    except pgerr.NotNullViolation as exc:
+        raise ValidationError(f"{entity}: {exc.diag.column_name} is required") from None
+    except pgerr.CheckViolation as exc:
+        raise ValidationError(f"{entity}: violates {exc.diag.constraint_name}") from None
+    except (pgerr.DataError, psycopg.DataError) as exc:
+        first = (exc.diag.message_primary or str(exc)).splitlines()[0]
+        raise ValidationError(f"{entity}: {first}") from None
