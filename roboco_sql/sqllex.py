@@ -152,23 +152,52 @@ class Statement:
         return self.words[: len(words)] == words
 
 
+_ROUTINE = {("CREATE", "FUNCTION"), ("CREATE", "PROCEDURE")}
+_OR_REPLACE_ROUTINE = {
+    ("CREATE", "OR", "REPLACE", "FUNCTION"),
+    ("CREATE", "OR", "REPLACE", "PROCEDURE"),
+}
+
+
 def split(text: str, lead_words: int = 6) -> list[Statement]:
-    """Top-level statements of a script; comment-only pieces are dropped."""
+    """Top-level statements of a script; comment-only pieces are dropped.
+
+    As in psql, a ; inside parentheses or inside the BEGIN ATOMIC ... END body of a
+    CREATE [OR REPLACE] FUNCTION/PROCEDURE does not end the statement.
+    """
     out: list[Statement] = []
     first: int | None = None
     words: list[str] = []
+    head: list[str] = []  # the first four words, to spot CREATE [OR REPLACE] FUNCTION
+    parens = begins = 0
     for tok in tokenize(text):
-        if tok.kind is Kind.SEMI:
+        if tok.kind is Kind.SEMI and parens == 0 and begins == 0:
             if first is not None:
                 out.append(Statement(text[first : tok.start], first, tuple(words)))
-            first, words = None, []
+            first, words, head = None, [], []
             continue
         if tok.kind in (Kind.SPACE, Kind.COMMENT):
             continue
         if first is None:
             first = tok.start
+        upper = tok.text.upper()
         if len(words) < lead_words and tok.kind in (Kind.WORD, Kind.OTHER):
-            words.append(tok.text.upper())
+            words.append(upper)
+        if len(head) < 4 and tok.kind in (Kind.WORD, Kind.OTHER):
+            head.append(upper)
+        if upper == "(":
+            parens += 1
+        elif upper == ")" and parens > 0:
+            parens -= 1
+        elif (
+            tok.kind is Kind.WORD
+            and parens == 0
+            and (tuple(head[:2]) in _ROUTINE or tuple(head) in _OR_REPLACE_ROUTINE)
+        ):
+            if upper == "BEGIN" or (upper == "CASE" and begins > 0):
+                begins += 1
+            elif upper == "END" and begins > 0:
+                begins -= 1
     if first is not None:
         out.append(Statement(text[first:].rstrip(), first, tuple(words)))
     return out

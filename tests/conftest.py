@@ -137,6 +137,12 @@ def new_database(admin_url: str) -> Iterator[Any]:
             )
 
 
+@pytest.fixture(scope="session")
+def server_log() -> Path | None:
+    """The embedded server's log file (None on a server given by URL)."""
+    return None if _server is None else Path(_server.pgdata) / "log"
+
+
 def run_cli(
     *args: str, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:

@@ -65,8 +65,10 @@ def autocommit_only(stmt: sqllex.Statement) -> str | None:
         return "CREATE INDEX CONCURRENTLY"
     if stmt.startswith("DROP", "INDEX", "CONCURRENTLY"):
         return "DROP INDEX CONCURRENTLY"
-    if w[:1] == ("REINDEX",) and ("CONCURRENTLY" in w or "SYSTEM" in w or "DATABASE" in w):
-        return "REINDEX " + ("CONCURRENTLY" if "CONCURRENTLY" in w else "DATABASE/SYSTEM")
+    if w[:1] == ("REINDEX",) and (
+        kinds := [k for k in ("CONCURRENTLY", "SCHEMA", "DATABASE", "SYSTEM") if k in w]
+    ):
+        return "REINDEX " + kinds[0]
     for words in (
         ("VACUUM",),
         ("CREATE", "DATABASE"),
@@ -76,10 +78,11 @@ def autocommit_only(stmt: sqllex.Statement) -> str | None:
         ("DROP", "TABLESPACE"),
         ("CREATE", "SUBSCRIPTION"),
         ("DROP", "SUBSCRIPTION"),
+        ("DISCARD", "ALL"),
     ):
         if stmt.startswith(*words):
             return " ".join(words)
-    if w == ("CLUSTER",):
+    if w[:1] == ("CLUSTER",) and set(w[1:]) <= {"VERBOSE", "(", ")"}:
         return "CLUSTER without a table"
     if stmt.startswith("ALTER", "DATABASE") and "TABLESPACE" in w:
         return "ALTER DATABASE ... SET TABLESPACE"
@@ -101,6 +104,8 @@ class Migration:
     checksum: str
     transactional: bool = True
     lock_timeout: str = DEFAULT_LOCK_TIMEOUT
+    revision_line: int = field(default=1, repr=False, compare=False)
+    down_line: int = field(default=1, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -213,6 +218,8 @@ def _read(path: Path, problems: list[str]) -> Migration | None:
         checksum=hashlib.sha256(raw).hexdigest(),
         transactional=mode != "none",
         lock_timeout=timeout,
+        revision_line=rev_line,
+        down_line=down_line,
     )
     try:
         statements = migration.statements
@@ -249,7 +256,8 @@ def validate(directory: Path) -> tuple[Chain | None, list[str]]:
     for m in read:
         if m.revision in by_id:
             problems.append(
-                f"{m.name}:1: revision '{m.revision}' is also declared by {by_id[m.revision].name}"
+                f"{m.name}:{m.revision_line}: revision '{m.revision}' is also declared by "
+                f"{by_id[m.revision].name}"
             )
         else:
             by_id[m.revision] = m
@@ -258,19 +266,25 @@ def validate(directory: Path) -> tuple[Chain | None, list[str]]:
         children.setdefault(m.down_revision, []).append(m)
         if m.down_revision is not None and m.down_revision not in by_id:
             problems.append(
-                f"{m.name}:1: down_revision '{m.down_revision}' names no revision in this chain"
+                f"{m.name}:{m.down_line}: down_revision '{m.down_revision}' names no revision "
+                "in this chain"
             )
     bases = children.get(None, [])
     if not bases:
-        problems.append(f"{directory}: no base revision (a file with an empty down_revision)")
+        problems.append(
+            f"{read[0].name}:{read[0].down_line}: no base revision "
+            "(a file with an empty down_revision)"
+        )
     elif len(bases) > 1:
         problems.append(
-            f"{directory}: {len(bases)} base revisions: " + ", ".join(m.name for m in bases)
+            f"{bases[1].name}:{bases[1].down_line}: {len(bases)} base revisions: "
+            + ", ".join(m.name for m in bases)
         )
     for parent, kids in children.items():
         if parent is not None and len(kids) > 1:
             problems.append(
-                f"{kids[1].name}:1: fork: {', '.join(k.name for k in kids)} all follow '{parent}'"
+                f"{kids[1].name}:{kids[1].down_line}: fork: "
+                f"{', '.join(k.name for k in kids)} all follow '{parent}'"
             )
     if problems:
         return None, problems
@@ -283,7 +297,11 @@ def validate(directory: Path) -> tuple[Chain | None, list[str]]:
         current = kids[0] if kids else None
     if len(order) != len(by_id):
         stray = sorted(set(by_id) - {m.revision for m in order})
-        problems.append(f"{directory}: cycle: {', '.join(stray)} cannot be reached from the base")
+        first = min((by_id[r] for r in stray), key=lambda m: m.name)
+        problems.append(
+            f"{first.name}:{first.down_line}: cycle: {', '.join(stray)} cannot be reached "
+            "from the base"
+        )
         return None, problems
     for position, (by_name, by_chain) in enumerate(zip(read, order, strict=True)):
         if by_name is not by_chain:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import errors as pgerr
@@ -18,18 +21,35 @@ class VectorStatus:
     version: str | None = None
 
 
-def ensure_pgvector(conn: Conn) -> VectorStatus:
-    """CREATE EXTENSION vector unless it is installed (so a non-superuser role works)."""
-    row = conn.execute(
-        "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'vector'), "
-        "EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector')"
-    ).fetchone()
+_PROBE = (
+    "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'vector'), "
+    "EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector')"
+)
+
+
+def ensure_pgvector(
+    conn: Conn, serialized: Callable[[], AbstractContextManager[Any]] = nullcontext
+) -> VectorStatus:
+    """CREATE EXTENSION vector unless it is installed (so a non-superuser role works).
+
+    The creation runs inside `serialized` (the migration lock), so processes booting
+    together do not race to create it.
+    """
+    row = conn.execute(_PROBE).fetchone()
     assert row is not None
-    installed, available = row
-    if installed:
-        return VectorStatus(True, version=installed)
-    if not available:
+    if row[0]:
+        return VectorStatus(True, version=row[0])
+    if not row[1]:
         return VectorStatus(False, "pgvector is not installed on the server")
+    with serialized():
+        return _create(conn)
+
+
+def _create(conn: Conn) -> VectorStatus:
+    row = conn.execute(_PROBE).fetchone()
+    assert row is not None
+    if row[0]:
+        return VectorStatus(True, version=row[0])  # another process was first
     try:
         with conn.transaction():
             conn.execute("CREATE EXTENSION IF NOT EXISTS vector")

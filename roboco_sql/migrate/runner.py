@@ -147,8 +147,7 @@ class State:
 def read_state(conn: Conn) -> State:
     """The database's migration state, in one query when the bookkeeping exists."""
     try:
-        with conn.transaction():
-            row = conn.execute(_STATE).fetchone()
+        row = conn.execute(_STATE).fetchone()  # autocommit: one round trip, no BEGIN/COMMIT
     except (pgerr.UndefinedTable, pgerr.InvalidSchemaName):
         return _read_state_partial(conn)
     assert row is not None
@@ -339,6 +338,13 @@ class _Runner:
         self.options = options
         self.echo = echo
         self.who = _who(conn)
+        self.current: Migration | None = None
+        conn.add_notice_handler(self._notice)
+
+    def _notice(self, diag: psycopg.errors.Diagnostic) -> None:
+        """A migration's RAISE NOTICE / WARNING reaches the operator, named by revision."""
+        if self.current is not None and diag.message_primary:
+            self.echo(f"  {self.current.revision}: {diag.severity}: {diag.message_primary}")
 
     def _retrying(self, m: Migration, attempt: Callable[[], None], what: Callable[[], str]) -> None:
         """Run attempt, retrying on lock timeouts and deadlocks with jittered backoff."""
@@ -362,9 +368,13 @@ class _Runner:
 
     def apply(self, m: Migration, backend: int) -> Applied:
         _check_direct(self.conn, backend)
-        if m.transactional:
-            return self._apply_transactional(m)
-        return self._apply_autocommit(m)
+        self.current = m
+        try:
+            if m.transactional:
+                return self._apply_transactional(m)
+            return self._apply_autocommit(m)
+        finally:
+            self.current = None
 
     def _apply_transactional(self, m: Migration) -> Applied:
         conn = self.conn
@@ -569,7 +579,9 @@ def migrate(
         raise MigrationError(f"unknown target revision {target}")
     target = target or chain.head
     with connect(url, autocommit=True, application_name="roboco_sql migrate") as conn:
-        vector = ensure_pgvector(conn) if pgvector else None
+        vector = None
+        if pgvector:
+            vector = ensure_pgvector(conn, lambda: advisory_lock(conn, options.lock_deadline, echo))
         if vector is not None and not vector.enabled:
             echo(f"warning: {vector.reason}; RAG is disabled, everything else runs")
         report = _migrate(conn, chain, target, options, echo)

@@ -139,6 +139,7 @@ from roboco_sql.models.prompter import (
     PrompterSessionCreate,
     TaskDraft,
     TaskDraftCreate,
+    TaskDraftUpdate,
 )
 from roboco_sql.models.provider import (
     ModelAssignment,
@@ -175,6 +176,7 @@ from roboco_sql.models.task import (
 from roboco_sql.models.usage import (
     AgentSpawnSession,
     AgentSpawnSessionCreate,
+    AgentSpawnSessionEnd,
     DailyUsageRollup,
     DailyUsageRollupCreate,
     TokenUsageSnapshot,
@@ -254,6 +256,7 @@ __all__ = [
     "AgentRole",
     "AgentSpawnSession",
     "AgentSpawnSessionCreate",
+    "AgentSpawnSessionEnd",
     "AgentStatus",
     "AgentUpdate",
     "AssignmentScope",
@@ -354,6 +357,7 @@ __all__ = [
     "TaskCreate",
     "TaskDraft",
     "TaskDraftCreate",
+    "TaskDraftUpdate",
     "TaskNature",
     "TaskStatus",
     "TaskType",

@@ -80,3 +80,11 @@ class TaskDraftCreate(Input):
     session_id: uuid.UUID
     draft_data: JsonObject
     created_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+class TaskDraftUpdate(Input):
+    """The human revised a draft before confirming it; the whole document is replaced."""
+
+    __table__ = "task_drafts"
+
+    draft_data: JsonObject

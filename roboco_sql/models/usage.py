@@ -107,3 +107,13 @@ class DailyUsageRollupCreate(Input):
     tokens_cache_write: int = Field(default=0, ge=0)
     total_cost_usd: float = Field(default=0.0, ge=0.0)
     session_count: int = Field(default=0, ge=0)
+
+
+class AgentSpawnSessionEnd(Input):
+    """A spawn ending: when, why, and what it cost; final counters arrive as a last snapshot."""
+
+    __table__ = "agent_spawn_sessions"
+
+    ended_at: AwareDatetime = Field(default_factory=utcnow)
+    exit_reason: str | None = Field(default=None, max_length=100)
+    estimated_cost_usd: float | None = Field(default=None, ge=0.0)

@@ -1,0 +1,1 @@
+"""make bench: side-by-side measurements against a throwaway PostgreSQL; see bench/harness.py."""

@@ -1,0 +1,116 @@
+"""Knowledge-base bookkeeping: one row per document indexed into a RAG chunk table.
+
+The natural key is (index_type, source_hash); writing the same document again refreshes its
+row instead of adding one. roboco_sql.rag keeps these rows current as it indexes; this module
+is the general create/read/list/delete over them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.types.json import Json
+
+from roboco_sql import queries
+from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.models.knowledge import IndexedDocument, IndexedDocumentCreate, IndexType
+from roboco_sql.repos._errors import translated
+from roboco_sql.repos._rows import model_row
+
+__all__ = [
+    "delete_indexed_document",
+    "get_indexed_document",
+    "get_indexed_document_by_id",
+    "list_indexed_documents",
+    "upsert_indexed_document",
+]
+
+_Q = queries.load()
+_UPSERT = _Q["indexed_documents.upsert_indexed_document"]
+_GET = _Q["indexed_documents.get_indexed_document"]
+_GET_BY_ID = _Q["indexed_documents.get_indexed_document_by_id"]
+_LIST = _Q["indexed_documents.list_indexed_documents"]
+_DELETE = _Q["indexed_documents.delete_indexed_document"]
+
+_DOCUMENT = model_row(IndexedDocument)
+
+_MAX_LIMIT = 1000
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= _MAX_LIMIT:
+        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
+    return limit
+
+
+def _index_type(value: IndexType | str) -> IndexType:
+    try:
+        return IndexType(value)
+    except ValueError:
+        raise ValidationError(f"{value!r} is not an index type") from None
+
+
+async def upsert_indexed_document(
+    conn: AsyncConnection[Any], document: IndexedDocumentCreate
+) -> IndexedDocument:
+    """Record an indexed document, or refresh its row if (index_type, source_hash) exists.
+
+    A refresh keeps the row's id and first indexed_at and stamps updated_at; a NULL title or
+    preview keeps the old one; extra_data is merged key by key.
+    """
+    values = document.model_dump()
+    values["extra_data"] = Json(document.extra_data)
+    with translated("indexed document"):
+        row = await queries.fetch_one(conn, _UPSERT, _DOCUMENT, **values)
+    assert row is not None
+    return row
+
+
+async def get_indexed_document(
+    conn: AsyncConnection[Any], index_type: IndexType, source_hash: str
+) -> IndexedDocument | None:
+    """One document by its natural key, or None."""
+    return await queries.fetch_one(
+        conn, _GET, _DOCUMENT, index_type=_index_type(index_type), source_hash=source_hash
+    )
+
+
+async def get_indexed_document_by_id(
+    conn: AsyncConnection[Any], document_id: uuid.UUID
+) -> IndexedDocument | None:
+    """One document by id, or None."""
+    return await queries.fetch_one(conn, _GET_BY_ID, _DOCUMENT, id=document_id)
+
+
+async def list_indexed_documents(
+    conn: AsyncConnection[Any],
+    *,
+    index_type: IndexType | None = None,
+    before: tuple[dt.datetime, uuid.UUID] | None = None,
+    limit: int = 100,
+) -> list[IndexedDocument]:
+    """Documents of one index (or all), most recently indexed first, keyset-paged."""
+    checked = _index_type(index_type) if index_type is not None else None
+    before_at, before_id = before if before is not None else (None, None)
+    return await queries.fetch_all(
+        conn,
+        _LIST,
+        _DOCUMENT,
+        index_type=checked,
+        before_at=before_at,
+        before_id=before_id,
+        limit=_limit(limit),
+    )
+
+
+async def delete_indexed_document(
+    conn: AsyncConnection[Any], index_type: IndexType, source_hash: str
+) -> None:
+    """Forget one document's row (its chunks are the caller's); NotFound if there is none."""
+    kind = _index_type(index_type)
+    deleted = await queries.execute_rows(conn, _DELETE, index_type=kind, source_hash=source_hash)
+    if deleted == 0:
+        raise NotFound(f"indexed document ({kind.value}, {source_hash}) not found")

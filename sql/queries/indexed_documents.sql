@@ -1,0 +1,55 @@
+-- name: upsert_indexed_document :one
+-- Record a document indexed into a RAG chunk table, by its natural key (index_type,
+-- source_hash). A re-index keeps the row's id and first indexed_at, stamps updated_at, keeps
+-- title/preview the new one leaves NULL, and merges extra_data (as rag_upsert_document does).
+INSERT INTO indexed_documents AS d (
+    id, index_type, source, source_hash, title, preview, chunk_count, extra_data,
+    indexed_at, updated_at
+) VALUES (
+    :id, :index_type, :source, :source_hash, :title, :preview, :chunk_count, :extra_data,
+    :indexed_at, NULL
+)
+ON CONFLICT ON CONSTRAINT uq_indexed_doc_source DO UPDATE
+SET source = EXCLUDED.source,
+    title = COALESCE(EXCLUDED.title, d.title),
+    preview = COALESCE(EXCLUDED.preview, d.preview),
+    chunk_count = EXCLUDED.chunk_count,
+    extra_data = (d.extra_data::jsonb || EXCLUDED.extra_data::jsonb)::json,
+    updated_at = now()
+RETURNING
+    id, index_type, source, source_hash, title, preview, chunk_count, extra_data,
+    indexed_at, updated_at;
+
+-- name: get_indexed_document :one
+-- One indexed document by its natural key.
+SELECT
+    id, index_type, source, source_hash, title, preview, chunk_count, extra_data,
+    indexed_at, updated_at
+FROM indexed_documents
+WHERE index_type = :index_type AND source_hash = :source_hash;
+
+-- name: get_indexed_document_by_id :one
+-- One indexed document by primary key.
+SELECT
+    id, index_type, source, source_hash, title, preview, chunk_count, extra_data,
+    indexed_at, updated_at
+FROM indexed_documents
+WHERE id = :id;
+
+-- name: list_indexed_documents :many
+-- Documents of one index (NULL = all), most recently indexed first, keyset before
+-- (indexed_at, id) (served by ix_indexed_docs_type_time).
+SELECT
+    id, index_type, source, source_hash, title, preview, chunk_count, extra_data,
+    indexed_at, updated_at
+FROM indexed_documents
+WHERE (:index_type::text IS NULL OR index_type = :index_type::text)
+  AND (:before_at::timestamptz IS NULL
+       OR (indexed_at, id) < (:before_at::timestamptz, :before_id::uuid))
+ORDER BY indexed_at DESC, id DESC
+LIMIT :limit;
+
+-- name: delete_indexed_document :execrows
+-- Forget one indexed document by its natural key; 0 rows = there was none.
+DELETE FROM indexed_documents
+WHERE index_type = :index_type AND source_hash = :source_hash;

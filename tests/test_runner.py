@@ -1,0 +1,431 @@
+"""The migration runner against a real server: locking, crashes, resumption, adoption."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from roboco_sql import init_db
+from roboco_sql.errors import ChecksumMismatch, MigrationError
+from roboco_sql.migrate import load_chain, migrate, stamp, status
+from roboco_sql.migrate.runner import Options, accept
+from tests.conftest import ROOT, run_cli
+from tests.fix_catalog import diff, dump
+
+CHAIN = load_chain()
+HEAD = CHAIN.head
+
+
+def write_chain(directory: Path, files: dict[str, str]) -> Path:
+    """A chain of small files: name -> body (headers added from the order given)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    parent = ""
+    for name, body in files.items():
+        rev = name.removesuffix(".sql")
+        (directory / name).write_text(
+            f"-- revision: {rev}\n-- down_revision: {parent}\n{body}", encoding="utf-8"
+        )
+        parent = rev
+    return directory
+
+
+def one(url: str, query: str, *args: Any) -> Any:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(query, args).fetchone()
+        return None if row is None else row[0]
+
+
+def history_rows(url: str) -> list[tuple[str, str]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT revision, how FROM roboco_sql.history ORDER BY 1").fetchall()
+
+
+# --- building, re-running, status -------------------------------------------------------
+
+
+def test_fresh_build_records_every_revision(empty_url: str) -> None:
+    report = migrate(empty_url, CHAIN)
+    assert [a.revision for a in report.applied] == [m.revision for m in CHAIN]
+    assert report.from_revision is None and report.to_revision == HEAD
+    assert history_rows(empty_url) == sorted((m.revision, "applied") for m in CHAIN)
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == HEAD
+    assert migrate(empty_url, CHAIN).applied == []
+    st = status(empty_url, CHAIN)
+    assert st.exit_code == 0 and st.pending == []
+
+
+def test_to_stops_at_a_revision_and_refuses_to_go_back(empty_url: str) -> None:
+    migrate(empty_url, CHAIN, "010_audit_log_details_jsonb")
+    st = status(empty_url, CHAIN)
+    assert st.current == "010_audit_log_details_jsonb" and st.exit_code == 1
+    assert len(st.pending) == len(CHAIN) - 10
+    with pytest.raises(MigrationError, match="does not downgrade"):
+        migrate(empty_url, CHAIN, "005_blocker_raised_by")
+    with pytest.raises(MigrationError, match="unknown target revision nope"):
+        migrate(empty_url, CHAIN, "nope")
+
+
+def test_status_cli_exit_codes_and_json(empty_url: str) -> None:
+    pending = run_cli("status", "--json", "--database-url", empty_url)
+    assert pending.returncode == 1
+    assert json.loads(pending.stdout)["pending"][0] == "001_initial_schema"
+    assert run_cli("migrate", "--database-url", empty_url).returncode == 0
+    at_head = run_cli("status", "--database-url", empty_url)
+    assert at_head.returncode == 0, at_head.stderr
+    assert at_head.stdout.strip() == f"at head ({HEAD})"
+    hist = run_cli("history", "--json", "--database-url", empty_url)
+    assert len(json.loads(hist.stdout)) == len(CHAIN)
+
+
+async def test_init_db_reports_what_it_did(empty_url: str) -> None:
+    report = await init_db(empty_url)
+    assert len(report.applied) == len(CHAIN) and report.to_revision == HEAD
+    assert report.rag_enabled is True and report.rag_reason is None
+    assert one(empty_url, "SELECT count(*) FROM pg_extension WHERE extname = 'vector'") == 1
+    again = await init_db(empty_url)
+    assert again.applied == [] and again.rag_enabled is True
+
+
+# --- failures ----------------------------------------------------------------------------
+
+
+def test_failing_statement_is_reported_by_file_line_and_column(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain_dir = write_chain(
+        tmp_path / "m",
+        {
+            "001_base.sql": "CREATE TABLE t (x int);\n",
+            "002_bad.sql": "CREATE TABLE u (y int);\n/* a comment */\nINSERT INTO t (x)\n"
+            "  VALUES (1), ('one');\n",
+        },
+    )
+    result = run_cli("migrate", "--migrations-dir", str(chain_dir), "--database-url", empty_url)
+    assert result.returncode == 1
+    err = result.stderr.strip().splitlines()[-1]
+    assert err.startswith("error: 002_bad failed at 002_bad.sql:6:")
+    assert 'invalid input syntax for type integer: "one"' in err
+    assert "nothing of 002_bad was applied" in err
+    assert "Traceback" not in result.stderr
+    assert one(empty_url, "SELECT to_regclass('u')") is None  # its first statement rolled back
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_base"
+
+
+def test_edited_applied_file_stops_migrate_and_status(tmp_path: Path, empty_url: str) -> None:
+    chain_dir = write_chain(
+        tmp_path / "m", {"001_a.sql": "CREATE TABLE a (x int);\n", "002_b.sql": "SELECT 1;\n"}
+    )
+    args = ("--migrations-dir", str(chain_dir), "--database-url", empty_url)
+    assert run_cli("migrate", *args).returncode == 0
+    path = chain_dir / "001_a.sql"
+    lf = path.read_bytes()
+    path.write_bytes(b"\xef\xbb\xbf" + lf.replace(b"\n", b"\r\n"))  # a CRLF checkout, with BOM
+    assert run_cli("status", *args).returncode == 0
+    path.write_bytes(lf.replace(b"x int", b"x bigint"))
+    st = run_cli("status", *args)
+    assert st.returncode == 2 and "001_a" in st.stdout
+    mig = run_cli("migrate", *args)
+    assert mig.returncode == 2
+    assert "001_a.sql was edited after 001_a was applied" in mig.stderr
+    with pytest.raises(ChecksumMismatch):
+        migrate(empty_url, load_chain(chain_dir))
+    accept(empty_url, load_chain(chain_dir), "001_a")
+    assert run_cli("status", *args).returncode == 0
+    accepted = one(empty_url, "SELECT accepted_by FROM roboco_sql.history WHERE revision = '001_a'")
+    assert accepted and "@" in accepted
+    (chain_dir / "002_b.sql").unlink()
+    gone = run_cli("status", *args)
+    assert gone.returncode == 2
+
+
+def test_non_transactional_file_resumes_where_it_failed(tmp_path: Path, empty_url: str) -> None:
+    concurrent = (
+        "-- transaction: none\n"
+        "CREATE INDEX CONCURRENTLY ix_t_a ON t (a);\n"
+        "CREATE UNIQUE INDEX CONCURRENTLY ux_t_b ON t (b);\n"
+        "CREATE INDEX CONCURRENTLY ix_t_c ON t (c);\n"
+    )
+    chain_dir = write_chain(
+        tmp_path / "m",
+        {
+            "001_t.sql": "CREATE TABLE t (a int, b int, c int);\n"
+            "INSERT INTO t VALUES (1, 1, 1), (2, 1, 2);\n",
+            "002_ix.sql": concurrent,
+        },
+    )
+    args = ("--migrations-dir", str(chain_dir), "--database-url", empty_url)
+    failed = run_cli("migrate", *args)
+    assert failed.returncode == 1
+    assert "002_ix failed at 002_ix.sql:5:1" in failed.stderr
+    assert "statements 1-1 of 3 of 002_ix are applied" in failed.stderr
+    assert "resumes at statement 2" in failed.stderr
+    # the failed unique build leaves an INVALID index behind
+    assert (
+        one(empty_url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ux_t_b'::regclass")
+        is False
+    )
+    st = run_cli("status", "--json", *args)
+    assert st.returncode == 4 and json.loads(st.stdout)["partial"] == {"002_ix": 1}
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("UPDATE t SET b = 2 WHERE a = 2")  # the operator fixes the data
+    resumed = run_cli("migrate", *args)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming at statement 2 of 3" in resumed.stdout
+    assert "index ux_t_b is INVALID" in resumed.stdout
+    with psycopg.connect(empty_url) as conn:
+        valid = conn.execute(
+            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = "
+            "i.indexrelid WHERE i.indrelid = 't'::regclass ORDER BY 1"
+        ).fetchall()
+        assert conn.execute("SELECT count(*) FROM roboco_sql.progress").fetchone() == (0,)
+    assert valid == [("ix_t_a", True), ("ix_t_c", True), ("ux_t_b", True)]
+    assert run_cli("status", *args).returncode == 0
+
+
+def test_blocked_migration_retries_then_succeeds_and_readers_go_on(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain_dir = write_chain(
+        tmp_path / "m",
+        {
+            "001_t.sql": "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\n",
+            "002_alter.sql": "-- lock_timeout: 150ms\nALTER TABLE t ADD COLUMN b int;\n",
+        },
+    )
+    chain = load_chain(chain_dir)
+    migrate(empty_url, chain, "001_t")
+    lines: list[str] = []
+    result: dict[str, Any] = {}
+    blocker = psycopg.connect(empty_url)
+    blocker.execute("SELECT * FROM t")  # an open transaction holding ACCESS SHARE on t
+
+    def run() -> None:
+        try:
+            result["report"] = migrate(
+                empty_url, chain, options=Options(lock_retries=30, backoff=0.05), echo=lines.append
+            )
+        except Exception as exc:  # pragma: no cover - reported by the assert below
+            result["error"] = exc
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    time.sleep(1.0)
+    reader_waits = []
+    with psycopg.connect(empty_url, autocommit=True) as reader:
+        for _ in range(5):
+            started = time.monotonic()
+            assert reader.execute("SELECT count(*) FROM t").fetchone() == (1,)
+            reader_waits.append(time.monotonic() - started)
+    blocker.commit()
+    blocker.close()
+    worker.join(timeout=30)
+    assert "error" not in result, result.get("error")
+    assert [a.revision for a in result["report"].applied] == ["002_alter"]
+    assert any("retrying" in line and "blocked by pid" in line for line in lines), lines
+    assert max(reader_waits) < 1.0  # a reader waits at most one lock_timeout, not forever
+
+
+def test_blocked_migration_gives_up_naming_the_blocker(tmp_path: Path, empty_url: str) -> None:
+    chain_dir = write_chain(
+        tmp_path / "m",
+        {
+            "001_t.sql": "CREATE TABLE t (a int);\n",
+            "002_alter.sql": "-- lock_timeout: 100ms\nALTER TABLE t ADD COLUMN b int;\n",
+        },
+    )
+    chain = load_chain(chain_dir)
+    migrate(empty_url, chain, "001_t")
+    with psycopg.connect(empty_url, application_name="stuck-report") as blocker:
+        blocker.execute("SELECT * FROM t")
+        with pytest.raises(MigrationError) as caught:
+            migrate(empty_url, chain, options=Options(lock_retries=2, backoff=0.01))
+        blocker.rollback()
+    message = str(caught.value)
+    assert "002_alter (002_alter.sql) gave up after 3 tries (lock_timeout 100ms)" in message
+    assert "stuck-report" in message and "nothing of 002_alter was applied" in message
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_t"
+
+
+# --- many processes, crashes --------------------------------------------------------------
+
+
+def _log_tail(log: Path | None) -> int:
+    return log.stat().st_size if log is not None and log.exists() else 0
+
+
+def _log_errors(log: Path | None, start: int) -> list[str]:
+    if log is None:
+        return []
+    with log.open("rb") as f:
+        f.seek(start)
+        text = f.read().decode(errors="replace")
+    return [ln for ln in text.splitlines() if "already exists" in ln or "duplicate key" in ln]
+
+
+def test_eight_processes_migrate_an_empty_database_at_once(
+    empty_url: str, server_log: Path | None
+) -> None:
+    start = _log_tail(server_log)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "roboco_sql", "migrate", "--json", "--database-url", empty_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for _ in range(8)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, [err for _, err in outputs]
+    applied = [len(json.loads(out)["applied"]) for out, _ in outputs]
+    assert sorted(applied) == [0] * 7 + [len(CHAIN)]
+    assert history_rows(empty_url) == sorted((m.revision, "applied") for m in CHAIN)
+    assert _log_errors(server_log, start) == []
+
+
+def test_killed_migrations_leave_a_clean_revision_and_finish(empty_url: str, db_url: str) -> None:
+    rng = random.Random(20261127)
+    kills = 0
+    for _ in range(12):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "roboco_sql", "migrate", "--database-url", empty_url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
+        time.sleep(rng.uniform(0.25, 0.6))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        with psycopg.connect(empty_url) as conn:
+            version = (
+                conn.execute(
+                    "SELECT (SELECT version_num FROM alembic_version), "
+                    "(SELECT count(*) FROM roboco_sql.history), "
+                    "(SELECT count(*) FROM roboco_sql.progress)"
+                ).fetchone()
+                if one(empty_url, "SELECT to_regclass('roboco_sql.progress')")
+                else None
+            )
+        if version is not None and version[0] is not None:
+            position = [m.revision for m in CHAIN].index(version[0])
+            assert version[1] == position + 1 and version[2] == 0
+        if version is not None and version[0] == HEAD:
+            break
+    assert kills >= 1
+    assert run_cli("migrate", "--database-url", empty_url).returncode == 0
+    assert diff(dump(db_url), dump(empty_url)) == []  # the same as a fresh build
+
+
+# --- adopting existing databases ----------------------------------------------------------
+
+
+def _forget_runner(url: str, *, version_table: bool) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA roboco_sql CASCADE")
+        if not version_table:
+            conn.execute("DROP TABLE alembic_version")
+
+
+def test_alembic_database_is_adopted_and_continued(empty_url: str) -> None:
+    migrate(empty_url, CHAIN, "020_backfill_enum_values")
+    _forget_runner(empty_url, version_table=True)  # as RoboCo's Alembic leaves it
+    st = run_cli("status", "--database-url", empty_url)
+    assert st.returncode == 1 and "migrate will adopt it" in st.stdout
+    report = migrate(empty_url, CHAIN)
+    assert report.adopted == "020_backfill_enum_values"
+    assert len(report.applied) == len(CHAIN) - 20
+    rows = dict(history_rows(empty_url))
+    assert rows["020_backfill_enum_values"] == "adopted" and rows[HEAD] == "applied"
+    assert "019_seed_default_providers" not in rows
+
+
+def test_unknown_alembic_revision_is_refused_untouched(empty_url: str) -> None:
+    migrate(empty_url, CHAIN, "012_align_agentrole_foundation")
+    _forget_runner(empty_url, version_table=True)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '099_from_a_fork'")
+    result = run_cli("migrate", "--database-url", empty_url)
+    assert result.returncode == 1
+    assert "at revision 099_from_a_fork, which no file" in result.stderr
+    assert one(empty_url, "SELECT to_regnamespace('roboco_sql')") is None
+    assert run_cli("status", "--database-url", empty_url).returncode == 2
+
+
+@pytest.mark.parametrize("revision", ["001_initial_schema", "033_pitches"])
+def test_versionless_database_is_stamped_where_it_matches(
+    empty_url: str, db_url: str, revision: str
+) -> None:
+    migrate(empty_url, CHAIN, revision)
+    _forget_runner(empty_url, version_table=False)
+    report = migrate(empty_url, CHAIN)
+    assert report.stamped == revision
+    assert report.applied[0].revision == CHAIN.between(revision, None)[0].revision
+    assert dict(history_rows(empty_url))[revision] == "stamped"
+    assert diff(dump(db_url), dump(empty_url)) == []
+
+
+def test_versionless_database_matching_nothing_is_refused_with_a_report(empty_url: str) -> None:
+    migrate(empty_url, CHAIN, "033_pitches")
+    _forget_runner(empty_url, version_table=False)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE pitches ADD COLUMN by_hand text")
+    before = dump(empty_url)
+    result = run_cli("migrate", "--database-url", empty_url)
+    assert result.returncode == 1
+    assert "matches no revision exactly; nothing was changed" in result.stderr
+    assert "Closest revision: 033_pitches" in result.stderr
+    assert "extra: column pitches.by_hand text" in result.stderr
+    assert dump(empty_url) == before
+    assert one(empty_url, "SELECT to_regclass('alembic_version')") is None
+    stamp(empty_url, CHAIN, "033_pitches")
+    assert migrate(empty_url, CHAIN).to_revision == HEAD
+
+
+# --- servers without pgvector, bad connections ----------------------------------------
+
+
+def test_server_without_pgvector_migrates_with_rag_disabled(pg15_url: str) -> None:
+    with psycopg.connect(pg15_url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS roboco_novector")
+        conn.execute("CREATE DATABASE roboco_novector")
+    url = psycopg.conninfo.make_conninfo(pg15_url, dbname="roboco_novector")
+    result = run_cli("migrate", "--database-url", url)
+    assert result.returncode == 0, result.stderr
+    assert "warning: pgvector is not installed on the server; RAG is disabled" in result.stdout
+    assert result.stdout.strip().endswith(f"at {HEAD} (RAG disabled)")
+    report = migrate(url, CHAIN, pgvector=True)
+    assert report.rag_enabled is False and report.applied == []
+
+
+def test_bad_database_url_is_one_line_without_the_password() -> None:
+    env = {"ROBOCO_DATABASE_URL": "postgresql://roboco:s3cret-pw@127.0.0.1:1/roboco"}
+    result = run_cli("status", env=env)
+    assert result.returncode == 3
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == (
+        "error: cannot connect to 127.0.0.1:1, database roboco: "
+        "connection refused (is the server running?)"
+    )
+    assert "s3cret" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+    malformed = run_cli("status", env={"ROBOCO_DATABASE_URL": "not a url at all"})
+    assert malformed.returncode == 3 and "ROBOCO_DATABASE_URL is not a valid" in malformed.stderr
+
+
+def test_missing_database_is_named(admin_url: str) -> None:
+    url = psycopg.conninfo.make_conninfo(admin_url, dbname="no_such_db")
+    result = run_cli("status", "--database-url", url)
+    assert result.returncode == 3
+    assert "database no_such_db does not exist" in result.stderr.strip().splitlines()[-1]
