@@ -1,0 +1,168 @@
+"""Agents: the roster every other table points at, the human CEO included (role ``ceo``)."""
+
+from __future__ import annotations
+
+import uuid
+from types import EllipsisType
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.types.json import Json
+
+from roboco_sql import queries
+from roboco_sql.errors import NotFound
+from roboco_sql.models.agent import Agent, AgentCreate, AgentUpdate
+from roboco_sql.models.enums import AgentRole, AgentStatus, Team
+from roboco_sql.repos._errors import translated
+from roboco_sql.repos._rows import model_row
+
+__all__ = [
+    "create_agent",
+    "get_agent",
+    "get_agent_by_slug",
+    "get_ceo",
+    "list_agents",
+    "list_agents_by_ids",
+    "update_agent",
+    "update_status",
+]
+
+_Q = queries.load()
+_CREATE = _Q["agents.create_agent"]
+_GET = _Q["agents.get_agent"]
+_GET_BY_SLUG = _Q["agents.get_agent_by_slug"]
+_GET_CEO = _Q["agents.get_ceo"]
+_LIST = _Q["agents.list_agents"]
+_LIST_BY_IDS = _Q["agents.list_agents_by_ids"]
+_UPDATE_STATUS = _Q["agents.update_agent_status"]
+_UPDATE = _Q["agents.update_agent"]
+
+_ROW = model_row(Agent)
+
+# AgentUpdate fields as update_agent's statement names them (llm_config is the model_config column).
+_UPDATABLE = (
+    "name",
+    "status",
+    "current_task_id",
+    "model_config",
+    "system_prompt",
+    "capabilities",
+    "permissions",
+    "description",
+)
+_JSON = frozenset({"model_config", "permissions"})
+
+
+async def create_agent(conn: AsyncConnection[Any], data: AgentCreate) -> Agent:
+    """Insert a new agent; a taken slug is a Conflict naming it."""
+    with translated("agent"):
+        agent = await queries.fetch_one(
+            conn,
+            _CREATE,
+            _ROW,
+            id=data.id,
+            name=data.name,
+            slug=data.slug,
+            role=data.role,
+            team=data.team,
+            status=data.status,
+            model_config=Json(data.llm_config.model_dump(mode="json")),
+            system_prompt=data.system_prompt,
+            capabilities=data.capabilities,
+            permissions=Json(data.permissions),
+            metrics=Json(data.metrics),
+            journal_id=data.journal_id,
+            description=data.description,
+            created_at=data.created_at,
+        )
+    assert agent is not None  # INSERT ... RETURNING always yields the row
+    return agent
+
+
+async def get_agent(conn: AsyncConnection[Any], agent_id: uuid.UUID) -> Agent | None:
+    """One agent by id, or None."""
+    return await queries.fetch_one(conn, _GET, _ROW, id=agent_id)
+
+
+async def get_agent_by_slug(conn: AsyncConnection[Any], slug: str) -> Agent | None:
+    """One agent by slug (the stable name prompts and configs use), or None."""
+    return await queries.fetch_one(conn, _GET_BY_SLUG, _ROW, slug=slug)
+
+
+async def get_ceo(conn: AsyncConnection[Any]) -> Agent | None:
+    """The human CEO's row, which approvals and escalations point at; None before bootstrap."""
+    return await queries.fetch_one(conn, _GET_CEO, _ROW)
+
+
+async def list_agents(
+    conn: AsyncConnection[Any],
+    *,
+    role: AgentRole | None = None,
+    team: Team | None = None,
+    status: AgentStatus | None = None,
+    after_slug: str | None = None,
+    limit: int = 100,
+) -> list[Agent]:
+    """Agents matching every filter given, by slug; pass the last slug as after_slug for more."""
+    return await queries.fetch_all(
+        conn,
+        _LIST,
+        _ROW,
+        role=role,
+        team=team,
+        status=status,
+        after_slug=after_slug,
+        limit=limit,
+    )
+
+
+async def list_agents_by_ids(conn: AsyncConnection[Any], ids: list[uuid.UUID]) -> list[Agent]:
+    """The agents among ids, by slug; ids with no row are left out."""
+    return await queries.fetch_all(conn, _LIST_BY_IDS, _ROW, ids=ids)
+
+
+async def update_status(
+    conn: AsyncConnection[Any],
+    agent_id: uuid.UUID,
+    status: AgentStatus,
+    *,
+    current_task_id: uuid.UUID | EllipsisType | None = ...,
+) -> Agent:
+    """Set an agent's status; also its current task when current_task_id is given (None clears).
+
+    Raises NotFound for an unknown agent, NotFound naming the task for an unknown task id.
+    """
+    set_task = not isinstance(current_task_id, EllipsisType)
+    with translated("agent"):
+        agent = await queries.fetch_one(
+            conn,
+            _UPDATE_STATUS,
+            _ROW,
+            id=agent_id,
+            status=status,
+            set_current_task_id=set_task,
+            current_task_id=current_task_id if set_task else None,
+        )
+    if agent is None:
+        raise NotFound(f"agent {agent_id} not found")
+    return agent
+
+
+async def update_agent(
+    conn: AsyncConnection[Any], agent_id: uuid.UUID, patch: AgentUpdate
+) -> Agent:
+    """Write the fields the patch set; the others keep their values. NotFound if no such agent."""
+    changes = patch.changes()
+    params: dict[str, object] = {"id": agent_id}
+    for column in _UPDATABLE:
+        given = column in changes
+        value = changes.get(column)
+        if given and column in _JSON:
+            value = Json(value)
+        params[f"set_{column}"] = given
+        params[column] = value
+    with translated("agent"):
+        agent = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
+    if agent is None:
+        raise NotFound(f"agent {agent_id} not found")
+    return agent

@@ -1,0 +1,268 @@
+"""Model providers and the scoped rules (agent slug > role > global) that route each spawn.
+
+A provider's auth token is written encrypted and read back only through ``read_auth_token``;
+every other function returns ``ProviderConfig``, which reports it as ``has_auth_token``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from psycopg import AsyncConnection
+from pydantic import SecretStr
+
+from roboco_sql import queries
+from roboco_sql.config import Settings
+from roboco_sql.crypto import SecretBox
+from roboco_sql.errors import EncryptionError, NotFound
+from roboco_sql.models.enums import AgentRole, AssignmentScope, ModelProvider
+from roboco_sql.models.provider import (
+    ModelAssignment,
+    ModelAssignmentCreate,
+    ModelAssignmentUpdate,
+    ProviderConfig,
+    ProviderConfigCreate,
+    ProviderConfigUpdate,
+)
+from roboco_sql.repos._errors import translated
+from roboco_sql.repos._rows import model_row
+
+__all__ = [
+    "create_model_assignment",
+    "create_provider_config",
+    "delete_model_assignment",
+    "get_model_assignment",
+    "get_provider_config",
+    "get_provider_config_by_name",
+    "get_provider_config_by_type",
+    "list_model_assignments",
+    "list_provider_configs",
+    "read_auth_token",
+    "resolve_model_assignment",
+    "update_model_assignment",
+    "update_provider_config",
+]
+
+_Q = queries.load()
+_CREATE = _Q["providers.create_provider_config"]
+_GET = _Q["providers.get_provider_config"]
+_GET_BY_NAME = _Q["providers.get_provider_config_by_name"]
+_GET_BY_TYPE = _Q["providers.get_provider_config_by_type"]
+_LIST = _Q["providers.list_provider_configs"]
+_UPDATE = _Q["providers.update_provider_config"]
+_GET_TOKEN = _Q["providers.get_provider_auth_token"]
+_CREATE_ASSIGNMENT = _Q["providers.create_model_assignment"]
+_GET_ASSIGNMENT = _Q["providers.get_model_assignment"]
+_LIST_ASSIGNMENTS = _Q["providers.list_model_assignments"]
+_RESOLVE_ASSIGNMENT = _Q["providers.resolve_model_assignment"]
+_UPDATE_ASSIGNMENT = _Q["providers.update_model_assignment"]
+_DELETE_ASSIGNMENT = _Q["providers.delete_model_assignment"]
+
+_ROW = model_row(ProviderConfig)
+_ASSIGNMENT_ROW = model_row(ModelAssignment)
+
+# ProviderConfigUpdate fields update_provider_config's statement writes (auth_token apart).
+_UPDATABLE = ("name", "base_url", "enabled")
+
+
+def _box(box: SecretBox | None) -> SecretBox:
+    """The box given, else one from ROBOCO_ENCRYPTION_KEY (keys are parsed at first use)."""
+    return box if box is not None else SecretBox.from_settings(Settings.from_env())
+
+
+# -- providers ---------------------------------------------------------------------------------
+
+
+async def create_provider_config(
+    conn: AsyncConnection[Any], data: ProviderConfigCreate, *, box: SecretBox | None = None
+) -> ProviderConfig:
+    """Insert a provider, encrypting its token first; a taken name is a Conflict."""
+    token = data.auth_token
+    ciphertext = _box(box).encrypt(token) if token is not None else None
+    with translated("provider"):
+        provider = await queries.fetch_one(
+            conn,
+            _CREATE,
+            _ROW,
+            id=data.id,
+            name=data.name,
+            type=data.type,
+            base_url=data.base_url,
+            auth_token_encrypted=ciphertext,
+            enabled=data.enabled,
+            created_at=data.created_at,
+        )
+    assert provider is not None  # INSERT ... RETURNING always yields the row
+    return provider
+
+
+async def get_provider_config(
+    conn: AsyncConnection[Any], provider_id: uuid.UUID
+) -> ProviderConfig | None:
+    """One provider by id, or None."""
+    return await queries.fetch_one(conn, _GET, _ROW, id=provider_id)
+
+
+async def get_provider_config_by_name(
+    conn: AsyncConnection[Any], name: str
+) -> ProviderConfig | None:
+    """One provider by name (the seeds' stable key), or None."""
+    return await queries.fetch_one(conn, _GET_BY_NAME, _ROW, name=name)
+
+
+async def get_provider_config_by_type(
+    conn: AsyncConnection[Any], provider_type: ModelProvider
+) -> ProviderConfig | None:
+    """The provider of a type, as the key-setting path looks it up, or None."""
+    return await queries.fetch_one(conn, _GET_BY_TYPE, _ROW, type=provider_type)
+
+
+async def list_provider_configs(
+    conn: AsyncConnection[Any], *, enabled: bool | None = None
+) -> list[ProviderConfig]:
+    """Every provider (or only enabled / disabled ones), by name."""
+    return await queries.fetch_all(conn, _LIST, _ROW, enabled=enabled)
+
+
+async def update_provider_config(
+    conn: AsyncConnection[Any],
+    provider_id: uuid.UUID,
+    patch: ProviderConfigUpdate,
+    *,
+    box: SecretBox | None = None,
+) -> ProviderConfig:
+    """Write the fields the patch set; auth_token None keeps, "" clears, anything else replaces.
+
+    ``enabled`` is written only when given: turning a provider on when its key is set is the
+    caller's policy, not this function's. NotFound if there is no such provider.
+    """
+    changes = patch.changes()
+    params: dict[str, object] = {"id": provider_id}
+    for column in _UPDATABLE:
+        params[f"set_{column}"] = column in changes
+        params[column] = changes.get(column)
+    token = _box(box).token_update(patch.auth_token) if patch.auth_token is not None else None
+    params["set_auth_token_encrypted"] = token is not None and token.changes
+    params["auth_token_encrypted"] = token.ciphertext if token is not None else None
+    with translated("provider"):
+        provider = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
+    if provider is None:
+        raise NotFound(f"provider {provider_id} not found")
+    return provider
+
+
+async def read_auth_token(
+    conn: AsyncConnection[Any], provider_id: uuid.UUID, *, box: SecretBox | None = None
+) -> SecretStr | None:
+    """The provider's auth token in plaintext (as SecretStr), or None when it has none.
+
+    NotFound if there is no such provider; EncryptionError naming the provider if no
+    configured key opens the token.
+    """
+    ciphertext = await queries.fetch_scalar(conn, _GET_TOKEN, str, id=provider_id)
+    if ciphertext is None:
+        raise NotFound(f"provider {provider_id} not found")
+    if ciphertext == "":
+        return None
+    opener = _box(box)
+    try:
+        return opener.decrypt(ciphertext, what=f"provider {provider_id} auth token")
+    except EncryptionError:
+        # The failure path only: look the name up so the operator sees which provider.
+        provider = await get_provider_config(conn, provider_id)
+        if provider is None:
+            raise
+        return opener.decrypt(ciphertext, what=f"provider '{provider.name}' auth token")
+
+
+# -- model assignments -------------------------------------------------------------------------
+
+
+async def create_model_assignment(
+    conn: AsyncConnection[Any], data: ModelAssignmentCreate
+) -> ModelAssignment:
+    """Insert a routing rule.
+
+    A second rule for the same (scope, scope_value) — a second global rule included — is a
+    Conflict naming the key; an unknown provider is NotFound naming its id.
+    """
+    with translated("model assignment"):
+        assignment = await queries.fetch_one(
+            conn,
+            _CREATE_ASSIGNMENT,
+            _ASSIGNMENT_ROW,
+            id=data.id,
+            scope=data.scope,
+            scope_value=data.scope_value,
+            provider_config_id=data.provider_config_id,
+            model_name=data.model_name,
+            created_at=data.created_at,
+        )
+    assert assignment is not None  # INSERT ... RETURNING always yields the row
+    return assignment
+
+
+async def get_model_assignment(
+    conn: AsyncConnection[Any], assignment_id: uuid.UUID
+) -> ModelAssignment | None:
+    """One routing rule by id, or None."""
+    return await queries.fetch_one(conn, _GET_ASSIGNMENT, _ASSIGNMENT_ROW, id=assignment_id)
+
+
+async def list_model_assignments(
+    conn: AsyncConnection[Any],
+    *,
+    scope: AssignmentScope | None = None,
+    provider_config_id: uuid.UUID | None = None,
+) -> list[ModelAssignment]:
+    """Routing rules (of one scope, or pointing at one provider), most specific first."""
+    return await queries.fetch_all(
+        conn,
+        _LIST_ASSIGNMENTS,
+        _ASSIGNMENT_ROW,
+        scope=scope,
+        provider_config_id=provider_config_id,
+    )
+
+
+async def resolve_model_assignment(
+    conn: AsyncConnection[Any],
+    *,
+    agent_slug: str | None = None,
+    role: AgentRole | None = None,
+) -> ModelAssignment | None:
+    """The rule a spawn of this agent uses: its slug's, else its role's, else the global one.
+
+    None when no rule applies (RoboCo then falls back to its built-in role -> model map).
+    """
+    return await queries.fetch_one(
+        conn, _RESOLVE_ASSIGNMENT, _ASSIGNMENT_ROW, agent_slug=agent_slug, role=role
+    )
+
+
+async def update_model_assignment(
+    conn: AsyncConnection[Any], assignment_id: uuid.UUID, patch: ModelAssignmentUpdate
+) -> ModelAssignment:
+    """Re-point a rule at another provider and/or model; NotFound for no rule or no provider."""
+    changes = patch.changes()
+    with translated("model assignment"):
+        assignment = await queries.fetch_one(
+            conn,
+            _UPDATE_ASSIGNMENT,
+            _ASSIGNMENT_ROW,
+            id=assignment_id,
+            set_provider_config_id="provider_config_id" in changes,
+            provider_config_id=changes.get("provider_config_id"),
+            set_model_name="model_name" in changes,
+            model_name=changes.get("model_name"),
+        )
+    if assignment is None:
+        raise NotFound(f"model assignment {assignment_id} not found")
+    return assignment
+
+
+async def delete_model_assignment(conn: AsyncConnection[Any], assignment_id: uuid.UUID) -> None:
+    """Drop a routing rule; NotFound if there is no such rule."""
+    if not await queries.execute_rows(conn, _DELETE_ASSIGNMENT, id=assignment_id):
+        raise NotFound(f"model assignment {assignment_id} not found")

@@ -1,0 +1,76 @@
+-- name: create_product :one
+-- Insert one product; its cell map follows in the same transaction (add_product_projects).
+INSERT INTO products (id, name, slug, description, created_by, created_at, updated_at)
+VALUES (:id, :name, :slug, :description, :created_by, :created_at, NULL)
+RETURNING id, name, slug, description, created_by, created_at, updated_at;
+
+-- name: add_product_projects :many
+-- Map cells to projects for one product in one statement (parallel arrays, one row each);
+-- uq_product_projects_product_team allows one project per cell.
+INSERT INTO product_projects (id, product_id, team, project_id)
+SELECT m.id, :product_id, m.team, m.project_id
+FROM unnest(:ids::uuid[], :teams::team[], :project_ids::uuid[]) AS m (id, team, project_id)
+RETURNING id, product_id, team, project_id;
+
+-- name: delete_product_projects :execrows
+-- Drop a product's whole cell map, before update_product writes the replacement.
+DELETE FROM product_projects
+WHERE product_id = :product_id;
+
+-- name: get_product :one
+-- One product by primary key.
+SELECT id, name, slug, description, created_by, created_at, updated_at
+FROM products
+WHERE id = :id;
+
+-- name: get_product_by_slug :one
+-- One product by slug (served by the unique index ix_products_slug).
+SELECT id, name, slug, description, created_by, created_at, updated_at
+FROM products
+WHERE slug = :slug;
+
+-- name: list_products :many
+-- Products in slug order, keyset after a slug.
+SELECT id, name, slug, description, created_by, created_at, updated_at
+FROM products
+WHERE (:after_slug::text IS NULL OR slug > :after_slug::text)
+ORDER BY slug
+LIMIT :limit;
+
+-- name: list_product_projects :many
+-- A product's cell map (ix_product_projects_product_id), in team order.
+SELECT id, product_id, team, project_id
+FROM product_projects
+WHERE product_id = :product_id
+ORDER BY team;
+
+-- name: list_products_of_project :many
+-- The products a project belongs to (ix_product_projects_project_id), slug order.
+SELECT p.id, p.name, p.slug, p.description, p.created_by, p.created_at, p.updated_at
+FROM products AS p
+WHERE p.id IN (
+    SELECT pp.product_id FROM product_projects AS pp WHERE pp.project_id = :project_id
+)
+ORDER BY p.slug;
+
+-- name: update_product :one
+-- Write the fields a ProductUpdate set (set_x true); no row back = no such product.
+UPDATE products
+SET name = CASE WHEN :set_name THEN :name ELSE name END,
+    description = CASE WHEN :set_description THEN :description ELSE description END,
+    updated_at = now()
+WHERE id = :id
+RETURNING id, name, slug, description, created_by, created_at, updated_at;
+
+-- name: resolve_product_project :one
+-- The project one cell builds for one product (the unique key product_id, team), as a Project.
+SELECT
+    p.id, p.name, p.slug, p.git_url, p.default_branch, p.protected_branches,
+    p.git_token_encrypted IS NOT NULL AS has_git_token,
+    p.test_command, p.lint_command, p.format_command, p.typecheck_command, p.build_command,
+    p.quality_command, p.assigned_cell, p.allowed_agents, p.workspace_path, p.last_synced_at,
+    p.head_commit, p.created_by, p.is_active, p.created_at, p.updated_at
+FROM product_projects AS pp
+JOIN projects AS p ON p.id = pp.project_id
+WHERE pp.product_id = :product_id
+  AND pp.team = :team::team;

@@ -1,0 +1,104 @@
+-- name: create_project :one
+-- Insert one project; the git token arrives already encrypted (or NULL), never in plaintext.
+INSERT INTO projects (
+    id, name, slug, git_url, default_branch, protected_branches, git_token_encrypted,
+    test_command, lint_command, format_command, typecheck_command, build_command,
+    quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
+    head_commit, created_by, is_active, created_at, updated_at
+) VALUES (
+    :id, :name, :slug, :git_url, :default_branch, :protected_branches, :git_token_encrypted,
+    :test_command, :lint_command, :format_command, :typecheck_command, :build_command,
+    :quality_command, :assigned_cell, :allowed_agents, :workspace_path, NULL,
+    NULL, :created_by, :is_active, :created_at, NULL
+)
+RETURNING
+    id, name, slug, git_url, default_branch, protected_branches,
+    git_token_encrypted IS NOT NULL AS has_git_token,
+    test_command, lint_command, format_command, typecheck_command, build_command,
+    quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
+    head_commit, created_by, is_active, created_at, updated_at;
+
+-- name: get_project :one
+-- One project by primary key; the token is reported only as has_git_token.
+SELECT
+    id, name, slug, git_url, default_branch, protected_branches,
+    git_token_encrypted IS NOT NULL AS has_git_token,
+    test_command, lint_command, format_command, typecheck_command, build_command,
+    quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
+    head_commit, created_by, is_active, created_at, updated_at
+FROM projects
+WHERE id = :id;
+
+-- name: get_project_by_slug :one
+-- One project by slug (served by the unique index ix_projects_slug).
+SELECT
+    id, name, slug, git_url, default_branch, protected_branches,
+    git_token_encrypted IS NOT NULL AS has_git_token,
+    test_command, lint_command, format_command, typecheck_command, build_command,
+    quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
+    head_commit, created_by, is_active, created_at, updated_at
+FROM projects
+WHERE slug = :slug;
+
+-- name: list_projects :many
+-- Projects by cell and active flag (each NULL = any; ix_projects_cell, ix_projects_active),
+-- slug order, keyset after a slug.
+SELECT
+    id, name, slug, git_url, default_branch, protected_branches,
+    git_token_encrypted IS NOT NULL AS has_git_token,
+    test_command, lint_command, format_command, typecheck_command, build_command,
+    quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
+    head_commit, created_by, is_active, created_at, updated_at
+FROM projects
+WHERE (:assigned_cell::team IS NULL OR assigned_cell = :assigned_cell::team)
+  AND (:is_active::boolean IS NULL OR is_active = :is_active::boolean)
+  AND (:after_slug::text IS NULL OR slug > :after_slug::text)
+ORDER BY slug
+LIMIT :limit;
+
+-- name: update_project :one
+-- Write the fields a ProjectUpdate set (set_x true) and the token when it changes (already
+-- encrypted, or NULL to clear); the rest keep their values. No row back = no such project.
+UPDATE projects
+SET name = CASE WHEN :set_name THEN :name ELSE name END,
+    git_url = CASE WHEN :set_git_url THEN :git_url ELSE git_url END,
+    default_branch = CASE WHEN :set_default_branch THEN :default_branch
+                          ELSE default_branch END,
+    protected_branches = CASE WHEN :set_protected_branches THEN :protected_branches::varchar[]
+                              ELSE protected_branches END,
+    git_token_encrypted = CASE WHEN :set_git_token_encrypted THEN :git_token_encrypted::text
+                               ELSE git_token_encrypted END,
+    test_command = CASE WHEN :set_test_command THEN :test_command ELSE test_command END,
+    lint_command = CASE WHEN :set_lint_command THEN :lint_command ELSE lint_command END,
+    format_command = CASE WHEN :set_format_command THEN :format_command
+                          ELSE format_command END,
+    typecheck_command = CASE WHEN :set_typecheck_command THEN :typecheck_command
+                             ELSE typecheck_command END,
+    build_command = CASE WHEN :set_build_command THEN :build_command ELSE build_command END,
+    quality_command = CASE WHEN :set_quality_command THEN :quality_command
+                           ELSE quality_command END,
+    assigned_cell = CASE WHEN :set_assigned_cell THEN :assigned_cell::team
+                         ELSE assigned_cell END,
+    allowed_agents = CASE WHEN :set_allowed_agents THEN :allowed_agents::uuid[]
+                          ELSE allowed_agents END,
+    workspace_path = CASE WHEN :set_workspace_path THEN :workspace_path
+                          ELSE workspace_path END,
+    last_synced_at = CASE WHEN :set_last_synced_at THEN :last_synced_at::timestamptz
+                          ELSE last_synced_at END,
+    head_commit = CASE WHEN :set_head_commit THEN :head_commit ELSE head_commit END,
+    is_active = CASE WHEN :set_is_active THEN :is_active::boolean ELSE is_active END,
+    updated_at = now()
+WHERE id = :id
+RETURNING
+    id, name, slug, git_url, default_branch, protected_branches,
+    git_token_encrypted IS NOT NULL AS has_git_token,
+    test_command, lint_command, format_command, typecheck_command, build_command,
+    quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
+    head_commit, created_by, is_active, created_at, updated_at;
+
+-- name: get_project_git_token :scalar
+-- The one query that reads the ciphertext, for read_git_token to decrypt on demand: '' when
+-- the project has no token, no row when there is no such project. Never mapped to a model.
+SELECT coalesce(git_token_encrypted, '') AS ciphertext
+FROM projects
+WHERE id = :id;

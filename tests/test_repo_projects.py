@@ -1,0 +1,330 @@
+"""roboco_sql.repos.projects against a real database, the encrypted git token included."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pydantic
+import pytest
+from cryptography.fernet import Fernet
+from psycopg import AsyncConnection
+from pydantic import SecretStr
+
+from roboco_sql.crypto import SecretBox
+from roboco_sql.errors import Conflict, EncryptionError, NotFound
+from roboco_sql.models.agent import AgentCreate
+from roboco_sql.models.enums import AgentRole, Team
+from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate
+from roboco_sql.repos import agents, projects
+
+Conn = AsyncConnection[Any]
+PAT = "ghp_" + "s3cret" * 6
+
+
+@pytest.fixture
+def box() -> SecretBox:
+    return SecretBox(Fernet.generate_key().decode())
+
+
+@pytest.fixture
+async def owner(conn: Conn) -> uuid.UUID:
+    agent = await agents.create_agent(
+        conn,
+        AgentCreate(
+            name="Main PM",
+            slug="main-pm",
+            role=AgentRole.MAIN_PM,
+            team=Team.MAIN_PM,
+            system_prompt="p",
+        ),
+    )
+    return agent.id
+
+
+def new_project(slug: str, owner: uuid.UUID, **kw: Any) -> ProjectCreate:
+    kw.setdefault("assigned_cell", Team.BACKEND)
+    return ProjectCreate(
+        name=slug.title(),
+        slug=slug,
+        git_url=f"https://github.com/acme/{slug}.git",
+        created_by=owner,
+        **kw,
+    )
+
+
+async def stored_ciphertext(conn: Conn, project_id: uuid.UUID) -> str | None:
+    cur = await conn.execute(
+        "SELECT git_token_encrypted FROM projects WHERE id = %s", (project_id,)
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+async def count_projects(conn: Conn) -> int:
+    cur = await conn.execute("SELECT count(*) FROM projects")
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def test_create_and_get_round_trip(conn: Conn, owner: uuid.UUID) -> None:
+    data = new_project(
+        "api",
+        owner,
+        test_command="pytest -q",
+        lint_command="ruff check .",
+        quality_command="make quality",
+        allowed_agents=[owner],
+    )
+    created = await projects.create_project(conn, data)
+    assert created.id == data.id
+    assert created.default_branch == "master"
+    assert created.protected_branches == ["main", "master"]
+    assert created.test_command == "pytest -q"
+    assert created.quality_command == "make quality"
+    assert created.assigned_cell is Team.BACKEND
+    assert created.allowed_agents == [owner]
+    assert created.is_active is True
+    assert created.has_git_token is False
+    assert created.updated_at is None
+    assert await projects.get_project(conn, data.id) == created
+    assert await projects.get_project_by_slug(conn, "api") == created
+
+
+async def test_get_missing_returns_none(conn: Conn) -> None:
+    assert await projects.get_project(conn, uuid.uuid4()) is None
+    assert await projects.get_project_by_slug(conn, "nothing") is None
+
+
+async def test_token_is_encrypted_and_never_in_the_model(
+    conn: Conn, owner: uuid.UUID, box: SecretBox
+) -> None:
+    data = new_project("api", owner, git_token=PAT)
+    assert PAT not in repr(data)
+    project = await projects.create_project(conn, data, box=box)
+    assert project.has_git_token is True
+    ciphertext = await stored_ciphertext(conn, project.id)
+    assert ciphertext is not None
+    assert PAT not in ciphertext
+    assert box.decrypt(ciphertext, what="t").get_secret_value() == PAT
+    for shown in (repr(project), str(project), project.model_dump_json()):
+        assert ciphertext not in shown
+        assert PAT not in shown
+    assert "git_token_encrypted" not in Project.model_fields
+
+    token = await projects.read_git_token(conn, project.id, box=box)
+    assert isinstance(token, SecretStr)
+    assert token.get_secret_value() == PAT
+    assert PAT not in repr(token)
+
+
+async def test_blank_token_on_create_means_none(conn: Conn, owner: uuid.UUID) -> None:
+    # No box and no key needed: there is nothing to encrypt.
+    project = await projects.create_project(conn, new_project("api", owner, git_token=""))
+    assert project.has_git_token is False
+    assert await stored_ciphertext(conn, project.id) is None
+    assert await projects.read_git_token(conn, project.id) is None
+
+
+async def test_create_with_token_but_no_key_writes_nothing(
+    conn: Conn, owner: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ROBOCO_ENCRYPTION_KEY", raising=False)
+    with pytest.raises(EncryptionError, match="ROBOCO_ENCRYPTION_KEY is not set"):
+        await projects.create_project(conn, new_project("api", owner, git_token=PAT))
+    assert await count_projects(conn) == 0
+
+
+async def test_box_from_the_environment(
+    conn: Conn, owner: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("ROBOCO_ENCRYPTION_KEY", key)
+    project = await projects.create_project(conn, new_project("api", owner, git_token=PAT))
+    token = await projects.read_git_token(conn, project.id)
+    assert token is not None
+    assert token.get_secret_value() == PAT
+    assert await projects.read_git_token(conn, project.id, box=SecretBox(key)) == token
+
+
+async def test_update_token_keep_set_clear(conn: Conn, owner: uuid.UUID, box: SecretBox) -> None:
+    project = await projects.create_project(conn, new_project("api", owner, git_token=PAT), box=box)
+    first = await stored_ciphertext(conn, project.id)
+
+    # None / absent: the stored ciphertext is untouched (and no key is needed).
+    kept = await projects.update_project(conn, project.id, ProjectUpdate(name="API"))
+    assert kept.has_git_token is True
+    assert await stored_ciphertext(conn, project.id) == first
+    kept = await projects.update_project(conn, project.id, ProjectUpdate(git_token=None))
+    assert await stored_ciphertext(conn, project.id) == first
+
+    # A value: re-encrypted.
+    replaced = await projects.update_project(
+        conn, project.id, ProjectUpdate(git_token=SecretStr("ghp_new")), box=box
+    )
+    assert replaced.has_git_token is True
+    second = await stored_ciphertext(conn, project.id)
+    assert second not in (None, first)
+    token = await projects.read_git_token(conn, project.id, box=box)
+    assert token is not None
+    assert token.get_secret_value() == "ghp_new"
+
+    # "": cleared to NULL.
+    cleared = await projects.update_project(
+        conn, project.id, ProjectUpdate.model_validate({"git_token": ""})
+    )
+    assert cleared.has_git_token is False
+    assert await stored_ciphertext(conn, project.id) is None
+    assert await projects.read_git_token(conn, project.id, box=box) is None
+
+
+async def test_read_token_with_the_wrong_key_names_the_project(
+    conn: Conn, owner: uuid.UUID, box: SecretBox
+) -> None:
+    project = await projects.create_project(conn, new_project("api", owner, git_token=PAT), box=box)
+    other = SecretBox(Fernet.generate_key().decode())
+    with pytest.raises(EncryptionError, match="cannot decrypt project 'api' git token") as err:
+        await projects.read_git_token(conn, project.id, box=other)
+    assert PAT not in str(err.value)
+
+
+async def test_read_token_of_a_missing_project(conn: Conn, box: SecretBox) -> None:
+    missing = uuid.uuid4()
+    with pytest.raises(NotFound, match=f"project {missing} not found"):
+        await projects.read_git_token(conn, missing, box=box)
+
+
+async def test_duplicate_slug_is_a_conflict(conn: Conn, owner: uuid.UUID) -> None:
+    await projects.create_project(conn, new_project("api", owner))
+    with pytest.raises(Conflict, match="project with slug=api already exists"):
+        await projects.create_project(conn, new_project("api", owner))
+
+
+async def test_unknown_creator_is_not_found(conn: Conn) -> None:
+    ghost = uuid.uuid4()
+    with pytest.raises(NotFound, match=f"project: no agents row with created_by={ghost}"):
+        async with conn.transaction():  # a savepoint, so the connection stays usable
+            await projects.create_project(conn, new_project("api", ghost))
+    assert await count_projects(conn) == 0
+
+
+async def test_invalid_input_is_refused_before_sql(conn: Conn, owner: uuid.UUID) -> None:
+    for bad in (
+        {"slug": "Bad_Slug"},
+        {"git_url": ""},
+        {"test_command": "x" * 501},
+        {"assigned_cell": "nowhere"},
+        {"token": "x"},
+    ):
+        fields: dict[str, Any] = {
+            "name": "P",
+            "slug": "p",
+            "git_url": "https://x/p.git",
+            "assigned_cell": "backend",
+            "created_by": owner,
+            **bad,
+        }
+        with pytest.raises(pydantic.ValidationError):
+            await projects.create_project(conn, ProjectCreate.model_validate(fields))
+    with pytest.raises(pydantic.ValidationError, match="NOT NULL"):
+        ProjectUpdate(git_url=None)
+    assert await count_projects(conn) == 0
+
+
+async def test_list_filters_and_pages(conn: Conn, owner: uuid.UUID) -> None:
+    await projects.create_project(conn, new_project("be-api", owner))
+    await projects.create_project(conn, new_project("be-old", owner, is_active=False))
+    await projects.create_project(conn, new_project("fe-web", owner, assigned_cell=Team.FRONTEND))
+    await projects.create_project(conn, new_project("ux-kit", owner, assigned_cell=Team.UX_UI))
+
+    def slugs(rows: list[Project]) -> list[str]:
+        return [r.slug for r in rows]
+
+    assert slugs(await projects.list_projects(conn)) == ["be-api", "be-old", "fe-web", "ux-kit"]
+    assert slugs(await projects.list_projects(conn, assigned_cell=Team.BACKEND)) == [
+        "be-api",
+        "be-old",
+    ]
+    assert slugs(await projects.list_projects(conn, is_active=True)) == [
+        "be-api",
+        "fe-web",
+        "ux-kit",
+    ]
+    assert slugs(
+        await projects.list_projects(conn, assigned_cell=Team.BACKEND, is_active=False)
+    ) == ["be-old"]
+    page = await projects.list_projects(conn, limit=3)
+    assert slugs(page) == ["be-api", "be-old", "fe-web"]
+    assert slugs(await projects.list_projects(conn, after_slug=page[-1].slug)) == ["ux-kit"]
+
+
+async def test_update_writes_only_what_was_set(conn: Conn, owner: uuid.UUID) -> None:
+    project = await projects.create_project(
+        conn, new_project("api", owner, test_command="pytest", build_command="make")
+    )
+    synced = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    updated = await projects.update_project(
+        conn,
+        project.id,
+        ProjectUpdate(
+            git_url="https://github.com/acme/api2.git",
+            default_branch="main",
+            protected_branches=["main", "release"],
+            lint_command="ruff check",
+            typecheck_command="mypy --strict",
+            format_command="ruff format --check",
+            quality_command="make quality",
+            assigned_cell=Team.FULLSTACK,
+            allowed_agents=[owner],
+            workspace_path="/ws/api",
+            last_synced_at=synced,
+            head_commit="a" * 40,
+            test_command=None,
+        ),
+    )
+    assert updated.git_url == "https://github.com/acme/api2.git"
+    assert updated.default_branch == "main"
+    assert updated.protected_branches == ["main", "release"]
+    assert updated.lint_command == "ruff check"
+    assert updated.typecheck_command == "mypy --strict"
+    assert updated.format_command == "ruff format --check"
+    assert updated.quality_command == "make quality"
+    assert updated.assigned_cell is Team.FULLSTACK
+    assert updated.allowed_agents == [owner]
+    assert updated.workspace_path == "/ws/api"
+    assert updated.last_synced_at == synced
+    assert updated.head_commit == "a" * 40
+    assert updated.test_command is None  # set to null on purpose
+    # untouched
+    assert updated.name == project.name
+    assert updated.build_command == "make"
+    assert updated.is_active is True
+    assert updated.updated_at is not None
+    assert await projects.get_project(conn, project.id) == updated
+
+    deactivated = await projects.update_project(
+        conn, project.id, ProjectUpdate(is_active=False, protected_branches=[])
+    )
+    assert deactivated.is_active is False
+    assert deactivated.protected_branches == []
+    assert deactivated.default_branch == "main"
+
+
+async def test_update_errors(conn: Conn, owner: uuid.UUID) -> None:
+    missing = uuid.uuid4()
+    with pytest.raises(NotFound, match=f"project {missing} not found"):
+        await projects.update_project(conn, missing, ProjectUpdate(name="x"))
+    project = await projects.create_project(conn, new_project("api", owner))
+    with pytest.raises(pydantic.ValidationError):
+        ProjectUpdate.model_validate({"slug": "renamed"})
+    with pytest.raises(pydantic.ValidationError):
+        ProjectUpdate(head_commit="f" * 41)
+    assert await projects.get_project(conn, project.id) == project
+
+
+def test_update_statement_covers_every_patch_field() -> None:
+    fields = set(ProjectUpdate.model_fields) - {"git_token"}
+    assert fields == set(projects._UPDATABLE)
