@@ -8,6 +8,9 @@ once and clone a fresh database from it for every test.
 from __future__ import annotations
 
 import os
+
+# every row a repository reads is validated by its model in the suite (see repos/_rows.py)
+os.environ.setdefault("ROBOCO_SQL_VALIDATE_ROWS", "1")
 import shutil
 import subprocess
 import sys

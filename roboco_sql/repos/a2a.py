@@ -1,0 +1,206 @@
+"""Agent-to-agent conversations between two agent slugs, and their messages.
+
+A message and the conversation's counters (message_count, last_message_at, the other side's
+unread count) move in one statement, which also refuses a sender who is not a participant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, NoReturn
+
+from psycopg import AsyncConnection
+
+from roboco_sql import queries
+from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.models.a2a import (
+    A2AConversation,
+    A2AConversationCreate,
+    A2AMessage,
+    A2AMessageCreate,
+)
+from roboco_sql.models.base import utcnow
+from roboco_sql.models.enums import A2AConversationStatus
+from roboco_sql.repos._errors import translated
+from roboco_sql.repos._rows import model_row
+
+__all__ = [
+    "Cursor",
+    "add_message",
+    "close_conversation",
+    "create_conversation",
+    "find_conversation",
+    "get_conversation",
+    "get_message",
+    "list_conversations",
+    "list_messages",
+    "mark_read",
+]
+
+Cursor = tuple[dt.datetime, uuid.UUID]
+"""A keyset position: the (updated_at or created_at, id) of the last row of the previous page."""
+
+_Q = queries.load()
+_CREATE = _Q["a2a.create_a2a_conversation"]
+_GET = _Q["a2a.get_a2a_conversation"]
+_FIND = _Q["a2a.find_a2a_conversation"]
+_LIST = _Q["a2a.list_a2a_conversations"]
+_ADD_MESSAGE = _Q["a2a.add_a2a_message"]
+_GET_MESSAGE = _Q["a2a.get_a2a_message"]
+_LIST_MESSAGES = _Q["a2a.list_a2a_messages"]
+_MARK_READ = _Q["a2a.mark_a2a_read"]
+_CLOSE = _Q["a2a.close_a2a_conversation"]
+
+_CONVERSATION = model_row(A2AConversation)
+_MESSAGE = model_row(A2AMessage)
+
+_MAX_LIMIT = 1000
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= _MAX_LIMIT:
+        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
+    return limit
+
+
+async def _require_participant(
+    conn: AsyncConnection[Any], conversation_id: uuid.UUID, agent: str
+) -> NoReturn:
+    """Explain an UPDATE that matched nothing: a missing conversation or an outsider."""
+    if await get_conversation(conn, conversation_id) is None:
+        raise NotFound(f"a2a conversation {conversation_id} not found")
+    raise ValidationError(f"agent {agent!r} is not a participant of conversation {conversation_id}")
+
+
+# -- conversations -----------------------------------------------------------------------------
+
+
+async def create_conversation(
+    conn: AsyncConnection[Any], data: A2AConversationCreate
+) -> A2AConversation:
+    """Insert a conversation (the pair in slug order); Conflict if the pair has that topic.
+
+    Topic-less conversations are not unique per pair (NULLs are distinct in the constraint).
+    """
+    with translated("a2a conversation"):
+        row = await queries.fetch_one(conn, _CREATE, _CONVERSATION, **data.model_dump())
+    assert row is not None
+    return row
+
+
+async def get_conversation(
+    conn: AsyncConnection[Any], conversation_id: uuid.UUID
+) -> A2AConversation | None:
+    """One conversation by id, or None."""
+    return await queries.fetch_one(conn, _GET, _CONVERSATION, id=conversation_id)
+
+
+async def find_conversation(
+    conn: AsyncConnection[Any], agent_1: str, agent_2: str, *, topic: str | None = None
+) -> A2AConversation | None:
+    """The conversation of two agents (either order) about a topic (None: a topic-less one)."""
+    agent_a, agent_b = sorted((agent_1, agent_2))
+    return await queries.fetch_one(
+        conn, _FIND, _CONVERSATION, agent_a=agent_a, agent_b=agent_b, topic=topic
+    )
+
+
+async def list_conversations(
+    conn: AsyncConnection[Any],
+    agent: str,
+    *,
+    status: A2AConversationStatus | None = None,
+    before: Cursor | None = None,
+    limit: int = 50,
+) -> list[A2AConversation]:
+    """An agent's conversations (either side), most recently updated first; pass the last
+    one's (updated_at, id) as before for the next page."""
+    before_at, before_id = before if before is not None else (None, None)
+    return await queries.fetch_all(
+        conn,
+        _LIST,
+        _CONVERSATION,
+        agent=agent,
+        status=status,
+        before_at=before_at,
+        before_id=before_id,
+        limit=_limit(limit),
+    )
+
+
+async def mark_read(
+    conn: AsyncConnection[Any],
+    conversation_id: uuid.UUID,
+    agent: str,
+    *,
+    at: dt.datetime | None = None,
+) -> A2AConversation:
+    """Zero the agent's unread count and stamp read_at on the other side's unread messages.
+
+    NotFound for a missing conversation; ValidationError for an agent that is not in it.
+    """
+    row = await queries.fetch_one(
+        conn,
+        _MARK_READ,
+        _CONVERSATION,
+        conversation_id=conversation_id,
+        agent=agent,
+        read_at=at or utcnow(),
+    )
+    if row is None:
+        await _require_participant(conn, conversation_id, agent)
+    return row
+
+
+async def close_conversation(
+    conn: AsyncConnection[Any], conversation_id: uuid.UUID, *, resolution: str | None = None
+) -> A2AConversation:
+    """Close a conversation, recording how it ended; NotFound if missing."""
+    row = await queries.fetch_one(
+        conn, _CLOSE, _CONVERSATION, id=conversation_id, resolution=resolution, updated_at=utcnow()
+    )
+    if row is None:
+        raise NotFound(f"a2a conversation {conversation_id} not found")
+    return row
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+
+async def add_message(conn: AsyncConnection[Any], msg: A2AMessageCreate) -> A2AMessage:
+    """Insert a message and bump the conversation's counters, in one statement.
+
+    NotFound for a missing conversation (or replied-to message); ValidationError when the
+    sender is not one of the conversation's two agents. Nothing is written then.
+    """
+    with translated("a2a message"):
+        row = await queries.fetch_one(conn, _ADD_MESSAGE, _MESSAGE, **msg.model_dump())
+    if row is None:
+        await _require_participant(conn, msg.conversation_id, msg.from_agent)
+    return row
+
+
+async def get_message(conn: AsyncConnection[Any], message_id: uuid.UUID) -> A2AMessage | None:
+    """One a2a message by id, or None."""
+    return await queries.fetch_one(conn, _GET_MESSAGE, _MESSAGE, id=message_id)
+
+
+async def list_messages(
+    conn: AsyncConnection[Any],
+    conversation_id: uuid.UUID,
+    *,
+    before: Cursor | None = None,
+    limit: int = 100,
+) -> list[A2AMessage]:
+    """A conversation's messages newest first; pass the last one's (created_at, id) as before."""
+    before_at, before_id = before if before is not None else (None, None)
+    return await queries.fetch_all(
+        conn,
+        _LIST_MESSAGES,
+        _MESSAGE,
+        conversation_id=conversation_id,
+        before_at=before_at,
+        before_id=before_id,
+        limit=_limit(limit),
+    )

@@ -1,0 +1,228 @@
+"""Conversation sessions inside groups, and the session-task links (one primary per task).
+
+Opening a session makes it its group's live one (``groups.active_session_id``); closing it
+clears that pointer. Both happen in the statement that changes the session, as RoboCo's
+messaging service does them in one flush.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg import errors as pgerr
+
+from roboco_sql import queries
+from roboco_sql.errors import Conflict, NotFound, ValidationError
+from roboco_sql.models.base import utcnow
+from roboco_sql.models.enums import SessionStatus
+from roboco_sql.models.messaging import (
+    Session,
+    SessionCreate,
+    SessionTask,
+    SessionTaskCreate,
+    SessionTaskRelationship,
+)
+from roboco_sql.repos._errors import translated
+from roboco_sql.repos._rows import model_row
+
+__all__ = [
+    "Cursor",
+    "close_session",
+    "get_active_session",
+    "get_primary_session",
+    "get_session",
+    "get_session_task",
+    "link_task",
+    "list_session_tasks",
+    "list_sessions",
+    "list_task_sessions",
+    "open_session",
+    "set_primary_session",
+    "unlink_task",
+]
+
+Cursor = tuple[dt.datetime, uuid.UUID]
+"""A keyset position: the (started_at, id) of the last session of the previous page."""
+
+_Q = queries.load()
+_OPEN = _Q["sessions.open_session"]
+_CLOSE = _Q["sessions.close_session"]
+_GET = _Q["sessions.get_session"]
+_GET_ACTIVE = _Q["sessions.get_active_session"]
+_LIST = _Q["sessions.list_sessions_by_group"]
+_LINK = _Q["sessions.link_session_task"]
+_GET_LINK = _Q["sessions.get_session_task"]
+_LIST_BY_SESSION = _Q["sessions.list_session_tasks_by_session"]
+_LIST_BY_TASK = _Q["sessions.list_session_tasks_by_task"]
+_GET_PRIMARY = _Q["sessions.get_primary_session"]
+_CLEAR_PRIMARY = _Q["sessions.clear_primary_session"]
+_SET_PRIMARY = _Q["sessions.set_primary_session"]
+_UNLINK = _Q["sessions.unlink_session_task"]
+
+_SESSION = model_row(Session)
+_LINK_ROW = model_row(SessionTask)
+
+_PRIMARY_INDEX = "ix_session_tasks_primary_per_task"
+_ENDED = frozenset({SessionStatus.CLOSED, SessionStatus.TIMED_OUT})
+_MAX_LIMIT = 1000
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= _MAX_LIMIT:
+        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
+    return limit
+
+
+# -- sessions ----------------------------------------------------------------------------------
+
+
+async def open_session(conn: AsyncConnection[Any], data: SessionCreate) -> Session:
+    """Insert a session and make it the group's live one; NotFound naming a missing group.
+
+    It does not check for a live session already in the group: a caller that must reuse one
+    reads get_active_session first, under its own lock on the group.
+    """
+    with translated("session"):
+        session = await queries.fetch_one(conn, _OPEN, _SESSION, **data.model_dump())
+    assert session is not None
+    return session
+
+
+async def close_session(
+    conn: AsyncConnection[Any],
+    session_id: uuid.UUID,
+    *,
+    status: SessionStatus = SessionStatus.CLOSED,
+    closed_at: dt.datetime | None = None,
+) -> Session:
+    """End an active session (closed, or timed_out for the sweeper) and unhook it from its group.
+
+    NotFound if there is no such session; Conflict if it already ended, so a manual close and
+    the timeout sweeper cannot both win.
+    """
+    if status not in _ENDED:
+        raise ValidationError(f"a session closes as closed or timed_out, not {status}")
+    session = await queries.fetch_one(
+        conn, _CLOSE, _SESSION, id=session_id, status=status, closed_at=closed_at or utcnow()
+    )
+    if session is not None:
+        return session
+    current = await get_session(conn, session_id)
+    if current is None:
+        raise NotFound(f"session {session_id} not found")
+    raise Conflict(f"session {session_id} is already {current.status}")
+
+
+async def get_session(conn: AsyncConnection[Any], session_id: uuid.UUID) -> Session | None:
+    """One session by id, or None."""
+    return await queries.fetch_one(conn, _GET, _SESSION, id=session_id)
+
+
+async def get_active_session(conn: AsyncConnection[Any], group_id: uuid.UUID) -> Session | None:
+    """The group's live session (its active_session_id, if still active), or None."""
+    return await queries.fetch_one(conn, _GET_ACTIVE, _SESSION, group_id=group_id)
+
+
+async def list_sessions(
+    conn: AsyncConnection[Any],
+    group_id: uuid.UUID,
+    *,
+    status: SessionStatus | None = None,
+    before: Cursor | None = None,
+    limit: int = 50,
+) -> list[Session]:
+    """A group's sessions, newest start first; pass the last one's (started_at, id) as before."""
+    before_at, before_id = before if before is not None else (None, None)
+    return await queries.fetch_all(
+        conn,
+        _LIST,
+        _SESSION,
+        group_id=group_id,
+        status=status,
+        before_at=before_at,
+        before_id=before_id,
+        limit=_limit(limit),
+    )
+
+
+# -- session-task links ------------------------------------------------------------------------
+
+
+async def link_task(conn: AsyncConnection[Any], data: SessionTaskCreate) -> SessionTask:
+    """Link a task to a session.
+
+    Conflict if the pair is already linked, or (is_primary) the task already has a primary
+    session; NotFound naming the session, task or agent that does not exist.
+    """
+    with translated("session task"):
+        try:
+            link = await queries.fetch_one(conn, _LINK, _LINK_ROW, **data.model_dump())
+        except pgerr.UniqueViolation as exc:
+            if exc.diag.constraint_name != _PRIMARY_INDEX:
+                raise
+            raise Conflict(f"task {data.task_id} already has a primary session") from None
+    assert link is not None
+    return link
+
+
+async def get_session_task(
+    conn: AsyncConnection[Any], session_id: uuid.UUID, task_id: uuid.UUID
+) -> SessionTask | None:
+    """The link between a session and a task, or None."""
+    return await queries.fetch_one(
+        conn, _GET_LINK, _LINK_ROW, session_id=session_id, task_id=task_id
+    )
+
+
+async def list_session_tasks(
+    conn: AsyncConnection[Any], session_id: uuid.UUID
+) -> list[SessionTask]:
+    """The task links of a session, newest first."""
+    return await queries.fetch_all(conn, _LIST_BY_SESSION, _LINK_ROW, session_id=session_id)
+
+
+async def list_task_sessions(
+    conn: AsyncConnection[Any],
+    task_id: uuid.UUID,
+    *,
+    relationship_type: SessionTaskRelationship | None = None,
+) -> list[SessionTask]:
+    """The session links of a task, newest first, optionally of one relationship type."""
+    return await queries.fetch_all(
+        conn, _LIST_BY_TASK, _LINK_ROW, task_id=task_id, relationship_type=relationship_type
+    )
+
+
+async def get_primary_session(conn: AsyncConnection[Any], task_id: uuid.UUID) -> Session | None:
+    """The task's primary session (the discussion of record), or None."""
+    return await queries.fetch_one(conn, _GET_PRIMARY, _SESSION, task_id=task_id)
+
+
+async def set_primary_session(
+    conn: AsyncConnection[Any], task_id: uuid.UUID, session_id: uuid.UUID
+) -> SessionTask:
+    """Make an existing link the task's primary one, demoting the previous primary.
+
+    Both steps run in one transaction (the unique index allows one primary at any instant);
+    NotFound, with nothing changed, when the session is not linked to the task.
+    """
+    async with conn.transaction():
+        await queries.execute_rows(conn, _CLEAR_PRIMARY, task_id=task_id, session_id=session_id)
+        link = await queries.fetch_one(
+            conn, _SET_PRIMARY, _LINK_ROW, task_id=task_id, session_id=session_id
+        )
+        if link is None:
+            raise NotFound(f"session {session_id} is not linked to task {task_id}")
+    return link
+
+
+async def unlink_task(
+    conn: AsyncConnection[Any], session_id: uuid.UUID, task_id: uuid.UUID
+) -> None:
+    """Remove the link between a session and a task; NotFound if there is none."""
+    removed = await queries.execute_rows(conn, _UNLINK, session_id=session_id, task_id=task_id)
+    if removed == 0:
+        raise NotFound(f"session {session_id} is not linked to task {task_id}")

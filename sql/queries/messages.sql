@@ -1,0 +1,112 @@
+-- name: post_message :one
+-- Insert one message and bump the counters RoboCo keeps on its session (message_count,
+-- total_content_length, last_activity_at), group (total_messages, last_activity) and channel
+-- (message_count, last_activity): one statement, one round trip, all or nothing.
+WITH bump_session AS (
+    UPDATE sessions SET
+        message_count = message_count + 1,
+        total_content_length = total_content_length + :content_length::integer,
+        last_activity_at = GREATEST(last_activity_at, :timestamp::timestamptz)
+    WHERE id = :session_id
+), bump_group AS (
+    UPDATE groups SET
+        total_messages = total_messages + 1,
+        last_activity = GREATEST(last_activity, :timestamp::timestamptz)
+    WHERE id = :group_id
+), bump_channel AS (
+    UPDATE channels SET
+        message_count = message_count + 1,
+        last_activity = GREATEST(last_activity, :timestamp::timestamptz)
+    WHERE id = :channel_id
+)
+INSERT INTO messages (
+    id, agent_id, channel_id, group_id, session_id, type, content, content_length, is_reply,
+    reply_to, mentions, task_id, commit_ref, timestamp, confidence, raw_excerpt, edited_at,
+    edit_history, created_at
+) VALUES (
+    :id, :agent_id, :channel_id, :group_id, :session_id, :type, :content, :content_length,
+    :is_reply, :reply_to, :mentions::uuid[], :task_id, :commit_ref, :timestamp, :confidence,
+    :raw_excerpt, NULL, '[]'::json, :created_at
+)
+RETURNING
+    id, agent_id, channel_id, group_id, session_id, type, content, content_length, is_reply,
+    reply_to, mentions, task_id, commit_ref, timestamp, confidence, raw_excerpt, edited_at,
+    edit_history, created_at;
+
+-- name: bump_message_counters :exec
+-- After a bulk load: add the loaded messages (by id) to their sessions', groups' and channels'
+-- counters, one UPDATE per table, in one statement.
+WITH batch AS (
+    SELECT session_id, group_id, channel_id, content_length, timestamp
+    FROM messages
+    WHERE id = ANY(:ids::uuid[])
+), by_session AS (
+    UPDATE sessions s SET
+        message_count = s.message_count + b.n,
+        total_content_length = s.total_content_length + b.chars,
+        last_activity_at = GREATEST(s.last_activity_at, b.last_at)
+    FROM (
+        SELECT session_id, count(*)::integer AS n, sum(content_length)::integer AS chars,
+            max(timestamp) AS last_at
+        FROM batch GROUP BY session_id
+    ) b
+    WHERE s.id = b.session_id
+), by_group AS (
+    UPDATE groups g SET
+        total_messages = g.total_messages + b.n,
+        last_activity = GREATEST(g.last_activity, b.last_at)
+    FROM (
+        SELECT group_id, count(*)::integer AS n, max(timestamp) AS last_at
+        FROM batch GROUP BY group_id
+    ) b
+    WHERE g.id = b.group_id
+)
+UPDATE channels c SET
+    message_count = c.message_count + b.n,
+    last_activity = GREATEST(c.last_activity, b.last_at)
+FROM (
+    SELECT channel_id, count(*)::integer AS n, max(timestamp) AS last_at
+    FROM batch GROUP BY channel_id
+) b
+WHERE c.id = b.channel_id;
+
+-- name: get_message :one
+-- One message by primary key.
+SELECT
+    id, agent_id, channel_id, group_id, session_id, type, content, content_length, is_reply,
+    reply_to, mentions, task_id, commit_ref, timestamp, confidence, raw_excerpt, edited_at,
+    edit_history, created_at
+FROM messages
+WHERE id = :id;
+
+-- name: list_session_messages :many
+-- A session's messages newest first, keyset before a (timestamp, id) cursor, RoboCo's order;
+-- walks ix_messages_session_timestamp backwards (a NULL cursor means from the newest).
+SELECT
+    id, agent_id, channel_id, group_id, session_id, type, content, content_length, is_reply,
+    reply_to, mentions, task_id, commit_ref, timestamp, confidence, raw_excerpt, edited_at,
+    edit_history, created_at
+FROM messages
+WHERE session_id = :session_id
+  AND (timestamp, id) < (
+      COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
+      COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  )
+ORDER BY timestamp DESC, id DESC
+LIMIT :limit;
+
+-- name: list_channel_messages :many
+-- A channel's recent messages across its groups, newest first, keyset before a
+-- (timestamp, id) cursor; walks ix_messages_channel_timestamp backwards.
+SELECT
+    id, agent_id, channel_id, group_id, session_id, type, content, content_length, is_reply,
+    reply_to, mentions, task_id, commit_ref, timestamp, confidence, raw_excerpt, edited_at,
+    edit_history, created_at
+FROM messages
+WHERE channel_id = :channel_id
+  AND (timestamp, id) < (
+      COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
+      COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  )
+ORDER BY timestamp DESC, id DESC
+LIMIT :limit;

@@ -1,0 +1,137 @@
+-- name: open_session :one
+-- Insert one session and make it its group's live session (active_session_id, total_sessions,
+-- last_activity), in one statement as RoboCo's create_session does.
+WITH live AS (
+    UPDATE groups SET
+        active_session_id = CASE WHEN :status::sessionstatus = 'active' THEN :id::uuid
+            ELSE active_session_id END,
+        total_sessions = total_sessions + 1,
+        last_activity = GREATEST(last_activity, :started_at::timestamptz)
+    WHERE id = :group_id
+)
+INSERT INTO sessions (
+    id, group_id, max_time_window, max_message_count, max_content_length, timeout_seconds,
+    status, scope, started_at, last_activity_at, closed_at, message_count, total_content_length,
+    created_at
+) VALUES (
+    :id, :group_id, :max_time_window, :max_message_count, :max_content_length, :timeout_seconds,
+    :status, :scope, :started_at, :last_activity_at, NULL, 0, 0, :created_at
+)
+RETURNING
+    id, group_id, max_time_window, max_message_count, max_content_length, timeout_seconds,
+    status, scope, started_at, last_activity_at, closed_at, message_count, total_content_length,
+    created_at;
+
+-- name: close_session :one
+-- Move an active session to closed or timed_out and clear its group's active_session_id if
+-- it points here; no row when the session is missing or not active.
+WITH closed AS (
+    UPDATE sessions SET status = :status::sessionstatus, closed_at = :closed_at
+    WHERE id = :id AND status = 'active'
+    RETURNING
+        id, group_id, max_time_window, max_message_count, max_content_length, timeout_seconds,
+        status, scope, started_at, last_activity_at, closed_at, message_count,
+        total_content_length, created_at
+), unlive AS (
+    UPDATE groups SET active_session_id = NULL
+    WHERE id = (SELECT group_id FROM closed) AND active_session_id = :id
+)
+SELECT
+    id, group_id, max_time_window, max_message_count, max_content_length, timeout_seconds,
+    status, scope, started_at, last_activity_at, closed_at, message_count, total_content_length,
+    created_at
+FROM closed;
+
+-- name: get_session :one
+-- One session by primary key.
+SELECT
+    id, group_id, max_time_window, max_message_count, max_content_length, timeout_seconds,
+    status, scope, started_at, last_activity_at, closed_at, message_count, total_content_length,
+    created_at
+FROM sessions
+WHERE id = :id;
+
+-- name: get_active_session :one
+-- The group's live session: the one active_session_id points at, if it is still active.
+SELECT
+    s.id, s.group_id, s.max_time_window, s.max_message_count, s.max_content_length,
+    s.timeout_seconds, s.status, s.scope, s.started_at, s.last_activity_at, s.closed_at,
+    s.message_count, s.total_content_length, s.created_at
+FROM groups g
+JOIN sessions s ON s.id = g.active_session_id
+WHERE g.id = :group_id AND s.status = 'active';
+
+-- name: list_sessions_by_group :many
+-- A group's sessions, newest start first, optionally of one status (ix_sessions_group_status);
+-- keyset before a (started_at, id) cursor.
+SELECT
+    id, group_id, max_time_window, max_message_count, max_content_length, timeout_seconds,
+    status, scope, started_at, last_activity_at, closed_at, message_count, total_content_length,
+    created_at
+FROM sessions
+WHERE group_id = :group_id
+  AND (:status::sessionstatus IS NULL OR status = :status::sessionstatus)
+  AND (started_at, id) < (
+      COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
+      COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  )
+ORDER BY started_at DESC, id DESC
+LIMIT :limit;
+
+-- name: link_session_task :one
+-- Link a task to a session; the pair is unique (uq_session_task) and a task has at most one
+-- primary link (ix_session_tasks_primary_per_task).
+INSERT INTO session_tasks (
+    id, session_id, task_id, is_primary, relationship_type, added_at, added_by
+) VALUES (
+    :id, :session_id, :task_id, :is_primary, :relationship_type, :added_at, :added_by
+)
+RETURNING id, session_id, task_id, is_primary, relationship_type, added_at, added_by;
+
+-- name: get_session_task :one
+-- The link between one session and one task (served by uq_session_task).
+SELECT id, session_id, task_id, is_primary, relationship_type, added_at, added_by
+FROM session_tasks
+WHERE session_id = :session_id AND task_id = :task_id;
+
+-- name: list_session_tasks_by_session :many
+-- The task links of a session, newest first (ix_session_tasks_session_id).
+SELECT id, session_id, task_id, is_primary, relationship_type, added_at, added_by
+FROM session_tasks
+WHERE session_id = :session_id
+ORDER BY added_at DESC, id DESC;
+
+-- name: list_session_tasks_by_task :many
+-- The session links of a task, newest first, optionally of one relationship type
+-- (ix_session_tasks_task_id).
+SELECT id, session_id, task_id, is_primary, relationship_type, added_at, added_by
+FROM session_tasks
+WHERE task_id = :task_id
+  AND (:relationship_type::varchar IS NULL OR relationship_type = :relationship_type::varchar)
+ORDER BY added_at DESC, id DESC;
+
+-- name: get_primary_session :one
+-- The primary session of a task, through the partial unique index on is_primary.
+SELECT
+    s.id, s.group_id, s.max_time_window, s.max_message_count, s.max_content_length,
+    s.timeout_seconds, s.status, s.scope, s.started_at, s.last_activity_at, s.closed_at,
+    s.message_count, s.total_content_length, s.created_at
+FROM session_tasks st
+JOIN sessions s ON s.id = st.session_id
+WHERE st.task_id = :task_id AND st.is_primary;
+
+-- name: clear_primary_session :execrows
+-- Demote a task's primary link unless it is the given session's (step one of a primary move).
+UPDATE session_tasks SET is_primary = false
+WHERE task_id = :task_id AND is_primary AND session_id <> :session_id;
+
+-- name: set_primary_session :one
+-- Promote an existing session-task link to primary (step two of a primary move).
+UPDATE session_tasks SET is_primary = true
+WHERE task_id = :task_id AND session_id = :session_id
+RETURNING id, session_id, task_id, is_primary, relationship_type, added_at, added_by;
+
+-- name: unlink_session_task :execrows
+-- Remove the link between a session and a task.
+DELETE FROM session_tasks
+WHERE session_id = :session_id AND task_id = :task_id;

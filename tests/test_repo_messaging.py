@@ -1,0 +1,571 @@
+"""Channels, groups, sessions, session-task links and messages against a real database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import psycopg
+import pydantic
+import pytest
+from psycopg import AsyncConnection
+
+from roboco_sql.errors import Conflict, NotFound, ValidationError
+from roboco_sql.models.enums import AgentRole, ChannelType, MessageType, SessionStatus
+from roboco_sql.models.messaging import (
+    ChannelCreate,
+    ChannelUpdate,
+    GroupCreate,
+    MessageCreate,
+    SessionCreate,
+    SessionTaskCreate,
+    SessionTaskRelationship,
+)
+from roboco_sql.repos import channels, messages, sessions
+
+Conn = AsyncConnection[Any]
+T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def conn(db_url: str) -> AsyncIterator[Conn]:
+    """Autocommit, so what a failed call leaves behind is really there to count."""
+    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as c:
+        yield c
+
+
+# -- rows other aggregates own, written directly so this file depends on no other repo ----------
+
+
+async def _scalar(conn: Conn, sql: str, *args: object) -> Any:
+    cur = await conn.execute(sql, args)
+    row = await cur.fetchone()
+    assert row is not None
+    return row[0]
+
+
+async def make_agent(conn: Conn, slug: str = "be-dev-1") -> uuid.UUID:
+    agent_id = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO agents (id, name, slug, role, status, model_config, system_prompt,"
+        " capabilities, permissions, metrics, created_at)"
+        " VALUES (%s, %s, %s, 'developer', 'active', '{}', 'p', '{}', '{}', '{}', now())",
+        (agent_id, slug, slug),
+    )
+    return agent_id
+
+
+async def make_task(conn: Conn, creator: uuid.UUID) -> uuid.UUID:
+    product_id, task_id = uuid.uuid4(), uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO products (id, name, slug, created_by, created_at)"
+        " VALUES (%s, 'P', %s, %s, now())",
+        (product_id, f"p-{product_id.hex[:8]}", creator),
+    )
+    await conn.execute(
+        "INSERT INTO tasks (id, title, description, acceptance_criteria,"
+        " acceptance_criteria_status, blocker_ids, checkpoints, commits, created_at, created_by,"
+        " dependency_ids, docs_complete, documents, estimated_complexity, nature, pr_created,"
+        " priority, progress_updates, qa_evidence_inspected, self_verified, sequence, status,"
+        " task_type, team, product_id)"
+        " VALUES (%s, 'A task', 'A description of twenty+ chars', '{done}', '{}', '{}', '[]',"
+        " '[]', now(), %s, '{}', false, '[]', 'low', 'technical', false, 2, '[]', false, false,"
+        " 0, 'pending', 'code', 'backend', %s)",
+        (task_id, creator, product_id),
+    )
+    return task_id
+
+
+async def count(conn: Conn, table: str) -> int:
+    return int(await _scalar(conn, f"SELECT count(*) FROM {table}"))
+
+
+async def room(conn: Conn, slug: str = "backend-cell") -> tuple[Any, Any, Any]:
+    """A channel, a group in it and an open session in that group."""
+    channel = await channels.create_channel(
+        conn, ChannelCreate(name=f"#{slug}", slug=slug, type=ChannelType.CELL)
+    )
+    group = await channels.create_group(conn, GroupCreate(name="devs", channel_id=channel.id))
+    session = await sessions.open_session(
+        conn, SessionCreate(group_id=group.id, started_at=T0, last_activity_at=T0)
+    )
+    return channel, group, session
+
+
+def msg(agent: uuid.UUID, channel: Any, group: Any, session: Any, **kw: Any) -> MessageCreate:
+    fields: dict[str, Any] = {
+        "agent_id": agent,
+        "channel_id": channel.id,
+        "group_id": group.id,
+        "session_id": session.id,
+        "type": MessageType.DIALOGUE,
+        "content": "hello there",
+        "timestamp": T0,
+    }
+    fields.update(kw)
+    return MessageCreate(**fields)
+
+
+# -- channels ----------------------------------------------------------------------------------
+
+
+async def test_create_and_get_channel(conn: Conn) -> None:
+    made = await channels.create_channel(
+        conn,
+        ChannelCreate(
+            name="#backend-cell", slug="backend-cell", type=ChannelType.CELL, topic="APIs"
+        ),
+    )
+    assert made.message_count == 0 and made.group_count == 0 and not made.is_archived
+    assert made.members == [] and made.message_retention_days == 90
+    assert await channels.get_channel(conn, made.id) == made
+    assert await channels.get_channel_by_slug(conn, "backend-cell") == made
+    assert await channels.get_channel_by_slug(conn, "#backend-cell") == made
+    assert await channels.get_channel_by_name(conn, "#backend-cell") == made
+    assert await channels.get_channel(conn, uuid.uuid4()) is None
+    assert await channels.get_channel_by_slug(conn, "nope") is None
+    assert await channels.get_channel_by_name(conn, "nope") is None
+
+
+async def test_duplicate_channel_slug_is_a_conflict_naming_it(conn: Conn) -> None:
+    await channels.create_channel(conn, ChannelCreate(name="a", slug="dup", type=ChannelType.CELL))
+    with pytest.raises(Conflict, match=r"channel with slug=dup already exists"):
+        await channels.create_channel(
+            conn, ChannelCreate(name="b", slug="dup", type=ChannelType.SPECIAL)
+        )
+    assert await count(conn, "channels") == 1
+
+
+async def test_invalid_channel_is_refused_before_sql(conn: Conn) -> None:
+    with pytest.raises(pydantic.ValidationError):
+        ChannelCreate(name="Has Spaces", slug="ok", type=ChannelType.CELL)
+    with pytest.raises(pydantic.ValidationError):
+        ChannelCreate(name="ok", slug="ok", type=ChannelType.CELL, max_message_length=0)
+    with pytest.raises(ValidationError, match="limit"):
+        await channels.list_channels(conn, limit=0)
+    assert await count(conn, "channels") == 0
+
+
+async def test_list_channels_filters_and_pages(conn: Conn) -> None:
+    for slug, kind in [
+        ("c-1", ChannelType.CELL),
+        ("c-2", ChannelType.CELL),
+        ("m-1", ChannelType.MANAGEMENT),
+    ]:
+        await channels.create_channel(conn, ChannelCreate(name=slug, slug=slug, type=kind))
+    archived = await channels.get_channel_by_slug(conn, "c-2")
+    assert archived is not None
+    await channels.update_channel(conn, archived.id, ChannelUpdate(is_archived=True))
+
+    assert [c.slug for c in await channels.list_channels(conn)] == ["c-1", "m-1"]
+    every = await channels.list_channels(conn, include_archived=True)
+    assert [c.slug for c in every] == ["c-1", "c-2", "m-1"]
+    cells = await channels.list_channels(conn, type=ChannelType.CELL, include_archived=True)
+    assert [c.slug for c in cells] == ["c-1", "c-2"]
+    page = await channels.list_channels(conn, include_archived=True, after_slug="c-1", limit=1)
+    assert [c.slug for c in page] == ["c-2"]
+
+
+async def test_update_channel_writes_only_what_the_patch_set(conn: Conn) -> None:
+    member = uuid.uuid4()
+    made = await channels.create_channel(
+        conn,
+        ChannelCreate(name="x", slug="x", type=ChannelType.CELL, description="d", topic="t"),
+    )
+    updated = await channels.update_channel(
+        conn, made.id, ChannelUpdate(description=None, members=[member], max_message_length=5)
+    )
+    assert updated.description is None and updated.members == [member]
+    assert updated.max_message_length == 5
+    assert updated.topic == "t" and updated.name == "x" and updated.writers == []
+    assert updated.updated_at is not None
+    with pytest.raises(pydantic.ValidationError):
+        ChannelUpdate(name=None)
+    with pytest.raises(NotFound, match="channel"):
+        await channels.update_channel(conn, uuid.uuid4(), ChannelUpdate(topic="t"))
+
+
+# -- groups ------------------------------------------------------------------------------------
+
+
+async def test_create_group_counts_it_on_the_channel(conn: Conn) -> None:
+    channel = await channels.create_channel(
+        conn, ChannelCreate(name="c", slug="c", type=ChannelType.CELL)
+    )
+    group = await channels.create_group(
+        conn,
+        GroupCreate(
+            name="leads",
+            channel_id=channel.id,
+            hierarchy_level=3,
+            allowed_roles=[AgentRole.CELL_PM],
+            default_session_config={"timeout_seconds": 600},
+        ),
+    )
+    assert group.allowed_roles == ["cell_pm"] and group.hierarchy_level == 3
+    assert group.default_session_config == {"timeout_seconds": 600}
+    assert group.total_sessions == 0 and group.active_session_id is None
+    assert await channels.get_group(conn, group.id) == group
+    assert await channels.get_group(conn, uuid.uuid4()) is None
+    after = await channels.get_channel(conn, channel.id)
+    assert after is not None and after.group_count == 1
+
+
+async def test_create_group_in_missing_channel_is_not_found(conn: Conn) -> None:
+    with pytest.raises(NotFound, match=r"group: no channels row with channel_id="):
+        await channels.create_group(conn, GroupCreate(name="g", channel_id=uuid.uuid4()))
+    with pytest.raises(pydantic.ValidationError):
+        GroupCreate(name="g", channel_id=uuid.uuid4(), hierarchy_level=5)
+    assert await count(conn, "groups") == 0
+
+
+async def test_list_groups_by_hierarchy_then_name(conn: Conn) -> None:
+    channel = await channels.create_channel(
+        conn, ChannelCreate(name="c", slug="c", type=ChannelType.CELL)
+    )
+    other = await channels.create_channel(
+        conn, ChannelCreate(name="o", slug="o", type=ChannelType.CELL)
+    )
+    for name, level, active in [("zeta", 1, True), ("alpha", 4, True), ("beta", 1, False)]:
+        await channels.create_group(
+            conn,
+            GroupCreate(name=name, channel_id=channel.id, hierarchy_level=level, is_active=active),
+        )
+    await channels.create_group(conn, GroupCreate(name="elsewhere", channel_id=other.id))
+    assert [g.name for g in await channels.list_groups(conn, channel.id)] == ["zeta", "alpha"]
+    every = await channels.list_groups(conn, channel.id, include_inactive=True)
+    assert [g.name for g in every] == ["beta", "zeta", "alpha"]
+
+
+# -- sessions ----------------------------------------------------------------------------------
+
+
+async def test_open_session_makes_it_the_groups_live_one(conn: Conn) -> None:
+    _, group, session = await room(conn)
+    assert session.status is SessionStatus.ACTIVE and session.message_count == 0
+    assert session.max_time_window == dt.timedelta(minutes=30)
+    live = await channels.get_group(conn, group.id)
+    assert live is not None
+    assert live.active_session_id == session.id and live.total_sessions == 1
+    assert live.last_activity == T0
+    assert await sessions.get_session(conn, session.id) == session
+    assert await sessions.get_active_session(conn, group.id) == session
+    assert await sessions.get_session(conn, uuid.uuid4()) is None
+
+
+async def test_open_session_in_missing_group_is_not_found(conn: Conn) -> None:
+    with pytest.raises(NotFound, match=r"session: no groups row with group_id="):
+        await sessions.open_session(conn, SessionCreate(group_id=uuid.uuid4()))
+    with pytest.raises(pydantic.ValidationError):
+        SessionCreate(group_id=uuid.uuid4(), max_message_count=0)
+    assert await count(conn, "sessions") == 0
+
+
+async def test_close_session_unhooks_it_and_refuses_a_second_close(conn: Conn) -> None:
+    _, group, session = await room(conn)
+    closed = await sessions.close_session(conn, session.id, closed_at=T0)
+    assert closed.status is SessionStatus.CLOSED and closed.closed_at == T0
+    live = await channels.get_group(conn, group.id)
+    assert live is not None and live.active_session_id is None
+    assert await sessions.get_active_session(conn, group.id) is None
+    with pytest.raises(Conflict, match="already closed"):
+        await sessions.close_session(conn, session.id, status=SessionStatus.TIMED_OUT)
+    with pytest.raises(NotFound, match="session"):
+        await sessions.close_session(conn, uuid.uuid4())
+    with pytest.raises(ValidationError, match="closed or timed_out"):
+        await sessions.close_session(conn, session.id, status=SessionStatus.ACTIVE)
+
+
+async def test_closing_an_older_session_keeps_the_newer_one_live(conn: Conn) -> None:
+    _, group, first = await room(conn)
+    second = await sessions.open_session(
+        conn, SessionCreate(group_id=group.id, started_at=T0 + dt.timedelta(hours=1))
+    )
+    timed_out = await sessions.close_session(conn, first.id, status=SessionStatus.TIMED_OUT)
+    assert timed_out.status is SessionStatus.TIMED_OUT
+    live = await channels.get_group(conn, group.id)
+    assert live is not None
+    assert live.active_session_id == second.id and live.total_sessions == 2
+
+
+async def test_list_sessions_newest_first_with_status_and_keyset(conn: Conn) -> None:
+    _, group, first = await room(conn)
+    later = [
+        await sessions.open_session(
+            conn, SessionCreate(group_id=group.id, started_at=T0 + dt.timedelta(minutes=i))
+        )
+        for i in (1, 2)
+    ]
+    await sessions.close_session(conn, later[0].id)
+    listed = await sessions.list_sessions(conn, group.id)
+    assert [s.id for s in listed] == [later[1].id, later[0].id, first.id]
+    active = await sessions.list_sessions(conn, group.id, status=SessionStatus.ACTIVE)
+    assert [s.id for s in active] == [later[1].id, first.id]
+    page = await sessions.list_sessions(
+        conn, group.id, before=(later[1].started_at, later[1].id), limit=1
+    )
+    assert [s.id for s in page] == [later[0].id]
+
+
+# -- session-task links ------------------------------------------------------------------------
+
+
+async def test_link_tasks_and_find_the_primary_session(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    task = await make_task(conn, agent)
+    _, group, session = await room(conn)
+    other = await sessions.open_session(conn, SessionCreate(group_id=group.id))
+    link = await sessions.link_task(
+        conn,
+        SessionTaskCreate(session_id=session.id, task_id=task, is_primary=True, added_by=agent),
+    )
+    assert link.is_primary and link.relationship_type == "discussion"
+    review = await sessions.link_task(
+        conn,
+        SessionTaskCreate(
+            session_id=other.id, task_id=task, relationship_type=SessionTaskRelationship.REVIEW
+        ),
+    )
+    primary = await sessions.get_primary_session(conn, task)
+    assert primary is not None and primary.id == session.id
+    assert await sessions.get_session_task(conn, session.id, task) == link
+    assert await sessions.get_session_task(conn, session.id, uuid.uuid4()) is None
+    assert await sessions.list_session_tasks(conn, session.id) == [link]
+    assert {x.id for x in await sessions.list_task_sessions(conn, task)} == {link.id, review.id}
+    reviews = await sessions.list_task_sessions(
+        conn, task, relationship_type=SessionTaskRelationship.REVIEW
+    )
+    assert reviews == [review]
+    assert await sessions.get_primary_session(conn, uuid.uuid4()) is None
+
+
+async def test_link_conflicts_and_missing_rows(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    task = await make_task(conn, agent)
+    _, group, session = await room(conn)
+    other = await sessions.open_session(conn, SessionCreate(group_id=group.id))
+    await sessions.link_task(
+        conn, SessionTaskCreate(session_id=session.id, task_id=task, is_primary=True)
+    )
+    with pytest.raises(Conflict, match=r"session_id, task_id"):
+        await sessions.link_task(conn, SessionTaskCreate(session_id=session.id, task_id=task))
+    with pytest.raises(Conflict, match=f"task {task} already has a primary session"):
+        await sessions.link_task(
+            conn, SessionTaskCreate(session_id=other.id, task_id=task, is_primary=True)
+        )
+    with pytest.raises(NotFound, match=r"no tasks row with task_id="):
+        await sessions.link_task(
+            conn, SessionTaskCreate(session_id=session.id, task_id=uuid.uuid4())
+        )
+    with pytest.raises(NotFound, match=r"no agents row with added_by="):
+        await sessions.link_task(
+            conn, SessionTaskCreate(session_id=other.id, task_id=task, added_by=uuid.uuid4())
+        )
+    with pytest.raises(pydantic.ValidationError):
+        SessionTaskCreate(session_id=session.id, task_id=task, relationship_type="chat")  # type: ignore[arg-type]
+    assert await count(conn, "session_tasks") == 1
+
+
+async def test_set_primary_session_moves_it_or_changes_nothing(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    task = await make_task(conn, agent)
+    _, group, first = await room(conn)
+    second = await sessions.open_session(conn, SessionCreate(group_id=group.id))
+    third = await sessions.open_session(conn, SessionCreate(group_id=group.id))
+    await sessions.link_task(
+        conn, SessionTaskCreate(session_id=first.id, task_id=task, is_primary=True)
+    )
+    await sessions.link_task(conn, SessionTaskCreate(session_id=second.id, task_id=task))
+
+    moved = await sessions.set_primary_session(conn, task, second.id)
+    assert moved.session_id == second.id and moved.is_primary
+    primary = await sessions.get_primary_session(conn, task)
+    assert primary is not None and primary.id == second.id
+    again = await sessions.set_primary_session(conn, task, second.id)
+    assert again.is_primary
+
+    with pytest.raises(NotFound, match="not linked"):
+        await sessions.set_primary_session(conn, task, third.id)
+    primary = await sessions.get_primary_session(conn, task)
+    assert primary is not None and primary.id == second.id  # the failed move changed nothing
+
+
+async def test_unlink_task(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    task = await make_task(conn, agent)
+    _, _, session = await room(conn)
+    await sessions.link_task(conn, SessionTaskCreate(session_id=session.id, task_id=task))
+    await sessions.unlink_task(conn, session.id, task)
+    assert await sessions.get_session_task(conn, session.id, task) is None
+    with pytest.raises(NotFound, match="not linked"):
+        await sessions.unlink_task(conn, session.id, task)
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+
+async def test_post_message_bumps_session_group_and_channel(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    channel, group, session = await room(conn)
+    later = T0 + dt.timedelta(minutes=5)
+    first = await messages.post_message(conn, msg(agent, channel, group, session, content="hi"))
+    assert first.content_length == 2 and first.edit_history == [] and first.mentions == []
+    assert first.type is MessageType.DIALOGUE and first.edited_at is None
+    await messages.post_message(
+        conn,
+        msg(
+            agent,
+            channel,
+            group,
+            session,
+            content="reply!",
+            timestamp=later,
+            is_reply=True,
+            reply_to=first.id,
+            mentions=[agent],
+        ),
+    )
+    await messages.post_message(conn, msg(agent, channel, group, session, content="x"))
+
+    s = await sessions.get_session(conn, session.id)
+    g = await channels.get_group(conn, group.id)
+    c = await channels.get_channel(conn, channel.id)
+    assert s is not None and g is not None and c is not None
+    assert (s.message_count, s.total_content_length, s.last_activity_at) == (3, 9, later)
+    assert (g.total_messages, g.last_activity) == (3, later)
+    assert (c.message_count, c.last_activity) == (3, later)
+    assert await messages.get_message(conn, first.id) == first
+    assert await messages.get_message(conn, uuid.uuid4()) is None
+
+
+async def test_post_message_to_missing_rows_writes_nothing(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    channel, group, session = await room(conn)
+    with pytest.raises(NotFound, match=r"message: no sessions row with session_id="):
+        await messages.post_message(
+            conn, msg(agent, channel, group, session, session_id=uuid.uuid4())
+        )
+    with pytest.raises(NotFound, match=r"message: no agents row with agent_id="):
+        await messages.post_message(conn, msg(uuid.uuid4(), channel, group, session))
+    with pytest.raises(pydantic.ValidationError):
+        msg(agent, channel, group, session, confidence=1.5)
+    assert await count(conn, "messages") == 0
+    g = await channels.get_group(conn, group.id)
+    c = await channels.get_channel(conn, channel.id)
+    assert g is not None and c is not None
+    assert g.total_messages == 0 and c.message_count == 0  # the failed statement bumped nothing
+
+
+async def test_list_messages_newest_first_keyset_across_equal_timestamps(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    channel, group, session = await room(conn)
+    _, _, elsewhere = await room(conn, "other-cell")
+    stamps = [T0, T0, T0, T0 + dt.timedelta(seconds=1), T0 + dt.timedelta(seconds=2)]
+    posted = [
+        await messages.post_message(conn, msg(agent, channel, group, session, timestamp=t))
+        for t in stamps
+    ]
+    expected = sorted(posted, key=lambda m: (m.timestamp, m.id), reverse=True)
+
+    assert await messages.list_messages(conn, session.id) == expected
+    assert await messages.list_messages(conn, elsewhere.id) == []
+    pages: list[Any] = []
+    cursor = None
+    while True:
+        page = await messages.list_messages(conn, session.id, before=cursor, limit=2)
+        if not page:
+            break
+        pages.extend(page)
+        cursor = (page[-1].timestamp, page[-1].id)
+    assert pages == expected  # nothing skipped, nothing twice, ties broken by id
+    with pytest.raises(ValidationError, match="limit"):
+        await messages.list_messages(conn, session.id, limit=1001)
+
+
+async def test_list_messages_is_served_by_the_session_timestamp_index(conn: Conn) -> None:
+    await conn.execute("SET enable_seqscan = off")
+    cur = await conn.execute(
+        "EXPLAIN SELECT id FROM messages WHERE session_id = %s"
+        " AND (timestamp, id) < (%s, %s) ORDER BY timestamp DESC, id DESC LIMIT 100",
+        (uuid.uuid4(), T0, uuid.uuid4()),
+    )
+    plan = "\n".join(r[0] for r in await cur.fetchall())
+    assert "ix_messages_session_timestamp" in plan and "Backward" in plan
+
+
+async def test_list_channel_messages_spans_groups_and_sessions(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    channel, group, session = await room(conn)
+    group2 = await channels.create_group(conn, GroupCreate(name="qa", channel_id=channel.id))
+    session2 = await sessions.open_session(conn, SessionCreate(group_id=group2.id))
+    a = await messages.post_message(conn, msg(agent, channel, group, session))
+    b = await messages.post_message(
+        conn, msg(agent, channel, group2, session2, timestamp=T0 + dt.timedelta(seconds=1))
+    )
+    assert await messages.list_channel_messages(conn, channel.id) == [b, a]
+    assert await messages.list_channel_messages(conn, channel.id, before=(b.timestamp, b.id)) == [a]
+
+
+async def test_post_messages_copies_a_batch_and_counts_it(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    channel, group, session = await room(conn)
+    channel2, group2, session2 = await room(conn, "second")
+    batch = [
+        msg(
+            agent,
+            channel,
+            group,
+            session,
+            content="m" * (i % 7 + 1),
+            timestamp=T0 + dt.timedelta(seconds=i),
+            mentions=[agent] if i % 2 else [],
+        )
+        for i in range(300)
+    ] + [msg(agent, channel2, group2, session2, content="elsewhere")]
+    assert await messages.post_messages(conn, iter(batch)) == 301
+    assert await messages.post_messages(conn, []) == 0
+
+    s = await sessions.get_session(conn, session.id)
+    s2 = await sessions.get_session(conn, session2.id)
+    c = await channels.get_channel(conn, channel.id)
+    g2 = await channels.get_group(conn, group2.id)
+    assert s is not None and s2 is not None and c is not None and g2 is not None
+    assert s.message_count == 300
+    assert s.total_content_length == sum(i % 7 + 1 for i in range(300))
+    assert s.last_activity_at == T0 + dt.timedelta(seconds=299)
+    assert c.message_count == 300 and s2.message_count == 1 and g2.total_messages == 1
+    loaded = await messages.get_message(conn, batch[1].id)
+    assert loaded is not None
+    assert loaded.mentions == [agent] and loaded.edit_history == [] and loaded.content == "mm"
+    newest = await messages.list_messages(conn, session.id, limit=1)
+    assert newest[0].id == batch[299].id
+
+
+async def test_post_messages_is_all_or_nothing(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    channel, group, session = await room(conn)
+    good = msg(agent, channel, group, session)
+    bad = msg(agent, channel, group, session, session_id=uuid.uuid4())
+    with pytest.raises(NotFound, match=r"no sessions row with session_id="):
+        await messages.post_messages(conn, [good, bad])
+    with pytest.raises(Conflict, match="already exists"):
+        await messages.post_messages(conn, [good, good])
+    with pytest.raises(ValidationError, match="MessageCreate"):
+        await messages.post_messages(conn, [good, {"content": "x"}])  # type: ignore[list-item]
+    assert await count(conn, "messages") == 0
+    s = await sessions.get_session(conn, session.id)
+    assert s is not None and s.message_count == 0
+
+
+async def test_post_messages_inside_the_callers_transaction(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    channel, group, session = await room(conn)
+    async with conn.transaction():
+        await messages.post_messages(conn, [msg(agent, channel, group, session)])
+        with pytest.raises(NotFound):
+            await messages.post_messages(
+                conn, [msg(agent, channel, group, session, session_id=uuid.uuid4())]
+            )
+    assert await count(conn, "messages") == 1  # the failed batch rolled back to its savepoint

@@ -1,0 +1,195 @@
+"""Notifications against a real database: send, acknowledge and read per agent, list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import psycopg
+import pydantic
+import pytest
+from psycopg import AsyncConnection
+
+from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.models.enums import NotificationPriority, NotificationType
+from roboco_sql.models.notification import NotificationCreate
+from roboco_sql.repos import notifications
+
+Conn = AsyncConnection[Any]
+T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def conn(db_url: str) -> AsyncIterator[Conn]:
+    """Autocommit, so what a failed call leaves behind is really there to count."""
+    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as c:
+        yield c
+
+
+async def make_agent(conn: Conn, slug: str) -> uuid.UUID:
+    agent_id = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO agents (id, name, slug, role, status, model_config, system_prompt,"
+        " capabilities, permissions, metrics, created_at)"
+        " VALUES (%s, %s, %s, 'cell_pm', 'active', '{}', 'p', '{}', '{}', '{}', now())",
+        (agent_id, slug, slug),
+    )
+    return agent_id
+
+
+async def count(conn: Conn) -> int:
+    cur = await conn.execute("SELECT count(*) FROM notifications")
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.fixture
+async def pm(conn: Conn) -> uuid.UUID:
+    return await make_agent(conn, "be-pm")
+
+
+@pytest.fixture
+async def devs(conn: Conn) -> list[uuid.UUID]:
+    return [await make_agent(conn, f"be-dev-{i}") for i in (1, 2)]
+
+
+def note(sender: uuid.UUID, to: list[uuid.UUID], **kw: Any) -> NotificationCreate:
+    fields: dict[str, Any] = {
+        "type": NotificationType.TASK_ASSIGNMENT,
+        "from_agent": sender,
+        "to_agents": to,
+        "subject": "New task",
+        "body": "Please pick it up",
+        "timestamp": T0,
+    }
+    fields.update(kw)
+    return NotificationCreate(**fields)
+
+
+async def test_send_to_several_agents(conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]) -> None:
+    sent = await notifications.send_notification(
+        conn, note(pm, devs, priority=NotificationPriority.URGENT)
+    )
+    assert sent.to_agents == devs and sent.priority is NotificationPriority.URGENT
+    assert sent.acked_by == [] and sent.acked_at == {} and sent.read_by == []
+    assert sent.requires_ack and sent.delivered_at is None
+    assert await notifications.get_notification(conn, sent.id) == sent
+    assert await notifications.get_notification(conn, uuid.uuid4()) is None
+
+
+async def test_send_refuses_no_recipients_and_missing_rows(conn: Conn, pm: uuid.UUID) -> None:
+    with pytest.raises(pydantic.ValidationError, match="to_agents"):
+        note(pm, [])
+    with pytest.raises(pydantic.ValidationError, match="subject"):
+        note(pm, [pm], subject="")
+    with pytest.raises(NotFound, match=r"notification: no agents row with from_agent="):
+        await notifications.send_notification(conn, note(uuid.uuid4(), [pm]))
+    with pytest.raises(NotFound, match=r"no tasks row with related_task_id="):
+        await notifications.send_notification(conn, note(pm, [pm], related_task_id=uuid.uuid4()))
+    assert await count(conn) == 0
+
+
+async def test_acknowledge_appends_once_and_marks_read(
+    conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    sent = await notifications.send_notification(conn, note(pm, devs))
+    at = T0 + dt.timedelta(minutes=3)
+    acked = await notifications.acknowledge(conn, sent.id, devs[0], at=at)
+    assert acked.acked_by == [devs[0]] and acked.read_by == [devs[0]]
+    assert acked.acked_at == {str(devs[0]): at.isoformat()}
+
+    again = await notifications.acknowledge(conn, sent.id, devs[0], at=at + dt.timedelta(hours=1))
+    assert again == acked  # idempotent: the first time stays
+
+    both = await notifications.acknowledge(conn, sent.id, devs[1])
+    assert both.acked_by == devs and set(both.acked_at) == {str(d) for d in devs}
+    assert both.read_by == devs
+
+
+async def test_acknowledge_refuses_outsiders_and_missing(
+    conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    sent = await notifications.send_notification(conn, note(pm, [devs[0]]))
+    with pytest.raises(ValidationError, match=f"agent {devs[1]} is not a recipient"):
+        await notifications.acknowledge(conn, sent.id, devs[1])
+    with pytest.raises(NotFound, match="notification"):
+        await notifications.acknowledge(conn, uuid.uuid4(), devs[0])
+    with pytest.raises(ValidationError, match="not a recipient"):
+        await notifications.mark_read(conn, sent.id, devs[1])
+    with pytest.raises(NotFound, match="notification"):
+        await notifications.mark_read(conn, uuid.uuid4(), devs[0])
+    unchanged = await notifications.get_notification(conn, sent.id)
+    assert unchanged is not None and unchanged.acked_by == [] and unchanged.read_by == []
+
+
+async def test_mark_read_and_delivered(conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]) -> None:
+    sent = await notifications.send_notification(conn, note(pm, devs))
+    read = await notifications.mark_read(conn, sent.id, devs[1])
+    assert read.read_by == [devs[1]] and read.acked_by == []
+    assert (await notifications.mark_read(conn, sent.id, devs[1])).read_by == [devs[1]]
+
+    first = await notifications.mark_delivered(conn, sent.id, at=T0)
+    second = await notifications.mark_delivered(conn, sent.id, at=T0 + dt.timedelta(hours=1))
+    assert first.delivered_at == T0 and second.delivered_at == T0
+    with pytest.raises(NotFound, match="notification"):
+        await notifications.mark_delivered(conn, uuid.uuid4())
+
+
+async def test_list_unacknowledged(conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]) -> None:
+    dev, other = devs
+    old = await notifications.send_notification(conn, note(pm, devs, timestamp=T0))
+    new = await notifications.send_notification(
+        conn, note(pm, [dev], timestamp=T0 + dt.timedelta(minutes=1))
+    )
+    fyi = await notifications.send_notification(
+        conn, note(pm, [dev], requires_ack=False, type=NotificationType.MENTION)
+    )
+    expired = await notifications.send_notification(
+        conn, note(pm, [dev], expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    )
+    await notifications.send_notification(conn, note(pm, [other]))
+
+    pending = await notifications.list_unacknowledged(conn, dev)
+    assert [n.id for n in pending] == [new.id, old.id]
+    with_expired = await notifications.list_unacknowledged(conn, dev, include_expired=True)
+    assert {n.id for n in with_expired} == {new.id, old.id, expired.id}
+    assert fyi.id not in {n.id for n in with_expired}
+
+    await notifications.acknowledge(conn, old.id, dev)
+    assert [n.id for n in await notifications.list_unacknowledged(conn, dev)] == [new.id]
+    assert old.id in {n.id for n in await notifications.list_unacknowledged(conn, other)}
+
+    page = await notifications.list_unacknowledged(
+        conn, other, before=(T0 + dt.timedelta(days=1), uuid.uuid4()), limit=1
+    )
+    assert len(page) == 1
+    with pytest.raises(ValidationError, match="limit"):
+        await notifications.list_unacknowledged(conn, dev, limit=0)
+
+
+async def test_list_for_agent_pages_and_filters_unread(
+    conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    dev = devs[0]
+    sent = [
+        await notifications.send_notification(
+            conn, note(pm, [dev], timestamp=T0 + dt.timedelta(seconds=i % 2))
+        )
+        for i in range(5)
+    ]
+    expected = sorted(sent, key=lambda n: (n.timestamp, n.id), reverse=True)
+    assert [n.id for n in await notifications.list_for_agent(conn, dev)] == [n.id for n in expected]
+    seen: list[uuid.UUID] = []
+    cursor = None
+    while page := await notifications.list_for_agent(conn, dev, before=cursor, limit=2):
+        seen += [n.id for n in page]
+        cursor = (page[-1].timestamp, page[-1].id)
+    assert seen == [n.id for n in expected]
+
+    await notifications.mark_read(conn, expected[0].id, dev)
+    unread = await notifications.list_for_agent(conn, dev, unread_only=True)
+    assert [n.id for n in unread] == [n.id for n in expected[1:]]
+    assert await notifications.list_for_agent(conn, devs[1]) == []
