@@ -18,7 +18,7 @@ from roboco_sql.boot import migration_url
 from roboco_sql.config import Settings
 from roboco_sql.errors import ChainError, RobocoSQLError
 from roboco_sql.migrate import chain as chain_mod
-from roboco_sql.migrate import fingerprint, runner, scratch
+from roboco_sql.migrate import fingerprint, lint, plan, runner, scaffold, scratch, verify
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -99,6 +99,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         text = f"at head ({st.current})"
     if st.adoptable:
         text += " (an Alembic-managed database; migrate will adopt it)"
+    if st.drift:
+        count = len(st.drift)
+        text += (
+            f"; schema drift: {count} difference{'s' if count != 1 else ''} from "
+            f"{st.current} (`verify` lists them)"
+        )
     _emit(args, st.as_dict(), text)
     return st.exit_code
 
@@ -134,6 +140,51 @@ def cmd_fingerprint(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    chain = _chain(args)
+    url = migration_url(Settings.from_env(), args.database_url or _url(args))
+    result = plan.plan(url, chain, args.to, pgvector=True)
+    sys.stdout.write(result.sql)
+    count = len(result.revisions)
+    _say(
+        f"plan: {count} revision{'s' if count != 1 else ''} from "
+        f"{result.current or 'an empty database'} to {result.target}"
+        if count
+        else f"plan: nothing to apply; at {result.current}"
+    )
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    chain = _chain(args)
+    findings = lint.lint_chain(chain)
+    files = len({f.file for f in findings})
+    summary = (
+        f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {files} "
+        f"file{'s' if files != 1 else ''} of {len(chain)}"
+        if findings
+        else f"no findings in {len(chain)} files"
+    )
+    _emit(
+        args,
+        {"findings": [f.as_dict() for f in findings], "strict": args.strict},
+        "\n".join([*(str(f) for f in findings), summary]),
+    )
+    return 1 if findings and args.strict else 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    result = verify.verify(_url(args), _chain(args))
+    _emit(args, result.as_dict(), result.describe())
+    return result.exit_code
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    path = scaffold.new_revision(args.migrations_dir or chain_mod.default_dir(), args.name)
+    print(f"wrote {path}")
+    return 0
+
+
 def cmd_embedded(args: argparse.Namespace) -> int:
     data_dir = Settings.from_env().data_dir
     if args.action == "stop":
@@ -151,6 +202,80 @@ def cmd_embedded(args: argparse.Namespace) -> int:
         text += f" (pid {st.pid}, {st.url})"
     _emit(args, {"data_dir": str(st.data_dir), "state": state, "pid": st.pid, "url": st.url}, text)
     return 0 if st.running else 1
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from roboco_sql import keys
+    from roboco_sql.crypto import SecretBox, generate_key
+
+    if args.action == "generate":
+        print(generate_key())
+        return 0
+    box = SecretBox.from_settings(Settings.from_env())
+    box.check()  # a missing or malformed key: the clear error, before any connection
+    url = _url(args)
+    if args.action == "check":
+        checked = keys.check_keys_at(url, box, batch_size=args.batch_size)
+        verdict = (
+            f"{checked.readable} token(s) readable, none unreadable"
+            if checked.ok
+            else f"{checked.unreadable} token(s) no configured key opens "
+            "(the key changed? set ROBOCO_ENCRYPTION_KEY=new,old)"
+        )
+        _emit(args, checked.as_dict(), "\n".join([*checked.lines(), verdict]))
+        return 0 if checked.ok else 1
+
+    def progress(column: keys.ColumnRotation) -> None:
+        _say(f"{column.column}: batch {column.batches} committed, {column.rotated} rotated")
+
+    rotated = keys.rotate_at(url, box, args.batch_size, on_batch=progress)
+    verdict = (
+        f"{rotated.rotated} token(s) rotated, {rotated.current} already under the newest key"
+        if rotated.ok
+        else f"{rotated.unreadable} token(s) left as they were: no configured key opens them"
+    )
+    _emit(args, rotated.as_dict(), "\n".join([*rotated.lines(), verdict]))
+    return 0 if rotated.ok else 1
+
+
+def cmd_db_init(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from roboco_sql import bootstrap
+
+    settings = Settings.from_env()
+    url = migration_url(settings, args.database_url or _url(args))
+    migrated, seeded = asyncio.run(
+        bootstrap.db_init(url, settings=settings, migrations_dir=args.migrations_dir)
+    )
+    count = len(migrated.applied)
+    schema = (
+        f"schema: applied {count} revision{'s' if count != 1 else ''}; at {migrated.to_revision}"
+        if count
+        else f"schema: at head ({migrated.to_revision})"
+    )
+    text = "\n".join([schema, *seeded.lines()])
+    _emit(args, {"migration": migrated.as_dict(), "seed": seeded.as_dict()}, text)
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from roboco_sql import backup
+
+    tool = backup.backup(_url(args), args.file)
+    size = args.file.stat().st_size
+    print(f"wrote {args.file} ({size} bytes, custom format) with pg_dump {tool.major}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from roboco_sql import backup
+    from roboco_sql.config import describe
+
+    url = _url(args)
+    tool = backup.restore(url, args.file)
+    print(f"restored {args.file} into {describe(url)} with pg_restore {tool.major}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,7 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "status",
         cmd_status,
-        "current revision; exit 0 at head, 1 pending, 2 edited or missing files, 4 partly applied",
+        "current revision; exit 0 at head, 1 pending, 2 edited or missing files, 4 partly applied, "
+        "8 schema drift",
     )
     add(
         "history",
@@ -221,6 +347,33 @@ def build_parser() -> argparse.ArgumentParser:
         json_out=False,
     )
     p = add(
+        "plan",
+        cmd_plan,
+        "print the SQL the next migrate would run (psql script), running nothing",
+        json_out=False,
+    )
+    p.add_argument("--to", metavar="REV", help="stop at this revision (default: head)")
+    p = add(
+        "lint",
+        cmd_lint,
+        "find operations that lock or rewrite busy tables (warnings; --strict fails)",
+        db=False,
+    )
+    p.add_argument("--strict", action="store_true", help="exit 1 on any finding (for CI)")
+    add(
+        "verify",
+        cmd_verify,
+        "compare the live schema with the chain's at the recorded revision; exit 8 on drift",
+    )
+    p = add(
+        "new",
+        cmd_new,
+        "write the next numbered migration file with its headers",
+        db=False,
+        json_out=False,
+    )
+    p.add_argument("name", metavar="NAME", help="a-z, 0-9 and _; the file is NNN_NAME.sql")
+    p = add(
         "embedded",
         cmd_embedded,
         "the embedded PostgreSQL used when none is configured",
@@ -228,6 +381,41 @@ def build_parser() -> argparse.ArgumentParser:
         chain=False,
     )
     p.add_argument("action", choices=["status", "stop"])
+    p = add(
+        "keys",
+        cmd_keys,
+        "the stored tokens: check (which the key opens), generate (a new key), rotate",
+        chain=False,
+    )
+    p.add_argument("action", choices=["check", "generate", "rotate"])
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=500,
+        metavar="N",
+        help="rows per batch; rotate commits each batch (default 500)",
+    )
+    add(
+        "db-init",
+        cmd_db_init,
+        "migrate, then write RoboCo's first rows (agents, channels, welcomes); idempotent",
+    )
+    p = add(
+        "backup",
+        cmd_backup,
+        "pg_dump the database to FILE (custom format, the server's major version)",
+        chain=False,
+        json_out=False,
+    )
+    p.add_argument("file", type=Path, metavar="FILE")
+    p = add(
+        "restore",
+        cmd_restore,
+        "pg_restore FILE into an empty database (a non-empty one is refused)",
+        chain=False,
+        json_out=False,
+    )
+    p.add_argument("file", type=Path, metavar="FILE")
     return parser
 
 

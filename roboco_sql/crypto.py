@@ -58,11 +58,12 @@ class TokenUpdate:
 class SecretBox:
     """Encrypts and decrypts tokens under the configured keys, newest first."""
 
-    __slots__ = ("_fernet", "_keys")
+    __slots__ = ("_fernet", "_keys", "_newest")
 
     def __init__(self, keys: str) -> None:
         self._keys = keys
         self._fernet: MultiFernet | None = None
+        self._newest: Fernet | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecretBox:
@@ -103,6 +104,20 @@ class SecretBox:
         """Whether any configured key opens the token; a missing key still raises."""
         try:
             self._box().decrypt(token)
+        except InvalidToken:
+            return False
+        return True
+
+    def is_current(self, token: str) -> bool:
+        """Whether the newest key alone opens the token; rotation leaves such tokens alone.
+
+        Fernet tokens do not say which key made them, so this tries the first key only.
+        """
+        if self._newest is None:
+            self._box()  # a missing or malformed key fails here, with the clear error
+            self._newest = Fernet(self._keys.split(",")[0].strip())
+        try:
+            self._newest.decrypt(token)
         except InvalidToken:
             return False
         return True

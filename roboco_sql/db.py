@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Callable
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection
@@ -173,3 +177,69 @@ async def open_pool(
             f"cannot connect to {describe(url)}: pool did not fill in {settings.pool_timeout:g}s"
         ) from None
     return pool
+
+
+_checked_out: weakref.WeakKeyDictionary[AsyncConnectionPool, int] = weakref.WeakKeyDictionary()
+"""Connections each pool has lent through connection(), to tell exhaustion from a dead server."""
+
+
+def _pool_target(pool: AsyncConnectionPool) -> str:
+    return describe(pool.conninfo) if isinstance(pool.conninfo, str) else f"pool {pool.name}"
+
+
+def _link_lost(conn: AsyncConnection[Any] | None, exc: psycopg.OperationalError) -> bool:
+    """The error is the connection going away (server restart, network), not a query's own
+    failure such as a lock timeout or a cancel, which stay as they are."""
+    state = exc.sqlstate or ""
+    return (
+        (conn is not None and conn.broken)
+        or state.startswith("08")
+        or state in ("57P01", "57P02", "57P03")
+    )
+
+
+@asynccontextmanager
+async def connection(
+    pool: AsyncConnectionPool, timeout: float | None = None
+) -> AsyncIterator[AsyncConnection[Any]]:
+    """A pooled connection, as ``pool.connection()`` gives it (one transaction, committed on
+    success, rolled back on error), with the pool's and the link's failures as one-line
+    DatabaseUnavailable errors instead of psycopg_pool / psycopg ones:
+
+    - no connection free within the timeout: "pool exhausted: all N connections busy for Xs"
+      when every connection is checked out, else "no connection within Xs" (server down);
+    - the connection dropped mid-call (server restart, network): "lost the connection ...";
+      whether a commit in flight at that moment landed is unknown, so retry idempotently.
+    """
+    wait = pool.timeout if timeout is None else timeout
+    conn: AsyncConnection[Any] | None = None
+    started = time.monotonic()
+    try:
+        async with pool.connection(timeout=wait) as conn:
+            _checked_out[pool] = _checked_out.get(pool, 0) + 1
+            try:
+                yield conn
+            finally:
+                _checked_out[pool] -= 1
+    except PoolTimeout:
+        if conn is not None:
+            raise  # the body's own business (another pool), not our checkout
+        waited = time.monotonic() - started
+        busy = _checked_out.get(pool, 0)
+        if busy >= pool.max_size:
+            reason = f"pool exhausted: all {busy} connections busy for {waited:.1f}s"
+        else:
+            # the pool counts connections it keeps failing to open as taken, so say which
+            reason = (
+                f"no connection within {waited:.1f}s ({busy} of {pool.max_size} checked out; "
+                "is the server running?)"
+            )
+        raise DatabaseUnavailable(f"{_pool_target(pool)}: {reason}") from None
+    except psycopg.OperationalError as exc:
+        if not _link_lost(conn, exc):
+            raise
+        text = (exc.diag.message_primary or str(exc)).strip()
+        reason = text.splitlines()[0] if text else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"lost the connection to {_pool_target(pool)} mid-call: {reason}"
+        ) from None

@@ -21,7 +21,7 @@ class VectorStatus:
     version: str | None = None
 
 
-_PROBE = (
+PROBE = (
     "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'vector'), "
     "EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector')"
 )
@@ -35,7 +35,7 @@ def ensure_pgvector(
     The creation runs inside `serialized` (the migration lock), so processes booting
     together do not race to create it.
     """
-    row = conn.execute(_PROBE).fetchone()
+    row = conn.execute(PROBE).fetchone()
     assert row is not None
     if row[0]:
         return VectorStatus(True, version=row[0])
@@ -46,7 +46,7 @@ def ensure_pgvector(
 
 
 def _create(conn: Conn) -> VectorStatus:
-    row = conn.execute(_PROBE).fetchone()
+    row = conn.execute(PROBE).fetchone()
     assert row is not None
     if row[0]:
         return VectorStatus(True, version=row[0])  # another process was first

@@ -146,6 +146,59 @@ def closest(live: frozenset[str], prints: Fingerprints) -> Match:
     return Match(None, rev, sorted(objects - live), sorted(live - objects))
 
 
+# kinds whose second word names the object, so a line that differs after it is a change
+_NAMED = ("column", "constraint", "index", "enum")
+
+
+def _key(line: str) -> str:
+    kind, _, rest = line.partition(" ")
+    return f"{kind} {rest.split(' ', 1)[0]}" if kind in _NAMED else line
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between the live schema and the one the chain builds."""
+
+    kind: str  # "missing" (the chain builds it, the database lacks it), "extra" or "changed"
+    key: str  # what it is, e.g. "column tasks.title" or "index ix_tasks_status"
+    expected: str | None  # the chain's line
+    live: str | None  # the database's line
+
+    def __str__(self) -> str:
+        def rest(line: str | None) -> str:
+            return (line or "")[len(self.key) :].strip()
+
+        if self.kind == "changed":
+            return (
+                f"changed {self.key}: the chain builds [{rest(self.expected)}], "
+                f"the database has [{rest(self.live)}]"
+            )
+        detail = rest(self.expected if self.kind == "missing" else self.live)
+        return f"{self.kind} {self.key}" + (f": {detail}" if detail else "")
+
+
+def diff(expected: frozenset[str], live: frozenset[str]) -> list[Change]:
+    """Every difference; an object on both sides whose details differ is one change."""
+    missing = {_key(line): line for line in expected - live}
+    extra = {_key(line): line for line in live - expected}
+    changes = []
+    for key in set(missing) | set(extra):
+        kind = "missing" if key not in extra else "extra" if key not in missing else "changed"
+        changes.append(Change(kind, key, missing.get(key), extra.get(key)))
+    return sorted(changes, key=lambda c: c.key)
+
+
+def drift(conn: Conn, chain: Chain, revision: str) -> list[Change] | None:
+    """How the live schema differs from the stored fingerprint of revision (one query).
+
+    None when the chain stores no fingerprint for that revision.
+    """
+    prints = load(chain.directory)
+    if prints is None or revision not in prints.revisions:
+        return None
+    return diff(prints.revisions[revision], snapshot(conn))
+
+
 def identify(conn: Conn, chain: Chain) -> Match:
     prints = load(chain.directory)
     if prints is None:

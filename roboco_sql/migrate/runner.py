@@ -10,10 +10,8 @@ non-transactional file).
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import random
-import re
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -33,42 +31,15 @@ from roboco_sql.errors import (
     LockTimeout,
     MigrationError,
 )
-from roboco_sql.migrate import fingerprint
+from roboco_sql.migrate import bookkeeping, fingerprint
+from roboco_sql.migrate.bookkeeping import LOCK_KEY, Query
 from roboco_sql.migrate.chain import MAX_ID, Chain, Migration
 from roboco_sql.migrate.extensions import ensure_pgvector
 
 Conn = psycopg.Connection[TupleRow]
 Echo = Callable[[str], None]
 
-LOCK_KEY = 0x726F626F636F  # "roboco"; advisory locks are per database already
 _LOCK_CLASSID, _LOCK_OBJID = LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF
-
-BOOKKEEPING = """
-CREATE SCHEMA IF NOT EXISTS roboco_sql;
-CREATE TABLE IF NOT EXISTS public.alembic_version (
-    version_num VARCHAR(32) NOT NULL,
-    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
-);
-CREATE TABLE IF NOT EXISTS roboco_sql.history (
-    revision          VARCHAR(32) PRIMARY KEY,
-    parent            VARCHAR(32) UNIQUE NULLS NOT DISTINCT,
-    checksum          CHAR(64)    NOT NULL,
-    how               TEXT        NOT NULL CHECK (how IN ('applied', 'stamped', 'adopted')),
-    applied_at        TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
-    duration_ms       DOUBLE PRECISION NOT NULL DEFAULT 0,
-    applied_by        TEXT        NOT NULL,
-    accepted_checksum CHAR(64),
-    accepted_at       TIMESTAMPTZ,
-    accepted_by       TEXT
-);
-CREATE TABLE IF NOT EXISTS roboco_sql.progress (
-    revision VARCHAR(32) NOT NULL,
-    step     INTEGER     NOT NULL,
-    checksum CHAR(64)    NOT NULL,
-    done_at  TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
-    PRIMARY KEY (revision, step)
-)
-"""
 
 _STATE = """
 SELECT (SELECT coalesce(json_agg(version_num), '[]') FROM public.alembic_version),
@@ -77,12 +48,6 @@ SELECT (SELECT coalesce(json_agg(version_num), '[]') FROM public.alembic_version
        (SELECT coalesce(json_agg(json_build_array(revision, step, checksum)), '[]')
           FROM roboco_sql.progress)
 """
-
-_CONCURRENT_INDEX = re.compile(
-    r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?"
-    r"(\"(?:[^\"]|\"\")+\"|[\w$]+)(?:\s*\.\s*(\"(?:[^\"]|\"\")+\"|[\w$]+))?",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -100,6 +65,7 @@ class Applied:
     file: str
     seconds: float
     resumed_at: int | None = None  # statement number a non-transactional file resumed at
+    notices: tuple[str, ...] = ()  # what its RAISE NOTICE / WARNING said, once committed
 
 
 @dataclass
@@ -122,6 +88,7 @@ class MigrationReport:
                     "file": a.file,
                     "seconds": round(a.seconds, 4),
                     "resumed_at": a.resumed_at,
+                    "notices": list(a.notices),
                 }
                 for a in self.applied
             ],
@@ -171,7 +138,7 @@ def _read_state_partial(conn: Conn) -> State:
     return State(versions=versions, history={}, progress={}, bookkeeping=False)
 
 
-def _who(conn: Conn) -> str:
+def who_runs(conn: Conn) -> str:
     try:
         user = getpass.getuser()
     except Exception:  # no passwd entry in some containers
@@ -179,11 +146,7 @@ def _who(conn: Conn) -> str:
     return f"{user}@{socket.gethostname()} as {conn.info.user}"
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _clean_at(state: State, chain: Chain, target: str | None) -> bool:
+def clean_at(state: State, chain: Chain, target: str | None) -> bool:
     """At the target, nothing half-done, every recorded checksum matching its file."""
     if state.progress or len(state.versions) != 1 or state.version != target:
         return False
@@ -195,7 +158,7 @@ def _clean_at(state: State, chain: Chain, target: str | None) -> bool:
     )
 
 
-def _check_width(conn: Conn) -> None:
+def check_width(conn: Conn) -> None:
     row = conn.execute(
         "SELECT character_maximum_length FROM information_schema.columns "
         "WHERE table_schema = 'public' AND table_name = 'alembic_version' "
@@ -209,15 +172,21 @@ def _check_width(conn: Conn) -> None:
         )
 
 
-def _check_direct(conn: Conn, backend: int) -> None:
-    """Refuse to run through a transaction pooler: the lock would not be ours."""
+def _check_direct(conn: Conn, backend: int | None = None) -> None:
+    """Refuse to run through a transaction pooler: the lock would not be ours.
+
+    Called once before the lock is taken (backend None: the port alone tells PgBouncer and
+    the like apart), so a pooler's backend is never left holding it, then again with the
+    backend that took it, which catches a pooler on the server's own port.
+    """
     row = conn.execute("SELECT pg_backend_pid(), current_setting('port')::int").fetchone()
     assert row is not None
     pid, port = row
-    if pid != backend or (conn.info.port and port != conn.info.port):
+    moved = backend is not None and pid != backend
+    if moved or (conn.info.port and port != conn.info.port):
         raise MigrationError(
             f"this connection goes through a pooler (port {conn.info.port} reaches a server on "
-            f"port {port}{'' if pid == backend else ', and its backend changed'}); migrations "
+            f"port {port}{', and its backend changed' if moved else ''}); migrations "
             "need a session of their own: set ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
         )
 
@@ -229,6 +198,7 @@ def advisory_lock(conn: Conn, deadline: float, echo: Echo) -> Iterator[int]:
     Polls pg_try_advisory_lock with jitter instead of a blocking pg_advisory_lock, which
     would deadlock with a CREATE INDEX CONCURRENTLY run by the process holding it.
     """
+    _check_direct(conn)  # before taking it: a pooled backend must never be left holding it
     started = time.monotonic()
     delay = 0.02
     last_said = 0.0
@@ -310,25 +280,11 @@ def _blockers(conn: Conn) -> str:
     return "blocked by " + ", ".join(f"pid {pid} ({app}, {state})" for pid, app, state, _ in rows)
 
 
-def _record(conn: Conn, m: Migration, how: str, ms: float, who: str) -> None:
-    if m.down_revision is None:
-        cur = conn.execute(
-            "INSERT INTO public.alembic_version (version_num) SELECT %s "
-            "WHERE NOT EXISTS (SELECT 1 FROM public.alembic_version)",
-            (m.revision,),
-        )
-    else:
-        cur = conn.execute(
-            "UPDATE public.alembic_version SET version_num = %s WHERE version_num = %s",
-            (m.revision, m.down_revision),
-        )
-    if cur.rowcount != 1:
+def _record(conn: Conn, m: Migration, ms: float, who: str) -> None:
+    version, history = bookkeeping.record(m, who, ms)
+    if version.run(conn).rowcount != 1:
         raise MigrationError(f"alembic_version moved under us while applying {m.revision}")
-    conn.execute(
-        "INSERT INTO roboco_sql.history (revision, parent, checksum, how, duration_ms, applied_by)"
-        " VALUES (%s, %s, %s, %s, %s, %s)",
-        (m.revision, m.down_revision, m.checksum, how, ms, who),
-    )
+    history.run(conn)
 
 
 class _Runner:
@@ -337,18 +293,33 @@ class _Runner:
         self.chain = chain
         self.options = options
         self.echo = echo
-        self.who = _who(conn)
+        self.who = who_runs(conn)
         self.current: Migration | None = None
+        self.heard: list[str] = []
+        conn.execute("SET client_min_messages = notice")  # a role setting must not hide them
         conn.add_notice_handler(self._notice)
 
     def _notice(self, diag: psycopg.errors.Diagnostic) -> None:
-        """A migration's RAISE NOTICE / WARNING reaches the operator, named by revision."""
+        """Collect a migration's RAISE NOTICE / WARNING; reported once its work commits."""
         if self.current is not None and diag.message_primary:
-            self.echo(f"  {self.current.revision}: {diag.severity}: {diag.message_primary}")
+            text = f"{diag.severity}: {diag.message_primary}"
+            if diag.message_detail:
+                text += f" ({diag.message_detail})"
+            if diag.message_hint:
+                text += f"; hint: {diag.message_hint}"
+            self.heard.append(text)
+
+    def _flush(self, m: Migration) -> list[str]:
+        """The notices of the attempt that just committed, echoed with their revision."""
+        heard, self.heard = self.heard, []
+        for text in heard:
+            self.echo(f"  {m.revision}: {text}")
+        return heard
 
     def _retrying(self, m: Migration, attempt: Callable[[], None], what: Callable[[], str]) -> None:
         """Run attempt, retrying on lock timeouts and deadlocks with jittered backoff."""
         for tries in range(self.options.lock_retries + 1):
+            self.heard.clear()  # a rolled-back attempt's notices are not news
             try:
                 attempt()
                 return
@@ -384,7 +355,7 @@ class _Runner:
             nonlocal started
             started = time.perf_counter()
             with conn.transaction():
-                conn.execute(f"SET LOCAL lock_timeout = '{m.lock_timeout}'")
+                bookkeeping.set_local_lock_timeout(m).run(conn)
                 for stmt in m.statements:
                     try:
                         conn.execute(stmt.text, prepare=False)
@@ -394,10 +365,12 @@ class _Runner:
                         raise _failure(
                             m, stmt, exc, f"nothing of {m.revision} was applied"
                         ) from None
-                _record(conn, m, "applied", (time.perf_counter() - started) * 1000, self.who)
+                _record(conn, m, (time.perf_counter() - started) * 1000, self.who)
 
         self._retrying(m, attempt, lambda: f"nothing of {m.revision} was applied")
-        return Applied(m.revision, m.name, time.perf_counter() - started)
+        return Applied(
+            m.revision, m.name, time.perf_counter() - started, notices=tuple(self._flush(m))
+        )
 
     def _apply_autocommit(self, m: Migration) -> Applied:
         conn = self.conn
@@ -407,16 +380,13 @@ class _Runner:
         if done:
             self.echo(f"  {m.revision}: resuming at statement {resumed_at} of {total}")
         started = time.perf_counter()
-        conn.execute(f"SET lock_timeout = '{m.lock_timeout}'")
+        notices: list[str] = []
+        bookkeeping.set_lock_timeout(m).run(conn)
         try:
             for number, stmt in enumerate(m.statements, start=1):
-                checksum = _sha(stmt.text)
                 if number in done:
-                    if done[number] != checksum:
-                        raise ChecksumMismatch(
-                            f"{m.where(stmt.start)}: statement {number} of {m.revision} changed "
-                            "after it ran; restore it or finish by hand and `stamp`"
-                        )
+                    if done[number] != bookkeeping.statement_checksum(stmt.text):
+                        raise changed_step(m, number, stmt)
                     continue
                 progress = (
                     (
@@ -427,11 +397,7 @@ class _Runner:
                     else (f"nothing of {m.revision} was applied")
                 )
                 if self._index_already_built(m, stmt):
-                    conn.execute(
-                        "INSERT INTO roboco_sql.progress (revision, step, checksum) "
-                        "VALUES (%s, %s, %s)",
-                        (m.revision, number, checksum),
-                    )
+                    bookkeeping.progress_insert(m, number, stmt).run(conn)
                     continue
 
                 def attempt(stmt: sqllex.Statement = stmt, progress: str = progress) -> None:
@@ -443,43 +409,50 @@ class _Runner:
                         raise _failure(m, stmt, exc, progress) from None
 
                 self._retrying(m, attempt, lambda progress=progress: progress)  # type: ignore[misc]
-                conn.execute(
-                    "INSERT INTO roboco_sql.progress (revision, step, checksum) "
-                    "VALUES (%s, %s, %s)",
-                    (m.revision, number, checksum),
-                )
+                notices += self._flush(m)
+                bookkeeping.progress_insert(m, number, stmt).run(conn)
         finally:
-            conn.execute("RESET lock_timeout")
+            bookkeeping.RESET_LOCK_TIMEOUT.run(conn)
         with conn.transaction():
-            _record(conn, m, "applied", (time.perf_counter() - started) * 1000, self.who)
-            conn.execute("DELETE FROM roboco_sql.progress WHERE revision = %s", (m.revision,))
+            _record(conn, m, (time.perf_counter() - started) * 1000, self.who)
+            bookkeeping.progress_clear(m).run(conn)
         return Applied(
-            m.revision, m.name, time.perf_counter() - started, resumed_at if done else None
+            m.revision,
+            m.name,
+            time.perf_counter() - started,
+            resumed_at if done else None,
+            tuple(notices),
         )
 
     def _index_already_built(self, m: Migration, stmt: sqllex.Statement) -> bool:
         """A concurrent index build that already finished counts as done; a failed one
         (left INVALID) is dropped so it is built again rather than silently kept."""
-        match = _CONCURRENT_INDEX.match(stmt.text)
-        if not match:
+        name = bookkeeping.concurrent_index_name(stmt)
+        if name is None:
             return False
-        name = match.group(1) if match.group(2) is None else f"{match.group(1)}.{match.group(2)}"
-        row = self.conn.execute(
-            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(%s)", (name,)
-        ).fetchone()
-        if row is None:
+        valid = bookkeeping.index_validity(self.conn, name)
+        if valid is None:
             return False
-        if row[0]:
+        if valid:
             return True
         self.echo(
             f"  {m.revision}: index {name} is INVALID (a failed concurrent build); "
             "dropping and rebuilding it"
         )
-        self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        bookkeeping.drop_invalid_index(name).run(self.conn)
         return False
 
 
-def _verify(state: State, chain: Chain) -> None:
+def changed_step(m: Migration, number: int, stmt: sqllex.Statement) -> ChecksumMismatch:
+    """A statement of a partly applied file that was edited after it ran."""
+    return ChecksumMismatch(
+        f"{m.where(stmt.start)}: statement {number} of {m.revision} changed "
+        "after it ran; restore it or finish by hand and `stamp`"
+    )
+
+
+def verify_checksums(state: State, chain: Chain) -> None:
+    """Every recorded revision is in the chain with the checksum it had when recorded."""
     for rev, (checksum, _how) in state.history.items():
         if rev not in chain:
             raise ChecksumMismatch(
@@ -494,10 +467,21 @@ def _verify(state: State, chain: Chain) -> None:
             )
 
 
-def _start(
-    conn: Conn, chain: Chain, state: State, who: str, *, echo: Echo, report: MigrationReport
-) -> str | None:
-    """Where the chain continues from: adopt an Alembic database, stamp a legacy one."""
+@dataclass(frozen=True)
+class Start:
+    """Where the chain continues from, and the rows that record it."""
+
+    revision: str | None
+    queries: tuple[Query, ...] = ()
+    adopted: str | None = None  # an Alembic database continued from this revision
+    stamped: str | None = None  # a version-less database recognised as this revision
+
+
+def decide_start(conn: Conn, chain: Chain, state: State, who: str) -> Start:
+    """Where the chain continues from: adopt an Alembic database, stamp a legacy one.
+
+    Reads only; the caller runs (migrate) or prints (plan) the queries.
+    """
     if len(state.versions) > 1:
         raise MigrationError(
             f"alembic_version holds {len(state.versions)} revisions "
@@ -511,17 +495,10 @@ def _start(
                 f"{chain.directory} declares; refusing to guess"
             )
         if version not in state.history:
-            m = chain[version]
-            conn.execute(
-                "INSERT INTO roboco_sql.history (revision, parent, checksum, how, applied_by) "
-                "VALUES (%s, %s, %s, 'adopted', %s)",
-                (m.revision, m.down_revision, m.checksum, who),
-            )
-            report.adopted = version
-            echo(f"adopted a database at {version} (its history before that is Alembic's)")
-        return version
+            return Start(version, (bookkeeping.adopt(chain[version], who),), adopted=version)
+        return Start(version)
     if not _has_tables(conn):
-        return None
+        return Start(None)
     match = fingerprint.identify(conn, chain)
     if match.revision is None:
         raise MigrationError(
@@ -529,10 +506,23 @@ def _start(
             f"nothing was changed. {match.describe()}. If you know its revision, run "
             "`python -m roboco_sql stamp REV`"
         )
-    _stamp_row(conn, chain[match.revision], who)
-    report.stamped = match.revision
-    echo(f"stamped a version-less database at {match.revision} (its schema matches exactly)")
-    return match.revision
+    rows = bookkeeping.stamp_rows(chain[match.revision], who)
+    return Start(match.revision, tuple(rows), stamped=match.revision)
+
+
+def _start(
+    conn: Conn, chain: Chain, state: State, who: str, *, echo: Echo, report: MigrationReport
+) -> str | None:
+    start = decide_start(conn, chain, state, who)
+    for query in start.queries:
+        query.run(conn)
+    if start.adopted:
+        report.adopted = start.adopted
+        echo(f"adopted a database at {start.adopted} (its history before that is Alembic's)")
+    if start.stamped:
+        report.stamped = start.stamped
+        echo(f"stamped a version-less database at {start.stamped} (its schema matches exactly)")
+    return start.revision
 
 
 def _has_tables(conn: Conn) -> bool:
@@ -544,17 +534,8 @@ def _has_tables(conn: Conn) -> bool:
 
 
 def _stamp_row(conn: Conn, m: Migration, who: str) -> None:
-    conn.execute("DELETE FROM public.alembic_version")
-    conn.execute("INSERT INTO public.alembic_version (version_num) VALUES (%s)", (m.revision,))
-    conn.execute(
-        "DELETE FROM roboco_sql.history WHERE revision = %s OR parent = %s",
-        (m.revision, m.down_revision),
-    )
-    conn.execute(
-        "INSERT INTO roboco_sql.history (revision, parent, checksum, how, applied_by) "
-        "VALUES (%s, %s, %s, 'stamped', %s)",
-        (m.revision, m.down_revision, m.checksum, who),
-    )
+    for query in bookkeeping.stamp_rows(m, who):
+        query.run(conn)
 
 
 def _noop(_: str) -> None:
@@ -594,19 +575,19 @@ def _migrate(
     conn: Conn, chain: Chain, target: str | None, options: Options, echo: Echo
 ) -> MigrationReport:
     state = read_state(conn)
-    if _clean_at(state, chain, target):
+    if clean_at(state, chain, target):
         return MigrationReport(state.version, state.version)
     with advisory_lock(conn, options.lock_deadline, echo) as backend:
         runner = _Runner(conn, chain, options, echo)
         # one transaction: a database we refuse to adopt keeps no trace of us
         with conn.transaction():
-            conn.execute(BOOKKEEPING)
-            _check_width(conn)
+            bookkeeping.create_bookkeeping().run(conn)
+            check_width(conn)
             state = read_state(conn)
             report = MigrationReport(state.version, state.version)
             current = _start(conn, chain, state, runner.who, echo=echo, report=report)
         state = read_state(conn)
-        _verify(state, chain)
+        verify_checksums(state, chain)
         if target is not None and chain.position(current) > chain.position(target):
             raise MigrationError(
                 f"the database is at {current}, past {target}; roboco_sql does not downgrade"
@@ -631,9 +612,9 @@ def stamp(
         advisory_lock(conn, options.lock_deadline, echo),
     ):
         with conn.transaction():
-            conn.execute(BOOKKEEPING)
+            bookkeeping.create_bookkeeping().run(conn)
         with conn.transaction():
-            who = _who(conn)
+            who = who_runs(conn)
             later = [m.revision for m in chain.between(revision, None)]
             conn.execute("DELETE FROM roboco_sql.history WHERE revision = ANY(%s)", (later,))
             conn.execute("DELETE FROM roboco_sql.progress")
@@ -655,7 +636,7 @@ def accept(url: str, chain: Chain, revision: str, *, options: Options | None = N
             "UPDATE roboco_sql.history SET accepted_checksum = checksum, checksum = %s, "
             "accepted_at = clock_timestamp(), accepted_by = %s "
             "WHERE revision = %s AND checksum <> %s RETURNING accepted_checksum",
-            (chain[revision].checksum, _who(conn), revision, chain[revision].checksum),
+            (chain[revision].checksum, who_runs(conn), revision, chain[revision].checksum),
         )
         row = cur.fetchone()
     if row is None:
@@ -672,6 +653,9 @@ class Status:
     partial: dict[str, int]  # revision -> statements done
     unknown: str | None  # a version this chain does not know
     adoptable: bool  # an Alembic database we have not recorded yet
+    # how the schema differs from the chain's at current; None when not checked (the
+    # database is not clean at a known revision, or the chain stores no fingerprints)
+    drift: list[fingerprint.Change] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -679,6 +663,8 @@ class Status:
             return 2
         if self.partial:
             return 4
+        if self.drift:
+            return 8
         return 1 if self.pending else 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -690,21 +676,26 @@ class Status:
             "partial": self.partial,
             "unknown": self.unknown,
             "adoptable": self.adoptable,
+            "drift": None if self.drift is None else [str(c) for c in self.drift],
             "exit_code": self.exit_code,
         }
 
 
 def status(url: str, chain: Chain) -> Status:
+    """Where the database stands; a clean database at a known revision is also checked for
+    schema drift against the chain's stored fingerprint (one more query)."""
     with connect(url, autocommit=True, application_name="roboco_sql status") as conn:
         state = read_state(conn)
-    mismatched = sorted(
-        rev
-        for rev, (checksum, _) in state.history.items()
-        if rev not in chain or chain[rev].checksum != checksum
-    )
-    unknown = state.version if state.version and state.version not in chain else None
-    pending = [] if unknown else [m.revision for m in chain.between(state.version, None)]
-    partial = {rev: len(steps) for rev, steps in state.progress.items()}
+        mismatched = sorted(
+            rev
+            for rev, (checksum, _) in state.history.items()
+            if rev not in chain or chain[rev].checksum != checksum
+        )
+        unknown = state.version if state.version and state.version not in chain else None
+        pending = [] if unknown else [m.revision for m in chain.between(state.version, None)]
+        partial = {rev: len(steps) for rev, steps in state.progress.items()}
+        clean = not (mismatched or unknown or partial or len(state.versions) != 1)
+        drift = fingerprint.drift(conn, chain, state.versions[0]) if clean else None
     return Status(
         state.version,
         chain.head,
@@ -713,6 +704,7 @@ def status(url: str, chain: Chain) -> Status:
         partial,
         unknown,
         adoptable=bool(state.version and state.version not in state.history and not unknown),
+        drift=drift,
     )
 
 

@@ -8,8 +8,9 @@ rules and its application-side defaults, because the schema has almost no server
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
 
@@ -58,12 +59,51 @@ class Row(BaseModel):
     """Encrypted column -> the boolean field that reports it, for columns never exposed."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unstorable(text: str) -> str | None:
+    """Why a PostgreSQL text value cannot hold ``text``, or None when it can."""
+    if "\x00" in text:
+        return "contains a NUL (\\x00) character, which PostgreSQL text cannot hold"
+    if not text.isascii() and _SURROGATE.search(text):
+        return "contains a lone surrogate, which is not valid UTF-8"
+    return None
+
+
+def _texts(value: object) -> Iterator[str]:
+    """The text a field writes to text columns: a string or an array of strings.
+
+    JSON documents are left to the database: ``json`` columns keep ``\\u0000`` and lone
+    surrogate escapes, and ``jsonb`` ones refuse them (a ValidationError via the repos).
+    Secrets are not looked at: they are encrypted, not stored as text, and a refusal here
+    would print the plaintext in pydantic's error.
+    """
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple):
+        yield from (item for item in value if isinstance(item, str))
+
+
 class Input(BaseModel):
-    """A payload a repository writes; unknown keys are refused rather than dropped."""
+    """A payload a repository writes; unknown keys are refused rather than dropped.
+
+    Text PostgreSQL cannot store (a NUL character, a lone surrogate) is refused here, naming
+    the field, instead of failing in the driver or the server.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     __table__: ClassVar[str]
+
+    @model_validator(mode="after")
+    def _storable_text(self) -> Self:
+        for name, value in self.__dict__.items():
+            for text in _texts(value):
+                reason = unstorable(text)
+                if reason is not None:
+                    raise ValueError(f"{name} {reason}")
+        return self
 
 
 class Patch(Input):
@@ -133,5 +173,6 @@ __all__ = [
     "blank_secret_to_none",
     "new_id",
     "secret_change",
+    "unstorable",
     "utcnow",
 ]

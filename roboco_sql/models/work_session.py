@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from roboco_sql.models.base import Input, Patch, Row, new_id, utcnow
 from roboco_sql.models.enums import WorkSessionStatus
@@ -25,6 +26,12 @@ class ToolchainStatus(StrEnum):
     OK = "ok"
     BROKEN = "broken"
     UNKNOWN = "unknown"
+
+
+CommitHash = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-fA-F]{7,40}$")
+]
+"""A git commit hash, full or abbreviated: 7-40 hex characters, stored lowercase."""
 
 
 class WorkSession(Row):
@@ -93,7 +100,7 @@ class WorkSessionUpdate(Patch):
 
     status: WorkSessionStatus | None = None
     ended_at: AwareDatetime | None = None
-    commits: list[str] | None = None
+    commits: list[CommitHash] | None = None
     files_modified: list[str] | None = None
     pr_number: int | None = None
     pr_url: str | None = Field(default=None, max_length=500)

@@ -35,9 +35,7 @@ def translated(entity: str) -> Iterator[None]:
     except pgerr.ForeignKeyViolation as exc:
         detail = exc.diag.message_detail or ""
         if match := _MISSING.search(detail):
-            raise NotFound(
-                f"{entity}: no {match.group('table')} row with {_key(detail)}"
-            ) from None
+            raise NotFound(f"{entity}: no {match.group('table')} row with {_key(detail)}") from None
         if match := _REFERENCED.search(detail):
             raise Conflict(
                 f"{entity} with {_key(detail)} is still referenced from {match.group('table')}"

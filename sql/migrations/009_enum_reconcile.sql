@@ -6,6 +6,7 @@
 -- On a fresh chain the rebuild path is taken (002/003 left uppercase labels in notificationtype and
 -- blockerresolvertype), so the additive step (agentrole.system, team.fullstack, taskstatus.quarantined)
 -- is skipped there; 012 supplies 'system' later.
+-- lint: allow alter-column-type lowercasing and merging labels needs a new type, so each column of it is recast; only databases with uppercase labels take this path
 DO $$
 DECLARE
     enum_name    TEXT;

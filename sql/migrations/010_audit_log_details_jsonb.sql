@@ -3,6 +3,7 @@
 -- audit_log.details must be JSONB so the application can filter on keys inside it. A chain-built
 -- database already has JSONB (from 002); only a JSON column left by an older bootstrap is converted.
 
+-- lint: allow alter-column-type runs only where audit_log.details is still JSON from an older bootstrap; a chain-built database has JSONB and skips it
 DO $$
 BEGIN
     IF (SELECT format_type(atttypid, atttypmod)

@@ -3,6 +3,7 @@
 -- Removes the never-used 'quarantined' task status by rebuilding taskstatus with its 14 lifecycle labels
 -- (PostgreSQL cannot drop a label); rows and defaults are carried over, and it refuses if a row is quarantined.
 
+-- lint: allow alter-column-type PostgreSQL cannot drop an enum label, so dropping 'quarantined' means a new taskstatus and a recast of its columns; rows using it are refused first
 DO $$
 DECLARE
     col          RECORD;

@@ -2,4 +2,5 @@
 -- down_revision: 013_drop_role_enum
 -- tasks.pm_approvals was never written or read by anything; drop it.
 
+-- lint: allow drop-column nothing ever wrote or read tasks.pm_approvals, so no running code breaks
 ALTER TABLE tasks DROP COLUMN pm_approvals;

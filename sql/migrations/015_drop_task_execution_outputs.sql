@@ -3,6 +3,7 @@
 -- Drops two task columns that were never populated (progress lives in progress_updates, artifacts
 -- in commits/documents).
 
+-- lint: allow drop-column neither column was ever populated or read (see above), so no running code breaks
 ALTER TABLE tasks
     DROP COLUMN execution_log,
     DROP COLUMN outputs;

@@ -3,6 +3,7 @@
 -- Reshape legacy RAG chunk tables (made at runtime by the app) in place, keeping their
 -- knowledge: column "text" becomes "content" and created_at is added. Absent tables are skipped.
 
+-- lint: allow rename-column legacy chunk tables (made by the app at run time) are reshaped in place to keep their knowledge; only ones with text and no content
 DO $$
 DECLARE
     tbl    TEXT;

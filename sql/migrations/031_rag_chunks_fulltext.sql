@@ -3,6 +3,7 @@
 -- Give every existing RAG chunk table that has "content" a stored english tsvector
 -- column and a GIN index on it, for hybrid (vector + keyword) search. Absent tables are skipped.
 
+-- lint: allow index-not-concurrent the GIN index follows the stored tsv column added just before it, whose rewrite already locks the table
 DO $$
 DECLARE
     tbl    TEXT;

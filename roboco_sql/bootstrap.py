@@ -1,0 +1,399 @@
+"""db-init: RoboCo's first rows, written idempotently after the schema is at head.
+
+The roster and the channel catalog are data (the tuples below). Seeding is set-based: each
+kind of row is one statement over arrays, inserting what is missing and leaving what is there
+alone, so a second run changes nothing. What gets written:
+
+* 27 agents with fixed ids: the 26 of the roster and the `system` sentinel (team NULL);
+* 11 channels, each one's members and writers set to the agents its reader roles name (in
+  slug order), the auditor a silent observer of the cell and cross-cell channels;
+* for five channels with no message yet: a "General" group, its active session and one
+  welcome message.
+
+Channel membership follows the catalog on every run, as RoboCo's own boot does; groups,
+sessions and welcomes are written only into a channel that has no message at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from roboco_sql import queries
+from roboco_sql.boot import init_db, migration_url
+from roboco_sql.config import Settings
+from roboco_sql.db import connect_async
+from roboco_sql.migrate.runner import MigrationReport
+from roboco_sql.models.enums import AgentRole, ChannelType, Team
+
+__all__ = [
+    "CHANNELS",
+    "ROSTER",
+    "AgentSeed",
+    "ChannelSeed",
+    "SeedCount",
+    "SeedReport",
+    "Welcome",
+    "channel_members",
+    "db_init",
+    "seed",
+    "silent_observers",
+]
+
+# -- the roster --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSeed:
+    slug: str
+    name: str
+    role: AgentRole
+    team: Team | None
+    id: uuid.UUID
+
+    @property
+    def system_prompt(self) -> str:
+        """A placeholder until the orchestrator writes the agent's real prompt."""
+        return f"Placeholder prompt: {self.name} ({self.role.value})."
+
+
+def _agent(slug: str, name: str, role: AgentRole, team: Team | None, tail: str) -> AgentSeed:
+    """`tail` is the id's last two groups: 00000000-0000-0000-<tail>."""
+    return AgentSeed(slug, name, role, team, uuid.UUID(f"00000000-0000-0000-{tail}"))
+
+
+R = AgentRole
+ROSTER: tuple[AgentSeed, ...] = (
+    # 0000: the sentinel that authors system-made rows, and the human CEO
+    _agent("system", "System", R.SYSTEM, None, "0000-000000000000"),
+    _agent("ceo", "Renzo", R.CEO, Team.BOARD, "0000-000000000001"),
+    # 0001: backend cell
+    _agent("be-dev-1", "Backend Developer 1", R.DEVELOPER, Team.BACKEND, "0001-000000000001"),
+    _agent("be-dev-2", "Backend Developer 2", R.DEVELOPER, Team.BACKEND, "0001-000000000002"),
+    _agent("be-qa", "Backend QA", R.QA, Team.BACKEND, "0001-000000000003"),
+    _agent("be-pm", "Backend PM", R.CELL_PM, Team.BACKEND, "0001-000000000004"),
+    _agent("be-doc", "Backend Documenter", R.DOCUMENTER, Team.BACKEND, "0001-000000000005"),
+    _agent(
+        "be-pr-reviewer", "Backend PR Reviewer", R.PR_REVIEWER, Team.BACKEND, "0001-000000000006"
+    ),
+    # 0002: frontend cell
+    _agent("fe-dev-1", "Frontend Developer 1", R.DEVELOPER, Team.FRONTEND, "0002-000000000001"),
+    _agent("fe-dev-2", "Frontend Developer 2", R.DEVELOPER, Team.FRONTEND, "0002-000000000002"),
+    _agent("fe-qa", "Frontend QA", R.QA, Team.FRONTEND, "0002-000000000003"),
+    _agent("fe-pm", "Frontend PM", R.CELL_PM, Team.FRONTEND, "0002-000000000004"),
+    _agent("fe-doc", "Frontend Documenter", R.DOCUMENTER, Team.FRONTEND, "0002-000000000005"),
+    _agent(
+        "fe-pr-reviewer", "Frontend PR Reviewer", R.PR_REVIEWER, Team.FRONTEND, "0002-000000000006"
+    ),
+    # 0003: UX/UI cell
+    _agent("ux-dev-1", "UX/UI Developer 1", R.DEVELOPER, Team.UX_UI, "0003-000000000001"),
+    _agent("ux-dev-2", "UX/UI Developer 2", R.DEVELOPER, Team.UX_UI, "0003-000000000002"),
+    _agent("ux-qa", "UX/UI QA", R.QA, Team.UX_UI, "0003-000000000003"),
+    _agent("ux-pm", "UX/UI PM", R.CELL_PM, Team.UX_UI, "0003-000000000004"),
+    _agent("ux-doc", "UX/UI Documenter", R.DOCUMENTER, Team.UX_UI, "0003-000000000005"),
+    _agent("ux-pr-reviewer", "UX/UI PR Reviewer", R.PR_REVIEWER, Team.UX_UI, "0003-000000000006"),
+    # 0004: board and management
+    _agent("main-pm", "Main PM", R.MAIN_PM, Team.MAIN_PM, "0004-000000000001"),
+    _agent("product-owner", "Product Owner", R.PRODUCT_OWNER, Team.BOARD, "0004-000000000002"),
+    _agent(
+        "head-marketing", "Head of Marketing", R.HEAD_MARKETING, Team.BOARD, "0004-000000000003"
+    ),
+    _agent("auditor", "Auditor", R.AUDITOR, Team.BOARD, "0004-000000000004"),
+    _agent("intake-1", "Intake", R.PROMPTER, Team.BOARD, "0004-000000000005"),
+    _agent("secretary-1", "Secretary", R.SECRETARY, Team.BOARD, "0004-000000000006"),
+    _agent("pr-reviewer-1", "PR Reviewer", R.PR_REVIEWER, Team.BOARD, "0004-000000000007"),
+)
+
+# -- the channels ------------------------------------------------------------------------------
+
+# Roles a cell channel admits from its own cell only; every other reader role is company-wide.
+CELL_SCOPED = frozenset({R.DEVELOPER, R.QA, R.DOCUMENTER, R.CELL_PM})
+_CELL_READERS = frozenset({R.DEVELOPER, R.QA, R.DOCUMENTER, R.CELL_PM, R.MAIN_PM, R.AUDITOR})
+_BOARD = frozenset({R.PRODUCT_OWNER, R.HEAD_MARKETING, R.AUDITOR})
+_EVERYONE = frozenset(r for r in AgentRole if r is not R.SYSTEM)
+_AUDITOR = frozenset({R.AUDITOR})
+
+
+@dataclass(frozen=True, slots=True)
+class Welcome:
+    author: str  # agent slug
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSeed:
+    slug: str
+    name: str
+    type: ChannelType
+    description: str
+    readers: frozenset[AgentRole]  # members and writers: every agent of these roles...
+    cell: Team | None = None  # ...the cell-scoped roles only from this cell
+    silent: frozenset[AgentRole] = frozenset()  # silent observers, by role
+    welcome: Welcome | None = None
+
+
+def _cell_welcome(cell: str, prefix: str, focus: str) -> Welcome:
+    return Welcome(
+        f"{prefix}-pm",
+        f"This is the {cell} cell's room. Who is here: {prefix}-dev-1 and {prefix}-dev-2 build, "
+        f"{prefix}-qa verifies, {prefix}-doc documents, and I, {prefix}-pm, plan and review. "
+        f"What we look after: {focus}.\n\n"
+        f"Need something to do? give_me_work() hands out the next {cell} task.",
+    )
+
+
+CHANNELS: tuple[ChannelSeed, ...] = (
+    ChannelSeed(
+        "backend-cell",
+        "Backend Cell",
+        ChannelType.CELL,
+        "Backend development team channel",
+        _CELL_READERS,
+        Team.BACKEND,
+        _AUDITOR,
+        _cell_welcome("backend", "be", "APIs, data models, services and their performance"),
+    ),
+    ChannelSeed(
+        "frontend-cell",
+        "Frontend Cell",
+        ChannelType.CELL,
+        "Frontend development team channel",
+        _CELL_READERS,
+        Team.FRONTEND,
+        _AUDITOR,
+        _cell_welcome("frontend", "fe", "screens, components, client state and how they feel"),
+    ),
+    ChannelSeed(
+        "uxui-cell",
+        "UX/UI Cell",
+        ChannelType.CELL,
+        "UX/UI design team channel",
+        _CELL_READERS,
+        Team.UX_UI,
+        _AUDITOR,
+        _cell_welcome("UX/UI", "ux", "the design system, research, prototypes and accessibility"),
+    ),
+    ChannelSeed(
+        "dev-all",
+        "All Developers",
+        ChannelType.CROSS_CELL,
+        "Cross-cell developer discussion",
+        _CELL_READERS,
+        silent=_AUDITOR,
+    ),
+    ChannelSeed(
+        "qa-all",
+        "All QA",
+        ChannelType.CROSS_CELL,
+        "Cross-cell QA discussion",
+        _CELL_READERS,
+        silent=_AUDITOR,
+    ),
+    ChannelSeed(
+        "pm-all",
+        "All PMs",
+        ChannelType.CROSS_CELL,
+        "Cross-cell PM coordination",
+        frozenset({R.CELL_PM, R.MAIN_PM, R.AUDITOR}),
+        silent=_AUDITOR,
+    ),
+    ChannelSeed(
+        "doc-all",
+        "All Documenters",
+        ChannelType.CROSS_CELL,
+        "Cross-cell documentation discussion",
+        frozenset({R.DOCUMENTER, R.CELL_PM, R.MAIN_PM, R.AUDITOR}),
+        silent=_AUDITOR,
+    ),
+    ChannelSeed(
+        "main-pm-board",
+        "Main PM & Board",
+        ChannelType.MANAGEMENT,
+        "Main PM and Board communication",
+        _BOARD | {R.MAIN_PM},
+    ),
+    ChannelSeed(
+        "board-private",
+        "Board Private",
+        ChannelType.MANAGEMENT,
+        "Board-only discussions",
+        _BOARD | {R.CEO, R.MAIN_PM},
+    ),
+    ChannelSeed(
+        "announcements",
+        "Announcements",
+        ChannelType.SPECIAL,
+        "Company-wide announcements (read-only for most)",
+        _EVERYONE,
+        welcome=Welcome(
+            "main-pm",
+            "RoboCo is open for business. Company-wide news lands here; everything else has "
+            "a room of its own: the cells meet in #backend-cell, #frontend-cell and "
+            "#uxui-cell, each role across the cells in #dev-all, #qa-all, #pm-all and "
+            "#doc-all, and anyone can talk to anyone in #all-hands.\n\n"
+            "How work flows: give_me_work() gives you a task, you claim it, build it, verify "
+            "it, and it moves on through QA and documentation to done. Keep your journal "
+            "as you go.",
+        ),
+    ),
+    ChannelSeed(
+        "all-hands",
+        "All Hands",
+        ChannelType.SPECIAL,
+        "Company-wide open discussion",
+        _EVERYONE,
+        welcome=Welcome(
+            "main-pm",
+            "The whole company reads this room. Bring questions that cross cells, findings "
+            "worth sharing, decisions that touch everyone, and finished work worth a cheer. "
+            "Talk that concerns one cell is better kept in that cell's channel.",
+        ),
+    ),
+)
+
+
+def channel_members(channel: ChannelSeed) -> tuple[str, ...]:
+    """Slugs of the channel's members (and writers), sorted; never the system sentinel."""
+    return tuple(
+        sorted(
+            a.slug
+            for a in ROSTER
+            if a.role is not R.SYSTEM
+            and a.role in channel.readers
+            and not (channel.cell is not None and a.role in CELL_SCOPED and a.team != channel.cell)
+        )
+    )
+
+
+def silent_observers(channel: ChannelSeed) -> tuple[str, ...]:
+    """Slugs of the agents that read the channel without being seen, sorted."""
+    return tuple(sorted(a.slug for a in ROSTER if a.role in channel.silent))
+
+
+# -- seeding -----------------------------------------------------------------------------------
+
+LOCK_KEY = 0x726F626F7365  # "robose"; distinct from the migration runner's lock
+_Q = queries.load()
+
+
+@dataclass(frozen=True, slots=True)
+class SeedCount:
+    inserted: int
+    present: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"inserted": self.inserted, "already_present": self.present}
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    agents: SeedCount
+    channels: SeedCount
+    welcomes: SeedCount  # each: a General group, its active session, its welcome message
+    memberships_set: int  # channels whose members/writers were (re)set to the catalog
+    observers_set: int  # channels that gained a silent observer
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.agents.inserted
+            or self.channels.inserted
+            or self.welcomes.inserted
+            or self.memberships_set
+            or self.observers_set
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "agents": self.agents.as_dict(),
+            "channels": self.channels.as_dict(),
+            "welcomes": self.welcomes.as_dict(),
+            "memberships_set": self.memberships_set,
+            "observers_set": self.observers_set,
+        }
+
+    def lines(self) -> list[str]:
+        def line(what: str, count: SeedCount) -> str:
+            return f"{what}: {count.inserted} inserted, {count.present} already present"
+
+        return [
+            line("agents", self.agents),
+            line("channels", self.channels),
+            line("welcome groups, sessions and messages", self.welcomes),
+            f"channel memberships set: {self.memberships_set}, "
+            f"silent observers added: {self.observers_set}",
+        ]
+
+
+async def seed(conn: AsyncConnection[Any]) -> SeedReport:
+    """Write the bootstrap rows that are missing, in one transaction; returns the counts.
+
+    Concurrent runs queue on an advisory lock, so the second one finds everything there.
+    """
+    async with conn.transaction():
+        await queries.execute(conn, _Q["bootstrap.lock_bootstrap"], key=LOCK_KEY)
+        agents = await queries.execute_rows(
+            conn,
+            _Q["bootstrap.seed_agents"],
+            ids=[a.id for a in ROSTER],
+            names=[a.name for a in ROSTER],
+            slugs=[a.slug for a in ROSTER],
+            roles=[a.role.value for a in ROSTER],
+            teams=[a.team.value if a.team is not None else None for a in ROSTER],
+            system_prompts=[a.system_prompt for a in ROSTER],
+        )
+        channels = await queries.execute_rows(
+            conn,
+            _Q["bootstrap.seed_channels"],
+            names=[c.name for c in CHANNELS],
+            slugs=[c.slug for c in CHANNELS],
+            types=[c.type.value for c in CHANNELS],
+            descriptions=[c.description for c in CHANNELS],
+        )
+        members = [(c.slug, s) for c in CHANNELS for s in channel_members(c)]
+        memberships = await queries.execute_rows(
+            conn,
+            _Q["bootstrap.sync_channel_members"],
+            channel_slugs=[c for c, _ in members],
+            agent_slugs=[s for _, s in members],
+        )
+        observers = [(c.slug, s) for c in CHANNELS for s in silent_observers(c)]
+        observed = await queries.execute_rows(
+            conn,
+            _Q["bootstrap.add_silent_observers"],
+            channel_slugs=[c for c, _ in observers],
+            agent_slugs=[s for _, s in observers],
+        )
+        welcomes = [(c.slug, c.welcome) for c in CHANNELS if c.welcome is not None]
+        welcomed = await queries.execute_rows(
+            conn,
+            _Q["bootstrap.seed_welcomes"],
+            channel_slugs=[slug for slug, _ in welcomes],
+            author_slugs=[w.author for _, w in welcomes],
+            contents=[w.text for _, w in welcomes],
+        )
+    return SeedReport(
+        agents=SeedCount(agents, len(ROSTER) - agents),
+        channels=SeedCount(channels, len(CHANNELS) - channels),
+        welcomes=SeedCount(welcomed, len(welcomes) - welcomed),
+        memberships_set=memberships,
+        observers_set=observed,
+    )
+
+
+async def db_init(
+    url: str | None = None,
+    *,
+    settings: Settings | None = None,
+    migrations_dir: Path | None = None,
+) -> tuple[MigrationReport, SeedReport]:
+    """RoboCo's bootstrap: the schema to head (pgvector first, where possible), then seed()."""
+    settings = settings or Settings.from_env()
+    migration = await init_db(url, settings=settings, migrations_dir=migrations_dir)
+    async with await connect_async(migration_url(settings, url)) as conn:
+        seeded = await seed(conn)
+    return migration, seeded

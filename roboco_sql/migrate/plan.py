@@ -1,0 +1,255 @@
+"""The exact SQL the next `migrate` would run, as a psql script, without running any of it.
+
+The plan reads the database's state over a read-only session (to know what is pending, what
+a half-done file already did, whether it must adopt or stamp) and prints, in order:
+
+- the migration lock (taken at once or the script stops; migrate polls for it instead),
+- pgvector, where migrate would create it,
+- the bookkeeping schema when it is missing, and the adoption or stamp row, in one
+  transaction,
+- per transactional file: BEGIN; SET LOCAL lock_timeout; its statements; the version and
+  history writes; COMMIT,
+- per `transaction: none` file: its statements one by one, each followed by its progress
+  row, then the version and history writes in a transaction of their own.
+
+Replayed with ``psql -v ON_ERROR_STOP=1 -f plan.sql`` on a copy of the database it leaves
+the catalog migrate would. Each file commits on its own (an enum label added by one file is
+usable by the next), so the script must not be wrapped in ``psql -1``. The bookkeeping
+statements come from `bookkeeping`, the module migrate executes them from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psycopg
+
+from roboco_sql import sqllex
+from roboco_sql.db import connect
+from roboco_sql.errors import MigrationError
+from roboco_sql.migrate import bookkeeping
+from roboco_sql.migrate.bookkeeping import LOCK_KEY, Query
+from roboco_sql.migrate.chain import Chain, Migration
+from roboco_sql.migrate.extensions import PROBE as VECTOR_PROBE
+from roboco_sql.migrate.runner import (
+    Conn,
+    changed_step,
+    check_width,
+    clean_at,
+    decide_start,
+    read_state,
+    verify_checksums,
+    who_runs,
+)
+
+RULE = "-- " + "-" * 93
+
+_LOCK = f"""DO $lock$
+BEGIN
+    IF NOT pg_try_advisory_lock({LOCK_KEY}) THEN
+        RAISE EXCEPTION 'another process holds the roboco_sql migration lock; nothing was run';
+    END IF;
+END
+$lock$"""
+
+# migrate creates pgvector first and carries on without RAG when it cannot; so does this
+_VECTOR = """DO $vector$
+BEGIN
+    CREATE EXTENSION IF NOT EXISTS vector;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE WARNING 'creating the pgvector extension needs a superuser; RAG is disabled';
+END
+$vector$"""
+
+
+@dataclass
+class Plan:
+    current: str | None  # the revision the database is at
+    target: str | None  # the revision it would reach
+    revisions: list[str] = field(default_factory=list)  # the files that would run
+    sql: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.revisions
+
+
+class _Script:
+    """psql text: statements bound with the server's quoting, each ended by ';'."""
+
+    def __init__(self, conn: Conn) -> None:
+        self.cur = psycopg.ClientCursor(conn)
+        self.lines: list[str] = []
+
+    def comment(self, *lines: str) -> None:
+        self.lines += [f"-- {line}" if line else "--" for line in lines]
+
+    def blank(self) -> None:
+        self.lines.append("")
+
+    def sql(self, text: str) -> None:
+        self.lines.append(text.rstrip() + (";" if _ends_cleanly(text) else "\n;"))
+
+    def query(self, q: Query) -> None:
+        self.sql(q.render(self.cur))
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def _ends_cleanly(text: str) -> bool:
+    """False when the text ends inside a -- comment, where a ';' would be swallowed."""
+    last = None
+    for tok in sqllex.tokenize(text):
+        if tok.kind is not sqllex.Kind.SPACE:
+            last = tok
+    return not (last is not None and last.kind is sqllex.Kind.COMMENT and last.text[:2] == "--")
+
+
+def plan(url: str, chain: Chain, target: str | None = None, *, pgvector: bool = False) -> Plan:
+    """What `migrate(url, chain, target, pgvector=...)` would run now; nothing is executed."""
+    if target is not None and target not in chain:
+        raise MigrationError(f"unknown target revision {target}")
+    with connect(url, autocommit=True, application_name="roboco_sql plan") as conn:
+        conn.execute("SET default_transaction_read_only = on")  # the plan cannot write
+        return build(conn, chain, target or chain.head, pgvector=pgvector)
+
+
+def build(conn: Conn, chain: Chain, target: str | None, *, pgvector: bool = False) -> Plan:
+    state = read_state(conn)
+    out = _Script(conn)
+    result = Plan(state.version, target)
+    out.comment(
+        f"roboco_sql plan: what `migrate` would run on database {conn.info.dbname}, "
+        f"now at {state.version or 'no revision'}",
+        "replay with: psql -v ON_ERROR_STOP=1 -f THIS_FILE (each revision commits on its own;",
+        "do not add -1)",
+    )
+    vector = pgvector and _vector_missing(conn)
+    if clean_at(state, chain, target):
+        if vector:
+            _locked(out, lambda: _emit_vector(out))
+        else:
+            out.comment(f"nothing to apply: the database is at {state.version}")
+        result.sql = out.text()
+        return result
+
+    who = who_runs(conn)
+    check_width(conn)
+    start = decide_start(conn, chain, state, who)
+    verify_checksums(state, chain)
+    current = start.revision
+    if target is not None and chain.position(current) > chain.position(target):
+        raise MigrationError(
+            f"the database is at {current}, past {target}; roboco_sql does not downgrade"
+        )
+    pending = chain.between(current, target)
+    if pending and pending[0].revision in state.progress and not pending[0].transactional:
+        done = state.progress[pending[0].revision]
+        for number, stmt in enumerate(pending[0].statements, start=1):
+            if number in done and done[number] != bookkeeping.statement_checksum(stmt.text):
+                raise changed_step(pending[0], number, stmt)
+    result.current, result.revisions = current, [m.revision for m in pending]
+
+    def body() -> None:
+        if vector:
+            _emit_vector(out)
+        if not state.bookkeeping or start.queries:
+            out.blank()
+            out.comment("bookkeeping" + (" schema" if not state.bookkeeping else ""), RULE[3:])
+            if start.adopted:
+                out.comment(f"adopt an Alembic-managed database at {start.adopted}")
+            if start.stamped:
+                out.comment(f"stamp a version-less database at {start.stamped} (exact match)")
+            out.sql("BEGIN")
+            if not state.bookkeeping:
+                out.query(bookkeeping.create_bookkeeping())
+            for q in start.queries:
+                out.query(q)
+            out.sql("COMMIT")
+        for m in pending:
+            out.blank()
+            if m.transactional:
+                _emit_transactional(out, m, who)
+            else:
+                _emit_autocommit(out, conn, m, who, state.progress.get(m.revision, {}))
+        if not pending:
+            out.blank()
+            out.comment(f"no revision to apply: the database stays at {current}")
+
+    _locked(out, body)
+    result.sql = out.text()
+    return result
+
+
+def _locked(out: _Script, body: Callable[[], None]) -> None:
+    out.blank()
+    out.comment("the migration lock (migrate waits for it; this script stops if it is held)")
+    out.sql(_LOCK)
+    body()
+    out.blank()
+    out.sql(f"SELECT pg_advisory_unlock({LOCK_KEY})")
+
+
+def _vector_missing(conn: Conn) -> bool:
+    row = conn.execute(VECTOR_PROBE).fetchone()
+    return row is not None and not row[0] and bool(row[1])
+
+
+def _emit_vector(out: _Script) -> None:
+    out.blank()
+    out.comment("pgvector (RAG needs it, the chain does not); without it RAG is disabled")
+    out.sql(_VECTOR)
+
+
+def _header(out: _Script, m: Migration, how: str) -> None:
+    out.comment(f"{m.revision} ({m.name}): {how}", RULE[3:])
+
+
+def _emit_transactional(out: _Script, m: Migration, who: str) -> None:
+    _header(out, m, "one transaction")
+    out.sql("BEGIN")
+    out.query(bookkeeping.set_local_lock_timeout(m))
+    for stmt in m.statements:
+        out.sql(stmt.text)
+    for q in bookkeeping.record(m, who, None):
+        out.query(q)
+    out.sql("COMMIT")
+
+
+def _emit_autocommit(
+    out: _Script, conn: Conn, m: Migration, who: str, done: dict[int, str]
+) -> None:
+    total = len(m.statements)
+    _header(out, m, "transaction: none")
+    out.comment(
+        "NOT one transaction: each statement below commits on its own (run it outside any",
+        "BEGIN, as psql does by default), then its step is recorded in roboco_sql.progress;",
+        "a run that stops part-way is resumed by `migrate` from the next step",
+    )
+    out.query(bookkeeping.set_lock_timeout(m))
+    for number, stmt in enumerate(m.statements, start=1):
+        where = m.where(stmt.start).rsplit(":", 1)[0]
+        if number in done:
+            out.comment(f"statement {number} of {total} ({where}): already applied")
+            continue
+        out.comment(f"statement {number} of {total} ({where})")
+        name = bookkeeping.concurrent_index_name(stmt)
+        valid = None if name is None else bookkeeping.index_validity(conn, name)
+        if name is not None and valid:
+            out.comment(f"index {name} is already built and valid: recorded as done")
+            out.query(bookkeeping.progress_insert(m, number, stmt))
+            continue
+        if name is not None and valid is False:
+            out.comment(f"index {name} is INVALID (a failed concurrent build): rebuilt")
+            out.query(bookkeeping.drop_invalid_index(name))
+        out.sql(stmt.text)
+        out.query(bookkeeping.progress_insert(m, number, stmt))
+    out.query(bookkeeping.RESET_LOCK_TIMEOUT)
+    out.comment(f"{m.revision} done: record it")
+    out.sql("BEGIN")
+    for q in bookkeeping.record(m, who, None):
+        out.query(q)
+    out.query(bookkeeping.progress_clear(m))
+    out.sql("COMMIT")

@@ -1,0 +1,188 @@
+-- name: create_task :one
+-- Insert a task: the TaskCreate fields plus RoboCo's starting values for the columns a new task
+-- does not choose (flags false, artifact lists empty, lifecycle stamps NULL). The parent chain
+-- is walked in the same statement; no row back means the parent is already max_depth deep.
+WITH RECURSIVE ancestors AS (
+    SELECT t.parent_task_id, 1 AS depth
+      FROM tasks AS t
+     WHERE t.id = :parent_task_id::uuid
+    UNION ALL
+    SELECT t.parent_task_id, a.depth + 1
+      FROM ancestors AS a
+      JOIN tasks AS t ON t.id = a.parent_task_id
+     WHERE a.depth < :max_depth::integer
+)
+INSERT INTO tasks (
+    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
+    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
+    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
+    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
+    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
+    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
+    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
+    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
+    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
+    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
+    qa_evidence_inspected, source, confirmed_by_human
+)
+SELECT
+    :id::uuid, :title::varchar, :description::text, :acceptance_criteria::varchar[],
+    :acceptance_criteria_ids::varchar[], :parent_ac_refs::varchar[],
+    :status::taskstatus, NULL, NULL, :priority::integer, :task_type::tasktype,
+    :nature::tasknature, :project_id::uuid,
+    :product_id::uuid, NULL, NULL, NULL, NULL, false, false,
+    false, :created_by::uuid, :assigned_to::uuid, :team::team, :parent_task_id::uuid,
+    :dependency_ids::uuid[],
+    '{}', '{}', :sequence::integer, :created_at::timestamptz, NULL, NULL,
+    NULL, NULL, NULL, :target_date::timestamptz, NULL, :estimated_complexity::complexity, '[]',
+    '[]', '[]', '[]', NULL, NULL, NULL, false,
+    NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, '[]',
+    false, :source::varchar, :confirmed_by_human::boolean
+WHERE NOT EXISTS (SELECT 1 FROM ancestors WHERE depth >= :max_depth::integer)
+RETURNING
+    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
+    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
+    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
+    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
+    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
+    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
+    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
+    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
+    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
+    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
+    qa_evidence_inspected, source, confirmed_by_human;
+
+-- name: get_task :one
+-- One task by primary key.
+SELECT
+    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
+    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
+    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
+    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
+    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
+    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
+    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
+    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
+    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
+    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
+    qa_evidence_inspected, source, confirmed_by_human
+FROM tasks
+WHERE id = :id;
+
+-- name: list_tasks :many
+-- Tasks matching every filter given (NULL = any), in RoboCo's board order: priority (0 first),
+-- then newest first. Keyset: pass the last row's (priority, created_at, id) as after_*.
+-- Served by ix_tasks_status, ix_tasks_team_status, ix_tasks_project_status,
+-- ix_tasks_product_status, ix_tasks_assigned_status, ix_tasks_created_by_status; the parent
+-- filter has no index of its own (RoboCo has none).
+SELECT
+    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
+    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
+    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
+    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
+    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
+    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
+    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
+    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
+    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
+    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
+    qa_evidence_inspected, source, confirmed_by_human
+FROM tasks
+WHERE (:statuses::taskstatus[] IS NULL OR status = ANY(:statuses::taskstatus[]))
+  AND (:team::team IS NULL OR team = :team::team)
+  AND (:project_id::uuid IS NULL OR project_id = :project_id::uuid)
+  AND (:product_id::uuid IS NULL OR product_id = :product_id::uuid)
+  AND (:assigned_to::uuid IS NULL OR assigned_to = :assigned_to::uuid)
+  AND (:created_by::uuid IS NULL OR created_by = :created_by::uuid)
+  AND (:parent_task_id::uuid IS NULL OR parent_task_id = :parent_task_id::uuid)
+  AND (:after_id::uuid IS NULL
+       OR priority > :after_priority::integer
+       OR (priority = :after_priority::integer
+           AND (created_at, id) < (:after_created_at::timestamptz, :after_id::uuid)))
+ORDER BY priority, created_at DESC, id DESC
+LIMIT :limit;
+
+-- name: update_task :one
+-- Write the fields a TaskUpdate set (set_x true) and leave the others; status is not here (it
+-- moves only through the lifecycle). New criteria keep the ids of the positions they replace
+-- and get fresh ones beyond, so acceptance_criteria_ids stays 1:1. No row back = no such task.
+UPDATE tasks
+SET title = CASE WHEN :set_title THEN :title::varchar ELSE title END,
+    description = CASE WHEN :set_description THEN :description::text ELSE description END,
+    acceptance_criteria = CASE WHEN :set_acceptance_criteria
+                               THEN :acceptance_criteria::varchar[]
+                               ELSE acceptance_criteria END,
+    acceptance_criteria_ids = CASE
+        WHEN :set_acceptance_criteria THEN ARRAY(
+            SELECT coalesce(acceptance_criteria_ids[i],
+                            replace(gen_random_uuid()::text, '-', ''))::varchar
+              FROM generate_series(1, cardinality(:acceptance_criteria::varchar[])) AS i
+             ORDER BY i)
+        ELSE acceptance_criteria_ids END,
+    priority = CASE WHEN :set_priority THEN :priority::integer ELSE priority END,
+    assigned_to = CASE WHEN :set_assigned_to THEN :assigned_to::uuid ELSE assigned_to END,
+    target_date = CASE WHEN :set_target_date THEN :target_date::timestamptz
+                       ELSE target_date END,
+    estimated_complexity = CASE WHEN :set_estimated_complexity
+                                THEN :estimated_complexity::complexity
+                                ELSE estimated_complexity END,
+    dev_notes = CASE WHEN :set_dev_notes THEN :dev_notes::text ELSE dev_notes END,
+    qa_notes = CASE WHEN :set_qa_notes THEN :qa_notes::text ELSE qa_notes END,
+    auditor_notes = CASE WHEN :set_auditor_notes THEN :auditor_notes::text
+                         ELSE auditor_notes END,
+    quick_context = CASE WHEN :set_quick_context THEN :quick_context::text
+                         ELSE quick_context END,
+    pr_reviewer_notes = CASE WHEN :set_pr_reviewer_notes THEN :pr_reviewer_notes::text
+                             ELSE pr_reviewer_notes END,
+    doc_notes = CASE WHEN :set_doc_notes THEN :doc_notes::text ELSE doc_notes END,
+    task_type = CASE WHEN :set_task_type THEN :task_type::tasktype ELSE task_type END,
+    nature = CASE WHEN :set_nature THEN :nature::tasknature ELSE nature END,
+    project_id = CASE WHEN :set_project_id THEN :project_id::uuid ELSE project_id END,
+    product_id = CASE WHEN :set_product_id THEN :product_id::uuid ELSE product_id END,
+    branch_name = CASE WHEN :set_branch_name THEN :branch_name::varchar ELSE branch_name END,
+    pr_number = CASE WHEN :set_pr_number THEN :pr_number::integer ELSE pr_number END,
+    pr_url = CASE WHEN :set_pr_url THEN :pr_url::varchar ELSE pr_url END,
+    docs_complete = CASE WHEN :set_docs_complete THEN :docs_complete::boolean
+                         ELSE docs_complete END,
+    pr_created = CASE WHEN :set_pr_created THEN :pr_created::boolean ELSE pr_created END,
+    updated_at = :updated_at::timestamptz
+WHERE id = :id
+RETURNING
+    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
+    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
+    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
+    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
+    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
+    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
+    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
+    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
+    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
+    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
+    qa_evidence_inspected, source, confirmed_by_human;
+
+-- name: delete_task :execrows
+-- Delete a task and all its descendants at once, as RoboCo does (UNION stops on a parent
+-- cycle). Work sessions, handoffs and session links go with them (ON DELETE CASCADE); other
+-- references to them are set NULL. The row count includes the descendants; 0 = no such task.
+WITH RECURSIVE subtree AS (
+    SELECT id FROM tasks WHERE id = :id
+    UNION
+    SELECT t.id FROM tasks AS t JOIN subtree AS s ON t.parent_task_id = s.id
+)
+DELETE FROM tasks
+WHERE id IN (SELECT id FROM subtree);
+
+-- name: task_scope_violations :many
+-- Ids of tasks that set both or neither of project_id/product_id: the rows that keep
+-- ck_tasks_scope (045) NOT VALID, oldest first.
+SELECT id
+FROM tasks
+WHERE num_nonnulls(project_id, product_id) <> 1
+ORDER BY created_at, id;
+
+-- name: validate_task_scope :exec
+-- Validate ck_tasks_scope once the violating rows are fixed (a no-op when already valid);
+-- scans tasks under SHARE UPDATE EXCLUSIVE, so reads and writes go on meanwhile.
+ALTER TABLE tasks VALIDATE CONSTRAINT ck_tasks_scope;

@@ -1,0 +1,491 @@
+"""roboco_sql.repos.tasks against a real database, and revision 045 (the task scope rule)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from typing import Any
+
+import psycopg
+import pydantic
+import pytest
+from psycopg import AsyncConnection
+
+from roboco_sql.errors import Conflict, NotFound, ValidationError
+from roboco_sql.migrate import load_chain, migrate
+from roboco_sql.models.enums import Complexity, TaskNature, TaskStatus, TaskType, Team
+from roboco_sql.models.task import MAX_TASK_DEPTH, Task, TaskCreate, TaskUpdate
+from roboco_sql.repos import tasks
+
+Conn = AsyncConnection[Any]
+
+
+# -- seed rows, written raw so these tests do not depend on other aggregates' repos -----------
+
+
+async def seed_agent(conn: Conn, slug: str | None = None) -> uuid.UUID:
+    agent_id = uuid.uuid4()
+    await conn.execute(
+        """
+        INSERT INTO agents (id, name, slug, role, team, status, model_config, system_prompt,
+            capabilities, permissions, metrics, created_at)
+        VALUES (%s, %s, %s, 'developer', 'backend', 'offline', '{}', 'x', '{}', '{}', '{}', now())
+        """,
+        (agent_id, slug or "agent", slug or f"agent-{agent_id.hex[:8]}"),
+    )
+    return agent_id
+
+
+async def seed_project(conn: Conn, created_by: uuid.UUID) -> uuid.UUID:
+    project_id = uuid.uuid4()
+    await conn.execute(
+        """
+        INSERT INTO projects (id, name, slug, git_url, default_branch, protected_branches,
+            assigned_cell, created_by, is_active, created_at)
+        VALUES (%s, 'p', %s, 'https://example.com/p.git', 'main', '{main}', 'backend', %s, true,
+            now())
+        """,
+        (project_id, f"p-{project_id.hex[:8]}", created_by),
+    )
+    return project_id
+
+
+async def seed_product(conn: Conn, created_by: uuid.UUID) -> uuid.UUID:
+    product_id = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO products (id, name, slug, created_by, created_at) "
+        "VALUES (%s, 'pr', %s, %s, now())",
+        (product_id, f"pr-{product_id.hex[:8]}", created_by),
+    )
+    return product_id
+
+
+def task_input(created_by: uuid.UUID, **kw: Any) -> TaskCreate:
+    if "product_id" not in kw:
+        kw.setdefault("project_id", None)
+    return TaskCreate(
+        title=kw.pop("title", "Add the login endpoint"),
+        description=kw.pop("description", "Users sign in with a password and get a session."),
+        acceptance_criteria=kw.pop("acceptance_criteria", ["returns 200", "sets a cookie"]),
+        task_type=kw.pop("task_type", TaskType.CODE),
+        nature=kw.pop("nature", TaskNature.TECHNICAL),
+        estimated_complexity=kw.pop("estimated_complexity", Complexity.MEDIUM),
+        team=kw.pop("team", Team.BACKEND),
+        created_by=created_by,
+        **kw,
+    )
+
+
+async def scalar(conn: Conn, sql: str, *args: Any) -> Any:
+    cur = await conn.execute(sql, args)
+    row = await cur.fetchone()
+    assert row is not None
+    return row[0]
+
+
+async def count_tasks(conn: Conn) -> int:
+    return int(await scalar(conn, "SELECT count(*) FROM tasks"))
+
+
+@pytest.fixture
+async def world(conn: Conn) -> dict[str, uuid.UUID]:
+    agent = await seed_agent(conn, "be-dev-1")
+    return {
+        "agent": agent,
+        "project": await seed_project(conn, agent),
+        "product": await seed_product(conn, agent),
+    }
+
+
+# -- create / get ---------------------------------------------------------------------------
+
+
+async def test_create_writes_starting_values_and_get_reads_them(
+    conn: Conn, world: dict[str, uuid.UUID]
+) -> None:
+    data = task_input(world["agent"], project_id=world["project"], priority=1, sequence=4)
+    created = await tasks.create_task(conn, data)
+    assert created.id == data.id
+    assert created.status is TaskStatus.PENDING
+    assert created.project_id == world["project"] and created.product_id is None
+    assert (created.priority, created.sequence) == (1, 4)
+    assert created.acceptance_criteria == ["returns 200", "sets a cookie"]
+    assert created.acceptance_criteria_ids == data.acceptance_criteria_ids
+    assert len(created.acceptance_criteria_ids) == 2
+    # the columns a new task does not choose start as RoboCo starts them
+    assert not (created.docs_complete or created.pr_created or created.board_review_complete)
+    assert not (created.self_verified or created.qa_evidence_inspected)
+    assert created.blocker_ids == [] and created.completed_dependency_ids == []
+    assert created.checkpoints == created.progress_updates == created.commits == []
+    assert created.documents == created.acceptance_criteria_status == []
+    assert created.updated_at is None and created.claimed_at is None and created.plan is None
+    assert created.qa_verified is None and created.source == "manual"
+    assert await tasks.get_task(conn, data.id) == created
+
+
+async def test_get_missing_is_none(conn: Conn) -> None:
+    assert await tasks.get_task(conn, uuid.uuid4()) is None
+
+
+async def test_create_product_task(conn: Conn, world: dict[str, uuid.UUID]) -> None:
+    created = await tasks.create_task(
+        conn, task_input(world["agent"], product_id=world["product"], status=TaskStatus.BACKLOG)
+    )
+    assert created.product_id == world["product"] and created.project_id is None
+    assert created.status is TaskStatus.BACKLOG
+
+
+async def test_duplicate_id_is_a_conflict(conn: Conn, world: dict[str, uuid.UUID]) -> None:
+    data = task_input(world["agent"], project_id=world["project"])
+    await tasks.create_task(conn, data)
+    with pytest.raises(Conflict, match=rf"task with id={data.id} already exists"):
+        async with conn.transaction():
+            await tasks.create_task(conn, data)
+    assert await count_tasks(conn) == 1
+
+
+@pytest.mark.parametrize("missing", ["created_by", "project_id", "product_id", "assigned_to"])
+async def test_missing_reference_is_not_found(
+    conn: Conn, world: dict[str, uuid.UUID], missing: str
+) -> None:
+    kw: dict[str, Any] = {"project_id": world["project"]}
+    if missing == "product_id":
+        kw = {"product_id": uuid.uuid4()}
+    elif missing != "created_by":
+        kw[missing] = uuid.uuid4()
+    creator = uuid.uuid4() if missing == "created_by" else world["agent"]
+    table = {"project_id": "projects", "product_id": "products"}.get(missing, "agents")
+    with pytest.raises(NotFound, match=rf"task: no {table} row with {missing}="):
+        async with conn.transaction():
+            await tasks.create_task(conn, task_input(creator, **kw))
+    assert await count_tasks(conn) == 0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"title": ""},
+        {"description": "too short"},
+        {"acceptance_criteria": []},
+        {"priority": 4},
+        {"project_id": None},  # neither scope
+        {"unknown_field": 1},
+    ],
+)
+async def test_invalid_input_is_refused_before_sql(
+    conn: Conn, world: dict[str, uuid.UUID], bad: dict[str, Any]
+) -> None:
+    kw: dict[str, Any] = {"project_id": world["project"], **bad}
+    with pytest.raises(pydantic.ValidationError):
+        await tasks.create_task(conn, task_input(world["agent"], **kw))
+    assert await count_tasks(conn) == 0
+
+
+async def test_parent_depth_is_enforced_in_the_insert(
+    conn: Conn, world: dict[str, uuid.UUID]
+) -> None:
+    parent: uuid.UUID | None = None
+    for _ in range(MAX_TASK_DEPTH):  # root, child, grandchild: depth 3 is the limit
+        made = await tasks.create_task(
+            conn, task_input(world["agent"], project_id=world["project"], parent_task_id=parent)
+        )
+        parent = made.id
+    with pytest.raises(ValidationError, match=f"MAX_TASK_DEPTH={MAX_TASK_DEPTH}"):
+        await tasks.create_task(  # no SQL error: the insert just writes no row
+            conn, task_input(world["agent"], project_id=world["project"], parent_task_id=parent)
+        )
+    assert await count_tasks(conn) == MAX_TASK_DEPTH
+    with pytest.raises(NotFound, match="no tasks row with parent_task_id="):
+        async with conn.transaction():
+            await tasks.create_task(
+                conn,
+                task_input(
+                    world["agent"], project_id=world["project"], parent_task_id=uuid.uuid4()
+                ),
+            )
+
+
+async def test_a_parent_cycle_is_refused_not_looped(
+    conn: Conn, world: dict[str, uuid.UUID]
+) -> None:
+    a = await tasks.create_task(conn, task_input(world["agent"], project_id=world["project"]))
+    b = await tasks.create_task(
+        conn, task_input(world["agent"], project_id=world["project"], parent_task_id=a.id)
+    )
+    await conn.execute("UPDATE tasks SET parent_task_id = %s WHERE id = %s", (b.id, a.id))
+    with pytest.raises(ValidationError, match="loops"):
+        await tasks.create_task(
+            conn, task_input(world["agent"], project_id=world["project"], parent_task_id=a.id)
+        )
+
+
+# -- list ------------------------------------------------------------------------------------
+
+
+async def test_list_filters(conn: Conn, world: dict[str, uuid.UUID]) -> None:
+    agent, project, product = world["agent"], world["project"], world["product"]
+    other = await seed_agent(conn, "fe-dev-1")
+    root = await tasks.create_task(conn, task_input(agent, project_id=project))
+    child = await tasks.create_task(
+        conn,
+        task_input(
+            other,
+            project_id=project,
+            parent_task_id=root.id,
+            team=Team.FRONTEND,
+            assigned_to=agent,
+        ),
+    )
+    blocked = await tasks.create_task(
+        conn, task_input(agent, product_id=product, status=TaskStatus.BACKLOG)
+    )
+
+    async def ids(**kw: Any) -> set[uuid.UUID]:
+        return {t.id for t in await tasks.list_tasks(conn, **kw)}
+
+    assert await ids() == {root.id, child.id, blocked.id}
+    assert await ids(status=TaskStatus.BACKLOG) == {blocked.id}
+    assert await ids(status=[TaskStatus.BACKLOG, TaskStatus.PENDING]) == {
+        root.id,
+        child.id,
+        blocked.id,
+    }
+    assert await ids(status=[]) == set()
+    assert await ids(team=Team.FRONTEND) == {child.id}
+    assert await ids(project_id=project) == {root.id, child.id}
+    assert await ids(product_id=product) == {blocked.id}
+    assert await ids(assigned_to=agent) == {child.id}
+    assert await ids(created_by=other) == {child.id}
+    assert await ids(parent_task_id=root.id) == {child.id}
+    assert await ids(project_id=project, status=TaskStatus.BACKLOG) == set()
+
+
+async def test_list_board_order_and_keyset_pages(conn: Conn, world: dict[str, uuid.UUID]) -> None:
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    made: list[Task] = []
+    for i in range(13):
+        made.append(
+            await tasks.create_task(
+                conn,
+                task_input(
+                    world["agent"],
+                    project_id=world["project"],
+                    priority=i % 3,
+                    # pairs share a timestamp, so the id breaks ties
+                    created_at=start + dt.timedelta(minutes=i // 2),
+                ),
+            )
+        )
+    # priority first, then newest first, id descending on equal timestamps (sorts are stable)
+    newest_first = sorted(made, key=lambda t: (t.created_at, t.id), reverse=True)
+    expected = sorted(newest_first, key=lambda t: t.priority)
+
+    pages: list[list[Task]] = []
+    after: Task | None = None
+    while True:
+        page = await tasks.list_tasks(conn, after=after, limit=4)
+        if not page:
+            break
+        pages.append(page)
+        after = page[-1]
+    assert [len(p) for p in pages] == [4, 4, 4, 1]
+    assert [t.id for p in pages for t in p] == [t.id for t in expected]
+
+
+# -- update ----------------------------------------------------------------------------------
+
+
+async def test_update_writes_only_what_was_set(conn: Conn, world: dict[str, uuid.UUID]) -> None:
+    created = await tasks.create_task(
+        conn, task_input(world["agent"], project_id=world["project"], assigned_to=world["agent"])
+    )
+    updated = await tasks.update_task(
+        conn,
+        created.id,
+        TaskUpdate(
+            title="Add the logout endpoint",
+            priority=0,
+            assigned_to=None,
+            dev_notes="started",
+            estimated_complexity=Complexity.HIGH,
+            branch_name="feature/logout",
+            pr_number=12,
+            docs_complete=True,
+        ),
+    )
+    assert updated.title == "Add the logout endpoint"
+    assert updated.priority == 0
+    assert updated.assigned_to is None  # an explicit None writes NULL
+    assert updated.dev_notes == "started"
+    assert updated.estimated_complexity is Complexity.HIGH
+    assert (updated.branch_name, updated.pr_number, updated.docs_complete) == (
+        "feature/logout",
+        12,
+        True,
+    )
+    assert updated.updated_at is not None
+    # untouched fields stay
+    assert updated.description == created.description
+    assert updated.status is created.status
+    assert updated.acceptance_criteria_ids == created.acceptance_criteria_ids
+    assert updated.project_id == created.project_id
+    assert await tasks.get_task(conn, created.id) == updated
+
+
+async def test_update_keeps_criteria_ids_one_to_one(
+    conn: Conn, world: dict[str, uuid.UUID]
+) -> None:
+    created = await tasks.create_task(conn, task_input(world["agent"], project_id=world["project"]))
+    old = created.acceptance_criteria_ids
+    grown = await tasks.update_task(
+        conn, created.id, TaskUpdate(acceptance_criteria=["returns 200!", "sets a cookie", "logs"])
+    )
+    assert grown.acceptance_criteria == ["returns 200!", "sets a cookie", "logs"]
+    assert grown.acceptance_criteria_ids[:2] == old
+    assert len(grown.acceptance_criteria_ids) == 3
+    assert (
+        len(grown.acceptance_criteria_ids[2]) == 32 and grown.acceptance_criteria_ids[2] not in old
+    )
+    shrunk = await tasks.update_task(conn, created.id, TaskUpdate(acceptance_criteria=["one"]))
+    assert shrunk.acceptance_criteria_ids == old[:1]
+
+
+async def test_update_moves_scope_whole(conn: Conn, world: dict[str, uuid.UUID]) -> None:
+    created = await tasks.create_task(conn, task_input(world["agent"], project_id=world["project"]))
+    moved = await tasks.update_task(conn, created.id, TaskUpdate(product_id=world["product"]))
+    assert (moved.project_id, moved.product_id) == (None, world["product"])
+    with pytest.raises(pydantic.ValidationError):
+        TaskUpdate(project_id=world["project"], product_id=world["product"])
+
+
+async def test_update_errors(conn: Conn, world: dict[str, uuid.UUID]) -> None:
+    missing = uuid.uuid4()
+    with pytest.raises(NotFound, match=f"task {missing} not found"):
+        await tasks.update_task(conn, missing, TaskUpdate(title="x"))
+    with pytest.raises(NotFound, match=f"task {missing} not found"):
+        await tasks.update_task(conn, missing, TaskUpdate())
+    created = await tasks.create_task(conn, task_input(world["agent"], project_id=world["project"]))
+    with pytest.raises(NotFound, match="no agents row with assigned_to="):
+        async with conn.transaction():
+            await tasks.update_task(conn, created.id, TaskUpdate(assigned_to=uuid.uuid4()))
+    with pytest.raises(pydantic.ValidationError):
+        TaskUpdate(title=None)  # NOT NULL column
+    with pytest.raises(pydantic.ValidationError):
+        TaskUpdate(status=TaskStatus.COMPLETED)  # type: ignore[call-arg]  # lifecycle only
+    assert await tasks.get_task(conn, created.id) == created
+    same = await tasks.update_task(conn, created.id, TaskUpdate())
+    assert same == created and same.updated_at is None
+
+
+# -- delete ----------------------------------------------------------------------------------
+
+
+async def test_delete_takes_the_subtree(conn: Conn, world: dict[str, uuid.UUID]) -> None:
+    kw = {"project_id": world["project"]}
+    root = await tasks.create_task(conn, task_input(world["agent"], **kw))
+    child = await tasks.create_task(conn, task_input(world["agent"], parent_task_id=root.id, **kw))
+    await tasks.create_task(conn, task_input(world["agent"], parent_task_id=child.id, **kw))
+    keep = await tasks.create_task(conn, task_input(world["agent"], **kw))
+    await conn.execute("UPDATE agents SET current_task_id = %s", (child.id,))
+    assert await tasks.delete_task(conn, root.id) == 3
+    assert [t.id for t in await tasks.list_tasks(conn)] == [keep.id]
+    assert await scalar(conn, "SELECT current_task_id FROM agents") is None
+    with pytest.raises(NotFound, match=f"task {root.id} not found"):
+        await tasks.delete_task(conn, root.id)
+
+
+# -- the scope rule (045) --------------------------------------------------------------------
+
+
+async def constraint_validated(conn: Conn) -> bool:
+    return bool(
+        await scalar(
+            conn,
+            "SELECT convalidated FROM pg_constraint "
+            "WHERE conname = 'ck_tasks_scope' AND conrelid = 'tasks'::regclass",
+        )
+    )
+
+
+async def test_clean_database_has_the_constraint_validated(conn: Conn) -> None:
+    assert await constraint_validated(conn)
+    assert await tasks.scope_violations(conn) == []
+    await tasks.validate_scope(conn)  # a no-op on a valid constraint
+    assert await constraint_validated(conn)
+
+
+@pytest.mark.parametrize("scope", ["both", "neither"])
+async def test_database_refuses_a_bad_scope_the_model_would_refuse(
+    conn: Conn, world: dict[str, uuid.UUID], scope: str
+) -> None:
+    ids = (world["project"], world["product"]) if scope == "both" else (None, None)
+    with pytest.raises(pydantic.ValidationError, match="exactly one of project_id"):
+        task_input(world["agent"], project_id=ids[0], product_id=ids[1])
+    # a caller that skips the model still meets the CHECK constraint
+    unchecked = task_input(world["agent"], project_id=world["project"]).model_copy(
+        update={"project_id": ids[0], "product_id": ids[1]}
+    )
+    with pytest.raises(ValidationError, match="task: violates ck_tasks_scope"):
+        async with conn.transaction():
+            await tasks.create_task(conn, unchecked)
+    assert await count_tasks(conn) == 0
+
+
+async def test_045_on_a_database_holding_violating_rows(empty_url: str) -> None:
+    """At 044, 21 tasks set both ids and 2 neither; 045 applies, warns, and stays NOT VALID."""
+    chain = load_chain()
+    await asyncio.to_thread(migrate, empty_url, chain, "044_convention_findings")
+    async with await psycopg.AsyncConnection.connect(empty_url, autocommit=True) as conn:
+        agent = await seed_agent(conn, "be-dev-1")
+        project = await seed_project(conn, agent)
+        product = await seed_product(conn, agent)
+        start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        bad: list[uuid.UUID] = []
+        for i in range(24):
+            data = task_input(agent, project_id=project, created_at=start + dt.timedelta(minutes=i))
+            if i < 21:
+                data = data.model_copy(update={"product_id": product})
+            elif i < 23:
+                data = data.model_copy(update={"project_id": None})
+            made = await tasks.create_task(conn, data)  # 044 has no CHECK yet
+            if i < 23:
+                bad.append(made.id)
+
+    said: list[str] = []
+    report = await asyncio.to_thread(migrate, empty_url, chain, echo=said.append)
+    assert report.to_revision == "045_task_scope_check"
+    warning = next(line for line in said if "ck_tasks_scope" in line)
+    assert "045_task_scope_check: WARNING: 23 task(s) set both or neither" in warning
+    assert all(str(i) in warning for i in bad[:20])  # the first 20 by age, by id
+    assert str(bad[20]) not in warning and "(and 3 more)" in warning
+
+    async with await psycopg.AsyncConnection.connect(empty_url, autocommit=True) as conn:
+        assert not await constraint_validated(conn)
+        assert await tasks.scope_violations(conn) == bad
+        with pytest.raises(ValidationError, match="fix the rows scope_violations"):
+            await tasks.validate_scope(conn)
+        # a violating row cannot be edited until its scope is fixed ...
+        with pytest.raises(ValidationError, match="task: violates ck_tasks_scope"):
+            await tasks.update_task(conn, bad[0], TaskUpdate(title="still both"))
+        # ... and fixing it is an update of the scope
+        for task_id in bad:
+            await tasks.update_task(conn, task_id, TaskUpdate(project_id=project))
+        assert await tasks.scope_violations(conn) == []
+        await tasks.validate_scope(conn)
+        assert await constraint_validated(conn)
+        fixed = await tasks.get_task(conn, bad[0])
+        assert fixed is not None and (fixed.project_id, fixed.product_id) == (project, None)
+
+
+async def test_045_on_a_clean_044_database_validates(empty_url: str) -> None:
+    chain = load_chain()
+    await asyncio.to_thread(migrate, empty_url, chain, "044_convention_findings")
+    async with await psycopg.AsyncConnection.connect(empty_url, autocommit=True) as conn:
+        agent = await seed_agent(conn, "be-dev-1")
+        await tasks.create_task(conn, task_input(agent, project_id=await seed_project(conn, agent)))
+    said: list[str] = []
+    await asyncio.to_thread(migrate, empty_url, chain, echo=said.append)
+    assert not any("ck_tasks_scope" in line for line in said)
+    async with await psycopg.AsyncConnection.connect(empty_url) as conn:
+        assert await constraint_validated(conn)
