@@ -1,12 +1,14 @@
 """roboco_sql: RoboCo's PostgreSQL state layer as plain SQL.
 
-The orchestrator awaits ``init_db()`` at startup and ``open_pool()`` for its connections.
+The orchestrator awaits ``init_db()`` at startup and ``open_pool()`` for its pool, and
+borrows with ``connection(pool)``, which turns pool exhaustion and a lost server into one-line
+DatabaseUnavailable errors.
 """
 
 from roboco_sql import errors
 from roboco_sql.boot import init_db
 from roboco_sql.config import Settings
-from roboco_sql.db import open_pool, resolve_url
+from roboco_sql.db import connection, open_pool, resolve_url
 from roboco_sql.errors import (
     Conflict,
     DatabaseUnavailable,
@@ -32,6 +34,7 @@ __all__ = [
     "Settings",
     "TransitionRefused",
     "ValidationError",
+    "connection",
     "errors",
     "init_db",
     "open_pool",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pydantic import SecretStr
 
-from roboco_sql.errors import EncryptionError
+from roboco_sql.errors import EncryptionError, ValidationError
 
 if TYPE_CHECKING:
     from roboco_sql.config import Settings
@@ -80,7 +80,11 @@ class SecretBox:
     def encrypt(self, plaintext: str | SecretStr) -> str:
         if isinstance(plaintext, SecretStr):
             plaintext = plaintext.get_secret_value()
-        return self._box().encrypt(plaintext.encode("utf-8")).decode("ascii")
+        try:
+            raw = plaintext.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: not text any server could store
+            raise ValidationError("the token is not valid Unicode text") from None
+        return self._box().encrypt(raw).decode("ascii")
 
     def decrypt(self, token: str, *, what: str) -> SecretStr:
         """`what` names the secret in the error, e.g. "project 'acme' token"."""

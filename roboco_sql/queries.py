@@ -21,6 +21,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psycopg
 from psycopg import AsyncConnection, AsyncRawCursor
 from psycopg.rows import AsyncRowFactory, tuple_row
 
@@ -362,6 +363,24 @@ def _check(q: Query, *kinds: QueryKind) -> None:
         raise ValidationError(f"{q.label} is a :{q.kind} query; run it with {_HELPER[q.kind]}()")
 
 
+def _refuse(q: Query, exc: UnicodeEncodeError | psycopg.DataError) -> None:
+    """Values psycopg refuses before the server sees them (a NUL, a lone surrogate) are bad
+    input, not database failures; errors from the server go on to the caller."""
+    if isinstance(exc, UnicodeEncodeError):
+        raise ValidationError(f"{q.label}: a text value is not valid Unicode") from None
+    if exc.diag.sqlstate is None:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ValidationError(f"{q.label}: {first}") from None
+    raise exc
+
+
+async def _execute(cur: AsyncRawCursor[Any], q: Query, args: Sequence[object]) -> None:
+    try:
+        await cur.execute(q.sql, args)
+    except (UnicodeEncodeError, psycopg.DataError) as exc:
+        _refuse(q, exc)
+
+
 async def fetch_one(
     conn: AsyncConnection[Any], q: Query, row_factory: AsyncRowFactory[R], /, **params: object
 ) -> R | None:
@@ -369,7 +388,7 @@ async def fetch_one(
     _check(q, QueryKind.ONE)
     args = q.args(params)
     async with AsyncRawCursor(conn, row_factory=row_factory) as cur:
-        await cur.execute(q.sql, args)
+        await _execute(cur, q, args)
         return await cur.fetchone()
 
 
@@ -380,7 +399,7 @@ async def fetch_all(
     _check(q, QueryKind.MANY)
     args = q.args(params)
     async with AsyncRawCursor(conn, row_factory=row_factory) as cur:
-        await cur.execute(q.sql, args)
+        await _execute(cur, q, args)
         return await cur.fetchall()
 
 
@@ -395,7 +414,7 @@ async def fetch_scalar(
     _check(q, QueryKind.SCALAR)
     args = q.args(params)
     async with AsyncRawCursor(conn, row_factory=tuple_row) as cur:
-        await cur.execute(q.sql, args)
+        await _execute(cur, q, args)
         row = await cur.fetchone()
     if row is None or row[0] is None:
         return None
@@ -410,7 +429,7 @@ async def execute(conn: AsyncConnection[Any], q: Query, /, **params: object) -> 
     _check(q, QueryKind.EXEC)
     args = q.args(params)
     async with AsyncRawCursor(conn) as cur:
-        await cur.execute(q.sql, args)
+        await _execute(cur, q, args)
 
 
 async def execute_rows(conn: AsyncConnection[Any], q: Query, /, **params: object) -> int:
@@ -418,7 +437,7 @@ async def execute_rows(conn: AsyncConnection[Any], q: Query, /, **params: object
     _check(q, QueryKind.EXECROWS)
     args = q.args(params)
     async with AsyncRawCursor(conn) as cur:
-        await cur.execute(q.sql, args)
+        await _execute(cur, q, args)
         return cur.rowcount
 
 
@@ -434,5 +453,8 @@ async def execute_many(
     if not batch:
         return 0
     async with AsyncRawCursor(conn) as cur:
-        await cur.executemany(q.sql, batch)
+        try:
+            await cur.executemany(q.sql, batch)
+        except (UnicodeEncodeError, psycopg.DataError) as exc:
+            _refuse(q, exc)
         return cur.rowcount

@@ -1,0 +1,938 @@
+"""Hostile input through the repositories (issue 10, item 5).
+
+Hypothesis drives the text, JSON and array inputs of the write paths with arbitrary unicode
+(lone surrogates and control characters included), quotes, backslashes, NUL bytes, COPY
+escapes, SQL fragments and oversized values. Each call must either store exactly what it was
+given (read back and compared) or refuse it as a ValidationError (pydantic's at model
+construction, roboco_sql's from the repository), in one line: never a database or driver
+error, and never an injection: each test's catalog and every table's row count are checked
+against what the accepted calls wrote.
+
+30 examples per test by default, 300 under ROBOCO_STRESS=1 (``make stress``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+import pydantic
+import pytest
+from cryptography.fernet import Fernet
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg import AsyncConnection
+from pydantic import SecretStr
+
+from roboco_sql.crypto import SecretBox
+from roboco_sql.errors import Conflict, EncryptionError, ValidationError
+from roboco_sql.models.agent import AgentCreate, AgentUpdate, LLMSettings
+from roboco_sql.models.enums import (
+    AgentRole,
+    ChannelType,
+    JournalEntryType,
+    NotificationType,
+    Team,
+)
+from roboco_sql.models.journal import JournalEntryCreate
+from roboco_sql.models.messaging import ChannelCreate, ChannelUpdate, GroupCreate, MessageCreate
+from roboco_sql.models.notification import NotificationCreate
+from roboco_sql.models.pitch import PitchCreate
+from roboco_sql.models.project import ProjectCreate, ProjectUpdate
+from roboco_sql.models.task import TaskUpdate
+from roboco_sql.repos import (
+    agents,
+    channels,
+    journals,
+    messages,
+    notifications,
+    pitches,
+    projects,
+    tasks,
+)
+from tests.fix_catalog import dump
+from tests.test_reliability import STRESS, World, make_world, say
+
+Conn = AsyncConnection[Any]
+
+pytestmark = pytest.mark.slow  # make stress runs them with 10x the examples
+
+EXAMPLES = 300 if STRESS else 30
+
+hostile_settings = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+
+# -- strategies --------------------------------------------------------------------------------
+
+FRAGMENTS = [
+    "'",
+    "''",
+    '"',
+    "\\",
+    "\\\\",
+    "\\N",
+    "\\.",
+    "\\x00",
+    "\t",
+    "\n",
+    "\r\n",
+    "\r",
+    "\x00",
+    "%",
+    "%s",
+    "%(id)s",
+    "{}",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "$1",
+    "$$",
+    "$x$",
+    ":id",
+    "::text",
+    "?",
+    ";",
+    "--",
+    "/*",
+    "*/",
+    "NULL",
+    "null",
+    "'; DROP TABLE agents; --",
+    "' OR '1'='1",
+    '"; DELETE FROM tasks; --',
+    "$$; DROP SCHEMA public CASCADE; $$",
+    "'); TRUNCATE messages; --",
+    "E'\\x00'",
+    "U&'\\0000'",
+    "\\copy agents to '/tmp/x'",
+    "\u2028",
+    "\ufeff",
+    "\u202e",
+    "\u0301",
+    "😀",
+    "ẞ",
+    "\U0010ffff",
+    "\ud800",
+    "\udfff",
+]
+
+
+def _surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+STORABLE_FRAGMENTS = [f for f in FRAGMENTS if "\x00" not in f and not _surrogate(f)]
+
+
+def hostile_text(pieces: int = 8) -> st.SearchStrategy[str]:
+    """Mostly text PostgreSQL can hold, made of quotes, escapes, SQL and arbitrary unicode (so
+    most calls get as far as the database); otherwise anything: NUL, lone surrogates and
+    controls glued in, or one long run of a nasty character."""
+    storable_piece = st.one_of(
+        st.sampled_from(STORABLE_FRAGMENTS),
+        st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=12),
+    )
+    storable = st.lists(storable_piece, min_size=1, max_size=pieces).map("".join)
+    piece = st.one_of(
+        st.sampled_from(FRAGMENTS),
+        st.text(max_size=12),
+        st.text(st.characters(exclude_categories=()), max_size=4),  # surrogates, controls
+    )
+    oversized = st.builds(
+        lambda c, n: c * n,
+        st.sampled_from(["x", "é", "😀", "'", "\\", "\x00", "\n"]),
+        st.sampled_from([51, 101, 201, 501, 4_001, 100_000, 1_000_000]),
+    )
+    anything = st.one_of(st.lists(piece, max_size=pieces).map("".join), st.text(), oversized)
+    return st.one_of(*[storable] * 6, anything)
+
+
+TEXT = hostile_text(6)
+SHORT = hostile_text(3)
+MAYBE = st.none() | TEXT
+ARRAY = st.lists(SHORT, max_size=6)
+SLUG = st.one_of(*[st.from_regex(r"[a-z0-9-]{1,50}", fullmatch=True)] * 3, SHORT)
+SECRET = hostile_text().filter(lambda s: not _surrogate(s))
+"""Tokens: lone surrogates are left out (see test_token_with_a_lone_surrogate_is_refused)."""
+
+JSON_SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),  # NaN and infinities too: JSON has no spelling for them
+    SHORT,
+)
+JSON = st.recursive(
+    JSON_SCALAR,
+    lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(SHORT, kids, max_size=4)),
+    max_leaves=12,
+)
+JSON_OBJECT = st.dictionaries(SHORT, JSON, max_size=5)
+
+
+# -- fixtures and checks -----------------------------------------------------------------------
+
+
+@dataclass
+class Guard:
+    """What the accepted calls wrote, checked at teardown against the catalog and counts."""
+
+    expected: Counter[str] = field(default_factory=Counter)
+    tally: Counter[str] = field(default_factory=Counter)
+    slugs: set[str] = field(default_factory=set)
+
+    def wrote(self, table: str, n: int = 1) -> None:
+        self.expected[table] += n
+
+
+def counts(url: str) -> dict[str, int]:
+    """Rows per table of every schema of ours, plus schemas and roles (an injection that
+    creates one shows here)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = conn.execute(
+            "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
+            "WHERE schemaname IN ('public', 'roboco_sql') ORDER BY 1"
+        ).fetchall()
+        query = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for (t,) in tables)
+        out = {str(t): int(n) for t, n in conn.execute(query)}
+        for what, sql in (
+            ("<schemas>", "SELECT count(*) FROM pg_namespace"),
+            ("<roles>", "SELECT count(*) FROM pg_roles"),
+            ("<databases>", "SELECT count(*) FROM pg_database"),
+        ):
+            row = conn.execute(sql).fetchone()
+            assert row is not None
+            out[what] = int(row[0])
+        return out
+
+
+@pytest.fixture
+async def aconn(db_url: str) -> AsyncIterator[Conn]:
+    """Autocommit: a refused call leaves nothing behind, and nothing is left uncommitted."""
+    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture
+async def world(aconn: Conn) -> World:
+    return await make_world(aconn, "hostile")
+
+
+@pytest.fixture
+def guard(db_url: str, world: World, request: pytest.FixtureRequest) -> Iterator[Guard]:
+    before_catalog, before = dump(db_url), counts(db_url)
+    g = Guard()
+    yield g
+    after = counts(db_url)
+    expected = {k: v + g.expected.get(k.removeprefix("public."), 0) for k, v in before.items()}
+    assert after == expected, {k: (expected[k], after[k]) for k in after if after[k] != expected[k]}
+    assert dump(db_url) == before_catalog
+    name = request.node.name.removeprefix("test_")
+    say(f"hostile {name}: {dict(sorted(g.tally.items()))}")
+
+
+def model_refused(guard: Guard, exc: pydantic.ValidationError) -> None:
+    """A refusal at model construction, tallied by reason."""
+    guard.tally["refused by model"] += 1
+    for error in exc.errors():
+        kind = str(error["type"])
+        if kind == "value_error":
+            msg = str(error["msg"])
+            kind = "NUL" if "NUL" in msg else "surrogate" if "surrogate" in msg else "rule"
+        guard.tally[f"  {kind}"] += 1
+
+
+def refused(guard: Guard, exc: Exception, entity: str) -> None:
+    """A repository refusal: our ValidationError, one line, naming the entity."""
+    text = str(exc)
+    assert isinstance(exc, ValidationError), repr(exc)
+    assert text.startswith(f"{entity}: ") and "\n" not in text, text
+    guard.tally["refused by repo"] += 1
+    guard.tally[f"  repo: {text.split(': ', 1)[1][:40]}"] += 1
+
+
+def same_json(given: Any, stored: Any) -> bool:
+    """JSON equality, with numbers compared as numbers (1 == 1.0, as JSON has one kind)."""
+    if isinstance(given, bool) or isinstance(stored, bool):
+        return given is stored
+    if isinstance(given, int | float) and isinstance(stored, int | float):
+        return given == stored or (math.isnan(given) and math.isnan(stored))
+    if isinstance(given, dict) and isinstance(stored, dict):
+        return given.keys() == stored.keys() and all(same_json(given[k], stored[k]) for k in given)
+    if isinstance(given, list) and isinstance(stored, list):
+        return len(given) == len(stored) and all(
+            same_json(a, b) for a, b in zip(given, stored, strict=True)
+        )
+    return bool(given == stored)
+
+
+def has_nul(*values: Any) -> bool:
+    """Whether any text (not JSON) value holds a NUL, which must never be stored."""
+    for v in values:
+        if isinstance(v, str) and "\x00" in v:
+            return True
+        if isinstance(v, list) and any(isinstance(x, str) and "\x00" in x for x in v):
+            return True
+    return False
+
+
+# -- agents ------------------------------------------------------------------------------------
+
+
+@hostile_settings
+@given(
+    name=TEXT,
+    slug=SLUG,
+    prompt=TEXT,
+    capabilities=ARRAY,
+    permissions=JSON_OBJECT,
+    metrics=JSON_OBJECT,
+    description=MAYBE,
+    llm_name=st.none() | SHORT,
+    new_name=TEXT,
+    new_prompt=TEXT,
+    new_capabilities=ARRAY,
+    new_permissions=JSON_OBJECT,
+    new_description=MAYBE,
+)
+async def test_agents_create_and_update(
+    *,
+    aconn: Conn,
+    guard: Guard,
+    world: World,
+    name: str,
+    slug: str,
+    prompt: str,
+    capabilities: list[str],
+    permissions: dict[str, Any],
+    metrics: dict[str, Any],
+    description: str | None,
+    llm_name: str | None,
+    new_name: str,
+    new_prompt: str,
+    new_capabilities: list[str],
+    new_permissions: dict[str, Any],
+    new_description: str | None,
+) -> None:
+    guard.tally["examples"] += 1
+    target = world.agent
+    try:
+        data = AgentCreate(
+            name=name,
+            slug=slug,
+            role=AgentRole.DEVELOPER,
+            system_prompt=prompt,
+            capabilities=capabilities,
+            permissions=permissions,
+            metrics=metrics,
+            description=description,
+            model_config=LLMSettings(name=llm_name),
+        )
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+    else:
+        assert not has_nul(name, slug, prompt, capabilities, description)
+        try:
+            made = await agents.create_agent(aconn, data)
+        except Conflict:
+            assert slug in guard.slugs
+            guard.tally["slug taken"] += 1
+        except Exception as exc:
+            refused(guard, exc, "agent")
+        else:
+            guard.slugs.add(slug)
+            guard.wrote("agents")
+            guard.tally["stored"] += 1
+            got = await agents.get_agent(aconn, made.id)
+            assert got is not None and got == made
+            assert (got.name, got.slug, got.system_prompt, got.capabilities, got.description) == (
+                name,
+                slug,
+                prompt,
+                capabilities,
+                description,
+            )
+            assert same_json(permissions, got.permissions) and same_json(metrics, got.metrics)
+            assert got.llm_config == ({"name": llm_name} if llm_name is not None else {})
+            target = made.id
+
+    before = await agents.get_agent(aconn, target)
+    try:
+        patch = AgentUpdate(
+            name=new_name,
+            system_prompt=new_prompt,
+            capabilities=new_capabilities,
+            permissions=new_permissions,
+            description=new_description,
+        )
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+        return
+    assert not has_nul(new_name, new_prompt, new_capabilities, new_description)
+    try:
+        updated = await agents.update_agent(aconn, target, patch)
+    except Exception as exc:
+        refused(guard, exc, "agent")
+        assert await agents.get_agent(aconn, target) == before  # nothing half-written
+        return
+    guard.tally["stored"] += 1
+    got = await agents.get_agent(aconn, target)
+    assert got is not None and got == updated
+    assert (got.name, got.system_prompt, got.capabilities, got.description) == (
+        new_name,
+        new_prompt,
+        new_capabilities,
+        new_description,
+    )
+    assert same_json(new_permissions, got.permissions)
+
+
+# -- projects ----------------------------------------------------------------------------------
+
+BOX = SecretBox(Fernet.generate_key().decode())
+
+
+@hostile_settings
+@given(
+    name=TEXT,
+    slug=SLUG,
+    git_url=TEXT,
+    branch=TEXT,
+    protected=ARRAY,
+    command=MAYBE,
+    workspace=MAYBE,
+    token=st.none() | SECRET,
+    new_url=TEXT,
+    new_protected=ARRAY,
+    new_command=MAYBE,
+    head_commit=MAYBE,
+    new_token=st.none() | SECRET,
+)
+async def test_projects_create_and_update(
+    *,
+    aconn: Conn,
+    guard: Guard,
+    world: World,
+    name: str,
+    slug: str,
+    git_url: str,
+    branch: str,
+    protected: list[str],
+    command: str | None,
+    workspace: str | None,
+    token: str | None,
+    new_url: str,
+    new_protected: list[str],
+    new_command: str | None,
+    head_commit: str | None,
+    new_token: str | None,
+) -> None:
+    guard.tally["examples"] += 1
+    target = world.project.id
+    try:
+        data = ProjectCreate(
+            name=name,
+            slug=slug,
+            git_url=git_url,
+            default_branch=branch,
+            protected_branches=protected,
+            git_token=None if token is None else SecretStr(token),
+            test_command=command,
+            lint_command=command,
+            format_command=command,
+            typecheck_command=command,
+            build_command=command,
+            quality_command=command,
+            workspace_path=workspace,
+            assigned_cell=Team.BACKEND,
+            created_by=world.agent,
+        )
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+    else:
+        assert not has_nul(name, slug, git_url, branch, protected, command, workspace)
+        try:
+            made = await projects.create_project(aconn, data, box=BOX)
+        except Conflict:
+            assert slug in guard.slugs
+            guard.tally["slug taken"] += 1
+        except Exception as exc:
+            refused(guard, exc, "project")
+        else:
+            guard.slugs.add(slug)
+            guard.wrote("projects")
+            guard.tally["stored"] += 1
+            got = await projects.get_project(aconn, made.id)
+            assert got is not None and got == made
+            assert (got.name, got.slug, got.git_url, got.default_branch) == (
+                name,
+                slug,
+                git_url,
+                branch,
+            )
+            assert got.protected_branches == protected and got.workspace_path == workspace
+            assert {
+                got.test_command,
+                got.lint_command,
+                got.format_command,
+                got.typecheck_command,
+                got.build_command,
+                got.quality_command,
+            } == {command}
+            secret = await projects.read_git_token(aconn, made.id, box=BOX)
+            assert plain(secret) == (token or None)  # an empty token means none
+            target = made.id
+
+    before = await projects.get_project(aconn, target)
+    try:
+        patch = ProjectUpdate(
+            git_url=new_url,
+            protected_branches=new_protected,
+            test_command=new_command,
+            head_commit=head_commit,
+            git_token=None if new_token is None else SecretStr(new_token),
+        )
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+        return
+    assert not has_nul(new_url, new_protected, new_command, head_commit)
+    token_before = await projects.read_git_token(aconn, target, box=BOX)
+    try:
+        updated = await projects.update_project(aconn, target, patch, box=BOX)
+    except Exception as exc:
+        refused(guard, exc, "project")
+        assert await projects.get_project(aconn, target) == before
+        return
+    guard.tally["stored"] += 1
+    got = await projects.get_project(aconn, target)
+    assert got is not None and got == updated
+    assert (got.git_url, got.protected_branches, got.test_command, got.head_commit) == (
+        new_url,
+        new_protected,
+        new_command,
+        head_commit,
+    )
+    token_after = plain(await projects.read_git_token(aconn, target, box=BOX))
+    assert token_after == (plain(token_before) if new_token is None else new_token or None)
+
+
+def plain(secret: SecretStr | None) -> str | None:
+    return None if secret is None else secret.get_secret_value()
+
+
+async def test_token_with_a_lone_surrogate_is_refused(aconn: Conn, world: World) -> None:
+    data = ProjectCreate(
+        name="p",
+        slug="surrogate-token",
+        git_url="u",
+        git_token=SecretStr("tok\ud800en"),
+        assigned_cell=Team.BACKEND,
+        created_by=world.agent,
+    )
+    with pytest.raises((ValidationError, EncryptionError)):
+        await projects.create_project(aconn, data, box=BOX)
+
+
+# -- tasks -------------------------------------------------------------------------------------
+
+
+@hostile_settings
+@given(
+    title=TEXT,
+    description=TEXT,
+    criteria=st.lists(SHORT, min_size=1, max_size=6),
+    with_ids=st.booleans(),
+    refs=ARRAY,
+    source=TEXT,
+    new_title=TEXT,
+    new_description=TEXT,
+    new_criteria=st.lists(SHORT, min_size=1, max_size=6),
+    notes=MAYBE,
+    branch=MAYBE,
+    pr_url=MAYBE,
+)
+async def test_tasks_create_and_update(
+    *,
+    aconn: Conn,
+    guard: Guard,
+    world: World,
+    title: str,
+    description: str,
+    criteria: list[str],
+    with_ids: bool,
+    refs: list[str],
+    source: str,
+    new_title: str,
+    new_description: str,
+    new_criteria: list[str],
+    notes: str | None,
+    branch: str | None,
+    pr_url: str | None,
+) -> None:
+    guard.tally["examples"] += 1
+    ids = [f"{c}-{n}" for n, c in enumerate(criteria)] if with_ids else []
+    try:
+        data = world.task(
+            title=title,
+            description=description,
+            acceptance_criteria=criteria,
+            acceptance_criteria_ids=ids,
+            parent_ac_refs=refs,
+            source=source,
+        )
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+        data = world.task()
+    else:
+        assert not has_nul(title, description, criteria, ids, refs, source)
+    try:
+        made = await tasks.create_task(aconn, data)
+    except Exception as exc:
+        refused(guard, exc, "task")
+        return
+    guard.wrote("tasks")
+    guard.tally["stored"] += 1
+    got = await tasks.get_task(aconn, made.id)
+    assert got is not None and got == made
+    assert (got.title, got.description, got.source) == (data.title, data.description, data.source)
+    assert got.acceptance_criteria == data.acceptance_criteria
+    assert got.acceptance_criteria_ids == data.acceptance_criteria_ids
+    assert got.parent_ac_refs == data.parent_ac_refs
+
+    try:
+        patch = TaskUpdate(
+            title=new_title,
+            description=new_description,
+            acceptance_criteria=new_criteria,
+            dev_notes=notes,
+            qa_notes=notes,
+            auditor_notes=notes,
+            quick_context=notes,
+            pr_reviewer_notes=notes,
+            doc_notes=notes,
+            branch_name=branch,
+            pr_url=pr_url,
+        )
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+        return
+    try:
+        updated = await tasks.update_task(aconn, made.id, patch)
+    except Exception as exc:
+        refused(guard, exc, "task")
+        assert await tasks.get_task(aconn, made.id) == got
+        return
+    guard.tally["stored"] += 1
+    again = await tasks.get_task(aconn, made.id)
+    assert again is not None and again == updated
+    assert (again.title, again.description, again.acceptance_criteria) == (
+        new_title,
+        new_description,
+        new_criteria,
+    )
+    assert {again.dev_notes, again.qa_notes, again.auditor_notes, again.quick_context} == {notes}
+    assert (again.pr_reviewer_notes, again.doc_notes) == (notes, notes)
+    assert (again.branch_name, again.pr_url) == (branch, pr_url)
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+
+@hostile_settings
+@given(content=TEXT, commit_ref=MAYBE, excerpt=MAYBE, copies=st.integers(1, 3))
+async def test_messages_post_and_copy(
+    *,
+    aconn: Conn,
+    guard: Guard,
+    world: World,
+    content: str,
+    commit_ref: str | None,
+    excerpt: str | None,
+    copies: int,
+) -> None:
+    """post_message (one INSERT) and post_messages (COPY, where backslashes, tabs, newlines
+    and ``\\N`` are escapes) with the same hostile values."""
+    guard.tally["examples"] += 1
+    try:
+        one = world.message(content, commit_ref=commit_ref, raw_excerpt=excerpt)
+        batch = [
+            world.message(content, commit_ref=commit_ref, raw_excerpt=excerpt)
+            for _ in range(copies)
+        ]
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+        return
+    assert not has_nul(content, commit_ref, excerpt)
+    sent: list[MessageCreate] = []
+    try:
+        await messages.post_message(aconn, one)
+        sent.append(one)
+    except Exception as exc:
+        refused(guard, exc, "message")
+    try:
+        await messages.post_messages(aconn, batch)
+        sent.extend(batch)
+    except Exception as exc:
+        refused(guard, exc, "message")
+    guard.wrote("messages", len(sent))
+    guard.tally["stored"] += len(sent)
+    for m in sent:
+        got = await messages.get_message(aconn, m.id)
+        assert got is not None
+        assert (got.content, got.commit_ref, got.raw_excerpt) == (content, commit_ref, excerpt)
+        assert got.content_length == len(content)
+
+
+# -- notifications, journals, pitches ---------------------------------------------------------
+
+
+@hostile_settings
+@given(subject=TEXT, body=TEXT)
+async def test_notifications_send(
+    aconn: Conn, guard: Guard, world: World, subject: str, body: str
+) -> None:
+    guard.tally["examples"] += 1
+    try:
+        data = NotificationCreate(
+            type=NotificationType.ALERT,
+            from_agent=world.agent,
+            to_agents=[world.agent],
+            subject=subject,
+            body=body,
+        )
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+        return
+    assert not has_nul(subject, body)
+    try:
+        made = await notifications.send_notification(aconn, data)
+    except Exception as exc:
+        refused(guard, exc, "notification")
+        return
+    guard.wrote("notifications")
+    guard.tally["stored"] += 1
+    got = await notifications.get_notification(aconn, made.id)
+    assert got is not None and got == made and (got.subject, got.body) == (subject, body)
+
+
+@hostile_settings
+@given(title=TEXT, content=TEXT, tags=ARRAY, sentiment=MAYBE)
+async def test_journals_add_entry(
+    *,
+    aconn: Conn,
+    guard: Guard,
+    world: World,
+    title: str,
+    content: str,
+    tags: list[str],
+    sentiment: str | None,
+) -> None:
+    guard.tally["examples"] += 1
+    journal = await journals.get_journal_by_agent(aconn, world.agent)
+    if journal is None:
+        journal = await journals.get_or_create_journal(aconn, world.agent)
+        guard.wrote("journals")
+    try:
+        data = JournalEntryCreate(
+            journal_id=journal.id,
+            type=JournalEntryType.LEARNING,
+            title=title,
+            content=content,
+            tags=tags,
+            sentiment=sentiment,
+        )
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+        return
+    assert not has_nul(title, content, tags, sentiment)
+    try:
+        made = await journals.add_entry(aconn, data)
+    except Exception as exc:
+        refused(guard, exc, "journal entry")
+        return
+    guard.wrote("journal_entries")
+    guard.tally["stored"] += 1
+    got = await journals.get_entry(aconn, made.id)
+    assert got is not None and got == made
+    assert (got.title, got.content, got.tags, got.sentiment) == (title, content, tags, sentiment)
+
+
+@hostile_settings
+@given(title=TEXT, slug=SLUG, problem=TEXT, solution=TEXT)
+async def test_pitches_propose(
+    *, aconn: Conn, guard: Guard, world: World, title: str, slug: str, problem: str, solution: str
+) -> None:
+    guard.tally["examples"] += 1
+    try:
+        data = PitchCreate(
+            title=title,
+            slug=slug,
+            problem=problem,
+            proposed_solution=solution,
+            target_cells=[Team.BACKEND],
+            created_by=world.agent,
+        )
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+        return
+    assert not has_nul(title, slug, problem, solution)
+    try:
+        made = await pitches.propose_pitch(aconn, data)
+    except Conflict:
+        assert slug in guard.slugs
+        guard.tally["slug taken"] += 1
+        return
+    except Exception as exc:
+        refused(guard, exc, "pitch")
+        return
+    guard.slugs.add(slug)
+    guard.wrote("pitches")
+    guard.tally["stored"] += 1
+    got = await pitches.get_pitch(aconn, made.id)
+    assert got is not None and got == made
+    assert (got.title, got.slug, got.problem, got.proposed_solution) == (
+        title,
+        slug,
+        problem,
+        solution,
+    )
+
+
+# -- channels ----------------------------------------------------------------------------------
+
+CHANNEL_NAME = st.one_of(*[st.from_regex(r"#?[a-z0-9-]{1,60}", fullmatch=True)] * 3, SHORT)
+
+
+@hostile_settings
+@given(
+    name=CHANNEL_NAME,
+    slug=SLUG,
+    description=MAYBE,
+    topic=MAYBE,
+    new_name=CHANNEL_NAME,
+    new_description=MAYBE,
+    group_name=TEXT,
+    session_config=JSON_OBJECT,
+)
+async def test_channels_create_update_and_groups(
+    *,
+    aconn: Conn,
+    guard: Guard,
+    world: World,
+    name: str,
+    slug: str,
+    description: str | None,
+    topic: str | None,
+    new_name: str,
+    new_description: str | None,
+    group_name: str,
+    session_config: dict[str, Any],
+) -> None:
+    guard.tally["examples"] += 1
+    target = world.channel.id
+    try:
+        data = ChannelCreate(
+            name=name, slug=slug, type=ChannelType.CELL, description=description, topic=topic
+        )
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+    else:
+        assert not has_nul(name, slug, description, topic)
+        try:
+            made = await channels.create_channel(aconn, data)
+        except Conflict:
+            assert slug in guard.slugs
+            guard.tally["slug taken"] += 1
+        except Exception as exc:
+            refused(guard, exc, "channel")
+        else:
+            guard.slugs.add(slug)
+            guard.wrote("channels")
+            guard.tally["stored"] += 1
+            got = await channels.get_channel(aconn, made.id)
+            assert got is not None and got == made
+            assert (got.name, got.slug, got.description, got.topic) == (
+                name,
+                slug,
+                description,
+                topic,
+            )
+            target = made.id
+
+    before = await channels.get_channel(aconn, target)
+    try:
+        patch = ChannelUpdate(name=new_name, description=new_description)
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+    else:
+        try:
+            updated = await channels.update_channel(aconn, target, patch)
+        except Exception as exc:
+            refused(guard, exc, "channel")
+            assert await channels.get_channel(aconn, target) == before
+        else:
+            guard.tally["stored"] += 1
+            got = await channels.get_channel(aconn, target)
+            assert got is not None and got == updated
+            assert (got.name, got.description) == (new_name, new_description)
+
+    try:
+        group = GroupCreate(
+            name=group_name, channel_id=target, default_session_config=session_config
+        )
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+        return
+    try:
+        made_group = await channels.create_group(aconn, group)
+    except Exception as exc:
+        refused(guard, exc, "group")
+        return
+    guard.wrote("groups")
+    guard.tally["stored"] += 1
+    got_group = await channels.get_group(aconn, made_group.id)
+    assert got_group is not None and got_group.name == group_name
+    assert same_json(session_config, got_group.default_session_config)
+
+
+# -- lookups -----------------------------------------------------------------------------------
+
+STORABLE = TEXT.filter(lambda s: "\x00" not in s and not _surrogate(s))
+
+
+@hostile_settings
+@given(text=STORABLE)
+async def test_lookups_by_text_find_nothing_and_inject_nothing(
+    aconn: Conn, guard: Guard, world: World, text: str
+) -> None:
+    """Slug and name lookups with quotes, backslashes, SQL fragments and oversized text: None
+    (unless it is a real slug), no error."""
+    guard.tally["examples"] += 1
+    assert await agents.get_agent_by_slug(aconn, text) is None or text == "hostile-dev"
+    assert await projects.get_project_by_slug(aconn, text) is None or text == "hostile-repo"
+    assert await pitches.get_pitch_by_slug(aconn, text) is None
+    found = await channels.get_channel_by_slug(aconn, text)
+    assert found is None or found.slug == text.lstrip("#")
+    assert await channels.get_channel_by_name(aconn, text) is None or text == "#hostile-cell"
+    guard.tally["looked up"] += 5
+
+
+@pytest.mark.parametrize("text", ["slug\x00", "slug\ud800"])
+async def test_lookup_with_unstorable_text_is_a_validation_error(aconn: Conn, text: str) -> None:
+    with pytest.raises(ValidationError):
+        await agents.get_agent_by_slug(aconn, text)
