@@ -11,7 +11,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[embedded,test,bench,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[embedded,test,bench,dev,corpus]'
 	touch $(STAMP)
 
 # Debian's PostgreSQL 15 (a server without pgvector) and PgBouncer, for the tests that need

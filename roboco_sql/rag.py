@@ -93,6 +93,12 @@ MENTOR_TYPES: Final[tuple[IndexType, ...]] = (IndexType.JOURNALS, IndexType.LEAR
 MIN_CHUNK_LENGTH: Final = 100
 """RoboCo's vector store skips chunks shorter than this (characters) in every search."""
 
+HNSW_M: Final = 16
+HNSW_EF_CONSTRUCTION: Final = 200
+"""Build-time candidate list (pgvector's default is 64). Measured on 100,000 clustered 384-dim
+vectors: with 64, recall@10 at ef_search 100 was 0.97-0.99 depending on the data's shape; with
+200 it was 1.000 even at ef_search 40, for a build 3-4x slower (about a minute here)."""
+
 DEFAULT_EF_SEARCH: Final = 100
 """HNSW candidate list per query (pgvector's default is 40): recall@10 0.97 -> 0.999."""
 
@@ -361,7 +367,10 @@ def _mentor_stmt(kinds: tuple[IndexType, ...]) -> bytes:
 def _index_ddl(table: str, name: str, *, concurrently: bool) -> sql.Composed:
     how = sql.SQL("CONCURRENTLY ") if concurrently else sql.SQL("")
     using = {
-        "hnsw": sql.SQL("USING hnsw (embedding vector_cosine_ops)"),
+        "hnsw": sql.SQL(
+            f"USING hnsw (embedding vector_cosine_ops) WITH (m = {HNSW_M}, "
+            f"ef_construction = {HNSW_EF_CONSTRUCTION})"
+        ),
         "tsv": sql.SQL("USING gin (tsv)"),
         "source": sql.SQL("(source)"),
     }[name]
