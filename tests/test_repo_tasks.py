@@ -453,7 +453,9 @@ async def test_045_on_a_database_holding_violating_rows(empty_url: str) -> None:
                 bad.append(made.id)
 
     said: list[str] = []
-    report = await asyncio.to_thread(migrate, empty_url, chain, echo=said.append)
+    report = await asyncio.to_thread(
+        migrate, empty_url, chain, "045_task_scope_check", echo=said.append
+    )
     assert report.to_revision == "045_task_scope_check"
     warning = next(line for line in said if "ck_tasks_scope" in line)
     assert "045_task_scope_check: WARNING: 23 task(s) set both or neither" in warning

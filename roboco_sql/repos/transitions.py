@@ -1,0 +1,306 @@
+"""Task status transitions: the lifecycle's edges applied to rows, race-safe and audited.
+
+``transition()`` reads the task, asks :func:`roboco_sql.lifecycle.refusal` with the row's git
+facts, then writes with one conditional statement (sql/queries/transitions.sql): ``UPDATE ...
+WHERE id = :id AND status = :from`` plus the edge's preconditions, the audit row, the closing
+of the task's work sessions and, on completion, RoboCo's dependency rule for its dependents.
+Of two writers that read the same state, exactly one matches; the other gets
+:class:`~roboco_sql.errors.Conflict` naming the task and the state it found.
+
+What an edge does besides moving the status is data: :data:`EFFECTS` maps every lifecycle
+edge to an :class:`Effects` record, built from one rule per target state plus a few per
+action, and the statement turns each field into a fixed ``CASE`` of its SET list.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Any, Final
+
+from psycopg import AsyncConnection
+
+from roboco_sql import lifecycle, queries
+from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationError
+from roboco_sql.lifecycle import EDGES, PR_REVIEW_SOURCES, Precondition, TaskFacts
+from roboco_sql.models.agent import Agent
+from roboco_sql.models.enums import (
+    AgentRole,
+    BlockerResolverType,
+    TaskStatus,
+    Team,
+    WorkSessionStatus,
+)
+from roboco_sql.models.task import Task
+from roboco_sql.repos import tasks
+from roboco_sql.repos._errors import translated
+from roboco_sql.repos._rows import model_row
+
+__all__ = [
+    "EFFECTS",
+    "SYSTEM",
+    "Actor",
+    "ActorLike",
+    "Effects",
+    "Owner",
+    "actor_of",
+    "apply_transition",
+    "transition",
+]
+
+_Q = queries.load()
+_TRANSITION = _Q["transitions.transition_task"]
+_ROW = model_row(Task)
+_PR_REVIEW_SOURCES = sorted(PR_REVIEW_SOURCES)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: an agent's id, role and team; ``id`` None is the system itself."""
+
+    id: uuid.UUID | None
+    role: AgentRole
+    team: Team | None = None
+
+
+ActorLike = Agent | Actor | tuple[uuid.UUID, AgentRole | str]
+"""An Agent row, an Actor, or ``(agent_id, role)``."""
+
+SYSTEM: Final = Actor(None, AgentRole.SYSTEM)
+"""The system's own moves (the reaper); audited with no agent."""
+
+
+def actor_of(who: ActorLike) -> Actor:
+    """Normalise the forms an actor may take; an unknown role is a ValidationError."""
+    if isinstance(who, Actor):
+        return who
+    if isinstance(who, Agent):
+        return Actor(who.id, who.role, who.team)
+    agent_id, role = who
+    try:
+        return Actor(agent_id, AgentRole(role))
+    except ValueError:
+        raise ValidationError(f"unknown agent role {role!r}") from None
+
+
+class Owner(enum.StrEnum):
+    """What happens to ``assigned_to`` / ``claimed_by`` on an edge."""
+
+    KEEP = "keep"
+    ACTOR = "actor"  # the actor takes the task (a claim)
+    CLEAR = "clear"  # both cleared: handed off to the next role's claim
+    UNASSIGN = "unassign"  # assigned_to cleared, claimed_by kept (an agent's unclaim)
+    RESTORE = "restore"  # back to whoever held it before the block
+    HOLDER = "holder"  # both set to whoever holds it (the reaper keeps the owner)
+    DEVELOPER = "developer"  # back to the original developer (a failed review), else none
+
+
+@dataclass(frozen=True, slots=True)
+class Effects:
+    """The columns an edge writes besides ``status``, each a fixed CASE in the statement."""
+
+    owner: Owner = Owner.KEEP
+    claim: bool = False  # claimed_at, active_claimant_id, last_heartbeat_at = actor, now
+    release: bool = False  # the live claim ends: active_claimant_id, last_heartbeat_at NULL
+    start: bool = False  # started_at, first time only
+    complete: bool = False  # completed_at, and the dependents' rule
+    cascade_cancel: bool = False  # the unfinished subtree is cancelled too
+    detach_session: bool = False  # work_session_id NULL
+    session: WorkSessionStatus | None = None  # end its active work sessions with this outcome
+    snapshot_block: bool = False  # pre_block_state/assignee (first block), blocker metadata
+    clear_block: bool = False  # pre-block snapshot and blocker metadata cleared
+    mark_developer: bool = False  # orchestration_markers.original_developer = assigned_to
+    self_verified: bool = False
+    qa_verified: bool | None = None
+    reset_docs: bool = False  # docs_complete = false: the documenter writes this cycle's docs
+
+
+_S = TaskStatus
+_HANDOFF = Effects(owner=Owner.CLEAR, release=True)
+
+# One rule per target state (RoboCo's TaskService methods that reach it) ...
+_BY_TARGET: Final[Mapping[TaskStatus, Effects]] = MappingProxyType(
+    {
+        _S.BACKLOG: Effects(),
+        _S.PENDING: Effects(
+            owner=Owner.UNASSIGN,
+            release=True,
+            detach_session=True,
+            session=WorkSessionStatus.ABANDONED,
+        ),
+        _S.CLAIMED: Effects(owner=Owner.ACTOR, claim=True),
+        _S.IN_PROGRESS: Effects(start=True),
+        _S.BLOCKED: Effects(snapshot_block=True),
+        _S.PAUSED: Effects(),
+        _S.VERIFYING: Effects(),
+        _S.AWAITING_QA: replace(_HANDOFF, mark_developer=True, self_verified=True),
+        _S.AWAITING_DOCUMENTATION: _HANDOFF,
+        _S.AWAITING_PR_REVIEW: _HANDOFF,
+        _S.AWAITING_PM_REVIEW: _HANDOFF,
+        _S.AWAITING_CEO_APPROVAL: Effects(release=True),
+        _S.NEEDS_REVISION: Effects(owner=Owner.DEVELOPER, release=True),
+        _S.COMPLETED: Effects(complete=True, release=True, session=WorkSessionStatus.COMPLETED),
+        _S.CANCELLED: Effects(
+            release=True, session=WorkSessionStatus.ABANDONED, cascade_cancel=True
+        ),
+    }
+)
+
+# ... refined per action where RoboCo's method for it does more.
+_BY_ACTION: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType(
+    {
+        # a backlog task becomes claimable; whoever it was assigned to keeps it
+        "activate": {
+            "owner": Owner.KEEP,
+            "release": False,
+            "detach_session": False,
+            "session": None,
+        },
+        "unblock": {"owner": Owner.RESTORE, "clear_block": True},
+        "qa_pass": {"qa_verified": True, "reset_docs": True},
+        "qa_fail": {"qa_verified": False},
+    }
+)
+
+
+def _edge_effects() -> Mapping[tuple[TaskStatus, TaskStatus], Effects]:
+    table = {
+        pair: replace(_BY_TARGET[pair[1]], **_BY_ACTION.get(edge.action, {}))
+        for pair, edge in EDGES.items()
+    }
+    return MappingProxyType(table)
+
+
+EFFECTS: Final[Mapping[tuple[TaskStatus, TaskStatus], Effects]] = _edge_effects()
+"""The side effects of every lifecycle edge, keyed like :data:`lifecycle.EDGES`."""
+
+
+def _not_found(task_id: uuid.UUID) -> NotFound:
+    return NotFound(f"task {task_id} not found")
+
+
+async def transition(
+    conn: AsyncConnection[Any],
+    task_id: uuid.UUID,
+    to: TaskStatus | str,
+    actor: ActorLike,
+    *,
+    resolver_type: BlockerResolverType | None = None,
+) -> Task:
+    """Move a task to ``to`` as ``actor``, with the edge's side effects and an audit row.
+
+    TransitionRefused names from, to, role and the rule (no edge, role gate, unmet git
+    facts); Conflict when another writer moved the task first; NotFound when it does not
+    exist. ``resolver_type`` applies to a block (default ``agent``, as RoboCo's soft block).
+    A claim through here stamps the claimant only; :func:`roboco_sql.repos.claims.claim`
+    also checks the role's claim rule, names the branch and opens the work session.
+    """
+    try:
+        dst = TaskStatus(to)
+    except ValueError:
+        raise ValidationError(f"unknown task status {to!r}") from None
+    who = actor_of(actor)
+    task = await tasks.get_task(conn, task_id)
+    if task is None:
+        raise _not_found(task_id)
+    return await apply_transition(conn, task, dst, who, resolver_type=resolver_type)
+
+
+async def apply_transition(
+    conn: AsyncConnection[Any],
+    task: Task,
+    dst: TaskStatus,
+    who: Actor,
+    *,
+    effects: Effects | None = None,
+    action: str | None = None,
+    holder: uuid.UUID | None = None,
+    resolver_type: BlockerResolverType | None = None,
+    raised_by: uuid.UUID | None = None,
+) -> Task:
+    """The write half of a transition from the state ``task`` was read in.
+
+    For the flows built on transitions (release, blockers): ``effects`` and ``action`` replace
+    the edge's own, ``holder`` requires that agent to hold the task at write time, and a block
+    records ``resolver_type`` and ``raised_by`` (else the assignee) unless already set.
+    """
+    src = task.status
+    reason = lifecycle.refusal(src, dst, who.role, _facts(task))
+    if reason is not None:
+        raise TransitionRefused(f"task {task.id}: {reason}")
+    edge = EDGES[(src, dst)]
+    eff = effects if effects is not None else EFFECTS[(src, dst)]
+    needs = set(edge.preconditions)
+    with translated("task"):
+        moved = await queries.fetch_one(
+            conn,
+            _TRANSITION,
+            _ROW,
+            id=task.id,
+            from_status=src,
+            to_status=dst,
+            actor_id=who.id,
+            actor_role=who.role,
+            action=action or edge.action,
+            holder=holder,
+            owner=eff.owner,
+            claim=eff.claim,
+            release=eff.release,
+            start=eff.start,
+            complete=eff.complete,
+            cascade_cancel=eff.cascade_cancel,
+            detach_session=eff.detach_session,
+            session_outcome=eff.session,
+            snapshot_block=eff.snapshot_block,
+            clear_block=eff.clear_block,
+            resolver_type=resolver_type,
+            raised_by=raised_by,
+            mark_developer=eff.mark_developer,
+            self_verified=eff.self_verified,
+            qa_verified=eff.qa_verified,
+            reset_docs=eff.reset_docs,
+            need_docs=Precondition.DOCS_COMPLETE in needs,
+            need_pr_created=Precondition.PR_CREATED in needs,
+            need_pr_number=Precondition.PR_NUMBER in needs,
+            need_branch=Precondition.BRANCH_NAME in needs,
+            pr_review_sources=_PR_REVIEW_SOURCES,
+        )
+    if moved is None:
+        raise await _miss(conn, task.id, src=src, dst=dst, who=who, holder=holder)
+    return moved
+
+
+def _facts(task: Task) -> TaskFacts:
+    return TaskFacts.from_mapping(dict(task))
+
+
+async def _miss(
+    conn: AsyncConnection[Any],
+    task_id: uuid.UUID,
+    *,
+    src: TaskStatus,
+    dst: TaskStatus,
+    who: Actor,
+    holder: uuid.UUID | None,
+) -> Exception:
+    """Why the conditional write matched no row: the error to raise."""
+    now = await tasks.get_task(conn, task_id)
+    if now is None:
+        return _not_found(task_id)
+    if now.status != src:
+        return Conflict(
+            f"task {task_id}: expected {src} for {src} -> {dst}, found {now.status} "
+            "(another writer moved it first)"
+        )
+    if holder is not None and holder not in (now.assigned_to, now.active_claimant_id):
+        return Conflict(
+            f"task {task_id}: no longer held by agent {holder} "
+            f"(assigned to {now.assigned_to}, claimant {now.active_claimant_id})"
+        )
+    reason = lifecycle.refusal(src, dst, who.role, _facts(now))
+    if reason is not None:
+        return TransitionRefused(f"task {task_id}: {reason}")
+    return Conflict(f"task {task_id}: changed concurrently during {src} -> {dst}; retry")

@@ -1,0 +1,254 @@
+-- name: transition_task :one
+-- Move one task from :from_status to :to_status with the edge's side effects, in one statement:
+-- the conditional UPDATE (no row back = the task is no longer in :from_status, its git facts no
+-- longer meet the edge's preconditions, or :holder no longer holds it), the audit row, the
+-- closing of its active work sessions (:session_outcome), and, when it completes (:complete),
+-- RoboCo's dependency rule on every task whose dependency_ids holds it: the id moves from
+-- dependency_ids to completed_dependency_ids, and a blocked dependent left with no unmet
+-- dependency (none that is neither completed nor cancelled) is revived -- in_progress when it
+-- has a branch and an owner, else pending -- with its own audit row. Dependents are locked in
+-- id order; their lookup is served by ix_tasks_dependency_ids (046). Every SET reads the row as
+-- it was before the statement. A cancel (:cascade_cancel) takes the task's unfinished
+-- descendants with it, as RoboCo's cancel: each is cancelled, audited, loses its live claim and
+-- has its work sessions abandoned. :owner: keep | actor | clear | unassign (assigned_to only) |
+-- restore (pre-block owner) | holder (whoever holds it) | developer (the original_developer
+-- marker, else none).
+WITH RECURSIVE clock AS MATERIALIZED (
+    SELECT clock_timestamp() AS now
+),
+moved AS (
+    UPDATE tasks AS t
+    SET status = :to_status::taskstatus,
+        assigned_to = CASE
+            WHEN :owner::text = 'keep' THEN t.assigned_to
+            WHEN :owner::text IN ('clear', 'unassign') THEN NULL
+            WHEN :owner::text = 'actor' THEN :actor_id::uuid
+            WHEN :owner::text = 'restore'
+                THEN coalesce(t.blocker_raised_by, t.pre_block_assignee, t.assigned_to,
+                              t.claimed_by)
+            WHEN :owner::text = 'holder'
+                THEN coalesce(t.assigned_to, t.claimed_by, t.active_claimant_id)
+            WHEN (t.orchestration_markers ->> 'original_developer')
+                 ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                THEN (t.orchestration_markers ->> 'original_developer')::uuid
+        END,
+        claimed_by = CASE
+            WHEN :owner::text IN ('keep', 'unassign') THEN t.claimed_by
+            WHEN :owner::text = 'clear' THEN NULL
+            WHEN :owner::text = 'actor' THEN :actor_id::uuid
+            WHEN :owner::text = 'restore'
+                THEN coalesce(t.blocker_raised_by, t.pre_block_assignee, t.assigned_to,
+                              t.claimed_by)
+            WHEN :owner::text = 'holder'
+                THEN coalesce(t.assigned_to, t.claimed_by, t.active_claimant_id)
+            WHEN (t.orchestration_markers ->> 'original_developer')
+                 ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                THEN (t.orchestration_markers ->> 'original_developer')::uuid
+        END,
+        claimed_at = CASE WHEN :claim::boolean THEN c.now ELSE t.claimed_at END,
+        active_claimant_id = CASE
+            WHEN :claim::boolean THEN :actor_id::uuid
+            WHEN :release::boolean THEN NULL
+            ELSE t.active_claimant_id
+        END,
+        last_heartbeat_at = CASE
+            WHEN :claim::boolean THEN c.now
+            WHEN :release::boolean THEN NULL
+            ELSE t.last_heartbeat_at
+        END,
+        started_at = CASE WHEN :start::boolean THEN coalesce(t.started_at, c.now)
+                          ELSE t.started_at END,
+        completed_at = CASE WHEN :complete::boolean THEN c.now ELSE t.completed_at END,
+        work_session_id = CASE WHEN :detach_session::boolean THEN NULL
+                               ELSE t.work_session_id END,
+        -- the first block of a chain snapshots where the task rested and who held it
+        pre_block_state = CASE
+            WHEN :snapshot_block::boolean THEN coalesce(t.pre_block_state, t.status::text)
+            WHEN :clear_block::boolean THEN NULL
+            ELSE t.pre_block_state
+        END,
+        pre_block_assignee = CASE
+            WHEN :snapshot_block::boolean AND t.pre_block_state IS NULL
+                THEN coalesce(t.assigned_to, t.claimed_by)
+            WHEN :clear_block::boolean THEN NULL
+            ELSE t.pre_block_assignee
+        END,
+        pre_block_metadata = CASE WHEN :clear_block::boolean THEN NULL
+                                  ELSE t.pre_block_metadata END,
+        blocker_raised_by = CASE
+            WHEN :snapshot_block::boolean
+                THEN coalesce(t.blocker_raised_by, :raised_by::uuid, t.assigned_to)
+            WHEN :clear_block::boolean THEN NULL
+            ELSE t.blocker_raised_by
+        END,
+        blocker_resolver_type = CASE
+            WHEN :snapshot_block::boolean
+                THEN coalesce(:resolver_type::blockerresolvertype, t.blocker_resolver_type,
+                              'agent')
+            WHEN :clear_block::boolean THEN NULL
+            ELSE t.blocker_resolver_type
+        END,
+        orchestration_markers = CASE
+            WHEN :mark_developer::boolean AND t.assigned_to IS NOT NULL
+                THEN (coalesce(t.orchestration_markers::jsonb, '{}'::jsonb)
+                      || jsonb_build_object('original_developer', t.assigned_to::text))::json
+            ELSE t.orchestration_markers
+        END,
+        self_verified = t.self_verified OR :self_verified::boolean,
+        qa_verified = coalesce(:qa_verified::boolean, t.qa_verified),
+        docs_complete = t.docs_complete AND NOT :reset_docs::boolean,
+        updated_at = c.now
+    FROM clock AS c
+    WHERE t.id = :id::uuid
+      AND t.status = :from_status::taskstatus
+      AND (NOT :need_docs::boolean OR t.docs_complete)
+      AND (NOT :need_pr_created::boolean OR t.pr_created)
+      AND (NOT :need_pr_number::boolean OR t.pr_number IS NOT NULL)
+      AND (NOT :need_branch::boolean
+           OR coalesce(t.branch_name, '') <> ''
+           OR (t.project_id IS NULL AND t.product_id IS NOT NULL)
+           OR t.source = ANY(:pr_review_sources::varchar[]))
+      AND (:holder::uuid IS NULL
+           OR t.assigned_to = :holder::uuid
+           OR t.active_claimant_id = :holder::uuid)
+    RETURNING t.*
+),
+logged AS (
+    INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
+                           "timestamp")
+    SELECT gen_random_uuid(), 'task.' || m.status::text, :actor_id::uuid, 'task', m.id, 'info',
+           jsonb_build_object('from_status', :from_status::taskstatus, 'to_status', m.status,
+                              'agent_role', :actor_role::text, 'team', m.team,
+                              'action', :action::text),
+           c.now
+      FROM moved AS m, clock AS c
+),
+subtree AS (
+    SELECT k.id, ARRAY[:id::uuid, k.id] AS path
+      FROM tasks AS k
+     WHERE :cascade_cancel::boolean
+       AND k.parent_task_id = :id::uuid
+       AND k.id <> :id::uuid
+       AND EXISTS (SELECT 1 FROM moved)
+    UNION ALL
+    SELECT k.id, s.path || k.id
+      FROM subtree AS s
+      JOIN tasks AS k ON k.parent_task_id = s.id
+     WHERE k.id <> ALL(s.path)
+),
+doomed AS (
+    SELECT d.id, d.status, d.team
+      FROM tasks AS d
+     WHERE d.id IN (SELECT s.id FROM subtree AS s)
+       AND d.status NOT IN ('completed', 'cancelled')
+     ORDER BY d.id
+       FOR UPDATE
+),
+swept AS (
+    UPDATE tasks AS d
+    SET status = 'cancelled',
+        active_claimant_id = NULL,
+        last_heartbeat_at = NULL,
+        updated_at = c.now
+    FROM doomed AS x, clock AS c
+    WHERE d.id = x.id
+      AND d.status = x.status
+    RETURNING d.id, d.team, x.status AS from_status
+),
+swept_logged AS (
+    INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
+                           "timestamp")
+    SELECT gen_random_uuid(), 'task.cancelled', :actor_id::uuid, 'task', x.id, 'info',
+           jsonb_build_object('from_status', x.from_status, 'to_status', 'cancelled',
+                              'agent_role', :actor_role::text, 'team', x.team,
+                              'action', 'cancel', 'ancestor_cancelled', :id::uuid),
+           c.now
+      FROM swept AS x, clock AS c
+),
+closed AS (
+    UPDATE work_sessions AS w
+    SET status = :session_outcome::worksessionstatus,
+        ended_at = c.now,
+        updated_at = c.now
+    FROM clock AS c
+    WHERE :session_outcome::worksessionstatus IS NOT NULL
+      AND (w.task_id IN (SELECT m.id FROM moved AS m)
+           OR w.task_id IN (SELECT x.id FROM swept AS x))
+      AND w.status = 'active'
+),
+dependents AS (
+    SELECT d.id,
+           d.status = 'blocked'
+               AND NOT EXISTS (SELECT 1
+                                 FROM tasks AS u
+                                WHERE u.id = ANY(d.dependency_ids)
+                                  AND u.id <> :id::uuid
+                                  AND u.id <> ALL(d.completed_dependency_ids)
+                                  AND u.status NOT IN ('completed', 'cancelled'))
+               AS revive,
+           coalesce(d.blocker_raised_by, d.pre_block_assignee, d.assigned_to, d.claimed_by)
+               AS owner,
+           CASE WHEN coalesce(d.branch_name, '') <> ''
+                     AND coalesce(d.blocker_raised_by, d.pre_block_assignee, d.assigned_to,
+                                  d.claimed_by) IS NOT NULL
+                THEN 'in_progress'::taskstatus
+                ELSE 'pending'::taskstatus
+           END AS target
+      FROM tasks AS d
+     WHERE :complete::boolean
+       AND d.dependency_ids @> ARRAY[:id::uuid]
+       AND d.id <> :id::uuid
+       AND EXISTS (SELECT 1 FROM moved)
+     ORDER BY d.id
+       FOR UPDATE
+),
+released AS (
+    UPDATE tasks AS d
+    SET dependency_ids = array_remove(d.dependency_ids, :id::uuid),
+        completed_dependency_ids = CASE
+            WHEN :id::uuid = ANY(d.completed_dependency_ids) THEN d.completed_dependency_ids
+            ELSE array_append(d.completed_dependency_ids, :id::uuid)
+        END,
+        status = CASE WHEN x.revive THEN x.target ELSE d.status END,
+        assigned_to = CASE WHEN x.revive THEN x.owner ELSE d.assigned_to END,
+        claimed_by = CASE WHEN x.revive THEN x.owner ELSE d.claimed_by END,
+        started_at = CASE WHEN x.revive AND x.target = 'in_progress'
+                          THEN coalesce(d.started_at, c.now) ELSE d.started_at END,
+        active_claimant_id = CASE WHEN x.revive AND x.target = 'pending' THEN NULL
+                                  ELSE d.active_claimant_id END,
+        last_heartbeat_at = CASE WHEN x.revive AND x.target = 'pending' THEN NULL
+                                 ELSE d.last_heartbeat_at END,
+        pre_block_state = CASE WHEN x.revive THEN NULL ELSE d.pre_block_state END,
+        pre_block_assignee = CASE WHEN x.revive THEN NULL ELSE d.pre_block_assignee END,
+        pre_block_metadata = CASE WHEN x.revive THEN NULL ELSE d.pre_block_metadata END,
+        blocker_raised_by = CASE WHEN x.revive THEN NULL ELSE d.blocker_raised_by END,
+        blocker_resolver_type = CASE WHEN x.revive THEN NULL ELSE d.blocker_resolver_type END,
+        updated_at = c.now
+    FROM dependents AS x, clock AS c
+    WHERE d.id = x.id
+    RETURNING d.id, d.team, d.status, x.revive
+),
+revived AS (
+    INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
+                           "timestamp")
+    SELECT gen_random_uuid(), 'task.' || r.status::text, NULL, 'task', r.id, 'info',
+           jsonb_build_object('from_status', 'blocked', 'to_status', r.status,
+                              'agent_role', 'system', 'team', r.team, 'action', 'unblock',
+                              'dependency_completed', :id::uuid),
+           c.now
+      FROM released AS r, clock AS c
+     WHERE r.revive
+)
+SELECT
+    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
+    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
+    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
+    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
+    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
+    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
+    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
+    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
+    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
+    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
+    qa_evidence_inspected, source, confirmed_by_human
+FROM moved;
