@@ -14,9 +14,9 @@ from typing import Any
 import psycopg
 
 from roboco_sql import embedded
-from roboco_sql.boot import migration_url
 from roboco_sql.config import Settings
-from roboco_sql.errors import ChainError, RobocoSQLError
+from roboco_sql.db import resolve_url
+from roboco_sql.errors import ChainError, RobocoSQLError, ValidationError
 from roboco_sql.migrate import chain as chain_mod
 from roboco_sql.migrate import fingerprint, lint, plan, runner, scaffold, scratch, verify
 
@@ -32,14 +32,12 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 
 def _url(args: argparse.Namespace) -> str:
-    settings = Settings.from_env()
+    """--database-url, else ROBOCO_MIGRATION_DATABASE_URL (direct, never a pooler), else the
+    configured server, else the embedded one (announced once)."""
     if args.database_url:
         return str(args.database_url)
-    if settings.migration_database_url:
-        return settings.migration_database_url
-    from roboco_sql.db import resolve_url
-
-    return resolve_url(settings, announce=_say)
+    settings = Settings.from_env()
+    return settings.migration_database_url or resolve_url(settings, announce=_say)
 
 
 def _chain(args: argparse.Namespace) -> chain_mod.Chain:
@@ -61,7 +59,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     chain = _chain(args)  # validated before any database is touched
-    url = migration_url(Settings.from_env(), args.database_url or _url(args))
+    url = _url(args)
     started = time.perf_counter()
     report = runner.migrate(url, chain, args.to, echo=_say if args.json else print, pgvector=True)
     took = time.perf_counter() - started
@@ -142,7 +140,7 @@ def cmd_fingerprint(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     chain = _chain(args)
-    url = migration_url(Settings.from_env(), args.database_url or _url(args))
+    url = _url(args)
     result = plan.plan(url, chain, args.to, pgvector=True)
     sys.stdout.write(result.sql)
     count = len(result.revisions)
@@ -244,7 +242,7 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     from roboco_sql import bootstrap
 
     settings = Settings.from_env()
-    url = migration_url(settings, args.database_url or _url(args))
+    url = _url(args)
     migrated, seeded = asyncio.run(
         bootstrap.db_init(url, settings=settings, migrations_dir=args.migrations_dir)
     )
@@ -256,6 +254,26 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     )
     text = "\n".join([schema, *seeded.lines()])
     _emit(args, {"migration": migrated.as_dict(), "seed": seeded.as_dict()}, text)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from roboco_sql import demo
+
+    if args.scale < 1:
+        raise ValidationError(f"--scale must be at least 1, got {args.scale}")
+    report = asyncio.run(
+        demo.run_day(
+            args.database_url,
+            scale=args.scale,
+            migrations_dir=args.migrations_dir,
+            echo=None if args.json else print,
+        )
+    )
+    if args.json:  # otherwise the day printed its report as it went
+        _emit(args, report.as_dict(), "")
     return 0
 
 
@@ -399,6 +417,18 @@ def build_parser() -> argparse.ArgumentParser:
         "db-init",
         cmd_db_init,
         "migrate, then write RoboCo's first rows (agents, channels, welcomes); idempotent",
+    )
+    p = add(
+        "demo",
+        cmd_demo,
+        "run a day at RoboCo through the public API (a new day on every run) and report it",
+    )
+    p.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        metavar="N",
+        help="multiply the day's work: N features, so N times the tasks and messages",
     )
     p = add(
         "backup",
