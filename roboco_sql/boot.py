@@ -40,8 +40,9 @@ async def init_db(
         migrate, url, chain, target, options=options, echo=log.info, pgvector=True
     )
     for applied in report.applied:
-        for notice in applied.notices:  # e.g. 045's rows to fix, at the operator's level
-            log.warning("%s: %s", applied.revision, notice)
+        for notice in applied.notices:  # a WARNING (045's rows to fix) at the operator's level
+            level = logging.INFO if notice.startswith(("NOTICE", "INFO")) else logging.WARNING
+            log.log(level, "%s: %s", applied.revision, notice)
     if report.rag_enabled is False:
         log.warning("pgvector unavailable (%s): RAG features disabled", report.rag_reason)
     return report
