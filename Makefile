@@ -38,8 +38,8 @@ stress: $(STAMP) system-deps
 	ROBOCO_STRESS=1 $(PY) -m pytest -q -m slow
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check roboco_sql tests bench
-	$(VENV)/bin/ruff format --check roboco_sql tests bench
+	$(VENV)/bin/ruff check roboco_sql tests bench examples
+	$(VENV)/bin/ruff format --check roboco_sql tests bench examples
 	$(VENV)/bin/mypy --strict roboco_sql
 
 bench: $(STAMP)
