@@ -23,6 +23,7 @@ from roboco_sql.models.a2a import (
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import A2AConversationStatus
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -54,14 +55,6 @@ _CLOSE = _Q["a2a.close_a2a_conversation"]
 
 _CONVERSATION = model_row(A2AConversation)
 _MESSAGE = model_row(A2AMessage)
-
-_MAX_LIMIT = 1000
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
-    return limit
 
 
 async def _require_participant(
@@ -125,7 +118,7 @@ async def list_conversations(
         status=status,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )
 
 
@@ -202,5 +195,5 @@ async def list_messages(
         conversation_id=conversation_id,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )

@@ -13,7 +13,7 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Json
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.errors import NotFound
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import ChannelType
 from roboco_sql.models.messaging import (
@@ -24,6 +24,7 @@ from roboco_sql.models.messaging import (
     GroupCreate,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -68,14 +69,6 @@ _UPDATABLE = (
     "max_message_length",
 )
 
-_MAX_LIMIT = 1000
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
-    return limit
-
 
 # -- channels ----------------------------------------------------------------------------------
 
@@ -119,7 +112,7 @@ async def list_channels(
         type=type,
         include_archived=include_archived,
         after_slug=after_slug,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )
 
 

@@ -24,6 +24,7 @@ from roboco_sql.models.conventions import (
     RuleLevel,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -47,14 +48,6 @@ _LIST_FINDINGS = _Q["conventions.list_convention_findings"]
 
 _CACHE = model_row(ProjectConventionsCache)
 _FINDING = model_row(ProjectConventionFinding)
-
-_MAX_LIMIT = 1000
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
-    return limit
 
 
 # -- the cache ---------------------------------------------------------------------------------
@@ -165,5 +158,5 @@ async def list_convention_findings(
         task_id=task_id,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )

@@ -18,6 +18,7 @@ from roboco_sql import queries
 from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.knowledge import IndexedDocument, IndexedDocumentCreate, IndexType
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -36,14 +37,6 @@ _LIST = _Q["indexed_documents.list_indexed_documents"]
 _DELETE = _Q["indexed_documents.delete_indexed_document"]
 
 _DOCUMENT = model_row(IndexedDocument)
-
-_MAX_LIMIT = 1000
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
-    return limit
 
 
 def _index_type(value: IndexType | str) -> IndexType:
@@ -102,7 +95,7 @@ async def list_indexed_documents(
         index_type=checked,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )
 
 

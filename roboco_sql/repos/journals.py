@@ -13,10 +13,11 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from roboco_sql import queries
-from roboco_sql.errors import Conflict, ValidationError
+from roboco_sql.errors import Conflict
 from roboco_sql.models.enums import JournalEntryType
 from roboco_sql.models.journal import Journal, JournalCreate, JournalEntry, JournalEntryCreate
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -42,14 +43,6 @@ _LIST_ENTRIES = _Q["journals.list_journal_entries"]
 
 _JOURNAL = model_row(Journal)
 _ENTRY = model_row(JournalEntry)
-
-_MAX_LIMIT = 1000
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
-    return limit
 
 
 async def get_or_create_journal(conn: AsyncConnection[Any], agent_id: uuid.UUID) -> Journal:
@@ -118,5 +111,5 @@ async def list_entries(
         include_private=include_private,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )

@@ -19,6 +19,7 @@ from roboco_sql import queries
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.messaging import Message, MessageCreate
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -70,14 +71,6 @@ _COPY: Final = (
     f"COPY messages ({', '.join(_COPY_COLUMNS)}) FROM STDIN (FORMAT TEXT)"
 )
 _NO_EDITS: Final = Json([])
-
-_MAX_LIMIT = 1000
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
-    return limit
 
 
 async def post_message(conn: AsyncConnection[Any], msg: MessageCreate) -> Message:
@@ -178,7 +171,7 @@ async def list_messages(
         session_id=session_id,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )
 
 
@@ -198,5 +191,5 @@ async def list_channel_messages(
         channel_id=channel_id,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )

@@ -18,6 +18,7 @@ from roboco_sql.models.base import utcnow
 from roboco_sql.models.notification import Notification, NotificationCreate
 from roboco_sql.queries import Query
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -44,14 +45,6 @@ _UNACKED = _Q["notifications.list_unacknowledged_notifications"]
 _FOR_AGENT = _Q["notifications.list_agent_notifications"]
 
 _ROW = model_row(Notification)
-
-_MAX_LIMIT = 1000
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
-    return limit
 
 
 async def send_notification(conn: AsyncConnection[Any], data: NotificationCreate) -> Notification:
@@ -141,7 +134,7 @@ async def list_unacknowledged(
         include_expired=include_expired,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )
 
 
@@ -163,5 +156,5 @@ async def list_for_agent(
         unread_only=unread_only,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )

@@ -26,6 +26,7 @@ from roboco_sql.models.prompter import (
     TaskDraftUpdate,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -58,14 +59,6 @@ _CONFIRM_DRAFT = _Q["prompter.confirm_task_draft"]
 _SESSION = model_row(PrompterSession)
 _MESSAGE = model_row(PrompterMessage)
 _DRAFT = model_row(TaskDraft)
-
-_MAX_LIMIT = 1000
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
-    return limit
 
 
 def _status(value: PrompterSessionStatus | str, what: str) -> PrompterSessionStatus:
@@ -114,7 +107,7 @@ async def list_prompter_sessions(
         status=checked,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )
 
 
@@ -171,7 +164,7 @@ async def list_prompter_messages(
         session_id=session_id,
         after_at=after_at,
         after_id=after_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )
 
 

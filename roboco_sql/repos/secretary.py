@@ -23,6 +23,7 @@ from roboco_sql.models.secretary import (
     SecretaryDirectiveResolution,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -39,14 +40,6 @@ _LIST = _Q["secretary.list_directives"]
 _RESOLVE = _Q["secretary.resolve_directive"]
 
 _DIRECTIVE = model_row(SecretaryDirective)
-
-_MAX_LIMIT = 1000
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
-    return limit
 
 
 async def create_directive(
@@ -91,7 +84,7 @@ async def list_directives(
         kind=kind,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )
 
 

@@ -26,6 +26,7 @@ from roboco_sql.models.messaging import (
     SessionTaskRelationship,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -67,13 +68,6 @@ _LINK_ROW = model_row(SessionTask)
 
 _PRIMARY_INDEX = "ix_session_tasks_primary_per_task"
 _ENDED = frozenset({SessionStatus.CLOSED, SessionStatus.TIMED_OUT})
-_MAX_LIMIT = 1000
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
-    return limit
 
 
 # -- sessions ----------------------------------------------------------------------------------
@@ -144,7 +138,7 @@ async def list_sessions(
         status=status,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )
 
 

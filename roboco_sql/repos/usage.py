@@ -15,7 +15,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from roboco_sql import queries
-from roboco_sql.errors import Conflict, NotFound, ValidationError
+from roboco_sql.errors import Conflict, NotFound
 from roboco_sql.models.usage import (
     AgentSpawnSession,
     AgentSpawnSessionCreate,
@@ -26,6 +26,7 @@ from roboco_sql.models.usage import (
     TokenUsageSnapshotCreate,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import MAX_LIMIT, checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -56,14 +57,6 @@ _LIST_ROLLUPS = _Q["usage.list_daily_rollups"]
 _SPAWN = model_row(AgentSpawnSession)
 _SNAPSHOT = model_row(TokenUsageSnapshot)
 _ROLLUP = model_row(DailyUsageRollup)
-
-_MAX_LIMIT = 1000
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {_MAX_LIMIT}, not {limit}")
-    return limit
 
 
 # -- spawn sessions ----------------------------------------------------------------------------
@@ -110,7 +103,7 @@ async def list_spawn_sessions(
         until=until,
         before_at=before_at,
         before_id=before_id,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )
 
 
@@ -154,11 +147,15 @@ async def add_usage_snapshots(
 
 
 async def list_usage_snapshots(
-    conn: AsyncConnection[Any], spawn_id: uuid.UUID, *, limit: int = _MAX_LIMIT
+    conn: AsyncConnection[Any], spawn_id: uuid.UUID, *, limit: int = MAX_LIMIT
 ) -> list[TokenUsageSnapshot]:
     """A spawn's readings, oldest first."""
     return await queries.fetch_all(
-        conn, _LIST_SNAPSHOTS, _SNAPSHOT, agent_spawn_session_id=spawn_id, limit=_limit(limit)
+        conn,
+        _LIST_SNAPSHOTS,
+        _SNAPSHOT,
+        agent_spawn_session_id=spawn_id,
+        limit=checked_limit(limit),
     )
 
 
@@ -200,5 +197,5 @@ async def list_daily_rollups(
         agent_slug=agent_slug,
         since=since,
         until=until,
-        limit=_limit(limit),
+        limit=checked_limit(limit),
     )
