@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -429,3 +431,50 @@ def test_missing_database_is_named(admin_url: str) -> None:
     result = run_cli("status", "--database-url", url)
     assert result.returncode == 3
     assert "database no_such_db does not exist" in result.stderr.strip().splitlines()[-1]
+
+
+def test_a_port_mapping_is_not_mistaken_for_a_pooler(empty_url: str) -> None:
+    """RoboCo's compose publishes PostgreSQL on another port (15432 -> 5432): a forwarder on
+    loopback plays that mapping, and the runner, seeing another port, probes and goes on."""
+    params = psycopg.conninfo.conninfo_to_dict(empty_url)
+    socket_path = f"{params['host']}/.s.PGSQL.{params.get('port') or 5432}"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    opened: list[socket.socket] = []
+    threads: list[threading.Thread] = []
+
+    def pump(src: socket.socket, dst: socket.socket) -> None:
+        with suppress(OSError):
+            while data := src.recv(65536):
+                dst.sendall(data)
+        with suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+    def serve() -> None:
+        with suppress(OSError):
+            while True:
+                client, _ = listener.accept()
+                server = socket.socket(socket.AF_UNIX)
+                opened.extend((client, server))
+                server.connect(socket_path)
+                for a, b in ((client, server), (server, client)):
+                    threads.append(threading.Thread(target=pump, args=(a, b), daemon=True))
+                    threads[-1].start()
+
+    acceptor = threading.Thread(target=serve, daemon=True)
+    acceptor.start()
+    try:
+        mapped = psycopg.conninfo.make_conninfo(empty_url, host="127.0.0.1", port=port)
+        report = migrate(mapped, CHAIN)
+    finally:
+        with suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+        listener.close()
+        acceptor.join(timeout=5)
+        for t in threads:
+            t.join(timeout=5)
+        for sock in opened:
+            sock.close()
+    assert report.to_revision == HEAD and len(report.applied) == len(CHAIN)

@@ -21,6 +21,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pgerr
+from psycopg.conninfo import make_conninfo
 from psycopg.pq import TransactionStatus
 from psycopg.rows import TupleRow
 
@@ -175,20 +176,40 @@ def check_width(conn: Conn) -> None:
 def _check_direct(conn: Conn, backend: int | None = None) -> None:
     """Refuse to run through a transaction pooler: the lock would not be ours.
 
-    Called once before the lock is taken (backend None: the port alone tells PgBouncer and
-    the like apart), so a pooler's backend is never left holding it, then again with the
-    backend that took it, which catches a pooler on the server's own port.
+    Called once before the lock is taken (backend None), so a pooler's backend is never left
+    holding it: a server on another port than the one dialled is a port mapping (Docker, a
+    tunnel) or a pooler, and a probe tells which. Called again with the backend that took the
+    lock, which catches a pooler on the server's own port once its backend changes.
     """
     row = conn.execute("SELECT pg_backend_pid(), current_setting('port')::int").fetchone()
     assert row is not None
     pid, port = row
     moved = backend is not None and pid != backend
-    if moved or (conn.info.port and port != conn.info.port):
+    mapped = backend is None and bool(conn.info.port) and port != conn.info.port
+    if moved or (mapped and not _reaches_server_directly(conn)):
+        how = "its backend changed" if moved else f"port {conn.info.port} reaches port {port}"
         raise MigrationError(
-            f"this connection goes through a pooler (port {conn.info.port} reaches a server on "
-            f"port {port}{', and its backend changed' if moved else ''}); migrations "
-            "need a session of their own: set ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
+            f"this connection goes through a pooler ({how}); migrations need a session of "
+            "their own: set ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
         )
+
+
+def _reaches_server_directly(conn: Conn) -> bool:
+    """PostgreSQL applies a startup option; PgBouncer refuses it (or drops it when told to
+    ignore it). One extra connection, made only when the ports differ."""
+    probe = make_conninfo(
+        conn.info.dsn,
+        password=conn.info.password or None,
+        options="-c roboco_sql.direct_probe=on",
+        connect_timeout=5,
+    )
+    try:
+        with psycopg.connect(probe, autocommit=True) as other:
+            row = other.execute("SELECT current_setting('roboco_sql.direct_probe', true)")
+            value = row.fetchone()
+    except psycopg.OperationalError:
+        return False  # e.g. PgBouncer: "unsupported startup parameter: options"
+    return value is not None and value[0] == "on"
 
 
 @contextmanager
