@@ -256,9 +256,16 @@ async def test_an_interrupted_rotation_resumes(populated: Populated, key_b: str)
     both = SecretBox(f"{key_b},{pop.key}")
     stranger = SecretBox(generate_key()).encrypt("lost")
     async with await AsyncConnection.connect(pop.url, autocommit=True) as conn:
-        await conn.execute(
-            "UPDATE projects SET git_token_encrypted = %s WHERE slug = 'p-050'", (stranger,)
+        # the unreadable token sits in the last batch (rotation walks ids in order), so the
+        # first batch rotates exactly 10 whatever the random ids are
+        cur = await conn.execute(
+            "UPDATE projects SET git_token_encrypted = %s "
+            "WHERE id = (SELECT id FROM projects ORDER BY id DESC LIMIT 1) RETURNING slug",
+            (stranger,),
         )
+        row = await cur.fetchone()
+        assert row is not None
+        lost_slug = row[0]
 
         def stop_after_first(column: keys.ColumnRotation) -> None:
             raise Interrupted(column.column)
@@ -271,10 +278,10 @@ async def test_an_interrupted_rotation_resumes(populated: Populated, key_b: str)
 
         resumed = await keys.rotate(conn, both, batch_size=10)
         assert (resumed.rotated, resumed.current, resumed.unreadable) == (PROJECTS + 3 - 10, 10, 1)
-        assert resumed.columns[0].unreadable == ["project 'p-050'"]  # reported, not fatal
+        assert resumed.columns[0].unreadable == [f"project '{lost_slug}'"]  # reported, not fatal
         assert resumed.columns[0].batches == 10 and resumed.columns[1].batches == 1
 
-        lost = await projects.get_project_by_slug(conn, "p-050")
+        lost = await projects.get_project_by_slug(conn, lost_slug)
         assert lost is not None
         del pop.project_tokens[lost.id]
         await read_all(conn, pop, SecretBox(key_b))  # every other token is under key B

@@ -14,6 +14,7 @@ from roboco_sql.errors import NotFound
 from roboco_sql.models.agent import Agent, AgentCreate, AgentUpdate
 from roboco_sql.models.enums import AgentRole, AgentStatus, Team
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -153,14 +154,7 @@ async def update_agent(
 ) -> Agent:
     """Write the fields the patch set; the others keep their values. NotFound if no such agent."""
     changes = patch.changes()
-    params: dict[str, object] = {"id": agent_id}
-    for column in _UPDATABLE:
-        given = column in changes
-        value = changes.get(column)
-        if given and column in _JSON:
-            value = Json(value)
-        params[f"set_{column}"] = given
-        params[column] = value
+    params = {"id": agent_id, **patch_params(changes, _UPDATABLE, json=_JSON)}
     with translated("agent"):
         agent = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
     if agent is None:

@@ -25,6 +25,7 @@ from roboco_sql.models.messaging import (
 )
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import checked_limit
+from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -121,10 +122,7 @@ async def update_channel(
 ) -> Channel:
     """Write the fields the patch set (membership arrays are replaced whole); NotFound if none."""
     changes = patch.changes()
-    params: dict[str, object] = {"id": channel_id, "updated_at": utcnow()}
-    for column in _UPDATABLE:
-        params[f"set_{column}"] = column in changes
-        params[column] = changes.get(column)
+    params = {"id": channel_id, "updated_at": utcnow(), **patch_params(changes, _UPDATABLE)}
     with translated("channel"):
         channel = await queries.fetch_one(conn, _UPDATE, _CHANNEL, **params)
     if channel is None:

@@ -19,6 +19,7 @@ from roboco_sql.errors import EncryptionError, NotFound
 from roboco_sql.models.enums import Team
 from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -146,10 +147,7 @@ async def update_project(
     work without a key. NotFound if there is no such project.
     """
     changes = patch.changes()
-    params: dict[str, object] = {"id": project_id}
-    for column in _UPDATABLE:
-        params[f"set_{column}"] = column in changes
-        params[column] = changes.get(column)
+    params = {"id": project_id, **patch_params(changes, _UPDATABLE)}
     token = _box(box).token_update(patch.git_token) if patch.git_token is not None else None
     params["set_git_token_encrypted"] = token is not None and token.changes
     params["git_token_encrypted"] = token.ciphertext if token is not None else None

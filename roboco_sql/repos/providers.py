@@ -26,6 +26,7 @@ from roboco_sql.models.provider import (
     ProviderConfigUpdate,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -138,10 +139,7 @@ async def update_provider_config(
     caller's policy, not this function's. NotFound if there is no such provider.
     """
     changes = patch.changes()
-    params: dict[str, object] = {"id": provider_id}
-    for column in _UPDATABLE:
-        params[f"set_{column}"] = column in changes
-        params[column] = changes.get(column)
+    params = {"id": provider_id, **patch_params(changes, _UPDATABLE)}
     token = _box(box).token_update(patch.auth_token) if patch.auth_token is not None else None
     params["set_auth_token_encrypted"] = token is not None and token.changes
     params["auth_token_encrypted"] = token.ciphertext if token is not None else None

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from psycopg import AsyncConnection
-from psycopg.types.json import Json
 
 from roboco_sql import queries
 from roboco_sql.errors import NotFound, ValidationError
@@ -19,6 +18,7 @@ from roboco_sql.models.settings import (
     SystemSettingWrite,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -108,12 +108,8 @@ async def update_company_goals(
         "id": COMPANY_GOALS_ID,
         "updated_by": changes["updated_by"],
         "updated_at": changes["updated_at"],
+        **patch_params(changes, _GOALS_FIELDS, json=_GOALS_JSON),
     }
-    for field in _GOALS_FIELDS:
-        given = field in changes
-        value = changes.get(field)
-        params[f"set_{field}"] = given
-        params[field] = Json(value) if given and field in _GOALS_JSON else value
     with translated("company goals"):
         goals = await queries.fetch_one(conn, _UPDATE_GOALS, _GOALS_ROW, **params)
     if goals is None:

@@ -18,6 +18,7 @@ from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import TaskStatus, Team
 from roboco_sql.models.task import MAX_TASK_DEPTH, Task, TaskCreate, TaskUpdate
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -144,10 +145,7 @@ async def update_task(
         if current is None:
             raise NotFound(f"task {task_id} not found")
         return current
-    params: dict[str, object] = {"id": task_id, "updated_at": utcnow()}
-    for name in _UPDATABLE:
-        params[f"set_{name}"] = name in changes
-        params[name] = changes.get(name)
+    params = {"id": task_id, "updated_at": utcnow(), **patch_params(changes, _UPDATABLE)}
     with translated("task"):
         task = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
     if task is None:

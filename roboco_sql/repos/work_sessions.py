@@ -21,6 +21,7 @@ from roboco_sql.models.work_session import (
     WorkSessionUpdate,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -126,10 +127,7 @@ async def update_work_session(
 ) -> WorkSession:
     """Write the fields the update set (lists are replaced whole); NotFound when missing."""
     changes = data.changes()
-    params: dict[str, object] = {"id": session_id, "updated_at": utcnow()}
-    for name in _UPDATABLE:
-        params[f"set_{name}"] = name in changes
-        params[name] = changes.get(name)
+    params = {"id": session_id, "updated_at": utcnow(), **patch_params(changes, _UPDATABLE)}
     with translated("work session"):
         updated = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
     if updated is None:
