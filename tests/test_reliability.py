@@ -336,6 +336,17 @@ def kill_at(url: str, reach: int, extra: float, *, hold: bool = False) -> tuple[
         proc.wait()
         if hold:
             holder.execute("ROLLBACK")
+        # the killed client's backend may still be finishing a COMMIT it had already sent;
+        # read the state only once that backend is gone, so it cannot change under the reads
+        gone_by = time.monotonic() + 30
+        while time.monotonic() < gone_by:
+            left = watch.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name = 'roboco_sql migrate'"
+            ).fetchone()
+            if not (left and left[0]):
+                break
+            time.sleep(0.01)
         return _poll_version(watch), running
 
 
