@@ -513,6 +513,25 @@ class Day:
         self.count["notifications"] += 1
         self.count["notified"] += len(to)
 
+    async def escalate(
+        self,
+        conn: Conn,
+        room: Room,
+        me: Agent,
+        to: Agent,
+        *,
+        task: Task,
+        text: str,
+        subject: str,
+        body: str,
+    ) -> None:
+        """A blocker said in the room, escalated to `to`, and `me` free for other work."""
+        await self.say(conn, room, me, text, task=task, kind=MessageType.BLOCKER, mentions=[to])
+        await self.notify(
+            conn, me, [to], NotificationType.BLOCKER_ESCALATION, subject, body=body, task=task
+        )
+        await agents.update_status(conn, me.id, AgentStatus.IDLE, current_task_id=None)
+
     async def write(
         self,
         conn: Conn,
@@ -629,26 +648,17 @@ class Day:
             pm = self.cell_agent(task.team, "pm")
             async with self.tx(conn):
                 await self.transition(conn, task, S.BLOCKED, me)
-                await self.say(
+                await self.escalate(
                     conn,
                     room,
                     me,
-                    f"Blocked on '{task.title}': should {feature} keep the old endpoint "
+                    pm,
+                    task=task,
+                    text=f"Blocked on '{task.title}': should {feature} keep the old endpoint "
                     f"during the rollout? @{pm.slug}",
-                    task=task,
-                    kind=MessageType.BLOCKER,
-                    mentions=[pm],
-                )
-                await self.notify(
-                    conn,
-                    me,
-                    [pm],
-                    NotificationType.BLOCKER_ESCALATION,
-                    f"Question blocks {task.title}",
+                    subject=f"Question blocks {task.title}",
                     body="Keep the old endpoint during the rollout?",
-                    task=task,
                 )
-                await agents.update_status(conn, me.id, AgentStatus.IDLE, current_task_id=None)
             return
         if not resumed and self.spend(task.id, Fate.ON_DECISION):
             main = self.agent("main-pm")
@@ -657,26 +667,17 @@ class Day:
                 blocked = await graph.add_blocker(conn, task.id, decision.id, raised_by=me)
                 if blocked.status is S.BLOCKED:
                     self.moved(blocked, "blocks")
-                await self.say(
+                await self.escalate(
                     conn,
                     room,
                     me,
-                    f"'{task.title}' waits on a product decision in "
+                    main,
+                    task=task,
+                    text=f"'{task.title}' waits on a product decision in "
                     f"'{decision.title}': which storage tier? @main-pm",
-                    task=task,
-                    kind=MessageType.BLOCKER,
-                    mentions=[main],
-                )
-                await self.notify(
-                    conn,
-                    me,
-                    [main],
-                    NotificationType.BLOCKER_ESCALATION,
-                    f"Decision needed for {task.title}",
+                    subject=f"Decision needed for {task.title}",
                     body="Which storage tier should the data model target?",
-                    task=task,
                 )
-                await agents.update_status(conn, me.id, AgentStatus.IDLE, current_task_id=None)
             return
         async with self.tx(conn):
             if not revision:
