@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 
 from roboco_sql.db import connect
 from roboco_sql.migrate.chain import Chain
@@ -20,11 +20,10 @@ from roboco_sql.migrate.runner import migrate
 def scratch_database(url: str) -> Iterator[str]:
     """Create an empty database beside url's, yield its URL, drop it afterwards."""
     name = f"roboco_sql_scratch_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    params = conninfo_to_dict(url)
     with connect(url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
     try:
-        yield make_conninfo(url, dbname=name) if params else url
+        yield make_conninfo(url, dbname=name)
     finally:
         with connect(url, autocommit=True) as admin:
             admin.execute(
