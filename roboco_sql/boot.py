@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from roboco_sql.config import Settings
@@ -18,10 +19,12 @@ from roboco_sql.migrate.runner import MigrationReport, Options, migrate
 log = logging.getLogger("roboco_sql")
 
 
-def migration_url(settings: Settings, url: str | None = None) -> str:
-    """The direct URL migrations use: explicit, then ROBOCO_MIGRATION_DATABASE_URL, then the
-    configured server, then the embedded default."""
-    return url or settings.migration_database_url or resolve_url(settings, announce=log.info)
+def migration_url(
+    settings: Settings, url: str | None = None, *, announce: Callable[[str], None] = log.info
+) -> str:
+    """The direct URL migrations use: explicit, then ROBOCO_MIGRATION_DATABASE_URL (never a
+    pooler), then the configured server, then the embedded default (announced once)."""
+    return url or settings.migration_database_url or resolve_url(settings, announce=announce)
 
 
 async def init_db(

@@ -14,8 +14,8 @@ from typing import Any
 import psycopg
 
 from roboco_sql import embedded
+from roboco_sql.boot import migration_url
 from roboco_sql.config import Settings
-from roboco_sql.db import resolve_url
 from roboco_sql.errors import ChainError, RobocoSQLError, ValidationError
 from roboco_sql.migrate import chain as chain_mod
 from roboco_sql.migrate import fingerprint, lint, plan, runner, scaffold, scratch, verify
@@ -32,12 +32,7 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 
 def _url(args: argparse.Namespace) -> str:
-    """--database-url, else ROBOCO_MIGRATION_DATABASE_URL (direct, never a pooler), else the
-    configured server, else the embedded one (announced once)."""
-    if args.database_url:
-        return str(args.database_url)
-    settings = Settings.from_env()
-    return settings.migration_database_url or resolve_url(settings, announce=_say)
+    return migration_url(Settings.from_env(), args.database_url, announce=_say)
 
 
 def _chain(args: argparse.Namespace) -> chain_mod.Chain:
