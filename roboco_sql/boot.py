@@ -13,7 +13,8 @@ from pathlib import Path
 
 from roboco_sql.config import Settings
 from roboco_sql.db import resolve_url
-from roboco_sql.migrate.chain import load_chain
+from roboco_sql.migrate.additions import parse_wanted
+from roboco_sql.migrate.chain import Chain, load_chain
 from roboco_sql.migrate.runner import MigrationReport, Options, migrate
 
 log = logging.getLogger("roboco_sql")
@@ -27,6 +28,14 @@ def migration_url(
     return url or settings.migration_database_url or resolve_url(settings, announce=announce)
 
 
+def migration_options(
+    settings: Settings, chain: Chain, *, allow_data_loss: bool = False
+) -> Options:
+    """The runner's options from the settings (which of our additions to keep applied)."""
+    wanted = parse_wanted(settings.additions, [a.name for a in chain.additions])
+    return Options(additions=wanted, allow_data_loss=allow_data_loss)
+
+
 async def init_db(
     url: str | None = None,
     *,
@@ -38,7 +47,9 @@ async def init_db(
     """Create pgvector where possible, then bring the schema to head; returns what happened."""
     settings = settings or Settings.from_env()
     chain = load_chain(migrations_dir)  # a broken chain fails here, before any connection
+    options = options or migration_options(settings, chain)
     url = migration_url(settings, url)
+    target = target or settings.target_revision
     report = await asyncio.to_thread(
         migrate, url, chain, target, options=options, echo=log.info, pgvector=True
     )

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 
 from roboco_sql import embedded
-from roboco_sql.boot import migration_url
+from roboco_sql.boot import migration_options, migration_url
 from roboco_sql.config import Settings
 from roboco_sql.errors import ChainError, RobocoSQLError, ValidationError
 from roboco_sql.migrate import chain as chain_mod
@@ -56,10 +56,20 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     chain = _chain(args)  # validated before any database is touched
     url = _url(args)
     started = time.perf_counter()
-    report = runner.migrate(url, chain, args.to, echo=_say if args.json else print, pgvector=True)
+    settings = Settings.from_env()
+    options = migration_options(settings, chain, allow_data_loss=args.allow_data_loss)
+    report = runner.migrate(
+        url,
+        chain,
+        args.to or settings.target_revision,
+        options=options,
+        echo=_say if args.json else print,
+        pgvector=True,
+    )
     took = time.perf_counter() - started
     notes = [f"adopted at {report.adopted}"] if report.adopted else []
     notes += [f"stamped at {report.stamped}"] if report.stamped else []
+    notes += [f"moved over from {report.relaid}"] if report.relaid else []
     notes += ["RAG disabled"] if report.rag_enabled is False else []
     extra = f" ({'; '.join(notes)})" if notes else ""
     count = len(report.applied)
@@ -328,7 +338,16 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = add("migrate", cmd_migrate, "apply pending revisions (pgvector first, where possible)")
-    p.add_argument("--to", metavar="REV", help="stop at this revision (default: head)")
+    p.add_argument(
+        "--to",
+        metavar="REV",
+        help="stop at this revision (default: ROBOCO_DATABASE_TARGET_REVISION, else head)",
+    )
+    p.add_argument(
+        "--allow-data-loss",
+        action="store_true",
+        help="run revisions that drop tables or columns holding data (060 drops messaging)",
+    )
     add(
         "status",
         cmd_status,

@@ -70,6 +70,11 @@ class Settings:
     encryption_key: str = ""
     embedding_dimensions: int = 1024
     data_dir: Path = Path("data/postgres")
+    # the revision init_db and migrate stop at (None: head), e.g. to keep RoboCo's messaging
+    # tables, which 060_drop_messaging removes
+    target_revision: str | None = None
+    # our additions to keep applied (migrate/additions.py): names, "default", "none"
+    additions: str = "default"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -89,6 +94,8 @@ class Settings:
             encryption_key=env.get("ROBOCO_ENCRYPTION_KEY", ""),
             embedding_dimensions=_int(env, "ROBOCO_EMBEDDING_DIMENSIONS", 1024, minimum=1),
             data_dir=Path(env.get("ROBOCO_DATA_DIR") or "data/postgres"),
+            target_revision=env.get("ROBOCO_DATABASE_TARGET_REVISION", "").strip() or None,
+            additions=env.get("ROBOCO_DATABASE_ADDITIONS", "default"),
         )
         if settings.pool_min_size > settings.pool_max_size:
             raise ConfigError(

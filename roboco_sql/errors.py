@@ -11,6 +11,7 @@ __all__ = [
     "ChecksumMismatch",
     "ConfigError",
     "Conflict",
+    "DataLossRefused",
     "DatabaseUnavailable",
     "EncryptionError",
     "LockTimeout",
@@ -69,6 +70,12 @@ class PartiallyApplied(MigrationError):
     """A non-transactional revision stopped part-way; the next run resumes it."""
 
     exit_code = 4
+
+
+class DataLossRefused(MigrationError):
+    """Pending revisions would drop tables or columns that hold data; nothing was applied."""
+
+    exit_code = 5
 
 
 class LockTimeout(MigrationError):

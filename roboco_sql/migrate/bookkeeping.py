@@ -17,6 +17,7 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from roboco_sql import sqllex
+from roboco_sql.migrate.additions import Addition
 from roboco_sql.migrate.chain import Migration
 
 Conn = psycopg.Connection[TupleRow]
@@ -47,6 +48,13 @@ CREATE TABLE IF NOT EXISTS roboco_sql.progress (
     checksum CHAR(64)    NOT NULL,
     done_at  TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (revision, step)
+);
+CREATE TABLE IF NOT EXISTS roboco_sql.additions (
+    name        TEXT        PRIMARY KEY,
+    checksum    TEXT        NOT NULL,
+    at_revision VARCHAR(32),
+    applied_at  TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    applied_by  TEXT        NOT NULL
 )
 """
 
@@ -187,3 +195,56 @@ def index_validity(conn: Conn, name: str) -> bool | None:
 
 def drop_invalid_index(name: str) -> Query:
     return Query(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+
+
+def addition_record(a: Addition, revision: str, who: str) -> Query:
+    """Addition a is applied as of chain revision `revision`."""
+    return Query(
+        "INSERT INTO roboco_sql.additions (name, checksum, at_revision, applied_by) "
+        "VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, "
+        "at_revision = EXCLUDED.at_revision, applied_at = clock_timestamp(), "
+        "applied_by = EXCLUDED.applied_by",
+        (a.name, a.checksum, revision, who),
+    )
+
+
+# Revisions of roboco_sql's own that once sat in RoboCo's namespace (up to 0.1.0, they
+# followed 044 as 045 and 046), and the additions that hold their objects now.
+LEGACY = {
+    "045_task_scope_check": ("task_scope_check",),
+    "046_task_graph_indexes": ("task_scope_check", "task_graph_indexes"),
+}
+LEGACY_BASE = "044_convention_findings"
+_LEGACY_RENAMES = """DO $relayout$
+BEGIN
+    ALTER INDEX IF EXISTS public.ix_tasks_dependency_ids RENAME TO rsql_tasks_dependency_ids;
+    ALTER INDEX IF EXISTS public.ix_tasks_parent_task_id RENAME TO rsql_tasks_parent_task_id;
+    ALTER INDEX IF EXISTS public.ix_tasks_claim_queue RENAME TO rsql_tasks_claim_queue;
+    IF EXISTS (SELECT 1 FROM pg_constraint
+                WHERE conrelid = 'public.tasks'::regclass AND conname = 'ck_tasks_scope') THEN
+        ALTER TABLE public.tasks RENAME CONSTRAINT ck_tasks_scope TO rsql_tasks_scope;
+    END IF;
+END
+$relayout$"""
+
+
+def relayout(version: str, who: str) -> list[Query]:
+    """Move a database at one of our old in-chain revisions to the layout of today: back at
+    044 in RoboCo's chain, its objects renamed into our namespace and recorded as additions
+    (with no checksum, so they are applied again, idempotently, after the chain)."""
+    return [
+        Query(
+            "UPDATE public.alembic_version SET version_num = %s WHERE version_num = %s",
+            (LEGACY_BASE, version),
+        ),
+        Query("DELETE FROM roboco_sql.history WHERE revision = ANY(%s)", (list(LEGACY),)),
+        Query(_LEGACY_RENAMES),
+        *(
+            Query(
+                "INSERT INTO roboco_sql.additions (name, checksum, applied_by) "
+                "VALUES (%s, '', %s) ON CONFLICT (name) DO NOTHING",
+                (name, who),
+            )
+            for name in LEGACY[version]
+        ),
+    ]

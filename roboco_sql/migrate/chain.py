@@ -16,13 +16,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
 
 from roboco_sql import sqllex
 from roboco_sql.errors import ChainError
+from roboco_sql.migrate.additions import Addition
+from roboco_sql.migrate.additions import load as load_additions
 
 MAX_ID = 32
 DEFAULT_LOCK_TIMEOUT = "5s"
@@ -91,6 +93,27 @@ def autocommit_only(stmt: sqllex.Statement) -> str | None:
     return None
 
 
+def resume_unsafe(stmt: sqllex.Statement, why: str) -> str | None:
+    """Why a statement that commits on its own (`why`, from autocommit_only) could not be
+    re-run after a crash between it and its progress row; None when it can.
+
+    Everything else in a `transaction: none` file commits together with its progress row.
+    """
+    w = stmt.words
+    if why.startswith("CREATE INDEX CONCURRENTLY"):
+        rest = w[4:] if w[1] == "UNIQUE" else w[3:]
+        if rest[:3] == ("IF", "NOT", "EXISTS") or (rest and rest[0] != "ON"):
+            return None  # named: the runner finds a finished build by its name
+        return "an unnamed CREATE INDEX CONCURRENTLY would be built twice after a crash; name it"
+    if why in ("CREATE DATABASE", "CREATE TABLESPACE", "CREATE SUBSCRIPTION"):
+        return f"{why} cannot be re-run after a crash; do it outside the chain"
+    if why.startswith("DROP") and w[2:4] != ("IF", "EXISTS") and w[3:5] != ("IF", "EXISTS"):
+        return f"write {why} IF EXISTS, so a re-run after a crash does not fail"
+    if why == "DETACH PARTITION CONCURRENTLY":
+        return "a DETACH PARTITION CONCURRENTLY cut short must be finished with FINALIZE"
+    return None  # REINDEX, VACUUM, CLUSTER, ALTER SYSTEM, DISCARD: the same when repeated
+
+
 def transaction_control(stmt: sqllex.Statement) -> bool:
     return any(stmt.startswith(*words) for words in _TX_CONTROL)
 
@@ -127,6 +150,7 @@ class Chain:
 
     migrations: tuple[Migration, ...]
     directory: Path
+    additions: tuple[Addition, ...] = ()  # ours, applied after the chain (additions.py)
 
     @cached_property
     def _index(self) -> dict[str, int]:
@@ -232,11 +256,14 @@ def _read(path: Path, problems: list[str]) -> Migration | None:
                 f"{migration.where(stmt.start)}: {stmt.words[0]} is not allowed; "
                 "the runner owns the transactions"
             )
-        elif migration.transactional and (why := autocommit_only(stmt)):
-            problems.append(
-                f"{migration.where(stmt.start)}: {why} cannot run inside a "
-                "transaction; put it in a file marked '-- transaction: none'"
-            )
+        elif why := autocommit_only(stmt):
+            if migration.transactional:
+                problems.append(
+                    f"{migration.where(stmt.start)}: {why} cannot run inside a "
+                    "transaction; put it in a file marked '-- transaction: none'"
+                )
+            elif unsafe := resume_unsafe(stmt, why):
+                problems.append(f"{migration.where(stmt.start)}: {unsafe}")
     return migration if len(problems) == count else None
 
 
@@ -315,9 +342,16 @@ def validate(directory: Path) -> tuple[Chain | None, list[str]]:
     return Chain(tuple(order), directory), []
 
 
-def load_chain(directory: Path | None = None) -> Chain:
-    """The validated chain, or ChainError listing every problem."""
+def load_chain(directory: Path | None = None, additions_dir: Path | None = None) -> Chain:
+    """The validated chain, or ChainError listing every problem.
+
+    The shipped chain comes with the shipped additions; another directory has none unless
+    additions_dir names them.
+    """
     chain, problems = validate(directory or default_dir())
     if chain is None:
         raise ChainError(problems)
+    if directory is None or additions_dir is not None:
+        revisions = {m.revision for m in chain}
+        chain = replace(chain, additions=load_additions(additions_dir, revisions))
     return chain

@@ -2,7 +2,9 @@
 
 A fingerprint is the set of a database's schema objects in schema public (tables, columns
 with type, nullability and default, constraints, indexes, enum labels in order, views,
-functions, extensions), each as one normalised line. The chain's fingerprints are stored
+functions, extensions) and of the rows the chain seeds (providers, settings, the company
+goals row), each as one normalised line. Our additions' objects (rsql_*) are not RoboCo's
+schema and are left out. The chain's fingerprints are stored
 beside its files as per-revision differences, so a version-less database can be recognised
 (and later, drift reported) without building anything.
 """
@@ -44,11 +46,12 @@ UNION ALL
 SELECT 'constraint ' || c.relname || '.' || k.conname || ' ' || pg_get_constraintdef(k.oid)
   FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
  WHERE c.relnamespace = 'public'::regnamespace AND k.contype <> 'n' AND NOT {_SKIP_TABLE}
+   AND k.conname NOT LIKE 'rsql\\_%'
 UNION ALL
 SELECT 'index ' || i.indexname || ' ' || i.indexdef
   FROM pg_indexes i
  WHERE i.schemaname = 'public' AND i.tablename <> 'alembic_version'
-   AND i.tablename NOT LIKE 'chunks\\_%'
+   AND i.tablename NOT LIKE 'chunks\\_%' AND i.indexname NOT LIKE 'rsql\\_%'
 UNION ALL
 SELECT 'enum ' || t.typname || ' ' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
   FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
@@ -67,9 +70,37 @@ SELECT 'extension ' || x.extname FROM pg_extension x
 """
 
 
+# the rows the chain seeds, one line each; "seed <table> <key>|<values>"
+SEEDS = {
+    "provider_configs": "SELECT 'seed provider_configs ' || name || '|' || type::text || '|' "
+    "|| coalesce(base_url, '') || '|' || enabled FROM public.provider_configs",
+    "system_settings": "SELECT 'seed system_settings ' || key || '|' || value::text "
+    "FROM public.system_settings",
+    "company_goals": "SELECT 'seed company_goals ' || id::text FROM public.company_goals",
+}
+
+
 def snapshot(conn: Conn) -> frozenset[str]:
-    """The live schema of public as a set of lines."""
-    return frozenset(row[0] for row in conn.execute(_OBJECTS))
+    """The live schema of public, and every row of the seeded tables, as a set of lines."""
+    lines = {row[0] for row in conn.execute(_OBJECTS)}
+    for table, query in SEEDS.items():
+        if f"table {table}" in lines:
+            lines.update(row[0] for row in conn.execute(query))
+    return frozenset(lines)
+
+
+def seed_key(line: str) -> str:
+    """What a seed row is known by: its table and name (key, id)."""
+    return line.split("|", 1)[0]
+
+
+def comparable(live: frozenset[str], prints: Fingerprints) -> frozenset[str]:
+    """The live lines a fingerprint speaks of: an operator's own providers and settings are
+    not the chain's, so only seed rows whose name some revision seeds are compared."""
+    known = {seed_key(line) for objects in prints.revisions.values() for line in objects}
+    return frozenset(
+        line for line in live if not line.startswith("seed ") or seed_key(line) in known
+    )
 
 
 @dataclass(frozen=True)
@@ -131,12 +162,15 @@ class Match:
 
 
 def closest(live: frozenset[str], prints: Fingerprints) -> Match:
+    """The revision whose fingerprint is nearest the live one. Ties go to the EARLIEST:
+    revisions that change nothing a fingerprint sees are made safe to run again, so stamping
+    the earliest of them re-runs the later ones and skips none."""
+    live = comparable(live, prints)
     best: tuple[int, int, str] | None = None
     for position, (rev, objects) in enumerate(prints.revisions.items()):
         distance = len(objects ^ live)
-        # ties go to the latest revision
-        if best is None or (distance, -position) <= (best[0], best[1]):
-            best = (distance, -position, rev)
+        if best is None or (distance, position) < (best[0], best[1]):
+            best = (distance, position, rev)
     if best is None:
         return Match(None)
     rev = best[2]
@@ -151,6 +185,8 @@ _NAMED = ("column", "constraint", "index", "enum")
 
 
 def _key(line: str) -> str:
+    if line.startswith("seed "):
+        return seed_key(line)
     kind, _, rest = line.partition(" ")
     return f"{kind} {rest.split(' ', 1)[0]}" if kind in _NAMED else line
 
@@ -196,7 +232,7 @@ def drift(conn: Conn, chain: Chain, revision: str) -> list[Change] | None:
     prints = load(chain.directory)
     if prints is None or revision not in prints.revisions:
         return None
-    return diff(prints.revisions[revision], snapshot(conn))
+    return diff(prints.revisions[revision], comparable(snapshot(conn), prints))
 
 
 def identify(conn: Conn, chain: Chain) -> Match:

@@ -29,15 +29,19 @@ from roboco_sql import sqllex
 from roboco_sql.db import connect
 from roboco_sql.errors import MigrationError
 from roboco_sql.migrate import bookkeeping
+from roboco_sql.migrate.additions import DEFAULT
 from roboco_sql.migrate.bookkeeping import LOCK_KEY, Query
-from roboco_sql.migrate.chain import Chain, Migration
+from roboco_sql.migrate.chain import DEFAULT_LOCK_TIMEOUT, Chain, Migration
 from roboco_sql.migrate.extensions import PROBE as VECTOR_PROBE
 from roboco_sql.migrate.runner import (
     Conn,
+    Start,
+    State,
     changed_step,
     check_width,
     clean_at,
     decide_start,
+    due_additions,
     read_state,
     verify_checksums,
     who_runs,
@@ -107,16 +111,30 @@ def _ends_cleanly(text: str) -> bool:
     return not (last is not None and last.kind is sqllex.Kind.COMMENT and last.text[:2] == "--")
 
 
-def plan(url: str, chain: Chain, target: str | None = None, *, pgvector: bool = False) -> Plan:
+def plan(
+    url: str,
+    chain: Chain,
+    target: str | None = None,
+    *,
+    pgvector: bool = False,
+    wanted: frozenset[str] = frozenset({DEFAULT}),
+) -> Plan:
     """What `migrate(url, chain, target, pgvector=...)` would run now; nothing is executed."""
     if target is not None and target not in chain:
         raise MigrationError(f"unknown target revision {target}")
     with connect(url, autocommit=True, application_name="roboco_sql plan") as conn:
         conn.execute("SET default_transaction_read_only = on")  # the plan cannot write
-        return build(conn, chain, target or chain.head, pgvector=pgvector)
+        return build(conn, chain, target or chain.head, pgvector=pgvector, wanted=wanted)
 
 
-def build(conn: Conn, chain: Chain, target: str | None, *, pgvector: bool = False) -> Plan:
+def build(
+    conn: Conn,
+    chain: Chain,
+    target: str | None,
+    *,
+    pgvector: bool = False,
+    wanted: frozenset[str] = frozenset({DEFAULT}),
+) -> Plan:
     state = read_state(conn)
     out = _Script(conn)
     result = Plan(state.version, target)
@@ -127,7 +145,7 @@ def build(conn: Conn, chain: Chain, target: str | None, *, pgvector: bool = Fals
         "do not add -1)",
     )
     vector = pgvector and _vector_missing(conn)
-    if clean_at(state, chain, target):
+    if clean_at(state, chain, target, wanted):
         if vector:
             _locked(out, lambda: _emit_vector(out))
         else:
@@ -162,6 +180,8 @@ def build(conn: Conn, chain: Chain, target: str | None, *, pgvector: bool = Fals
                 out.comment(f"adopt an Alembic-managed database at {start.adopted}")
             if start.stamped:
                 out.comment(f"stamp a version-less database at {start.stamped} (exact match)")
+            if start.relaid:
+                out.comment(f"move a database at roboco_sql's old {start.relaid} to {current}")
             out.sql("BEGIN")
             if not state.bookkeeping:
                 out.query(bookkeeping.create_bookkeeping())
@@ -177,10 +197,31 @@ def build(conn: Conn, chain: Chain, target: str | None, *, pgvector: bool = Fals
         if not pending:
             out.blank()
             out.comment(f"no revision to apply: the database stays at {current}")
+        final = pending[-1].revision if pending else current
+        recorded = State(state.versions, {}, {}, True, start_additions(state, start))
+        for a in due_additions(chain, recorded, wanted, final):
+            out.blank()
+            out.comment(f"addition {a.name} ({a.path.name}): one transaction", RULE[3:])
+            out.sql("BEGIN")
+            out.sql(f"SET LOCAL lock_timeout = '{DEFAULT_LOCK_TIMEOUT}'")
+            for stmt in a.statements:
+                out.sql(stmt.text)
+            assert final is not None
+            out.query(bookkeeping.addition_record(a, final, who))
+            out.sql("COMMIT")
 
     _locked(out, body)
     result.sql = out.text()
     return result
+
+
+def start_additions(state: State, start: Start) -> dict[str, tuple[str, str | None]]:
+    """The additions recorded once the start's queries ran (a move-over records some)."""
+    recorded = dict(state.additions)
+    if start.relaid:
+        for name in bookkeeping.LEGACY[start.relaid]:
+            recorded.setdefault(name, ("", None))
+    return recorded
 
 
 def _locked(out: _Script, body: Callable[[], None]) -> None:

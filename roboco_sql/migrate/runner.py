@@ -15,7 +15,7 @@ import random
 import socket
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,12 +29,21 @@ from roboco_sql import sqllex
 from roboco_sql.db import connect
 from roboco_sql.errors import (
     ChecksumMismatch,
+    DataLossRefused,
     LockTimeout,
     MigrationError,
 )
-from roboco_sql.migrate import bookkeeping, fingerprint
+from roboco_sql.migrate import additions as additions_mod
+from roboco_sql.migrate import bookkeeping, dataloss, fingerprint
+from roboco_sql.migrate.additions import Addition
 from roboco_sql.migrate.bookkeeping import LOCK_KEY, Query
-from roboco_sql.migrate.chain import MAX_ID, Chain, Migration
+from roboco_sql.migrate.chain import (
+    DEFAULT_LOCK_TIMEOUT,
+    MAX_ID,
+    Chain,
+    Migration,
+    autocommit_only,
+)
 from roboco_sql.migrate.extensions import ensure_pgvector
 
 Conn = psycopg.Connection[TupleRow]
@@ -47,8 +56,14 @@ SELECT (SELECT coalesce(json_agg(version_num), '[]') FROM public.alembic_version
        (SELECT coalesce(json_agg(json_build_array(revision, checksum, how)), '[]')
           FROM roboco_sql.history),
        (SELECT coalesce(json_agg(json_build_array(revision, step, checksum)), '[]')
-          FROM roboco_sql.progress)
+          FROM roboco_sql.progress),
+       (SELECT coalesce(json_agg(json_build_array(name, checksum, at_revision)), '[]')
+          FROM roboco_sql.additions)
 """
+
+
+# no additions: RoboCo's catalog exactly (fingerprints, reference comparisons)
+PURE = frozenset({additions_mod.NONE})
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,9 @@ class Options:
     lock_deadline: float = 60.0  # seconds to wait for another migrator
     lock_retries: int = 5  # retries of a file that hit lock_timeout or a deadlock
     backoff: float = 0.25  # first retry delay, doubled each time, with jitter
+    # our additions to keep applied: names, "default" (those on by default), "none"
+    additions: frozenset[str] = frozenset({additions_mod.DEFAULT})
+    allow_data_loss: bool = False  # run revisions that drop tables or columns holding data
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,8 @@ class MigrationReport:
     applied: list[Applied] = field(default_factory=list)
     adopted: str | None = None  # an Alembic-managed database continued from this revision
     stamped: str | None = None  # a version-less database recognised as this revision
+    relaid: str | None = None  # moved from one of our old in-chain revisions
+    additions: list[str] = field(default_factory=list)  # additions (re)applied
     rag_enabled: bool | None = None
     rag_reason: str | None = None
 
@@ -95,6 +115,8 @@ class MigrationReport:
             ],
             "adopted": self.adopted,
             "stamped": self.stamped,
+            "relaid": self.relaid,
+            "additions": self.additions,
             "rag_enabled": self.rag_enabled,
             "rag_reason": self.rag_reason,
         }
@@ -106,6 +128,7 @@ class State:
     history: dict[str, tuple[str, str]]  # revision -> (checksum, how)
     progress: dict[str, dict[int, str]]  # revision -> step -> statement checksum
     bookkeeping: bool
+    additions: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # name -> (sum, at)
 
     @property
     def version(self) -> str | None:
@@ -119,7 +142,7 @@ def read_state(conn: Conn) -> State:
     except (pgerr.UndefinedTable, pgerr.InvalidSchemaName):
         return _read_state_partial(conn)
     assert row is not None
-    versions, history, progress = row
+    versions, history, progress, added = row
     prog: dict[str, dict[int, str]] = {}
     for rev, step, checksum in progress:
         prog.setdefault(rev, {})[step] = checksum
@@ -128,6 +151,7 @@ def read_state(conn: Conn) -> State:
         history={rev: (checksum, how) for rev, checksum, how in history},
         progress=prog,
         bookkeeping=True,
+        additions={name: (checksum, at) for name, checksum, at in added},
     )
 
 
@@ -147,16 +171,37 @@ def who_runs(conn: Conn) -> str:
     return f"{user}@{socket.gethostname()} as {conn.info.user}"
 
 
-def clean_at(state: State, chain: Chain, target: str | None) -> bool:
-    """At the target, nothing half-done, every recorded checksum matching its file."""
+def clean_at(
+    state: State, chain: Chain, target: str | None, wanted: frozenset[str] = frozenset()
+) -> bool:
+    """At the target, nothing half-done, every recorded checksum matching its file, and
+    every addition wanted there applied as of the target."""
     if state.progress or len(state.versions) != 1 or state.version != target:
         return False
     if target not in state.history:
         return False  # an Alembic database we have not adopted yet
+    if due_additions(chain, state, wanted, target):
+        return False
     return all(
         rev in chain and chain[rev].checksum == checksum
         for rev, (checksum, _how) in state.history.items()
     )
+
+
+def due_additions(
+    chain: Chain, state: State, wanted: frozenset[str], revision: str | None
+) -> list[Addition]:
+    """The additions to (re)apply at revision: wanted, required revision reached, and not
+    yet applied as of this revision with this checksum."""
+    if revision is None or revision not in chain:
+        return []
+    here = chain.position(revision)
+    return [
+        a
+        for a in additions_mod.selected(chain.additions, wanted, state.additions)
+        if chain.position(a.requires) <= here
+        and state.additions.get(a.name) != (a.checksum, revision)
+    ]
 
 
 def check_width(conn: Conn) -> None:
@@ -393,6 +438,36 @@ class _Runner:
             m.revision, m.name, time.perf_counter() - started, notices=tuple(self._flush(m))
         )
 
+    def add(self, a: Addition, revision: str, backend: int) -> None:
+        """Apply addition a in one transaction and record it as of revision."""
+        _check_direct(self.conn, backend)
+        conn = self.conn
+
+        def attempt() -> None:
+            with conn.transaction():
+                conn.execute(f"SET LOCAL lock_timeout = '{DEFAULT_LOCK_TIMEOUT}'")
+                for stmt in a.statements:
+                    try:
+                        conn.execute(stmt.text, prepare=False)
+                    except (pgerr.LockNotAvailable, pgerr.DeadlockDetected):
+                        raise
+                    except psycopg.Error as exc:
+                        line, col = sqllex.line_col(a.text, stmt.start)
+                        message = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
+                        raise MigrationError(
+                            f"addition {a.name} failed at {a.path.name}:{line}:{col}: "
+                            f"{message}; nothing of it was applied"
+                        ) from None
+                bookkeeping.addition_record(a, revision, self.who).run(conn)
+
+        label = Migration(f"addition {a.name}", None, a.path, a.text, a.checksum)
+        self.current = label
+        try:
+            self._retrying(label, attempt, lambda: f"nothing of addition {a.name} was applied")
+        finally:
+            self.current = None
+        self._flush(label)
+
     def _apply_autocommit(self, m: Migration) -> Applied:
         conn = self.conn
         done = read_state(conn).progress.get(m.revision, {})
@@ -421,17 +496,28 @@ class _Runner:
                     bookkeeping.progress_insert(m, number, stmt).run(conn)
                     continue
 
-                def attempt(stmt: sqllex.Statement = stmt, progress: str = progress) -> None:
+                def attempt(
+                    stmt: sqllex.Statement = stmt, progress: str = progress, number: int = number
+                ) -> None:
+                    # A statement that may run in a transaction commits with its progress row,
+                    # so a crash never leaves it done but unrecorded. One that may not (CREATE
+                    # INDEX CONCURRENTLY, ...) commits alone, and the chain admits it only in an
+                    # idempotent form (chain.resume_unsafe), so re-running it is harmless.
+                    atomic = autocommit_only(stmt) is None
                     try:
-                        conn.execute(stmt.text, prepare=False)
+                        with conn.transaction() if atomic else nullcontext():
+                            conn.execute(stmt.text, prepare=False)
+                            if atomic:
+                                bookkeeping.progress_insert(m, number, stmt).run(conn)
                     except (pgerr.LockNotAvailable, pgerr.DeadlockDetected):
                         raise
                     except psycopg.Error as exc:
                         raise _failure(m, stmt, exc, progress) from None
+                    if not atomic:
+                        bookkeeping.progress_insert(m, number, stmt).run(conn)
 
                 self._retrying(m, attempt, lambda progress=progress: progress)  # type: ignore[misc]
                 notices += self._flush(m)
-                bookkeeping.progress_insert(m, number, stmt).run(conn)
         finally:
             bookkeeping.RESET_LOCK_TIMEOUT.run(conn)
         with conn.transaction():
@@ -496,6 +582,7 @@ class Start:
     queries: tuple[Query, ...] = ()
     adopted: str | None = None  # an Alembic database continued from this revision
     stamped: str | None = None  # a version-less database recognised as this revision
+    relaid: str | None = None  # a database at one of our old in-chain revisions, moved over
 
 
 def decide_start(conn: Conn, chain: Chain, state: State, who: str) -> Start:
@@ -509,6 +596,9 @@ def decide_start(conn: Conn, chain: Chain, state: State, who: str) -> Start:
             f"({', '.join(state.versions)}); roboco_sql needs a linear history"
         )
     version = state.version
+    if version in bookkeeping.LEGACY and version not in chain:
+        base = bookkeeping.LEGACY_BASE
+        return Start(base, tuple(bookkeeping.relayout(version, who)), relaid=version)
     if version is not None:
         if version not in chain:
             raise MigrationError(
@@ -543,6 +633,12 @@ def _start(
     if start.stamped:
         report.stamped = start.stamped
         echo(f"stamped a version-less database at {start.stamped} (its schema matches exactly)")
+    if start.relaid:
+        report.relaid = start.relaid
+        echo(
+            f"moved a database at roboco_sql's old {start.relaid} to today's layout: "
+            f"{start.revision} in RoboCo's chain, our objects as additions"
+        )
     return start.revision
 
 
@@ -572,32 +668,36 @@ def migrate(
     echo: Echo = _noop,
     pgvector: bool = False,
 ) -> MigrationReport:
-    """Bring the database to target (default: head); see the module docstring.
+    """Bring the database to target (default: head), then our additions; see the module
+    docstring.
 
-    With pgvector, first create the extension where it can be (RAG needs it, the chain not).
+    With pgvector, also create the extension where it can be (RAG needs it, the chain not),
+    once the database is known to be one we will migrate: a refused database is left as it was.
     """
     options = options or Options()
     if target is not None and target not in chain:
         raise MigrationError(f"unknown target revision {target}")
     target = target or chain.head
     with connect(url, autocommit=True, application_name="roboco_sql migrate") as conn:
-        vector = None
-        if pgvector:
-            vector = ensure_pgvector(conn, lambda: advisory_lock(conn, options.lock_deadline, echo))
-        if vector is not None and not vector.enabled:
-            echo(f"warning: {vector.reason}; RAG is disabled, everything else runs")
-        report = _migrate(conn, chain, target, options, echo)
-        if vector is not None:
-            report.rag_enabled, report.rag_reason = vector.enabled, vector.reason
-        return report
+        return _migrate(conn, chain, target, options, echo, pgvector=pgvector)
+
+
+def _vector(conn: Conn, report: MigrationReport, echo: Echo, serialized: Any = None) -> None:
+    vector = ensure_pgvector(conn, serialized) if serialized else ensure_pgvector(conn)
+    if not vector.enabled:
+        echo(f"warning: {vector.reason}; RAG is disabled, everything else runs")
+    report.rag_enabled, report.rag_reason = vector.enabled, vector.reason
 
 
 def _migrate(
-    conn: Conn, chain: Chain, target: str | None, options: Options, echo: Echo
+    conn: Conn, chain: Chain, target: str | None, options: Options, echo: Echo, *, pgvector: bool
 ) -> MigrationReport:
     state = read_state(conn)
-    if clean_at(state, chain, target):
-        return MigrationReport(state.version, state.version)
+    if clean_at(state, chain, target, options.additions):
+        report = MigrationReport(state.version, state.version)
+        if pgvector:
+            _vector(conn, report, echo, lambda: advisory_lock(conn, options.lock_deadline, echo))
+        return report
     with advisory_lock(conn, options.lock_deadline, echo) as backend:
         runner = _Runner(conn, chain, options, echo)
         # one transaction: a database we refuse to adopt keeps no trace of us
@@ -607,17 +707,29 @@ def _migrate(
             state = read_state(conn)
             report = MigrationReport(state.version, state.version)
             current = _start(conn, chain, state, runner.who, echo=echo, report=report)
+        report.from_revision = report.to_revision = current
         state = read_state(conn)
         verify_checksums(state, chain)
         if target is not None and chain.position(current) > chain.position(target):
             raise MigrationError(
                 f"the database is at {current}, past {target}; roboco_sql does not downgrade"
             )
-        for m in chain.between(current, target):
+        pending = chain.between(current, target)
+        if not options.allow_data_loss and (losses := dataloss.find(conn, pending)):
+            raise DataLossRefused(dataloss.refusal(losses))
+        if pgvector:
+            _vector(conn, report, echo)
+        for m in pending:
             applied = runner.apply(m, backend)
             report.applied.append(applied)
             report.to_revision = m.revision
             echo(f"applied {m.revision} in {applied.seconds * 1000:.0f} ms")
+        state = read_state(conn)
+        for a in due_additions(chain, state, options.additions, report.to_revision):
+            assert report.to_revision is not None
+            runner.add(a, report.to_revision, backend)
+            report.additions.append(a.name)
+            echo(f"applied addition {a.name} at {report.to_revision}")
         return report
 
 
@@ -710,12 +822,17 @@ def status(url: str, chain: Chain) -> Status:
         mismatched = sorted(
             rev
             for rev, (checksum, _) in state.history.items()
-            if rev not in chain or chain[rev].checksum != checksum
+            if (rev not in chain and rev not in bookkeeping.LEGACY)
+            or (rev in chain and chain[rev].checksum != checksum)
         )
-        unknown = state.version if state.version and state.version not in chain else None
-        pending = [] if unknown else [m.revision for m in chain.between(state.version, None)]
+        version = state.version
+        legacy = version in bookkeeping.LEGACY and version not in chain
+        if legacy:
+            version = bookkeeping.LEGACY_BASE  # migrate moves it over, then goes on from here
+        unknown = version if version and version not in chain else None
+        pending = [] if unknown else [m.revision for m in chain.between(version, None)]
         partial = {rev: len(steps) for rev, steps in state.progress.items()}
-        clean = not (mismatched or unknown or partial or len(state.versions) != 1)
+        clean = not (mismatched or unknown or partial or legacy or len(state.versions) != 1)
         drift = fingerprint.drift(conn, chain, state.versions[0]) if clean else None
     return Status(
         state.version,

@@ -13,7 +13,7 @@ from psycopg.conninfo import make_conninfo
 from roboco_sql.db import connect
 from roboco_sql.migrate.chain import Chain
 from roboco_sql.migrate.fingerprint import Fingerprints, snapshot
-from roboco_sql.migrate.runner import migrate
+from roboco_sql.migrate.runner import PURE, Options, migrate
 
 
 @contextmanager
@@ -36,7 +36,7 @@ def build_fingerprints(url: str, chain: Chain) -> Fingerprints:
     steps = []
     with scratch_database(url) as scratch:
         for m in chain:
-            migrate(scratch, chain, m.revision)
+            migrate(scratch, chain, m.revision, options=Options(additions=PURE))
             with connect(scratch) as conn:
                 steps.append((m.revision, snapshot(conn)))
     return Fingerprints.from_steps(steps)
