@@ -17,6 +17,7 @@ from roboco_sql.errors import (
     NotFound,
     RagDisabled,
     RobocoSQLError,
+    SchemaGone,
     TransitionRefused,
     ValidationError,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "NotFound",
     "RagDisabled",
     "RobocoSQLError",
+    "SchemaGone",
     "Settings",
     "TransitionRefused",
     "ValidationError",

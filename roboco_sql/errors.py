@@ -20,6 +20,7 @@ __all__ = [
     "PartiallyApplied",
     "RagDisabled",
     "RobocoSQLError",
+    "SchemaGone",
     "TransitionRefused",
     "ValidationError",
 ]
@@ -92,6 +93,17 @@ class NotFound(RobocoSQLError):
 
 class Conflict(RobocoSQLError):
     """The write lost a race or would duplicate a unique key."""
+
+
+class SchemaGone(RobocoSQLError):
+    """The statement needs a table a RoboCo revision has dropped, and this database is past it."""
+
+    def __init__(self, table: str, revision: str, keep_hint: str) -> None:
+        self.table = table
+        self.revision = revision
+        super().__init__(
+            f"{table} was dropped by RoboCo's {revision}; this database is past it ({keep_hint})"
+        )
 
 
 class TransitionRefused(RobocoSQLError):

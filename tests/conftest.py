@@ -75,8 +75,23 @@ def _migrated_template(
     migrate(url, load_chain(), pgvector=True)
 
 
+MESSAGING_REVISION = "059_x_credentials"
+"""The last revision with RoboCo's messaging tables (060_drop_messaging drops them)."""
+
+
+def _migrated_template_059(
+    host: str, port: Any, user: str, dbname: str, password: str | None = None, **_: Any
+) -> None:
+    url = _url(host, port, user, dbname, password)
+    migrate(url, load_chain(), MESSAGING_REVISION, pgvector=True)
+
+
 postgresql_proc = factories.postgresql_noproc(dbname="roboco_test", load=[_migrated_template])
 postgresql = factories.postgresql("postgresql_proc")
+postgresql059_proc = factories.postgresql_noproc(
+    dbname="roboco_test059", load=[_migrated_template_059]
+)
+postgresql059 = factories.postgresql("postgresql059_proc")
 postgresql_empty_proc = factories.postgresql_noproc(dbname="roboco_empty")
 postgresql_empty = factories.postgresql("postgresql_empty_proc")
 
@@ -99,6 +114,19 @@ def db_url(postgresql: psycopg.Connection[Any]) -> str:
 async def conn(db_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
     """An async connection to a fresh database at head."""
     async with await psycopg.AsyncConnection.connect(db_url) as c:
+        yield c
+
+
+@pytest.fixture
+def db059_url(postgresql059: psycopg.Connection[Any]) -> str:
+    """A fresh database at 059_x_credentials (messaging tables still there), from its template."""
+    return _conn_url(postgresql059)
+
+
+@pytest.fixture
+async def conn059(db059_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """An async connection to a fresh database at 059_x_credentials."""
+    async with await psycopg.AsyncConnection.connect(db059_url) as c:
         yield c
 
 

@@ -1,10 +1,15 @@
-"""Channels, groups, sessions, session-task links and messages against a real database."""
+"""Channels, groups, sessions, session-task links and messages against a real database.
+
+RoboCo's 060_drop_messaging drops these tables, so the tests run on a database pinned at
+059_x_credentials; the last ones check that at head every function refuses with SchemaGone.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import psycopg
@@ -12,7 +17,7 @@ import pydantic
 import pytest
 from psycopg import AsyncConnection
 
-from roboco_sql.errors import Conflict, NotFound, ValidationError
+from roboco_sql.errors import Conflict, NotFound, SchemaGone, ValidationError
 from roboco_sql.models.enums import AgentRole, ChannelType, MessageType, SessionStatus
 from roboco_sql.models.messaging import (
     ChannelCreate,
@@ -30,8 +35,16 @@ T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-async def conn(db_url: str) -> AsyncIterator[Conn]:
-    """Autocommit, so what a failed call leaves behind is really there to count."""
+async def conn(db059_url: str) -> AsyncIterator[Conn]:
+    """At 059 (the messaging tables exist); autocommit, so what a failed call leaves behind is
+    really there to count."""
+    async with await psycopg.AsyncConnection.connect(db059_url, autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture
+async def head(db_url: str) -> AsyncIterator[Conn]:
+    """At head, past 060_drop_messaging; autocommit, so each refused call stands alone."""
     async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as c:
         yield c
 
@@ -569,3 +582,92 @@ async def test_post_messages_inside_the_callers_transaction(conn: Conn) -> None:
                 conn, [msg(agent, channel, group, session, session_id=uuid.uuid4())]
             )
     assert await count(conn, "messages") == 1  # the failed batch rolled back to its savepoint
+
+
+# -- past 060_drop_messaging ---------------------------------------------------------------------
+
+
+def _past_060_calls() -> dict[str, Callable[[Conn], Awaitable[Any]]]:
+    """One call of every function of the three messaging repos, by qualified name."""
+    a, b = uuid.uuid4(), uuid.uuid4()
+    channel = ChannelCreate(name="#c", slug="c", type=ChannelType.CELL)
+    session = SessionCreate(group_id=a, started_at=T0, last_activity_at=T0)
+    link = SessionTaskCreate(
+        session_id=a, task_id=b, relationship_type=SessionTaskRelationship.DISCUSSION
+    )
+    message = MessageCreate(
+        agent_id=a, channel_id=a, group_id=a, session_id=a, type=MessageType.DIALOGUE, content="x"
+    )
+    return {
+        "channels.create_channel": lambda c: channels.create_channel(c, channel),
+        "channels.create_group": lambda c: channels.create_group(
+            c, GroupCreate(name="g", channel_id=a)
+        ),
+        "channels.get_channel": lambda c: channels.get_channel(c, a),
+        "channels.get_channel_by_name": lambda c: channels.get_channel_by_name(c, "#c"),
+        "channels.get_channel_by_slug": lambda c: channels.get_channel_by_slug(c, "c"),
+        "channels.get_group": lambda c: channels.get_group(c, a),
+        "channels.list_channels": channels.list_channels,
+        "channels.list_groups": lambda c: channels.list_groups(c, a),
+        "channels.update_channel": lambda c: channels.update_channel(
+            c, a, ChannelUpdate(topic="t")
+        ),
+        "sessions.close_session": lambda c: sessions.close_session(c, a),
+        "sessions.get_active_session": lambda c: sessions.get_active_session(c, a),
+        "sessions.get_primary_session": lambda c: sessions.get_primary_session(c, a),
+        "sessions.get_session": lambda c: sessions.get_session(c, a),
+        "sessions.get_session_task": lambda c: sessions.get_session_task(c, a, b),
+        "sessions.link_task": lambda c: sessions.link_task(c, link),
+        "sessions.list_session_tasks": lambda c: sessions.list_session_tasks(c, a),
+        "sessions.list_sessions": lambda c: sessions.list_sessions(c, a),
+        "sessions.list_task_sessions": lambda c: sessions.list_task_sessions(c, a),
+        "sessions.open_session": lambda c: sessions.open_session(c, session),
+        "sessions.set_primary_session": lambda c: sessions.set_primary_session(c, a, b),
+        "sessions.unlink_task": lambda c: sessions.unlink_task(c, a, b),
+        "messages.get_message": lambda c: messages.get_message(c, a),
+        "messages.list_channel_messages": lambda c: messages.list_channel_messages(c, a),
+        "messages.list_messages": lambda c: messages.list_messages(c, a),
+        "messages.post_message": lambda c: messages.post_message(c, message),
+        "messages.post_messages": lambda c: messages.post_messages(c, [message]),
+    }
+
+
+def test_every_messaging_function_is_checked_past_060() -> None:
+    public = {
+        f"{module.__name__.rsplit('.', 1)[1]}.{name}"
+        for module in (channels, sessions, messages)
+        for name in module.__all__
+        if inspect.iscoroutinefunction(getattr(module, name))
+    }
+    assert public == set(_past_060_calls())
+
+
+@pytest.mark.parametrize("name", sorted(_past_060_calls()))
+async def test_past_060_every_function_names_the_dropped_table(head: Conn, name: str) -> None:
+    with pytest.raises(SchemaGone) as caught:
+        await _past_060_calls()[name](head)
+    table = caught.value.table
+    assert table in {"channels", "groups", "sessions", "session_tasks", "messages"}
+    assert str(caught.value) == (
+        f"{table} was dropped by RoboCo's 060_drop_messaging; this database is past it "
+        "(pin ROBOCO_DATABASE_TARGET_REVISION below 060 to keep messaging)"
+    )
+    assert await _scalar(head, "SELECT 1") == 1  # the connection is still usable
+
+
+async def test_past_060_the_refusal_names_the_table_the_call_needs(head: Conn) -> None:
+    with pytest.raises(SchemaGone, match=r"^messages was dropped by RoboCo's 060_drop_messaging"):
+        await messages.get_message(head, uuid.uuid4())
+    with pytest.raises(SchemaGone, match=r"^session_tasks was dropped"):
+        await sessions.list_session_tasks(head, uuid.uuid4())
+    with pytest.raises(SchemaGone, match=r"^groups was dropped"):
+        await channels.get_group(head, uuid.uuid4())
+
+
+async def test_past_060_other_missing_tables_are_not_schema_gone(head: Conn) -> None:
+    from psycopg import errors as pgerr
+
+    from roboco_sql.repos._errors import translated
+
+    with pytest.raises(pgerr.UndefinedTable), translated("thing"):
+        await head.execute("SELECT 1 FROM no_such_table")

@@ -2,6 +2,9 @@
 
 Membership lives in array columns on the channel row; a channel's ``group_count`` moves with
 its groups in the same statement that creates one.
+
+RoboCo's 060_drop_messaging drops these tables: on a database past it, every function here
+raises SchemaGone naming the table and the revision (a database pinned below 060 keeps them).
 """
 
 from __future__ import annotations
@@ -84,17 +87,20 @@ async def create_channel(conn: AsyncConnection[Any], data: ChannelCreate) -> Cha
 
 async def get_channel(conn: AsyncConnection[Any], channel_id: uuid.UUID) -> Channel | None:
     """One channel by id, or None."""
-    return await queries.fetch_one(conn, _GET, _CHANNEL, id=channel_id)
+    with translated("channel"):
+        return await queries.fetch_one(conn, _GET, _CHANNEL, id=channel_id)
 
 
 async def get_channel_by_slug(conn: AsyncConnection[Any], slug: str) -> Channel | None:
     """One channel by slug, or None; a leading ``#`` is ignored, as RoboCo's agents write it."""
-    return await queries.fetch_one(conn, _GET_BY_SLUG, _CHANNEL, slug=slug.lstrip("#"))
+    with translated("channel"):
+        return await queries.fetch_one(conn, _GET_BY_SLUG, _CHANNEL, slug=slug.lstrip("#"))
 
 
 async def get_channel_by_name(conn: AsyncConnection[Any], name: str) -> Channel | None:
     """One channel by display name (the oldest if several share it), or None."""
-    return await queries.fetch_one(conn, _GET_BY_NAME, _CHANNEL, name=name)
+    with translated("channel"):
+        return await queries.fetch_one(conn, _GET_BY_NAME, _CHANNEL, name=name)
 
 
 async def list_channels(
@@ -106,15 +112,16 @@ async def list_channels(
     limit: int = 100,
 ) -> list[Channel]:
     """Channels by slug, archived ones only on request; pass the last slug as after_slug."""
-    return await queries.fetch_all(
-        conn,
-        _LIST,
-        _CHANNEL,
-        type=type,
-        include_archived=include_archived,
-        after_slug=after_slug,
-        limit=checked_limit(limit),
-    )
+    with translated("channel"):
+        return await queries.fetch_all(
+            conn,
+            _LIST,
+            _CHANNEL,
+            type=type,
+            include_archived=include_archived,
+            after_slug=after_slug,
+            limit=checked_limit(limit),
+        )
 
 
 async def update_channel(
@@ -145,13 +152,15 @@ async def create_group(conn: AsyncConnection[Any], data: GroupCreate) -> Group:
 
 async def get_group(conn: AsyncConnection[Any], group_id: uuid.UUID) -> Group | None:
     """One group by id, or None."""
-    return await queries.fetch_one(conn, _GET_GROUP, _GROUP, id=group_id)
+    with translated("group"):
+        return await queries.fetch_one(conn, _GET_GROUP, _GROUP, id=group_id)
 
 
 async def list_groups(
     conn: AsyncConnection[Any], channel_id: uuid.UUID, *, include_inactive: bool = False
 ) -> list[Group]:
     """A channel's groups, top of the hierarchy first, then by name."""
-    return await queries.fetch_all(
-        conn, _LIST_GROUPS, _GROUP, channel_id=channel_id, include_inactive=include_inactive
-    )
+    with translated("group"):
+        return await queries.fetch_all(
+            conn, _LIST_GROUPS, _GROUP, channel_id=channel_id, include_inactive=include_inactive
+        )

@@ -3,6 +3,9 @@
 Every message moves the counters RoboCo keeps on its session, group and channel. post_message
 does it in the INSERT's own statement; post_messages loads with COPY and then adds the whole
 batch to the counters in one statement, both inside one transaction.
+
+RoboCo's 060_drop_messaging drops these tables: on a database past it, every function here
+raises SchemaGone naming the table and the revision (a database pinned below 060 keeps them).
 """
 
 from __future__ import annotations
@@ -152,7 +155,8 @@ async def post_messages(conn: AsyncConnection[Any], messages: Iterable[MessageCr
 
 async def get_message(conn: AsyncConnection[Any], message_id: uuid.UUID) -> Message | None:
     """One message by id, or None."""
-    return await queries.fetch_one(conn, _GET, _MESSAGE, id=message_id)
+    with translated("message"):
+        return await queries.fetch_one(conn, _GET, _MESSAGE, id=message_id)
 
 
 async def list_messages(
@@ -164,15 +168,16 @@ async def list_messages(
 ) -> list[Message]:
     """A session's messages, newest first; pass the last one's (timestamp, id) as before."""
     before_at, before_id = before if before is not None else (None, None)
-    return await queries.fetch_all(
-        conn,
-        _LIST_SESSION,
-        _MESSAGE,
-        session_id=session_id,
-        before_at=before_at,
-        before_id=before_id,
-        limit=checked_limit(limit),
-    )
+    with translated("message"):
+        return await queries.fetch_all(
+            conn,
+            _LIST_SESSION,
+            _MESSAGE,
+            session_id=session_id,
+            before_at=before_at,
+            before_id=before_id,
+            limit=checked_limit(limit),
+        )
 
 
 async def list_channel_messages(
@@ -184,12 +189,13 @@ async def list_channel_messages(
 ) -> list[Message]:
     """A channel's recent messages across its groups and sessions, newest first."""
     before_at, before_id = before if before is not None else (None, None)
-    return await queries.fetch_all(
-        conn,
-        _LIST_CHANNEL,
-        _MESSAGE,
-        channel_id=channel_id,
-        before_at=before_at,
-        before_id=before_id,
-        limit=checked_limit(limit),
-    )
+    with translated("message"):
+        return await queries.fetch_all(
+            conn,
+            _LIST_CHANNEL,
+            _MESSAGE,
+            channel_id=channel_id,
+            before_at=before_at,
+            before_id=before_id,
+            limit=checked_limit(limit),
+        )

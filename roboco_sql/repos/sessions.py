@@ -3,6 +3,9 @@
 Opening a session makes it its group's live one (``groups.active_session_id``); closing it
 clears that pointer. Both happen in the statement that changes the session, as RoboCo's
 messaging service does them in one flush.
+
+RoboCo's 060_drop_messaging drops these tables: on a database past it, every function here
+raises SchemaGone naming the table and the revision (a database pinned below 060 keeps them).
 """
 
 from __future__ import annotations
@@ -99,9 +102,10 @@ async def close_session(
     """
     if status not in _ENDED:
         raise ValidationError(f"a session closes as closed or timed_out, not {status}")
-    session = await queries.fetch_one(
-        conn, _CLOSE, _SESSION, id=session_id, status=status, closed_at=closed_at or utcnow()
-    )
+    with translated("session"):
+        session = await queries.fetch_one(
+            conn, _CLOSE, _SESSION, id=session_id, status=status, closed_at=closed_at or utcnow()
+        )
     if session is not None:
         return session
     current = await get_session(conn, session_id)
@@ -112,12 +116,14 @@ async def close_session(
 
 async def get_session(conn: AsyncConnection[Any], session_id: uuid.UUID) -> Session | None:
     """One session by id, or None."""
-    return await queries.fetch_one(conn, _GET, _SESSION, id=session_id)
+    with translated("session"):
+        return await queries.fetch_one(conn, _GET, _SESSION, id=session_id)
 
 
 async def get_active_session(conn: AsyncConnection[Any], group_id: uuid.UUID) -> Session | None:
     """The group's live session (its active_session_id, if still active), or None."""
-    return await queries.fetch_one(conn, _GET_ACTIVE, _SESSION, group_id=group_id)
+    with translated("session"):
+        return await queries.fetch_one(conn, _GET_ACTIVE, _SESSION, group_id=group_id)
 
 
 async def list_sessions(
@@ -130,16 +136,17 @@ async def list_sessions(
 ) -> list[Session]:
     """A group's sessions, newest start first; pass the last one's (started_at, id) as before."""
     before_at, before_id = before if before is not None else (None, None)
-    return await queries.fetch_all(
-        conn,
-        _LIST,
-        _SESSION,
-        group_id=group_id,
-        status=status,
-        before_at=before_at,
-        before_id=before_id,
-        limit=checked_limit(limit),
-    )
+    with translated("session"):
+        return await queries.fetch_all(
+            conn,
+            _LIST,
+            _SESSION,
+            group_id=group_id,
+            status=status,
+            before_at=before_at,
+            before_id=before_id,
+            limit=checked_limit(limit),
+        )
 
 
 # -- session-task links ------------------------------------------------------------------------
@@ -166,16 +173,18 @@ async def get_session_task(
     conn: AsyncConnection[Any], session_id: uuid.UUID, task_id: uuid.UUID
 ) -> SessionTask | None:
     """The link between a session and a task, or None."""
-    return await queries.fetch_one(
-        conn, _GET_LINK, _LINK_ROW, session_id=session_id, task_id=task_id
-    )
+    with translated("session task"):
+        return await queries.fetch_one(
+            conn, _GET_LINK, _LINK_ROW, session_id=session_id, task_id=task_id
+        )
 
 
 async def list_session_tasks(
     conn: AsyncConnection[Any], session_id: uuid.UUID
 ) -> list[SessionTask]:
     """The task links of a session, newest first."""
-    return await queries.fetch_all(conn, _LIST_BY_SESSION, _LINK_ROW, session_id=session_id)
+    with translated("session task"):
+        return await queries.fetch_all(conn, _LIST_BY_SESSION, _LINK_ROW, session_id=session_id)
 
 
 async def list_task_sessions(
@@ -185,14 +194,16 @@ async def list_task_sessions(
     relationship_type: SessionTaskRelationship | None = None,
 ) -> list[SessionTask]:
     """The session links of a task, newest first, optionally of one relationship type."""
-    return await queries.fetch_all(
-        conn, _LIST_BY_TASK, _LINK_ROW, task_id=task_id, relationship_type=relationship_type
-    )
+    with translated("session task"):
+        return await queries.fetch_all(
+            conn, _LIST_BY_TASK, _LINK_ROW, task_id=task_id, relationship_type=relationship_type
+        )
 
 
 async def get_primary_session(conn: AsyncConnection[Any], task_id: uuid.UUID) -> Session | None:
     """The task's primary session (the discussion of record), or None."""
-    return await queries.fetch_one(conn, _GET_PRIMARY, _SESSION, task_id=task_id)
+    with translated("session"):
+        return await queries.fetch_one(conn, _GET_PRIMARY, _SESSION, task_id=task_id)
 
 
 async def set_primary_session(
@@ -203,13 +214,14 @@ async def set_primary_session(
     Both steps run in one transaction (the unique index allows one primary at any instant);
     NotFound, with nothing changed, when the session is not linked to the task.
     """
-    async with conn.transaction():
-        await queries.execute_rows(conn, _CLEAR_PRIMARY, task_id=task_id, session_id=session_id)
-        link = await queries.fetch_one(
-            conn, _SET_PRIMARY, _LINK_ROW, task_id=task_id, session_id=session_id
-        )
-        if link is None:
-            raise NotFound(f"session {session_id} is not linked to task {task_id}")
+    with translated("session task"):
+        async with conn.transaction():
+            await queries.execute_rows(conn, _CLEAR_PRIMARY, task_id=task_id, session_id=session_id)
+            link = await queries.fetch_one(
+                conn, _SET_PRIMARY, _LINK_ROW, task_id=task_id, session_id=session_id
+            )
+            if link is None:
+                raise NotFound(f"session {session_id} is not linked to task {task_id}")
     return link
 
 
@@ -217,6 +229,7 @@ async def unlink_task(
     conn: AsyncConnection[Any], session_id: uuid.UUID, task_id: uuid.UUID
 ) -> None:
     """Remove the link between a session and a task; NotFound if there is none."""
-    removed = await queries.execute_rows(conn, _UNLINK, session_id=session_id, task_id=task_id)
+    with translated("session task"):
+        removed = await queries.execute_rows(conn, _UNLINK, session_id=session_id, task_id=task_id)
     if removed == 0:
         raise NotFound(f"session {session_id} is not linked to task {task_id}")
