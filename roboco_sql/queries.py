@@ -6,6 +6,10 @@ A file is a run of blocks:
     -- Fetch one task by id.          (optional docstring lines)
     SELECT ... FROM tasks WHERE id = :id;
 
+A column list written once in ``columns/<name>.sql`` (the task row's 72 columns) is included
+as ``{{name}}``, or ``{{t.name}}`` with every column qualified by alias t; the list is put on
+the line of the include, so file:line of everything after it stays true.
+
 The loader is deliberately dumb (lexer -> blocks -> compiler); mapping rows to models is the
 caller's row factory's job. Statements go through psycopg's raw cursor, which takes $n
 placeholders natively, so `%` and `::type` casts need no escaping.
@@ -49,6 +53,7 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 _HEADER = re.compile(r"--\s*name\s*:(.*)$")
+_INCLUDE = re.compile(r"\{\{\s*(?:([A-Za-z_]\w*)\.)?([A-Za-z_]\w*)\s*\}\}")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BLANK = (Tok.SPACE, Tok.COMMENT)
 _LineOf = Callable[[sqllex.Token], int]
@@ -174,6 +179,7 @@ def load(directory: Path | str | None = None) -> Queries:
     if not path.is_dir():
         raise ConfigError(f"query directory {path} does not exist")
     seen: dict[str, Query] = {}
+    lists = column_lists(path / "columns")
     for file in sorted(path.glob("*.sql")):
         stem = file.name.removesuffix(".sql")
         if not _IDENT.fullmatch(stem):
@@ -185,7 +191,7 @@ def load(directory: Path | str | None = None) -> Queries:
         except UnicodeDecodeError as exc:
             line = exc.object.count(b"\n", 0, exc.start) + 1
             raise QueryFileError(file.name, line, "not UTF-8 text") from None
-        for q in parse(text, file.name):
+        for q in parse(include(text, file.name, lists), file.name):
             first = seen.get(q.name)
             if first is not None:
                 raise QueryFileError(
@@ -194,6 +200,36 @@ def load(directory: Path | str | None = None) -> Queries:
             seen[q.name] = q
     result = _cache[key] = Queries(seen.values())
     return result
+
+
+def column_lists(directory: Path) -> dict[str, list[str]]:
+    """The column lists of columns/*.sql: identifiers separated by commas, comments allowed."""
+    lists: dict[str, list[str]] = {}
+    if not directory.is_dir():
+        return lists
+    for file in sorted(directory.glob("*.sql")):
+        text = file.read_text(encoding="utf-8")
+        words = [t for t in sqllex.tokenize(text) if t.kind not in _BLANK]
+        names = [t.text for t in words if t.kind is Tok.WORD]
+        commas = [t for t in words if t.text == ","]
+        if not names or len(commas) != len(names) - 1 or len(words) != 2 * len(names) - 1:
+            raise QueryFileError(f"columns/{file.name}", 1, "not a comma-separated column list")
+        lists[file.name.removesuffix(".sql")] = names
+    return lists
+
+
+def include(text: str, file: str, lists: Mapping[str, list[str]]) -> str:
+    """Replace each {{name}} / {{alias.name}} by its column list, on the include's line."""
+
+    def expand(match: re.Match[str]) -> str:
+        alias, name = match.group(1), match.group(2)
+        if name not in lists:
+            line = text.count("\n", 0, match.start()) + 1
+            raise QueryFileError(file, line, f"no column list {name!r} in columns/")
+        prefix = f"{alias}." if alias else ""
+        return ", ".join(prefix + column for column in lists[name])
+
+    return _INCLUDE.sub(expand, text)
 
 
 def parse(text: str, file: str) -> list[Query]:

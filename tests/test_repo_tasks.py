@@ -14,6 +14,7 @@ from psycopg import AsyncConnection
 
 from roboco_sql.errors import Conflict, NotFound, ValidationError
 from roboco_sql.migrate import load_chain, migrate
+from roboco_sql.migrate.runner import Options
 from roboco_sql.models.enums import Complexity, TaskNature, TaskStatus, TaskType, Team
 from roboco_sql.models.task import MAX_TASK_DEPTH, Task, TaskCreate, TaskUpdate
 from roboco_sql.repos import tasks
@@ -395,20 +396,38 @@ async def test_delete_takes_the_subtree(conn: Conn, world: dict[str, uuid.UUID])
         await tasks.delete_task(conn, root.id)
 
 
-# -- the scope rule (045) --------------------------------------------------------------------
+# -- the scope rule (the task_scope_check addition, off by default) ---------------------------
+
+WITH_SCOPE = Options(additions=frozenset({"default", "task_scope_check"}))
+
+
+async def with_scope_check(url: str, target: str | None = None) -> list[str]:
+    """Migrate with the scope addition turned on; what the runner said."""
+    said: list[str] = []
+    await asyncio.to_thread(
+        migrate, url, load_chain(), target, options=WITH_SCOPE, echo=said.append
+    )
+    return said
 
 
 async def constraint_validated(conn: Conn) -> bool:
     return bool(
         await scalar(
             conn,
-            "SELECT convalidated FROM pg_constraint "
-            "WHERE conname = 'ck_tasks_scope' AND conrelid = 'tasks'::regclass",
+            "SELECT bool_or(convalidated) FROM pg_constraint "
+            "WHERE conname = 'rsql_tasks_scope' AND conrelid = 'tasks'::regclass",
         )
     )
 
 
-async def test_clean_database_has_the_constraint_validated(conn: Conn) -> None:
+async def test_scope_check_is_off_by_default(conn: Conn) -> None:
+    """RoboCo's delegation writes both ids on cell subtasks: by default nothing refuses it."""
+    assert not await constraint_validated(conn)
+    assert await scalar(conn, "SELECT to_regclass('rsql_tasks_claim_queue') IS NOT NULL")
+
+
+async def test_clean_database_has_the_constraint_validated(conn: Conn, db_url: str) -> None:
+    await with_scope_check(db_url)
     assert await constraint_validated(conn)
     assert await tasks.scope_violations(conn) == []
     await tasks.validate_scope(conn)  # a no-op on a valid constraint
@@ -417,8 +436,9 @@ async def test_clean_database_has_the_constraint_validated(conn: Conn) -> None:
 
 @pytest.mark.parametrize("scope", ["both", "neither"])
 async def test_database_refuses_a_bad_scope_the_model_would_refuse(
-    conn: Conn, world: dict[str, uuid.UUID], scope: str
+    conn: Conn, db_url: str, world: dict[str, uuid.UUID], scope: str
 ) -> None:
+    await with_scope_check(db_url)
     ids = (world["project"], world["product"]) if scope == "both" else (None, None)
     with pytest.raises(pydantic.ValidationError, match="exactly one of project_id"):
         task_input(world["agent"], project_id=ids[0], product_id=ids[1])
@@ -426,16 +446,16 @@ async def test_database_refuses_a_bad_scope_the_model_would_refuse(
     unchecked = task_input(world["agent"], project_id=world["project"]).model_copy(
         update={"project_id": ids[0], "product_id": ids[1]}
     )
-    with pytest.raises(ValidationError, match="task: violates ck_tasks_scope"):
+    with pytest.raises(ValidationError, match="task: violates rsql_tasks_scope"):
         async with conn.transaction():
             await tasks.create_task(conn, unchecked)
     assert await count_tasks(conn) == 0
 
 
-async def test_045_on_a_database_holding_violating_rows(empty_url: str) -> None:
-    """At 044, 21 tasks set both ids and 2 neither; 045 applies, warns, and stays NOT VALID."""
+async def test_scope_check_on_a_database_holding_violating_rows(empty_url: str) -> None:
+    """21 tasks set both ids and 2 neither; the addition applies, warns, stays NOT VALID."""
     chain = load_chain()
-    await asyncio.to_thread(migrate, empty_url, chain, "044_convention_findings")
+    await asyncio.to_thread(migrate, empty_url, chain)  # the default: no scope check
     async with await psycopg.AsyncConnection.connect(empty_url, autocommit=True) as conn:
         agent = await seed_agent(conn, "be-dev-1")
         project = await seed_project(conn, agent)
@@ -448,17 +468,13 @@ async def test_045_on_a_database_holding_violating_rows(empty_url: str) -> None:
                 data = data.model_copy(update={"product_id": product})
             elif i < 23:
                 data = data.model_copy(update={"project_id": None})
-            made = await tasks.create_task(conn, data)  # 044 has no CHECK yet
+            made = await tasks.create_task(conn, data)  # no CHECK yet
             if i < 23:
                 bad.append(made.id)
 
-    said: list[str] = []
-    report = await asyncio.to_thread(
-        migrate, empty_url, chain, "045_task_scope_check", echo=said.append
-    )
-    assert report.to_revision == "045_task_scope_check"
-    warning = next(line for line in said if "ck_tasks_scope" in line)
-    assert "045_task_scope_check: WARNING: 23 task(s) set both or neither" in warning
+    said = await with_scope_check(empty_url)
+    warning = next(line for line in said if "rsql_tasks_scope" in line)
+    assert "addition task_scope_check: WARNING: 23 task(s) set both or neither" in warning
     assert all(str(i) in warning for i in bad[:20])  # the first 20 by age, by id
     assert str(bad[20]) not in warning and "(and 3 more)" in warning
 
@@ -468,7 +484,7 @@ async def test_045_on_a_database_holding_violating_rows(empty_url: str) -> None:
         with pytest.raises(ValidationError, match="fix the rows scope_violations"):
             await tasks.validate_scope(conn)
         # a violating row cannot be edited until its scope is fixed ...
-        with pytest.raises(ValidationError, match="task: violates ck_tasks_scope"):
+        with pytest.raises(ValidationError, match="task: violates rsql_tasks_scope"):
             await tasks.update_task(conn, bad[0], TaskUpdate(title="still both"))
         # ... and fixing it is an update of the scope
         for task_id in bad:
@@ -480,14 +496,13 @@ async def test_045_on_a_database_holding_violating_rows(empty_url: str) -> None:
         assert fixed is not None and (fixed.project_id, fixed.product_id) == (project, None)
 
 
-async def test_045_on_a_clean_044_database_validates(empty_url: str) -> None:
+async def test_scope_check_on_a_clean_database_validates(empty_url: str) -> None:
     chain = load_chain()
-    await asyncio.to_thread(migrate, empty_url, chain, "044_convention_findings")
+    await asyncio.to_thread(migrate, empty_url, chain)  # the default: no scope check
     async with await psycopg.AsyncConnection.connect(empty_url, autocommit=True) as conn:
         agent = await seed_agent(conn, "be-dev-1")
         await tasks.create_task(conn, task_input(agent, project_id=await seed_project(conn, agent)))
-    said: list[str] = []
-    await asyncio.to_thread(migrate, empty_url, chain, echo=said.append)
-    assert not any("ck_tasks_scope" in line for line in said)
+    said = await with_scope_check(empty_url)
+    assert not any("rsql_tasks_scope" in line for line in said)
     async with await psycopg.AsyncConnection.connect(empty_url) as conn:
         assert await constraint_validated(conn)

@@ -758,7 +758,7 @@ def test_the_queue_index_covers_every_claimable_status() -> None:
     claimable = {s.value for s in set().union(*CLAIMABLE_BY_ROLE.values())}
     for path in (
         ROOT / "sql/queries/claims.sql",
-        ROOT / "sql/migrations/046_task_graph_indexes.sql",
+        ROOT / "sql/additions/001_task_graph_indexes.sql",
     ):
         lists = [
             set(re.findall(r"'([a-z_]+)'", body))
@@ -768,7 +768,7 @@ def test_the_queue_index_covers_every_claimable_status() -> None:
 
 
 async def test_claim_next_walks_the_queue_index(conn: Conn, world: World) -> None:
-    """The queue is read in claim order from ix_tasks_claim_queue, not sorted per claim."""
+    """The queue is read in claim order from rsql_tasks_claim_queue, not sorted per claim."""
     from roboco_sql import queries
 
     await insert(conn, [world.row(priority=i % 4) for i in range(2000)])
@@ -790,7 +790,7 @@ async def test_claim_next_walks_the_queue_index(conn: Conn, world: World) -> Non
     async with psycopg.AsyncRawCursor(conn) as cur:
         await cur.execute("EXPLAIN " + q.sql, args)
         plan = "\n".join(str(r[0]) for r in await cur.fetchall())
-    assert "ix_tasks_claim_queue" in plan, plan
+    assert "rsql_tasks_claim_queue" in plan, plan
 
 
 # -- heartbeat, release, reaper ----------------------------------------------------------------

@@ -92,6 +92,16 @@ class Task(Row):
     qa_evidence_inspected: bool
     source: str
     confirmed_by_human: bool
+    revision_count: int  # 045: times sent back for revision
+    batch_id: uuid.UUID | None  # 046: batch intake: tasks filed together
+    intends_to_touch: list[str] | None  # 046: paths the work expects to change
+    adds_migration: bool  # 046
+    touches_shared: bool  # 046
+    constraints: str | None  # 068: constraints, apart from the description
+    pm_notes: str | None  # 071
+    budget_usd: float | None  # 080
+    stalled_reason: str | None  # 092: why the dispatcher gave up on it (plain varchar)
+    stalled_since: AwareDatetime | None  # 092
 
 
 def _one_scope(project_id: uuid.UUID | None, product_id: uuid.UUID | None) -> None:
@@ -135,6 +145,12 @@ class TaskCreate(Input):
     target_date: AwareDatetime | None = None
     source: str = Field(default="manual", max_length=50)
     confirmed_by_human: bool = False
+    batch_id: uuid.UUID | None = None
+    intends_to_touch: list[str] | None = None
+    adds_migration: bool = False
+    touches_shared: bool = False
+    constraints: str | None = None
+    budget_usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     created_at: AwareDatetime = Field(default_factory=utcnow)
 
     @model_validator(mode="after")

@@ -1,4 +1,5 @@
-"""Tasks: create, read, the board's filtered lists, edits, deletes, and the scope rule (045).
+"""Tasks: create, read, the board's filtered lists, edits, deletes, and the scope rule (the
+optional task_scope_check addition).
 
 Status is not written here: it moves only through the lifecycle state machine.
 """
@@ -55,29 +56,7 @@ async def create_task(conn: AsyncConnection[Any], data: TaskCreate) -> Task:
             conn,
             _CREATE,
             _ROW,
-            id=data.id,
-            title=data.title,
-            description=data.description,
-            acceptance_criteria=data.acceptance_criteria,
-            acceptance_criteria_ids=data.acceptance_criteria_ids,
-            parent_ac_refs=data.parent_ac_refs,
-            status=data.status,
-            priority=data.priority,
-            task_type=data.task_type,
-            nature=data.nature,
-            project_id=data.project_id,
-            product_id=data.product_id,
-            created_by=data.created_by,
-            assigned_to=data.assigned_to,
-            team=data.team,
-            parent_task_id=data.parent_task_id,
-            dependency_ids=data.dependency_ids,
-            sequence=data.sequence,
-            created_at=data.created_at,
-            target_date=data.target_date,
-            estimated_complexity=data.estimated_complexity,
-            source=data.source,
-            confirmed_by_human=data.confirmed_by_human,
+            **dict(data),  # every TaskCreate field is a parameter of the insert
             max_depth=MAX_TASK_DEPTH,
         )
     if task is None:
@@ -167,14 +146,14 @@ async def delete_task(conn: AsyncConnection[Any], task_id: uuid.UUID) -> int:
 async def scope_violations(conn: AsyncConnection[Any]) -> list[uuid.UUID]:
     """Tasks setting both or neither of project_id/product_id, oldest first.
 
-    These keep ck_tasks_scope NOT VALID (045) and cannot be updated until their scope is
+    These keep rsql_tasks_scope NOT VALID (task_scope_check) and cannot be updated until their scope is
     fixed (e.g. update_task with TaskUpdate(project_id=..., product_id=None)).
     """
     return await queries.fetch_all(conn, _SCOPE_VIOLATIONS, scalar_row)
 
 
 async def validate_scope(conn: AsyncConnection[Any]) -> None:
-    """Validate ck_tasks_scope after the operator fixed the rows scope_violations() lists.
+    """Validate rsql_tasks_scope after the operator fixed the rows scope_violations() lists.
 
     A no-op when already valid; a ValidationError, validating nothing, while any row still
     violates it.
@@ -185,5 +164,5 @@ async def validate_scope(conn: AsyncConnection[Any]) -> None:
     except ValidationError:
         raise ValidationError(
             "tasks: some rows still set both or neither of project_id/product_id, so "
-            "ck_tasks_scope stays NOT VALID; fix the rows scope_violations() lists first"
+            "rsql_tasks_scope stays NOT VALID; fix the rows scope_violations() lists first"
         ) from None

@@ -12,8 +12,8 @@
 -- for PR reviews and for coordination tasks whose product maps no cell), opens the work
 -- session when :open_session (a developer's claim of a task with a project and a branch; base
 -- and target branch: the parent's branch, else the project's default) unless the agent already
--- has one active on it, and writes the audit row. The queue is walked along ix_tasks_claim_queue
--- (046), whose predicate the literal status list (every status some role may claim) matches.
+-- has one active on it, and writes the audit row. The queue is walked along rsql_tasks_claim_queue
+-- (an addition of ours), whose predicate the literal status list (every status some role may claim) matches.
 WITH RECURSIVE
 clock AS MATERIALIZED (
     SELECT clock_timestamp() AS now
@@ -146,17 +146,7 @@ logged AS (
       FROM claimed AS k, clock AS c
 )
 SELECT
-    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
-    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
-    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
-    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
-    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
-    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
-    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
-    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
-    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
-    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
-    qa_evidence_inspected, source, confirmed_by_human
+    {{task}}
 FROM claimed;
 
 -- name: heartbeat_task :scalar

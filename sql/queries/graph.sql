@@ -58,18 +58,7 @@ FROM blocker AS k
 WHERE t.id = :task_id::uuid
   AND t.status = :expected_status::taskstatus
 RETURNING
-    t.id, t.title, t.description, t.acceptance_criteria, t.acceptance_criteria_ids,
-    t.parent_ac_refs, t.status, t.blocker_resolver_type, t.blocker_raised_by, t.priority,
-    t.task_type, t.nature, t.project_id, t.product_id, t.branch_name, t.work_session_id,
-    t.pr_number, t.pr_url, t.docs_complete, t.pr_created, t.board_review_complete, t.created_by,
-    t.assigned_to, t.team, t.parent_task_id, t.dependency_ids, t.blocker_ids,
-    t.completed_dependency_ids, t.sequence, t.created_at, t.updated_at, t.claimed_at, t.claimed_by,
-    t.started_at, t.completed_at, t.target_date, t.plan, t.estimated_complexity, t.checkpoints,
-    t.progress_updates, t.commits, t.documents, t.dev_notes, t.qa_notes, t.auditor_notes,
-    t.self_verified, t.qa_verified, t.quick_context, t.proactive_context, t.pr_reviewer_notes,
-    t.doc_notes, t.notes_structured, t.orchestration_markers, t.active_claimant_id,
-    t.last_heartbeat_at, t.pre_block_state, t.pre_block_assignee, t.pre_block_metadata,
-    t.acceptance_criteria_status, t.qa_evidence_inspected, t.source, t.confirmed_by_human;
+    {{t.task}};
 
 -- name: drop_task_blocker :one
 -- Undo record_task_blocker: :blocker_id leaves the task's dependency_ids and the task leaves
@@ -87,18 +76,7 @@ SET dependency_ids = array_remove(t.dependency_ids, :blocker_id::uuid),
 WHERE t.id = :task_id::uuid
   AND t.status = :expected_status::taskstatus
 RETURNING
-    t.id, t.title, t.description, t.acceptance_criteria, t.acceptance_criteria_ids,
-    t.parent_ac_refs, t.status, t.blocker_resolver_type, t.blocker_raised_by, t.priority,
-    t.task_type, t.nature, t.project_id, t.product_id, t.branch_name, t.work_session_id,
-    t.pr_number, t.pr_url, t.docs_complete, t.pr_created, t.board_review_complete, t.created_by,
-    t.assigned_to, t.team, t.parent_task_id, t.dependency_ids, t.blocker_ids,
-    t.completed_dependency_ids, t.sequence, t.created_at, t.updated_at, t.claimed_at, t.claimed_by,
-    t.started_at, t.completed_at, t.target_date, t.plan, t.estimated_complexity, t.checkpoints,
-    t.progress_updates, t.commits, t.documents, t.dev_notes, t.qa_notes, t.auditor_notes,
-    t.self_verified, t.qa_verified, t.quick_context, t.proactive_context, t.pr_reviewer_notes,
-    t.doc_notes, t.notes_structured, t.orchestration_markers, t.active_claimant_id,
-    t.last_heartbeat_at, t.pre_block_state, t.pre_block_assignee, t.pre_block_metadata,
-    t.acceptance_criteria_status, t.qa_evidence_inspected, t.source, t.confirmed_by_human;
+    {{t.task}};
 
 -- name: set_task_parent :one
 -- Move a task (with its subtree) under :parent_id, or make it a root (NULL), when the move
@@ -132,23 +110,13 @@ WHERE t.id = :id::uuid
   AND NOT EXISTS (SELECT 1 FROM up WHERE up.id = :id::uuid)
   AND (SELECT count(*) FROM up) + (SELECT max(d.height) FROM down AS d) <= :max_depth::integer
 RETURNING
-    t.id, t.title, t.description, t.acceptance_criteria, t.acceptance_criteria_ids,
-    t.parent_ac_refs, t.status, t.blocker_resolver_type, t.blocker_raised_by, t.priority,
-    t.task_type, t.nature, t.project_id, t.product_id, t.branch_name, t.work_session_id,
-    t.pr_number, t.pr_url, t.docs_complete, t.pr_created, t.board_review_complete, t.created_by,
-    t.assigned_to, t.team, t.parent_task_id, t.dependency_ids, t.blocker_ids,
-    t.completed_dependency_ids, t.sequence, t.created_at, t.updated_at, t.claimed_at, t.claimed_by,
-    t.started_at, t.completed_at, t.target_date, t.plan, t.estimated_complexity, t.checkpoints,
-    t.progress_updates, t.commits, t.documents, t.dev_notes, t.qa_notes, t.auditor_notes,
-    t.self_verified, t.qa_verified, t.quick_context, t.proactive_context, t.pr_reviewer_notes,
-    t.doc_notes, t.notes_structured, t.orchestration_markers, t.active_claimant_id,
-    t.last_heartbeat_at, t.pre_block_state, t.pre_block_assignee, t.pre_block_metadata,
-    t.acceptance_criteria_status, t.qa_evidence_inspected, t.source, t.confirmed_by_human;
+    {{t.task}};
 
 -- name: task_subtree :many
 -- A task and all its descendants in one walk, parents before children (then sibling sequence,
 -- then age); a parent cycle in old data ends the walk instead of looping. Served by
--- ix_tasks_parent_task_id (046).
+-- rsql_tasks_parent_task_id (an addition of ours) or, from 069 on, RoboCo's
+-- ix_tasks_parent_task_id.
 WITH RECURSIVE down AS (
     SELECT r.id, 0 AS depth, ARRAY[r.id] AS path
       FROM tasks AS r
@@ -160,18 +128,7 @@ WITH RECURSIVE down AS (
      WHERE c.id <> ALL(d.path)
 )
 SELECT
-    t.id, t.title, t.description, t.acceptance_criteria, t.acceptance_criteria_ids,
-    t.parent_ac_refs, t.status, t.blocker_resolver_type, t.blocker_raised_by, t.priority,
-    t.task_type, t.nature, t.project_id, t.product_id, t.branch_name, t.work_session_id,
-    t.pr_number, t.pr_url, t.docs_complete, t.pr_created, t.board_review_complete, t.created_by,
-    t.assigned_to, t.team, t.parent_task_id, t.dependency_ids, t.blocker_ids,
-    t.completed_dependency_ids, t.sequence, t.created_at, t.updated_at, t.claimed_at, t.claimed_by,
-    t.started_at, t.completed_at, t.target_date, t.plan, t.estimated_complexity, t.checkpoints,
-    t.progress_updates, t.commits, t.documents, t.dev_notes, t.qa_notes, t.auditor_notes,
-    t.self_verified, t.qa_verified, t.quick_context, t.proactive_context, t.pr_reviewer_notes,
-    t.doc_notes, t.notes_structured, t.orchestration_markers, t.active_claimant_id,
-    t.last_heartbeat_at, t.pre_block_state, t.pre_block_assignee, t.pre_block_metadata,
-    t.acceptance_criteria_status, t.qa_evidence_inspected, t.source, t.confirmed_by_human
+    {{t.task}}
 FROM down
 JOIN tasks AS t ON t.id = down.id
 ORDER BY down.depth, t.sequence, t.created_at, t.id;
@@ -192,18 +149,7 @@ WITH RECURSIVE up AS (
        AND p.parent_task_id <> ALL(u.path || p.id)
 )
 SELECT
-    t.id, t.title, t.description, t.acceptance_criteria, t.acceptance_criteria_ids,
-    t.parent_ac_refs, t.status, t.blocker_resolver_type, t.blocker_raised_by, t.priority,
-    t.task_type, t.nature, t.project_id, t.product_id, t.branch_name, t.work_session_id,
-    t.pr_number, t.pr_url, t.docs_complete, t.pr_created, t.board_review_complete, t.created_by,
-    t.assigned_to, t.team, t.parent_task_id, t.dependency_ids, t.blocker_ids,
-    t.completed_dependency_ids, t.sequence, t.created_at, t.updated_at, t.claimed_at, t.claimed_by,
-    t.started_at, t.completed_at, t.target_date, t.plan, t.estimated_complexity, t.checkpoints,
-    t.progress_updates, t.commits, t.documents, t.dev_notes, t.qa_notes, t.auditor_notes,
-    t.self_verified, t.qa_verified, t.quick_context, t.proactive_context, t.pr_reviewer_notes,
-    t.doc_notes, t.notes_structured, t.orchestration_markers, t.active_claimant_id,
-    t.last_heartbeat_at, t.pre_block_state, t.pre_block_assignee, t.pre_block_metadata,
-    t.acceptance_criteria_status, t.qa_evidence_inspected, t.source, t.confirmed_by_human
+    {{t.task}}
 FROM up
 JOIN tasks AS t ON t.id = up.id
 ORDER BY up.depth;

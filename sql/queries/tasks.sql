@@ -13,17 +13,7 @@ WITH RECURSIVE ancestors AS (
      WHERE a.depth < :max_depth::integer
 )
 INSERT INTO tasks (
-    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
-    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
-    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
-    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
-    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
-    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
-    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
-    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
-    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
-    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
-    qa_evidence_inspected, source, confirmed_by_human
+    {{task}}
 )
 SELECT
     :id::uuid, :title::varchar, :description::text, :acceptance_criteria::varchar[],
@@ -39,35 +29,18 @@ SELECT
     NULL, NULL, NULL, NULL, NULL,
     NULL, NULL, NULL, NULL,
     NULL, NULL, NULL, '[]',
-    false, :source::varchar, :confirmed_by_human::boolean
+    false, :source::varchar, :confirmed_by_human::boolean, 0, :batch_id::uuid,
+    :intends_to_touch::varchar[], :adds_migration::boolean, :touches_shared::boolean,
+    :constraints::text, NULL, :budget_usd::double precision,
+    NULL, NULL
 WHERE NOT EXISTS (SELECT 1 FROM ancestors WHERE depth >= :max_depth::integer)
 RETURNING
-    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
-    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
-    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
-    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
-    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
-    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
-    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
-    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
-    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
-    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
-    qa_evidence_inspected, source, confirmed_by_human;
+    {{task}};
 
 -- name: get_task :one
 -- One task by primary key.
 SELECT
-    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
-    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
-    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
-    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
-    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
-    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
-    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
-    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
-    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
-    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
-    qa_evidence_inspected, source, confirmed_by_human
+    {{task}}
 FROM tasks
 WHERE id = :id;
 
@@ -78,17 +51,7 @@ WHERE id = :id;
 -- ix_tasks_product_status, ix_tasks_assigned_status, ix_tasks_created_by_status; the parent
 -- filter has no index of its own (RoboCo has none).
 SELECT
-    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
-    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
-    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
-    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
-    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
-    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
-    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
-    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
-    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
-    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
-    qa_evidence_inspected, source, confirmed_by_human
+    {{task}}
 FROM tasks
 WHERE (:statuses::taskstatus[] IS NULL OR status = ANY(:statuses::taskstatus[]))
   AND (:team::team IS NULL OR team = :team::team)
@@ -150,17 +113,7 @@ SET title = CASE WHEN :set_title THEN :title::varchar ELSE title END,
     updated_at = :updated_at::timestamptz
 WHERE id = :id
 RETURNING
-    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
-    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
-    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
-    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
-    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
-    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
-    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
-    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
-    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
-    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
-    qa_evidence_inspected, source, confirmed_by_human;
+    {{task}};
 
 -- name: delete_task :execrows
 -- Delete a task and all its descendants at once, as RoboCo does (UNION stops on a parent
@@ -176,13 +129,13 @@ WHERE id IN (SELECT id FROM subtree);
 
 -- name: task_scope_violations :many
 -- Ids of tasks that set both or neither of project_id/product_id: the rows that keep
--- ck_tasks_scope (045) NOT VALID, oldest first.
+-- rsql_tasks_scope (the task_scope_check addition) NOT VALID, oldest first.
 SELECT id
 FROM tasks
 WHERE num_nonnulls(project_id, product_id) <> 1
 ORDER BY created_at, id;
 
 -- name: validate_task_scope :exec
--- Validate ck_tasks_scope once the violating rows are fixed (a no-op when already valid);
+-- Validate rsql_tasks_scope once the violating rows are fixed (a no-op when already valid);
 -- scans tasks under SHARE UPDATE EXCLUSIVE, so reads and writes go on meanwhile.
-ALTER TABLE tasks VALIDATE CONSTRAINT ck_tasks_scope;
+ALTER TABLE tasks VALIDATE CONSTRAINT rsql_tasks_scope;

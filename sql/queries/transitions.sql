@@ -7,8 +7,8 @@
 -- dependency_ids to completed_dependency_ids, and a blocked dependent left with no unmet
 -- dependency (none that is neither completed nor cancelled) is revived -- in_progress when it
 -- has a branch and an owner, else pending -- with its own audit row. Dependents are locked in
--- id order; their lookup is served by ix_tasks_dependency_ids (046). Every SET reads the row as
--- it was before the statement. A cancel (:cascade_cancel) takes the task's unfinished
+-- id order; their lookup is served by rsql_tasks_dependency_ids (an addition of ours). Every SET
+-- reads the row as it was before the statement. A cancel (:cascade_cancel) takes the task's unfinished
 -- descendants with it, as RoboCo's cancel: each is cancelled, audited, loses its live claim and
 -- has its work sessions abandoned. :owner: keep | actor | clear | unassign (assigned_to only) |
 -- restore (pre-block owner) | holder (whoever holds it) | developer (the original_developer
@@ -240,15 +240,5 @@ revived AS (
      WHERE r.revive
 )
 SELECT
-    id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
-    status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
-    product_id, branch_name, work_session_id, pr_number, pr_url, docs_complete, pr_created,
-    board_review_complete, created_by, assigned_to, team, parent_task_id, dependency_ids,
-    blocker_ids, completed_dependency_ids, sequence, created_at, updated_at, claimed_at,
-    claimed_by, started_at, completed_at, target_date, plan, estimated_complexity, checkpoints,
-    progress_updates, commits, documents, dev_notes, qa_notes, auditor_notes, self_verified,
-    qa_verified, quick_context, proactive_context, pr_reviewer_notes, doc_notes,
-    notes_structured, orchestration_markers, active_claimant_id, last_heartbeat_at,
-    pre_block_state, pre_block_assignee, pre_block_metadata, acceptance_criteria_status,
-    qa_evidence_inspected, source, confirmed_by_human
+    {{task}}
 FROM moved;
