@@ -146,8 +146,8 @@ async def delete_task(conn: AsyncConnection[Any], task_id: uuid.UUID) -> int:
 async def scope_violations(conn: AsyncConnection[Any]) -> list[uuid.UUID]:
     """Tasks setting both or neither of project_id/product_id, oldest first.
 
-    These keep rsql_tasks_scope NOT VALID (task_scope_check) and cannot be updated until their scope is
-    fixed (e.g. update_task with TaskUpdate(project_id=..., product_id=None)).
+    These keep rsql_tasks_scope NOT VALID (task_scope_check) and cannot be updated until
+    their scope is fixed (e.g. update_task with TaskUpdate(project_id=..., product_id=None)).
     """
     return await queries.fetch_all(conn, _SCOPE_VIOLATIONS, scalar_row)
 
