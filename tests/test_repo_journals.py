@@ -1,4 +1,8 @@
-"""Journals against a real database: one per agent, entries and their tallies, by kind."""
+"""Journals against a real database: one per agent, entries and their tallies, by kind.
+
+Every test runs at head and at 059_x_credentials (journal_entries still has session_id there,
+which RoboCo's 060_drop_messaging drops): the same statements serve both.
+"""
 
 from __future__ import annotations
 
@@ -22,10 +26,16 @@ Conn = AsyncConnection[Any]
 T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(params=["head", "059"])
+def url(request: pytest.FixtureRequest) -> str:
+    """A fresh database at head, then one at 059_x_credentials."""
+    return str(request.getfixturevalue("db_url" if request.param == "head" else "db059_url"))
+
+
 @pytest.fixture
-async def conn(db_url: str) -> AsyncIterator[Conn]:
+async def conn(url: str) -> AsyncIterator[Conn]:
     """Autocommit, so what a failed call leaves behind is really there to count."""
-    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as c:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as c:
         yield c
 
 
@@ -38,6 +48,27 @@ async def make_agent(conn: Conn, slug: str = "be-dev-1") -> uuid.UUID:
         (agent_id, slug, slug),
     )
     return agent_id
+
+
+async def make_task(conn: Conn, creator: uuid.UUID) -> uuid.UUID:
+    product_id, task_id = uuid.uuid4(), uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO products (id, name, slug, created_by, created_at)"
+        " VALUES (%s, 'P', %s, %s, now())",
+        (product_id, f"p-{product_id.hex[:8]}", creator),
+    )
+    await conn.execute(
+        "INSERT INTO tasks (id, title, description, acceptance_criteria,"
+        " acceptance_criteria_status, blocker_ids, checkpoints, commits, created_at, created_by,"
+        " dependency_ids, docs_complete, documents, estimated_complexity, nature, pr_created,"
+        " priority, progress_updates, qa_evidence_inspected, self_verified, sequence, status,"
+        " task_type, team, product_id)"
+        " VALUES (%s, 'A task', 'A description of twenty+ chars', '{done}', '{}', '{}', '[]',"
+        " '[]', now(), %s, '{}', false, '[]', 'low', 'technical', false, 2, '[]', false, false,"
+        " 0, 'pending', 'code', 'backend', %s)",
+        (task_id, creator, product_id),
+    )
+    return task_id
 
 
 async def count(conn: Conn, table: str) -> int:
@@ -72,9 +103,9 @@ async def test_get_or_create_makes_one_journal_per_agent(conn: Conn) -> None:
     assert await count(conn, "journals") == 1
 
 
-async def test_get_or_create_is_race_safe(conn: Conn, db_url: str) -> None:
+async def test_get_or_create_is_race_safe(conn: Conn, url: str) -> None:
     agent = await make_agent(conn)
-    others = [await psycopg.AsyncConnection.connect(db_url, autocommit=True) for _ in range(4)]
+    others = [await psycopg.AsyncConnection.connect(url, autocommit=True) for _ in range(4)]
     try:
         made = await asyncio.gather(*(journals.get_or_create_journal(c, agent) for c in others))
     finally:
@@ -123,10 +154,8 @@ async def test_add_entry_refusals_write_nothing(conn: Conn) -> None:
         await journals.add_entry(
             conn, entry(journal.id, JournalEntryType.GENERAL, task_id=uuid.uuid4())
         )
-    with pytest.raises(NotFound, match=r"no sessions row with session_id="):
-        await journals.add_entry(
-            conn, entry(journal.id, JournalEntryType.GENERAL, session_id=uuid.uuid4())
-        )
+    with pytest.raises(pydantic.ValidationError, match="session_id"):
+        entry(journal.id, JournalEntryType.GENERAL, session_id=uuid.uuid4())  # gone since 060
     with pytest.raises(pydantic.ValidationError, match="title"):
         entry(journal.id, JournalEntryType.GENERAL, title="x" * 201)
     assert await count(conn, "journal_entries") == 0
@@ -179,3 +208,31 @@ async def test_list_entries_by_kind_newest_first(conn: Conn) -> None:
     assert await journals.list_entries(conn, journal.id, type=JournalEntryType.STRUGGLE) == []
     with pytest.raises(ValidationError, match="limit"):
         await journals.list_entries(conn, journal.id, limit=0)
+
+
+async def test_list_entries_about_one_task(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    journal = await journals.get_or_create_journal(conn, agent)
+    task_id = await make_task(conn, agent)
+    about = await journals.add_entry(
+        conn, entry(journal.id, JournalEntryType.DECISION_LOG, task_id=task_id)
+    )
+    await journals.add_entry(conn, entry(journal.id, JournalEntryType.DECISION_LOG))
+    assert about.task_id == task_id
+    assert await journals.list_entries(conn, journal.id, task_id=task_id) == [about]
+    assert len(await journals.list_entries(conn, journal.id)) == 2
+
+
+async def test_entries_leave_the_old_session_column_empty_below_060(conn: Conn) -> None:
+    journal = await journals.get_or_create_journal(conn, await make_agent(conn))
+    made = await journals.add_entry(conn, entry(journal.id, JournalEntryType.GENERAL))
+    cur = await conn.execute(
+        "SELECT count(*) FROM pg_attribute WHERE attrelid = 'journal_entries'::regclass"
+        " AND attname = 'session_id' AND NOT attisdropped"
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    if row[0]:  # at 059 the column is there, and RoboCo leaves it NULL
+        cur = await conn.execute("SELECT session_id FROM journal_entries WHERE id = %s", (made.id,))
+        assert await cur.fetchone() == (None,)
+    assert await journals.get_entry(conn, made.id) == made

@@ -34,7 +34,12 @@ class Journal(Row):
 
 
 class JournalEntry(Row):
-    """Row of ``journal_entries``; ``content`` is markdown."""
+    """Row of ``journal_entries``; ``content`` is markdown.
+
+    RoboCo's 060_drop_messaging dropped the column ``session_id`` (a link to the discussion
+    sessions it retired); below 060 it is still there, always NULL as RoboCo writes it, and
+    not read here, so the model is the same on both sides.
+    """
 
     __table__ = "journal_entries"
 
@@ -44,7 +49,6 @@ class JournalEntry(Row):
     title: str
     content: str
     task_id: uuid.UUID | None
-    session_id: uuid.UUID | None
     timestamp: AwareDatetime
     tags: list[str]
     sentiment: str | None
@@ -74,7 +78,6 @@ class JournalEntryCreate(Input):
     title: Title
     content: str
     task_id: uuid.UUID | None = None
-    session_id: uuid.UUID | None = None
     timestamp: AwareDatetime = Field(default_factory=utcnow)
     tags: list[str] = Field(default_factory=list)
     sentiment: str | None = Field(default=None, max_length=50)

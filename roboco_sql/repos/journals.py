@@ -1,7 +1,9 @@
 """Journals: one per agent, and its entries (reflections, decisions, learnings, struggles).
 
 Adding an entry keeps the journal's tallies (total, last entry, count per kind) in the same
-statement, as RoboCo's journal service does in its one commit.
+statement, as RoboCo's journal service does in its one commit. Entries no longer carry a
+session: RoboCo's 060_drop_messaging dropped journal_entries.session_id, and the statements
+name their columns, so they run the same on a database below 060 and past it.
 """
 
 from __future__ import annotations
@@ -77,8 +79,8 @@ async def get_journal_by_agent(conn: AsyncConnection[Any], agent_id: uuid.UUID) 
 
 
 async def add_entry(conn: AsyncConnection[Any], entry: JournalEntryCreate) -> JournalEntry:
-    """Insert an entry and update its journal's tallies; NotFound naming a missing journal,
-    task or session."""
+    """Insert an entry and update its journal's tallies; NotFound naming a missing journal or
+    task."""
     with translated("journal entry"):
         row = await queries.fetch_one(conn, _ADD_ENTRY, _ENTRY, **entry.model_dump())
     assert row is not None
@@ -95,12 +97,13 @@ async def list_entries(
     journal_id: uuid.UUID,
     *,
     type: JournalEntryType | None = None,
+    task_id: uuid.UUID | None = None,
     include_private: bool = True,
     before: Cursor | None = None,
     limit: int = 50,
 ) -> list[JournalEntry]:
-    """A journal's entries newest first, optionally of one kind; pass the last (timestamp, id)
-    as before for the next page."""
+    """A journal's entries newest first, optionally of one kind or about one task; pass the
+    last (timestamp, id) as before for the next page."""
     before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
@@ -108,6 +111,7 @@ async def list_entries(
         _ENTRY,
         journal_id=journal_id,
         type=type,
+        task_id=task_id,
         include_private=include_private,
         before_at=before_at,
         before_id=before_id,

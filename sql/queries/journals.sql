@@ -45,33 +45,34 @@ WITH tally AS (
     WHERE id = :journal_id
 )
 INSERT INTO journal_entries (
-    id, journal_id, type, title, content, task_id, session_id, timestamp, tags, sentiment,
+    id, journal_id, type, title, content, task_id, timestamp, tags, sentiment,
     is_private, created_at, updated_at
 ) VALUES (
-    :id, :journal_id, :type::journalentrytype, :title, :content, :task_id, :session_id,
-    :timestamp, :tags::varchar[], :sentiment, :is_private, :created_at, NULL
+    :id, :journal_id, :type::journalentrytype, :title, :content, :task_id, :timestamp,
+    :tags::varchar[], :sentiment, :is_private, :created_at, NULL
 )
 RETURNING
-    id, journal_id, type, title, content, task_id, session_id, timestamp, tags, sentiment,
+    id, journal_id, type, title, content, task_id, timestamp, tags, sentiment,
     is_private, created_at, updated_at;
 
 -- name: get_journal_entry :one
 -- One journal entry by primary key.
 SELECT
-    id, journal_id, type, title, content, task_id, session_id, timestamp, tags, sentiment,
+    id, journal_id, type, title, content, task_id, timestamp, tags, sentiment,
     is_private, created_at, updated_at
 FROM journal_entries
 WHERE id = :id;
 
 -- name: list_journal_entries :many
 -- A journal's entries newest first, optionally of one kind (ix_journal_entries_journal_type)
--- and without private ones; keyset before a (timestamp, id) cursor.
+-- or about one task, and without private ones; keyset before a (timestamp, id) cursor.
 SELECT
-    id, journal_id, type, title, content, task_id, session_id, timestamp, tags, sentiment,
+    id, journal_id, type, title, content, task_id, timestamp, tags, sentiment,
     is_private, created_at, updated_at
 FROM journal_entries
 WHERE journal_id = :journal_id
   AND (:type::journalentrytype IS NULL OR type = :type::journalentrytype)
+  AND (:task_id::uuid IS NULL OR task_id = :task_id::uuid)
   AND (:include_private::boolean OR NOT is_private)
   AND (timestamp, id) < (
       COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
