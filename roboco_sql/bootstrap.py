@@ -1,17 +1,24 @@
-"""db-init: RoboCo's first rows, written idempotently after the schema is at head.
+"""db-init: RoboCo's first rows, written idempotently after the schema is migrated.
 
 The roster and the channel catalog are data (the tuples below). Seeding is set-based: each
 kind of row is one statement over arrays, inserting what is missing and leaving what is there
 alone, so a second run changes nothing. What gets written:
 
-* 27 agents with fixed ids: the 26 of the roster and the `system` sentinel (team NULL);
+* 28 agents with fixed ids: the 27 of the roster and the `system` sentinel (team NULL); this
+  is all RoboCo's own boot seeds since it retired messaging.
+
+On a database below RoboCo's 060_drop_messaging (pinned with ROBOCO_DATABASE_TARGET_REVISION),
+whose messaging tables are still there, also what RoboCo's boot seeded before:
+
 * 11 channels, each one's members and writers set to the agents its reader roles name (in
   slug order), the auditor a silent observer of the cell and cross-cell channels;
 * for five channels with no message yet: a "General" group, its active session and one
   welcome message.
 
-Channel membership follows the catalog on every run, as RoboCo's own boot does; groups,
-sessions and welcomes are written only into a channel that has no message at all.
+Which of the two is one catalog query (are the five messaging tables there?); past 060 no
+statement names a dropped table. Channel membership follows the catalog on every run, as
+RoboCo's boot did; groups, sessions and welcomes are written only into a channel that has no
+message at all.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from psycopg import AsyncConnection
 
@@ -32,9 +39,11 @@ from roboco_sql.models.enums import AgentRole, ChannelType, Team
 
 __all__ = [
     "CHANNELS",
+    "MESSAGING_GONE",
     "ROSTER",
     "AgentSeed",
     "ChannelSeed",
+    "MessagingSeed",
     "SeedCount",
     "SeedReport",
     "Welcome",
@@ -106,6 +115,13 @@ ROSTER: tuple[AgentSeed, ...] = (
     _agent("intake-1", "Intake", R.PROMPTER, Team.BOARD, "0004-000000000005"),
     _agent("secretary-1", "Secretary", R.SECRETARY, Team.BOARD, "0004-000000000006"),
     _agent("pr-reviewer-1", "PR Reviewer", R.PR_REVIEWER, Team.BOARD, "0004-000000000007"),
+    _agent(
+        "cell-pr-reviewer-2",
+        "PR Reviewer (Overflow)",
+        R.PR_REVIEWER,
+        Team.BOARD,
+        "0004-000000000008",
+    ),
 )
 
 # -- the channels ------------------------------------------------------------------------------
@@ -290,8 +306,9 @@ class SeedCount:
 
 
 @dataclass(frozen=True, slots=True)
-class SeedReport:
-    agents: SeedCount
+class MessagingSeed:
+    """What db-init wrote into the messaging tables (below RoboCo's 060 only)."""
+
     channels: SeedCount
     welcomes: SeedCount  # each: a General group, its active session, its welcome message
     memberships_set: int  # channels whose members/writers were (re)set to the catalog
@@ -300,39 +317,62 @@ class SeedReport:
     @property
     def changed(self) -> bool:
         return bool(
-            self.agents.inserted
-            or self.channels.inserted
+            self.channels.inserted
             or self.welcomes.inserted
             or self.memberships_set
             or self.observers_set
         )
 
+
+MESSAGING_GONE: Final = (
+    "messaging: none (RoboCo's 060_drop_messaging dropped channels, groups, sessions and "
+    "messages; pin ROBOCO_DATABASE_TARGET_REVISION below 060 to keep them)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    agents: SeedCount
+    messaging: MessagingSeed | None  # None: the database is past 060, no messaging tables
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.agents.inserted or (self.messaging and self.messaging.changed))
+
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "agents": self.agents.as_dict(),
-            "channels": self.channels.as_dict(),
-            "welcomes": self.welcomes.as_dict(),
-            "memberships_set": self.memberships_set,
-            "observers_set": self.observers_set,
-        }
+        out: dict[str, Any] = {"agents": self.agents.as_dict(), "messaging": None}
+        if self.messaging is not None:
+            m = self.messaging
+            out["messaging"] = {
+                "channels": m.channels.as_dict(),
+                "welcomes": m.welcomes.as_dict(),
+                "memberships_set": m.memberships_set,
+                "observers_set": m.observers_set,
+            }
+        return out
 
     def lines(self) -> list[str]:
         def line(what: str, count: SeedCount) -> str:
             return f"{what}: {count.inserted} inserted, {count.present} already present"
 
+        if self.messaging is None:
+            return [line("agents", self.agents), MESSAGING_GONE]
+        m = self.messaging
         return [
             line("agents", self.agents),
-            line("channels", self.channels),
-            line("welcome groups, sessions and messages", self.welcomes),
-            f"channel memberships set: {self.memberships_set}, "
-            f"silent observers added: {self.observers_set}",
+            line("channels", m.channels),
+            line("welcome groups, sessions and messages", m.welcomes),
+            f"channel memberships set: {m.memberships_set}, "
+            f"silent observers added: {m.observers_set}",
         ]
 
 
 async def seed(conn: AsyncConnection[Any]) -> SeedReport:
     """Write the bootstrap rows that are missing, in one transaction; returns the counts.
 
-    Concurrent runs queue on an advisory lock, so the second one finds everything there.
+    Agents always; channels, memberships and welcomes only where the messaging tables still
+    exist (below RoboCo's 060). Concurrent runs queue on an advisory lock, so the second one
+    finds everything there.
     """
     async with conn.transaction():
         await queries.execute(conn, _Q["bootstrap.lock_bootstrap"], key=LOCK_KEY)
@@ -346,38 +386,44 @@ async def seed(conn: AsyncConnection[Any]) -> SeedReport:
             teams=[a.team.value if a.team is not None else None for a in ROSTER],
             system_prompts=[a.system_prompt for a in ROSTER],
         )
-        channels = await queries.execute_rows(
-            conn,
-            _Q["bootstrap.seed_channels"],
-            names=[c.name for c in CHANNELS],
-            slugs=[c.slug for c in CHANNELS],
-            types=[c.type.value for c in CHANNELS],
-            descriptions=[c.description for c in CHANNELS],
-        )
-        members = [(c.slug, s) for c in CHANNELS for s in channel_members(c)]
-        memberships = await queries.execute_rows(
-            conn,
-            _Q["bootstrap.sync_channel_members"],
-            channel_slugs=[c for c, _ in members],
-            agent_slugs=[s for _, s in members],
-        )
-        observers = [(c.slug, s) for c in CHANNELS for s in silent_observers(c)]
-        observed = await queries.execute_rows(
-            conn,
-            _Q["bootstrap.add_silent_observers"],
-            channel_slugs=[c for c, _ in observers],
-            agent_slugs=[s for _, s in observers],
-        )
-        welcomes = [(c.slug, c.welcome) for c in CHANNELS if c.welcome is not None]
-        welcomed = await queries.execute_rows(
-            conn,
-            _Q["bootstrap.seed_welcomes"],
-            channel_slugs=[slug for slug, _ in welcomes],
-            author_slugs=[w.author for _, w in welcomes],
-            contents=[w.text for _, w in welcomes],
-        )
-    return SeedReport(
-        agents=SeedCount(agents, len(ROSTER) - agents),
+        present = await queries.fetch_scalar(conn, _Q["bootstrap.messaging_tables_present"], bool)
+        messaging = await _seed_messaging(conn) if present else None
+    return SeedReport(agents=SeedCount(agents, len(ROSTER) - agents), messaging=messaging)
+
+
+async def _seed_messaging(conn: AsyncConnection[Any]) -> MessagingSeed:
+    """Channels, their memberships and the welcomes, inside seed()'s transaction."""
+    channels = await queries.execute_rows(
+        conn,
+        _Q["bootstrap_messaging.seed_channels"],
+        names=[c.name for c in CHANNELS],
+        slugs=[c.slug for c in CHANNELS],
+        types=[c.type.value for c in CHANNELS],
+        descriptions=[c.description for c in CHANNELS],
+    )
+    members = [(c.slug, s) for c in CHANNELS for s in channel_members(c)]
+    memberships = await queries.execute_rows(
+        conn,
+        _Q["bootstrap_messaging.sync_channel_members"],
+        channel_slugs=[c for c, _ in members],
+        agent_slugs=[s for _, s in members],
+    )
+    observers = [(c.slug, s) for c in CHANNELS for s in silent_observers(c)]
+    observed = await queries.execute_rows(
+        conn,
+        _Q["bootstrap_messaging.add_silent_observers"],
+        channel_slugs=[c for c, _ in observers],
+        agent_slugs=[s for _, s in observers],
+    )
+    welcomes = [(c.slug, c.welcome) for c in CHANNELS if c.welcome is not None]
+    welcomed = await queries.execute_rows(
+        conn,
+        _Q["bootstrap_messaging.seed_welcomes"],
+        channel_slugs=[slug for slug, _ in welcomes],
+        author_slugs=[w.author for _, w in welcomes],
+        contents=[w.text for _, w in welcomes],
+    )
+    return MessagingSeed(
         channels=SeedCount(channels, len(CHANNELS) - channels),
         welcomes=SeedCount(welcomed, len(welcomes) - welcomed),
         memberships_set=memberships,

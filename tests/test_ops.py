@@ -189,10 +189,12 @@ async def test_keys_check_counts(populated: Populated, key_b: str) -> None:
     pop = populated
     async with await AsyncConnection.connect(pop.url, autocommit=True) as conn:
         under_a = await keys.check_keys(conn, SecretBox(pop.key), batch_size=30)
-        assert [(c.readable, c.current, c.unreadable) for c in under_a.columns] == [
+        assert [(c.readable, c.current, c.unreadable) for c in under_a.columns[:2]] == [
             (PROJECTS, PROJECTS, []),
             (4, 4, []),
         ]
+        # the credential rows' columns follow; this fixture stores none of them
+        assert all(c.readable == 0 and not c.unreadable for c in under_a.columns[2:])
         both = await keys.check_keys(conn, SecretBox(f"{key_b},{pop.key}"))
         assert (both.readable, both.unreadable, sum(c.current for c in both.columns)) == (
             PROJECTS + 4,
@@ -294,57 +296,96 @@ async def test_an_interrupted_rotation_resumes(populated: Populated, key_b: str)
 # -- db-init -----------------------------------------------------------------------------------
 
 
-def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
+def snapshot(url: str, *, messaging: bool) -> dict[str, list[tuple[Any, ...]]]:
     """Every bootstrap row, timestamps aside, in a stable order."""
     queries = {
         "agents": "SELECT id, slug, name, role::text, team::text, system_prompt FROM agents",
-        "channels": "SELECT id, slug, name, type::text, description, members, writers, "
-        "silent_observers FROM channels",
-        "groups": "SELECT id, channel_id, name, hierarchy_level, active_session_id FROM groups",
-        "sessions": "SELECT id, group_id, status::text, scope::text FROM sessions",
-        "messages": "SELECT id, agent_id, channel_id, group_id, session_id, type::text, "
-        "content_length FROM messages",
     }
+    if messaging:
+        queries |= {
+            "channels": "SELECT id, slug, name, type::text, description, members, writers, "
+            "silent_observers FROM channels",
+            "groups": "SELECT id, channel_id, name, hierarchy_level, active_session_id FROM groups",
+            "sessions": "SELECT id, group_id, status::text, scope::text FROM sessions",
+            "messages": "SELECT id, agent_id, channel_id, group_id, session_id, type::text, "
+            "content_length FROM messages",
+        }
     with psycopg.connect(url) as conn:
         return {t: sorted(conn.execute(q).fetchall(), key=str) for t, q in queries.items()}
 
 
-def test_db_init_twice_writes_roboco_rows_once(empty_url: str) -> None:
+def messaging_tables(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY(%s)"
+            " ORDER BY tablename",
+            (["channels", "groups", "sessions", "session_tasks", "messages"],),
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def check_agents(rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    agents = {r[1]: r for r in rows["agents"]}
+    assert agents["system"][0] == uuid.UUID(int=0) and agents["system"][4] is None
+    assert agents["ceo"][2] == "Renzo"
+    assert agents["ux-pr-reviewer"][0] == uuid.UUID("00000000-0000-0000-0003-000000000006")
+    assert agents["secretary-1"][0] == uuid.UUID("00000000-0000-0000-0004-000000000006")
+    overflow = agents["cell-pr-reviewer-2"]
+    assert overflow[0] == uuid.UUID("00000000-0000-0000-0004-000000000008")
+    assert overflow[2:5] == ("PR Reviewer (Overflow)", "pr_reviewer", "board")
+
+
+def test_db_init_at_head_seeds_agents_only_and_twice_writes_them_once(empty_url: str) -> None:
     first = run_cli("db-init", "--database-url", empty_url)
     assert first.returncode == 0, first.stderr
-    assert "agents: 27 inserted, 0 already present" in first.stdout
+    assert "agents: 28 inserted, 0 already present" in first.stdout
+    assert "messaging: none (RoboCo's 060_drop_messaging dropped" in first.stdout
+    assert "channels" not in first.stdout.replace("dropped channels", "")
+    assert messaging_tables(empty_url) == []
+    rows = snapshot(empty_url, messaging=False)
+    assert len(rows["agents"]) == 28
+    check_agents(rows)
+
+    second = run_cli("db-init", "--database-url", empty_url)
+    assert second.returncode == 0, second.stderr
+    assert "schema: at head" in second.stdout
+    assert "agents: 0 inserted, 28 already present" in second.stdout
+    assert snapshot(empty_url, messaging=False) == rows
+    assert run_cli("status", "--database-url", empty_url).returncode == 0
+
+
+def test_db_init_below_060_seeds_messaging_too_and_twice_writes_rows_once(empty_url: str) -> None:
+    pinned = {"ROBOCO_DATABASE_TARGET_REVISION": "059_x_credentials"}
+    first = run_cli("db-init", "--database-url", empty_url, env=pinned)
+    assert first.returncode == 0, first.stderr
+    assert "agents: 28 inserted, 0 already present" in first.stdout
     assert "channels: 11 inserted, 0 already present" in first.stdout
     assert "welcome groups, sessions and messages: 5 inserted" in first.stdout
-    rows = snapshot(empty_url)
+    assert "messaging: none" not in first.stdout
+    rows = snapshot(empty_url, messaging=True)
     assert {t: len(r) for t, r in rows.items()} == {
-        "agents": 27,
+        "agents": 28,
         "channels": 11,
         "groups": 5,
         "sessions": 5,
         "messages": 5,
     }
 
-    second = run_cli("db-init", "--database-url", empty_url)
+    second = run_cli("db-init", "--database-url", empty_url, env=pinned)
     assert second.returncode == 0, second.stderr
-    assert "schema: at head" in second.stdout
-    assert "agents: 0 inserted, 27 already present" in second.stdout
+    assert "agents: 0 inserted, 28 already present" in second.stdout
     assert "welcome groups, sessions and messages: 0 inserted, 5 already present" in second.stdout
     assert "channel memberships set: 0, silent observers added: 0" in second.stdout
-    assert snapshot(empty_url) == rows
-    assert run_cli("status", "--database-url", empty_url).returncode == 0
+    assert snapshot(empty_url, messaging=True) == rows
 
-    agents = {r[1]: r for r in rows["agents"]}
-    assert agents["system"][0] == uuid.UUID(int=0) and agents["system"][4] is None
-    assert agents["ceo"][2] == "Renzo"
-    assert agents["ux-pr-reviewer"][0] == uuid.UUID("00000000-0000-0000-0003-000000000006")
-    assert agents["secretary-1"][0] == uuid.UUID("00000000-0000-0000-0004-000000000006")
+    check_agents(rows)
     by_id = {r[0]: r[1] for r in rows["agents"]}
     channels = {r[1]: r for r in rows["channels"]}
     assert [by_id[i] for i in channels["backend-cell"][5]] == [
         "auditor", "be-dev-1", "be-dev-2", "be-doc", "be-pm", "be-qa", "main-pm",
     ]  # fmt: skip
     assert all(c[5] == c[6] for c in channels.values())  # writers = members
-    assert len(channels["announcements"][5]) == 26  # everyone but the sentinel
+    assert len(channels["announcements"][5]) == 27  # everyone but the sentinel
     silent = sorted(s for s, c in channels.items() if [by_id[i] for i in c[7]] == ["auditor"])
     assert silent == sorted(
         ["backend-cell", "frontend-cell", "uxui-cell", "dev-all", "qa-all", "pm-all", "doc-all"]
@@ -366,6 +407,16 @@ def test_db_init_twice_writes_roboco_rows_once(empty_url: str) -> None:
         "frontend-cell": "fe-pm",
         "uxui-cell": "ux-pm",
     }
+
+    # moved on to head (the seeded messaging rows are data: 060 needs --allow-data-loss), a
+    # third run seeds agents only
+    moved = run_cli("migrate", "--database-url", empty_url, "--allow-data-loss")
+    assert moved.returncode == 0, moved.stderr
+    assert messaging_tables(empty_url) == []
+    third = run_cli("db-init", "--database-url", empty_url)
+    assert third.returncode == 0, third.stderr
+    assert "agents: 0 inserted, 28 already present" in third.stdout
+    assert "messaging: none" in third.stdout
 
 
 # -- backup and restore ------------------------------------------------------------------------
