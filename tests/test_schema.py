@@ -3,82 +3,235 @@
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
+from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from roboco_sql.migrate import load_chain, migrate
 from roboco_sql.migrate.fingerprint import Fingerprints, load, snapshot
-from tests.conftest import run_cli
+from roboco_sql.migrate.runner import PURE, Options
+from tests.conftest import FIXTURES, run_cli
 from tests.fix_catalog import diff, dump, reference
 
 CHAIN = load_chain()
+PURE_RUN = Options(additions=PURE)  # RoboCo's catalog exactly, none of our additions
+OLD_MAIN = FIXTURES / "chain_0_1_0"  # our 045/046 as roboco_sql 0.1.0 shipped them
 
 
-ROBOCO_HEAD = "044_convention_findings"
+def earliest_twin(revision: str) -> str:
+    """The earliest revision whose reference catalog, seed rows included, equals this one's
+    (a version-less database there is stamped at it; the reference decides, not our files)."""
+    catalogs = reference()["catalogs"]
+    return next(r for r in reference()["order"] if catalogs[r] == catalogs[revision])
 
 
-def test_chain_is_roboco_chain_then_ours() -> None:
-    ids = [m.revision for m in CHAIN]
-    assert ids[:45] == reference()["order"]
-    assert ids[44] == ROBOCO_HEAD
-    assert max(len(m.revision) for m in CHAIN.migrations[:45]) == 31
+def test_chain_is_roboco_chain_exactly() -> None:
+    assert [m.revision for m in CHAIN] == reference()["order"]
+    assert len(CHAIN) == 94 and CHAIN.head == "093_playbook_source_program"
+    assert max(len(m.revision) for m in CHAIN) == 31  # 063_video_engine_project_toggle
+    assert [a.name for a in CHAIN.additions] == ["task_graph_indexes", "task_scope_check"]
 
 
-def test_every_revision_matches_the_reference_catalog(
-    empty_url: str, db_url: str, new_database: Any
+def test_every_revision_matches_the_reference_and_is_stamped_exactly(
+    empty_url: str, new_database: Any
 ) -> None:
-    """Step a fresh database through every revision; after each of RoboCo's, its catalog.
-
-    On the way, every intermediate database is cloned and brought to head in a second
-    process, which must end identical to a fresh build; and the stored fingerprints must be
-    what the chain builds.
-    """
-    head_catalog = dump(db_url)  # a fresh build at head
+    """Step one database through all 94 revisions, one run each: after each, the catalog is
+    RoboCo's (seed rows included) and alembic_version holds RoboCo's id. At each, a clone
+    without any version table is stamped at exactly that revision (ties: the earliest of
+    identical ones) and continues to a head equal to the reference's, seed rows intact."""
     stored = load(CHAIN.directory)
     assert stored is not None
+    head = reference()["catalogs"][CHAIN.head]
     built: list[tuple[str, frozenset[str]]] = []
+    template = psycopg.conninfo.conninfo_to_dict(empty_url)["dbname"]
     for i, m in enumerate(CHAIN):
-        migrate(empty_url, CHAIN, m.revision)
-        if m.revision in reference()["catalogs"]:  # ours have none: fingerprints cover them
-            differences = diff(reference()["catalogs"][m.revision], dump(empty_url))
-            assert differences == [], f"{m.revision}:\n" + "\n".join(differences)
+        migrate(empty_url, CHAIN, m.revision, options=PURE_RUN)
+        differences = diff(reference()["catalogs"][m.revision], dump(empty_url))
+        assert differences == [], f"{m.revision}:\n" + "\n".join(differences)
         with psycopg.connect(empty_url) as conn:
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+                (m.revision,)
+            ]
             built.append((m.revision, snapshot(conn)))
-            conn.commit()
-        if m.revision != CHAIN.head:
-            clone = new_database(
-                f"roboco_from_{i}", template=psycopg.conninfo.conninfo_to_dict(empty_url)["dbname"]
-            )
-            result = run_cli("migrate", "--database-url", clone)
-            assert result.returncode == 0, result.stderr
-            assert diff(head_catalog, dump(clone)) == [], m.revision
+        legacy = new_database(f"roboco_legacy_{i}", template=template)
+        with psycopg.connect(legacy, autocommit=True) as conn:
+            conn.execute("DROP TABLE alembic_version; DROP SCHEMA roboco_sql CASCADE")
+        report = migrate(legacy, CHAIN, options=PURE_RUN)
+        assert report.stamped == earliest_twin(m.revision), m.revision
+        assert diff(head, dump(legacy)) == [], m.revision
     assert Fingerprints.from_steps(built).revisions == stored.revisions, (
         "sql/migrations/fingerprints.json is stale: run python -m roboco_sql fingerprint"
     )
 
 
-def test_each_revision_runs_alone_from_its_predecessor(empty_url: str) -> None:
-    """Every file applied by its own process (RoboCo's chain breaks at 015 -> 016 here)."""
-    steps = CHAIN.migrations[12:18]  # 013 .. 018, across RoboCo's 015 -> 016 break
-    for m in steps:
-        result = run_cli("migrate", "--to", m.revision, "--database-url", empty_url)
-        assert result.returncode == 0, (m.revision, result.stderr)
-        assert f"applied {m.revision}" in result.stdout
-    assert diff(reference()["catalogs"][steps[-1].revision], dump(empty_url)) == []
-
-
-def test_fresh_build_reports_45_then_nothing(empty_url: str) -> None:
+def test_a_fresh_build_in_one_run_is_the_reference_head(empty_url: str) -> None:
     first = run_cli("migrate", "--database-url", empty_url)
     assert first.returncode == 0, first.stderr
     assert f"applied {len(CHAIN)} revisions" in first.stdout
+    assert "applied addition task_graph_indexes" in first.stdout
     assert first.stdout.strip().endswith(f"at {CHAIN.head}")
+    assert diff(reference()["catalogs"][CHAIN.head], dump(empty_url)) == []
     status = run_cli("status", "--database-url", empty_url)
     assert status.returncode == 0 and "at head" in status.stdout
     again = run_cli("migrate", "--json", "--database-url", empty_url)
     assert again.returncode == 0
     assert json.loads(again.stdout)["applied"] == []
+
+
+def test_each_revision_runs_alone_from_its_predecessor(empty_url: str) -> None:
+    """Single steps by separate processes, across RoboCo's old 015 -> 016 break and across
+    the enum labels 084 and 090 add, which 085 and 091 insert (each file commits first)."""
+    pure = {"ROBOCO_DATABASE_ADDITIONS": "none"}
+    for first, last in (("013", "018"), ("083", "093")):
+        steps = [m for m in CHAIN if first <= m.revision[:3] <= last]
+        migrate(empty_url, CHAIN, steps[0].down_revision, options=PURE_RUN)
+        for m in steps:
+            url = ("--database-url", empty_url)
+            result = run_cli("migrate", "--to", m.revision, *url, env=pure)
+            assert result.returncode == 0, (m.revision, result.stderr)
+            assert f"applied {m.revision}" in result.stdout
+            assert diff(reference()["catalogs"][m.revision], dump(empty_url)) == [], m.revision
+
+
+def test_our_objects_never_take_a_name_roboco_uses(empty_url: str) -> None:
+    """Every name in any of RoboCo's 94 catalogs is RoboCo's; ours are rsql_* in public and
+    our bookkeeping lives in its own schema."""
+    theirs: set[str] = set()
+    for catalog in reference()["catalogs"].values():
+        theirs |= set(catalog["tables"]) | set(catalog["enums"])
+        for table in catalog["tables"].values():
+            theirs |= set(table["constraints"]) | set(table["indexes"])
+    migrate(empty_url, CHAIN, options=Options(additions=frozenset({"default", "task_scope_check"})))
+    with psycopg.connect(empty_url) as conn:
+        ours = {
+            name
+            for (name,) in conn.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' "
+                "UNION SELECT conname FROM pg_constraint "
+                "WHERE connamespace = 'public'::regnamespace"
+            )
+            if name.startswith("rsql_")
+        }
+    assert ours == {
+        "rsql_tasks_dependency_ids",
+        "rsql_tasks_claim_queue",
+        "rsql_tasks_scope",
+    }  # the parent index gave way to RoboCo's ix_tasks_parent_task_id (069)
+    assert not ours & theirs
+    assert not any(name.startswith("rsql_") for name in theirs)
+
+
+def test_the_parent_index_gives_way_to_roboco_069(empty_url: str) -> None:
+    def indexes() -> set[str]:
+        with psycopg.connect(empty_url) as conn:
+            return {
+                n
+                for (n,) in conn.execute(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = 'tasks' "
+                    "AND indexdef LIKE '%(parent_task_id)'"
+                )
+            }
+
+    migrate(empty_url, CHAIN, "068_tasks_constraints_column")
+    assert indexes() == {"rsql_tasks_parent_task_id"}
+    report = migrate(empty_url, CHAIN)
+    assert "task_graph_indexes" in report.additions
+    assert indexes() == {"ix_tasks_parent_task_id"}
+    assert migrate(empty_url, CHAIN).applied == []  # and then nothing more to do
+
+
+def _old_main_chain(tmp_path: Path) -> Any:
+    """roboco_sql 0.1.0's chain: RoboCo's 001..044, then our 045/046 in RoboCo's namespace."""
+    directory = tmp_path / "chain_0_1_0"
+    directory.mkdir()
+    for m in CHAIN.migrations[:45]:
+        shutil.copy(m.path, directory / m.path.name)
+    for path in OLD_MAIN.glob("*.sql"):
+        shutil.copy(path, directory / path.name)
+    return load_chain(directory)
+
+
+@pytest.mark.parametrize("old", ["045_task_scope_check", "046_task_graph_indexes"])
+def test_a_database_of_the_old_layout_moves_over_with_its_rows(
+    empty_url: str, tmp_path: Path, old: str
+) -> None:
+    old_chain = _old_main_chain(tmp_path)
+    migrate(empty_url, old_chain, old)
+    with psycopg.connect(empty_url) as conn:
+        _seed_tasks(conn, [{"id": uuid.uuid4(), "status": "pending"} for _ in range(5)])
+        before = conn.execute("SELECT id, title, status::text FROM tasks ORDER BY id").fetchall()
+    status = run_cli("status", "--database-url", empty_url)
+    assert status.returncode == 1, status.stdout + status.stderr  # pending, not unknown
+    report = migrate(empty_url, CHAIN)
+    assert report.relaid == old and report.to_revision == CHAIN.head
+    assert len(report.applied) == 49  # 045_observability_rework .. 093
+    with psycopg.connect(empty_url) as conn:
+        after = conn.execute("SELECT id, title, status::text FROM tasks ORDER BY id").fetchall()
+        history = {r for (r,) in conn.execute("SELECT revision FROM roboco_sql.history")}
+        added = dict(conn.execute("SELECT name, at_revision FROM roboco_sql.additions"))
+        scope = conn.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'c'"
+        ).fetchall()
+    assert after == before
+    assert not history & {"045_task_scope_check", "046_task_graph_indexes"}
+    assert "093_playbook_source_program" in history
+    assert added["task_scope_check"] == CHAIN.head  # it had the CHECK: it keeps it, renamed
+    assert scope == [("rsql_tasks_scope",)]
+    assert diff(reference()["catalogs"][CHAIN.head], dump(empty_url)) == []
+    assert migrate(empty_url, CHAIN).applied == []
+
+
+def _row_count(url: str, table: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_060_refuses_to_drop_messaging_with_rows_unless_told(empty_url: str) -> None:
+    migrate(empty_url, CHAIN, "059_x_credentials")
+    with psycopg.connect(empty_url) as conn:
+        _seed_tasks(conn, [])
+        _insert(conn, "channels", {"id": uuid.uuid4(), "name": "general"})
+    refused = run_cli("migrate", "--database-url", empty_url)
+    assert refused.returncode == 5, refused.stderr
+    line = refused.stderr.strip().splitlines()[-1]
+    assert "060_drop_messaging drops channels (1 row)" in line
+    assert "backup" in line and "--allow-data-loss" in line
+    assert _row_count(empty_url, "channels") == 1
+    pinned = run_cli(
+        "migrate",
+        "--database-url",
+        empty_url,
+        env={"ROBOCO_DATABASE_TARGET_REVISION": "059_x_credentials"},
+    )
+    assert pinned.returncode == 0 and "nothing to apply" in pinned.stdout, pinned.stderr
+    allowed = run_cli("migrate", "--allow-data-loss", "--database-url", empty_url)
+    assert allowed.returncode == 0, allowed.stderr
+    with psycopg.connect(empty_url) as conn:
+        gone = conn.execute("SELECT to_regclass('channels')").fetchone()
+    assert gone == (None,)
+
+
+def test_a_database_matching_no_revision_is_refused_untouched(empty_url: str) -> None:
+    migrate(empty_url, CHAIN, "050_playbooks", options=PURE_RUN)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE alembic_version; DROP SCHEMA roboco_sql CASCADE")
+        conn.execute("ALTER TABLE playbooks DROP COLUMN tags")
+        conn.execute("DROP EXTENSION IF EXISTS vector")
+    result = run_cli("migrate", "--database-url", empty_url)
+    assert result.returncode == 1
+    assert "matches no revision exactly; nothing was changed" in result.stderr
+    assert "Closest revision: 050_playbooks; missing: column playbooks.tags" in result.stderr
+    with psycopg.connect(empty_url) as conn:
+        left = conn.execute(
+            "SELECT to_regclass('alembic_version'), to_regnamespace('roboco_sql'), "
+            "(SELECT count(*) FROM pg_extension WHERE extname = 'vector')"
+        ).fetchone()
+    assert left == (None, None, 0)
 
 
 def _insert(conn: psycopg.Connection[Any], table: str, row: dict[str, Any]) -> None:

@@ -2,8 +2,9 @@
 
 RoboCo's 060 drops five messaging tables and a column, rows and all, and cannot be undone.
 Before applying anything, the runner reads every pending file's DROP TABLE and
-ALTER TABLE ... DROP COLUMN statements and counts what they would take; if anything, it
-refuses unless the operator said --allow-data-loss. Counting is one query per object, and
+ALTER TABLE ... DROP COLUMN statements and counts what they would take; if a table with rows
+would go, it refuses unless the operator said --allow-data-loss. Statements inside DO blocks
+are not read. Counting is one query per object, and
 only objects that exist are counted (a DROP ... IF EXISTS of nothing loses nothing).
 """
 
@@ -31,8 +32,10 @@ class Loss:
     rows: int
 
     def __str__(self) -> str:
-        what = f"{self.table}.{self.column} (non-null in" if self.column else f"{self.table} ("
-        return f"{what} {self.rows} row{'s' if self.rows != 1 else ''})"
+        rows = f"{self.rows} row{'s' if self.rows != 1 else ''}"
+        if self.column:
+            return f"{self.table}.{self.column} (non-null in {rows})"
+        return f"{self.table} ({rows})"
 
 
 def _names(stmt: sqllex.Statement) -> list[str]:
@@ -87,16 +90,33 @@ def targets(stmt: sqllex.Statement) -> Iterator[tuple[str, str | None]]:
 
 
 def find(conn: Conn, pending: Iterable[Migration]) -> list[Loss]:
-    """Everything the pending revisions would drop that holds data now."""
+    """Every table with rows that a pending revision would drop; for such a revision, also
+    the columns it drops that hold values (named in the same refusal).
+
+    A dropped column alone does not stop a run: RoboCo's chain drops columns whose data an
+    earlier statement moved, or that only ever held their default (014, 015, 017), and an
+    operator would learn nothing from a refusal there.
+    """
     losses = []
     for m in pending:
-        for stmt in m.statements:
-            if not (stmt.startswith("DROP", "TABLE") or stmt.startswith("ALTER", "TABLE")):
-                continue
-            for table, column in targets(stmt):
-                rows = _count(conn, table, column)
-                if rows:
-                    losses.append(Loss(m.revision, table, column, rows))
+        found = [
+            (table, column)
+            for stmt in m.statements
+            if stmt.startswith("DROP", "TABLE") or stmt.startswith("ALTER", "TABLE")
+            for table, column in targets(stmt)
+        ]
+        tables = [
+            Loss(m.revision, t, None, rows)
+            for t, c in found
+            if c is None and (rows := _count(conn, t, None))
+        ]
+        if tables:
+            columns = [
+                Loss(m.revision, t, c, rows)
+                for t, c in found
+                if c is not None and (rows := _count(conn, t, c))
+            ]
+            losses += tables + columns
     return losses
 
 
