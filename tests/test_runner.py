@@ -478,3 +478,97 @@ def test_a_port_mapping_is_not_mistaken_for_a_pooler(empty_url: str) -> None:
         for sock in opened:
             sock.close()
     assert report.to_revision == HEAD and len(report.applied) == len(CHAIN)
+
+
+# --- non-transactional files: a crash between any two steps -------------------------------
+
+STEPS = """-- transaction: none
+UPDATE counter SET n = n + 1;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS counter_n ON counter (n);
+UPDATE counter SET n = n + 10;
+ALTER TYPE mood ADD VALUE IF NOT EXISTS 'b';
+DROP INDEX CONCURRENTLY IF EXISTS counter_n;
+UPDATE counter SET n = n + 100;
+"""
+
+
+class Crash(BaseException):
+    """Stands for a SIGKILL: nothing after it runs, an open transaction is lost."""
+
+
+def _crash_at(monkeypatch: pytest.MonkeyPatch, where: str, step: int) -> None:
+    """Crash before statement `step` runs, or after it ran but before its progress row."""
+    from roboco_sql.migrate import bookkeeping, runner
+
+    calls = {"n": 0}
+    if where == "before":
+        real_check = runner.autocommit_only
+
+        def check(stmt: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] == step:
+                raise Crash
+            return real_check(stmt)
+
+        monkeypatch.setattr(runner, "autocommit_only", check)
+    else:
+        real_progress = bookkeeping.progress_insert
+
+        def progress(m: Any, number: int, stmt: Any) -> Any:
+            if number == step:
+                raise Crash
+            return real_progress(m, number, stmt)
+
+        monkeypatch.setattr(bookkeeping, "progress_insert", progress)
+
+
+@pytest.mark.parametrize(
+    ("where", "step"), [(w, s) for s in range(1, 7) for w in ("before", "between")]
+)
+def test_a_crash_between_any_two_steps_resumes_exactly(
+    tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch, where: str, step: int
+) -> None:
+    """Each step commits with its progress row, or (CREATE/DROP INDEX CONCURRENTLY) is written
+    so that running it again is harmless: after any crash, a rerun ends as one clean run."""
+    chain = load_chain(
+        write_chain(
+            tmp_path / "c",
+            {
+                "001_base.sql": "CREATE TABLE counter (n int);\nINSERT INTO counter VALUES (0);\n"
+                "CREATE TYPE mood AS ENUM ('a');\n",
+                "002_steps.sql": STEPS,
+            },
+        )
+    )
+    migrate(empty_url, chain, "001_base")
+    with monkeypatch.context() as patched:
+        _crash_at(patched, where, step)
+        with pytest.raises(Crash):
+            migrate(empty_url, chain)
+    migrate(empty_url, chain)
+    with psycopg.connect(empty_url) as conn:
+        state = conn.execute(
+            "SELECT (SELECT n FROM counter), to_regclass('counter_n'), "
+            "enum_range(NULL::mood)::text[], (SELECT version_num FROM alembic_version), "
+            "(SELECT count(*) FROM roboco_sql.progress)"
+        ).fetchone()
+    assert state == (111, None, ["a", "b"], "002_steps", 0)
+
+
+@pytest.mark.parametrize(
+    ("statement", "why"),
+    [
+        ("CREATE INDEX CONCURRENTLY ON counter (n)", "unnamed CREATE INDEX CONCURRENTLY"),
+        ("DROP INDEX CONCURRENTLY counter_n", "DROP INDEX CONCURRENTLY IF EXISTS"),
+        ("CREATE DATABASE other", "CREATE DATABASE cannot be re-run"),
+    ],
+)
+def test_a_step_that_could_not_resume_is_refused_by_the_chain(
+    tmp_path: Path, statement: str, why: str
+) -> None:
+    directory = write_chain(
+        tmp_path / "c",
+        {"001_base.sql": "SELECT 1;\n", "002_x.sql": f"-- transaction: none\n{statement};\n"},
+    )
+    with pytest.raises(MigrationError, match=why):
+        load_chain(directory)
