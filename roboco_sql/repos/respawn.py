@@ -1,0 +1,174 @@
+"""The respawn tracker: strike counters per (agent, task), kept in the database so a restart
+does not hand a stuck task a fresh budget. Every change is one statement on the row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Literal
+
+from psycopg import AsyncConnection
+
+from roboco_sql import queries
+from roboco_sql.errors import ValidationError
+from roboco_sql.models.respawn import RespawnRecord, RespawnRecordWrite
+from roboco_sql.repos._paging import checked_limit
+from roboco_sql.repos._rows import model_row
+
+__all__ = [
+    "delete_respawn_record",
+    "get_respawn_record",
+    "list_respawn_records",
+    "mark_respawn_notified",
+    "record_respawn_strike",
+    "reset_respawn_after_cooldown",
+    "reset_respawn_on_progress",
+    "save_respawn_record",
+    "spend_respawn_reset",
+]
+
+_Q = queries.load()
+_SAVE = _Q["respawn_tracker.save_respawn_record"]
+_STRIKE = _Q["respawn_tracker.record_respawn_strike"]
+_PROGRESS = _Q["respawn_tracker.reset_respawn_on_progress"]
+_SPEND = _Q["respawn_tracker.spend_respawn_reset"]
+_COOLDOWN = _Q["respawn_tracker.reset_respawn_after_cooldown"]
+_NOTIFIED = _Q["respawn_tracker.mark_respawn_notified"]
+_GET = _Q["respawn_tracker.get_respawn_record"]
+_LIST = _Q["respawn_tracker.list_respawn_records"]
+_DELETE = _Q["respawn_tracker.delete_respawn_record"]
+
+_ROW = model_row(RespawnRecord)
+
+
+def _slug(agent_slug: str) -> str:
+    if not 1 <= len(agent_slug) <= 64:
+        raise ValidationError("agent_slug must be 1 to 64 characters")
+    return agent_slug
+
+
+def _status(last_status: str | None) -> str | None:
+    if last_status is not None and len(last_status) > 64:
+        raise ValidationError("last_status must be at most 64 characters")
+    return last_status
+
+
+async def save_respawn_record(
+    conn: AsyncConnection[Any], data: RespawnRecordWrite
+) -> RespawnRecord:
+    """Write the counter's whole state over whatever the row held (insert if none)."""
+    record = await queries.fetch_one(
+        conn,
+        _SAVE,
+        _ROW,
+        agent_slug=data.agent_slug,
+        task_id=data.task_id,
+        count=data.count,
+        last_status=data.last_status,
+        last_check=data.last_check,
+        tracing_resets=data.tracing_resets,
+        notified=data.notified,
+        revisit_resets=data.revisit_resets,
+    )
+    assert record is not None  # an upsert ... RETURNING always yields the row
+    return record
+
+
+async def record_respawn_strike(
+    conn: AsyncConnection[Any], agent_slug: str, task_id: uuid.UUID, *, last_status: str | None
+) -> RespawnRecord:
+    """Count one more spawn that did not move the task (a new counter starts at 1)."""
+    record = await queries.fetch_one(
+        conn,
+        _STRIKE,
+        _ROW,
+        agent_slug=_slug(agent_slug),
+        task_id=task_id,
+        last_status=_status(last_status),
+    )
+    assert record is not None
+    return record
+
+
+async def reset_respawn_on_progress(
+    conn: AsyncConnection[Any], agent_slug: str, task_id: uuid.UUID, *, last_status: str | None
+) -> RespawnRecord:
+    """The task reached a new status: the counter and both reset budgets start over."""
+    record = await queries.fetch_one(
+        conn,
+        _PROGRESS,
+        _ROW,
+        agent_slug=_slug(agent_slug),
+        task_id=task_id,
+        last_status=_status(last_status),
+    )
+    assert record is not None
+    return record
+
+
+async def spend_respawn_reset(
+    conn: AsyncConnection[Any],
+    agent_slug: str,
+    task_id: uuid.UUID,
+    *,
+    kind: Literal["tracing", "revisit"],
+    max_resets: int,
+    last_status: str | None = None,
+) -> RespawnRecord | None:
+    """Reset the counter to 1 out of a bounded budget: ``tracing`` (a rule-following retry)
+    or ``revisit`` (a status seen before). None when that budget is spent or no counter."""
+    if kind not in ("tracing", "revisit"):
+        raise ValidationError(f"kind must be 'tracing' or 'revisit', not {kind!r}")
+    if max_resets < 0:
+        raise ValidationError(f"max_resets must not be negative, not {max_resets}")
+    return await queries.fetch_one(
+        conn,
+        _SPEND,
+        _ROW,
+        agent_slug=_slug(agent_slug),
+        task_id=task_id,
+        kind=kind,
+        max_resets=max_resets,
+        last_status=_status(last_status),
+    )
+
+
+async def reset_respawn_after_cooldown(
+    conn: AsyncConnection[Any], agent_slug: str, task_id: uuid.UUID, *, cooldown: dt.timedelta
+) -> RespawnRecord | None:
+    """Heal a tripped counter whose last check is older than cooldown; None otherwise."""
+    if cooldown < dt.timedelta(0):
+        raise ValidationError("cooldown must not be negative")
+    return await queries.fetch_one(
+        conn, _COOLDOWN, _ROW, agent_slug=_slug(agent_slug), task_id=task_id, cooldown=cooldown
+    )
+
+
+async def mark_respawn_notified(
+    conn: AsyncConnection[Any], agent_slug: str, task_id: uuid.UUID
+) -> RespawnRecord | None:
+    """Set the trip flag; the row only for the caller that flipped it (None if already set)."""
+    return await queries.fetch_one(
+        conn, _NOTIFIED, _ROW, agent_slug=_slug(agent_slug), task_id=task_id
+    )
+
+
+async def get_respawn_record(
+    conn: AsyncConnection[Any], agent_slug: str, task_id: uuid.UUID
+) -> RespawnRecord | None:
+    """One counter, or None."""
+    return await queries.fetch_one(conn, _GET, _ROW, agent_slug=agent_slug, task_id=task_id)
+
+
+async def list_respawn_records(
+    conn: AsyncConnection[Any], *, limit: int = 20
+) -> list[RespawnRecord]:
+    """Counters, highest first."""
+    return await queries.fetch_all(conn, _LIST, _ROW, limit=checked_limit(limit))
+
+
+async def delete_respawn_record(
+    conn: AsyncConnection[Any], agent_slug: str, task_id: uuid.UUID
+) -> bool:
+    """Forget one counter; False if there was none."""
+    return await queries.execute_rows(conn, _DELETE, agent_slug=agent_slug, task_id=task_id) == 1
