@@ -94,6 +94,22 @@ def _compatible(field_kinds: set[str], column_kinds: set[str]) -> bool:
     return bool(field_kinds & column_kinds)
 
 
+MESSAGING_QUERY_FILES = frozenset(
+    {"channels.sql", "sessions.sql", "messages.sql", "bootstrap_messaging.sql"}
+)
+"""The query files over the tables RoboCo's 060_drop_messaging dropped: they prepare below 060
+only, so they are checked against a database pinned at 059_x_credentials."""
+
+DROPPED_BY_060 = frozenset({"channels", "groups", "sessions", "session_tasks", "messages"})
+
+
+def split_messaging(every: Queries) -> tuple[Queries, Queries]:
+    """(the queries that run at head, the messaging queries that need a database below 060)."""
+    head = [q for q in every.values() if q.file not in MESSAGING_QUERY_FILES]
+    messaging = [q for q in every.values() if q.file in MESSAGING_QUERY_FILES]
+    return Queries(head), Queries(messaging)
+
+
 def all_models() -> list[type[BaseModel]]:
     found: dict[str, type[BaseModel]] = {}
     for name in dir(models):

@@ -1,7 +1,12 @@
-"""Tables, models and queries agree, and the check notices when any of them drifts."""
+"""Tables, models and queries agree, and the check notices when any of them drifts.
+
+At head for everything RoboCo has at head; the messaging models and queries, whose tables
+RoboCo's 060_drop_messaging dropped, against a database pinned at 059_x_credentials.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -10,19 +15,74 @@ import psycopg
 from pydantic import BaseModel
 
 from roboco_sql import models, queries
-from tests.fix_agreement import check_queries, check_tables
+from tests.fix_agreement import (
+    DROPPED_BY_060,
+    MESSAGING_QUERY_FILES,
+    check_queries,
+    check_tables,
+    split_messaging,
+)
 
 
 def test_every_query_prepares_and_returns_a_models_fields(db_url: str) -> None:
+    at_head, _ = split_messaging(queries.load())
     with psycopg.connect(db_url) as conn:
-        problems = check_queries(conn, queries.load())
+        problems = check_queries(conn, at_head)
     assert problems == []
+
+
+def test_every_messaging_query_prepares_and_returns_a_models_fields_below_060(
+    db059_url: str,
+) -> None:
+    _, messaging = split_messaging(queries.load())
+    assert {q.file for q in messaging.values()} == MESSAGING_QUERY_FILES
+    with psycopg.connect(db059_url) as conn:
+        problems = check_queries(conn, messaging)
+    assert problems == []
+
+
+def test_past_060_every_messaging_query_fails_only_for_a_dropped_table(db_url: str) -> None:
+    """The split leaves nothing out that should run at head: each messaging query fails there,
+    and only because it names a table 060 dropped."""
+    _, messaging = split_messaging(queries.load())
+    with psycopg.connect(db_url) as conn:
+        problems = check_queries(conn, messaging)
+    assert len(problems) == len(messaging)
+    dropped = "|".join(sorted(DROPPED_BY_060))
+    for problem in problems:
+        assert re.fullmatch(
+            rf'\S+: does not prepare: ERROR:  relation "({dropped})" does not exist', problem
+        ), problem
 
 
 def test_every_table_column_is_a_model_field_and_back(db_url: str) -> None:
     with psycopg.connect(db_url) as conn:
         problems = check_tables(conn)
     assert problems == []
+
+
+def test_messaging_tables_agree_with_their_models_below_060(db059_url: str) -> None:
+    assert {m.__table__ for m in models.MESSAGING_MODELS} == DROPPED_BY_060
+    with psycopg.connect(db059_url) as conn:
+        problems = check_tables(conn, models.MESSAGING_MODELS)
+        tables = {
+            t
+            for (t,) in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version' AND tablename NOT LIKE 'chunks\\_%'"
+            )
+        }
+    assert problems == []
+    registered = {m.__table__ for m in (*models.ENTITY_MODELS, *models.MESSAGING_MODELS)}
+    assert tables - registered == set()  # every table at 059 has its model too
+
+
+def test_past_060_the_messaging_tables_are_gone(db_url: str) -> None:
+    with psycopg.connect(db_url) as conn:
+        problems = check_tables(conn, models.MESSAGING_MODELS)
+    assert problems == [
+        f"{m.__name__}: table {m.__table__} does not exist" for m in models.MESSAGING_MODELS
+    ]
 
 
 def test_a_column_added_without_its_field_is_caught(db_url: str) -> None:
@@ -72,16 +132,37 @@ def test_a_query_drifting_from_its_model_is_caught(tmp_path: Path, db_url: str) 
     assert len(problems) == 3
 
 
-def test_every_entity_model_is_registered() -> None:
-    assert len(models.ENTITY_MODELS) == 35
-    assert len({m.__table__ for m in models.ENTITY_MODELS}) == 35
+def test_every_entity_model_is_registered_once() -> None:
+    at_head = [m.__table__ for m in models.ENTITY_MODELS]
+    assert len(set(at_head)) == len(at_head)
+    assert len(models.MESSAGING_MODELS) == 5
+    assert not set(at_head) & {m.__table__ for m in models.MESSAGING_MODELS}
 
 
 async def test_trusted_rows_equal_validated_rows(conn: Any, monkeypatch: Any) -> None:
     """The fast row path (no validation) builds the very models validation would."""
+    from roboco_sql import bootstrap
+    from roboco_sql.models.enums import AgentRole, Team
+    from roboco_sql.repos import _rows, agents
+
+    await bootstrap.seed(conn)
+    results = {}
+    for validate in (True, False):
+        monkeypatch.setattr(_rows, "VALIDATE", validate)
+        results[validate] = await agents.list_agents(conn)
+    assert results[True] == results[False] and len(results[False]) == len(bootstrap.ROSTER)
+    ceo = next(a for a in results[False] if a.slug == "ceo")
+    assert ceo.role is AgentRole.CEO and ceo.team is Team.BOARD
+    assert [a.model_dump() for a in results[False]] == [a.model_dump() for a in results[True]]
+
+
+async def test_trusted_rows_equal_validated_rows_below_060(conn059: Any, monkeypatch: Any) -> None:
+    """The same with a messaging model (uuid[] and enum columns), at 059."""
     from roboco_sql.models import AgentCreate, ChannelCreate
     from roboco_sql.models.enums import AgentRole, ChannelType, Team
     from roboco_sql.repos import _rows, agents, channels
+
+    conn = conn059
 
     await agents.create_agent(
         conn,

@@ -1,7 +1,8 @@
 """Pydantic models for every RoboCo table: rows as read, and the inputs repositories write.
 
-``ENTITY_MODELS`` lists the row model of each of the 35 tables, so agreement tests can walk
-them against the live schema.
+``ENTITY_MODELS`` lists the row model of each table at head, so agreement tests can walk
+them against the live schema; ``MESSAGING_MODELS`` those of the five tables RoboCo's
+060_drop_messaging dropped, walked against a database below 060.
 """
 
 from __future__ import annotations
@@ -203,11 +204,6 @@ ENTITY_MODELS: tuple[type[Row], ...] = (
     Product,
     ProductProject,
     Pitch,
-    Channel,
-    Group,
-    Session,
-    SessionTask,
-    Message,
     Notification,
     Journal,
     JournalEntry,
@@ -232,7 +228,11 @@ ENTITY_MODELS: tuple[type[Row], ...] = (
     ProjectConventionFinding,
     IndexedDocument,
 )
-"""The row model of every table, one each, in aggregate order."""
+"""The row model of every table at head, one each, in aggregate order."""
+
+MESSAGING_MODELS: tuple[type[Row], ...] = (Channel, Group, Session, SessionTask, Message)
+"""The row models of the five tables RoboCo's 060_drop_messaging dropped; they agree with a
+database below 060 (the messaging repos raise SchemaGone past it)."""
 
 __all__ = [
     "CELL_TEAMS",
@@ -242,6 +242,7 @@ __all__ = [
     "FEATURE_FLAGS",
     "GATED_KINDS",
     "MAX_TASK_DEPTH",
+    "MESSAGING_MODELS",
     "PG_ENUMS",
     "REQUIRED_PAYLOAD_KEYS",
     "SETTING_CHECKS",
