@@ -82,7 +82,9 @@ def test_plan_of_the_whole_chain_replays_to_what_migrate_builds(
     assert rows(empty_url, "SELECT to_regnamespace('roboco_sql'), to_regclass('tasks')") == [
         (None, None)
     ]
-    assert script.count("\nBEGIN;\nSET LOCAL lock_timeout = '5s';\n") == len(CHAIN)
+    # every revision, then the one addition on by default, each in its own transaction
+    assert script.count("\nBEGIN;\nSET LOCAL lock_timeout = '5s';\n") == len(CHAIN) + 1
+    assert "-- addition task_graph_indexes (001_task_graph_indexes.sql)" in script
     assert "CREATE TABLE IF NOT EXISTS roboco_sql.history" in script  # bookkeeping is missing
     assert (
         "UPDATE public.alembic_version SET version_num = '039_seed_grok_provider' "

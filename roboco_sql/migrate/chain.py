@@ -43,6 +43,9 @@ _TX_CONTROL = {
     ("RELEASE",),
     ("PREPARE", "TRANSACTION"),
 }
+_NAMED_INDEX = re.compile(
+    r"CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(IF\s+NOT\s+EXISTS\s+)?(?!ON\b)\S", re.I
+)
 _DETACH_CONCURRENTLY = re.compile(r"\bDETACH\s+PARTITION\b.*\bCONCURRENTLY\b", re.I | re.S)
 
 
@@ -101,8 +104,7 @@ def resume_unsafe(stmt: sqllex.Statement, why: str) -> str | None:
     """
     w = stmt.words
     if why.startswith("CREATE INDEX CONCURRENTLY"):
-        rest = w[4:] if w[1] == "UNIQUE" else w[3:]
-        if rest[:3] == ("IF", "NOT", "EXISTS") or (rest and rest[0] != "ON"):
+        if _NAMED_INDEX.match(stmt.text):
             return None  # named: the runner finds a finished build by its name
         return "an unnamed CREATE INDEX CONCURRENTLY would be built twice after a crash; name it"
     if why in ("CREATE DATABASE", "CREATE TABLESPACE", "CREATE SUBSCRIPTION"):
