@@ -39,6 +39,7 @@ from roboco_sql.config import Settings
 from roboco_sql.errors import DatabaseUnavailable, MigrationError, ValidationError
 from roboco_sql.migrate import load_chain, migrate
 from roboco_sql.migrate.bookkeeping import LOCK_KEY
+from roboco_sql.models.a2a import A2AConversationCreate, A2AMessageCreate
 from roboco_sql.models.agent import AgentCreate, AgentUpdate
 from roboco_sql.models.enums import (
     AgentRole,
@@ -60,8 +61,8 @@ from roboco_sql.models.messaging import (
 )
 from roboco_sql.models.project import Project, ProjectCreate
 from roboco_sql.models.task import TaskCreate, TaskUpdate
-from roboco_sql.repos import agents, channels, messages, projects, sessions, tasks
-from tests.conftest import ROOT, run_cli
+from roboco_sql.repos import a2a, agents, channels, messages, projects, sessions, tasks
+from tests.conftest import MESSAGING_REVISION, ROOT, run_cli
 from tests.fix_catalog import diff, dump
 
 CHAIN = load_chain()
@@ -110,15 +111,17 @@ def advisory_locks(url: str) -> list[tuple[Any, ...]]:
 
 @dataclass(frozen=True)
 class World:
-    """The rows other rows point at: an agent, a project, a channel with a group and session."""
+    """The rows other rows point at: an agent and a project (at head), or an agent and a
+    channel with a group and session (below RoboCo's 060, where the messaging tables are)."""
 
     agent: uuid.UUID
-    project: Project
-    channel: Channel
-    group: Group
-    session: Session
+    project: Project | None = None
+    channel: Channel | None = None
+    group: Group | None = None
+    session: Session | None = None
 
     def message(self, content: str = "hello", **kw: Any) -> MessageCreate:
+        assert self.channel and self.group and self.session, "a messaging world (below 060)"
         fields: dict[str, Any] = {
             "agent_id": self.agent,
             "channel_id": self.channel.id,
@@ -131,6 +134,7 @@ class World:
         return MessageCreate(**fields)
 
     def task(self, **kw: Any) -> TaskCreate:
+        assert self.project is not None, "a world at head"
         fields: dict[str, Any] = {
             "title": "A task",
             "description": "A description of at least twenty characters",
@@ -154,9 +158,29 @@ async def make_agent(conn: Conn, slug: str, **kw: Any) -> uuid.UUID:
     return agent.id
 
 
-async def make_world(conn: Conn, tag: str = "w") -> World:
-    """Created through the repositories; ``tag`` keeps slugs unique within one database."""
+async def make_world(conn: Conn, tag: str = "w", *, messaging: bool = False) -> World:
+    """Created through the repositories; ``tag`` keeps slugs unique within one database.
+
+    With messaging (on a database below 060): the channel, group and session instead of the
+    project, whose repository follows head.
+    """
     agent = await make_agent(conn, f"{tag}-dev")
+    if messaging:
+        channel = await channels.create_channel(
+            conn, ChannelCreate(name=f"#{tag}-cell", slug=f"{tag}-cell", type=ChannelType.CELL)
+        )
+        group = await channels.create_group(conn, GroupCreate(name="devs", channel_id=channel.id))
+        # no session limits: the load tests post far more than RoboCo's defaults
+        session = await sessions.open_session(
+            conn,
+            SessionCreate(
+                group_id=group.id,
+                max_time_window=None,
+                max_message_count=None,
+                max_content_length=None,
+            ),
+        )
+        return World(agent, channel=channel, group=group, session=session)
     project = await projects.create_project(
         conn,
         ProjectCreate(
@@ -167,18 +191,7 @@ async def make_world(conn: Conn, tag: str = "w") -> World:
             created_by=agent,
         ),
     )
-    channel = await channels.create_channel(
-        conn, ChannelCreate(name=f"#{tag}-cell", slug=f"{tag}-cell", type=ChannelType.CELL)
-    )
-    group = await channels.create_group(conn, GroupCreate(name="devs", channel_id=channel.id))
-    # no session limits: the load tests post far more than RoboCo's defaults
-    session = await sessions.open_session(
-        conn,
-        SessionCreate(
-            group_id=group.id, max_time_window=None, max_message_count=None, max_content_length=None
-        ),
-    )
-    return World(agent, project, channel, group, session)
+    return World(agent, project)
 
 
 def free_port() -> int:
@@ -513,7 +526,7 @@ async def test_repositories_work_through_pgbouncer_without_prepared_statements(
 ) -> None:
     """Pool of 4 client connections over PgBouncer's 2 server connections, 8 workers, every
     query run far past psycopg's prepare threshold: no prepared-statement errors, every row
-    written is there."""
+    written is there. The messages are A2A ones, RoboCo's only channel past 060."""
     url = bouncer.url(dbname(db_url))
     settings = Settings.from_env({"ROBOCO_DATABASE_PREPARED_STATEMENTS": "false"})
     workers, rounds = 8, knob(12, 60)
@@ -521,6 +534,10 @@ async def test_repositories_work_through_pgbouncer_without_prepared_statements(
     try:
         async with db.connection(pool) as conn:
             world = await make_world(conn)
+            await make_agent(conn, "w-peer")
+            talk = await a2a.create_conversation(
+                conn, A2AConversationCreate(agent_a="w-dev", agent_b="w-peer")
+            )
         backends: set[int] = set()
         made: list[uuid.UUID] = []
 
@@ -534,7 +551,12 @@ async def test_repositories_work_through_pgbouncer_without_prepared_statements(
                     await agents.update_agent(conn, agent, AgentUpdate(description=f"round {i}"))
                     task = await tasks.create_task(conn, world.task(title=f"t {w} {i}"))
                     await tasks.update_task(conn, task.id, TaskUpdate(dev_notes="n"))
-                    await messages.post_message(conn, world.message(f"m {w} {i}"))
+                    await a2a.add_message(
+                        conn,
+                        A2AMessageCreate(
+                            conversation_id=talk.id, from_agent="w-dev", content=f"m {w} {i}"
+                        ),
+                    )
                     assert len(await agents.list_agents(conn, limit=5)) == 5 or i == 0
                     cur = await conn.execute("SELECT pg_backend_pid()")
                     row = await cur.fetchone()
@@ -554,7 +576,7 @@ async def test_repositories_work_through_pgbouncer_without_prepared_statements(
             "SELECT count(*) FROM agents WHERE id = ANY(%s)", (made,)
         ).fetchone() == (calls,)
         assert direct.execute("SELECT count(*) FROM tasks").fetchone() == (calls,)
-        assert direct.execute("SELECT count(*) FROM messages").fetchone() == (calls,)
+        assert direct.execute("SELECT count(*) FROM a2a_messages").fetchone() == (calls,)
     assert len(backends) <= 2  # 4 client connections multiplexed onto PgBouncer's 2
     say(
         f"pgbouncer: {workers} workers x {rounds} rounds, {calls * 8} repo calls over "
@@ -637,7 +659,8 @@ class OwnServer:
 
 @pytest.fixture
 def own_server() -> Iterator[OwnServer]:
-    """A PostgreSQL 16 of this test's own, at head, so restarting it disturbs nobody else."""
+    """A PostgreSQL 16 of this test's own, at 059_x_credentials (the load posts messages, whose
+    tables 060 drops), so restarting it disturbs nobody else."""
     base = Path(tempfile.mkdtemp(prefix="roboco-restart-"))
     server = embedded._pgserver().get_server(
         base / "pg", cleanup_mode="delete", postgres_version=embedded.MAJOR
@@ -647,7 +670,7 @@ def own_server() -> Iterator[OwnServer]:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute("CREATE DATABASE roboco")
         url = server.get_uri(database="roboco")
-        migrate(url, CHAIN, pgvector=True)
+        migrate(url, CHAIN, MESSAGING_REVISION, pgvector=True)
         yield OwnServer(server, url)
     finally:
         server.cleanup()
@@ -683,7 +706,7 @@ async def test_server_restart_mid_load_loses_nothing(own_server: OwnServer) -> N
     stop = asyncio.Event()
     try:
         async with db.connection(pool) as conn:
-            world = await make_world(conn)
+            world = await make_world(conn, messaging=True)
             worker_agents = [await make_agent(conn, f"rw-{w}") for w in range(n_workers)]
 
         async def worker(w: int) -> None:
@@ -780,6 +803,7 @@ async def test_server_restart_mid_load_loses_nothing(own_server: OwnServer) -> N
             assert there in (0, batch), f"batch {first} half written: {there}/{batch}"
             if first in ledger.batch_ok:
                 assert there == batch
+        assert world.session and world.group and world.channel
         counters = direct.execute(
             "SELECT s.message_count, s.total_content_length, g.total_messages, c.message_count,"
             " (SELECT count(*) FROM messages), (SELECT sum(content_length) FROM messages) "
@@ -909,12 +933,20 @@ async def aconn(db_url: str) -> AsyncIterator[Conn]:
         yield c
 
 
+@pytest.fixture
+async def aconn059(db059_url: str) -> AsyncIterator[Conn]:
+    """At 059_x_credentials, where the messaging tables still are."""
+    async with await psycopg.AsyncConnection.connect(db059_url, autocommit=True) as c:
+        yield c
+
+
 @pytest.mark.slow
-async def test_large_inputs_are_handled_within_bounded_memory(aconn: Conn) -> None:
-    """A 1 MB message (and a 2 MB-in-UTF-8 one, by INSERT and by COPY), a task with 1,000
-    acceptance criteria, a task with 10,000 dependencies, 10,000 ids in one = ANY lookup and
-    10,000 messages counted by id in one statement: stored exactly, in bounded memory."""
-    world = await make_world(aconn)
+async def test_large_messages_are_handled_within_bounded_memory(aconn059: Conn) -> None:
+    """At 059: a 1 MB message (and a 2 MB-in-UTF-8 one, by INSERT and by COPY) and 10,000
+    messages counted by id in one statement: stored exactly, in bounded memory."""
+    aconn = aconn059
+    world = await make_world(aconn, messaging=True)
+    assert world.session is not None
     baseline = peak_rss_mb()
     megabyte = knob(1, 8) * 1_000_000
 
@@ -927,6 +959,28 @@ async def test_large_inputs_are_handled_within_bounded_memory(aconn: Conn) -> No
     for sent, text in ((m1.id, ascii_text), (m2.id, wide), (m3.id, wide[::-1])):
         got = await messages.get_message(aconn, sent)
         assert got is not None and got.content == text and got.content_length == len(text)
+
+    many = [world.message(f"bulk {i}") for i in range(knob(10_000, 50_000))]
+    assert await messages.post_messages(aconn, many) == len(many)  # one COPY, one = ANY bump
+    cur = await aconn.execute(
+        "SELECT message_count FROM sessions WHERE id = %s", (world.session.id,)
+    )
+    assert await cur.fetchone() == (len(many) + 3,)
+
+    growth = peak_rss_mb() - baseline
+    assert growth < 400, f"peak RSS grew by {growth:.0f} MB"
+    say(
+        f"limits: {megabyte // 1_000_000} MB messages x3, {len(many)}-row COPY; "
+        f"peak RSS growth {growth:.0f} MB"
+    )
+
+
+@pytest.mark.slow
+async def test_large_inputs_are_handled_within_bounded_memory(aconn: Conn) -> None:
+    """A task with 1,000 acceptance criteria, a task with 10,000 dependencies and 10,000 ids
+    in one = ANY lookup: stored exactly, in bounded memory."""
+    world = await make_world(aconn)
+    baseline = peak_rss_mb()
 
     criteria = [f"criterion {i}: " + "c" * 100 for i in range(1000)]
     task = await tasks.create_task(aconn, world.task(acceptance_criteria=criteria))
@@ -947,18 +1001,11 @@ async def test_large_inputs_are_handled_within_bounded_memory(aconn: Conn) -> No
     found = await agents.list_agents_by_ids(aconn, ids)
     assert sorted(a.id for a in found) == sorted(known)
 
-    many = [world.message(f"bulk {i}") for i in range(knob(10_000, 50_000))]
-    assert await messages.post_messages(aconn, many) == len(many)  # one COPY, one = ANY bump
-    cur = await aconn.execute(
-        "SELECT message_count FROM sessions WHERE id = %s", (world.session.id,)
-    )
-    assert await cur.fetchone() == (len(many) + 3,)
-
     growth = peak_rss_mb() - baseline
     assert growth < 400, f"peak RSS grew by {growth:.0f} MB"
     say(
-        f"limits: {megabyte // 1_000_000} MB messages x3, 1,000 criteria, 10,000 dependencies, "
-        f"10,000-id = ANY, {len(many)}-row COPY; peak RSS growth {growth:.0f} MB"
+        "limits: 1,000 criteria, 10,000 dependencies, 10,000-id = ANY; "
+        f"peak RSS growth {growth:.0f} MB"
     )
 
 
@@ -968,9 +1015,14 @@ async def test_oversized_values_are_refused_with_a_clear_error(aconn: Conn) -> N
     world = await make_world(aconn)
     with pytest.raises(pydantic.ValidationError, match=r"title\n.*at most 200 characters"):
         world.task(title="t" * 201)
+    cur = await aconn.execute("SELECT count(*) FROM tasks")
+    assert await cur.fetchone() == (0,)
+
+
+async def test_oversized_message_is_refused_with_a_clear_error(aconn059: Conn) -> None:
+    """The same for a message, at 059 where the messages table is."""
+    world = await make_world(aconn059, messaging=True)
     with pytest.raises(ValidationError, match=r"^message: integer out of range$"):
-        await messages.post_message(aconn, world.message("x", content_length=2**31))
-    cur = await aconn.execute(
-        "SELECT (SELECT count(*) FROM tasks), (SELECT count(*) FROM messages)"
-    )
-    assert await cur.fetchone() == (0, 0)
+        await messages.post_message(aconn059, world.message("x", content_length=2**31))
+    cur = await aconn059.execute("SELECT count(*) FROM messages")
+    assert await cur.fetchone() == (0,)
