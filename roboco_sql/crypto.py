@@ -1,4 +1,4 @@
-"""The secret box for the two encrypted columns, on cryptography's MultiFernet.
+"""The secret box for the encrypted columns (keys.COLUMNS), on cryptography's MultiFernet.
 
 ROBOCO_ENCRYPTION_KEY holds one Fernet key or several, comma-separated, newest first: new
 tokens are written under the first, old ones still read under any, and rotate() moves a token

@@ -1,10 +1,11 @@
 """Operations on the stored tokens as a whole: which ones the keys open, and key rotation.
 
-Two columns hold ciphertexts: projects.git_token_encrypted and
-provider_configs.auth_token_encrypted. `check_keys` counts, per column, the tokens the
+The encrypted columns are listed in COLUMNS: projects.git_token_encrypted,
+provider_configs.auth_token_encrypted, and the *_encrypted columns of the singleton credential
+rows (x, tiktok, telegram, github_app). `check_keys` counts, per column, the tokens the
 configured keys can and cannot open; `rotate` rewrites every token under the newest key.
 Neither ever returns, prints or logs a token: reports carry counts, and the slug or name
-of each row whose token no key opens.
+of each row whose token no key opens (for a credential row, the name of the value).
 
 Rotation walks each column by id in batches. A batch is one transaction: lock the rows,
 re-encrypt the ones the newest key cannot open yet, write them back (each only if its
@@ -53,11 +54,20 @@ class _Column:
     """One encrypted column and the queries that page through and rewrite it."""
 
     name: str  # table.column, as reports show it
-    kind: str  # "project" / "provider", as unreadable rows are named
+    kind: str  # "project" / "provider" / "x credentials", as unreadable rows are named
     page: queries.Query
     page_locked: queries.Query
     swap: queries.Query
 
+
+# The singleton credential rows (repos/credentials.py): <service>_credentials and the values
+# stored as <value>_encrypted; each has its page / locked page / swap queries in secrets.sql.
+_CREDENTIAL_COLUMNS = {
+    "x": ("api_key", "api_secret", "access_token", "access_token_secret"),
+    "tiktok": ("client_key", "client_secret", "access_token", "refresh_token"),
+    "telegram": ("bot_token", "chat_id"),
+    "github_app": ("private_key",),
+}
 
 COLUMNS = (
     _Column(
@@ -73,6 +83,17 @@ COLUMNS = (
         _Q["secrets.provider_tokens_page"],
         _Q["secrets.provider_tokens_page_locked"],
         _Q["secrets.swap_provider_tokens"],
+    ),
+    *(
+        _Column(
+            f"{table}_credentials.{column}_encrypted",
+            f"{table.replace('_', ' ')} credentials",
+            _Q[f"secrets.{table}_{column}_page"],
+            _Q[f"secrets.{table}_{column}_page_locked"],
+            _Q[f"secrets.swap_{table}_{column}"],
+        )
+        for table, columns in _CREDENTIAL_COLUMNS.items()
+        for column in columns
     ),
 )
 

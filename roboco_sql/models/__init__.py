@@ -48,6 +48,16 @@ from roboco_sql.models.conventions import (
     ProjectConventionsCacheCreate,
     RuleLevel,
 )
+from roboco_sql.models.credentials import (
+    GitHubAppCredentials,
+    GitHubAppSecrets,
+    TelegramCredentials,
+    TelegramSecrets,
+    TikTokCredentials,
+    TikTokSecrets,
+    XCredentials,
+    XSecrets,
+)
 from roboco_sql.models.enums import (
     CELL_TEAMS,
     PG_ENUMS,
@@ -183,6 +193,11 @@ from roboco_sql.models.usage import (
     TokenUsageSnapshot,
     TokenUsageSnapshotCreate,
 )
+from roboco_sql.models.user import (
+    User,
+    UserCreate,
+    UserUpdate,
+)
 from roboco_sql.models.waiting import (
     WaitingFor,
     WaitingRecord,
@@ -194,6 +209,10 @@ from roboco_sql.models.work_session import (
     WorkSession,
     WorkSessionCreate,
     WorkSessionUpdate,
+)
+from roboco_sql.models.x_seen import (
+    XSeenFeature,
+    XSeenMention,
 )
 
 ENTITY_MODELS: tuple[type[Row], ...] = (
@@ -227,6 +246,13 @@ ENTITY_MODELS: tuple[type[Row], ...] = (
     ProjectConventionsCache,
     ProjectConventionFinding,
     IndexedDocument,
+    User,
+    XCredentials,
+    XSeenMention,
+    XSeenFeature,
+    TikTokCredentials,
+    TelegramCredentials,
+    GitHubAppCredentials,
 )
 """The row model of every table at head, one each, in aggregate order."""
 
@@ -281,6 +307,8 @@ __all__ = [
     "GatewayDecision",
     "GatewayTrigger",
     "GatewayTriggerCreate",
+    "GitHubAppCredentials",
+    "GitHubAppSecrets",
     "Group",
     "GroupCreate",
     "GroupUpdate",
@@ -364,10 +392,17 @@ __all__ = [
     "TaskType",
     "TaskUpdate",
     "Team",
+    "TelegramCredentials",
+    "TelegramSecrets",
+    "TikTokCredentials",
+    "TikTokSecrets",
     "Title",
     "TokenUsageSnapshot",
     "TokenUsageSnapshotCreate",
     "ToolchainStatus",
+    "User",
+    "UserCreate",
+    "UserUpdate",
     "WaitingFor",
     "WaitingRecord",
     "WaitingRecordCreate",
@@ -375,6 +410,10 @@ __all__ = [
     "WorkSessionCreate",
     "WorkSessionStatus",
     "WorkSessionUpdate",
+    "XCredentials",
+    "XSecrets",
+    "XSeenFeature",
+    "XSeenMention",
     "blank_secret_to_none",
     "new_id",
     "secret_change",
