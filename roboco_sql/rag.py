@@ -12,7 +12,7 @@ Without pgvector, :func:`rag_enabled` is false and every other call raises
 
 Statements over fixed tables and the catalogs are named queries in ``sql/queries/rag.sql``. The
 statements over the chunk tables are composed here with :mod:`psycopg.sql`: the table is chosen
-per call among nine and an identifier cannot be a bind parameter, so a named query would need
+per call among ten and an identifier cannot be a bind parameter, so a named query would need
 one copy per table. The table names come from :class:`IndexType` only, never from input text.
 """
 
@@ -77,15 +77,17 @@ Db: TypeAlias = AsyncConnection[Any] | AsyncConnectionPool[Any]
 
 ACTIVE_TYPES: Final[tuple[IndexType, ...]] = (
     IndexType.DOCUMENTATION,
-    IndexType.CONVERSATIONS,
     IndexType.JOURNALS,
     IndexType.ERRORS,
     IndexType.STANDARDS,
     IndexType.DECISIONS,
     IndexType.REVIEWS,
     IndexType.LEARNINGS,
+    IndexType.PLAYBOOKS,
+    IndexType.VAULT_NOTES,
 )
-"""RoboCo's 8 active index plugins (``code`` was retired; its table exists only if made earlier)."""
+"""RoboCo's 9 active index plugins (v0.29.0). ``code`` was retired (its table exists only if
+made earlier); ``conversations`` went with messaging (060_drop_messaging drops its table)."""
 
 MENTOR_TYPES: Final[tuple[IndexType, ...]] = (IndexType.JOURNALS, IndexType.LEARNINGS)
 """Where an agent's own experience lives; RoboCo keys both by ``metadata.agent_id``."""

@@ -136,6 +136,63 @@ async def test_ensure_indexes_creates_roboco_tables(
     assert await scalar(conn, "SELECT count(*) FROM pg_class WHERE relname = 'chunks_code'") == 0
 
 
+async def test_the_collections_are_roboco_v0_29s(conn: Conn) -> None:
+    """playbooks and vault_notes are made like every other chunk table; conversations (whose
+    table 060_drop_messaging drops) is no collection any more."""
+    assert [t.value for t in rag.ACTIVE_TYPES] == [
+        "documentation", "journals", "errors", "standards", "decisions", "reviews",
+        "learnings", "playbooks", "vault_notes",
+    ]  # fmt: skip
+    made = await rag.ensure_indexes(conn, 16)
+    shape = (
+        "SELECT attname, format_type(atttypid, atttypmod), attnotnull, attgenerated "
+        "FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped "
+        "ORDER BY attnum"
+    )
+    journals = await rows(conn, shape, "chunks_journals")
+    for kind in (IndexType.PLAYBOOKS, IndexType.VAULT_NOTES):
+        table = rag.chunk_table(kind)
+        assert table in [t.table for t in made]
+        assert await rows(conn, shape, table) == journals
+        assert set(await indexes(conn, table)) == {
+            f"{table}_pkey",
+            f"{table}_tsv_idx",
+            f"{table}_source_idx",
+            f"{table}_embedding_hnsw_idx",
+        }
+    assert (
+        await scalar(conn, "SELECT count(*) FROM pg_class WHERE relname = 'chunks_conversations'")
+        == 0
+    )
+    with pytest.raises(ValidationError, match="conversations"):
+        rag.chunk_table("conversations")
+
+
+async def test_a_playbooks_table_made_before_full_text_search_is_reshaped(conn: Conn) -> None:
+    """A chunk table as RoboCo made them before 030/031 (no created_at, no tsv) gets both, as
+    those migrations give them, when adopted."""
+    await conn.execute(
+        "CREATE TABLE chunks_playbooks (id BIGSERIAL PRIMARY KEY, content TEXT NOT NULL, "
+        "source TEXT NOT NULL, embedding vector(16), metadata JSONB NOT NULL DEFAULT '{}')"
+    )
+    await conn.execute(
+        "INSERT INTO chunks_playbooks (content, source) VALUES ('how we ship a release', 'p')"
+    )
+    (adopted,) = await rag.ensure_indexes(conn, 16, [IndexType.PLAYBOOKS])
+    assert not adopted.created and "chunks_playbooks_tsv_idx" in adopted.built
+    columns = {
+        name
+        for (name, *_) in await rows(
+            conn,
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'chunks_playbooks'::regclass "
+            "AND attnum > 0 AND NOT attisdropped",
+        )
+    }
+    assert {"created_at", "tsv"} <= columns
+    hits = await rag.keyword_search(conn, IndexType.PLAYBOOKS, "release", min_length=0)
+    assert [h.source for h in hits] == ["p"]
+
+
 async def test_dimension_mismatch_names_table_and_both_dimensions(docs: Conn) -> None:
     with pytest.raises(DimensionMismatch) as err:
         await rag.ensure_indexes(docs, 32, [DOCS])

@@ -11,17 +11,22 @@ from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
 
 
 class IndexType(StrEnum):
-    """Values of ``indexed_documents.index_type``; each names a ``chunks_<type>`` table."""
+    """Values of ``indexed_documents.index_type``; each names a ``chunks_<type>`` table.
+
+    RoboCo v0.29.0's list: ``conversations`` is gone (060_drop_messaging drops its table),
+    ``playbooks`` and ``vault_notes`` are new.
+    """
 
     CODE = "code"
     DOCUMENTATION = "documentation"
-    CONVERSATIONS = "conversations"
     JOURNALS = "journals"
     ERRORS = "errors"
     STANDARDS = "standards"
     DECISIONS = "decisions"
     REVIEWS = "reviews"
     LEARNINGS = "learnings"
+    PLAYBOOKS = "playbooks"
+    VAULT_NOTES = "vault_notes"
 
 
 class IndexedDocument(Row):
