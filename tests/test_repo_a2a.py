@@ -180,3 +180,15 @@ async def test_list_messages_newest_first_and_mark_read(conn: Conn) -> None:
         await a2a.mark_read(conn, uuid.uuid4(), "qa-1")
     untouched = await a2a.list_messages(conn, other.id)
     assert untouched[0].read_at is None
+
+
+async def test_a_message_carries_the_skill_it_invokes(conn: Conn) -> None:
+    conv = await a2a.create_conversation(conn, conversation("be-dev-1", "qa-1"))
+    plain = await a2a.add_message(conn, say(conv.id, "be-dev-1", T0))
+    skilled = await a2a.add_message(
+        conn, say(conv.id, "qa-1", T0 + dt.timedelta(minutes=1), skill="review_pr")
+    )
+    assert plain.skill is None and skilled.skill == "review_pr"
+    assert await a2a.get_message(conn, skilled.id) == skilled
+    with pytest.raises(pydantic.ValidationError):
+        say(conv.id, "qa-1", T0, skill="s" * 101)

@@ -791,3 +791,19 @@ async def test_indexed_documents_list_and_delete(conn: Conn) -> None:
     with pytest.raises(NotFound):
         await indexed_documents.delete_indexed_document(conn, IndexType.ERRORS, docs[0].source_hash)
     assert await count(conn, "indexed_documents") == 3
+
+
+async def test_spawn_session_turns_tool_calls_and_doctrine(conn: Conn) -> None:
+    spawn = await usage.create_spawn_session(
+        conn, AgentSpawnSessionCreate(agent_slug="be-dev-1", team="backend", role="dev", model="m")
+    )
+    assert (spawn.turns, spawn.tool_calls, spawn.doctrine_version) == (0, 0, None)
+    ended = await usage.close_spawn_session(
+        conn,
+        spawn.id,
+        AgentSpawnSessionEnd(exit_reason="done", turns=12, tool_calls=40, doctrine_version="d-7"),
+    )
+    assert (ended.turns, ended.tool_calls, ended.doctrine_version) == (12, 40, "d-7")
+    assert await usage.get_spawn_session(conn, spawn.id) == ended
+    with pytest.raises(pydantic.ValidationError):
+        AgentSpawnSessionEnd(turns=-1)

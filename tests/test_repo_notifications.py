@@ -193,3 +193,21 @@ async def test_list_for_agent_pages_and_filters_unread(
     unread = await notifications.list_for_agent(conn, dev, unread_only=True)
     assert [n.id for n in unread] == [n.id for n in expected[1:]]
     assert await notifications.list_for_agent(conn, devs[1]) == []
+
+
+async def test_reescalation_slot_is_a_compare_and_set(
+    conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    sent = await notifications.send_notification(conn, note(pm, devs, requires_ack=True))
+    assert (sent.reescalation_count, sent.reescalation_delivered_count) == (0, 0)
+    assert sent.last_reescalated_at is None
+    won = await notifications.claim_reescalation(conn, sent.id, seen_count=0, at=T0)
+    assert won is not None and won.reescalation_count == 1 and won.last_reescalated_at == T0
+    assert await notifications.claim_reescalation(conn, sent.id, seen_count=0) is None  # lost
+    out = await notifications.add_reescalation_deliveries(conn, sent.id, 2)
+    out = await notifications.add_reescalation_deliveries(conn, sent.id, 1)
+    assert out.reescalation_delivered_count == 3 and out.reescalation_count == 1
+    with pytest.raises(NotFound):
+        await notifications.add_reescalation_deliveries(conn, uuid.uuid4(), 1)
+    with pytest.raises(ValidationError):
+        await notifications.claim_reescalation(conn, sent.id, seen_count=-1)

@@ -153,3 +153,17 @@ async def test_company_goals_errors(conn: Conn) -> None:
 def test_goals_statement_covers_every_patch_field() -> None:
     fields = set(CompanyGoalsUpdate.model_fields) - {"updated_by", "updated_at"}
     assert fields == set(settings._GOALS_FIELDS)
+
+
+async def test_company_goals_brand_voice_and_name(conn: Conn) -> None:
+    seeded = await settings.get_company_goals(conn)
+    assert seeded is not None and seeded.brand_voice == "" and seeded.company_name == ""
+    ceo = uuid.uuid4()
+    named = await settings.update_company_goals(
+        conn, CompanyGoalsUpdate(company_name="Acme", brand_voice="dry, precise", updated_by=ceo)
+    )
+    assert named.company_name == "Acme" and named.brand_voice == "dry, precise"
+    kept = await settings.update_company_goals(
+        conn, CompanyGoalsUpdate(north_star="ship", updated_by=ceo)
+    )
+    assert kept.company_name == "Acme" and kept.brand_voice == "dry, precise"

@@ -47,6 +47,7 @@ class A2AMessage(Row):
     created_at: AwareDatetime
     edited_at: AwareDatetime | None
     edit_history: JsonArray
+    skill: str | None
 
 
 class A2AConversationCreate(Input):
@@ -88,3 +89,4 @@ class A2AMessageCreate(Input):
     response_to_id: uuid.UUID | None = None
     requires_response: bool = False
     created_at: AwareDatetime = Field(default_factory=utcnow)
+    skill: str | None = Field(default=None, min_length=1, max_length=100)

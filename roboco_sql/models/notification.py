@@ -32,6 +32,9 @@ class Notification(Row):
     read_by: list[uuid.UUID]
     delivered_at: AwareDatetime | None
     created_at: AwareDatetime
+    reescalation_count: int
+    reescalation_delivered_count: int
+    last_reescalated_at: AwareDatetime | None
 
 
 class NotificationCreate(Input):

@@ -70,6 +70,8 @@ class CompanyGoals(Row):
     operating_policy: JsonObject
     updated_at: AwareDatetime
     updated_by: uuid.UUID | None
+    brand_voice: str
+    company_name: str
 
 
 class SystemSettingWrite(Input):
@@ -102,6 +104,8 @@ class CompanyGoalsUpdate(Patch):
     objectives: JsonArray | None = None
     constraints: JsonArray | None = None
     operating_policy: JsonObject | None = None
+    brand_voice: str | None = None
+    company_name: str | None = None
     updated_by: uuid.UUID
     updated_at: AwareDatetime = Field(default_factory=utcnow)
 

@@ -29,6 +29,9 @@ class AgentSpawnSession(Row):
     tokens_cache_write: int
     exit_reason: str | None
     estimated_cost_usd: float | None
+    turns: int
+    tool_calls: int
+    doctrine_version: str | None
 
 
 class TokenUsageSnapshot(Row):
@@ -117,3 +120,6 @@ class AgentSpawnSessionEnd(Input):
     ended_at: AwareDatetime = Field(default_factory=utcnow)
     exit_reason: str | None = Field(default=None, max_length=100)
     estimated_cost_usd: float | None = Field(default=None, ge=0.0)
+    turns: int | None = Field(default=None, ge=0)
+    tool_calls: int | None = Field(default=None, ge=0)
+    doctrine_version: str | None = Field(default=None, min_length=1, max_length=32)

@@ -24,6 +24,8 @@ from roboco_sql.repos._rows import model_row
 __all__ = [
     "Cursor",
     "acknowledge",
+    "add_reescalation_deliveries",
+    "claim_reescalation",
     "get_notification",
     "list_for_agent",
     "list_unacknowledged",
@@ -43,6 +45,8 @@ _READ = _Q["notifications.mark_notification_read"]
 _DELIVERED = _Q["notifications.mark_notification_delivered"]
 _UNACKED = _Q["notifications.list_unacknowledged_notifications"]
 _FOR_AGENT = _Q["notifications.list_agent_notifications"]
+_CLAIM_REESCALATION = _Q["notifications.claim_reescalation"]
+_REESCALATION_DELIVERIES = _Q["notifications.add_reescalation_deliveries"]
 
 _ROW = model_row(Notification)
 
@@ -158,3 +162,35 @@ async def list_for_agent(
         before_id=before_id,
         limit=checked_limit(limit),
     )
+
+
+async def claim_reescalation(
+    conn: AsyncConnection[Any],
+    notification_id: uuid.UUID,
+    *,
+    seen_count: int,
+    at: dt.datetime | None = None,
+) -> Notification | None:
+    """Take the next re-escalation attempt if the count is still ``seen_count``: the row for
+    the one caller that won, None for a caller that lost the race (or no such notification)."""
+    if seen_count < 0:
+        raise ValidationError(f"seen_count must not be negative, not {seen_count}")
+    if at is not None and at.tzinfo is None:
+        raise ValidationError("at must be timezone-aware")
+    return await queries.fetch_one(
+        conn, _CLAIM_REESCALATION, _ROW, id=notification_id, seen_count=seen_count, at=at
+    )
+
+
+async def add_reescalation_deliveries(
+    conn: AsyncConnection[Any], notification_id: uuid.UUID, delivered: int
+) -> Notification:
+    """Add the recipients a re-escalation reached; NotFound if there is no such notification."""
+    if delivered < 0:
+        raise ValidationError(f"delivered must not be negative, not {delivered}")
+    row = await queries.fetch_one(
+        conn, _REESCALATION_DELIVERIES, _ROW, id=notification_id, delivered=delivered
+    )
+    if row is None:
+        raise NotFound(f"notification {notification_id} not found")
+    return row

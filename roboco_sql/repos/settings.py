@@ -42,7 +42,14 @@ _ROW = model_row(SystemSetting)
 _GOALS_ROW = model_row(CompanyGoals)
 
 # CompanyGoalsUpdate's charter fields (all json but north_star); who/when are always written.
-_GOALS_FIELDS = ("north_star", "objectives", "constraints", "operating_policy")
+_GOALS_FIELDS = (
+    "north_star",
+    "objectives",
+    "constraints",
+    "operating_policy",
+    "brand_voice",
+    "company_name",
+)
 _GOALS_JSON = frozenset({"objectives", "constraints", "operating_policy"})
 
 

@@ -66,22 +66,22 @@ WITH conv AS (
 )
 INSERT INTO a2a_messages (
     id, conversation_id, from_agent, content, message_kind, response_to_id, requires_response,
-    read_at, created_at, edited_at, edit_history
+    read_at, created_at, edited_at, edit_history, skill
 )
 SELECT
     :id, conv.id, :from_agent::varchar, :content, :message_kind::a2amessagekind,
     :response_to_id::uuid, :requires_response, NULL, :created_at::timestamptz, NULL,
-    '[]'::json
+    '[]'::json, :skill::varchar
 FROM conv
 RETURNING
     id, conversation_id, from_agent, content, message_kind, response_to_id, requires_response,
-    read_at, created_at, edited_at, edit_history;
+    read_at, created_at, edited_at, edit_history, skill;
 
 -- name: get_a2a_message :one
 -- One a2a message by primary key.
 SELECT
     id, conversation_id, from_agent, content, message_kind, response_to_id, requires_response,
-    read_at, created_at, edited_at, edit_history
+    read_at, created_at, edited_at, edit_history, skill
 FROM a2a_messages
 WHERE id = :id;
 
@@ -90,7 +90,7 @@ WHERE id = :id;
 -- ix_a2a_msg_conv_created backwards.
 SELECT
     id, conversation_id, from_agent, content, message_kind, response_to_id, requires_response,
-    read_at, created_at, edited_at, edit_history
+    read_at, created_at, edited_at, edit_history, skill
 FROM a2a_messages
 WHERE conversation_id = :conversation_id
   AND (created_at, id) < (

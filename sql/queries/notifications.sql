@@ -3,23 +3,23 @@
 INSERT INTO notifications (
     id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
     related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at
+    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at
 ) VALUES (
     :id, :type, :priority, :from_agent, :to_agents::uuid[], :subject, :body, :requires_ack,
     '{}'::uuid[], '{}'::json, :related_task_id, :related_message_ids::uuid[], :timestamp,
-    :expires_at, '{}'::uuid[], NULL, :created_at
+    :expires_at, '{}'::uuid[], NULL, :created_at, 0, 0, NULL
 )
 RETURNING
     id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
     related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at;
+    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at;
 
 -- name: get_notification :one
 -- One notification by primary key.
 SELECT
     id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
     related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at
+    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at
 FROM notifications
 WHERE id = :id;
 
@@ -38,7 +38,7 @@ WHERE id = :id AND :agent_id::uuid = ANY(to_agents)
 RETURNING
     id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
     related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at;
+    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at;
 
 -- name: mark_notification_read :one
 -- One recipient has read the notification: append it to read_by unless already there. No row
@@ -50,7 +50,7 @@ WHERE id = :id AND :agent_id::uuid = ANY(to_agents)
 RETURNING
     id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
     related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at;
+    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at;
 
 -- name: mark_notification_delivered :one
 -- Record the first delivery attempt; a later one keeps the first time.
@@ -59,7 +59,7 @@ WHERE id = :id
 RETURNING
     id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
     related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at;
+    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at;
 
 -- name: list_unacknowledged_notifications :many
 -- Notifications addressed to an agent that require an ack it has not given, newest first
@@ -68,7 +68,7 @@ RETURNING
 SELECT
     id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
     related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at
+    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at
 FROM notifications
 WHERE :agent_id::uuid = ANY(to_agents)
   AND requires_ack
@@ -87,7 +87,7 @@ LIMIT :limit;
 SELECT
     id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
     related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at
+    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at
 FROM notifications
 WHERE :agent_id::uuid = ANY(to_agents)
   AND (NOT :unread_only::boolean OR NOT (:agent_id::uuid = ANY(read_by)))
@@ -97,3 +97,27 @@ WHERE :agent_id::uuid = ANY(to_agents)
   )
 ORDER BY timestamp DESC, id DESC
 LIMIT :limit;
+
+-- name: claim_reescalation :one
+-- Take the next re-escalation attempt of an expired, unacknowledged notification, as a
+-- compare-and-set on the count the caller saw: of two sweeps seeing the same count, exactly
+-- one gets the row back (the attempt is burned before delivery, so a broken chain still caps).
+UPDATE notifications
+SET reescalation_count = reescalation_count + 1,
+    last_reescalated_at = coalesce(:at::timestamptz, now())
+WHERE id = :id
+  AND reescalation_count = :seen_count
+RETURNING
+    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
+    related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
+    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at;
+
+-- name: add_reescalation_deliveries :one
+-- Count the recipients one re-escalation actually reached.
+UPDATE notifications
+SET reescalation_delivered_count = reescalation_delivered_count + :delivered
+WHERE id = :id
+RETURNING
+    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
+    related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
+    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at;

@@ -32,7 +32,9 @@ RETURNING key, value, updated_at;
 
 -- name: get_company_goals :one
 -- The company charter: the single company_goals row (the all-zero id, seeded by 032).
-SELECT id, north_star, objectives, constraints, operating_policy, updated_at, updated_by
+SELECT
+    id, north_star, objectives, constraints, operating_policy, updated_at, updated_by,
+    brand_voice, company_name
 FROM company_goals
 WHERE id = :id;
 
@@ -45,7 +47,11 @@ SET north_star = CASE WHEN :set_north_star THEN :north_star::text ELSE north_sta
     constraints = CASE WHEN :set_constraints THEN :constraints::json ELSE constraints END,
     operating_policy = CASE WHEN :set_operating_policy THEN :operating_policy::json
                             ELSE operating_policy END,
+    brand_voice = CASE WHEN :set_brand_voice THEN :brand_voice::text ELSE brand_voice END,
+    company_name = CASE WHEN :set_company_name THEN :company_name::text ELSE company_name END,
     updated_at = :updated_at,
     updated_by = :updated_by
 WHERE id = :id
-RETURNING id, north_star, objectives, constraints, operating_policy, updated_at, updated_by;
+RETURNING
+    id, north_star, objectives, constraints, operating_policy, updated_at, updated_by,
+    brand_voice, company_name;

@@ -3,23 +3,23 @@
 INSERT INTO agent_spawn_sessions (
     id, agent_slug, team, role, model, task_id, started_at, ended_at,
     tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    exit_reason, estimated_cost_usd
+    exit_reason, estimated_cost_usd, turns, tool_calls, doctrine_version
 ) VALUES (
     :id, :agent_slug, :team, :role, :model, :task_id, :started_at, NULL,
     0, 0, 0, 0,
-    NULL, NULL
+    NULL, NULL, 0, 0, NULL
 )
 RETURNING
     id, agent_slug, team, role, model, task_id, started_at, ended_at,
     tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    exit_reason, estimated_cost_usd;
+    exit_reason, estimated_cost_usd, turns, tool_calls, doctrine_version;
 
 -- name: get_spawn_session :one
 -- One spawn session by primary key.
 SELECT
     id, agent_slug, team, role, model, task_id, started_at, ended_at,
     tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    exit_reason, estimated_cost_usd
+    exit_reason, estimated_cost_usd, turns, tool_calls, doctrine_version
 FROM agent_spawn_sessions
 WHERE id = :id;
 
@@ -29,7 +29,7 @@ WHERE id = :id;
 SELECT
     id, agent_slug, team, role, model, task_id, started_at, ended_at,
     tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    exit_reason, estimated_cost_usd
+    exit_reason, estimated_cost_usd, turns, tool_calls, doctrine_version
 FROM agent_spawn_sessions
 WHERE (:agent_slug::text IS NULL OR agent_slug = :agent_slug::text)
   AND (:team::text IS NULL OR team = :team::text)
@@ -46,13 +46,16 @@ LIMIT :limit;
 UPDATE agent_spawn_sessions
 SET ended_at = :ended_at,
     exit_reason = :exit_reason,
-    estimated_cost_usd = :estimated_cost_usd
+    estimated_cost_usd = :estimated_cost_usd,
+    turns = coalesce(:turns::bigint, turns),
+    tool_calls = coalesce(:tool_calls::bigint, tool_calls),
+    doctrine_version = coalesce(:doctrine_version::varchar, doctrine_version)
 WHERE id = :id
   AND ended_at IS NULL
 RETURNING
     id, agent_slug, team, role, model, task_id, started_at, ended_at,
     tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    exit_reason, estimated_cost_usd;
+    exit_reason, estimated_cost_usd, turns, tool_calls, doctrine_version;
 
 -- name: add_usage_snapshot :one
 -- Record a cumulative usage reading and raise its spawn's counters to it (never lowering them:
