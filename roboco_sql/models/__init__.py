@@ -39,6 +39,13 @@ from roboco_sql.models.base import (
     secret_change,
     utcnow,
 )
+from roboco_sql.models.board_cycle import (
+    BoardDecision,
+    BoardProgramCycle,
+)
+from roboco_sql.models.cell_project import (
+    TaskCellProject,
+)
 from roboco_sql.models.conventions import (
     ConventionsStatus,
     DefinitionKind,
@@ -106,6 +113,13 @@ from roboco_sql.models.knowledge import (
     IndexedDocumentCreate,
     IndexType,
 )
+from roboco_sql.models.member_perf import (
+    MEMBER_PERF_COUNTERS,
+    MemberKind,
+    MemberPerfFields,
+    MemberPerformanceDay,
+    MemberPerfTotals,
+)
 from roboco_sql.models.messaging import (
     Channel,
     ChannelCreate,
@@ -130,6 +144,13 @@ from roboco_sql.models.pitch import (
     PitchCreate,
     PitchDecision,
     PitchStatus,
+)
+from roboco_sql.models.playbook import (
+    Playbook,
+    PlaybookCreate,
+    PlaybookStatus,
+    PlaybookUpdate,
+    playbook_slug,
 )
 from roboco_sql.models.product import (
     Product,
@@ -159,6 +180,27 @@ from roboco_sql.models.provider import (
     ProviderConfig,
     ProviderConfigCreate,
     ProviderConfigUpdate,
+)
+from roboco_sql.models.rag_failure import (
+    RagIndexFailure,
+)
+from roboco_sql.models.respawn import (
+    RespawnRecord,
+    RespawnRecordWrite,
+)
+from roboco_sql.models.review_finding import (
+    EscapedDefect,
+    FindingFileCount,
+    FindingOrigin,
+    FindingSeverity,
+    FindingStatus,
+    FindingStatusCount,
+    ReviewFindingCreate,
+    SeverityCount,
+    TaskReviewFinding,
+)
+from roboco_sql.models.routing_preset import (
+    RoutingPreset,
 )
 from roboco_sql.models.secretary import (
     GATED_KINDS,
@@ -197,6 +239,9 @@ from roboco_sql.models.user import (
     User,
     UserCreate,
     UserUpdate,
+)
+from roboco_sql.models.vault import (
+    VaultSeenNote,
 )
 from roboco_sql.models.waiting import (
     WaitingFor,
@@ -246,6 +291,15 @@ ENTITY_MODELS: tuple[type[Row], ...] = (
     ProjectConventionsCache,
     ProjectConventionFinding,
     IndexedDocument,
+    Playbook,
+    TaskCellProject,
+    TaskReviewFinding,
+    BoardProgramCycle,
+    RespawnRecord,
+    MemberPerformanceDay,
+    RagIndexFailure,
+    VaultSeenNote,
+    RoutingPreset,
     User,
     XCredentials,
     XSeenMention,
@@ -268,6 +322,7 @@ __all__ = [
     "FEATURE_FLAGS",
     "GATED_KINDS",
     "MAX_TASK_DEPTH",
+    "MEMBER_PERF_COUNTERS",
     "MESSAGING_MODELS",
     "PG_ENUMS",
     "REQUIRED_PAYLOAD_KEYS",
@@ -291,6 +346,8 @@ __all__ = [
     "AuditLogEntry",
     "AuditSeverity",
     "BlockerResolverType",
+    "BoardDecision",
+    "BoardProgramCycle",
     "Channel",
     "ChannelCreate",
     "ChannelType",
@@ -304,6 +361,12 @@ __all__ = [
     "DefinitionKind",
     "DirectiveKind",
     "DirectiveStatus",
+    "EscapedDefect",
+    "FindingFileCount",
+    "FindingOrigin",
+    "FindingSeverity",
+    "FindingStatus",
+    "FindingStatusCount",
     "GatewayDecision",
     "GatewayTrigger",
     "GatewayTriggerCreate",
@@ -327,6 +390,10 @@ __all__ = [
     "JsonArray",
     "JsonObject",
     "LLMSettings",
+    "MemberKind",
+    "MemberPerfFields",
+    "MemberPerfTotals",
+    "MemberPerformanceDay",
     "Message",
     "MessageCreate",
     "MessageType",
@@ -344,6 +411,10 @@ __all__ = [
     "PitchCreate",
     "PitchDecision",
     "PitchStatus",
+    "Playbook",
+    "PlaybookCreate",
+    "PlaybookStatus",
+    "PlaybookUpdate",
     "Product",
     "ProductCellMapping",
     "ProductCreate",
@@ -366,6 +437,11 @@ __all__ = [
     "ProviderConfigCreate",
     "ProviderConfigUpdate",
     "PullRequestStatus",
+    "RagIndexFailure",
+    "RespawnRecord",
+    "RespawnRecordWrite",
+    "ReviewFindingCreate",
+    "RoutingPreset",
     "Row",
     "RuleLevel",
     "SecretChange",
@@ -379,15 +455,18 @@ __all__ = [
     "SessionTask",
     "SessionTaskCreate",
     "SessionTaskRelationship",
+    "SeverityCount",
     "Slug",
     "SystemSetting",
     "SystemSettingWrite",
     "Task",
+    "TaskCellProject",
     "TaskCreate",
     "TaskDraft",
     "TaskDraftCreate",
     "TaskDraftUpdate",
     "TaskNature",
+    "TaskReviewFinding",
     "TaskStatus",
     "TaskType",
     "TaskUpdate",
@@ -403,6 +482,7 @@ __all__ = [
     "User",
     "UserCreate",
     "UserUpdate",
+    "VaultSeenNote",
     "WaitingFor",
     "WaitingRecord",
     "WaitingRecordCreate",
@@ -416,6 +496,7 @@ __all__ = [
     "XSeenMention",
     "blank_secret_to_none",
     "new_id",
+    "playbook_slug",
     "secret_change",
     "utcnow",
 ]
