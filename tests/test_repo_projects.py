@@ -328,3 +328,58 @@ async def test_update_errors(conn: Conn, owner: uuid.UUID) -> None:
 def test_update_statement_covers_every_patch_field() -> None:
     fields = set(ProjectUpdate.model_fields) - {"git_token"}
     assert fields == set(projects._UPDATABLE)
+
+
+async def test_newer_project_columns_create_and_update(conn: Conn, owner: uuid.UUID) -> None:
+    made = await projects.create_project(
+        conn,
+        new_project(
+            "svc",
+            owner,
+            git_provider="github",
+            environments=[{"name": "dev", "branch": "develop"}, {"name": "prod", "branch": "main"}],
+            github_installation_id=42,
+            codegen_command="make codegen",
+            monthly_budget_usd=50.0,
+        ),
+    )
+    assert made.git_provider == "github" and made.github_installation_id == 42
+    assert made.environments == [
+        {"name": "dev", "branch": "develop"},
+        {"name": "prod", "branch": "main"},
+    ]
+    assert made.codegen_command == "make codegen" and made.monthly_budget_usd == 50.0
+    assert made.ci_watch_enabled is False and made.video_engine_enabled is False
+    assert made.board_programs is None and made.sandbox_services is None
+
+    patch = ProjectUpdate(
+        ci_watch_enabled=True,
+        ci_watch_workflow="ci.yml",
+        dep_update_command="uv lock --upgrade",
+        dep_update_paths=["uv.lock", "uv.lock"],
+        sandbox_services=["postgres"],
+        video_engine_enabled=True,
+        sandbox_extensions={"postgres": ["pgvector"]},
+        board_programs=["roadmap", "spackle"],
+        monthly_budget_usd=None,
+    )
+    out = await projects.update_project(conn, made.id, patch)
+    assert out.ci_watch_enabled and out.video_engine_enabled
+    assert out.ci_watch_workflow == "ci.yml" and out.dep_update_paths == ["uv.lock"]
+    assert out.sandbox_services == ["postgres"]
+    assert out.sandbox_extensions == {"postgres": ["pgvector"]}
+    assert out.board_programs == ["roadmap", "spackle"]
+    assert out.monthly_budget_usd is None and out.git_provider == "github"  # untouched
+    assert await projects.get_project(conn, made.id) == out
+    cur = await conn.execute(
+        "SELECT pg_typeof(board_programs)::text FROM projects WHERE id = %s", (made.id,)
+    )
+    assert await cur.fetchone() == ("jsonb",)
+    for bad in (
+        {"git_provider": "svn"},
+        {"monthly_budget_usd": 0},
+        {"environments": [{"name": "a", "branch": "x"}, {"name": "a", "branch": "y"}]},
+        {"ci_watch_enabled": None},
+    ):
+        with pytest.raises(pydantic.ValidationError):
+            ProjectUpdate.model_validate(bad)

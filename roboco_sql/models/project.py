@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import AwareDatetime, Field, SecretStr, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from roboco_sql.models.base import (
     Input,
+    JsonArray,
+    JsonObject,
     Name,
     Patch,
     Row,
@@ -24,6 +27,57 @@ from roboco_sql.models.enums import Team
 
 def _default_protected() -> list[str]:
     return ["main", "master"]
+
+
+class GitProvider(StrEnum):
+    """The forges ``projects.git_provider`` (a varchar(16), checked only here) may name."""
+
+    GITHUB = "github"
+    GITLAB = "gitlab"
+    GITEA = "gitea"
+
+
+class ProjectEnvironment(BaseModel):
+    """One rung of a project's environment ladder: first is the PR target, last is prod."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=50)
+    branch: str = Field(min_length=1, max_length=100)
+
+
+def _distinct_rungs(envs: list[ProjectEnvironment] | None) -> list[ProjectEnvironment] | None:
+    if envs is None:
+        return None
+    names = [e.name for e in envs]
+    if len(set(names)) != len(names):
+        raise ValueError("environment names must be distinct")
+    return envs or None
+
+
+def _distinct(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    if any(not v for v in values):
+        raise ValueError("entries must not be empty")
+    return list(dict.fromkeys(values))
+
+
+_NEWER_NULLABLE = frozenset(
+    {
+        "ci_watch_workflow",
+        "dep_update_command",
+        "dep_update_paths",
+        "sandbox_services",
+        "sandbox_extensions",
+        "environments",
+        "git_provider",
+        "github_installation_id",
+        "codegen_command",
+        "monthly_budget_usd",
+        "board_programs",
+    }
+)
 
 
 class Project(Row):
@@ -54,6 +108,19 @@ class Project(Row):
     is_active: bool
     created_at: AwareDatetime
     updated_at: AwareDatetime | None
+    ci_watch_enabled: bool
+    ci_watch_workflow: str | None
+    dep_update_command: str | None
+    dep_update_paths: list[str] | None
+    sandbox_services: list[str] | None
+    video_engine_enabled: bool
+    sandbox_extensions: JsonObject | None
+    environments: JsonArray | None
+    git_provider: str | None
+    github_installation_id: int | None
+    codegen_command: str | None
+    monthly_budget_usd: float | None
+    board_programs: JsonArray | None
 
 
 class ProjectCreate(Input):
@@ -80,8 +147,14 @@ class ProjectCreate(Input):
     created_by: uuid.UUID
     is_active: bool = True
     created_at: AwareDatetime = Field(default_factory=utcnow)
+    git_provider: GitProvider | None = None
+    environments: list[ProjectEnvironment] | None = None
+    github_installation_id: int | None = Field(default=None, gt=0)
+    codegen_command: str | None = Field(default=None, max_length=500)
+    monthly_budget_usd: float | None = Field(default=None, gt=0)
 
     _blank_token = field_validator("git_token")(blank_secret_to_none)
+    _rungs = field_validator("environments")(_distinct_rungs)
 
 
 class ProjectUpdate(Patch):
@@ -106,6 +179,7 @@ class ProjectUpdate(Patch):
             "last_synced_at",
             "head_commit",
         }
+        | _NEWER_NULLABLE
     )
 
     name: Name | None = None
@@ -125,6 +199,22 @@ class ProjectUpdate(Patch):
     last_synced_at: AwareDatetime | None = None
     head_commit: str | None = Field(default=None, max_length=40)
     is_active: bool | None = None
+    ci_watch_enabled: bool | None = None
+    ci_watch_workflow: str | None = Field(default=None, min_length=1, max_length=255)
+    dep_update_command: str | None = Field(default=None, max_length=500)
+    dep_update_paths: list[str] | None = None
+    sandbox_services: list[str] | None = None
+    video_engine_enabled: bool | None = None
+    sandbox_extensions: dict[str, list[str]] | None = None
+    environments: list[ProjectEnvironment] | None = None
+    git_provider: GitProvider | None = None
+    github_installation_id: int | None = Field(default=None, gt=0)
+    codegen_command: str | None = Field(default=None, max_length=500)
+    monthly_budget_usd: float | None = Field(default=None, gt=0)
+    board_programs: list[str] | None = None
+
+    _rungs = field_validator("environments")(_distinct_rungs)
+    _lists = field_validator("dep_update_paths", "sandbox_services", "board_programs")(_distinct)
 
     def git_token_change(self) -> SecretChange:
         """What the update does to ``git_token_encrypted``."""

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
 from pydantic import SecretStr
 
 from roboco_sql import queries
@@ -59,7 +60,21 @@ _UPDATABLE = (
     "last_synced_at",
     "head_commit",
     "is_active",
+    "ci_watch_enabled",
+    "ci_watch_workflow",
+    "dep_update_command",
+    "dep_update_paths",
+    "sandbox_services",
+    "video_engine_enabled",
+    "sandbox_extensions",
+    "environments",
+    "git_provider",
+    "github_installation_id",
+    "codegen_command",
+    "monthly_budget_usd",
+    "board_programs",
 )
+_JSON = ("sandbox_extensions", "environments", "board_programs")
 
 
 def _box(box: SecretBox | None) -> SecretBox:
@@ -99,6 +114,15 @@ async def create_project(
             created_by=data.created_by,
             is_active=data.is_active,
             created_at=data.created_at,
+            environments=(
+                Jsonb([env.model_dump() for env in data.environments])
+                if data.environments is not None
+                else None
+            ),
+            git_provider=data.git_provider,
+            github_installation_id=data.github_installation_id,
+            codegen_command=data.codegen_command,
+            monthly_budget_usd=data.monthly_budget_usd,
         )
     assert project is not None  # INSERT ... RETURNING always yields the row
     return project
@@ -147,7 +171,7 @@ async def update_project(
     work without a key. NotFound if there is no such project.
     """
     changes = patch.changes()
-    params = {"id": project_id, **patch_params(changes, _UPDATABLE)}
+    params = {"id": project_id, **patch_params(changes, _UPDATABLE, json=_JSON)}
     token = _box(box).token_update(patch.git_token) if patch.git_token is not None else None
     params["set_git_token_encrypted"] = token is not None and token.changes
     params["git_token_encrypted"] = token.ciphertext if token is not None else None

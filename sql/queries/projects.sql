@@ -4,19 +4,28 @@ INSERT INTO projects (
     id, name, slug, git_url, default_branch, protected_branches, git_token_encrypted,
     test_command, lint_command, format_command, typecheck_command, build_command,
     quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
-    head_commit, created_by, is_active, created_at, updated_at
+    head_commit, created_by, is_active, created_at, updated_at,
+    ci_watch_enabled, ci_watch_workflow, dep_update_command, dep_update_paths,
+    sandbox_services, video_engine_enabled, sandbox_extensions, environments, git_provider,
+    github_installation_id, codegen_command, monthly_budget_usd, board_programs
 ) VALUES (
     :id, :name, :slug, :git_url, :default_branch, :protected_branches, :git_token_encrypted,
     :test_command, :lint_command, :format_command, :typecheck_command, :build_command,
     :quality_command, :assigned_cell, :allowed_agents, :workspace_path, NULL,
-    NULL, :created_by, :is_active, :created_at, NULL
+    NULL, :created_by, :is_active, :created_at, NULL,
+    false, NULL, NULL, NULL, NULL,
+    false, NULL, :environments::jsonb, :git_provider::varchar, :github_installation_id::bigint,
+    :codegen_command::varchar, :monthly_budget_usd::float8, NULL
 )
 RETURNING
     id, name, slug, git_url, default_branch, protected_branches,
     git_token_encrypted IS NOT NULL AS has_git_token,
     test_command, lint_command, format_command, typecheck_command, build_command,
     quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
-    head_commit, created_by, is_active, created_at, updated_at;
+    head_commit, created_by, is_active, created_at, updated_at,
+    ci_watch_enabled, ci_watch_workflow, dep_update_command, dep_update_paths,
+    sandbox_services, video_engine_enabled, sandbox_extensions, environments, git_provider,
+    github_installation_id, codegen_command, monthly_budget_usd, board_programs;
 
 -- name: get_project :one
 -- One project by primary key; the token is reported only as has_git_token.
@@ -25,7 +34,10 @@ SELECT
     git_token_encrypted IS NOT NULL AS has_git_token,
     test_command, lint_command, format_command, typecheck_command, build_command,
     quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
-    head_commit, created_by, is_active, created_at, updated_at
+    head_commit, created_by, is_active, created_at, updated_at,
+    ci_watch_enabled, ci_watch_workflow, dep_update_command, dep_update_paths,
+    sandbox_services, video_engine_enabled, sandbox_extensions, environments, git_provider,
+    github_installation_id, codegen_command, monthly_budget_usd, board_programs
 FROM projects
 WHERE id = :id;
 
@@ -36,7 +48,10 @@ SELECT
     git_token_encrypted IS NOT NULL AS has_git_token,
     test_command, lint_command, format_command, typecheck_command, build_command,
     quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
-    head_commit, created_by, is_active, created_at, updated_at
+    head_commit, created_by, is_active, created_at, updated_at,
+    ci_watch_enabled, ci_watch_workflow, dep_update_command, dep_update_paths,
+    sandbox_services, video_engine_enabled, sandbox_extensions, environments, git_provider,
+    github_installation_id, codegen_command, monthly_budget_usd, board_programs
 FROM projects
 WHERE slug = :slug;
 
@@ -48,7 +63,10 @@ SELECT
     git_token_encrypted IS NOT NULL AS has_git_token,
     test_command, lint_command, format_command, typecheck_command, build_command,
     quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
-    head_commit, created_by, is_active, created_at, updated_at
+    head_commit, created_by, is_active, created_at, updated_at,
+    ci_watch_enabled, ci_watch_workflow, dep_update_command, dep_update_paths,
+    sandbox_services, video_engine_enabled, sandbox_extensions, environments, git_provider,
+    github_installation_id, codegen_command, monthly_budget_usd, board_programs
 FROM projects
 WHERE (:assigned_cell::team IS NULL OR assigned_cell = :assigned_cell::team)
   AND (:is_active::boolean IS NULL OR is_active = :is_active::boolean)
@@ -87,6 +105,19 @@ SET name = CASE WHEN :set_name THEN :name ELSE name END,
                           ELSE last_synced_at END,
     head_commit = CASE WHEN :set_head_commit THEN :head_commit ELSE head_commit END,
     is_active = CASE WHEN :set_is_active THEN :is_active::boolean ELSE is_active END,
+    ci_watch_enabled = CASE WHEN :set_ci_watch_enabled THEN :ci_watch_enabled::boolean ELSE ci_watch_enabled END,
+    ci_watch_workflow = CASE WHEN :set_ci_watch_workflow THEN :ci_watch_workflow::varchar ELSE ci_watch_workflow END,
+    dep_update_command = CASE WHEN :set_dep_update_command THEN :dep_update_command::varchar ELSE dep_update_command END,
+    dep_update_paths = CASE WHEN :set_dep_update_paths THEN :dep_update_paths::varchar[] ELSE dep_update_paths END,
+    sandbox_services = CASE WHEN :set_sandbox_services THEN :sandbox_services::varchar[] ELSE sandbox_services END,
+    video_engine_enabled = CASE WHEN :set_video_engine_enabled THEN :video_engine_enabled::boolean ELSE video_engine_enabled END,
+    sandbox_extensions = CASE WHEN :set_sandbox_extensions THEN :sandbox_extensions::jsonb ELSE sandbox_extensions END,
+    environments = CASE WHEN :set_environments THEN :environments::jsonb ELSE environments END,
+    git_provider = CASE WHEN :set_git_provider THEN :git_provider::varchar ELSE git_provider END,
+    github_installation_id = CASE WHEN :set_github_installation_id THEN :github_installation_id::bigint ELSE github_installation_id END,
+    codegen_command = CASE WHEN :set_codegen_command THEN :codegen_command::varchar ELSE codegen_command END,
+    monthly_budget_usd = CASE WHEN :set_monthly_budget_usd THEN :monthly_budget_usd::float8 ELSE monthly_budget_usd END,
+    board_programs = CASE WHEN :set_board_programs THEN :board_programs::jsonb ELSE board_programs END,
     updated_at = now()
 WHERE id = :id
 RETURNING
@@ -94,7 +125,10 @@ RETURNING
     git_token_encrypted IS NOT NULL AS has_git_token,
     test_command, lint_command, format_command, typecheck_command, build_command,
     quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
-    head_commit, created_by, is_active, created_at, updated_at;
+    head_commit, created_by, is_active, created_at, updated_at,
+    ci_watch_enabled, ci_watch_workflow, dep_update_command, dep_update_paths,
+    sandbox_services, video_engine_enabled, sandbox_extensions, environments, git_provider,
+    github_installation_id, codegen_command, monthly_budget_usd, board_programs;
 
 -- name: get_project_git_token :scalar
 -- The one query that reads the ciphertext, for read_git_token to decrypt on demand: '' when
