@@ -85,7 +85,7 @@ async def populated(db_url: str, key_a: str) -> Populated:
                     box=box,
                 )
                 provider_tokens[provider.id] = token
-    assert len(provider_tokens) == 4
+    assert len(provider_tokens) == 7  # the seeded providers at 093
     return Populated(db_url, key_a, project_tokens, provider_tokens)
 
 

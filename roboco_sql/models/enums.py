@@ -130,6 +130,8 @@ class ModelProvider(StrEnum):
     OPENAI = "openai"
     LOCAL = "local"
     GROK = "grok"
+    GEMINI = "gemini"  # 084
+    KIMI = "kimi"  # 090
 
 
 class NotificationPriority(StrEnum):
