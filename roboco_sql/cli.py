@@ -430,7 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "db-init",
         cmd_db_init,
-        "migrate, then write RoboCo's first rows (agents, channels, welcomes); idempotent",
+        "migrate, then write RoboCo's first rows (agents; below 060 also channels and "
+        "welcomes); idempotent",
     )
     p = add(
         "demo",

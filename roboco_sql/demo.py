@@ -12,8 +12,10 @@ the orchestrator imports (``init_db``, ``open_pool``, ``connection``, ``bootstra
 4. the workday: twenty agents at once, each an asyncio task on its own pooled connection.
    Developers ``claim_next`` work, open work sessions, commit and open PRs; QA, documenters, PR
    reviewers and PMs move tasks along the lifecycle's real edges; some work is blocked and
-   unblocked, some is sent back, one task per feature is escalated to the CEO; messages,
-   notifications (acknowledged) and journal entries flow all day;
+   unblocked, some is sent back, one task per feature is escalated to the CEO; A2A messages,
+   notifications (acknowledged) and journal entries flow all day (RoboCo retired channels,
+   groups, sessions and messages in 060_drop_messaging: agents talk in A2A conversations, two
+   agents each, and company-wide news goes out as broadcast notifications);
 5. knowledge: the day's journal entries go into the knowledge base and a mentor lookup finds
    them (without pgvector the demo says RAG is off and goes on);
 6. wrap-up: every task of the day is completed or cancelled; the report counts what happened.
@@ -59,15 +61,15 @@ from roboco_sql.crypto import SecretBox, generate_key
 from roboco_sql.db import connection, open_pool, resolve_url
 from roboco_sql.errors import Conflict, EncryptionError, RagDisabled, RobocoSQLError
 from roboco_sql.lifecycle import TERMINAL
+from roboco_sql.models.a2a import A2AConversationCreate, A2AMessageCreate
 from roboco_sql.models.agent import Agent
 from roboco_sql.models.enums import (
+    A2AMessageKind,
     AgentRole,
     AgentStatus,
     Complexity,
     JournalEntryType,
-    MessageType,
     NotificationType,
-    SessionScope,
     TaskNature,
     TaskStatus,
     TaskType,
@@ -76,30 +78,22 @@ from roboco_sql.models.enums import (
 )
 from roboco_sql.models.journal import JournalEntry, JournalEntryCreate
 from roboco_sql.models.knowledge import IndexType
-from roboco_sql.models.messaging import (
-    GroupCreate,
-    MessageCreate,
-    SessionCreate,
-    SessionTaskCreate,
-)
 from roboco_sql.models.notification import NotificationCreate
 from roboco_sql.models.pitch import PitchCreate
 from roboco_sql.models.product import ProductCellMapping, ProductCreate
 from roboco_sql.models.project import ProjectCreate
 from roboco_sql.models.task import Task, TaskCreate, TaskUpdate
 from roboco_sql.repos import (
+    a2a,
     agents,
     audit,
-    channels,
     claims,
     graph,
     journals,
-    messages,
     notifications,
     pitches,
     products,
     projects,
-    sessions,
     tasks,
     transitions,
     work_sessions,
@@ -117,11 +111,6 @@ DEMO_PREFIX: Final = "demo-day-"
 # UX/UI first: fan_out makes the backend and frontend tasks wait on its design.
 CELLS: Final = (Team.UX_UI, Team.BACKEND, Team.FRONTEND)
 _PREFIX: Final = {Team.UX_UI: "ux", Team.BACKEND: "be", Team.FRONTEND: "fe"}
-_CHANNEL: Final = {
-    Team.UX_UI: "uxui-cell",
-    Team.BACKEND: "backend-cell",
-    Team.FRONTEND: "frontend-cell",
-}
 _WORK: Final = {
     Team.UX_UI: ("Wireframes", "Design tokens", "Clickable prototype"),
     Team.BACKEND: ("Data model", "API endpoints", "Integration tests"),
@@ -259,7 +248,7 @@ class DayReport:
             "escalated to the CEO and approved",
             f"work         {c['work_sessions']} work sessions ({c['merges']} merged), "
             f"{c['commits']} commits, {c['prs']} pull requests",
-            f"messages     {c['messages']} in {c['chat_sessions']} chat sessions, "
+            f"messages     {c['messages']} A2A messages in {c['conversations']} conversations, "
             "closed at the end of the day",
             f"notices      {c['notifications']} notifications to {c['notified']} recipients, "
             f"{c['acks']} acknowledged",
@@ -315,11 +304,17 @@ class DayReport:
 
 @dataclass(frozen=True, slots=True)
 class Room:
-    """Where a conversation happens: a channel's group and its session."""
+    """Who talks about what: the agent who hosts it (a cell's PM, the Main PM, the product
+    owner), the one the host talks to, and the topic.
 
-    channel_id: uuid.UUID
-    group_id: uuid.UUID
-    session_id: uuid.UUID
+    RoboCo has no group chat any more (060_drop_messaging): every conversation is an A2A one
+    between two agents. A word said in the room goes to the agent it names, else to the host,
+    or, from the host, to its second; each pair gets one conversation per topic.
+    """
+
+    host: str
+    second: str
+    topic: str
 
 
 @dataclass
@@ -379,8 +374,8 @@ class Day:
         self.from_backlog: list[Task] = []
         self.room_of: dict[uuid.UUID, Room] = {}
         self.board: Room | None = None
-        self.announcements: Room | None = None
-        self.chat_sessions: list[uuid.UUID] = []
+        self.conversations: dict[tuple[str, str, str], uuid.UUID] = {}
+        self._opening = asyncio.Lock()
         self.journal_ids: dict[uuid.UUID, uuid.UUID] = {}
         self.entries: dict[uuid.UUID, list[JournalEntry]] = defaultdict(list)
         self.signals = _Signals()
@@ -462,6 +457,27 @@ class Day:
             kind = "unblocks"
         return self.moved(await transitions.transition(conn, task.id, to, who), kind)
 
+    async def conversation(self, a: str, b: str, topic: str) -> uuid.UUID:
+        """The day's A2A conversation of two agents about a topic, opened on first use.
+
+        Opened on a connection of its own, committed at once, one at a time: every agent's
+        transaction then finds it, and two agents never open the same one.
+        """
+        first, second = sorted((a, b))
+        key = (first, second, topic)
+        found = self.conversations.get(key)
+        if found is not None:
+            return found
+        async with self._opening:
+            found = self.conversations.get(key)
+            if found is None:
+                async with connection(self.pool) as conn, _autocommit(conn):
+                    made = await a2a.create_conversation(
+                        conn, A2AConversationCreate(agent_a=a, agent_b=b, topic=topic[:255])
+                    )
+                found = self.conversations[key] = made.id
+        return found
+
     async def say(
         self,
         conn: Conn,
@@ -470,23 +486,31 @@ class Day:
         text: str,
         *,
         task: Task | None = None,
-        kind: MessageType = MessageType.DIALOGUE,
+        kind: A2AMessageKind = A2AMessageKind.MESSAGE,
         mentions: Sequence[Agent] = (),
     ) -> None:
-        await messages.post_message(
+        """An A2A message about the room's topic, to the agent named, else to the host (from
+        the host, to its second)."""
+        to = mentions[0].slug if mentions else room.host
+        if to == who.slug:
+            to = room.second if who.slug != room.second else room.host
+        await a2a.add_message(
             conn,
-            MessageCreate(
-                agent_id=who.id,
-                channel_id=room.channel_id,
-                group_id=room.group_id,
-                session_id=room.session_id,
-                type=kind,
+            A2AMessageCreate(
+                conversation_id=await self.conversation(who.slug, to, room.topic),
+                from_agent=who.slug,
                 content=text,
-                task_id=task.id if task is not None else None,
-                mentions=[m.id for m in mentions],
+                message_kind=kind,
+                requires_response=kind is A2AMessageKind.REQUEST,
             ),
         )
         self.count["messages"] += 1
+
+    async def announce(self, conn: Conn, who: Agent, subject: str, body: str) -> None:
+        """The day's news: a broadcast notification to everyone at work today but the sender
+        (each acknowledges it at its next turn)."""
+        crew = [a for a, _, _ in self.roster() if a.id != who.id]
+        await self.notify(conn, who, crew, NotificationType.BROADCAST, subject, body=body)
 
     async def notify(
         self,
@@ -526,7 +550,7 @@ class Day:
         body: str,
     ) -> None:
         """A blocker said in the room, escalated to `to`, and `me` free for other work."""
-        await self.say(conn, room, me, text, task=task, kind=MessageType.BLOCKER, mentions=[to])
+        await self.say(conn, room, me, text, task=task, kind=A2AMessageKind.REQUEST, mentions=[to])
         await self.notify(
             conn, me, [to], NotificationType.BLOCKER_ESCALATION, subject, body=body, task=task
         )
@@ -605,7 +629,7 @@ class Day:
                 me,
                 f"{'Back on' if revision else 'Picking up'} '{task.title}' on {task.branch_name}.",
                 task=task,
-                kind=MessageType.ACTION,
+                kind=A2AMessageKind.MESSAGE,
             )
         await self.build(conn, me, task, resumed=False)
         return True
@@ -931,7 +955,7 @@ class Day:
                         me,
                         "Yes: keep the old endpoint until the rollout reaches 100%.",
                         task=task,
-                        kind=MessageType.DECISION,
+                        kind=A2AMessageKind.RESPONSE,
                     )
                     await self.transition(conn, task, S.IN_PROGRESS, me)
                     did = True
@@ -990,7 +1014,7 @@ class Day:
                     me,
                     f"'{child.title}' is done: {len(tree) - 1} subtasks closed.",
                     task=child,
-                    kind=MessageType.DECISION,
+                    kind=A2AMessageKind.RESPONSE,
                 )
                 await self.write(
                     conn,
@@ -1026,7 +1050,7 @@ class Day:
                             me,
                             f"Decision for '{task.title}': the standard storage tier.",
                             task=task,
-                            kind=MessageType.DECISION,
+                            kind=A2AMessageKind.RESPONSE,
                         )
                         moved = await graph.resolve_blocker(conn, task.id, decision, me)
                         if moved.status is not S.BLOCKED:
@@ -1105,7 +1129,7 @@ class Day:
                         me,
                         f"Approved '{task.title}'. Ship it.",
                         task=task,
-                        kind=MessageType.DECISION,
+                        kind=A2AMessageKind.RESPONSE,
                     )
                     await self.write(
                         conn,
@@ -1285,50 +1309,9 @@ async def _earlier_tokens(conn: Conn, box: SecretBox, today: str) -> tuple[int, 
     return readable, unreadable
 
 
-async def _room(
-    conn: Conn,
-    channel_slug: str,
-    name: str,
-    scope: SessionScope,
-    day: Day,
-) -> Room:
-    channel = await channels.get_channel_by_slug(conn, channel_slug)
-    if channel is None:
-        raise RobocoSQLError(f"channel #{channel_slug} is missing; db-init should have made it")
-    group = await channels.create_group(
-        conn, GroupCreate(name=name[:100], channel_id=channel.id, members=channel.members)
-    )
-    session = await sessions.open_session(
-        conn,
-        SessionCreate(
-            group_id=group.id,
-            scope=scope,
-            max_time_window=None,
-            max_message_count=None,
-            max_content_length=None,
-        ),
-    )
-    day.chat_sessions.append(session.id)
-    return Room(channel.id, group.id, session.id)
-
-
-async def _general_room(conn: Conn, channel_slug: str) -> Room:
-    """The channel's General group and its live session (db-init made both)."""
-    channel = await channels.get_channel_by_slug(conn, channel_slug)
-    if channel is None:
-        raise RobocoSQLError(f"channel #{channel_slug} is missing; db-init should have made it")
-    groups = await channels.list_groups(conn, channel.id)
-    group = next((g for g in groups if g.name == "General"), None)
-    if group is None:
-        group = await channels.create_group(
-            conn, GroupCreate(name="General", channel_id=channel.id, members=channel.members)
-        )
-    session = await sessions.get_active_session(conn, group.id)
-    if session is None:
-        session = await sessions.open_session(
-            conn, SessionCreate(group_id=group.id, scope=SessionScope.INITIATIVE)
-        )
-    return Room(channel.id, group.id, session.id)
+def _room(host: str, second: str, topic: str) -> Room:
+    """A room of the day; its conversations are opened as its agents first speak."""
+    return Room(host, second, topic)
 
 
 def _planned(scale: int) -> dict[str, int]:
@@ -1396,7 +1379,7 @@ async def run_day(
     pool = await open_pool(target, settings, min_size=2, max_size=_CREW + 4)
     try:
         async with connection(pool) as conn, _autocommit(conn):
-            seeded = await bootstrap.seed(conn)  # db-init's rows; the schema is at head already
+            await bootstrap.seed(conn)  # db-init's rows; the schema is at head already
         rag_note = await _boot_rag(pool, settings, report)
         async with connection(pool) as conn, _autocommit(conn):
             report.day = await _next_day(conn)
@@ -1416,8 +1399,7 @@ async def run_day(
             "boot",
             t,
             f"schema at {migration.to_revision}{f' (+{applied})' if applied else ''}; db-init: "
-            f"{len(staff)} agents, {seeded.channels.inserted + seeded.channels.present} "
-            f"channels; {rag_note}",
+            f"{len(staff)} agents; {rag_note}",
             *notes[0 if not report.rag_enabled else 1 :],
         )
 
@@ -1461,7 +1443,7 @@ async def run_day(
             f"main-pm: {scale} feature{'s' if scale > 1 else ''} -> {scale * len(CELLS)} cell "
             f"tasks -> {scale * len(_FATES)} subtasks + {scale * len(CELLS)} spikes, {deps} "
             "dependencies",
-            f"a standup of {standup} messages, loaded in one COPY",
+            f"a standup of {standup} A2A messages to main-pm",
         )
 
         # -- the workday -------------------------------------------------------------------------
@@ -1535,13 +1517,7 @@ async def _board(conn: Conn, day: Day) -> None:
     theme, _ = _THEMES[(report.day - 1) % len(_THEMES)]
     owner, ceo = day.agent("product-owner"), day.agent("ceo")
     async with day.tx(conn):
-        board = day.board = await _room(
-            conn,
-            "board-private",
-            f"Day {report.day}: {theme}",
-            SessionScope.INITIATIVE,
-            day,
-        )
+        board = day.board = _room("product-owner", "ceo", f"{day.slug} board: Robo {theme}")
         pitch = await pitches.propose_pitch(
             conn,
             PitchCreate(
@@ -1558,7 +1534,7 @@ async def _board(conn: Conn, day: Day) -> None:
             board,
             owner,
             f"Pitch: Robo {theme}. {pitch.problem} {pitch.proposed_solution}",
-            kind=MessageType.DECISION,
+            kind=A2AMessageKind.RESPONSE,
         )
     async with day.tx(conn):  # approval provisions the product, all or nothing
         made = []
@@ -1606,7 +1582,7 @@ async def _board(conn: Conn, day: Day) -> None:
             board,
             ceo,
             f"Approved Robo {theme}. Start with the design.",
-            kind=MessageType.DECISION,
+            kind=A2AMessageKind.RESPONSE,
         )
         await day.write(
             conn,
@@ -1630,15 +1606,8 @@ async def _plan(conn: Conn, day: Day, scale: int) -> tuple[int, int]:
     main = day.agent("main-pm")
     deps = 0
     async with day.tx(conn):
-        announcements = day.announcements = await _general_room(conn, "announcements")
         rooms = {
-            cell: await _room(
-                conn,
-                _CHANNEL[cell],
-                f"Day {report.day}: Robo {theme}",
-                SessionScope.CELL,
-                day,
-            )
+            cell: _room(f"{_PREFIX[cell]}-pm", "main-pm", f"{day.slug} {cell.value}: Robo {theme}")
             for cell in CELLS
         }
         for k in range(scale):
@@ -1679,15 +1648,6 @@ async def _plan(conn: Conn, day: Day, scale: int) -> tuple[int, int]:
                 feature.rooms[cell] = rooms[cell]
                 day.room_of[child.id] = rooms[cell]
                 deps += len(child.dependency_ids)
-                await sessions.link_task(
-                    conn,
-                    SessionTaskCreate(
-                        session_id=rooms[cell].session_id,
-                        task_id=child.id,
-                        is_primary=k == 0,
-                        added_by=main.id,
-                    ),
-                )
                 made: list[Task] = []
                 for index, what in enumerate(_WORK[cell]):
                     waits = list(child.dependency_ids)  # the design, for backend and frontend
@@ -1719,15 +1679,6 @@ async def _plan(conn: Conn, day: Day, scale: int) -> tuple[int, int]:
                     day.room_of[sub.id] = rooms[cell]
                     if backlog:
                         day.from_backlog.append(sub)
-                    await sessions.link_task(
-                        conn,
-                        SessionTaskCreate(
-                            session_id=rooms[cell].session_id,
-                            task_id=sub.id,
-                            is_primary=True,
-                            added_by=main.id,
-                        ),
-                    )
                 feature.subtasks[cell] = made
                 spike = await tasks.create_task(
                     conn,
@@ -1760,10 +1711,10 @@ async def _plan(conn: Conn, day: Day, scale: int) -> tuple[int, int]:
                 + ("UX/UI leads; " if cell is Team.UX_UI else "you start once UX/UI lands; ")
                 + "claim with give_me_work().",
             )
-        await day.say(
+        await day.announce(
             conn,
-            announcements,
             main,
+            f"Day {report.day}: Robo {theme}",
             f"Day {report.day}: Robo {theme} is approved. {scale} feature(s) ship today.",
         )
         developers = [a for a in day.staff.values() if a.role is AgentRole.DEVELOPER]
@@ -1773,7 +1724,7 @@ async def _plan(conn: Conn, day: Day, scale: int) -> tuple[int, int]:
             developers,
             NotificationType.TASK_ASSIGNMENT,
             f"Day {report.day}: Robo {theme}",
-            body="The plan is in your cell channel.",
+            body="The plan is with your cell PM.",
         )
         await day.write(
             conn,
@@ -1783,27 +1734,13 @@ async def _plan(conn: Conn, day: Day, scale: int) -> tuple[int, int]:
             f"Planned Robo {theme} as {scale} feature(s), each fanned out to UX/UI, backend and "
             "frontend with three subtasks a cell; the implementation cells wait on the design.",
         )
-    # the standup, loaded in one COPY
+    # the standup: every agent tells the Main PM what it is on today
+    standup = _room("main-pm", "ceo", f"{day.slug} standup")
+    crew = [a for a in day.staff.values() if a.role is not AgentRole.SYSTEM]
     async with day.tx(conn):
-        standup = await _room(
-            conn, "all-hands", f"Day {report.day} standup", SessionScope.INITIATIVE, day
-        )
-        crew = [a for a in day.staff.values() if a.role is not AgentRole.SYSTEM]
-        loaded = await messages.post_messages(
-            conn,
-            [
-                MessageCreate(
-                    agent_id=a.id,
-                    channel_id=standup.channel_id,
-                    group_id=standup.group_id,
-                    session_id=standup.session_id,
-                    type=MessageType.DIALOGUE,
-                    content=f"{a.name}: on Robo {theme} today.",
-                )
-                for a in crew
-            ],
-        )
-        report.counts["messages"] += loaded
+        for a in crew:
+            await day.say(conn, standup, a, f"{a.name}: on Robo {theme} today.")
+    loaded = len(crew)
     report.task_ids = [
         t.id
         for f in day.features
@@ -1905,21 +1842,23 @@ async def _knowledge(day: Day) -> tuple[str, ...]:
 
 
 async def _wrap_up(day: Day) -> str:
-    """Close the day's rooms, sweep for stale claims, check the audit log, count what's left."""
+    """Close the day's conversations, sweep for stale claims, check the audit log, count what's
+    left."""
     report = day.report
     c = report.counts
     main = day.agent("main-pm")
     async with connection(day.pool) as conn, _autocommit(conn):
-        assert day.announcements is not None
+        assert day.board is not None
         await day.say(
             conn,
-            day.announcements,
+            day.board,
             main,
             f"Day {report.day} is done: {len(report.task_ids)} tasks closed, "
             f"{c['escalations']} approved by the CEO.",
+            mentions=[day.agent("ceo")],
         )
-        for session_id in day.chat_sessions:
-            await sessions.close_session(conn, session_id)
+        for conversation_id in day.conversations.values():
+            await a2a.close_conversation(conn, conversation_id, resolution="end of the day")
         reaped = await claims.reap_stale_claims(conn, dt.timedelta(hours=1))
         left_open = 0
         seen: set[uuid.UUID] = set()
@@ -1932,7 +1871,7 @@ async def _wrap_up(day: Day) -> str:
                     await work_sessions.close_work_session(conn, ws.id)
                     left_open += 1
         c["work_sessions"] = len(seen)
-        c["chat_sessions"] = len(day.chat_sessions)
+        c["conversations"] = len(day.conversations)
         statuses: Counter[str] = Counter()
         audited = 0
         for feature in day.features:

@@ -146,9 +146,26 @@ def check_day(url: str, data: dict[str, Any]) -> None:
     [left] = _rows(url, "SELECT count(*) AS n FROM notifications WHERE NOT to_agents <@ acked_by")
     assert left["n"] == 0
 
-    # messages, journals, the board's decisions
-    [m] = _rows(url, "SELECT count(*) AS n FROM messages WHERE timestamp >= %s", since)
-    assert m["n"] == counts["messages"]
+    # A2A messages (RoboCo's only agent-to-agent channel past 060), in conversations all
+    # closed at the end of the day; no messaging table at head
+    [m] = _rows(url, "SELECT count(*) AS n FROM a2a_messages WHERE created_at >= %s", since)
+    assert m["n"] == counts["messages"] > 0
+    talks = _rows(
+        url,
+        "SELECT c.status::text AS status, c.message_count, count(m.id) AS n FROM"
+        " a2a_conversations c JOIN a2a_messages m ON m.conversation_id = c.id"
+        " WHERE c.created_at >= %s GROUP BY c.id",
+        since,
+    )
+    assert len(talks) == counts["conversations"] > 0
+    assert all(t["status"] == "closed" and t["message_count"] == t["n"] for t in talks)
+    [gone] = _rows(
+        url,
+        "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY(%s)",
+        ["channels", "groups", "sessions", "session_tasks", "messages"],
+    )
+    assert gone["n"] == 0
+    # journals, the board's decisions
     [j] = _rows(url, "SELECT count(*) AS n FROM journal_entries WHERE created_at >= %s", since)
     assert j["n"] == counts["journal_entries"]
     [pitch] = _rows(url, "SELECT * FROM pitches WHERE slug = %s", f"{demo.DEMO_PREFIX}{day}")
