@@ -146,6 +146,18 @@ NON_COLUMN_INPUTS = {
     ("ProviderConfigUpdate", "auth_token"),
     ("ProductCreate", "cells"),
     ("ProductUpdate", "cells"),
+    # one element of board_program_cycles.decisions (json), not columns
+    ("BoardDecision", "item_ref"),
+    ("BoardDecision", "verdict"),
+    ("BoardDecision", "reason"),
+    ("BoardDecision", "item_snapshot"),
+}
+
+# Optional inputs of NOT NULL columns that the repository fills when None is given.
+FILLED_WHEN_NONE = {
+    ("PlaybookCreate", "slug"),  # made from the title
+    ("AgentSpawnSessionEnd", "turns"),  # None keeps the stored count (default 0)
+    ("AgentSpawnSessionEnd", "tool_calls"),
 }
 
 
@@ -354,7 +366,8 @@ def test_input_fields_are_columns_of_their_table(model: type[Input]) -> None:
         assert column in cols, f"{model.__name__}.{name} is not a {model.__table__} column"
         spec = cols[column]
         inner, optional = split_optional(model.model_fields[name].annotation)
-        if optional and not issubclass(model, Patch) and name != "content_length":
+        filled = (model.__name__, name) in FILLED_WHEN_NONE
+        if optional and not issubclass(model, Patch) and name != "content_length" and not filled:
             assert not spec["notnull"], f"{model.__name__}.{name} may be None; column is NOT NULL"
         width = varchar_width(spec["type"])
         if width is not None and strip_annotated(inner) is str:

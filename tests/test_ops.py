@@ -25,6 +25,7 @@ from roboco_sql.repos import projects, providers
 from tests.conftest import run_cli
 
 PROJECTS = 100
+PROVIDERS = 7  # the seeded providers at 093, each given a token
 MAIN_PM = next(a.id for a in bootstrap.ROSTER if a.slug == "main-pm")
 
 
@@ -85,7 +86,7 @@ async def populated(db_url: str, key_a: str) -> Populated:
                     box=box,
                 )
                 provider_tokens[provider.id] = token
-    assert len(provider_tokens) == 7  # the seeded providers at 093
+    assert len(provider_tokens) == PROVIDERS
     return Populated(db_url, key_a, project_tokens, provider_tokens)
 
 
@@ -172,7 +173,7 @@ async def test_no_plaintext_in_dumps_models_reports_or_logs(
         rotated = await keys.rotate(conn, SecretBox(f"{key_b},{pop.key}"), batch_size=16)
         for report in (checked, rotated):
             assert_clean(f"{report!r} {report.as_dict()} {report.lines()}", pop, "a report")
-    assert rotated.rotated == PROJECTS + 4
+    assert rotated.rotated == PROJECTS + PROVIDERS
     assert "batch" in caplog.text  # the run did log
     assert_clean(caplog.text, pop, "the log")
 
@@ -191,18 +192,18 @@ async def test_keys_check_counts(populated: Populated, key_b: str) -> None:
         under_a = await keys.check_keys(conn, SecretBox(pop.key), batch_size=30)
         assert [(c.readable, c.current, c.unreadable) for c in under_a.columns[:2]] == [
             (PROJECTS, PROJECTS, []),
-            (4, 4, []),
+            (PROVIDERS, PROVIDERS, []),
         ]
         # the credential rows' columns follow; this fixture stores none of them
         assert all(c.readable == 0 and not c.unreadable for c in under_a.columns[2:])
         both = await keys.check_keys(conn, SecretBox(f"{key_b},{pop.key}"))
         assert (both.readable, both.unreadable, sum(c.current for c in both.columns)) == (
-            PROJECTS + 4,
+            PROJECTS + PROVIDERS,
             0,
             0,
         )
         under_b = await keys.check_keys(conn, SecretBox(key_b))
-        assert under_b.readable == 0 and under_b.unreadable == PROJECTS + 4
+        assert under_b.readable == 0 and under_b.unreadable == PROJECTS + PROVIDERS
         assert "project 'p-000'" in under_b.columns[0].unreadable
         assert "provider 'Grok (xAI)'" in under_b.columns[1].unreadable
         # one token under a stranger's key
@@ -211,7 +212,7 @@ async def test_keys_check_counts(populated: Populated, key_b: str) -> None:
             "UPDATE projects SET git_token_encrypted = %s WHERE slug = 'p-013'", (stranger,)
         )
         one_off = await keys.check_keys(conn, SecretBox(pop.key))
-        assert one_off.readable == PROJECTS + 3
+        assert one_off.readable == PROJECTS + PROVIDERS - 1
         assert one_off.columns[0].unreadable == ["project 'p-013'"]
 
     good = run_cli("keys", "check", "--database-url", pop.url, env=keyed(pop.key))
@@ -236,7 +237,7 @@ async def test_rotation_with_the_cli_moves_every_token_to_the_new_key(
         env=keyed(f"{key_b},{pop.key}"),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert f"{PROJECTS + 4} token(s) rotated, 0 already under the newest key" in done.stdout
+    assert f"{PROJECTS + PROVIDERS} token(s) rotated, 0 already under the newest key" in done.stdout
     assert "projects.git_token_encrypted: batch 4 committed, 100 rotated" in done.stderr
     async with await AsyncConnection.connect(pop.url, autocommit=True) as conn:
         await read_all(conn, pop, SecretBox(key_b))  # key B alone reads everything
@@ -246,7 +247,10 @@ async def test_rotation_with_the_cli_moves_every_token_to_the_new_key(
             )
     again = run_cli("keys", "rotate", "--json", "--database-url", pop.url, env=keyed(key_b))
     assert again.returncode == 0, again.stderr
-    assert '"rotated": 0' in again.stdout and f'"already_current": {PROJECTS + 4}' in again.stdout
+    assert (
+        '"rotated": 0' in again.stdout
+        and f'"already_current": {PROJECTS + PROVIDERS}' in again.stdout
+    )
 
 
 class Interrupted(Exception):
@@ -276,10 +280,14 @@ async def test_an_interrupted_rotation_resumes(populated: Populated, key_b: str)
             await keys.rotate(conn, both, batch_size=10, on_batch=stop_after_first)
         midway = await keys.check_keys(conn, both)
         assert sum(c.current for c in midway.columns) == 10  # the first batch committed
-        assert midway.readable == PROJECTS + 3 and midway.unreadable == 1
+        assert midway.readable == PROJECTS + PROVIDERS - 1 and midway.unreadable == 1
 
         resumed = await keys.rotate(conn, both, batch_size=10)
-        assert (resumed.rotated, resumed.current, resumed.unreadable) == (PROJECTS + 3 - 10, 10, 1)
+        assert (resumed.rotated, resumed.current, resumed.unreadable) == (
+            PROJECTS + PROVIDERS - 1 - 10,
+            10,
+            1,
+        )
         assert resumed.columns[0].unreadable == [f"project '{lost_slug}'"]  # reported, not fatal
         assert resumed.columns[0].batches == 10 and resumed.columns[1].batches == 1
 
@@ -451,7 +459,10 @@ async def test_backup_and_restore_round_trip(
         with pytest.raises(EncryptionError, match="provider '"):
             await providers.read_auth_token(conn, next(iter(pop.provider_tokens)), box=wrong)
     check = run_cli("keys", "check", "--database-url", target, env=keyed(key_b))
-    assert check.returncode == 1 and f"{PROJECTS + 4} token(s) no configured key" in check.stdout
+    assert (
+        check.returncode == 1
+        and f"{PROJECTS + PROVIDERS} token(s) no configured key" in check.stdout
+    )
 
     again = run_cli("restore", str(file), "--database-url", target)
     assert again.returncode == 2
