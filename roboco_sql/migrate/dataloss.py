@@ -95,52 +95,57 @@ def find(conn: Conn, pending: Iterable[Migration]) -> list[Loss]:
 
     A dropped column alone does not stop a run: RoboCo's chain drops columns whose data an
     earlier statement moved, or that only ever held their default (014, 015, 017), and an
-    operator would learn nothing from a refusal there.
+    operator would learn nothing from a refusal there. One query finds which of the objects
+    exist now (none, on a fresh build); only those are counted.
     """
-    losses = []
-    for m in pending:
-        found = [
-            (table, column)
-            for stmt in m.statements
-            if stmt.startswith("DROP", "TABLE") or stmt.startswith("ALTER", "TABLE")
-            for table, column in targets(stmt)
-        ]
-        tables = [
-            Loss(m.revision, t, None, rows)
-            for t, c in found
-            if c is None and (rows := _count(conn, t, None))
-        ]
-        if tables:
-            columns = [
-                Loss(m.revision, t, c, rows)
-                for t, c in found
-                if c is not None and (rows := _count(conn, t, c))
-            ]
-            losses += tables + columns
-    return losses
+    dropped = [
+        (m.revision, table, column)
+        for m in pending
+        for stmt in m.statements
+        if stmt.startswith("DROP", "TABLE") or stmt.startswith("ALTER", "TABLE")
+        for table, column in targets(stmt)
+    ]
+    present = _present(conn, {(table, column) for _, table, column in dropped})
+    counted = [
+        Loss(revision, table, column, rows)
+        for revision, table, column in dropped
+        if (table, column) in present and (rows := _count(conn, table, column))
+    ]
+    with_tables = {loss.revision for loss in counted if loss.column is None}
+    return [loss for loss in counted if loss.revision in with_tables]
+
+
+_PRESENT = """
+SELECT t.schema, t.name, t.col
+  FROM unnest(%s::text[], %s::text[], %s::text[]) AS t (schema, name, col)
+ WHERE EXISTS (SELECT 1 FROM pg_attribute a
+                WHERE a.attrelid = to_regclass(format('%%I.%%I', t.schema, t.name))
+                  AND (t.col IS NULL OR (a.attname = t.col AND NOT a.attisdropped)))
+"""
+
+
+def _split(table: str) -> tuple[str, str]:
+    schema, _, name = table.rpartition(".")
+    return schema or "public", name
+
+
+def _present(conn: Conn, objects: set[tuple[str, str | None]]) -> set[tuple[str, str | None]]:
+    """Which of the (table, column or None) exist now, in one query."""
+    if not objects:
+        return set()
+    ordered = sorted(objects, key=str)
+    schemas, names = zip(*(_split(table) for table, _ in ordered), strict=True)
+    rows = conn.execute(_PRESENT, (list(schemas), list(names), [c for _, c in ordered]))
+    by_key = {(*_split(table), column): (table, column) for table, column in ordered}
+    return {by_key[(schema, name, column)] for schema, name, column in rows}
 
 
 def _count(conn: Conn, table: str, column: str | None) -> int:
-    schema, _, name = table.rpartition(".")
-    ident = sql.Identifier(schema or "public", name)
-    row = conn.execute(
-        "SELECT to_regclass(%s) IS NOT NULL", (f"{schema or 'public'}.{name}",)
-    ).fetchone()
-    if not (row and row[0]):
-        return 0
-    if column is None:
-        query = sql.SQL("SELECT count(*) FROM {}").format(ident)
-    else:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = %s "
-            "AND NOT attisdropped",
-            (f"{schema or 'public'}.{name}", column),
-        ).fetchone()
-        if exists is None:
-            return 0
-        query = sql.SQL("SELECT count({}) FROM {}").format(sql.Identifier(column), ident)
-    counted = conn.execute(query).fetchone()
-    return int(counted[0]) if counted else 0
+    """Rows of a table, or its non-null values of a column (both known to exist)."""
+    ident = sql.Identifier(*_split(table))
+    what = sql.SQL("*") if column is None else sql.Identifier(column)
+    row = conn.execute(sql.SQL("SELECT count({}) FROM {}").format(what, ident)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def refusal(losses: list[Loss]) -> str:

@@ -20,7 +20,7 @@ statements come from `bookkeeping`, the module migrate executes them from.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import psycopg
@@ -31,12 +31,14 @@ from roboco_sql.errors import MigrationError
 from roboco_sql.migrate import bookkeeping
 from roboco_sql.migrate.additions import DEFAULT
 from roboco_sql.migrate.bookkeeping import LOCK_KEY, Query
-from roboco_sql.migrate.chain import DEFAULT_LOCK_TIMEOUT, Chain, Migration
+from roboco_sql.migrate.chain import Chain, Migration
 from roboco_sql.migrate.extensions import PROBE as VECTOR_PROBE
 from roboco_sql.migrate.runner import (
     Conn,
+    Recorded,
     Start,
     State,
+    addition_step,
     changed_step,
     check_width,
     clean_at,
@@ -198,24 +200,17 @@ def build(
             out.blank()
             out.comment(f"no revision to apply: the database stays at {current}")
         final = pending[-1].revision if pending else current
-        recorded = State(state.versions, {}, {}, True, start_additions(state, start))
-        for a in due_additions(chain, recorded, wanted, final):
-            out.blank()
-            out.comment(f"addition {a.name} ({a.path.name}): one transaction", RULE[3:])
-            out.sql("BEGIN")
-            out.sql(f"SET LOCAL lock_timeout = '{DEFAULT_LOCK_TIMEOUT}'")
-            for stmt in a.statements:
-                out.sql(stmt.text)
+        for a in due_additions(chain, start_additions(state, start), wanted, final):
             assert final is not None
-            out.query(bookkeeping.addition_record(a, final, who))
-            out.sql("COMMIT")
+            out.blank()
+            _transaction(out, addition_step(a), [bookkeeping.addition_record(a, final, who)])
 
     _locked(out, body)
     result.sql = out.text()
     return result
 
 
-def start_additions(state: State, start: Start) -> dict[str, tuple[str, str | None]]:
+def start_additions(state: State, start: Start) -> Recorded:
     """The additions recorded once the start's queries ran (a move-over records some)."""
     recorded = dict(state.additions)
     if start.relaid:
@@ -249,12 +244,17 @@ def _header(out: _Script, m: Migration, how: str) -> None:
 
 
 def _emit_transactional(out: _Script, m: Migration, who: str) -> None:
+    _transaction(out, m, bookkeeping.record(m, who, None))
+
+
+def _transaction(out: _Script, m: Migration, record: Iterable[Query]) -> None:
+    """m's statements and its record in one transaction, as the runner runs them."""
     _header(out, m, "one transaction")
     out.sql("BEGIN")
     out.query(bookkeeping.set_local_lock_timeout(m))
     for stmt in m.statements:
         out.sql(stmt.text)
-    for q in bookkeeping.record(m, who, None):
+    for q in record:
         out.query(q)
     out.sql("COMMIT")
 

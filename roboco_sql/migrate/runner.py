@@ -15,7 +15,7 @@ import random
 import socket
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +38,6 @@ from roboco_sql.migrate import bookkeeping, dataloss, fingerprint
 from roboco_sql.migrate.additions import Addition
 from roboco_sql.migrate.bookkeeping import LOCK_KEY, Query
 from roboco_sql.migrate.chain import (
-    DEFAULT_LOCK_TIMEOUT,
     MAX_ID,
     Chain,
     Migration,
@@ -122,13 +121,16 @@ class MigrationReport:
         }
 
 
+Recorded = dict[str, tuple[str, str | None]]  # addition -> (checksum, chain revision applied at)
+
+
 @dataclass(frozen=True)
 class State:
     versions: list[str]
     history: dict[str, tuple[str, str]]  # revision -> (checksum, how)
     progress: dict[str, dict[int, str]]  # revision -> step -> statement checksum
     bookkeeping: bool
-    additions: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # name -> (sum, at)
+    additions: Recorded = field(default_factory=dict)
 
     @property
     def version(self) -> str | None:
@@ -180,7 +182,7 @@ def clean_at(
         return False
     if target not in state.history:
         return False  # an Alembic database we have not adopted yet
-    if due_additions(chain, state, wanted, target):
+    if due_additions(chain, state.additions, wanted, target):
         return False
     return all(
         rev in chain and chain[rev].checksum == checksum
@@ -189,19 +191,23 @@ def clean_at(
 
 
 def due_additions(
-    chain: Chain, state: State, wanted: frozenset[str], revision: str | None
+    chain: Chain, recorded: Recorded, wanted: frozenset[str], revision: str | None
 ) -> list[Addition]:
     """The additions to (re)apply at revision: wanted, required revision reached, and not
-    yet applied as of this revision with this checksum."""
+    yet applied as of this revision with this checksum (recorded: name -> (checksum, at))."""
     if revision is None or revision not in chain:
         return []
     here = chain.position(revision)
     return [
         a
-        for a in additions_mod.selected(chain.additions, wanted, state.additions)
-        if chain.position(a.requires) <= here
-        and state.additions.get(a.name) != (a.checksum, revision)
+        for a in additions_mod.selected(chain.additions, wanted, recorded)
+        if chain.position(a.requires) <= here and recorded.get(a.name) != (a.checksum, revision)
     ]
+
+
+def addition_step(a: Addition) -> Migration:
+    """An addition as a transactional file, so it runs (and plans) like one."""
+    return Migration(f"addition {a.name}", None, a.path, a.text, a.checksum)
 
 
 def check_width(conn: Conn) -> None:
@@ -413,9 +419,14 @@ class _Runner:
         finally:
             self.current = None
 
-    def _apply_transactional(self, m: Migration) -> Applied:
+    def _apply_transactional(
+        self, m: Migration, record: Callable[[float], object] | None = None
+    ) -> Applied:
+        """m's statements and then its record (by default: version and history), in one
+        transaction, retried on lock timeouts."""
         conn = self.conn
         started = time.perf_counter()
+        write = record or (lambda ms: _record(conn, m, ms, self.who))
 
         def attempt() -> None:
             nonlocal started
@@ -431,7 +442,7 @@ class _Runner:
                         raise _failure(
                             m, stmt, exc, f"nothing of {m.revision} was applied"
                         ) from None
-                _record(conn, m, (time.perf_counter() - started) * 1000, self.who)
+                write((time.perf_counter() - started) * 1000)
 
         self._retrying(m, attempt, lambda: f"nothing of {m.revision} was applied")
         return Applied(
@@ -439,34 +450,15 @@ class _Runner:
         )
 
     def add(self, a: Addition, revision: str, backend: int) -> None:
-        """Apply addition a in one transaction and record it as of revision."""
+        """Apply addition a in one transaction, recorded as of revision (not in history)."""
         _check_direct(self.conn, backend)
-        conn = self.conn
-
-        def attempt() -> None:
-            with conn.transaction():
-                conn.execute(f"SET LOCAL lock_timeout = '{DEFAULT_LOCK_TIMEOUT}'")
-                for stmt in a.statements:
-                    try:
-                        conn.execute(stmt.text, prepare=False)
-                    except (pgerr.LockNotAvailable, pgerr.DeadlockDetected):
-                        raise
-                    except psycopg.Error as exc:
-                        line, col = sqllex.line_col(a.text, stmt.start)
-                        message = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
-                        raise MigrationError(
-                            f"addition {a.name} failed at {a.path.name}:{line}:{col}: "
-                            f"{message}; nothing of it was applied"
-                        ) from None
-                bookkeeping.addition_record(a, revision, self.who).run(conn)
-
-        label = Migration(f"addition {a.name}", None, a.path, a.text, a.checksum)
-        self.current = label
+        step = addition_step(a)
+        self.current = step
         try:
-            self._retrying(label, attempt, lambda: f"nothing of addition {a.name} was applied")
+            record = bookkeeping.addition_record(a, revision, self.who)
+            self._apply_transactional(step, lambda _ms: record.run(self.conn))
         finally:
             self.current = None
-        self._flush(label)
 
     def _apply_autocommit(self, m: Migration) -> Applied:
         conn = self.conn
@@ -682,8 +674,13 @@ def migrate(
         return _migrate(conn, chain, target, options, echo, pgvector=pgvector)
 
 
-def _vector(conn: Conn, report: MigrationReport, echo: Echo, serialized: Any = None) -> None:
-    vector = ensure_pgvector(conn, serialized) if serialized else ensure_pgvector(conn)
+def _vector(
+    conn: Conn,
+    report: MigrationReport,
+    echo: Echo,
+    serialized: Callable[[], AbstractContextManager[Any]] = nullcontext,
+) -> None:
+    vector = ensure_pgvector(conn, serialized)
     if not vector.enabled:
         echo(f"warning: {vector.reason}; RAG is disabled, everything else runs")
     report.rag_enabled, report.rag_reason = vector.enabled, vector.reason
@@ -725,7 +722,7 @@ def _migrate(
             report.to_revision = m.revision
             echo(f"applied {m.revision} in {applied.seconds * 1000:.0f} ms")
         state = read_state(conn)
-        for a in due_additions(chain, state, options.additions, report.to_revision):
+        for a in due_additions(chain, state.additions, options.additions, report.to_revision):
             assert report.to_revision is not None
             runner.add(a, report.to_revision, backend)
             report.additions.append(a.name)
