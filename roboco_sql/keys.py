@@ -46,7 +46,7 @@ __all__ = [
 
 log = logging.getLogger("roboco_sql.keys")
 
-_Q = queries.load()
+_TEMPLATE = "encrypted_column.sql"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +60,17 @@ class _Column:
     swap: queries.Query
 
 
+def _column(table: str, column: str, kind: str, label: str) -> _Column:
+    """The column's queries, rendered from the one template (identifiers are our own)."""
+    key = f"{table}_{column}"
+    page, page_locked, swap = queries.render(
+        _TEMPLATE, key=key, table=table, column=column, label=label
+    )
+    return _Column(f"{table}.{column}", kind, page, page_locked, swap)
+
+
 # The singleton credential rows (repos/credentials.py): <service>_credentials and the values
-# stored as <value>_encrypted; each has its page / locked page / swap queries in secrets.sql.
+# stored there as <value>_encrypted; a row is named by the value's name.
 _CREDENTIAL_COLUMNS = {
     "x": ("api_key", "api_secret", "access_token", "access_token_secret"),
     "tiktok": ("client_key", "client_secret", "access_token", "refresh_token"),
@@ -70,30 +79,17 @@ _CREDENTIAL_COLUMNS = {
 }
 
 COLUMNS = (
-    _Column(
-        "projects.git_token_encrypted",
-        "project",
-        _Q["secrets.project_tokens_page"],
-        _Q["secrets.project_tokens_page_locked"],
-        _Q["secrets.swap_project_tokens"],
-    ),
-    _Column(
-        "provider_configs.auth_token_encrypted",
-        "provider",
-        _Q["secrets.provider_tokens_page"],
-        _Q["secrets.provider_tokens_page_locked"],
-        _Q["secrets.swap_provider_tokens"],
-    ),
+    _column("projects", "git_token_encrypted", "project", "slug"),
+    _column("provider_configs", "auth_token_encrypted", "provider", "name"),
     *(
-        _Column(
-            f"{table}_credentials.{column}_encrypted",
-            f"{table.replace('_', ' ')} credentials",
-            _Q[f"secrets.{table}_{column}_page"],
-            _Q[f"secrets.{table}_{column}_page_locked"],
-            _Q[f"secrets.swap_{table}_{column}"],
+        _column(
+            f"{service}_credentials",
+            f"{value}_encrypted",
+            f"{service.replace('_', ' ')} credentials",
+            f"'{value}'::text",
         )
-        for table, columns in _CREDENTIAL_COLUMNS.items()
-        for column in columns
+        for service, values in _CREDENTIAL_COLUMNS.items()
+        for value in values
     ),
 )
 

@@ -47,6 +47,7 @@ __all__ = [
     "fetch_scalar",
     "load",
     "parse",
+    "render",
 ]
 
 R = TypeVar("R")
@@ -200,6 +201,17 @@ def load(directory: Path | str | None = None) -> Queries:
             seen[q.name] = q
     result = _cache[key] = Queries(seen.values())
     return result
+
+
+def render(template: str, directory: Path | str | None = None, **names: str) -> list[Query]:
+    """The queries of templates/<template>, its {placeholders} filled with `names`.
+
+    For one set of statements run on several tables or columns (keys.py's per-column
+    queries): the names must be trusted identifiers or SQL of our own, never input.
+    """
+    path = Path(directory) if directory is not None else default_dir()
+    text = (path / "templates" / template).read_text(encoding="utf-8")
+    return parse(text.format(**names), template)
 
 
 def column_lists(directory: Path) -> dict[str, list[str]]:

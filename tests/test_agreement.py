@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel
 
-from roboco_sql import models, queries
+from roboco_sql import keys, models, queries
 from tests.fix_agreement import (
     DROPPED_BY_060,
     MESSAGING_QUERY_FILES,
@@ -28,6 +28,15 @@ def test_every_query_prepares_and_returns_a_models_fields(db_url: str) -> None:
     at_head, _ = split_messaging(queries.load())
     with psycopg.connect(db_url) as conn:
         problems = check_queries(conn, at_head)
+    assert problems == []
+
+
+def test_every_encrypted_columns_rendered_queries_prepare(db_url: str) -> None:
+    """keys.py renders one template per encrypted column: each rendering must prepare."""
+    rendered = [q for c in keys.COLUMNS for q in (c.page, c.page_locked, c.swap)]
+    assert len(rendered) == 3 * 13  # projects, providers, 11 credential values
+    with psycopg.connect(db_url) as conn:
+        problems = check_queries(conn, queries.Queries(rendered))
     assert problems == []
 
 
