@@ -25,7 +25,10 @@ from roboco_sql.repos import providers
 
 Conn = AsyncConnection[Any]
 KEY = "sk-" + "0123456789abcdef" * 3
-SEEDED = ["Anthropic (default)", "Grok (xAI)", "Ollama Cloud", "Self-Hosted (Ollama)"]
+# seeded by the chain at 093, in name order; 083, 085/086 and 091 add the enabled three
+SEEDED_ON = ["Anthropic (default)", "Codex (OpenAI)", "Gemini (Google)", "Kimi (Moonshot)"]
+SEEDED_OFF = ["Grok (xAI)", "Ollama Cloud", "Self-Hosted (Ollama)"]
+SEEDED = sorted(SEEDED_ON + SEEDED_OFF)
 
 
 @pytest.fixture
@@ -63,9 +66,9 @@ async def test_seeded_providers_list_and_get(conn: Conn) -> None:
     assert [p.name for p in everything] == SEEDED
     assert all(not p.has_auth_token for p in everything)
     enabled = await providers.list_provider_configs(conn, enabled=True)
-    assert [p.name for p in enabled] == ["Anthropic (default)"]
+    assert [p.name for p in enabled] == SEEDED_ON
     disabled = await providers.list_provider_configs(conn, enabled=False)
-    assert [p.name for p in disabled] == SEEDED[1:]
+    assert [p.name for p in disabled] == SEEDED_OFF
 
     ollama = await seeded(conn, "Ollama Cloud")
     assert ollama.type is ModelProvider.OLLAMA_CLOUD
@@ -77,13 +80,20 @@ async def test_seeded_providers_list_and_get(conn: Conn) -> None:
     assert grok.name == "Grok (xAI)"
 
 
+async def without_openai(conn: Conn) -> None:
+    """At 093 every provider type is seeded (083 seeds OpenAI's): make room for one."""
+    await conn.execute("DELETE FROM provider_configs WHERE type = 'openai'")
+
+
 async def test_get_missing_returns_none(conn: Conn) -> None:
+    await without_openai(conn)
     assert await providers.get_provider_config(conn, uuid.uuid4()) is None
     assert await providers.get_provider_config_by_name(conn, "Nope") is None
     assert await providers.get_provider_config_by_type(conn, ModelProvider.OPENAI) is None
 
 
 async def test_create_with_token(conn: Conn, box: SecretBox) -> None:
+    await without_openai(conn)
     data = ProviderConfigCreate(
         name="OpenAI",
         type=ModelProvider.OPENAI,
