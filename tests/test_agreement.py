@@ -15,6 +15,7 @@ import psycopg
 from pydantic import BaseModel
 
 from roboco_sql import keys, models, queries
+from roboco_sql.repos import credentials
 from tests.fix_agreement import (
     DROPPED_BY_060,
     MESSAGING_QUERY_FILES,
@@ -31,10 +32,15 @@ def test_every_query_prepares_and_returns_a_models_fields(db_url: str) -> None:
     assert problems == []
 
 
-def test_every_encrypted_columns_rendered_queries_prepare(db_url: str) -> None:
-    """keys.py renders one template per encrypted column: each rendering must prepare."""
+def test_every_rendered_template_query_prepares_and_returns_a_models_fields(
+    db_url: str,
+) -> None:
+    """keys.py renders one template per encrypted column, repos/credentials.py one per
+    credential table: each rendering must prepare and return its model's fields."""
     rendered = [q for c in keys.COLUMNS for q in (c.page, c.page_locked, c.swap)]
     assert len(rendered) == 3 * 13  # projects, providers, 11 credential values
+    rendered += [q for service in credentials.SERVICES for q in service.queries.values()]
+    assert len(rendered) == 3 * 13 + 4 * 4
     with psycopg.connect(db_url) as conn:
         problems = check_queries(conn, queries.Queries(rendered))
     assert problems == []

@@ -11,17 +11,19 @@ given box or ROBOCO_ENCRYPTION_KEY, and never logged.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Generic, TypeVar, cast
 
 from psycopg import AsyncConnection
 from psycopg.rows import tuple_row
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from roboco_sql import queries
 from roboco_sql.config import Settings
 from roboco_sql.crypto import SecretBox
 from roboco_sql.errors import NotFound, ValidationError
-from roboco_sql.models.base import unstorable
+from roboco_sql.models.base import Row, unstorable
 from roboco_sql.models.credentials import (
     GitHubAppCredentials,
     GitHubAppSecrets,
@@ -56,14 +58,64 @@ __all__ = [
 ]
 
 _Q = queries.load()
-_X_ROW = model_row(XCredentials)
-_TIKTOK_ROW = model_row(TikTokCredentials)
-_TELEGRAM_ROW = model_row(TelegramCredentials)
-_GITHUB_ROW = model_row(GitHubAppCredentials)
 
 APP_ID_MAX = 32  # github_app_credentials.app_id is varchar(32)
 
 Plain = str | SecretStr
+R = TypeVar("R", bound=Row)
+S = TypeVar("S", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class _Service(Generic[R, S]):
+    """One credential table, its queries rendered from templates/singleton_credentials.sql.
+
+    What it stores comes from the row model: the ``__secret_columns__`` (stored as
+    ``<value>_encrypted``) and its other columns (github_app's app_id, stored as it is).
+    """
+
+    name: str  # as errors name it: "x", "tiktok", "telegram", "github app"
+    row: type[R]
+    secrets: type[S]
+
+    @cached_property
+    def encrypted(self) -> tuple[str, ...]:
+        return tuple(c.removesuffix("_encrypted") for c in self.row.__secret_columns__)
+
+    @cached_property
+    def plain(self) -> tuple[str, ...]:
+        flags = set(self.row.__secret_columns__.values())
+        bookkeeping = {"id", "created_at", "updated_at"}
+        return tuple(f for f in self.row.model_fields if f not in flags | bookkeeping)
+
+    @cached_property
+    def queries(self) -> dict[str, queries.Query]:
+        stored = [*self.plain, *self.row.__secret_columns__]
+        shown = [*self.plain] + [
+            f"coalesce({column}, '') <> '' AS {flag}"
+            for column, flag in self.row.__secret_columns__.items()
+        ]
+        rendered = queries.render(
+            "singleton_credentials.sql",
+            key=self.row.__table__.removesuffix("_credentials"),
+            table=self.row.__table__,
+            stored=", ".join(stored),
+            shown=", ".join(shown),
+            params=", ".join(f":{column}" for column in stored),
+            updates=", ".join(f"{column} = excluded.{column}" for column in stored),
+        )
+        return {q.name.split("_")[0]: q for q in rendered}  # get, set, clear, read
+
+    @cached_property
+    def row_factory(self) -> Any:
+        return model_row(self.row)
+
+
+_X = _Service("x", XCredentials, XSecrets)
+_TIKTOK = _Service("tiktok", TikTokCredentials, TikTokSecrets)
+_TELEGRAM = _Service("telegram", TelegramCredentials, TelegramSecrets)
+_GITHUB = _Service("github app", GitHubAppCredentials, GitHubAppSecrets)
+SERVICES = (_X, _TIKTOK, _TELEGRAM, _GITHUB)  # for the agreement tests
 
 
 def _box(box: SecretBox | None) -> SecretBox:
@@ -71,12 +123,15 @@ def _box(box: SecretBox | None) -> SecretBox:
     return box if box is not None else SecretBox.from_settings(Settings.from_env())
 
 
-def _plain(name: str, value: object) -> str:
-    if isinstance(value, SecretStr):
-        value = value.get_secret_value()
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} must be a string, not {type(value).__name__}")
-    return value
+def _plains(**values: object) -> dict[str, str]:
+    """Each value as text (a SecretStr unwrapped); anything else is refused by name."""
+    out = {}
+    for name, value in values.items():
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(text, str):
+            raise ValidationError(f"{name} must be a string, not {type(value).__name__}")
+        out[name] = text
+    return out
 
 
 def _all_or_none(service: str, values: dict[str, str]) -> bool:
@@ -104,27 +159,59 @@ def _encrypt_all(service: str, values: dict[str, str], box: SecretBox | None) ->
     return out
 
 
-def _decrypt_all(
-    service: str, names: tuple[str, ...], ciphertexts: tuple[Any, ...] | None, box: SecretBox | None
-) -> dict[str, SecretStr] | None:
-    """Every value decrypted, or None unless every one is stored."""
-    if ciphertexts is None or not all(ciphertexts):
+async def _get(conn: AsyncConnection[Any], service: _Service[R, S]) -> R | None:
+    row: R | None = await queries.fetch_one(conn, service.queries["get"], service.row_factory)
+    return row
+
+
+async def _set(
+    conn: AsyncConnection[Any],
+    service: _Service[R, S],
+    values: dict[str, str],
+    box: SecretBox | None,
+) -> R | None:
+    """Store every value (the secrets encrypted), or clear when all are empty."""
+    if not _all_or_none(service.name, values):
+        await _clear(conn, service)
         return None
+    secret = {name: values[name] for name in service.encrypted}
+    params = {name: values[name] for name in service.plain} | _encrypt_all(
+        service.name, secret, box
+    )
+    with translated(f"{service.name} credentials"):
+        row: R | None = await queries.fetch_one(
+            conn, service.queries["set"], service.row_factory, **params
+        )
+    assert row is not None  # the row is updated or inserted, and returned either way
+    return row
+
+
+async def _clear(conn: AsyncConnection[Any], service: _Service[R, S]) -> bool:
+    return await queries.execute_rows(conn, service.queries["clear"]) > 0
+
+
+async def _read(
+    conn: AsyncConnection[Any], service: _Service[R, S], box: SecretBox | None
+) -> S | None:
+    """Every value, the secrets decrypted; None unless every one is stored."""
+    stored = await queries.fetch_one(conn, service.queries["read"], tuple_row)
+    if stored is None or not all(stored):
+        return None
+    plain = dict(zip(service.plain, stored, strict=False))
     opener = _box(box)
-    return {
-        name: opener.decrypt(text, what=f"{service} credentials {name}")
-        for name, text in zip(names, ciphertexts, strict=True)
+    secret = {
+        name: opener.decrypt(text, what=f"{service.name} credentials {name}")
+        for name, text in zip(service.encrypted, stored[len(service.plain) :], strict=True)
     }
+    return service.secrets(**plain, **secret)
 
 
 # -- X -----------------------------------------------------------------------------------------
 
-_X_NAMES = ("api_key", "api_secret", "access_token", "access_token_secret")
-
 
 async def get_x_credentials(conn: AsyncConnection[Any]) -> XCredentials | None:
     """The X credentials row (``has_credentials`` when all four are stored), or None."""
-    return await queries.fetch_one(conn, _Q["credentials.get_x_credentials"], _X_ROW)
+    return await _get(conn, _X)
 
 
 async def set_x_credentials(
@@ -138,25 +225,18 @@ async def set_x_credentials(
 ) -> XCredentials | None:
     """Store the four OAuth 1.0a secrets encrypted (the row, created if need be); all four
     empty clears them and returns None. Some empty is a ValidationError naming them."""
-    values = {
-        "api_key": _plain("api_key", api_key),
-        "api_secret": _plain("api_secret", api_secret),
-        "access_token": _plain("access_token", access_token),
-        "access_token_secret": _plain("access_token_secret", access_token_secret),
-    }
-    if not _all_or_none("x", values):
-        await clear_x_credentials(conn)
-        return None
-    params = _encrypt_all("x", values, box)
-    with translated("x credentials"):
-        row = await queries.fetch_one(conn, _Q["credentials.set_x_credentials"], _X_ROW, **params)
-    assert row is not None  # the row is updated or inserted, and returned either way
-    return row
+    values = _plains(
+        api_key=api_key,
+        api_secret=api_secret,
+        access_token=access_token,
+        access_token_secret=access_token_secret,
+    )
+    return await _set(conn, _X, values, box)
 
 
 async def clear_x_credentials(conn: AsyncConnection[Any]) -> bool:
     """Forget the X credentials; whether there were any."""
-    return await queries.execute_rows(conn, _Q["credentials.clear_x_credentials"]) > 0
+    return await _clear(conn, _X)
 
 
 async def read_x_credentials(
@@ -166,19 +246,15 @@ async def read_x_credentials(
 
     EncryptionError naming the value when no configured key opens it.
     """
-    stored = await queries.fetch_one(conn, _Q["credentials.read_x_ciphertexts"], tuple_row)
-    values = _decrypt_all("x", _X_NAMES, stored, box)
-    return None if values is None else XSecrets(**values)
+    return await _read(conn, _X, box)
 
 
 # -- TikTok ------------------------------------------------------------------------------------
 
-_TIKTOK_NAMES = ("client_key", "client_secret", "access_token", "refresh_token")
-
 
 async def get_tiktok_credentials(conn: AsyncConnection[Any]) -> TikTokCredentials | None:
     """The TikTok credentials row (``has_credentials`` when all four are stored), or None."""
-    return await queries.fetch_one(conn, _Q["credentials.get_tiktok_credentials"], _TIKTOK_ROW)
+    return await _get(conn, _TIKTOK)
 
 
 async def set_tiktok_credentials(
@@ -192,22 +268,13 @@ async def set_tiktok_credentials(
 ) -> TikTokCredentials | None:
     """Store the app key/secret and the token pair encrypted; all four empty clears them and
     returns None. Some empty is a ValidationError naming them."""
-    values = {
-        "client_key": _plain("client_key", client_key),
-        "client_secret": _plain("client_secret", client_secret),
-        "access_token": _plain("access_token", access_token),
-        "refresh_token": _plain("refresh_token", refresh_token),
-    }
-    if not _all_or_none("tiktok", values):
-        await clear_tiktok_credentials(conn)
-        return None
-    params = _encrypt_all("tiktok", values, box)
-    with translated("tiktok credentials"):
-        row = await queries.fetch_one(
-            conn, _Q["credentials.set_tiktok_credentials"], _TIKTOK_ROW, **params
-        )
-    assert row is not None
-    return row
+    values = _plains(
+        client_key=client_key,
+        client_secret=client_secret,
+        access_token=access_token,
+        refresh_token=refresh_token,
+    )
+    return await _set(conn, _TIKTOK, values, box)
 
 
 async def update_tiktok_tokens(
@@ -222,45 +289,38 @@ async def update_tiktok_tokens(
     Both are required (ValidationError naming an empty one); NotFound when no TikTok
     credentials are stored yet (set_tiktok_credentials comes first).
     """
-    values = {
-        "access_token": _plain("access_token", access_token),
-        "refresh_token": _plain("refresh_token", refresh_token),
-    }
+    values = _plains(access_token=access_token, refresh_token=refresh_token)
     empty = [name for name, value in values.items() if not value]
     if empty:
         raise ValidationError(f"tiktok token refresh: {', '.join(empty)} empty")
     params = _encrypt_all("tiktok", values, box)
     with translated("tiktok credentials"):
         row = await queries.fetch_one(
-            conn, _Q["credentials.update_tiktok_tokens"], _TIKTOK_ROW, **params
+            conn, _Q["credentials.update_tiktok_tokens"], _TIKTOK.row_factory, **params
         )
     if row is None:
         raise NotFound("no tiktok credentials are stored; set them before refreshing tokens")
-    return row
+    return cast(TikTokCredentials, row)
 
 
 async def clear_tiktok_credentials(conn: AsyncConnection[Any]) -> bool:
     """Forget the TikTok credentials; whether there were any."""
-    return await queries.execute_rows(conn, _Q["credentials.clear_tiktok_credentials"]) > 0
+    return await _clear(conn, _TIKTOK)
 
 
 async def read_tiktok_credentials(
     conn: AsyncConnection[Any], *, box: SecretBox | None = None
 ) -> TikTokSecrets | None:
     """The four secrets decrypted (server-side use only), or None unless all are stored."""
-    stored = await queries.fetch_one(conn, _Q["credentials.read_tiktok_ciphertexts"], tuple_row)
-    values = _decrypt_all("tiktok", _TIKTOK_NAMES, stored, box)
-    return None if values is None else TikTokSecrets(**values)
+    return await _read(conn, _TIKTOK, box)
 
 
 # -- Telegram ----------------------------------------------------------------------------------
 
-_TELEGRAM_NAMES = ("bot_token", "chat_id")
-
 
 async def get_telegram_credentials(conn: AsyncConnection[Any]) -> TelegramCredentials | None:
     """The Telegram credentials row (``has_credentials`` when both are stored), or None."""
-    return await queries.fetch_one(conn, _Q["credentials.get_telegram_credentials"], _TELEGRAM_ROW)
+    return await _get(conn, _TELEGRAM)
 
 
 async def set_telegram_credentials(
@@ -272,45 +332,35 @@ async def set_telegram_credentials(
 ) -> TelegramCredentials | None:
     """Store the bot token and chat id encrypted; both empty clears them and returns None.
     One empty is a ValidationError naming it."""
-    values = {
-        "bot_token": _plain("bot_token", bot_token),
-        "chat_id": _plain("chat_id", chat_id),
-    }
-    if not _all_or_none("telegram", values):
-        await clear_telegram_credentials(conn)
-        return None
-    params = _encrypt_all("telegram", values, box)
-    with translated("telegram credentials"):
-        row = await queries.fetch_one(
-            conn, _Q["credentials.set_telegram_credentials"], _TELEGRAM_ROW, **params
-        )
-    assert row is not None
-    return row
+    return await _set(conn, _TELEGRAM, _plains(bot_token=bot_token, chat_id=chat_id), box)
 
 
 async def clear_telegram_credentials(conn: AsyncConnection[Any]) -> bool:
     """Forget the Telegram credentials; whether there were any."""
-    return await queries.execute_rows(conn, _Q["credentials.clear_telegram_credentials"]) > 0
+    return await _clear(conn, _TELEGRAM)
 
 
 async def read_telegram_credentials(
     conn: AsyncConnection[Any], *, box: SecretBox | None = None
 ) -> TelegramSecrets | None:
     """Bot token and chat id decrypted (server-side use only), or None unless both are stored."""
-    stored = await queries.fetch_one(conn, _Q["credentials.read_telegram_ciphertexts"], tuple_row)
-    values = _decrypt_all("telegram", _TELEGRAM_NAMES, stored, box)
-    return None if values is None else TelegramSecrets(**values)
+    return await _read(conn, _TELEGRAM, box)
 
 
 # -- GitHub App --------------------------------------------------------------------------------
 
 
-def _check_pem(private_key: str) -> None:
-    """Refuse a key that is not an unencrypted PEM private key, before it is stored (the
-    error never quotes the key)."""
+def _check_github_app(app_id: str, private_key: str) -> None:
+    """Refuse an app id the column cannot hold, or a key that is not an unencrypted PEM
+    private key, before anything is stored (the error never quotes the key)."""
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+    if len(app_id) > APP_ID_MAX:
+        raise ValidationError(f"github app credentials: app_id is longer than {APP_ID_MAX}")
+    reason = unstorable(app_id)
+    if reason is not None:
+        raise ValidationError(f"github app credentials: app_id {reason}")
     try:
         load_pem_private_key(private_key.encode("utf-8"), password=None)
     except (ValueError, TypeError, UnicodeEncodeError, UnsupportedAlgorithm):
@@ -321,7 +371,7 @@ def _check_pem(private_key: str) -> None:
 
 async def get_github_app_credentials(conn: AsyncConnection[Any]) -> GitHubAppCredentials | None:
     """The GitHub App row (app id; key as ``has_private_key``), or None."""
-    return await queries.fetch_one(conn, _Q["credentials.get_github_app_credentials"], _GITHUB_ROW)
+    return await _get(conn, _GITHUB)
 
 
 async def set_github_app_credentials(
@@ -334,33 +384,15 @@ async def set_github_app_credentials(
     """Store the app id (plain: it is public) and its private key (encrypted, after checking
     it loads as a PEM key); both empty clears them and returns None. One empty is a
     ValidationError naming it."""
-    values = {"app_id": _plain("app_id", app_id), "private_key": _plain("private_key", private_key)}
-    if not _all_or_none("github app", values):
-        await clear_github_app_credentials(conn)
-        return None
-    app_id = values["app_id"]
-    if len(app_id) > APP_ID_MAX:
-        raise ValidationError(f"github app credentials: app_id is longer than {APP_ID_MAX}")
-    reason = unstorable(app_id)
-    if reason is not None:
-        raise ValidationError(f"github app credentials: app_id {reason}")
-    _check_pem(values["private_key"])
-    params = _encrypt_all("github app", {"private_key": values["private_key"]}, box)
-    with translated("github app credentials"):
-        row = await queries.fetch_one(
-            conn,
-            _Q["credentials.set_github_app_credentials"],
-            _GITHUB_ROW,
-            app_id=app_id,
-            **params,
-        )
-    assert row is not None
-    return row
+    values = _plains(app_id=app_id, private_key=private_key)
+    if _all_or_none("github app", values):
+        _check_github_app(values["app_id"], values["private_key"])
+    return await _set(conn, _GITHUB, values, box)
 
 
 async def clear_github_app_credentials(conn: AsyncConnection[Any]) -> bool:
     """Forget the GitHub App credentials; whether there were any."""
-    return await queries.execute_rows(conn, _Q["credentials.clear_github_app_credentials"]) > 0
+    return await _clear(conn, _GITHUB)
 
 
 async def read_github_app_credentials(
@@ -368,9 +400,4 @@ async def read_github_app_credentials(
 ) -> GitHubAppSecrets | None:
     """App id and decrypted private key (server-side use only), or None unless both are
     stored."""
-    stored = await queries.fetch_one(conn, _Q["credentials.read_github_app_ciphertexts"], tuple_row)
-    if stored is None or not all(stored):
-        return None
-    app_id, ciphertext = stored
-    key = _box(box).decrypt(ciphertext, what="github app credentials private_key")
-    return GitHubAppSecrets(app_id=app_id, private_key=key)
+    return await _read(conn, _GITHUB, box)
