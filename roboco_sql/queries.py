@@ -6,9 +6,11 @@ A file is a run of blocks:
     -- Fetch one task by id.          (optional docstring lines)
     SELECT ... FROM tasks WHERE id = :id;
 
-A column list written once in ``columns/<name>.sql`` (the task row's 72 columns) is included
-as ``{{name}}``, or ``{{t.name}}`` with every column qualified by alias t; the list is put on
-the line of the include, so file:line of everything after it stays true.
+A table's row, written once in ``columns/<table>.sql`` (the task row's 72 columns, ...), is
+included as ``{{table}}``, or ``{{t.table}}`` with every column qualified by alias t; the list
+is put on the line of the include, so file:line of everything after it stays true. A statement
+run on several tables (keys.py's per-column queries) is written once in ``templates/`` and
+rendered per table with ``render``.
 
 The loader is deliberately dumb (lexer -> blocks -> compiler); mapping rows to models is the
 caller's row factory's job. Statements go through psycopg's raw cursor, which takes $n

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -9,10 +10,19 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
+_BYTECODE = shutil.ignore_patterns("__pycache__", "*.pyc")
+
 
 def test_wheel_ships_the_chain_queries_and_fingerprints(tmp_path: Path) -> None:
+    # built from a copy of the sources: setuptools reuses the tree's build/ directory, where a
+    # file deleted since the last build would linger and ship
+    source = tmp_path / "src"
+    for name in ("roboco_sql", "sql"):
+        shutil.copytree(ROOT / name, source / name, symlinks=True, ignore=_BYTECODE)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
         check=True,
         capture_output=True,
         timeout=300,

@@ -2,21 +2,18 @@
 -- Insert one conversation between two agent slugs (agent_a < agent_b, ordered by the model);
 -- (agent_a, agent_b, topic) is unique (uq_a2a_pair_topic).
 INSERT INTO a2a_conversations (
-    id, agent_a, agent_b, topic, task_id, status, resolution, message_count, unread_by_a,
-    unread_by_b, created_at, updated_at, last_message_at
+    {{a2a_conversations}}
 ) VALUES (
     :id, :agent_a, :agent_b, :topic, :task_id, :status, NULL, 0, 0, 0, :created_at,
     :updated_at, NULL
 )
 RETURNING
-    id, agent_a, agent_b, topic, task_id, status, resolution, message_count, unread_by_a,
-    unread_by_b, created_at, updated_at, last_message_at;
+    {{a2a_conversations}};
 
 -- name: get_a2a_conversation :one
 -- One conversation by primary key.
 SELECT
-    id, agent_a, agent_b, topic, task_id, status, resolution, message_count, unread_by_a,
-    unread_by_b, created_at, updated_at, last_message_at
+    {{a2a_conversations}}
 FROM a2a_conversations
 WHERE id = :id;
 
@@ -24,8 +21,7 @@ WHERE id = :id;
 -- The conversation of an ordered pair about a topic (NULL topic matches a topic-less one; the
 -- oldest wins, since NULL topics are not unique); served by ix_a2a_conv_pair.
 SELECT
-    id, agent_a, agent_b, topic, task_id, status, resolution, message_count, unread_by_a,
-    unread_by_b, created_at, updated_at, last_message_at
+    {{a2a_conversations}}
 FROM a2a_conversations
 WHERE agent_a = :agent_a AND agent_b = :agent_b
   AND topic IS NOT DISTINCT FROM :topic::varchar
@@ -37,8 +33,7 @@ LIMIT 1;
 -- status; keyset before an (updated_at, id) cursor. Bitmap-ORs ix_a2a_conversations_agent_a
 -- and _agent_b.
 SELECT
-    id, agent_a, agent_b, topic, task_id, status, resolution, message_count, unread_by_a,
-    unread_by_b, created_at, updated_at, last_message_at
+    {{a2a_conversations}}
 FROM a2a_conversations
 WHERE (agent_a = :agent::varchar OR agent_b = :agent::varchar)
   AND (:status::a2aconversationstatus IS NULL OR status = :status::a2aconversationstatus)
@@ -65,8 +60,7 @@ WITH conv AS (
     RETURNING id
 )
 INSERT INTO a2a_messages (
-    id, conversation_id, from_agent, content, message_kind, response_to_id, requires_response,
-    read_at, created_at, edited_at, edit_history, skill
+    {{a2a_messages}}
 )
 SELECT
     :id, conv.id, :from_agent::varchar, :content, :message_kind::a2amessagekind,
@@ -74,14 +68,12 @@ SELECT
     '[]'::json, :skill::varchar
 FROM conv
 RETURNING
-    id, conversation_id, from_agent, content, message_kind, response_to_id, requires_response,
-    read_at, created_at, edited_at, edit_history, skill;
+    {{a2a_messages}};
 
 -- name: get_a2a_message :one
 -- One a2a message by primary key.
 SELECT
-    id, conversation_id, from_agent, content, message_kind, response_to_id, requires_response,
-    read_at, created_at, edited_at, edit_history, skill
+    {{a2a_messages}}
 FROM a2a_messages
 WHERE id = :id;
 
@@ -89,8 +81,7 @@ WHERE id = :id;
 -- A conversation's messages newest first, keyset before a (created_at, id) cursor; walks
 -- ix_a2a_msg_conv_created backwards.
 SELECT
-    id, conversation_id, from_agent, content, message_kind, response_to_id, requires_response,
-    read_at, created_at, edited_at, edit_history, skill
+    {{a2a_messages}}
 FROM a2a_messages
 WHERE conversation_id = :conversation_id
   AND (created_at, id) < (
@@ -119,8 +110,7 @@ UPDATE a2a_conversations SET
     unread_by_b = CASE WHEN agent_b = :agent::varchar THEN 0 ELSE unread_by_b END
 WHERE id = :conversation_id::uuid AND :agent::varchar IN (agent_a, agent_b)
 RETURNING
-    id, agent_a, agent_b, topic, task_id, status, resolution, message_count, unread_by_a,
-    unread_by_b, created_at, updated_at, last_message_at;
+    {{a2a_conversations}};
 
 -- name: close_a2a_conversation :one
 -- Close a conversation with an optional resolution (RoboCo's close_conversation).
@@ -130,5 +120,4 @@ UPDATE a2a_conversations SET
     updated_at = :updated_at::timestamptz
 WHERE id = :id
 RETURNING
-    id, agent_a, agent_b, topic, task_id, status, resolution, message_count, unread_by_a,
-    unread_by_b, created_at, updated_at, last_message_at;
+    {{a2a_conversations}};

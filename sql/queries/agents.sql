@@ -1,37 +1,32 @@
 -- name: create_agent :one
 -- Insert one agent (the human CEO included); every NOT NULL value comes from AgentCreate.
 INSERT INTO agents (
-    id, name, slug, role, team, status, current_task_id, model_config, system_prompt,
-    capabilities, permissions, metrics, journal_id, description, created_at, updated_at
+    {{agents}}
 ) VALUES (
     :id, :name, :slug, :role, :team, :status, NULL, :model_config, :system_prompt,
     :capabilities, :permissions, :metrics, :journal_id, :description, :created_at, NULL
 )
 RETURNING
-    id, name, slug, role, team, status, current_task_id, model_config, system_prompt,
-    capabilities, permissions, metrics, journal_id, description, created_at, updated_at;
+    {{agents}};
 
 -- name: get_agent :one
 -- One agent by primary key.
 SELECT
-    id, name, slug, role, team, status, current_task_id, model_config, system_prompt,
-    capabilities, permissions, metrics, journal_id, description, created_at, updated_at
+    {{agents}}
 FROM agents
 WHERE id = :id;
 
 -- name: get_agent_by_slug :one
 -- One agent by its permanent slug (served by the unique index ix_agents_slug).
 SELECT
-    id, name, slug, role, team, status, current_task_id, model_config, system_prompt,
-    capabilities, permissions, metrics, journal_id, description, created_at, updated_at
+    {{agents}}
 FROM agents
 WHERE slug = :slug;
 
 -- name: get_ceo :one
 -- The human CEO's agent row (role ceo); the roster has exactly one, the oldest wins if not.
 SELECT
-    id, name, slug, role, team, status, current_task_id, model_config, system_prompt,
-    capabilities, permissions, metrics, journal_id, description, created_at, updated_at
+    {{agents}}
 FROM agents
 WHERE role = 'ceo'
 ORDER BY created_at, id
@@ -40,8 +35,7 @@ LIMIT 1;
 -- name: list_agents :many
 -- Agents filtered by role, team and status (each NULL = any), slug order, keyset after a slug.
 SELECT
-    id, name, slug, role, team, status, current_task_id, model_config, system_prompt,
-    capabilities, permissions, metrics, journal_id, description, created_at, updated_at
+    {{agents}}
 FROM agents
 WHERE (:role::agentrole IS NULL OR role = :role::agentrole)
   AND (:team::team IS NULL OR team = :team::team)
@@ -53,8 +47,7 @@ LIMIT :limit;
 -- name: list_agents_by_ids :many
 -- The agents among a set of ids (e.g. a channel's members), slug order; unknown ids are skipped.
 SELECT
-    id, name, slug, role, team, status, current_task_id, model_config, system_prompt,
-    capabilities, permissions, metrics, journal_id, description, created_at, updated_at
+    {{agents}}
 FROM agents
 WHERE id = ANY(:ids::uuid[])
 ORDER BY slug;
@@ -68,8 +61,7 @@ SET status = :status,
     updated_at = now()
 WHERE id = :id
 RETURNING
-    id, name, slug, role, team, status, current_task_id, model_config, system_prompt,
-    capabilities, permissions, metrics, journal_id, description, created_at, updated_at;
+    {{agents}};
 
 -- name: update_agent :one
 -- Write the fields an AgentUpdate set (set_x true), leave the others; no row back = no agent.
@@ -87,5 +79,4 @@ SET name = CASE WHEN :set_name THEN :name ELSE name END,
     updated_at = now()
 WHERE id = :id
 RETURNING
-    id, name, slug, role, team, status, current_task_id, model_config, system_prompt,
-    capabilities, permissions, metrics, journal_id, description, created_at, updated_at;
+    {{agents}};

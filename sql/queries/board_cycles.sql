@@ -1,29 +1,25 @@
 -- name: open_board_cycle :one
 -- Open a cycle of a program for the exploration task it originated; counters start at zero.
 INSERT INTO board_program_cycles (
-    id, program_key, exploration_task_id, opened_at, closed_at, items_proposed,
-    items_approved, items_rejected, decisions, nothing_to_propose_reason
+    {{board_program_cycles}}
 ) VALUES (
     :id, :program_key, :exploration_task_id, coalesce(:opened_at::timestamptz, now()), NULL,
     0, 0, 0, '[]'::json, NULL
 )
 RETURNING
-    id, program_key, exploration_task_id, opened_at, closed_at, items_proposed,
-    items_approved, items_rejected, decisions, nothing_to_propose_reason;
+    {{board_program_cycles}};
 
 -- name: get_board_cycle :one
 -- One cycle by primary key.
 SELECT
-    id, program_key, exploration_task_id, opened_at, closed_at, items_proposed,
-    items_approved, items_rejected, decisions, nothing_to_propose_reason
+    {{board_program_cycles}}
 FROM board_program_cycles
 WHERE id = :id;
 
 -- name: latest_board_cycle :one
 -- The most recently opened cycle of a program, open or closed (the dedup gate reads it).
 SELECT
-    id, program_key, exploration_task_id, opened_at, closed_at, items_proposed,
-    items_approved, items_rejected, decisions, nothing_to_propose_reason
+    {{board_program_cycles}}
 FROM board_program_cycles
 WHERE program_key = :program_key
 ORDER BY opened_at DESC, id DESC
@@ -32,8 +28,7 @@ LIMIT 1;
 -- name: board_cycle_for_exploration :one
 -- The cycle a program opened for one exploration task.
 SELECT
-    id, program_key, exploration_task_id, opened_at, closed_at, items_proposed,
-    items_approved, items_rejected, decisions, nothing_to_propose_reason
+    {{board_program_cycles}}
 FROM board_program_cycles
 WHERE program_key = :program_key
   AND exploration_task_id = :exploration_task_id
@@ -43,8 +38,7 @@ LIMIT 1;
 -- name: list_board_cycles :many
 -- A program's cycles, newest opened first (the LEARN history).
 SELECT
-    id, program_key, exploration_task_id, opened_at, closed_at, items_proposed,
-    items_approved, items_rejected, decisions, nothing_to_propose_reason
+    {{board_program_cycles}}
 FROM board_program_cycles
 WHERE program_key = :program_key
 ORDER BY opened_at DESC, id DESC
@@ -53,8 +47,7 @@ LIMIT :limit;
 -- name: list_closed_board_cycles :many
 -- A program's closed cycles, most recently closed first (the prompt's prior-cycle context).
 SELECT
-    id, program_key, exploration_task_id, opened_at, closed_at, items_proposed,
-    items_approved, items_rejected, decisions, nothing_to_propose_reason
+    {{board_program_cycles}}
 FROM board_program_cycles
 WHERE program_key = :program_key
   AND closed_at IS NOT NULL
@@ -68,8 +61,7 @@ UPDATE board_program_cycles
 SET closed_at = coalesce(closed_at, now())
 WHERE id = :id
 RETURNING
-    id, program_key, exploration_task_id, opened_at, closed_at, items_proposed,
-    items_approved, items_rejected, decisions, nothing_to_propose_reason;
+    {{board_program_cycles}};
 
 -- name: record_board_decision :one
 -- Count one verdict (approved, or anything else as rejected) and append its entry to the json
@@ -103,5 +95,4 @@ WHERE id = (
     LIMIT 1
 )
 RETURNING
-    id, program_key, exploration_task_id, opened_at, closed_at, items_proposed,
-    items_approved, items_rejected, decisions, nothing_to_propose_reason;
+    {{board_program_cycles}};

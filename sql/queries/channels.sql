@@ -1,43 +1,33 @@
 -- name: create_channel :one
 -- Insert one channel; counters start at zero and it starts unarchived (RoboCo's app defaults).
 INSERT INTO channels (
-    id, name, slug, type, description, topic, members, writers, silent_observers,
-    is_archived, is_private, allow_threads, allow_reactions, message_retention_days,
-    max_message_length, message_count, group_count, last_activity, created_at, updated_at
+    {{channels}}
 ) VALUES (
     :id, :name, :slug, :type, :description, :topic, :members::uuid[], :writers::uuid[],
     :silent_observers::uuid[], false, :is_private, :allow_threads, :allow_reactions,
     :message_retention_days, :max_message_length, 0, 0, NULL, :created_at, NULL
 )
 RETURNING
-    id, name, slug, type, description, topic, members, writers, silent_observers,
-    is_archived, is_private, allow_threads, allow_reactions, message_retention_days,
-    max_message_length, message_count, group_count, last_activity, created_at, updated_at;
+    {{channels}};
 
 -- name: get_channel :one
 -- One channel by primary key.
 SELECT
-    id, name, slug, type, description, topic, members, writers, silent_observers,
-    is_archived, is_private, allow_threads, allow_reactions, message_retention_days,
-    max_message_length, message_count, group_count, last_activity, created_at, updated_at
+    {{channels}}
 FROM channels
 WHERE id = :id;
 
 -- name: get_channel_by_slug :one
 -- One channel by its unique slug (served by the unique index ix_channels_slug).
 SELECT
-    id, name, slug, type, description, topic, members, writers, silent_observers,
-    is_archived, is_private, allow_threads, allow_reactions, message_retention_days,
-    max_message_length, message_count, group_count, last_activity, created_at, updated_at
+    {{channels}}
 FROM channels
 WHERE slug = :slug;
 
 -- name: get_channel_by_name :one
 -- One channel by display name; names are not unique in the schema, so the oldest one wins.
 SELECT
-    id, name, slug, type, description, topic, members, writers, silent_observers,
-    is_archived, is_private, allow_threads, allow_reactions, message_retention_days,
-    max_message_length, message_count, group_count, last_activity, created_at, updated_at
+    {{channels}}
 FROM channels
 WHERE name = :name
 ORDER BY created_at, id
@@ -46,9 +36,7 @@ LIMIT 1;
 -- name: list_channels :many
 -- Channels by slug, optionally of one type and with the archived ones; keyset after a slug.
 SELECT
-    id, name, slug, type, description, topic, members, writers, silent_observers,
-    is_archived, is_private, allow_threads, allow_reactions, message_retention_days,
-    max_message_length, message_count, group_count, last_activity, created_at, updated_at
+    {{channels}}
 FROM channels
 WHERE (:type::channeltype IS NULL OR type = :type::channeltype)
   AND (:include_archived::boolean OR NOT is_archived)
@@ -82,9 +70,7 @@ UPDATE channels SET
     updated_at = :updated_at
 WHERE id = :id
 RETURNING
-    id, name, slug, type, description, topic, members, writers, silent_observers,
-    is_archived, is_private, allow_threads, allow_reactions, message_retention_days,
-    max_message_length, message_count, group_count, last_activity, created_at, updated_at;
+    {{channels}};
 
 -- name: create_group :one
 -- Insert one group and bump its channel's group_count in the same statement, as RoboCo does.
@@ -93,24 +79,18 @@ WITH bump AS (
     WHERE id = :channel_id
 )
 INSERT INTO groups (
-    id, name, channel_id, allowed_roles, hierarchy_level, members, is_active,
-    active_session_id, default_session_config, total_sessions, total_messages, last_activity,
-    created_at, updated_at
+    {{groups}}
 ) VALUES (
     :id, :name, :channel_id, :allowed_roles::varchar[], :hierarchy_level, :members::uuid[],
     :is_active, NULL, :default_session_config, 0, 0, NULL, :created_at, NULL
 )
 RETURNING
-    id, name, channel_id, allowed_roles, hierarchy_level, members, is_active,
-    active_session_id, default_session_config, total_sessions, total_messages, last_activity,
-    created_at, updated_at;
+    {{groups}};
 
 -- name: get_group :one
 -- One group by primary key.
 SELECT
-    id, name, channel_id, allowed_roles, hierarchy_level, members, is_active,
-    active_session_id, default_session_config, total_sessions, total_messages, last_activity,
-    created_at, updated_at
+    {{groups}}
 FROM groups
 WHERE id = :id;
 
@@ -118,9 +98,7 @@ WHERE id = :id;
 -- A channel's groups, top of the hierarchy first then by name (RoboCo's order); served by
 -- ix_groups_channel_id.
 SELECT
-    id, name, channel_id, allowed_roles, hierarchy_level, members, is_active,
-    active_session_id, default_session_config, total_sessions, total_messages, last_activity,
-    created_at, updated_at
+    {{groups}}
 FROM groups
 WHERE channel_id = :channel_id
   AND (:include_inactive::boolean OR is_active)

@@ -146,7 +146,7 @@ logged AS (
       FROM claimed AS k, clock AS c
 )
 SELECT
-    {{task}}
+    {{tasks}}
 FROM claimed;
 
 -- name: heartbeat_task :scalar

@@ -2,7 +2,7 @@
 -- Store the conventions derived at one commit of a project; re-deriving the same commit
 -- replaces map, status and time (arbiter uq_project_conventions_cache_sha), keeping the id.
 INSERT INTO project_conventions_cache AS c (
-    id, project_id, commit_sha, effective_map, status, derived_at
+    {{project_conventions_cache}}
 ) VALUES (
     :id, :project_id, :commit_sha, :effective_map, :status, :derived_at
 )
@@ -10,17 +10,17 @@ ON CONFLICT ON CONSTRAINT uq_project_conventions_cache_sha DO UPDATE
 SET effective_map = EXCLUDED.effective_map,
     status = EXCLUDED.status,
     derived_at = EXCLUDED.derived_at
-RETURNING id, project_id, commit_sha, effective_map, status, derived_at;
+RETURNING {{project_conventions_cache}};
 
 -- name: get_conventions_cache :one
 -- The conventions of a project at one commit, by the unique key.
-SELECT id, project_id, commit_sha, effective_map, status, derived_at
+SELECT {{project_conventions_cache}}
 FROM project_conventions_cache
 WHERE project_id = :project_id AND commit_sha = :commit_sha;
 
 -- name: get_latest_conventions_cache :one
 -- The most recently derived conventions of a project, whatever the commit.
-SELECT id, project_id, commit_sha, effective_map, status, derived_at
+SELECT {{project_conventions_cache}}
 FROM project_conventions_cache
 WHERE project_id = :project_id
 ORDER BY derived_at DESC, id DESC

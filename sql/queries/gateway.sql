@@ -1,15 +1,13 @@
 -- name: record_gateway_trigger :one
 -- Record one spawn-gateway decision (spawn, queue or drop) and why.
-INSERT INTO gateway_triggers (id, trigger_kind, trigger_id, task_id, target_role, decision,
-                              decision_reason, created_at)
+INSERT INTO gateway_triggers ({{gateway_triggers}})
 VALUES (:id, :trigger_kind, :trigger_id, :task_id, :target_role, :decision, :decision_reason,
         :created_at)
-RETURNING id, trigger_kind, trigger_id, task_id, target_role, decision, decision_reason,
-          created_at;
+RETURNING {{gateway_triggers}};
 
 -- name: get_gateway_trigger :one
 -- One gateway decision by primary key.
-SELECT id, trigger_kind, trigger_id, task_id, target_role, decision, decision_reason, created_at
+SELECT {{gateway_triggers}}
 FROM gateway_triggers
 WHERE id = :id;
 
@@ -17,7 +15,7 @@ WHERE id = :id;
 -- Decisions matching every filter given (NULL = any), newest first; served by
 -- ix_gateway_triggers_task_id, ix_gateway_triggers_kind_decision and
 -- ix_gateway_triggers_created_at. Keyset: pass the last row's (created_at, id) as before_*.
-SELECT id, trigger_kind, trigger_id, task_id, target_role, decision, decision_reason, created_at
+SELECT {{gateway_triggers}}
 FROM gateway_triggers
 WHERE (:task_id::uuid IS NULL OR task_id = :task_id::uuid)
   AND (:trigger_kind::varchar IS NULL OR trigger_kind = :trigger_kind::varchar)

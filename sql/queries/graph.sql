@@ -58,7 +58,7 @@ FROM blocker AS k
 WHERE t.id = :task_id::uuid
   AND t.status = :expected_status::taskstatus
 RETURNING
-    {{t.task}};
+    {{t.tasks}};
 
 -- name: drop_task_blocker :one
 -- Undo record_task_blocker: :blocker_id leaves the task's dependency_ids and the task leaves
@@ -76,7 +76,7 @@ SET dependency_ids = array_remove(t.dependency_ids, :blocker_id::uuid),
 WHERE t.id = :task_id::uuid
   AND t.status = :expected_status::taskstatus
 RETURNING
-    {{t.task}};
+    {{t.tasks}};
 
 -- name: set_task_parent :one
 -- Move a task (with its subtree) under :parent_id, or make it a root (NULL), when the move
@@ -110,7 +110,7 @@ WHERE t.id = :id::uuid
   AND NOT EXISTS (SELECT 1 FROM up WHERE up.id = :id::uuid)
   AND (SELECT count(*) FROM up) + (SELECT max(d.height) FROM down AS d) <= :max_depth::integer
 RETURNING
-    {{t.task}};
+    {{t.tasks}};
 
 -- name: task_subtree :many
 -- A task and all its descendants in one walk, parents before children (then sibling sequence,
@@ -128,7 +128,7 @@ WITH RECURSIVE down AS (
      WHERE c.id <> ALL(d.path)
 )
 SELECT
-    {{t.task}}
+    {{t.tasks}}
 FROM down
 JOIN tasks AS t ON t.id = down.id
 ORDER BY down.depth, t.sequence, t.created_at, t.id;
@@ -149,7 +149,7 @@ WITH RECURSIVE up AS (
        AND p.parent_task_id <> ALL(u.path || p.id)
 )
 SELECT
-    {{t.task}}
+    {{t.tasks}}
 FROM up
 JOIN tasks AS t ON t.id = up.id
 ORDER BY up.depth;

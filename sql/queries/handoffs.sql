@@ -2,10 +2,7 @@
 -- Insert the handoff a developer leaves for the documenter; one per task (uq_handoffs_task_id).
 -- Claim and completion stamps start NULL.
 INSERT INTO handoffs (
-    id, task_id, summary, new_functionality, modified_behavior, breaking_changes, required_docs,
-    optional_docs, commits, new_files, modified_files, key_conversations, code_samples, gotchas,
-    related_docs, changelog_entry, key_learnings, key_decisions, questions, dev_notes_location,
-    status, assigned_to, created_at, updated_at, claimed_at, completed_at, documenter_notes
+    {{handoffs}}
 ) VALUES (
     :id, :task_id, :summary, :new_functionality, :modified_behavior, :breaking_changes,
     :required_docs, :optional_docs, :commits, :new_files, :modified_files, :key_conversations,
@@ -13,28 +10,19 @@ INSERT INTO handoffs (
     :questions, :dev_notes_location, :status, :assigned_to, :created_at, NULL, NULL, NULL, NULL
 )
 RETURNING
-    id, task_id, summary, new_functionality, modified_behavior, breaking_changes, required_docs,
-    optional_docs, commits, new_files, modified_files, key_conversations, code_samples, gotchas,
-    related_docs, changelog_entry, key_learnings, key_decisions, questions, dev_notes_location,
-    status, assigned_to, created_at, updated_at, claimed_at, completed_at, documenter_notes;
+    {{handoffs}};
 
 -- name: get_handoff :one
 -- One handoff by primary key.
 SELECT
-    id, task_id, summary, new_functionality, modified_behavior, breaking_changes, required_docs,
-    optional_docs, commits, new_files, modified_files, key_conversations, code_samples, gotchas,
-    related_docs, changelog_entry, key_learnings, key_decisions, questions, dev_notes_location,
-    status, assigned_to, created_at, updated_at, claimed_at, completed_at, documenter_notes
+    {{handoffs}}
 FROM handoffs
 WHERE id = :id;
 
 -- name: get_handoff_for_task :one
 -- The handoff of a task (there is at most one; uq_handoffs_task_id).
 SELECT
-    id, task_id, summary, new_functionality, modified_behavior, breaking_changes, required_docs,
-    optional_docs, commits, new_files, modified_files, key_conversations, code_samples, gotchas,
-    related_docs, changelog_entry, key_learnings, key_decisions, questions, dev_notes_location,
-    status, assigned_to, created_at, updated_at, claimed_at, completed_at, documenter_notes
+    {{handoffs}}
 FROM handoffs
 WHERE task_id = :task_id;
 
@@ -43,10 +31,7 @@ WHERE task_id = :task_id;
 -- the last row's (created_at, id) as after_*. Served by ix_handoffs_status_created and
 -- ix_handoffs_assigned_status.
 SELECT
-    id, task_id, summary, new_functionality, modified_behavior, breaking_changes, required_docs,
-    optional_docs, commits, new_files, modified_files, key_conversations, code_samples, gotchas,
-    related_docs, changelog_entry, key_learnings, key_decisions, questions, dev_notes_location,
-    status, assigned_to, created_at, updated_at, claimed_at, completed_at, documenter_notes
+    {{handoffs}}
 FROM handoffs
 WHERE (:status::handoffstatus IS NULL OR status = :status::handoffstatus)
   AND (:assigned_to::uuid IS NULL OR assigned_to = :assigned_to::uuid)

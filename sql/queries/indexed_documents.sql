@@ -3,8 +3,7 @@
 -- source_hash). A re-index keeps the row's id and first indexed_at, stamps updated_at, keeps
 -- title/preview the new one leaves NULL, and merges extra_data (as rag_upsert_document does).
 INSERT INTO indexed_documents AS d (
-    id, index_type, source, source_hash, title, preview, chunk_count, extra_data,
-    indexed_at, updated_at
+    {{indexed_documents}}
 ) VALUES (
     :id, :index_type, :source, :source_hash, :title, :preview, :chunk_count, :extra_data,
     :indexed_at, NULL
@@ -17,22 +16,19 @@ SET source = EXCLUDED.source,
     extra_data = (d.extra_data::jsonb || EXCLUDED.extra_data::jsonb)::json,
     updated_at = now()
 RETURNING
-    id, index_type, source, source_hash, title, preview, chunk_count, extra_data,
-    indexed_at, updated_at;
+    {{indexed_documents}};
 
 -- name: get_indexed_document :one
 -- One indexed document by its natural key.
 SELECT
-    id, index_type, source, source_hash, title, preview, chunk_count, extra_data,
-    indexed_at, updated_at
+    {{indexed_documents}}
 FROM indexed_documents
 WHERE index_type = :index_type AND source_hash = :source_hash;
 
 -- name: get_indexed_document_by_id :one
 -- One indexed document by primary key.
 SELECT
-    id, index_type, source, source_hash, title, preview, chunk_count, extra_data,
-    indexed_at, updated_at
+    {{indexed_documents}}
 FROM indexed_documents
 WHERE id = :id;
 
@@ -40,8 +36,7 @@ WHERE id = :id;
 -- Documents of one index (NULL = all), most recently indexed first, keyset before
 -- (indexed_at, id) (served by ix_indexed_docs_type_time).
 SELECT
-    id, index_type, source, source_hash, title, preview, chunk_count, extra_data,
-    indexed_at, updated_at
+    {{indexed_documents}}
 FROM indexed_documents
 WHERE (:index_type::text IS NULL OR index_type = :index_type::text)
   AND (:before_at::timestamptz IS NULL

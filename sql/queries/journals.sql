@@ -2,29 +2,25 @@
 -- Insert an agent's empty journal unless it has one (uq_journals_agent_id); no row when it
 -- does, and the caller reads the existing one with get_journal_by_agent.
 INSERT INTO journals (
-    id, agent_id, total_entries, last_entry_at, latest_summary, summary_updated_at,
-    entries_by_type, created_at, updated_at
+    {{journals}}
 ) VALUES (
     :id, :agent_id, 0, NULL, NULL, NULL, '{}'::json, :created_at, NULL
 )
 ON CONFLICT (agent_id) DO NOTHING
 RETURNING
-    id, agent_id, total_entries, last_entry_at, latest_summary, summary_updated_at,
-    entries_by_type, created_at, updated_at;
+    {{journals}};
 
 -- name: get_journal :one
 -- One journal by primary key.
 SELECT
-    id, agent_id, total_entries, last_entry_at, latest_summary, summary_updated_at,
-    entries_by_type, created_at, updated_at
+    {{journals}}
 FROM journals
 WHERE id = :id;
 
 -- name: get_journal_by_agent :one
 -- An agent's journal (one per agent, uq_journals_agent_id).
 SELECT
-    id, agent_id, total_entries, last_entry_at, latest_summary, summary_updated_at,
-    entries_by_type, created_at, updated_at
+    {{journals}}
 FROM journals
 WHERE agent_id = :agent_id;
 
@@ -45,21 +41,18 @@ WITH tally AS (
     WHERE id = :journal_id
 )
 INSERT INTO journal_entries (
-    id, journal_id, type, title, content, task_id, timestamp, tags, sentiment,
-    is_private, created_at, updated_at
+    {{journal_entries}}
 ) VALUES (
     :id, :journal_id, :type::journalentrytype, :title, :content, :task_id, :timestamp,
     :tags::varchar[], :sentiment, :is_private, :created_at, NULL
 )
 RETURNING
-    id, journal_id, type, title, content, task_id, timestamp, tags, sentiment,
-    is_private, created_at, updated_at;
+    {{journal_entries}};
 
 -- name: get_journal_entry :one
 -- One journal entry by primary key.
 SELECT
-    id, journal_id, type, title, content, task_id, timestamp, tags, sentiment,
-    is_private, created_at, updated_at
+    {{journal_entries}}
 FROM journal_entries
 WHERE id = :id;
 
@@ -67,8 +60,7 @@ WHERE id = :id;
 -- A journal's entries newest first, optionally of one kind (ix_journal_entries_journal_type)
 -- or about one task, and without private ones; keyset before a (timestamp, id) cursor.
 SELECT
-    id, journal_id, type, title, content, task_id, timestamp, tags, sentiment,
-    is_private, created_at, updated_at
+    {{journal_entries}}
 FROM journal_entries
 WHERE journal_id = :journal_id
   AND (:type::journalentrytype IS NULL OR type = :type::journalentrytype)

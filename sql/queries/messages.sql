@@ -20,18 +20,14 @@ WITH bump_session AS (
     WHERE id = :channel_id
 )
 INSERT INTO messages (
-    id, agent_id, channel_id, group_id, session_id, type, content, content_length, is_reply,
-    reply_to, mentions, task_id, commit_ref, timestamp, confidence, raw_excerpt, edited_at,
-    edit_history, created_at
+    {{messages}}
 ) VALUES (
     :id, :agent_id, :channel_id, :group_id, :session_id, :type, :content, :content_length,
     :is_reply, :reply_to, :mentions::uuid[], :task_id, :commit_ref, :timestamp, :confidence,
     :raw_excerpt, NULL, '[]'::json, :created_at
 )
 RETURNING
-    id, agent_id, channel_id, group_id, session_id, type, content, content_length, is_reply,
-    reply_to, mentions, task_id, commit_ref, timestamp, confidence, raw_excerpt, edited_at,
-    edit_history, created_at;
+    {{messages}};
 
 -- name: bump_message_counters :exec
 -- After a bulk load: add the loaded messages (by id) to their sessions', groups' and channels'
@@ -73,9 +69,7 @@ WHERE c.id = b.channel_id;
 -- name: get_message :one
 -- One message by primary key.
 SELECT
-    id, agent_id, channel_id, group_id, session_id, type, content, content_length, is_reply,
-    reply_to, mentions, task_id, commit_ref, timestamp, confidence, raw_excerpt, edited_at,
-    edit_history, created_at
+    {{messages}}
 FROM messages
 WHERE id = :id;
 
@@ -83,9 +77,7 @@ WHERE id = :id;
 -- A session's messages newest first, keyset before a (timestamp, id) cursor, RoboCo's order;
 -- walks ix_messages_session_timestamp backwards (a NULL cursor means from the newest).
 SELECT
-    id, agent_id, channel_id, group_id, session_id, type, content, content_length, is_reply,
-    reply_to, mentions, task_id, commit_ref, timestamp, confidence, raw_excerpt, edited_at,
-    edit_history, created_at
+    {{messages}}
 FROM messages
 WHERE session_id = :session_id
   AND (timestamp, id) < (
@@ -99,9 +91,7 @@ LIMIT :limit;
 -- A channel's recent messages across its groups, newest first, keyset before a
 -- (timestamp, id) cursor; walks ix_messages_channel_timestamp backwards.
 SELECT
-    id, agent_id, channel_id, group_id, session_id, type, content, content_length, is_reply,
-    reply_to, mentions, task_id, commit_ref, timestamp, confidence, raw_excerpt, edited_at,
-    edit_history, created_at
+    {{messages}}
 FROM messages
 WHERE channel_id = :channel_id
   AND (timestamp, id) < (

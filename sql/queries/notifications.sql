@@ -1,25 +1,19 @@
 -- name: send_notification :one
 -- Insert one notification; nobody has read or acknowledged it yet and it is not delivered.
 INSERT INTO notifications (
-    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
-    related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at
+    {{notifications}}
 ) VALUES (
     :id, :type, :priority, :from_agent, :to_agents::uuid[], :subject, :body, :requires_ack,
     '{}'::uuid[], '{}'::json, :related_task_id, :related_message_ids::uuid[], :timestamp,
     :expires_at, '{}'::uuid[], NULL, :created_at, 0, 0, NULL
 )
 RETURNING
-    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
-    related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at;
+    {{notifications}};
 
 -- name: get_notification :one
 -- One notification by primary key.
 SELECT
-    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
-    related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at
+    {{notifications}}
 FROM notifications
 WHERE id = :id;
 
@@ -36,9 +30,7 @@ UPDATE notifications SET
         ELSE array_append(read_by, :agent_id::uuid) END
 WHERE id = :id AND :agent_id::uuid = ANY(to_agents)
 RETURNING
-    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
-    related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at;
+    {{notifications}};
 
 -- name: mark_notification_read :one
 -- One recipient has read the notification: append it to read_by unless already there. No row
@@ -48,27 +40,21 @@ UPDATE notifications SET
         ELSE array_append(read_by, :agent_id::uuid) END
 WHERE id = :id AND :agent_id::uuid = ANY(to_agents)
 RETURNING
-    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
-    related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at;
+    {{notifications}};
 
 -- name: mark_notification_delivered :one
 -- Record the first delivery attempt; a later one keeps the first time.
 UPDATE notifications SET delivered_at = COALESCE(delivered_at, :delivered_at::timestamptz)
 WHERE id = :id
 RETURNING
-    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
-    related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at;
+    {{notifications}};
 
 -- name: list_unacknowledged_notifications :many
 -- Notifications addressed to an agent that require an ack it has not given, newest first
 -- (RoboCo's get_unacknowledged_for_agent). No index covers to_agents (no GIN in the schema):
 -- this walks ix_notifications_timestamp backwards and filters.
 SELECT
-    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
-    related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at
+    {{notifications}}
 FROM notifications
 WHERE :agent_id::uuid = ANY(to_agents)
   AND requires_ack
@@ -85,9 +71,7 @@ LIMIT :limit;
 -- Notifications addressed to an agent, newest first, optionally only those it has not read
 -- (RoboCo's get_pending_for_agent); keyset before a (timestamp, id) cursor.
 SELECT
-    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
-    related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at
+    {{notifications}}
 FROM notifications
 WHERE :agent_id::uuid = ANY(to_agents)
   AND (NOT :unread_only::boolean OR NOT (:agent_id::uuid = ANY(read_by)))
@@ -108,9 +92,7 @@ SET reescalation_count = reescalation_count + 1,
 WHERE id = :id
   AND reescalation_count = :seen_count
 RETURNING
-    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
-    related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at;
+    {{notifications}};
 
 -- name: add_reescalation_deliveries :one
 -- Count the recipients one re-escalation actually reached.
@@ -118,6 +100,4 @@ UPDATE notifications
 SET reescalation_delivered_count = reescalation_delivered_count + :delivered
 WHERE id = :id
 RETURNING
-    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
-    related_task_id, related_message_ids, timestamp, expires_at, read_by, delivered_at,
-    created_at, reescalation_count, reescalation_delivered_count, last_reescalated_at;
+    {{notifications}};

@@ -1,34 +1,26 @@
 -- name: propose_pitch :one
 -- Insert one proposal (status proposed); the decision columns start empty.
 INSERT INTO pitches (
-    id, title, slug, problem, proposed_solution, target_cells, status, created_by,
-    decided_by, decision_notes, provisioned_product_id, provisioned_project_ids, seed_task_id,
-    created_at, updated_at
+    {{pitches}}
 ) VALUES (
     :id, :title, :slug, :problem, :proposed_solution, :target_cells, :status, :created_by,
     NULL, NULL, NULL, NULL, NULL,
     :created_at, NULL
 )
 RETURNING
-    id, title, slug, problem, proposed_solution, target_cells, status, created_by,
-    decided_by, decision_notes, provisioned_product_id, provisioned_project_ids, seed_task_id,
-    created_at, updated_at;
+    {{pitches}};
 
 -- name: get_pitch :one
 -- One pitch by primary key.
 SELECT
-    id, title, slug, problem, proposed_solution, target_cells, status, created_by,
-    decided_by, decision_notes, provisioned_product_id, provisioned_project_ids, seed_task_id,
-    created_at, updated_at
+    {{pitches}}
 FROM pitches
 WHERE id = :id;
 
 -- name: get_pitch_by_slug :one
 -- One pitch by slug (unique constraint uq_pitches_slug).
 SELECT
-    id, title, slug, problem, proposed_solution, target_cells, status, created_by,
-    decided_by, decision_notes, provisioned_product_id, provisioned_project_ids, seed_task_id,
-    created_at, updated_at
+    {{pitches}}
 FROM pitches
 WHERE slug = :slug;
 
@@ -36,9 +28,7 @@ WHERE slug = :slug;
 -- Pitches by status (NULL = any; ix_pitches_status), newest first, keyset before
 -- (before_at, before_id) — the last row of the previous page.
 SELECT
-    id, title, slug, problem, proposed_solution, target_cells, status, created_by,
-    decided_by, decision_notes, provisioned_product_id, provisioned_project_ids, seed_task_id,
-    created_at, updated_at
+    {{pitches}}
 FROM pitches
 WHERE (:status::text IS NULL OR status = :status::text)
   AND (:before_at::timestamptz IS NULL
@@ -60,6 +50,4 @@ SET status = :status,
 WHERE id = :id
   AND status = 'proposed'
 RETURNING
-    id, title, slug, problem, proposed_solution, target_cells, status, created_by,
-    decided_by, decision_notes, provisioned_product_id, provisioned_project_ids, seed_task_id,
-    created_at, updated_at;
+    {{pitches}};

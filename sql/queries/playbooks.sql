@@ -1,34 +1,26 @@
 -- name: draft_playbook :one
 -- Insert one draft; approval, archival and index state start empty.
 INSERT INTO playbooks (
-    id, title, slug, problem, procedure, tags, team, scope, source_task_ids, status,
-    created_by, approved_by, created_at, approved_at, archived_by, archived_at,
-    indexed_ok, indexed_at, source_program
+    {{playbooks}}
 ) VALUES (
     :id, :title, :slug, :problem, :procedure, :tags, :team, :scope, :source_task_ids, 'draft',
     :created_by, NULL, :created_at, NULL, NULL, NULL,
     false, NULL, :source_program
 )
 RETURNING
-    id, title, slug, problem, procedure, tags, team, scope, source_task_ids, status,
-    created_by, approved_by, created_at, approved_at, archived_by, archived_at,
-    indexed_ok, indexed_at, source_program;
+    {{playbooks}};
 
 -- name: get_playbook :one
 -- One playbook by primary key.
 SELECT
-    id, title, slug, problem, procedure, tags, team, scope, source_task_ids, status,
-    created_by, approved_by, created_at, approved_at, archived_by, archived_at,
-    indexed_ok, indexed_at, source_program
+    {{playbooks}}
 FROM playbooks
 WHERE id = :id;
 
 -- name: get_playbook_by_slug :one
 -- One playbook by slug (unique index ix_playbooks_slug).
 SELECT
-    id, title, slug, problem, procedure, tags, team, scope, source_task_ids, status,
-    created_by, approved_by, created_at, approved_at, archived_by, archived_at,
-    indexed_ok, indexed_at, source_program
+    {{playbooks}}
 FROM playbooks
 WHERE slug = :slug;
 
@@ -36,9 +28,7 @@ WHERE slug = :slug;
 -- Playbooks by status, team and scope (each NULL = any; ix_playbooks_status), oldest first as
 -- RoboCo lists drafts and approved ones, keyset after (after_at, after_id).
 SELECT
-    id, title, slug, problem, procedure, tags, team, scope, source_task_ids, status,
-    created_by, approved_by, created_at, approved_at, archived_by, archived_at,
-    indexed_ok, indexed_at, source_program
+    {{playbooks}}
 FROM playbooks
 WHERE (:status::text IS NULL OR status = :status::text)
   AND (:team::text IS NULL OR team = :team::text)
@@ -61,9 +51,7 @@ LIMIT :limit;
 -- Approved playbooks whose embedding never landed (indexed_ok false), oldest first: the
 -- startup reconcile re-indexes these.
 SELECT
-    id, title, slug, problem, procedure, tags, team, scope, source_task_ids, status,
-    created_by, approved_by, created_at, approved_at, archived_by, archived_at,
-    indexed_ok, indexed_at, source_program
+    {{playbooks}}
 FROM playbooks
 WHERE status = 'approved' AND NOT indexed_ok
 ORDER BY created_at, id
@@ -80,9 +68,7 @@ SET title = CASE WHEN :set_title THEN :title::text ELSE title END,
     scope = CASE WHEN :set_scope THEN :scope::text ELSE scope END
 WHERE id = :id
 RETURNING
-    id, title, slug, problem, procedure, tags, team, scope, source_task_ids, status,
-    created_by, approved_by, created_at, approved_at, archived_by, archived_at,
-    indexed_ok, indexed_at, source_program;
+    {{playbooks}};
 
 -- name: approve_playbook :one
 -- draft -> approved, stamped, marked not yet indexed. An approved playbook that is still not
@@ -96,9 +82,7 @@ SET status = 'approved',
 WHERE id = :id
   AND (status = 'draft' OR (status = 'approved' AND NOT indexed_ok))
 RETURNING
-    id, title, slug, problem, procedure, tags, team, scope, source_task_ids, status,
-    created_by, approved_by, created_at, approved_at, archived_by, archived_at,
-    indexed_ok, indexed_at, source_program;
+    {{playbooks}};
 
 -- name: retire_playbook :one
 -- Move a playbook in status from_status to archived, stamping who and when: from draft is a
@@ -110,9 +94,7 @@ SET status = 'archived',
 WHERE id = :id
   AND status = :from_status::text
 RETURNING
-    id, title, slug, problem, procedure, tags, team, scope, source_task_ids, status,
-    created_by, approved_by, created_at, approved_at, archived_by, archived_at,
-    indexed_ok, indexed_at, source_program;
+    {{playbooks}};
 
 -- name: mark_playbook_indexed :one
 -- Record that an approved playbook's embedding landed; a playbook no longer approved
@@ -123,6 +105,4 @@ SET indexed_ok = true,
 WHERE id = :id
   AND status = 'approved'
 RETURNING
-    id, title, slug, problem, procedure, tags, team, scope, source_task_ids, status,
-    created_by, approved_by, created_at, approved_at, archived_by, archived_at,
-    indexed_ok, indexed_at, source_program;
+    {{playbooks}};

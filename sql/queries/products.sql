@@ -1,8 +1,8 @@
 -- name: create_product :one
 -- Insert one product; its cell map follows in the same transaction (add_product_projects).
-INSERT INTO products (id, name, slug, description, created_by, created_at, updated_at)
+INSERT INTO products ({{products}})
 VALUES (:id, :name, :slug, :description, :created_by, :created_at, NULL)
-RETURNING id, name, slug, description, created_by, created_at, updated_at;
+RETURNING {{products}};
 
 -- name: add_product_projects :many
 -- Map cells to projects for one product in one statement (parallel arrays, one row each);
@@ -19,19 +19,19 @@ WHERE product_id = :product_id;
 
 -- name: get_product :one
 -- One product by primary key.
-SELECT id, name, slug, description, created_by, created_at, updated_at
+SELECT {{products}}
 FROM products
 WHERE id = :id;
 
 -- name: get_product_by_slug :one
 -- One product by slug (served by the unique index ix_products_slug).
-SELECT id, name, slug, description, created_by, created_at, updated_at
+SELECT {{products}}
 FROM products
 WHERE slug = :slug;
 
 -- name: list_products :many
 -- Products in slug order, keyset after a slug.
-SELECT id, name, slug, description, created_by, created_at, updated_at
+SELECT {{products}}
 FROM products
 WHERE (:after_slug::text IS NULL OR slug > :after_slug::text)
 ORDER BY slug
@@ -60,7 +60,7 @@ SET name = CASE WHEN :set_name THEN :name ELSE name END,
     description = CASE WHEN :set_description THEN :description ELSE description END,
     updated_at = now()
 WHERE id = :id
-RETURNING id, name, slug, description, created_by, created_at, updated_at;
+RETURNING {{products}};
 
 -- name: resolve_product_project :one
 -- The project one cell builds for one product (the unique key product_id, team), as a Project.

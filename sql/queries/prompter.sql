@@ -52,21 +52,21 @@ LIMIT :limit;
 -- name: create_task_draft :one
 -- A draft task proposed in an intake session, not yet confirmed.
 INSERT INTO task_drafts (
-    id, session_id, draft_data, confirmed_at, task_id, created_at, updated_at
+    {{task_drafts}}
 ) VALUES (
     :id, :session_id, :draft_data, NULL, NULL, :created_at, NULL
 )
-RETURNING id, session_id, draft_data, confirmed_at, task_id, created_at, updated_at;
+RETURNING {{task_drafts}};
 
 -- name: get_task_draft :one
 -- One task draft by primary key.
-SELECT id, session_id, draft_data, confirmed_at, task_id, created_at, updated_at
+SELECT {{task_drafts}}
 FROM task_drafts
 WHERE id = :id;
 
 -- name: list_task_drafts :many
 -- A session's drafts in creation order, optionally only those not yet confirmed.
-SELECT id, session_id, draft_data, confirmed_at, task_id, created_at, updated_at
+SELECT {{task_drafts}}
 FROM task_drafts
 WHERE session_id = :session_id
   AND (NOT :unconfirmed_only::boolean OR confirmed_at IS NULL)
@@ -79,7 +79,7 @@ SET draft_data = :draft_data,
     updated_at = now()
 WHERE id = :id
   AND confirmed_at IS NULL
-RETURNING id, session_id, draft_data, confirmed_at, task_id, created_at, updated_at;
+RETURNING {{task_drafts}};
 
 -- name: confirm_task_draft :one
 -- The human confirmed the draft and it became a task; only once per draft.
@@ -89,4 +89,4 @@ SET confirmed_at = now(),
     updated_at = now()
 WHERE id = :id
   AND confirmed_at IS NULL
-RETURNING id, session_id, draft_data, confirmed_at, task_id, created_at, updated_at;
+RETURNING {{task_drafts}};

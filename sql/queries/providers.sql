@@ -70,22 +70,22 @@ WHERE id = :id;
 -- Insert one routing rule; ux_model_assignments_scope_key (NULLS NOT DISTINCT) allows one
 -- rule per (scope, scope_value), so a single global rule.
 INSERT INTO model_assignments (
-    id, scope, scope_value, provider_config_id, model_name, created_at, updated_at
+    {{model_assignments}}
 ) VALUES (
     :id, :scope, :scope_value, :provider_config_id, :model_name, :created_at, NULL
 )
-RETURNING id, scope, scope_value, provider_config_id, model_name, created_at, updated_at;
+RETURNING {{model_assignments}};
 
 -- name: get_model_assignment :one
 -- One routing rule by primary key.
-SELECT id, scope, scope_value, provider_config_id, model_name, created_at, updated_at
+SELECT {{model_assignments}}
 FROM model_assignments
 WHERE id = :id;
 
 -- name: list_model_assignments :many
 -- Routing rules, optionally of one scope or one provider (ix_model_assignments_provider),
 -- most specific scope first, then by value.
-SELECT id, scope, scope_value, provider_config_id, model_name, created_at, updated_at
+SELECT {{model_assignments}}
 FROM model_assignments
 WHERE (:scope::assignmentscope IS NULL OR scope = :scope::assignmentscope)
   AND (:provider_config_id::uuid IS NULL OR provider_config_id = :provider_config_id::uuid)
@@ -93,7 +93,7 @@ ORDER BY scope DESC, scope_value NULLS FIRST;
 
 -- name: resolve_model_assignment :one
 -- The rule a spawn uses: the agent's own (agent_slug) beats its role's, which beats global.
-SELECT id, scope, scope_value, provider_config_id, model_name, created_at, updated_at
+SELECT {{model_assignments}}
 FROM model_assignments
 WHERE (scope = 'agent_slug' AND scope_value = :agent_slug::text)
    OR (scope = 'role' AND scope_value = :role::text)
@@ -109,7 +109,7 @@ SET provider_config_id = CASE WHEN :set_provider_config_id THEN :provider_config
     model_name = CASE WHEN :set_model_name THEN :model_name ELSE model_name END,
     updated_at = now()
 WHERE id = :id
-RETURNING id, scope, scope_value, provider_config_id, model_name, created_at, updated_at;
+RETURNING {{model_assignments}};
 
 -- name: delete_model_assignment :execrows
 -- Drop one routing rule; 0 rows = no such rule.

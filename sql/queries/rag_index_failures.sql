@@ -1,16 +1,16 @@
 -- name: enqueue_rag_failure :one
 -- Dead-letter one failed index write: first attempt counted, first retry after the backoff.
 INSERT INTO rag_index_failures (
-    id, doc_source, payload, attempts, last_error, created_at, next_retry_at
+    {{rag_index_failures}}
 ) VALUES (
     :id, :doc_source, :payload, 1, left(:last_error::text, 8000), now(),
     now() + make_interval(secs => :first_backoff_seconds::int)
 )
-RETURNING id, doc_source, payload, attempts, last_error, created_at, next_retry_at;
+RETURNING {{rag_index_failures}};
 
 -- name: due_rag_failures :many
 -- Failures whose retry time has come, earliest first (ix_rag_index_failures_next_retry_at).
-SELECT id, doc_source, payload, attempts, last_error, created_at, next_retry_at
+SELECT {{rag_index_failures}}
 FROM rag_index_failures
 WHERE next_retry_at <= coalesce(:now::timestamptz, now())
 ORDER BY next_retry_at, id
@@ -26,7 +26,7 @@ SET attempts = attempts + 1,
         secs => least(:base_seconds::float8 * power(2, attempts), :max_seconds::float8)
     )
 WHERE id = :id
-RETURNING id, doc_source, payload, attempts, last_error, created_at, next_retry_at;
+RETURNING {{rag_index_failures}};
 
 -- name: delete_rag_failure :execrows
 -- The retry succeeded: drop the row.

@@ -2,8 +2,7 @@
 -- Write the whole state of one (agent, task) counter, inserting it or overwriting the row in
 -- one statement (no delete-then-insert race on pk_respawn_tracker).
 INSERT INTO respawn_tracker (
-    agent_slug, task_id, count, last_status, last_check, tracing_resets, notified, updated_at,
-    revisit_resets
+    {{respawn_tracker}}
 ) VALUES (
     :agent_slug, :task_id, :count, :last_status, :last_check, :tracing_resets, :notified, now(),
     :revisit_resets
@@ -17,15 +16,13 @@ SET count = EXCLUDED.count,
     updated_at = EXCLUDED.updated_at,
     revisit_resets = EXCLUDED.revisit_resets
 RETURNING
-    agent_slug, task_id, count, last_status, last_check, tracing_resets, notified, updated_at,
-    revisit_resets;
+    {{respawn_tracker}};
 
 -- name: record_respawn_strike :one
 -- One more spawn without progress: a new counter starts at 1, an existing one goes up by one,
 -- in the database (two strikes at once count two).
 INSERT INTO respawn_tracker (
-    agent_slug, task_id, count, last_status, last_check, tracing_resets, notified, updated_at,
-    revisit_resets
+    {{respawn_tracker}}
 ) VALUES (
     :agent_slug, :task_id, 1, :last_status, now(), 0, false, now(), 0
 )
@@ -35,15 +32,13 @@ SET count = respawn_tracker.count + 1,
     last_check = EXCLUDED.last_check,
     updated_at = EXCLUDED.updated_at
 RETURNING
-    agent_slug, task_id, count, last_status, last_check, tracing_resets, notified, updated_at,
-    revisit_resets;
+    {{respawn_tracker}};
 
 -- name: reset_respawn_on_progress :one
 -- The task reached a status not seen before: a fresh counter at 1 with every reset budget
 -- back to zero and the trip flag cleared.
 INSERT INTO respawn_tracker (
-    agent_slug, task_id, count, last_status, last_check, tracing_resets, notified, updated_at,
-    revisit_resets
+    {{respawn_tracker}}
 ) VALUES (
     :agent_slug, :task_id, 1, :last_status, now(), 0, false, now(), 0
 )
@@ -56,8 +51,7 @@ SET count = 1,
     updated_at = EXCLUDED.updated_at,
     revisit_resets = 0
 RETURNING
-    agent_slug, task_id, count, last_status, last_check, tracing_resets, notified, updated_at,
-    revisit_resets;
+    {{respawn_tracker}};
 
 -- name: spend_respawn_reset :one
 -- Spend one reset of a bounded budget (kind 'tracing' or 'revisit') while fewer than
@@ -76,8 +70,7 @@ WHERE agent_slug = :agent_slug
   AND CASE :kind::text WHEN 'tracing' THEN tracing_resets ELSE revisit_resets END
       < :max_resets::int
 RETURNING
-    agent_slug, task_id, count, last_status, last_check, tracing_resets, notified, updated_at,
-    revisit_resets;
+    {{respawn_tracker}};
 
 -- name: reset_respawn_after_cooldown :one
 -- A tripped counter (notified) whose last check is older than the cooldown heals: back to 1,
@@ -92,8 +85,7 @@ WHERE agent_slug = :agent_slug
   AND notified
   AND last_check < now() - :cooldown::interval
 RETURNING
-    agent_slug, task_id, count, last_status, last_check, tracing_resets, notified, updated_at,
-    revisit_resets;
+    {{respawn_tracker}};
 
 -- name: mark_respawn_notified :one
 -- The counter tripped and the overseer was told: set the one-shot flag. No row back when it
@@ -105,22 +97,19 @@ WHERE agent_slug = :agent_slug
   AND task_id = :task_id
   AND NOT notified
 RETURNING
-    agent_slug, task_id, count, last_status, last_check, tracing_resets, notified, updated_at,
-    revisit_resets;
+    {{respawn_tracker}};
 
 -- name: get_respawn_record :one
 -- One counter by its key.
 SELECT
-    agent_slug, task_id, count, last_status, last_check, tracing_resets, notified, updated_at,
-    revisit_resets
+    {{respawn_tracker}}
 FROM respawn_tracker
 WHERE agent_slug = :agent_slug AND task_id = :task_id;
 
 -- name: list_respawn_records :many
 -- Counters, highest count first (the usage page's strike table; the startup loader reads all).
 SELECT
-    agent_slug, task_id, count, last_status, last_check, tracing_resets, notified, updated_at,
-    revisit_resets
+    {{respawn_tracker}}
 FROM respawn_tracker
 ORDER BY count DESC, last_check DESC, agent_slug, task_id
 LIMIT :limit;

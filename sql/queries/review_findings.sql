@@ -2,8 +2,7 @@
 -- Append one producer call's findings (one origin, one round, one author) to a task's ledger,
 -- all open, in one statement; the arrays run in parallel, one element per finding.
 INSERT INTO task_review_findings (
-    id, task_id, origin, round, author_slug, file, line, severity, criterion, expected,
-    actual, fix, evidence, status, addressed_by_commit, resolution_note, created_at, updated_at
+    {{task_review_findings}}
 )
 SELECT f.id, :task_id, :origin, :round, :author_slug, f.file, f.line, f.severity, f.criterion,
        f.expected, f.actual, f.fix, f.evidence, 'open', NULL, NULL, now(), NULL
@@ -12,15 +11,13 @@ FROM unnest(:ids::uuid[], :files::text[], :lines::int[], :severities::text[],
             :evidences::text[])
      AS f(id, file, line, severity, criterion, expected, actual, fix, evidence)
 RETURNING
-    id, task_id, origin, round, author_slug, file, line, severity, criterion, expected,
-    actual, fix, evidence, status, addressed_by_commit, resolution_note, created_at, updated_at;
+    {{task_review_findings}};
 
 -- name: list_task_findings :many
 -- A task's findings (of one status, or all), newest round first, newest created first within
 -- a round (ix_task_review_findings_task_status).
 SELECT
-    id, task_id, origin, round, author_slug, file, line, severity, criterion, expected,
-    actual, fix, evidence, status, addressed_by_commit, resolution_note, created_at, updated_at
+    {{task_review_findings}}
 FROM task_review_findings
 WHERE task_id = :task_id
   AND (:status::text IS NULL OR status = :status::text)
@@ -31,8 +28,7 @@ LIMIT :limit;
 -- Open findings across every task, worst severity first (blocker < major < minor < nit sorts
 -- alphabetically), then newest: the Auditor's triage queue.
 SELECT
-    id, task_id, origin, round, author_slug, file, line, severity, criterion, expected,
-    actual, fix, evidence, status, addressed_by_commit, resolution_note, created_at, updated_at
+    {{task_review_findings}}
 FROM task_review_findings
 WHERE status = 'open'
 ORDER BY severity, created_at DESC, id DESC

@@ -1,22 +1,22 @@
 -- name: create_directive :one
 -- A directive the CEO ordered; always inserted pending, undecided.
 INSERT INTO secretary_directives (
-    id, kind, payload, status, requested_by, requested_at, decided_by, decided_at, result
+    {{secretary_directives}}
 ) VALUES (
     :id, :kind, :payload, 'pending', :requested_by, :requested_at, NULL, NULL, NULL
 )
-RETURNING id, kind, payload, status, requested_by, requested_at, decided_by, decided_at, result;
+RETURNING {{secretary_directives}};
 
 -- name: get_directive :one
 -- One directive by primary key.
-SELECT id, kind, payload, status, requested_by, requested_at, decided_by, decided_at, result
+SELECT {{secretary_directives}}
 FROM secretary_directives
 WHERE id = :id;
 
 -- name: list_directives :many
 -- Directives by status and kind (NULL = any; status served by ix_secretary_directives_status),
 -- newest first, keyset before (requested_at, id).
-SELECT id, kind, payload, status, requested_by, requested_at, decided_by, decided_at, result
+SELECT {{secretary_directives}}
 FROM secretary_directives
 WHERE (:status::text IS NULL OR status = :status::text)
   AND (:kind::text IS NULL OR kind = :kind::text)
@@ -35,4 +35,4 @@ SET status = :status,
     result = CASE WHEN :set_result THEN :result::text ELSE result END
 WHERE id = :id
   AND status = 'pending'
-RETURNING id, kind, payload, status, requested_by, requested_at, decided_by, decided_at, result;
+RETURNING {{secretary_directives}};

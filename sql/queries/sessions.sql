@@ -10,17 +10,13 @@ WITH live AS (
     WHERE id = :group_id
 )
 INSERT INTO sessions (
-    id, group_id, max_time_window, max_message_count, max_content_length, timeout_seconds,
-    status, scope, started_at, last_activity_at, closed_at, message_count, total_content_length,
-    created_at
+    {{sessions}}
 ) VALUES (
     :id, :group_id, :max_time_window, :max_message_count, :max_content_length, :timeout_seconds,
     :status, :scope, :started_at, :last_activity_at, NULL, 0, 0, :created_at
 )
 RETURNING
-    id, group_id, max_time_window, max_message_count, max_content_length, timeout_seconds,
-    status, scope, started_at, last_activity_at, closed_at, message_count, total_content_length,
-    created_at;
+    {{sessions}};
 
 -- name: close_session :one
 -- Move an active session to closed or timed_out and clear its group's active_session_id if
@@ -29,25 +25,19 @@ WITH closed AS (
     UPDATE sessions SET status = :status::sessionstatus, closed_at = :closed_at
     WHERE id = :id AND status = 'active'
     RETURNING
-        id, group_id, max_time_window, max_message_count, max_content_length, timeout_seconds,
-        status, scope, started_at, last_activity_at, closed_at, message_count,
-        total_content_length, created_at
+        {{sessions}}
 ), unlive AS (
     UPDATE groups SET active_session_id = NULL
     WHERE id = (SELECT group_id FROM closed) AND active_session_id = :id
 )
 SELECT
-    id, group_id, max_time_window, max_message_count, max_content_length, timeout_seconds,
-    status, scope, started_at, last_activity_at, closed_at, message_count, total_content_length,
-    created_at
+    {{sessions}}
 FROM closed;
 
 -- name: get_session :one
 -- One session by primary key.
 SELECT
-    id, group_id, max_time_window, max_message_count, max_content_length, timeout_seconds,
-    status, scope, started_at, last_activity_at, closed_at, message_count, total_content_length,
-    created_at
+    {{sessions}}
 FROM sessions
 WHERE id = :id;
 
@@ -65,9 +55,7 @@ WHERE g.id = :group_id AND s.status = 'active';
 -- A group's sessions, newest start first, optionally of one status (ix_sessions_group_status);
 -- keyset before a (started_at, id) cursor.
 SELECT
-    id, group_id, max_time_window, max_message_count, max_content_length, timeout_seconds,
-    status, scope, started_at, last_activity_at, closed_at, message_count, total_content_length,
-    created_at
+    {{sessions}}
 FROM sessions
 WHERE group_id = :group_id
   AND (:status::sessionstatus IS NULL OR status = :status::sessionstatus)
@@ -82,21 +70,21 @@ LIMIT :limit;
 -- Link a task to a session; the pair is unique (uq_session_task) and a task has at most one
 -- primary link (ix_session_tasks_primary_per_task).
 INSERT INTO session_tasks (
-    id, session_id, task_id, is_primary, relationship_type, added_at, added_by
+    {{session_tasks}}
 ) VALUES (
     :id, :session_id, :task_id, :is_primary, :relationship_type, :added_at, :added_by
 )
-RETURNING id, session_id, task_id, is_primary, relationship_type, added_at, added_by;
+RETURNING {{session_tasks}};
 
 -- name: get_session_task :one
 -- The link between one session and one task (served by uq_session_task).
-SELECT id, session_id, task_id, is_primary, relationship_type, added_at, added_by
+SELECT {{session_tasks}}
 FROM session_tasks
 WHERE session_id = :session_id AND task_id = :task_id;
 
 -- name: list_session_tasks_by_session :many
 -- The task links of a session, newest first (ix_session_tasks_session_id).
-SELECT id, session_id, task_id, is_primary, relationship_type, added_at, added_by
+SELECT {{session_tasks}}
 FROM session_tasks
 WHERE session_id = :session_id
 ORDER BY added_at DESC, id DESC;
@@ -104,7 +92,7 @@ ORDER BY added_at DESC, id DESC;
 -- name: list_session_tasks_by_task :many
 -- The session links of a task, newest first, optionally of one relationship type
 -- (ix_session_tasks_task_id).
-SELECT id, session_id, task_id, is_primary, relationship_type, added_at, added_by
+SELECT {{session_tasks}}
 FROM session_tasks
 WHERE task_id = :task_id
   AND (:relationship_type::varchar IS NULL OR relationship_type = :relationship_type::varchar)
@@ -129,7 +117,7 @@ WHERE task_id = :task_id AND is_primary AND session_id <> :session_id;
 -- Promote an existing session-task link to primary (step two of a primary move).
 UPDATE session_tasks SET is_primary = true
 WHERE task_id = :task_id AND session_id = :session_id
-RETURNING id, session_id, task_id, is_primary, relationship_type, added_at, added_by;
+RETURNING {{session_tasks}};
 
 -- name: unlink_session_task :execrows
 -- Remove the link between a session and a task.

@@ -13,7 +13,7 @@ WITH RECURSIVE ancestors AS (
      WHERE a.depth < :max_depth::integer
 )
 INSERT INTO tasks (
-    {{task}}
+    {{tasks}}
 )
 SELECT
     :id::uuid, :title::varchar, :description::text, :acceptance_criteria::varchar[],
@@ -35,12 +35,12 @@ SELECT
     NULL, NULL
 WHERE NOT EXISTS (SELECT 1 FROM ancestors WHERE depth >= :max_depth::integer)
 RETURNING
-    {{task}};
+    {{tasks}};
 
 -- name: get_task :one
 -- One task by primary key.
 SELECT
-    {{task}}
+    {{tasks}}
 FROM tasks
 WHERE id = :id;
 
@@ -51,7 +51,7 @@ WHERE id = :id;
 -- ix_tasks_product_status, ix_tasks_assigned_status, ix_tasks_created_by_status; the parent
 -- filter has no index of its own (RoboCo has none).
 SELECT
-    {{task}}
+    {{tasks}}
 FROM tasks
 WHERE (:statuses::taskstatus[] IS NULL OR status = ANY(:statuses::taskstatus[]))
   AND (:team::team IS NULL OR team = :team::team)
@@ -113,7 +113,7 @@ SET title = CASE WHEN :set_title THEN :title::varchar ELSE title END,
     updated_at = :updated_at::timestamptz
 WHERE id = :id
 RETURNING
-    {{task}};
+    {{tasks}};
 
 -- name: delete_task :execrows
 -- Delete a task and all its descendants at once, as RoboCo does (UNION stops on a parent

@@ -240,5 +240,5 @@ revived AS (
      WHERE r.revive
 )
 SELECT
-    {{task}}
+    {{tasks}}
 FROM moved;

@@ -1,25 +1,19 @@
 -- name: create_spawn_session :one
 -- A spawn starting: counters at zero, open until close_spawn_session stamps ended_at.
 INSERT INTO agent_spawn_sessions (
-    id, agent_slug, team, role, model, task_id, started_at, ended_at,
-    tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    exit_reason, estimated_cost_usd, turns, tool_calls, doctrine_version
+    {{agent_spawn_sessions}}
 ) VALUES (
     :id, :agent_slug, :team, :role, :model, :task_id, :started_at, NULL,
     0, 0, 0, 0,
     NULL, NULL, 0, 0, NULL
 )
 RETURNING
-    id, agent_slug, team, role, model, task_id, started_at, ended_at,
-    tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    exit_reason, estimated_cost_usd, turns, tool_calls, doctrine_version;
+    {{agent_spawn_sessions}};
 
 -- name: get_spawn_session :one
 -- One spawn session by primary key.
 SELECT
-    id, agent_slug, team, role, model, task_id, started_at, ended_at,
-    tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    exit_reason, estimated_cost_usd, turns, tool_calls, doctrine_version
+    {{agent_spawn_sessions}}
 FROM agent_spawn_sessions
 WHERE id = :id;
 
@@ -27,9 +21,7 @@ WHERE id = :id;
 -- Spawns by agent and team (NULL = any), started in [since, until), optionally only open
 -- ones; newest first, keyset before (started_at, id).
 SELECT
-    id, agent_slug, team, role, model, task_id, started_at, ended_at,
-    tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    exit_reason, estimated_cost_usd, turns, tool_calls, doctrine_version
+    {{agent_spawn_sessions}}
 FROM agent_spawn_sessions
 WHERE (:agent_slug::text IS NULL OR agent_slug = :agent_slug::text)
   AND (:team::text IS NULL OR team = :team::text)
@@ -53,9 +45,7 @@ SET ended_at = :ended_at,
 WHERE id = :id
   AND ended_at IS NULL
 RETURNING
-    id, agent_slug, team, role, model, task_id, started_at, ended_at,
-    tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    exit_reason, estimated_cost_usd, turns, tool_calls, doctrine_version;
+    {{agent_spawn_sessions}};
 
 -- name: add_usage_snapshot :one
 -- Record a cumulative usage reading and raise its spawn's counters to it (never lowering them:
@@ -115,9 +105,7 @@ LIMIT :limit;
 -- Add one batch of usage to the day's (date, agent_slug, team, model) row, creating it on the
 -- first batch; the unique key uq_daily_rollup_date_agent_team_model is the arbiter.
 INSERT INTO daily_usage_rollups AS r (
-    id, date, agent_slug, team, model,
-    tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    total_cost_usd, session_count
+    {{daily_usage_rollups}}
 ) VALUES (
     :id, :date, :agent_slug, :team, :model,
     :tokens_input, :tokens_output, :tokens_cache_read, :tokens_cache_write,
@@ -131,25 +119,19 @@ SET tokens_input = r.tokens_input + EXCLUDED.tokens_input,
     total_cost_usd = r.total_cost_usd + EXCLUDED.total_cost_usd,
     session_count = r.session_count + EXCLUDED.session_count
 RETURNING
-    id, date, agent_slug, team, model,
-    tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    total_cost_usd, session_count;
+    {{daily_usage_rollups}};
 
 -- name: get_daily_rollup :one
 -- One day's row for an (agent, team, model), by the unique key.
 SELECT
-    id, date, agent_slug, team, model,
-    tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    total_cost_usd, session_count
+    {{daily_usage_rollups}}
 FROM daily_usage_rollups
 WHERE date = :date AND agent_slug = :agent_slug AND team = :team AND model = :model;
 
 -- name: list_daily_rollups :many
 -- Roll-ups by agent (NULL = all) over days [since, until] (NULL = open), newest day first.
 SELECT
-    id, date, agent_slug, team, model,
-    tokens_input, tokens_output, tokens_cache_read, tokens_cache_write,
-    total_cost_usd, session_count
+    {{daily_usage_rollups}}
 FROM daily_usage_rollups
 WHERE (:agent_slug::text IS NULL OR agent_slug = :agent_slug::text)
   AND (:since::date IS NULL OR date >= :since::date)

@@ -2,7 +2,7 @@
 -- Record what an agent (by slug) is waiting for, replacing its previous record: one per agent
 -- (unique ix_waiting_records_agent_id), as RoboCo's delete-then-insert, in one statement.
 INSERT INTO waiting_records (
-    id, agent_id, task_id, waiting_for, waiting_since, context, created_at
+    {{waiting_records}}
 ) VALUES (
     :id, :agent_id, :task_id, :waiting_for, :waiting_since, :context, :created_at
 )
@@ -13,18 +13,18 @@ SET id = EXCLUDED.id,
     waiting_since = EXCLUDED.waiting_since,
     context = EXCLUDED.context,
     created_at = EXCLUDED.created_at
-RETURNING id, agent_id, task_id, waiting_for, waiting_since, context, created_at;
+RETURNING {{waiting_records}};
 
 -- name: get_waiting_record :one
 -- The waiting record of one agent, by slug.
-SELECT id, agent_id, task_id, waiting_for, waiting_since, context, created_at
+SELECT {{waiting_records}}
 FROM waiting_records
 WHERE agent_id = :agent_id;
 
 -- name: list_waiting_records :many
 -- Waiting records (all of them, as the orchestrator restores them at start, or those waiting
 -- for one thing: ix_waiting_records_waiting_for), longest waiting first.
-SELECT id, agent_id, task_id, waiting_for, waiting_since, context, created_at
+SELECT {{waiting_records}}
 FROM waiting_records
 WHERE (:waiting_for::varchar IS NULL OR waiting_for = :waiting_for::varchar)
   AND (:task_id::uuid IS NULL OR task_id = :task_id::uuid)

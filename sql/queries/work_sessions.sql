@@ -2,9 +2,7 @@
 -- Open a work session (active, no commits or files yet) on a task's branch; no row back means
 -- the agent already has an active session on this task (RoboCo allows one at a time).
 INSERT INTO work_sessions (
-    id, project_id, task_id, agent_id, branch_name, base_branch, target_branch, started_at,
-    ended_at, status, commits, files_modified, pr_number, pr_url, pr_status, pr_created_at,
-    pr_merged_at, merged_by, toolchain_python, toolchain_status, created_at, updated_at
+    {{work_sessions}}
 )
 SELECT
     :id::uuid, :project_id::uuid, :task_id::uuid, :agent_id::uuid, :branch_name::varchar,
@@ -17,25 +15,19 @@ WHERE NOT EXISTS (
      WHERE task_id = :task_id::uuid AND agent_id = :agent_id::uuid AND status = 'active'
 )
 RETURNING
-    id, project_id, task_id, agent_id, branch_name, base_branch, target_branch, started_at,
-    ended_at, status, commits, files_modified, pr_number, pr_url, pr_status, pr_created_at,
-    pr_merged_at, merged_by, toolchain_python, toolchain_status, created_at, updated_at;
+    {{work_sessions}};
 
 -- name: get_work_session :one
 -- One work session by primary key.
 SELECT
-    id, project_id, task_id, agent_id, branch_name, base_branch, target_branch, started_at,
-    ended_at, status, commits, files_modified, pr_number, pr_url, pr_status, pr_created_at,
-    pr_merged_at, merged_by, toolchain_python, toolchain_status, created_at, updated_at
+    {{work_sessions}}
 FROM work_sessions
 WHERE id = :id;
 
 -- name: get_active_work_session :one
 -- The newest active session on a task, optionally of one agent (ix_work_sessions_task_id).
 SELECT
-    id, project_id, task_id, agent_id, branch_name, base_branch, target_branch, started_at,
-    ended_at, status, commits, files_modified, pr_number, pr_url, pr_status, pr_created_at,
-    pr_merged_at, merged_by, toolchain_python, toolchain_status, created_at, updated_at
+    {{work_sessions}}
 FROM work_sessions
 WHERE task_id = :task_id
   AND status = 'active'
@@ -48,9 +40,7 @@ LIMIT 1;
 -- keyset: pass the last row's (started_at, id) as before_*. Served by ix_work_sessions_task_id,
 -- ix_work_sessions_agent_status, ix_work_sessions_project_status, ix_work_sessions_status.
 SELECT
-    id, project_id, task_id, agent_id, branch_name, base_branch, target_branch, started_at,
-    ended_at, status, commits, files_modified, pr_number, pr_url, pr_status, pr_created_at,
-    pr_merged_at, merged_by, toolchain_python, toolchain_status, created_at, updated_at
+    {{work_sessions}}
 FROM work_sessions
 WHERE (:task_id::uuid IS NULL OR task_id = :task_id::uuid)
   AND (:agent_id::uuid IS NULL OR agent_id = :agent_id::uuid)
@@ -85,9 +75,7 @@ SET status = CASE WHEN :set_status THEN :status::worksessionstatus ELSE status E
     updated_at = :updated_at::timestamptz
 WHERE id = :id
 RETURNING
-    id, project_id, task_id, agent_id, branch_name, base_branch, target_branch, started_at,
-    ended_at, status, commits, files_modified, pr_number, pr_url, pr_status, pr_created_at,
-    pr_merged_at, merged_by, toolchain_python, toolchain_status, created_at, updated_at;
+    {{work_sessions}};
 
 -- name: append_work_session_commits :one
 -- Append commits and modified files not already recorded, in the order given, without
@@ -108,9 +96,7 @@ SET commits = w.commits || ARRAY(
     updated_at = :updated_at::timestamptz
 WHERE w.id = :id
 RETURNING
-    id, project_id, task_id, agent_id, branch_name, base_branch, target_branch, started_at,
-    ended_at, status, commits, files_modified, pr_number, pr_url, pr_status, pr_created_at,
-    pr_merged_at, merged_by, toolchain_python, toolchain_status, created_at, updated_at;
+    {{work_sessions}};
 
 -- name: close_work_session :one
 -- End an active session with its outcome (completed or abandoned); no row back means no such
@@ -121,6 +107,4 @@ SET status = :outcome::worksessionstatus,
     updated_at = :ended_at::timestamptz
 WHERE id = :id AND status = 'active'
 RETURNING
-    id, project_id, task_id, agent_id, branch_name, base_branch, target_branch, started_at,
-    ended_at, status, commits, files_modified, pr_number, pr_url, pr_status, pr_created_at,
-    pr_merged_at, merged_by, toolchain_python, toolchain_status, created_at, updated_at;
+    {{work_sessions}};

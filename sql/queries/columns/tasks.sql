@@ -1,5 +1,5 @@
 -- The task row as models.Task reads it: every column of tasks, in table order, written once.
--- Queries include it as {{task}} (or {{t.task}} to qualify each column with an alias t); the
+-- Queries include it as {{tasks}} (or {{t.tasks}} to qualify each column with an alias t); the
 -- agreement tests check it against the table and the model, column for field.
 id, title, description, acceptance_criteria, acceptance_criteria_ids, parent_ac_refs,
 status, blocker_resolver_type, blocker_raised_by, priority, task_type, nature, project_id,
