@@ -20,7 +20,7 @@ import pytest
 from roboco_sql import init_db
 from roboco_sql.errors import ChecksumMismatch, MigrationError
 from roboco_sql.migrate import load_chain, migrate, stamp, status
-from roboco_sql.migrate.runner import Options, accept
+from roboco_sql.migrate.runner import SHIPPED_EDIT, Options, accept
 from tests.conftest import ROOT, run_cli
 from tests.fix_catalog import diff, dump
 
@@ -572,3 +572,66 @@ def test_a_step_that_could_not_resume_is_refused_by_the_chain(
     )
     with pytest.raises(MigrationError, match=why):
         load_chain(directory)
+
+
+# --- files edited upstream after they shipped (supersedes) ----------------------------------
+
+OLD_030 = "3943b01bd375fc3b998765c3945be6b2f9c1d012c6d7b1cd15a48742055f479c"  # roboco_sql 0.1.0
+
+
+def test_a_file_edited_upstream_is_re_recorded_not_refused(empty_url: str) -> None:
+    """A database that applied 030 as roboco_sql 0.1.0 shipped it goes on: the file says it
+    supersedes that checksum, so the next run records today's and keeps the old one."""
+    migrate(empty_url, CHAIN)
+    with psycopg.connect(empty_url) as conn:
+        conn.execute(
+            "UPDATE roboco_sql.history SET checksum = %s WHERE revision = %s",
+            (OLD_030, "030_rag_chunks_content_schema"),
+        )
+    assert status(empty_url, CHAIN).exit_code == 0  # not an edited file
+    said: list[str] = []
+    assert migrate(empty_url, CHAIN, echo=said.append).applied == []
+    assert any("recorded 030_rag_chunks_content_schema" in line for line in said)
+    with psycopg.connect(empty_url) as conn:
+        row = conn.execute(
+            "SELECT checksum, accepted_checksum, accepted_by FROM roboco_sql.history "
+            "WHERE revision = '030_rag_chunks_content_schema'"
+        ).fetchone()
+    assert row == (CHAIN["030_rag_chunks_content_schema"].checksum, OLD_030, SHIPPED_EDIT)
+    with psycopg.connect(empty_url) as conn:  # any other checksum is still an edit
+        conn.execute(
+            "UPDATE roboco_sql.history SET checksum = %s WHERE revision = %s",
+            ("0" * 64, "030_rag_chunks_content_schema"),
+        )
+    with pytest.raises(ChecksumMismatch, match="was edited after"):
+        migrate(empty_url, CHAIN)
+
+
+def test_supersedes_takes_checksums_only(tmp_path: Path) -> None:
+    directory = write_chain(
+        tmp_path / "c", {"001_base.sql": "-- supersedes: not-a-checksum\nSELECT 1;\n"}
+    )
+    with pytest.raises(MigrationError, match="supersedes takes sha256 checksums"):
+        load_chain(directory)
+
+
+def test_030_reshapes_roboco_s_new_chunk_tables(empty_url: str) -> None:
+    """RoboCo's 030 (as edited upstream) reshapes chunks_playbooks and chunks_vault_notes made
+    by an older app, and no longer knows chunks_conversations (060 drops it)."""
+    migrate(empty_url, CHAIN, "029_project_quality_command")
+    with psycopg.connect(empty_url) as conn:
+        for table in ("chunks_playbooks", "chunks_vault_notes", "chunks_conversations"):
+            conn.execute(f"CREATE TABLE {table} (id uuid PRIMARY KEY, text text NOT NULL)")
+    migrate(empty_url, CHAIN, "030_rag_chunks_content_schema")
+    with psycopg.connect(empty_url) as conn:
+        columns = dict(
+            conn.execute(
+                "SELECT table_name, string_agg(column_name, ',' ORDER BY column_name) "
+                "FROM information_schema.columns WHERE table_name LIKE 'chunks%' GROUP BY 1"
+            ).fetchall()
+        )
+    assert columns == {
+        "chunks_playbooks": "content,created_at,id",
+        "chunks_vault_notes": "content,created_at,id",
+        "chunks_conversations": "id,text",
+    }

@@ -19,7 +19,9 @@ from tests.fix_catalog import diff, dump, reference
 
 CHAIN = load_chain()
 PURE_RUN = Options(additions=PURE)  # RoboCo's catalog exactly, none of our additions
-OLD_MAIN = FIXTURES / "chain_0_1_0"  # our 045/046 as roboco_sql 0.1.0 shipped them
+# the files roboco_sql 0.1.0 shipped that differ now: our 045/046, and 030/031 as RoboCo had
+# them before editing them in place
+OLD_MAIN = FIXTURES / "chain_0_1_0"
 
 
 def earliest_twin(revision: str) -> str:
@@ -145,13 +147,14 @@ def test_the_parent_index_gives_way_to_roboco_069(empty_url: str) -> None:
 
 
 def _old_main_chain(tmp_path: Path) -> Any:
-    """roboco_sql 0.1.0's chain: RoboCo's 001..044, then our 045/046 in RoboCo's namespace."""
+    """roboco_sql 0.1.0's chain: RoboCo's 001..044 (030/031 as then), then our 045/046 in
+    RoboCo's namespace."""
     directory = tmp_path / "chain_0_1_0"
     directory.mkdir()
     for m in CHAIN.migrations[:45]:
         shutil.copy(m.path, directory / m.path.name)
     for path in OLD_MAIN.glob("*.sql"):
-        shutil.copy(path, directory / path.name)
+        shutil.copy(path, directory / path.name)  # replacing today's 030/031
     return load_chain(directory)
 
 

@@ -139,6 +139,17 @@ def record(m: Migration, who: str, ms: float | None) -> tuple[Query, Query]:
     return version_write(m), history_insert(m, "applied", who, ms)
 
 
+def accept_edit(m: Migration, who: str) -> Query:
+    """Record m's file under its checksum of today, keeping the one it replaces; returns the
+    replaced checksum (no row when not applied or already matching)."""
+    return Query(
+        "UPDATE roboco_sql.history SET accepted_checksum = checksum, checksum = %s, "
+        "accepted_at = clock_timestamp(), accepted_by = %s "
+        "WHERE revision = %s AND checksum <> %s RETURNING accepted_checksum",
+        (m.checksum, who, m.revision, m.checksum),
+    )
+
+
 def adopt(m: Migration, who: str) -> Query:
     """Continue an Alembic-managed database from m (its history before m is Alembic's)."""
     return Query(

@@ -6,6 +6,8 @@ A file is plain SQL behind a few header comments:
     -- down_revision: 015_drop_task_execution_outputs
     -- transaction: none        (optional; default per-file)
     -- lock_timeout: 10s        (optional; default 5s)
+    -- supersedes: <sha256>, ... (optional: checksums of earlier versions of this file that
+                                 an applied database may have recorded; accepted, re-recorded)
 
 The chain is strictly linear: one base, one head, every parent present, no fork, no cycle,
 and the files sort by name in chain order.
@@ -30,7 +32,8 @@ MAX_ID = 32
 DEFAULT_LOCK_TIMEOUT = "5s"
 
 _ID = re.compile(r"[a-z0-9_]+")
-_HEADER = re.compile(r"--\s*(revision|down_revision|transaction|lock_timeout)\s*:(.*)$")
+_HEADER = re.compile(r"--\s*(revision|down_revision|transaction|lock_timeout|supersedes)\s*:(.*)$")
+_CHECKSUM = re.compile(r"[0-9a-f]{64}")
 _TIMEOUT = re.compile(r"\d+\s*(ms|s|min|h)?")
 _TX_CONTROL = {
     ("BEGIN",),
@@ -131,6 +134,13 @@ class Migration:
     lock_timeout: str = DEFAULT_LOCK_TIMEOUT
     revision_line: int = field(default=1, repr=False, compare=False)
     down_line: int = field(default=1, repr=False, compare=False)
+    # earlier versions of this file shipped with the chain (an edit made upstream, as RoboCo
+    # edited its 030/031 in place): a database that recorded one of these is not "edited"
+    supersedes: tuple[str, ...] = ()
+
+    def shipped(self, checksum: str) -> bool:
+        """Whether a recorded checksum is this file's, now or in an earlier shipped version."""
+        return checksum == self.checksum or checksum in self.supersedes
 
     @property
     def name(self) -> str:
@@ -236,6 +246,12 @@ def _read(path: Path, problems: list[str]) -> Migration | None:
             f"{path.name}:{timeout_line}: lock_timeout '{timeout}' is not a "
             "duration like 5s, 500ms or 1min"
         )
+    older, older_line = headers.get("supersedes", ("", 1))
+    supersedes = tuple(part.strip() for part in older.split(",") if part.strip())
+    if any(not _CHECKSUM.fullmatch(c) for c in supersedes):
+        problems.append(
+            f"{path.name}:{older_line}: supersedes takes sha256 checksums (64 hex digits)"
+        )
     migration = Migration(
         revision=revision,
         down_revision=down or None,
@@ -246,6 +262,7 @@ def _read(path: Path, problems: list[str]) -> Migration | None:
         lock_timeout=timeout,
         revision_line=rev_line,
         down_line=down_line,
+        supersedes=supersedes,
     )
     try:
         statements = migration.statements

@@ -4,13 +4,15 @@ The plan reads the database's state over a read-only session (to know what is pe
 a half-done file already did, whether it must adopt or stamp) and prints, in order:
 
 - the migration lock (taken at once or the script stops; migrate polls for it instead),
+- the bookkeeping schema when it is missing, and the adoption, stamp or move-over rows, in
+  one transaction,
+- the new checksums of applied files edited upstream (a file's `supersedes` header),
 - pgvector, where migrate would create it,
-- the bookkeeping schema when it is missing, and the adoption or stamp row, in one
-  transaction,
 - per transactional file: BEGIN; SET LOCAL lock_timeout; its statements; the version and
   history writes; COMMIT,
-- per `transaction: none` file: its statements one by one, each followed by its progress
-  row, then the version and history writes in a transaction of their own.
+- per `transaction: none` file: its statements one by one, each committed with its progress
+  row where PostgreSQL allows, then the version and history writes in a transaction,
+- per addition due: BEGIN; its statements; its record; COMMIT.
 
 Replayed with ``psql -v ON_ERROR_STOP=1 -f plan.sql`` on a copy of the database it leaves
 the catalog migrate would. Each file commits on its own (an enum label added by one file is
@@ -31,9 +33,10 @@ from roboco_sql.errors import MigrationError
 from roboco_sql.migrate import bookkeeping
 from roboco_sql.migrate.additions import DEFAULT
 from roboco_sql.migrate.bookkeeping import LOCK_KEY, Query
-from roboco_sql.migrate.chain import Chain, Migration
+from roboco_sql.migrate.chain import Chain, Migration, autocommit_only
 from roboco_sql.migrate.extensions import PROBE as VECTOR_PROBE
 from roboco_sql.migrate.runner import (
+    SHIPPED_EDIT,
     Conn,
     Recorded,
     Start,
@@ -158,7 +161,7 @@ def build(
     who = who_runs(conn)
     check_width(conn)
     start = decide_start(conn, chain, state, who)
-    verify_checksums(state, chain)
+    superseded = verify_checksums(state, chain)
     current = start.revision
     if target is not None and chain.position(current) > chain.position(target):
         raise MigrationError(
@@ -173,8 +176,6 @@ def build(
     result.current, result.revisions = current, [m.revision for m in pending]
 
     def body() -> None:
-        if vector:
-            _emit_vector(out)
         if not state.bookkeeping or start.queries:
             out.blank()
             out.comment("bookkeeping" + (" schema" if not state.bookkeeping else ""), RULE[3:])
@@ -190,6 +191,13 @@ def build(
             for q in start.queries:
                 out.query(q)
             out.sql("COMMIT")
+        if superseded:
+            out.blank()
+            out.comment("files edited upstream since they were applied: their new checksums")
+            for m in superseded:
+                out.query(bookkeeping.accept_edit(m, SHIPPED_EDIT))
+        if vector:
+            _emit_vector(out)
         for m in pending:
             out.blank()
             if m.transactional:
@@ -265,8 +273,8 @@ def _emit_autocommit(
     total = len(m.statements)
     _header(out, m, "transaction: none")
     out.comment(
-        "NOT one transaction: each statement below commits on its own (run it outside any",
-        "BEGIN, as psql does by default), then its step is recorded in roboco_sql.progress;",
+        "NOT one transaction: each statement below commits on its own, with its step in",
+        "roboco_sql.progress (BEGIN ... COMMIT around the two) where PostgreSQL allows;",
         "a run that stops part-way is resumed by `migrate` from the next step",
     )
     out.query(bookkeeping.set_lock_timeout(m))
@@ -285,8 +293,13 @@ def _emit_autocommit(
         if name is not None and valid is False:
             out.comment(f"index {name} is INVALID (a failed concurrent build): rebuilt")
             out.query(bookkeeping.drop_invalid_index(name))
+        atomic = autocommit_only(stmt) is None  # as the runner: commit it with its step
+        if atomic:
+            out.sql("BEGIN")
         out.sql(stmt.text)
         out.query(bookkeeping.progress_insert(m, number, stmt))
+        if atomic:
+            out.sql("COMMIT")
     out.query(bookkeeping.RESET_LOCK_TIMEOUT)
     out.comment(f"{m.revision} done: record it")
     out.sql("BEGIN")

@@ -61,6 +61,9 @@ SELECT (SELECT coalesce(json_agg(version_num), '[]') FROM public.alembic_version
 """
 
 
+# who accepted a checksum a file declares it supersedes (bookkeeping.accept_edit)
+SHIPPED_EDIT = "roboco_sql: an edit shipped with the chain"
+
 # no additions: RoboCo's catalog exactly (fingerprints, reference comparisons)
 PURE = frozenset({additions_mod.NONE})
 
@@ -550,20 +553,26 @@ def changed_step(m: Migration, number: int, stmt: sqllex.Statement) -> ChecksumM
     )
 
 
-def verify_checksums(state: State, chain: Chain) -> None:
-    """Every recorded revision is in the chain with the checksum it had when recorded."""
+def verify_checksums(state: State, chain: Chain) -> list[Migration]:
+    """Every recorded revision is in the chain with the checksum it had when recorded, or
+    one of the earlier versions the file says it supersedes: those are returned, to be
+    re-recorded under today's checksum."""
+    superseded = []
     for rev, (checksum, _how) in state.history.items():
         if rev not in chain:
             raise ChecksumMismatch(
                 f"revision {rev} is recorded as applied but no file in "
                 f"{chain.directory} declares it"
             )
-        if chain[rev].checksum != checksum:
+        if chain[rev].checksum != checksum and chain[rev].shipped(checksum):
+            superseded.append(chain[rev])
+        elif chain[rev].checksum != checksum:
             raise ChecksumMismatch(
                 f"{chain[rev].name} was edited after {rev} was applied (checksum "
                 f"{checksum[:12]} recorded, {chain[rev].checksum[:12]} on disk); restore it, or "
                 f"accept the edit with `python -m roboco_sql accept {rev}`"
             )
+    return superseded
 
 
 @dataclass(frozen=True)
@@ -706,7 +715,9 @@ def _migrate(
             current = _start(conn, chain, state, runner.who, echo=echo, report=report)
         report.from_revision = report.to_revision = current
         state = read_state(conn)
-        verify_checksums(state, chain)
+        for m in verify_checksums(state, chain):
+            bookkeeping.accept_edit(m, SHIPPED_EDIT).run(conn)
+            echo(f"recorded {m.revision} under its file's new checksum (an edit shipped upstream)")
         if target is not None and chain.position(current) > chain.position(target):
             raise MigrationError(
                 f"the database is at {current}, past {target}; roboco_sql does not downgrade"
@@ -762,13 +773,7 @@ def accept(url: str, chain: Chain, revision: str, *, options: Options | None = N
         advisory_lock(conn, options.lock_deadline, _noop),
         conn.transaction(),
     ):
-        cur = conn.execute(
-            "UPDATE roboco_sql.history SET accepted_checksum = checksum, checksum = %s, "
-            "accepted_at = clock_timestamp(), accepted_by = %s "
-            "WHERE revision = %s AND checksum <> %s RETURNING accepted_checksum",
-            (chain[revision].checksum, who_runs(conn), revision, chain[revision].checksum),
-        )
-        row = cur.fetchone()
+        row = bookkeeping.accept_edit(chain[revision], who_runs(conn)).run(conn).fetchone()
     if row is None:
         raise MigrationError(f"{revision} is not applied or its checksum already matches")
     return str(row[0])
@@ -820,7 +825,7 @@ def status(url: str, chain: Chain) -> Status:
             rev
             for rev, (checksum, _) in state.history.items()
             if (rev not in chain and rev not in bookkeeping.LEGACY)
-            or (rev in chain and chain[rev].checksum != checksum)
+            or (rev in chain and not chain[rev].shipped(checksum))
         )
         version = state.version
         legacy = version in bookkeeping.LEGACY and version not in chain

@@ -1,5 +1,9 @@
 -- revision: 030_rag_chunks_content_schema
 -- down_revision: 029_project_quality_command
+-- supersedes: 3943b01bd375fc3b998765c3945be6b2f9c1d012c6d7b1cd15a48742055f479c
+-- As RoboCo v0.29.0 has it: RoboCo edited this revision in place, dropping chunks_conversations
+-- (060 drops that table) and adding chunks_playbooks and chunks_vault_notes. A database that
+-- applied the earlier version is re-recorded under this one (supersedes).
 -- Reshape legacy RAG chunk tables (made at runtime by the app) in place, keeping their
 -- knowledge: column "text" becomes "content" and created_at is added. Absent tables are skipped.
 
@@ -9,9 +13,10 @@ DECLARE
     tbl    TEXT;
     rel    REGCLASS;
 BEGIN
-    FOREACH tbl IN ARRAY ARRAY['chunks_code', 'chunks_documentation', 'chunks_conversations',
-                               'chunks_journals', 'chunks_errors', 'chunks_standards',
-                               'chunks_decisions', 'chunks_reviews', 'chunks_learnings']
+    FOREACH tbl IN ARRAY ARRAY['chunks_code', 'chunks_documentation', 'chunks_journals',
+                               'chunks_errors', 'chunks_standards', 'chunks_decisions',
+                               'chunks_reviews', 'chunks_learnings', 'chunks_playbooks',
+                               'chunks_vault_notes']
     LOOP
         rel := to_regclass(format('public.%I', tbl));
         CONTINUE WHEN rel IS NULL;

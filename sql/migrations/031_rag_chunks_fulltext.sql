@@ -1,5 +1,9 @@
 -- revision: 031_rag_chunks_fulltext
 -- down_revision: 030_rag_chunks_content_schema
+-- supersedes: 859cd771cf5229f2b479ac564a9b2d7e4fb60a24ad7e1f70fd8c1a82dfc8c340
+-- As RoboCo v0.29.0 has it: RoboCo edited this revision in place, dropping chunks_conversations
+-- (060 drops that table). A database that applied the earlier version is re-recorded under
+-- this one (supersedes).
 -- Give every existing RAG chunk table that has "content" a stored english tsvector
 -- column and a GIN index on it, for hybrid (vector + keyword) search. Absent tables are skipped.
 
@@ -9,9 +13,9 @@ DECLARE
     tbl    TEXT;
     rel    REGCLASS;
 BEGIN
-    FOREACH tbl IN ARRAY ARRAY['chunks_code', 'chunks_documentation', 'chunks_conversations',
-                               'chunks_journals', 'chunks_errors', 'chunks_standards',
-                               'chunks_decisions', 'chunks_reviews', 'chunks_learnings']
+    FOREACH tbl IN ARRAY ARRAY['chunks_code', 'chunks_documentation', 'chunks_journals',
+                               'chunks_errors', 'chunks_standards', 'chunks_decisions',
+                               'chunks_reviews', 'chunks_learnings']
     LOOP
         rel := to_regclass(format('public.%I', tbl));
         CONTINUE WHEN rel IS NULL;
