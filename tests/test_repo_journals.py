@@ -21,6 +21,7 @@ from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.enums import JournalEntryType
 from roboco_sql.models.journal import JournalEntryCreate
 from roboco_sql.repos import journals
+from tests.fix_rows import make_agent, make_task
 
 Conn = AsyncConnection[Any]
 T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -37,38 +38,6 @@ async def conn(url: str) -> AsyncIterator[Conn]:
     """Autocommit, so what a failed call leaves behind is really there to count."""
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as c:
         yield c
-
-
-async def make_agent(conn: Conn, slug: str = "be-dev-1") -> uuid.UUID:
-    agent_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO agents (id, name, slug, role, status, model_config, system_prompt,"
-        " capabilities, permissions, metrics, created_at)"
-        " VALUES (%s, %s, %s, 'developer', 'active', '{}', 'p', '{}', '{}', '{}', now())",
-        (agent_id, slug, slug),
-    )
-    return agent_id
-
-
-async def make_task(conn: Conn, creator: uuid.UUID) -> uuid.UUID:
-    product_id, task_id = uuid.uuid4(), uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO products (id, name, slug, created_by, created_at)"
-        " VALUES (%s, 'P', %s, %s, now())",
-        (product_id, f"p-{product_id.hex[:8]}", creator),
-    )
-    await conn.execute(
-        "INSERT INTO tasks (id, title, description, acceptance_criteria,"
-        " acceptance_criteria_status, blocker_ids, checkpoints, commits, created_at, created_by,"
-        " dependency_ids, docs_complete, documents, estimated_complexity, nature, pr_created,"
-        " priority, progress_updates, qa_evidence_inspected, self_verified, sequence, status,"
-        " task_type, team, product_id)"
-        " VALUES (%s, 'A task', 'A description of twenty+ chars', '{done}', '{}', '{}', '[]',"
-        " '[]', now(), %s, '{}', false, '[]', 'low', 'technical', false, 2, '[]', false, false,"
-        " 0, 'pending', 'code', 'backend', %s)",
-        (task_id, creator, product_id),
-    )
-    return task_id
 
 
 async def count(conn: Conn, table: str) -> int:
