@@ -78,25 +78,27 @@ async def record_respawn_strike(
     conn: AsyncConnection[Any], agent_slug: str, task_id: uuid.UUID, *, last_status: str | None
 ) -> RespawnRecord:
     """Count one more spawn that did not move the task (a new counter starts at 1)."""
-    record = await queries.fetch_one(
-        conn,
-        _STRIKE,
-        _ROW,
-        agent_slug=_slug(agent_slug),
-        task_id=task_id,
-        last_status=_status(last_status),
-    )
-    assert record is not None
-    return record
+    return await _upsert(conn, _STRIKE, agent_slug, task_id, last_status)
 
 
 async def reset_respawn_on_progress(
     conn: AsyncConnection[Any], agent_slug: str, task_id: uuid.UUID, *, last_status: str | None
 ) -> RespawnRecord:
     """The task reached a new status: the counter and both reset budgets start over."""
+    return await _upsert(conn, _PROGRESS, agent_slug, task_id, last_status)
+
+
+async def _upsert(
+    conn: AsyncConnection[Any],
+    query: queries.Query,
+    agent_slug: str,
+    task_id: uuid.UUID,
+    last_status: str | None,
+) -> RespawnRecord:
+    """Run one of the counter's upserts (strike, progress); they always return the row."""
     record = await queries.fetch_one(
         conn,
-        _PROGRESS,
+        query,
         _ROW,
         agent_slug=_slug(agent_slug),
         task_id=task_id,
