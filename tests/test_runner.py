@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from roboco_sql import init_db
-from roboco_sql.errors import ChecksumMismatch, MigrationError
+from roboco_sql.errors import ChecksumMismatch, ConfigError, MigrationError
 from roboco_sql.migrate import load_chain, migrate, stamp, status
 from roboco_sql.migrate.runner import SHIPPED_EDIT, Options, accept
 from tests.conftest import ROOT, run_cli
@@ -96,6 +96,21 @@ async def test_init_db_reports_what_it_did(empty_url: str) -> None:
     assert one(empty_url, "SELECT count(*) FROM pg_extension WHERE extname = 'vector'") == 1
     again = await init_db(empty_url)
     assert again.applied == [] and again.rag_enabled is True
+
+
+async def test_init_db_honours_the_target_revision_and_additions_settings(
+    empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator keeping messaging pins 059; ROBOCO_DATABASE_ADDITIONS picks additions."""
+    monkeypatch.setenv("ROBOCO_DATABASE_TARGET_REVISION", "059_x_credentials")
+    monkeypatch.setenv("ROBOCO_DATABASE_ADDITIONS", "default,task_scope_check")
+    report = await init_db(empty_url)
+    assert report.to_revision == "059_x_credentials"
+    assert report.additions == ["task_graph_indexes", "task_scope_check"]
+    assert one(empty_url, "SELECT to_regclass('channels') IS NOT NULL") is True
+    monkeypatch.setenv("ROBOCO_DATABASE_ADDITIONS", "default,no_such_thing")
+    with pytest.raises(ConfigError, match="names no addition no_such_thing"):
+        await init_db(empty_url)
 
 
 # --- failures ----------------------------------------------------------------------------
