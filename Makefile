@@ -32,7 +32,7 @@ status: $(STAMP)
 	$(PY) -m roboco_sql status
 
 test: $(STAMP) system-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist worksteal
 
 stress: $(STAMP) system-deps
 	ROBOCO_STRESS=1 $(PY) -m pytest -q -m slow

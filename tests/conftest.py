@@ -38,6 +38,8 @@ _server_dir: str | None = None
 def pytest_configure(config: pytest.Config) -> None:
     """Point pytest-postgresql at our server before any fixture needs it."""
     global _server, _server_dir
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return  # the xdist controller runs no test: each worker starts its own server
     url = os.environ.get("ROBOCO_TEST_DATABASE_URL")
     if url:
         params = conninfo_to_dict(url)
@@ -86,13 +88,17 @@ def _migrated_template_059(
     migrate(url, load_chain(), MESSAGING_REVISION, pgvector=True)
 
 
-postgresql_proc = factories.postgresql_noproc(dbname="roboco_test", load=[_migrated_template])
+# under pytest-xdist, workers sharing a ROBOCO_TEST_DATABASE_URL server keep their databases apart
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+postgresql_proc = factories.postgresql_noproc(
+    dbname=f"roboco_test{_WORKER}", load=[_migrated_template]
+)
 postgresql = factories.postgresql("postgresql_proc")
 postgresql059_proc = factories.postgresql_noproc(
-    dbname="roboco_test059", load=[_migrated_template_059]
+    dbname=f"roboco_test059{_WORKER}", load=[_migrated_template_059]
 )
 postgresql059 = factories.postgresql("postgresql059_proc")
-postgresql_empty_proc = factories.postgresql_noproc(dbname="roboco_empty")
+postgresql_empty_proc = factories.postgresql_noproc(dbname=f"roboco_empty{_WORKER}")
 postgresql_empty = factories.postgresql("postgresql_empty_proc")
 
 
