@@ -18,7 +18,7 @@ import pytest
 from psycopg import AsyncConnection
 
 from roboco_sql.errors import NotFound, ValidationError
-from roboco_sql.models.enums import JournalEntryType
+from roboco_sql.models.enums import AgentRole, JournalEntryType
 from roboco_sql.models.journal import JournalEntryCreate
 from roboco_sql.repos import journals
 from tests.fix_rows import make_agent, make_task
@@ -205,3 +205,156 @@ async def test_entries_leave_the_old_session_column_empty_below_060(conn: Conn) 
         cur = await conn.execute("SELECT session_id FROM journal_entries WHERE id = %s", (made.id,))
         assert await cur.fetchone() == (None,)
     assert await journals.get_entry(conn, made.id) == made
+
+
+async def test_list_entries_pages_by_offset_as_roboco_does(conn: Conn) -> None:
+    journal = await journals.get_or_create_journal(conn, await make_agent(conn))
+    made = [
+        await journals.add_entry(
+            conn,
+            entry(journal.id, JournalEntryType.GENERAL, timestamp=T0 + dt.timedelta(minutes=i)),
+        )
+        for i in range(5)
+    ]
+    newest_first = [e.id for e in reversed(made)]
+    page = await journals.list_entries(conn, journal.id, offset=2, limit=2)
+    assert [e.id for e in page] == newest_first[2:4]
+    assert [e.id for e in await journals.list_entries(conn, journal.id, offset=4)] == [made[0].id]
+    assert await journals.list_entries(conn, journal.id, offset=5) == []
+    with pytest.raises(ValidationError, match="offset"):
+        await journals.list_entries(conn, journal.id, offset=-1)
+
+
+async def test_delete_entry_takes_it_off_the_tallies(conn: Conn) -> None:
+    journal = await journals.get_or_create_journal(conn, await make_agent(conn))
+    learned = await journals.add_entry(conn, entry(journal.id, JournalEntryType.LEARNING))
+    await journals.add_entry(conn, entry(journal.id, JournalEntryType.LEARNING))
+    struggle = await journals.add_entry(conn, entry(journal.id, JournalEntryType.STRUGGLE))
+
+    assert await journals.delete_entry(conn, learned.id) == learned
+    assert await journals.delete_entry(conn, struggle.id) == struggle
+    assert await journals.delete_entry(conn, struggle.id) is None
+    assert await journals.get_entry(conn, learned.id) is None
+    tallied = await journals.get_journal(conn, journal.id)
+    assert tallied is not None and tallied.total_entries == 1
+    assert tallied.entries_by_type == {"learning": 1, "struggle": 0}
+    assert await count(conn, "journal_entries") == 1
+
+
+async def _with_role(conn: Conn, slug: str, role: str) -> uuid.UUID:
+    agent = await make_agent(conn, slug)
+    await conn.execute("UPDATE agents SET role = %s WHERE id = %s", (role, agent))
+    return agent
+
+
+async def test_task_highlights_name_each_author_oldest_first(conn: Conn) -> None:
+    po = await _with_role(conn, "po", "product_owner")
+    pm = await _with_role(conn, "main-pm", "main_pm")
+    dev = await _with_role(conn, "be-dev-1", "developer")
+    root = await make_task(conn, po)
+    leaf = await make_task(conn, pm)
+    await conn.execute("UPDATE tasks SET parent_task_id = %s WHERE id = %s", (root, leaf))
+    pj, mj, dj = [await journals.get_or_create_journal(conn, a) for a in (po, pm, dev)]
+
+    def at(minutes: int) -> dt.datetime:
+        return T0 + dt.timedelta(minutes=minutes)
+
+    analysis = await journals.add_entry(
+        conn,
+        entry(
+            pj.id, JournalEntryType.DECISION_LOG, task_id=root, content="x" * 900, timestamp=at(0)
+        ),
+    )
+    split = await journals.add_entry(
+        conn, entry(mj.id, JournalEntryType.DECISION_LOG, task_id=leaf, timestamp=at(2))
+    )
+    note = await journals.add_entry(
+        conn,
+        entry(dj.id, JournalEntryType.GENERAL, task_id=leaf, timestamp=at(1), is_private=True),
+    )
+    await journals.add_entry(  # personal kinds are not handoff
+        conn, entry(dj.id, JournalEntryType.STRUGGLE, task_id=leaf, timestamp=at(3))
+    )
+
+    own = await journals.list_task_highlights(conn, leaf)
+    assert [(h.entry_id, h.author_slug, h.author_role) for h in own] == [
+        (note.id, "be-dev-1", AgentRole.DEVELOPER),
+        (split.id, "main-pm", AgentRole.MAIN_PM),
+    ]
+    assert own[0].author_id == dev and own[0].task_id == leaf and own[0].title == note.title
+
+    chain = await journals.list_task_highlights(conn, leaf, include_ancestors=True, content_cap=800)
+    assert [h.entry_id for h in chain] == [analysis.id, note.id, split.id]
+    assert chain[0].task_id == root and len(chain[0].content) == 800
+
+    board = await journals.list_task_highlights(
+        conn,
+        root,
+        types=[JournalEntryType.DECISION_LOG],
+        roles=journals.BOARD_REVIEW_ROLES,
+        limit=20,
+    )
+    assert [(h.author_slug, h.author_role, len(h.content)) for h in board] == [
+        ("po", AgentRole.PRODUCT_OWNER, 900)
+    ]
+    assert await journals.list_task_highlights(conn, leaf, roles=journals.BOARD_REVIEW_ROLES) == []
+    # a parent cycle stops the walk instead of looping
+    await conn.execute("UPDATE tasks SET parent_task_id = %s WHERE id = %s", (leaf, root))
+    looped = await journals.list_task_highlights(conn, leaf, include_ancestors=True)
+    assert [h.entry_id for h in looped] == [analysis.id, note.id, split.id]
+    for bad in ({"types": []}, {"roles": []}, {"content_cap": 0}, {"limit": 0}):
+        with pytest.raises(ValidationError):
+            await journals.list_task_highlights(conn, leaf, **bad)
+
+
+async def test_journal_gate_checks_per_agent_and_task(conn: Conn) -> None:
+    pm = await make_agent(conn, "main-pm")
+    other = await make_agent(conn, "be-pm")
+    task_id = await make_task(conn, pm)
+    second = await make_task(conn, pm)
+    journal = await journals.get_or_create_journal(conn, pm)
+    theirs = await journals.get_or_create_journal(conn, other)
+    kind = JournalEntryType
+    assert not await journals.has_entry_for_task(conn, pm, task_id, kind.DECISION_LOG)
+    assert await journals.latest_entry_for_task_at(conn, pm, task_id) is None
+
+    early = dt.datetime(2025, 3, 1, 9, tzinfo=dt.UTC)
+    late = early + dt.timedelta(hours=2)
+    for made in (early, late):
+        await journals.add_entry(
+            conn, entry(journal.id, kind.DECISION_LOG, task_id=task_id, created_at=made)
+        )
+    await journals.add_entry(conn, entry(journal.id, kind.GENERAL, task_id=second))
+    await journals.add_entry(conn, entry(theirs.id, kind.LEARNING, task_id=task_id))
+
+    assert await journals.has_entry_for_task(conn, pm, task_id, kind.DECISION_LOG)
+    assert await journals.has_entry_for_task(conn, pm, second, kind.GENERAL)
+    assert not await journals.has_entry_for_task(conn, pm, task_id, kind.GENERAL)
+    assert not await journals.has_entry_for_task(conn, pm, task_id, kind.LEARNING)
+    assert await journals.has_entry_for_task(conn, other, task_id, kind.LEARNING)
+    assert await journals.latest_entry_for_task_at(conn, pm, task_id) == late
+    assert await journals.latest_entry_for_task_at(conn, pm, second) is None
+    assert await journals.latest_entry_for_task_at(conn, pm, second, kind.GENERAL) is not None
+
+    # entries are timestamped T0; "recent" is measured back from now
+    assert await journals.has_recent_entry(conn, pm, 60, now=T0 + dt.timedelta(seconds=30))
+    assert not await journals.has_recent_entry(conn, pm, 60, now=T0 + dt.timedelta(seconds=90))
+    assert not await journals.has_recent_entry(conn, uuid.uuid4(), 60, now=T0)
+    await journals.add_entry(
+        conn, entry(journal.id, kind.GENERAL, timestamp=dt.datetime.now(dt.UTC))
+    )
+    assert await journals.has_recent_entry(conn, pm, 60)
+    with pytest.raises(ValidationError, match="within_seconds"):
+        await journals.has_recent_entry(conn, pm, 0)
+
+
+async def test_count_resolved_struggles(conn: Conn) -> None:
+    journal = await journals.get_or_create_journal(conn, await make_agent(conn))
+    kind = JournalEntryType
+    await journals.add_entry(
+        conn, entry(journal.id, kind.STRUGGLE, content="## Struggle\n\n## Resolution\nfixed")
+    )
+    await journals.add_entry(conn, entry(journal.id, kind.STRUGGLE, content="## Struggle"))
+    await journals.add_entry(conn, entry(journal.id, kind.LEARNING, content="## Resolution"))
+    assert await journals.count_resolved_struggles(conn, journal.id) == 1
+    assert await journals.count_resolved_struggles(conn, uuid.uuid4()) == 0

@@ -107,6 +107,7 @@ from roboco_sql.models.journal import (
     JournalCreate,
     JournalEntry,
     JournalEntryCreate,
+    JournalHighlight,
 )
 from roboco_sql.models.knowledge import (
     IndexedDocument,
@@ -387,6 +388,7 @@ __all__ = [
     "JournalEntry",
     "JournalEntryCreate",
     "JournalEntryType",
+    "JournalHighlight",
     "JsonArray",
     "JsonObject",
     "LLMSettings",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from roboco_sql.models.base import Input, JsonObject, Row, Title, new_id, utcnow
-from roboco_sql.models.enums import JournalEntryType
+from roboco_sql.models.enums import AgentRole, JournalEntryType
 
 DEFAULT_SENTIMENT: dict[JournalEntryType, str] = {
     JournalEntryType.LEARNING: "positive",
@@ -89,3 +89,20 @@ class JournalEntryCreate(Input):
         if "sentiment" not in self.model_fields_set:
             self.sentiment = DEFAULT_SENTIMENT.get(self.type)
         return self
+
+
+class JournalHighlight(BaseModel):
+    """A journal entry about a task with its author's slug and role: the handoff a task's next
+    owner (or the CEO, for the board's review) reads without opening every journal."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entry_id: uuid.UUID
+    task_id: uuid.UUID
+    type: JournalEntryType
+    title: str
+    content: str
+    timestamp: AwareDatetime
+    author_id: uuid.UUID
+    author_slug: str
+    author_role: AgentRole

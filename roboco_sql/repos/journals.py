@@ -10,27 +10,55 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from psycopg import AsyncConnection
 
 from roboco_sql import queries
-from roboco_sql.errors import Conflict
-from roboco_sql.models.enums import JournalEntryType
-from roboco_sql.models.journal import Journal, JournalCreate, JournalEntry, JournalEntryCreate
+from roboco_sql.errors import Conflict, ValidationError
+from roboco_sql.models.enums import AgentRole, JournalEntryType
+from roboco_sql.models.journal import (
+    Journal,
+    JournalCreate,
+    JournalEntry,
+    JournalEntryCreate,
+    JournalHighlight,
+)
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
+    "BOARD_REVIEW_ROLES",
+    "HANDOFF_TYPES",
     "Cursor",
     "add_entry",
+    "count_resolved_struggles",
+    "delete_entry",
     "get_entry",
     "get_journal",
     "get_journal_by_agent",
     "get_or_create_journal",
+    "has_entry_for_task",
+    "has_recent_entry",
+    "latest_entry_for_task_at",
     "list_entries",
+    "list_task_highlights",
 ]
+
+HANDOFF_TYPES: tuple[JournalEntryType, ...] = (
+    JournalEntryType.DECISION_LOG,
+    JournalEntryType.TASK_REFLECTION,
+    JournalEntryType.GENERAL,
+)
+"""The kinds a task's handoff is made of; learnings and struggles are personal."""
+
+BOARD_REVIEW_ROLES: tuple[AgentRole, ...] = (AgentRole.PRODUCT_OWNER, AgentRole.HEAD_MARKETING)
+"""The authors of the board's review of a task (RoboCo's board_review_brief)."""
+
+MAX_ANCESTOR_DEPTH = 16
+"""How far up parent_task_id the highlights walk, as RoboCo caps it (real depth is <= 4)."""
 
 Cursor = tuple[dt.datetime, uuid.UUID]
 """A keyset position: the (timestamp, id) of the last entry of the previous page."""
@@ -42,9 +70,16 @@ _GET_BY_AGENT = _Q["journals.get_journal_by_agent"]
 _ADD_ENTRY = _Q["journals.add_journal_entry"]
 _GET_ENTRY = _Q["journals.get_journal_entry"]
 _LIST_ENTRIES = _Q["journals.list_journal_entries"]
+_DELETE_ENTRY = _Q["journals.delete_journal_entry"]
+_HIGHLIGHTS = _Q["journals.list_task_journal_highlights"]
+_HAS_TASK_ENTRY = _Q["journals.agent_has_task_entry"]
+_LATEST_TASK_ENTRY = _Q["journals.latest_agent_task_entry_at"]
+_HAS_ENTRY_SINCE = _Q["journals.agent_has_entry_since"]
+_RESOLVED_STRUGGLES = _Q["journals.count_resolved_struggles"]
 
 _JOURNAL = model_row(Journal)
 _ENTRY = model_row(JournalEntry)
+_HIGHLIGHT = model_row(JournalHighlight)
 
 
 async def get_or_create_journal(conn: AsyncConnection[Any], agent_id: uuid.UUID) -> Journal:
@@ -100,10 +135,14 @@ async def list_entries(
     task_id: uuid.UUID | None = None,
     include_private: bool = True,
     before: Cursor | None = None,
+    offset: int = 0,
     limit: int = 50,
 ) -> list[JournalEntry]:
     """A journal's entries newest first, optionally of one kind or about one task; pass the
-    last (timestamp, id) as before for the next page."""
+    last (timestamp, id) as before for the next page, or skip offset entries as RoboCo's
+    journal API pages."""
+    if offset < 0:
+        raise ValidationError(f"offset must not be negative, not {offset}")
     before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
@@ -116,4 +155,105 @@ async def list_entries(
         before_at=before_at,
         before_id=before_id,
         limit=checked_limit(limit),
+        offset=offset,
     )
+
+
+async def delete_entry(conn: AsyncConnection[Any], entry_id: uuid.UUID) -> JournalEntry | None:
+    """Delete an entry and take it off its journal's tallies in one statement; the deleted
+    entry, or None when there was none (RoboCo's delete_entry returns False then)."""
+    with translated("journal entry"):
+        return await queries.fetch_one(conn, _DELETE_ENTRY, _ENTRY, id=entry_id)
+
+
+async def list_task_highlights(
+    conn: AsyncConnection[Any],
+    task_id: uuid.UUID,
+    *,
+    types: Collection[JournalEntryType] = HANDOFF_TYPES,
+    roles: Collection[AgentRole] | None = None,
+    include_ancestors: bool = False,
+    content_cap: int | None = None,
+    limit: int = 50,
+) -> list[JournalHighlight]:
+    """A task's handoff: the entries about it of the given kinds, each with its author's slug
+    and role, oldest first, in one three-table join.
+
+    RoboCo's briefing reads the handoff kinds with include_ancestors (the root's analysis
+    first, then each PM's decomposition) and content_cap=800; its board review brief reads
+    types=(DECISION_LOG,), roles=BOARD_REVIEW_ROLES, limit=20. Private entries are included:
+    the caller serves them only to the task's owner, as RoboCo does.
+    """
+    if not types:
+        raise ValidationError("types must name at least one journal entry kind")
+    if roles is not None and not roles:
+        raise ValidationError("roles must be None (any author) or name at least one role")
+    if content_cap is not None and content_cap < 1:
+        raise ValidationError(f"content_cap must be positive, not {content_cap}")
+    return await queries.fetch_all(
+        conn,
+        _HIGHLIGHTS,
+        _HIGHLIGHT,
+        task_id=task_id,
+        types=[JournalEntryType(t) for t in types],
+        roles=None if roles is None else [AgentRole(r) for r in roles],
+        include_ancestors=include_ancestors,
+        content_cap=content_cap,
+        limit=checked_limit(limit),
+    )
+
+
+async def has_entry_for_task(
+    conn: AsyncConnection[Any],
+    agent_id: uuid.UUID,
+    task_id: uuid.UUID,
+    type: JournalEntryType,
+) -> bool:
+    """Whether the agent wrote an entry of this kind about the task: the choreographer's
+    tracing gate (RoboCo's has_decision/note/learning/reflect/struggle_for_task)."""
+    found = await queries.fetch_scalar(
+        conn, _HAS_TASK_ENTRY, bool, agent_id=agent_id, task_id=task_id, type=JournalEntryType(type)
+    )
+    return bool(found)
+
+
+async def latest_entry_for_task_at(
+    conn: AsyncConnection[Any],
+    agent_id: uuid.UUID,
+    task_id: uuid.UUID,
+    type: JournalEntryType = JournalEntryType.DECISION_LOG,
+) -> dt.datetime | None:
+    """When the agent last wrote an entry of this kind about the task (by default a decision,
+    RoboCo's latest_decision_at, which windows the PM decision gate), or None."""
+    return await queries.fetch_scalar(
+        conn,
+        _LATEST_TASK_ENTRY,
+        dt.datetime,
+        agent_id=agent_id,
+        task_id=task_id,
+        type=JournalEntryType(type),
+    )
+
+
+async def has_recent_entry(
+    conn: AsyncConnection[Any],
+    agent_id: uuid.UUID,
+    within_seconds: int,
+    *,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Whether the agent wrote any entry in the last within_seconds (before now, by default
+    the clock): the auditor's note obligation before it goes idle."""
+    if within_seconds <= 0:
+        raise ValidationError(f"within_seconds must be positive, not {within_seconds}")
+    if now is not None and now.tzinfo is None:
+        raise ValidationError("now must be timezone-aware")
+    since = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(seconds=within_seconds)
+    found = await queries.fetch_scalar(conn, _HAS_ENTRY_SINCE, bool, agent_id=agent_id, since=since)
+    return bool(found)
+
+
+async def count_resolved_struggles(conn: AsyncConnection[Any], journal_id: uuid.UUID) -> int:
+    """How many of the journal's struggle entries have a "## Resolution" section: with the
+    journal's struggle tally, RoboCo's struggle resolution rate."""
+    return await queries.fetch_scalar(conn, _RESOLVED_STRUGGLES, int, journal_id=journal_id) or 0

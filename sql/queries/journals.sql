@@ -58,7 +58,8 @@ WHERE id = :id;
 
 -- name: list_journal_entries :many
 -- A journal's entries newest first, optionally of one kind (ix_journal_entries_journal_type)
--- or about one task, and without private ones; keyset before a (timestamp, id) cursor.
+-- or about one task, and without private ones; keyset before a (timestamp, id) cursor, or
+-- RoboCo's offset.
 SELECT
     {{journal_entries}}
 FROM journal_entries
@@ -71,4 +72,109 @@ WHERE journal_id = :journal_id
       COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
   )
 ORDER BY timestamp DESC, id DESC
+LIMIT :limit
+OFFSET :offset;
+
+-- name: delete_journal_entry :one
+-- Delete one entry and take it off its journal's tallies (total and its kind's count, never
+-- below zero) in the same statement, as RoboCo's delete_entry does. No row when no such entry.
+WITH gone AS (
+    DELETE FROM journal_entries
+    WHERE id = :id
+    RETURNING
+        {{journal_entries}}
+), tally AS (
+    UPDATE journals AS j SET
+        total_entries = GREATEST(j.total_entries - 1, 0),
+        entries_by_type = CASE
+            WHEN j.entries_by_type::jsonb ? gone.type::text THEN (
+                j.entries_by_type::jsonb || jsonb_build_object(
+                    gone.type::text,
+                    GREATEST((j.entries_by_type::jsonb ->> gone.type::text)::integer - 1, 0)
+                )
+            )::json
+            ELSE j.entries_by_type
+        END,
+        updated_at = now()
+    FROM gone
+    WHERE j.id = gone.journal_id
+)
+SELECT
+    {{journal_entries}}
+FROM gone;
+
+-- name: list_task_journal_highlights :many
+-- The journal entries about a task (and, when asked, about each of its ancestors, walked up
+-- parent_task_id with a cycle guard and RoboCo's depth cap of 16) of the given kinds, with
+-- their author's slug and role, optionally only authors of some roles; oldest first.
+WITH RECURSIVE scope (id, depth, path) AS (
+    SELECT :task_id::uuid, 0, ARRAY[:task_id::uuid]
+    UNION ALL
+    SELECT t.parent_task_id, s.depth + 1, s.path || t.parent_task_id
+    FROM scope AS s
+    JOIN tasks AS t ON t.id = s.id
+    WHERE :include_ancestors::boolean
+      AND t.parent_task_id IS NOT NULL
+      AND NOT t.parent_task_id = ANY(s.path)
+      AND s.depth < 16
+)
+SELECT
+    e.id AS entry_id,
+    e.task_id,
+    e.type,
+    e.title,
+    CASE WHEN :content_cap::integer IS NULL THEN e.content
+        ELSE left(e.content, :content_cap::integer) END AS content,
+    e.timestamp,
+    a.id AS author_id,
+    a.slug AS author_slug,
+    a.role AS author_role
+FROM journal_entries AS e
+JOIN journals AS j ON j.id = e.journal_id
+JOIN agents AS a ON a.id = j.agent_id
+WHERE e.task_id IN (SELECT id FROM scope)
+  AND e.type = ANY(:types::journalentrytype[])
+  AND (:roles::agentrole[] IS NULL OR a.role = ANY(:roles::agentrole[]))
+ORDER BY e.timestamp, e.id
 LIMIT :limit;
+
+-- name: agent_has_task_entry :scalar
+-- Whether an agent wrote an entry of one kind about a task (the choreographer's tracing
+-- gates: decision, note, learning, reflection, struggle).
+SELECT EXISTS (
+    SELECT 1
+    FROM journal_entries AS e
+    JOIN journals AS j ON j.id = e.journal_id
+    WHERE j.agent_id = :agent_id
+      AND e.task_id = :task_id
+      AND e.type = :type::journalentrytype
+);
+
+-- name: latest_agent_task_entry_at :scalar
+-- When an agent last wrote an entry of one kind about a task (created_at, as RoboCo's
+-- latest_decision_at reads it); NULL when it never did.
+SELECT max(e.created_at)
+FROM journal_entries AS e
+JOIN journals AS j ON j.id = e.journal_id
+WHERE j.agent_id = :agent_id
+  AND e.task_id = :task_id
+  AND e.type = :type::journalentrytype;
+
+-- name: agent_has_entry_since :scalar
+-- Whether an agent wrote any entry (any kind, any task) timestamped at or after a time.
+SELECT EXISTS (
+    SELECT 1
+    FROM journal_entries AS e
+    JOIN journals AS j ON j.id = e.journal_id
+    WHERE j.agent_id = :agent_id
+      AND e.timestamp >= :since::timestamptz
+);
+
+-- name: count_resolved_struggles :scalar
+-- How many of a journal's struggle entries carry a "## Resolution" section (the numerator of
+-- RoboCo's struggle resolution rate).
+SELECT count(*)
+FROM journal_entries
+WHERE journal_id = :journal_id
+  AND type = 'struggle'
+  AND strpos(content, '## Resolution') > 0;
