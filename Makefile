@@ -1,18 +1,43 @@
-# Every target installs what it needs first; `make migrate` and `make test` work on a fresh clone.
+# Every target installs what it needs first, and only that: `make migrate` and `make test` work
+# on a fresh clone, and neither downloads the embedding model (torch) that only `make bench` and
+# `make test-model` use. One marker file per set of extras; a changed pyproject.toml reinstalls.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps migrate db-init status test stress lint bench clean
+EXTRAS_RUN   := embedded
+EXTRAS_TEST  := embedded,test
+EXTRAS_DEV   := embedded,test,dev
+EXTRAS_MODEL := embedded,test,corpus
+EXTRAS_BENCH := embedded,test,bench,corpus
 
-install: $(STAMP)
+RUN   := $(VENV)/.installed-run
+TESTS := $(VENV)/.installed-test
+DEV   := $(VENV)/.installed-dev
+MODEL := $(VENV)/.installed-model
+BENCH := $(VENV)/.installed-bench
 
-$(STAMP): pyproject.toml
+# $(call install,EXTRAS): the project (editable) with those extras, into one shared venv
+define install
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[embedded,test,bench,dev,corpus]'
-	touch $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[$(1)]'
+	touch $@
+endef
+
+.PHONY: install system-deps migrate db-init status test test-model stress lint bench clean
+
+install: $(RUN)
+
+$(RUN): pyproject.toml
+	$(call install,$(EXTRAS_RUN))
+$(TESTS): pyproject.toml
+	$(call install,$(EXTRAS_TEST))
+$(DEV): pyproject.toml
+	$(call install,$(EXTRAS_DEV))
+$(MODEL): pyproject.toml
+	$(call install,$(EXTRAS_MODEL))
+$(BENCH): pyproject.toml
+	$(call install,$(EXTRAS_BENCH))
 
 # Debian's PostgreSQL 15 (a server without pgvector) and PgBouncer, for the tests that need
 # them; installed once, as root, where missing.
@@ -22,27 +47,31 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends postgresql-15 pgbouncer >/dev/null; }
 
-migrate: $(STAMP)
+migrate: $(RUN)
 	$(PY) -m roboco_sql migrate
 
-db-init: $(STAMP)
+db-init: $(RUN)
 	$(PY) -m roboco_sql db-init
 
-status: $(STAMP)
+status: $(RUN)
 	$(PY) -m roboco_sql status
 
-test: $(STAMP) system-deps
+test: $(TESTS) system-deps
 	$(PY) -m pytest -q -n auto --dist worksteal
 
-stress: $(STAMP) system-deps
+# the knowledge base with the real embedding model (all-MiniLM-L6-v2 through torch)
+test-model: $(MODEL) system-deps
+	$(PY) -m pytest -q tests/test_rag_model.py
+
+stress: $(TESTS) system-deps
 	ROBOCO_STRESS=1 $(PY) -m pytest -q -m slow
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(VENV)/bin/ruff check roboco_sql tests bench examples
 	$(VENV)/bin/ruff format --check roboco_sql tests bench examples
 	$(VENV)/bin/mypy --strict roboco_sql
 
-bench: $(STAMP)
+bench: $(BENCH) system-deps
 	$(PY) -m bench
 
 clean:
