@@ -497,3 +497,12 @@ CREATE INDEX ix_projects_cell ON projects (assigned_cell);
 CREATE INDEX ix_projects_active ON projects (is_active);
 CREATE INDEX ix_work_sessions_project_status ON work_sessions (project_id, status);
 CREATE INDEX ix_work_sessions_agent_status ON work_sessions (agent_id, status);
+
+-- down
+-- irreversible: drops every table of the base schema with all its rows
+DROP TABLE a2a_messages, a2a_conversations, handoffs, journal_entries, journals, notifications,
+    messages, session_tasks, sessions, groups, channels, tasks, work_sessions, projects, agents;
+
+DROP TYPE agentrole, team, agentstatus, worksessionstatus, taskstatus, tasktype, tasknature,
+    complexity, channeltype, sessionstatus, sessionscope, messagetype, notificationtype,
+    notificationpriority, journalentrytype, handoffstatus, a2aconversationstatus, a2amessagekind;

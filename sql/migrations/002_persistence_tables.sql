@@ -35,3 +35,18 @@ CREATE INDEX IF NOT EXISTS ix_audit_log_event_type ON audit_log (event_type);
 CREATE INDEX IF NOT EXISTS ix_audit_log_timestamp ON audit_log ("timestamp");
 CREATE INDEX IF NOT EXISTS ix_audit_log_agent_timestamp ON audit_log (agent_id, "timestamp");
 CREATE INDEX IF NOT EXISTS ix_audit_log_target ON audit_log (target_type, target_id);
+
+-- down
+-- irreversible: drops waiting_records and the audit trail in audit_log
+DROP TABLE audit_log;
+DROP TABLE waiting_records;
+
+-- notificationtype loses the 'APPROVAL' label (PostgreSQL cannot drop one, so the type is
+-- rebuilt); a notification still of that type makes the cast fail: delete it first.
+ALTER TYPE notificationtype RENAME TO notificationtype_old;
+CREATE TYPE notificationtype AS ENUM (
+    'task_assignment', 'priority_change', 'blocker_escalation', 'review_request',
+    'documentation_request', 'alert', 'broadcast'
+);
+ALTER TABLE notifications ALTER COLUMN type TYPE notificationtype USING type::text::notificationtype;
+DROP TYPE notificationtype_old;

@@ -12,3 +12,8 @@ END
 $$;
 
 ALTER TABLE tasks ADD COLUMN blocker_resolver_type blockerresolvertype;
+
+-- down
+-- irreversible: drops tasks.blocker_resolver_type with its values
+ALTER TABLE tasks DROP COLUMN blocker_resolver_type;
+DROP TYPE blockerresolvertype;

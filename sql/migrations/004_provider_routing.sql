@@ -77,3 +77,10 @@ INSERT INTO provider_configs (id, name, type, base_url, auth_token_encrypted, en
 VALUES
     (gen_random_uuid(), 'Anthropic (default)', 'anthropic',    NULL,                 NULL, true,  now()),
     (gen_random_uuid(), 'Ollama Cloud',        'ollama_cloud', 'https://ollama.com', NULL, false, now());
+
+-- down
+-- irreversible: drops provider_configs (with stored tokens) and model_assignments
+DROP TABLE model_assignments;
+DROP TABLE provider_configs;
+DROP TYPE assignmentscope;
+DROP TYPE modelprovider;

@@ -7,3 +7,7 @@ ALTER TABLE tasks
     ADD COLUMN blocker_raised_by UUID,
     ADD CONSTRAINT fk_tasks_blocker_raised_by_agents
         FOREIGN KEY (blocker_raised_by) REFERENCES agents (id) ON DELETE SET NULL;
+
+-- down
+-- irreversible: drops tasks.blocker_raised_by (who raised each blocker)
+ALTER TABLE tasks DROP COLUMN blocker_raised_by;

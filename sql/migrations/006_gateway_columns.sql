@@ -21,3 +21,17 @@ ALTER TABLE tasks
 
 -- lint: allow index-not-concurrent the index is on columns added above (NULL in every row) and lands in the same transaction; 017 drops it again
 CREATE INDEX ix_tasks_active_claimant_heartbeat ON tasks (active_claimant_id, last_heartbeat_at);
+
+-- down
+-- irreversible: drops the seven gateway columns of tasks with their values
+DROP INDEX ix_tasks_active_claimant_heartbeat;
+ALTER TABLE tasks
+    DROP CONSTRAINT fk_tasks_pre_block_assignee_agents,
+    DROP CONSTRAINT fk_tasks_active_claimant_id_agents,
+    DROP COLUMN qa_evidence_inspected,
+    DROP COLUMN acceptance_criteria_status,
+    DROP COLUMN pre_block_metadata,
+    DROP COLUMN pre_block_assignee,
+    DROP COLUMN pre_block_state,
+    DROP COLUMN last_heartbeat_at,
+    DROP COLUMN active_claimant_id;

@@ -20,3 +20,7 @@ CREATE INDEX ix_gateway_triggers_kind_decision ON gateway_triggers (trigger_kind
 ALTER TABLE gateway_triggers
     ADD CONSTRAINT fk_gateway_triggers_task_id_tasks
         FOREIGN KEY (task_id) REFERENCES tasks (id) ON DELETE SET NULL;
+
+-- down
+-- irreversible: drops gateway_triggers with its rows
+DROP TABLE gateway_triggers;
