@@ -103,3 +103,21 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- down
+-- 009 lowercased the labels 002 and 003 created; the down restores them uppercase, rows with
+-- them (a one-to-one rename, so nothing is lost). RoboCo's own downgrade does nothing here.
+ALTER TYPE notificationtype RENAME TO notificationtype_old;
+CREATE TYPE notificationtype AS ENUM (
+    'task_assignment', 'priority_change', 'blocker_escalation', 'review_request',
+    'documentation_request', 'alert', 'broadcast', 'APPROVAL'
+);
+ALTER TABLE notifications ALTER COLUMN type TYPE notificationtype
+    USING (CASE type::text WHEN 'approval' THEN 'APPROVAL' ELSE type::text END)::notificationtype;
+DROP TYPE notificationtype_old;
+
+ALTER TYPE blockerresolvertype RENAME TO blockerresolvertype_old;
+CREATE TYPE blockerresolvertype AS ENUM ('AGENT', 'HUMAN');
+ALTER TABLE tasks ALTER COLUMN blocker_resolver_type TYPE blockerresolvertype
+    USING upper(blocker_resolver_type::text)::blockerresolvertype;
+DROP TYPE blockerresolvertype_old;

@@ -16,3 +16,7 @@ END
 $$;
 
 ALTER TABLE audit_log ALTER COLUMN details SET DEFAULT '{}'::jsonb;
+
+-- down
+-- nothing to undo: on a chain-built database audit_log.details was JSONB with this default
+-- already (002); 010 only converts a JSON column an older bootstrap left

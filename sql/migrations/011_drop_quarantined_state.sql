@@ -69,3 +69,7 @@ BEGIN
     DROP TYPE taskstatus_old;
 END
 $$;
+
+-- down
+-- nothing to undo: on a chain-built database taskstatus never had 'quarantined' (009 takes
+-- its rebuild path, which skips it), so 011's rebuild leaves the same 14 labels

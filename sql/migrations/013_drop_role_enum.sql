@@ -20,3 +20,6 @@ BEGIN
     END IF;
 END
 $$;
+
+-- down
+-- nothing to undo: a chain-built database never has the stray role type that 013 drops

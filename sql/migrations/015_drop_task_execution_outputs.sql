@@ -7,3 +7,9 @@
 ALTER TABLE tasks
     DROP COLUMN execution_log,
     DROP COLUMN outputs;
+
+-- down
+-- the columns come back as 001 made them; their old values were dropped by 015 and stay lost
+ALTER TABLE tasks
+    ADD COLUMN execution_log JSON DEFAULT '{}',
+    ADD COLUMN outputs       JSON DEFAULT '[]';

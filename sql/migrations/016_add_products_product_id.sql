@@ -57,3 +57,10 @@ ALTER TABLE tasks
 
 -- lint: allow index-not-concurrent built in one transaction with the column and key above, so tasks gains all three or none
 CREATE INDEX ix_tasks_product_status ON tasks (product_id, status);
+
+-- down
+-- irreversible: drops products, product_projects and tasks.product_id (tasks themselves stay)
+DROP INDEX ix_tasks_product_status;
+ALTER TABLE tasks DROP COLUMN product_id;
+DROP TABLE product_projects;
+DROP TABLE products;
