@@ -389,3 +389,301 @@ CREATE INDEX ix_tasks_created_by_status ON tasks (created_by, status);
 CREATE INDEX ix_tasks_product_id ON tasks (product_id);
 CREATE INDEX ix_tasks_sequence ON tasks (sequence);
 CREATE INDEX ix_work_sessions_task ON work_sessions (task_id);
+
+-- down
+-- irreversible: drops indexed_documents and notifications.delivered_at with their values
+-- Back to 016's shape: naive timestamps (read as UTC, as 017 wrote them), the server defaults,
+-- the nullable columns and the indexes as they were. Values in every kept column are kept.
+
+DROP TABLE indexed_documents;
+ALTER TABLE notifications DROP COLUMN delivered_at;
+
+DROP INDEX ix_handoffs_assigned_status, ix_handoffs_status_created,
+    ix_journal_entries_journal_timestamp, ix_journal_entries_journal_type,
+    ix_journal_entries_task_id, ix_messages_channel_timestamp, ix_messages_agent_timestamp,
+    ix_messages_session_timestamp, ix_notifications_from_agent_timestamp,
+    ix_notifications_timestamp_priority, ix_notifications_type_priority, ix_session_tasks_type,
+    ix_sessions_group_status, ix_sessions_status_started, ix_tasks_created_by_status,
+    ix_tasks_product_id, ix_tasks_sequence, ix_work_sessions_task;
+
+ALTER TABLE a2a_conversations
+    ALTER COLUMN status SET DEFAULT 'active',
+    ALTER COLUMN message_count SET DEFAULT 0,
+    ALTER COLUMN unread_by_a SET DEFAULT 0,
+    ALTER COLUMN unread_by_b SET DEFAULT 0,
+    ALTER COLUMN created_at SET DEFAULT now(),
+    ALTER COLUMN updated_at SET DEFAULT now();
+
+ALTER TABLE a2a_messages
+    ALTER COLUMN message_kind SET DEFAULT 'message',
+    ALTER COLUMN requires_response SET DEFAULT false,
+    ALTER COLUMN created_at SET DEFAULT now(),
+    ALTER COLUMN edit_history SET DEFAULT '[]',
+    ALTER COLUMN edit_history DROP NOT NULL;
+
+ALTER TABLE agents
+    ALTER COLUMN status SET DEFAULT 'offline',
+    ALTER COLUMN capabilities SET DEFAULT '{}',
+    ALTER COLUMN capabilities DROP NOT NULL,
+    ALTER COLUMN permissions SET DEFAULT '{}',
+    ALTER COLUMN permissions DROP NOT NULL,
+    ALTER COLUMN metrics SET DEFAULT '{}',
+    ALTER COLUMN metrics DROP NOT NULL,
+    ALTER COLUMN created_at TYPE TIMESTAMP USING created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at SET DEFAULT now(),
+    ALTER COLUMN updated_at TYPE TIMESTAMP USING updated_at AT TIME ZONE 'UTC';
+
+ALTER TABLE audit_log
+    ALTER COLUMN severity SET DEFAULT 'info',
+    ALTER COLUMN details SET DEFAULT '{}'::jsonb,
+    ALTER COLUMN "timestamp" SET DEFAULT now();
+
+ALTER TABLE channels
+    ALTER COLUMN members SET DEFAULT '{}',
+    ALTER COLUMN members DROP NOT NULL,
+    ALTER COLUMN writers SET DEFAULT '{}',
+    ALTER COLUMN writers DROP NOT NULL,
+    ALTER COLUMN silent_observers SET DEFAULT '{}',
+    ALTER COLUMN silent_observers DROP NOT NULL,
+    ALTER COLUMN is_archived SET DEFAULT false,
+    ALTER COLUMN is_archived DROP NOT NULL,
+    ALTER COLUMN is_private SET DEFAULT false,
+    ALTER COLUMN is_private DROP NOT NULL,
+    ALTER COLUMN allow_threads SET DEFAULT true,
+    ALTER COLUMN allow_threads DROP NOT NULL,
+    ALTER COLUMN allow_reactions SET DEFAULT true,
+    ALTER COLUMN allow_reactions DROP NOT NULL,
+    ALTER COLUMN message_retention_days SET DEFAULT 90,
+    ALTER COLUMN max_message_length SET DEFAULT 10000,
+    ALTER COLUMN max_message_length DROP NOT NULL,
+    ALTER COLUMN message_count SET DEFAULT 0,
+    ALTER COLUMN message_count DROP NOT NULL,
+    ALTER COLUMN group_count SET DEFAULT 0,
+    ALTER COLUMN group_count DROP NOT NULL,
+    ALTER COLUMN last_activity TYPE TIMESTAMP USING last_activity AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at TYPE TIMESTAMP USING created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at SET DEFAULT now(),
+    ALTER COLUMN updated_at TYPE TIMESTAMP USING updated_at AT TIME ZONE 'UTC';
+
+ALTER TABLE gateway_triggers
+    ALTER COLUMN created_at SET DEFAULT now();
+
+ALTER TABLE groups
+    ALTER COLUMN allowed_roles SET DEFAULT '{}',
+    ALTER COLUMN allowed_roles DROP NOT NULL,
+    ALTER COLUMN hierarchy_level SET DEFAULT 4,
+    ALTER COLUMN hierarchy_level DROP NOT NULL,
+    ALTER COLUMN members SET DEFAULT '{}',
+    ALTER COLUMN members DROP NOT NULL,
+    ALTER COLUMN is_active SET DEFAULT true,
+    ALTER COLUMN is_active DROP NOT NULL,
+    ALTER COLUMN default_session_config SET DEFAULT '{}',
+    ALTER COLUMN default_session_config DROP NOT NULL,
+    ALTER COLUMN total_sessions SET DEFAULT 0,
+    ALTER COLUMN total_sessions DROP NOT NULL,
+    ALTER COLUMN total_messages SET DEFAULT 0,
+    ALTER COLUMN total_messages DROP NOT NULL,
+    ALTER COLUMN last_activity TYPE TIMESTAMP USING last_activity AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at TYPE TIMESTAMP USING created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at SET DEFAULT now(),
+    ALTER COLUMN updated_at TYPE TIMESTAMP USING updated_at AT TIME ZONE 'UTC';
+
+ALTER TABLE handoffs
+    ALTER COLUMN new_functionality SET DEFAULT '{}',
+    ALTER COLUMN new_functionality DROP NOT NULL,
+    ALTER COLUMN modified_behavior SET DEFAULT '{}',
+    ALTER COLUMN modified_behavior DROP NOT NULL,
+    ALTER COLUMN breaking_changes SET DEFAULT '{}',
+    ALTER COLUMN breaking_changes DROP NOT NULL,
+    ALTER COLUMN required_docs SET DEFAULT '[]',
+    ALTER COLUMN required_docs DROP NOT NULL,
+    ALTER COLUMN optional_docs SET DEFAULT '[]',
+    ALTER COLUMN optional_docs DROP NOT NULL,
+    ALTER COLUMN commits SET DEFAULT '[]',
+    ALTER COLUMN commits DROP NOT NULL,
+    ALTER COLUMN new_files SET DEFAULT '[]',
+    ALTER COLUMN new_files DROP NOT NULL,
+    ALTER COLUMN modified_files SET DEFAULT '[]',
+    ALTER COLUMN modified_files DROP NOT NULL,
+    ALTER COLUMN key_conversations SET DEFAULT '[]',
+    ALTER COLUMN key_conversations DROP NOT NULL,
+    ALTER COLUMN code_samples SET DEFAULT '[]',
+    ALTER COLUMN code_samples DROP NOT NULL,
+    ALTER COLUMN gotchas SET DEFAULT '[]',
+    ALTER COLUMN gotchas DROP NOT NULL,
+    ALTER COLUMN related_docs SET DEFAULT '{}',
+    ALTER COLUMN related_docs DROP NOT NULL,
+    ALTER COLUMN key_learnings SET DEFAULT '{}',
+    ALTER COLUMN key_learnings DROP NOT NULL,
+    ALTER COLUMN key_decisions SET DEFAULT '[]',
+    ALTER COLUMN key_decisions DROP NOT NULL,
+    ALTER COLUMN questions SET DEFAULT '{}',
+    ALTER COLUMN questions DROP NOT NULL,
+    ALTER COLUMN status SET DEFAULT 'pending',
+    ALTER COLUMN created_at TYPE TIMESTAMP USING created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at SET DEFAULT now(),
+    ALTER COLUMN updated_at TYPE TIMESTAMP USING updated_at AT TIME ZONE 'UTC',
+    ALTER COLUMN claimed_at TYPE TIMESTAMP USING claimed_at AT TIME ZONE 'UTC',
+    ALTER COLUMN completed_at TYPE TIMESTAMP USING completed_at AT TIME ZONE 'UTC';
+
+ALTER TABLE journal_entries
+    ALTER COLUMN "timestamp" TYPE TIMESTAMP USING "timestamp" AT TIME ZONE 'UTC',
+    ALTER COLUMN "timestamp" SET DEFAULT now(),
+    ALTER COLUMN tags SET DEFAULT '{}',
+    ALTER COLUMN tags DROP NOT NULL,
+    ALTER COLUMN is_private SET DEFAULT false,
+    ALTER COLUMN is_private DROP NOT NULL,
+    ALTER COLUMN created_at TYPE TIMESTAMP USING created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at SET DEFAULT now(),
+    ALTER COLUMN updated_at TYPE TIMESTAMP USING updated_at AT TIME ZONE 'UTC';
+
+ALTER TABLE journals
+    ALTER COLUMN total_entries SET DEFAULT 0,
+    ALTER COLUMN total_entries DROP NOT NULL,
+    ALTER COLUMN last_entry_at TYPE TIMESTAMP USING last_entry_at AT TIME ZONE 'UTC',
+    ALTER COLUMN summary_updated_at TYPE TIMESTAMP USING summary_updated_at AT TIME ZONE 'UTC',
+    ALTER COLUMN entries_by_type SET DEFAULT '{}',
+    ALTER COLUMN entries_by_type DROP NOT NULL,
+    ALTER COLUMN created_at TYPE TIMESTAMP USING created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at SET DEFAULT now(),
+    ALTER COLUMN updated_at TYPE TIMESTAMP USING updated_at AT TIME ZONE 'UTC';
+
+ALTER TABLE messages
+    ALTER COLUMN is_reply SET DEFAULT false,
+    ALTER COLUMN is_reply DROP NOT NULL,
+    ALTER COLUMN mentions SET DEFAULT '{}',
+    ALTER COLUMN mentions DROP NOT NULL,
+    ALTER COLUMN "timestamp" TYPE TIMESTAMP USING "timestamp" AT TIME ZONE 'UTC',
+    ALTER COLUMN "timestamp" SET DEFAULT now(),
+    ALTER COLUMN confidence SET DEFAULT '1.0',
+    ALTER COLUMN confidence DROP NOT NULL,
+    ALTER COLUMN edited_at TYPE TIMESTAMP USING edited_at AT TIME ZONE 'UTC',
+    ALTER COLUMN edit_history SET DEFAULT '[]',
+    ALTER COLUMN edit_history DROP NOT NULL,
+    ALTER COLUMN created_at TYPE TIMESTAMP USING created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at SET DEFAULT now();
+CREATE INDEX ix_messages_channel_timestamp ON messages (channel_id, "timestamp" DESC);
+
+ALTER TABLE model_assignments
+    ALTER COLUMN created_at SET DEFAULT now();
+
+ALTER TABLE notifications
+    ALTER COLUMN priority SET DEFAULT 'normal',
+    ALTER COLUMN requires_ack SET DEFAULT true,
+    ALTER COLUMN requires_ack DROP NOT NULL,
+    ALTER COLUMN acked_by SET DEFAULT '{}',
+    ALTER COLUMN acked_by DROP NOT NULL,
+    ALTER COLUMN acked_at SET DEFAULT '{}',
+    ALTER COLUMN acked_at DROP NOT NULL,
+    ALTER COLUMN related_message_ids SET DEFAULT '{}',
+    ALTER COLUMN related_message_ids DROP NOT NULL,
+    ALTER COLUMN "timestamp" TYPE TIMESTAMP USING "timestamp" AT TIME ZONE 'UTC',
+    ALTER COLUMN "timestamp" SET DEFAULT now(),
+    ALTER COLUMN expires_at TYPE TIMESTAMP USING expires_at AT TIME ZONE 'UTC',
+    ALTER COLUMN read_by SET DEFAULT '{}',
+    ALTER COLUMN read_by DROP NOT NULL,
+    ALTER COLUMN created_at TYPE TIMESTAMP USING created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at SET DEFAULT now();
+CREATE INDEX ix_notifications_to_timestamp ON notifications ("timestamp" DESC);
+
+ALTER TABLE products
+    ALTER COLUMN created_at SET DEFAULT now();
+
+ALTER TABLE projects
+    ALTER COLUMN default_branch SET DEFAULT 'main',
+    ALTER COLUMN protected_branches SET DEFAULT '{}',
+    ALTER COLUMN protected_branches DROP NOT NULL,
+    ALTER COLUMN last_synced_at TYPE TIMESTAMP USING last_synced_at AT TIME ZONE 'UTC',
+    ALTER COLUMN is_active SET DEFAULT true,
+    ALTER COLUMN created_at TYPE TIMESTAMP USING created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at SET DEFAULT now(),
+    ALTER COLUMN updated_at TYPE TIMESTAMP USING updated_at AT TIME ZONE 'UTC';
+
+ALTER TABLE provider_configs
+    ALTER COLUMN enabled SET DEFAULT true,
+    ALTER COLUMN created_at SET DEFAULT now();
+
+ALTER TABLE session_tasks
+    ALTER COLUMN is_primary SET DEFAULT false,
+    ALTER COLUMN relationship_type SET DEFAULT 'discussion',
+    ALTER COLUMN added_at TYPE TIMESTAMP USING added_at AT TIME ZONE 'UTC',
+    ALTER COLUMN added_at SET DEFAULT now();
+
+ALTER TABLE sessions
+    ALTER COLUMN max_message_count SET DEFAULT 100,
+    ALTER COLUMN max_content_length SET DEFAULT 50000,
+    ALTER COLUMN timeout_seconds SET DEFAULT 300,
+    ALTER COLUMN timeout_seconds DROP NOT NULL,
+    ALTER COLUMN status SET DEFAULT 'active',
+    ALTER COLUMN scope SET DEFAULT 'task',
+    ALTER COLUMN started_at TYPE TIMESTAMP USING started_at AT TIME ZONE 'UTC',
+    ALTER COLUMN started_at SET DEFAULT now(),
+    ALTER COLUMN last_activity_at TYPE TIMESTAMP USING last_activity_at AT TIME ZONE 'UTC',
+    ALTER COLUMN last_activity_at SET DEFAULT now(),
+    ALTER COLUMN closed_at TYPE TIMESTAMP USING closed_at AT TIME ZONE 'UTC',
+    ALTER COLUMN message_count SET DEFAULT 0,
+    ALTER COLUMN message_count DROP NOT NULL,
+    ALTER COLUMN total_content_length SET DEFAULT 0,
+    ALTER COLUMN total_content_length DROP NOT NULL,
+    ALTER COLUMN created_at TYPE TIMESTAMP USING created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at SET DEFAULT now();
+
+ALTER TABLE tasks
+    ALTER COLUMN status SET DEFAULT 'pending',
+    ALTER COLUMN priority SET DEFAULT 2,
+    ALTER COLUMN task_type SET DEFAULT 'code',
+    ALTER COLUMN nature SET DEFAULT 'technical',
+    ALTER COLUMN docs_complete SET DEFAULT false,
+    ALTER COLUMN pr_created SET DEFAULT false,
+    ALTER COLUMN dependency_ids SET DEFAULT '{}',
+    ALTER COLUMN dependency_ids DROP NOT NULL,
+    ALTER COLUMN blocker_ids SET DEFAULT '{}',
+    ALTER COLUMN blocker_ids DROP NOT NULL,
+    ALTER COLUMN sequence SET DEFAULT 0,
+    ALTER COLUMN created_at TYPE TIMESTAMP USING created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at SET DEFAULT now(),
+    ALTER COLUMN updated_at TYPE TIMESTAMP USING updated_at AT TIME ZONE 'UTC',
+    ALTER COLUMN claimed_at TYPE TIMESTAMP USING claimed_at AT TIME ZONE 'UTC',
+    ALTER COLUMN started_at TYPE TIMESTAMP USING started_at AT TIME ZONE 'UTC',
+    ALTER COLUMN completed_at TYPE TIMESTAMP USING completed_at AT TIME ZONE 'UTC',
+    ALTER COLUMN target_date TYPE TIMESTAMP USING target_date AT TIME ZONE 'UTC',
+    ALTER COLUMN estimated_complexity SET DEFAULT 'medium',
+    ALTER COLUMN checkpoints SET DEFAULT '[]',
+    ALTER COLUMN checkpoints DROP NOT NULL,
+    ALTER COLUMN progress_updates SET DEFAULT '[]',
+    ALTER COLUMN progress_updates DROP NOT NULL,
+    ALTER COLUMN commits SET DEFAULT '[]',
+    ALTER COLUMN commits DROP NOT NULL,
+    ALTER COLUMN documents SET DEFAULT '[]',
+    ALTER COLUMN documents DROP NOT NULL,
+    ALTER COLUMN self_verified SET DEFAULT false,
+    ALTER COLUMN self_verified DROP NOT NULL,
+    ALTER COLUMN acceptance_criteria_status SET DEFAULT '[]',
+    ALTER COLUMN qa_evidence_inspected SET DEFAULT false;
+CREATE INDEX ix_tasks_active_claimant_heartbeat ON tasks (active_claimant_id, last_heartbeat_at);
+
+-- context goes back to JSONB (002's type).
+ALTER TABLE waiting_records
+    ALTER COLUMN context TYPE JSONB USING context::jsonb,
+    ALTER COLUMN context SET DEFAULT '{}',
+    ALTER COLUMN created_at SET DEFAULT now();
+
+ALTER TABLE work_sessions
+    ALTER COLUMN started_at TYPE TIMESTAMP USING started_at AT TIME ZONE 'UTC',
+    ALTER COLUMN started_at SET DEFAULT now(),
+    ALTER COLUMN ended_at TYPE TIMESTAMP USING ended_at AT TIME ZONE 'UTC',
+    ALTER COLUMN status SET DEFAULT 'active',
+    ALTER COLUMN commits SET DEFAULT '{}',
+    ALTER COLUMN commits DROP NOT NULL,
+    ALTER COLUMN files_modified SET DEFAULT '{}',
+    ALTER COLUMN files_modified DROP NOT NULL,
+    ALTER COLUMN pr_created_at TYPE TIMESTAMP USING pr_created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN pr_merged_at TYPE TIMESTAMP USING pr_merged_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at TYPE TIMESTAMP USING created_at AT TIME ZONE 'UTC',
+    ALTER COLUMN created_at SET DEFAULT now(),
+    ALTER COLUMN updated_at TYPE TIMESTAMP USING updated_at AT TIME ZONE 'UTC';
+
+-- Provider names: back to a plain index plus the unique constraint of 004.
+DROP INDEX ix_provider_configs_name;
+CREATE INDEX ix_provider_configs_name ON provider_configs (name);
+ALTER TABLE provider_configs ADD CONSTRAINT uq_provider_configs_name UNIQUE (name);

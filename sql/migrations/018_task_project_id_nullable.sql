@@ -5,3 +5,8 @@
 
 ALTER TABLE tasks
     ALTER COLUMN project_id DROP NOT NULL;
+
+-- down
+-- A task with no project (a product-level one) makes this fail: give it a project or delete it first.
+ALTER TABLE tasks
+    ALTER COLUMN project_id SET NOT NULL;

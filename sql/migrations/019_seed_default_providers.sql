@@ -8,3 +8,7 @@ VALUES
     (gen_random_uuid(), 'Anthropic (default)', 'anthropic',    NULL,                 NULL, TRUE,  now()),
     (gen_random_uuid(), 'Ollama Cloud',        'ollama_cloud', 'https://ollama.com', NULL, FALSE, now())
 ON CONFLICT (name) DO NOTHING;
+
+-- down
+-- nothing to undo: on a chain-built database the two rows are 004's seed (this INSERT skipped
+-- them), so they stay. RoboCo's downgrade deletes them; 018's schema has them.

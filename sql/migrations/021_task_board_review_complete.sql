@@ -5,3 +5,7 @@
 
 ALTER TABLE tasks
     ADD COLUMN board_review_complete BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- down
+-- irreversible: drops tasks.board_review_complete with its values
+ALTER TABLE tasks DROP COLUMN board_review_complete;

@@ -5,3 +5,8 @@
 
 ALTER TABLE projects
     ALTER COLUMN default_branch SET DEFAULT 'master';
+
+-- down
+-- 017 had dropped the default, so before 022 there was none (RoboCo's downgrade sets 'main').
+ALTER TABLE projects
+    ALTER COLUMN default_branch DROP DEFAULT;

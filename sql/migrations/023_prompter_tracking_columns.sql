@@ -6,3 +6,9 @@
 ALTER TABLE tasks
     ADD COLUMN source             VARCHAR(50) NOT NULL DEFAULT 'manual',
     ADD COLUMN confirmed_by_human BOOLEAN     NOT NULL DEFAULT FALSE;
+
+-- down
+-- irreversible: drops tasks.source and tasks.confirmed_by_human with their values
+ALTER TABLE tasks
+    DROP COLUMN confirmed_by_human,
+    DROP COLUMN source;

@@ -48,3 +48,11 @@ CREATE TABLE task_drafts (
 );
 CREATE INDEX ix_task_drafts_session_id ON task_drafts (session_id);
 CREATE INDEX ix_task_drafts_task_id    ON task_drafts (task_id);
+
+-- down
+-- irreversible: drops the Prompter's sessions, messages and task drafts
+DROP TABLE task_drafts;
+DROP TABLE prompter_messages;
+DROP TABLE prompter_sessions;
+DROP TYPE promptersessionstatus;
+DROP TYPE promptermessagerole;

@@ -5,3 +5,7 @@
 
 ALTER TABLE tasks
     ADD COLUMN completed_dependency_ids UUID[] NOT NULL DEFAULT '{}';
+
+-- down
+-- irreversible: drops tasks.completed_dependency_ids with its values
+ALTER TABLE tasks DROP COLUMN completed_dependency_ids;

@@ -57,3 +57,9 @@ CREATE TABLE daily_usage_rollups (
 );
 CREATE INDEX ix_daily_rollups_date       ON daily_usage_rollups (date);
 CREATE INDEX ix_daily_rollups_agent_slug ON daily_usage_rollups (agent_slug);
+
+-- down
+-- irreversible: drops the token accounting (spawn sessions, snapshots, daily rollups)
+DROP TABLE daily_usage_rollups;
+DROP TABLE token_usage_snapshots;
+DROP TABLE agent_spawn_sessions;

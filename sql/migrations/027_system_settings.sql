@@ -12,3 +12,7 @@ CREATE TABLE system_settings (
 
 INSERT INTO system_settings (key, value, updated_at)
 VALUES ('transcript_retention_days', '14', now());
+
+-- down
+-- irreversible: drops system_settings with the operator's settings
+DROP TABLE system_settings;

@@ -6,3 +6,10 @@
 INSERT INTO provider_configs (id, name, type, base_url, auth_token_encrypted, enabled, created_at)
 VALUES (gen_random_uuid(), 'Self-Hosted (Ollama)', 'local', NULL, NULL, FALSE, now())
 ON CONFLICT (name) DO NOTHING;
+
+-- down
+-- irreversible: deletes the Self-Hosted (Ollama) provider row, with any URL, key or model assignment set on it
+-- Its model assignments go first (their key to provider_configs is ON DELETE RESTRICT).
+DELETE FROM model_assignments
+WHERE provider_config_id IN (SELECT id FROM provider_configs WHERE name = 'Self-Hosted (Ollama)');
+DELETE FROM provider_configs WHERE name = 'Self-Hosted (Ollama)';

@@ -4,3 +4,7 @@
 
 ALTER TABLE projects
     ADD COLUMN quality_command VARCHAR(500);
+
+-- down
+-- irreversible: drops projects.quality_command with its values
+ALTER TABLE projects DROP COLUMN quality_command;
