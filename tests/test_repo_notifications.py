@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
@@ -14,8 +15,9 @@ from psycopg import AsyncConnection
 
 from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.enums import NotificationPriority, NotificationType
-from roboco_sql.models.notification import NotificationCreate
+from roboco_sql.models.notification import NotificationCounts, NotificationCreate
 from roboco_sql.repos import notifications
+from tests.fix_rows import make_task
 
 Conn = AsyncConnection[Any]
 T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -211,3 +213,235 @@ async def test_reescalation_slot_is_a_compare_and_set(
         await notifications.add_reescalation_deliveries(conn, uuid.uuid4(), 1)
     with pytest.raises(ValidationError):
         await notifications.claim_reescalation(conn, sent.id, seen_count=-1)
+
+
+async def test_briefing_lists_mentions_with_or_without_requires_ack(
+    conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    """RoboCo's briefing reads unread mentions whatever requires_ack says, and pending
+    notifications only where an ack is required: both are one call."""
+    dev = devs[0]
+    mention = await notifications.send_notification(
+        conn, note(pm, [dev], type=NotificationType.MENTION, requires_ack=False)
+    )
+    urgent = await notifications.send_notification(
+        conn,
+        note(pm, [dev], type=NotificationType.BLOCKER_ESCALATION, timestamp=T0 + dt.timedelta(1)),
+    )
+    fyi = await notifications.send_notification(conn, note(pm, [dev], requires_ack=False))
+
+    pending = await notifications.list_unacknowledged(conn, dev)
+    assert [n.id for n in pending] == [urgent.id]
+    mentions = await notifications.list_unacknowledged(
+        conn, dev, type=NotificationType.MENTION, requires_ack=False, include_expired=True
+    )
+    assert [n.id for n in mentions] == [mention.id]
+    anything = await notifications.list_unacknowledged(conn, dev, requires_ack=False)
+    assert {n.id for n in anything} == {urgent.id, fyi.id, mention.id}
+    await notifications.acknowledge(conn, mention.id, dev)
+    assert (
+        await notifications.list_unacknowledged(
+            conn, dev, type=NotificationType.MENTION, requires_ack=False
+        )
+        == []
+    )
+
+
+async def test_list_for_agent_combines_type_unread_and_pending_ack(
+    conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    dev = devs[0]
+    blocker = await notifications.send_notification(
+        conn, note(pm, [dev], type=NotificationType.BLOCKER_ESCALATION)
+    )
+    assigned = await notifications.send_notification(conn, note(pm, [dev]))
+    fyi = await notifications.send_notification(conn, note(pm, [dev], requires_ack=False))
+    await notifications.mark_read(conn, assigned.id, dev)
+
+    def ids(rows: list[Any]) -> set[uuid.UUID]:
+        return {n.id for n in rows}
+
+    assert ids(await notifications.list_for_agent(conn, dev, pending_ack_only=True)) == {
+        blocker.id,
+        assigned.id,
+    }
+    assert ids(
+        await notifications.list_for_agent(conn, dev, pending_ack_only=True, unread_only=True)
+    ) == {blocker.id}
+    assert ids(
+        await notifications.list_for_agent(conn, dev, type=NotificationType.TASK_ASSIGNMENT)
+    ) == {assigned.id, fyi.id}
+    assert ids(
+        await notifications.list_for_agent(
+            conn, dev, type=NotificationType.TASK_ASSIGNMENT, unread_only=True
+        )
+    ) == {fyi.id}
+    await notifications.acknowledge(conn, blocker.id, dev)
+    assert (
+        await notifications.list_for_agent(
+            conn, dev, pending_ack_only=True, type=NotificationType.BLOCKER_ESCALATION
+        )
+        == []
+    )
+
+
+async def test_count_for_agent(conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]) -> None:
+    dev, other = devs
+    assert await notifications.count_for_agent(conn, dev) == NotificationCounts(
+        total=0, unread=0, pending_ack=0
+    )
+    first = await notifications.send_notification(conn, note(pm, devs))
+    second = await notifications.send_notification(conn, note(pm, [dev]))
+    await notifications.send_notification(conn, note(pm, [dev], requires_ack=False))
+    await notifications.mark_read(conn, second.id, dev)
+    await notifications.acknowledge(conn, first.id, dev)
+    counts = await notifications.count_for_agent(conn, dev)
+    assert (counts.total, counts.unread, counts.pending_ack) == (3, 1, 1)
+    assert (await notifications.count_for_agent(conn, other)).pending_ack == 1
+
+
+async def test_list_system_filters_not_fully_acked_in_sql(
+    conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    old = await notifications.send_notification(conn, note(pm, devs, timestamp=T0))
+    newer = [
+        await notifications.send_notification(
+            conn, note(pm, [devs[0]], timestamp=T0 + dt.timedelta(minutes=i + 1))
+        )
+        for i in range(3)
+    ]
+    for n in newer:
+        await notifications.acknowledge(conn, n.id, devs[0])
+    await notifications.acknowledge(conn, old.id, devs[0])  # devs[1] still owes it
+    blocker = await notifications.send_notification(
+        conn,
+        note(
+            pm,
+            [pm],
+            type=NotificationType.BLOCKER_ESCALATION,
+            requires_ack=False,
+            timestamp=T0 + dt.timedelta(hours=1),
+        ),
+    )
+
+    everything = await notifications.list_system(conn)
+    assert len(everything) == 5 and everything[-1].id == old.id
+    # three newer fully acked rows do not hide the older pending one behind a limit of 1
+    assert [
+        n.id for n in await notifications.list_system(conn, pending_ack_only=True, limit=1)
+    ] == [old.id]
+    typed = await notifications.list_system(conn, type=NotificationType.BLOCKER_ESCALATION)
+    assert [n.id for n in typed] == [blocker.id]
+
+
+async def test_expiry_sweep_lists_expired_unacked(
+    conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    dev, other = devs
+    past = T0 - dt.timedelta(hours=1)
+    stale = await notifications.send_notification(conn, note(pm, devs, expires_at=past))
+    older = await notifications.send_notification(
+        conn, note(pm, [dev], expires_at=past - dt.timedelta(hours=1))
+    )
+    done = await notifications.send_notification(conn, note(pm, [dev], expires_at=past))
+    await notifications.acknowledge(conn, done.id, dev)
+    await notifications.send_notification(  # not ack-required: never swept
+        conn, note(pm, [dev], expires_at=past, requires_ack=False)
+    )
+    await notifications.send_notification(  # still live
+        conn, note(pm, [dev], expires_at=T0 + dt.timedelta(hours=1))
+    )
+    await notifications.acknowledge(conn, stale.id, dev)  # other still owes it
+
+    swept = await notifications.list_expired_unacked(conn, now=T0)
+    assert [n.id for n in swept] == [older.id, stale.id]
+    assert other not in swept[1].acked_by
+    assert [n.id for n in await notifications.list_expired_unacked(conn, now=past)] == [older.id]
+    assert len(await notifications.list_expired_unacked(conn)) == 3  # by the clock T0+1h is past
+    with pytest.raises(ValidationError, match="timezone"):
+        await notifications.list_expired_unacked(conn, now=dt.datetime(2025, 1, 1))
+
+
+async def test_send_unless_pending_suppresses_the_same_purpose(
+    conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    blocker = NotificationType.BLOCKER_ESCALATION
+    first = await notifications.send_unless_pending(conn, note(pm, devs, type=blocker))
+    assert first is not None
+    # reworded, recipients in another order: the same purpose, suppressed
+    again = note(pm, list(reversed(devs)), type=blocker, body="Still blocked")
+    assert await notifications.send_unless_pending(conn, again) is None
+    # a strict subset or superset of recipients, another type, or requires_ack False: sent
+    assert await notifications.send_unless_pending(conn, note(pm, devs[:1], type=blocker))
+    assert await notifications.send_unless_pending(conn, note(pm, [*devs, pm], type=blocker))
+    assert await notifications.send_unless_pending(conn, note(pm, devs))
+    assert await notifications.send_unless_pending(
+        conn, note(pm, devs, type=blocker, requires_ack=False)
+    )
+    # one recipient acked: still pending for the other
+    await notifications.acknowledge(conn, first.id, devs[0])
+    assert await notifications.send_unless_pending(conn, note(pm, devs, type=blocker)) is None
+    await notifications.acknowledge(conn, first.id, devs[1])
+    assert await notifications.send_unless_pending(conn, note(pm, devs, type=blocker))
+    assert await count(conn) == 6
+    with pytest.raises(NotFound, match="no agents row"):
+        await notifications.send_unless_pending(conn, note(uuid.uuid4(), devs, type=blocker))
+
+
+async def test_send_unless_pending_sends_once_under_concurrent_senders(
+    conn: Conn, db_url: str, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    others = [await psycopg.AsyncConnection.connect(db_url) for _ in range(4)]
+
+    async def send(c: Conn) -> bool:
+        async with c.transaction():
+            sent = await notifications.send_unless_pending(
+                c, note(pm, devs, type=NotificationType.BLOCKER_ESCALATION)
+            )
+        return sent is not None
+
+    try:
+        results = await asyncio.gather(*(send(c) for c in others))
+    finally:
+        for c in others:
+            await c.close()
+    assert sorted(results) == [False, False, False, True]
+    assert await count(conn) == 1
+
+
+async def test_concurrent_acknowledgements_both_survive(
+    conn: Conn, db_url: str, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    sent = await notifications.send_notification(conn, note(pm, devs))
+    others = [await psycopg.AsyncConnection.connect(db_url, autocommit=True) for _ in devs]
+    try:
+        await asyncio.gather(
+            *(notifications.acknowledge(c, sent.id, d) for c, d in zip(others, devs, strict=True))
+        )
+    finally:
+        for c in others:
+            await c.close()
+    final = await notifications.get_notification(conn, sent.id)
+    assert final is not None
+    assert set(final.acked_by) == set(devs) and set(final.acked_at) == {str(d) for d in devs}
+
+
+async def test_notifications_of_finished_tasks_are_acked_for_everyone(
+    conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    finished = await make_task(conn, pm, status="completed")
+    live = await make_task(conn, pm)
+    resolved = await notifications.send_notification(conn, note(pm, devs, related_task_id=finished))
+    await notifications.acknowledge(conn, resolved.id, devs[0], at=T0)
+    kept = await notifications.send_notification(conn, note(pm, devs, related_task_id=live))
+    await notifications.send_notification(
+        conn, note(pm, devs, related_task_id=finished, requires_ack=False)
+    )
+    at = T0 + dt.timedelta(hours=1)
+    done = await notifications.ack_finished_task_notifications(conn, at=at)
+    assert [n.id for n in done] == [resolved.id]
+    assert done[0].acked_by == devs
+    assert done[0].acked_at == {str(devs[0]): T0.isoformat(), str(devs[1]): at.isoformat()}
+    assert await notifications.ack_finished_task_notifications(conn) == []
+    untouched = await notifications.get_notification(conn, kept.id)
+    assert untouched is not None and untouched.acked_by == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from roboco_sql.models.base import Input, JsonObject, Row, Title, new_id, utcnow
 from roboco_sql.models.enums import NotificationPriority, NotificationType
@@ -55,3 +55,13 @@ class NotificationCreate(Input):
     timestamp: AwareDatetime = Field(default_factory=utcnow)
     expires_at: AwareDatetime | None = None
     created_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+class NotificationCounts(BaseModel):
+    """An agent's notification counts: addressed to it, not yet read, still owing its ack."""
+
+    model_config = ConfigDict(frozen=True)
+
+    total: int
+    unread: int
+    pending_ack: int

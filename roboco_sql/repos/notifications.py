@@ -15,23 +15,29 @@ from psycopg import AsyncConnection
 from roboco_sql import queries
 from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.base import utcnow
-from roboco_sql.models.notification import Notification, NotificationCreate
+from roboco_sql.models.enums import NotificationType
+from roboco_sql.models.notification import Notification, NotificationCounts, NotificationCreate
 from roboco_sql.queries import Query
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._paging import checked_limit
+from roboco_sql.repos._paging import MAX_LIMIT, checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
     "Cursor",
+    "ack_finished_task_notifications",
     "acknowledge",
     "add_reescalation_deliveries",
     "claim_reescalation",
+    "count_for_agent",
     "get_notification",
+    "list_expired_unacked",
     "list_for_agent",
+    "list_system",
     "list_unacknowledged",
     "mark_delivered",
     "mark_read",
     "send_notification",
+    "send_unless_pending",
 ]
 
 Cursor = tuple[dt.datetime, uuid.UUID]
@@ -47,8 +53,24 @@ _UNACKED = _Q["notifications.list_unacknowledged_notifications"]
 _FOR_AGENT = _Q["notifications.list_agent_notifications"]
 _CLAIM_REESCALATION = _Q["notifications.claim_reescalation"]
 _REESCALATION_DELIVERIES = _Q["notifications.add_reescalation_deliveries"]
+_SEND_UNLESS_PENDING = _Q["notifications.send_notification_unless_pending"]
+_LOCK_PURPOSE = _Q["notifications.lock_notification_purpose"]
+_COUNT = _Q["notifications.count_agent_notifications"]
+_SYSTEM = _Q["notifications.list_system_notifications"]
+_EXPIRED = _Q["notifications.list_expired_unacked_notifications"]
+_ACK_FINISHED = _Q["notifications.ack_notifications_of_finished_tasks"]
 
 _ROW = model_row(Notification)
+_COUNTS = model_row(NotificationCounts)
+
+
+def _aware(name: str, value: dt.datetime | None) -> dt.datetime:
+    """value, or now; a naive time is refused rather than guessed."""
+    if value is None:
+        return utcnow()
+    if value.tzinfo is None:
+        raise ValidationError(f"{name} must be timezone-aware")
+    return value
 
 
 async def send_notification(conn: AsyncConnection[Any], data: NotificationCreate) -> Notification:
@@ -124,17 +146,26 @@ async def list_unacknowledged(
     conn: AsyncConnection[Any],
     agent_id: uuid.UUID,
     *,
+    requires_ack: bool = True,
+    type: NotificationType | None = None,
     include_expired: bool = False,
     before: Cursor | None = None,
     limit: int = 20,
 ) -> list[Notification]:
-    """Notifications to an agent that require an ack it has not given, newest first."""
+    """Notifications to an agent that it has not acknowledged, newest first.
+
+    By default only those that require an ack, unexpired (RoboCo's briefing pending list).
+    requires_ack=False drops that filter: RoboCo's briefing reads unread mentions as
+    ``type=MENTION, requires_ack=False, include_expired=True``, and mentions need no ack.
+    """
     before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
         _UNACKED,
         _ROW,
         agent_id=agent_id,
+        requires_ack=requires_ack,
+        type=type,
         include_expired=include_expired,
         before_at=before_at,
         before_id=before_id,
@@ -147,10 +178,13 @@ async def list_for_agent(
     agent_id: uuid.UUID,
     *,
     unread_only: bool = False,
+    pending_ack_only: bool = False,
+    type: NotificationType | None = None,
     before: Cursor | None = None,
     limit: int = 20,
 ) -> list[Notification]:
-    """Notifications addressed to an agent, newest first, optionally only the unread ones."""
+    """Notifications addressed to an agent, newest first; the filters combine: only unread,
+    only those still owing its ack (expired or not), only one type."""
     before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
@@ -158,6 +192,8 @@ async def list_for_agent(
         _ROW,
         agent_id=agent_id,
         unread_only=unread_only,
+        pending_ack_only=pending_ack_only,
+        type=type,
         before_at=before_at,
         before_id=before_id,
         limit=checked_limit(limit),
@@ -194,3 +230,74 @@ async def add_reescalation_deliveries(
     if row is None:
         raise NotFound(f"notification {notification_id} not found")
     return row
+
+
+async def send_unless_pending(
+    conn: AsyncConnection[Any], data: NotificationCreate
+) -> Notification | None:
+    """Send the notification unless one of the same purpose is still unacknowledged (same
+    sender, type and related task, exactly the same recipients, not acked by all of them):
+    RoboCo's purpose dedup. None when it was suppressed.
+
+    RoboCo dedups only the ack-required types; a notification with requires_ack False is sent
+    as is. Concurrent senders of one purpose are serialised by a transaction-scoped advisory
+    lock, held until the caller's transaction ends, so exactly one of them sends.
+    """
+    if not data.requires_ack:
+        return await send_notification(conn, data)
+    params = data.model_dump()
+    with translated("notification"):
+        await queries.execute(
+            conn,
+            _LOCK_PURPOSE,
+            from_agent=data.from_agent,
+            type=data.type,
+            related_task_id=data.related_task_id,
+        )
+        return await queries.fetch_one(conn, _SEND_UNLESS_PENDING, _ROW, **params)
+
+
+async def count_for_agent(conn: AsyncConnection[Any], agent_id: uuid.UUID) -> NotificationCounts:
+    """An agent's totals in one aggregate pass: addressed to it, unread, still owing its ack."""
+    counts = await queries.fetch_one(conn, _COUNT, _COUNTS, agent_id=agent_id)
+    assert counts is not None  # an aggregate always returns its row
+    return counts
+
+
+async def list_system(
+    conn: AsyncConnection[Any],
+    *,
+    pending_ack_only: bool = False,
+    type: NotificationType | None = None,
+    limit: int = 50,
+) -> list[Notification]:
+    """Every notification, newest first, for the system view: optionally one type, or only
+    those some recipient still owes an ack (filtered in SQL, so the limit cannot hide older
+    unacked rows behind newer acked ones)."""
+    return await queries.fetch_all(
+        conn,
+        _SYSTEM,
+        _ROW,
+        pending_ack_only=pending_ack_only,
+        type=type,
+        limit=checked_limit(limit),
+    )
+
+
+async def list_expired_unacked(
+    conn: AsyncConnection[Any], *, now: dt.datetime | None = None, limit: int = MAX_LIMIT
+) -> list[Notification]:
+    """The expiry sweep: ack-required notifications past expires_at (at now, by default the
+    clock) that some recipient has not acknowledged, the longest expired first. The sweep
+    re-escalates each through claim_reescalation."""
+    return await queries.fetch_all(
+        conn, _EXPIRED, _ROW, now=_aware("now", now), limit=checked_limit(limit)
+    )
+
+
+async def ack_finished_task_notifications(
+    conn: AsyncConnection[Any], *, at: dt.datetime | None = None
+) -> list[Notification]:
+    """Acknowledge for every remaining recipient each ack-required notification whose task is
+    completed or cancelled, in one statement; the notifications it resolved."""
+    return await queries.fetch_all(conn, _ACK_FINISHED, _ROW, acked_at=_aware("at", at).isoformat())
