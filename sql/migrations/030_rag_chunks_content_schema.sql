@@ -33,3 +33,33 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- down
+-- irreversible: drops created_at from the RAG chunk tables the app made (where any exist)
+-- The chain makes no chunk table, so a chain-built database has nothing to undo; in tables the
+-- app made, "content" goes back to "text" (as before 030) and created_at is dropped.
+DO $$
+DECLARE
+    tbl TEXT;
+    rel REGCLASS;
+BEGIN
+    FOREACH tbl IN ARRAY ARRAY['chunks_code', 'chunks_documentation', 'chunks_journals',
+                               'chunks_errors', 'chunks_standards', 'chunks_decisions',
+                               'chunks_reviews', 'chunks_learnings', 'chunks_playbooks',
+                               'chunks_vault_notes']
+    LOOP
+        rel := to_regclass(format('public.%I', tbl));
+        CONTINUE WHEN rel IS NULL;
+
+        EXECUTE format('ALTER TABLE public.%I DROP COLUMN IF EXISTS created_at', tbl);
+
+        IF EXISTS (SELECT 1 FROM pg_attribute
+                   WHERE attrelid = rel AND attname = 'content' AND attnum > 0 AND NOT attisdropped)
+           AND NOT EXISTS (SELECT 1 FROM pg_attribute
+                           WHERE attrelid = rel AND attname = 'text' AND attnum > 0 AND NOT attisdropped)
+        THEN
+            EXECUTE format('ALTER TABLE public.%I RENAME COLUMN content TO text', tbl);
+        END IF;
+    END LOOP;
+END
+$$;

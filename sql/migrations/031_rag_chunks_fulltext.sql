@@ -33,3 +33,21 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- down
+-- The chain makes no chunk table, so a chain-built database has nothing to undo; in tables the
+-- app made, the tsv column and its GIN index go (tsv is computed from content, nothing is lost).
+DO $$
+DECLARE
+    tbl TEXT;
+BEGIN
+    FOREACH tbl IN ARRAY ARRAY['chunks_code', 'chunks_documentation', 'chunks_journals',
+                               'chunks_errors', 'chunks_standards', 'chunks_decisions',
+                               'chunks_reviews', 'chunks_learnings']
+    LOOP
+        CONTINUE WHEN to_regclass(format('public.%I', tbl)) IS NULL;
+        EXECUTE format('DROP INDEX IF EXISTS public.%I', tbl || '_tsv_idx');
+        EXECUTE format('ALTER TABLE public.%I DROP COLUMN IF EXISTS tsv', tbl);
+    END LOOP;
+END
+$$;

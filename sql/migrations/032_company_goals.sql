@@ -16,3 +16,7 @@ CREATE TABLE company_goals (
 
 INSERT INTO company_goals (id)
 VALUES ('00000000-0000-0000-0000-000000000000');
+
+-- down
+-- irreversible: drops company_goals with the company's charter
+DROP TABLE company_goals;

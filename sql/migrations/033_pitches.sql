@@ -23,3 +23,7 @@ CREATE TABLE pitches (
     CONSTRAINT uq_pitches_slug UNIQUE (slug)
 );
 CREATE INDEX ix_pitches_status ON pitches (status);
+
+-- down
+-- irreversible: drops pitches with every proposal and decision
+DROP TABLE pitches;

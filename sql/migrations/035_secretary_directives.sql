@@ -16,3 +16,7 @@ CREATE TABLE secretary_directives (
     CONSTRAINT pk_secretary_directives PRIMARY KEY (id)
 );
 CREATE INDEX ix_secretary_directives_status ON secretary_directives (status);
+
+-- down
+-- irreversible: drops secretary_directives (the Secretary's audit trail and approval queue)
+DROP TABLE secretary_directives;

@@ -17,3 +17,11 @@ FROM  (SELECT src.id,
        GROUP  BY src.id) AS ids
 WHERE  t.id = ids.id
   AND  array_length(t.acceptance_criteria, 1) > 0;
+
+-- down
+-- irreversible: drops the criterion ids and the parent criterion refs of every task
+-- The criteria themselves stay in acceptance_criteria; going up again gives them fresh
+-- positional ids, and children lose the list of parent criteria they covered.
+ALTER TABLE tasks
+    DROP COLUMN parent_ac_refs,
+    DROP COLUMN acceptance_criteria_ids;
