@@ -20,7 +20,9 @@ placeholders natively, so `%` and `::type` casts need no escaping.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.resources import files
@@ -29,6 +31,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import AsyncConnection, AsyncRawCursor
+from psycopg.pq import TransactionStatus
 from psycopg.rows import AsyncRowFactory, tuple_row
 
 from roboco_sql import sqllex
@@ -40,6 +43,7 @@ __all__ = [
     "Query",
     "QueryFileError",
     "QueryKind",
+    "atomic",
     "default_dir",
     "execute",
     "execute_many",
@@ -58,6 +62,8 @@ T = TypeVar("T")
 _HEADER = re.compile(r"--\s*name\s*:(.*)$")
 _INCLUDE = re.compile(r"\{\{\s*(?:([A-Za-z_]\w*)\.)?([A-Za-z_]\w*)\s*\}\}")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# a statement naming one of these can fail on a constraint (or a lock) after changing nothing
+_WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE"})
 _BLANK = (Tok.SPACE, Tok.COMMENT)
 _LineOf = Callable[[sqllex.Token], int]
 
@@ -102,6 +108,7 @@ class Query:
     doc: str = ""
     file: str = ""
     line: int = 0
+    writes: bool = False
 
     @property
     def label(self) -> str:
@@ -297,6 +304,7 @@ def parse(text: str, file: str) -> list[Query]:
                 doc=doc,
                 file=file,
                 line=line,
+                writes=any(t.kind is Tok.WORD and t.text.upper() in _WRITES for t in stmt),
             )
         )
     return out
@@ -424,11 +432,50 @@ def _refuse(q: Query, exc: UnicodeEncodeError | psycopg.DataError) -> None:
     raise exc
 
 
-async def _execute(cur: AsyncRawCursor[Any], q: Query, args: Sequence[object]) -> None:
+_ATOMIC: ContextVar[AsyncConnection[Any] | None] = ContextVar("roboco_sql_atomic", default=None)
+
+
+@asynccontextmanager
+async def atomic(conn: AsyncConnection[Any]) -> AsyncIterator[None]:
+    """A repository function's own all-or-nothing block: `conn.transaction()` (a savepoint
+    inside the caller's transaction), inside which statements skip their own savepoint."""
+    token = _ATOMIC.set(conn)
     try:
-        await cur.execute(q.sql, args)
-    except (UnicodeEncodeError, psycopg.DataError) as exc:
-        _refuse(q, exc)
+        async with conn.transaction():
+            yield
+    finally:
+        _ATOMIC.reset(token)
+
+
+async def _execute(cur: AsyncRawCursor[Any], q: Query, args: Sequence[object]) -> None:
+    """Run one statement so that its failure never costs the caller their transaction.
+
+    RoboCo's call sites go on after a refused write (a get-or-create race, a duplicate), so a
+    failed statement must leave the connection usable with the caller's earlier work intact:
+    - in the caller's open transaction, a writing statement runs under a savepoint (two more
+      round trips, paid only there);
+    - with no transaction open yet, the failed statement's own implicit transaction, which
+      holds nothing of the caller's, is rolled back;
+    - inside a repository function's own `atomic` block (already a savepoint or its own
+      transaction), the block undoes the work, so no second savepoint is taken.
+    """
+    conn = cur.connection
+    status = conn.info.transaction_status
+    guard = q.writes and status is TransactionStatus.INTRANS and _ATOMIC.get() is not conn
+    try:
+        if guard:
+            async with conn.transaction():
+                await cur.execute(q.sql, args)
+        else:
+            await cur.execute(q.sql, args)
+    except (UnicodeEncodeError, psycopg.Error) as exc:
+        if status is TransactionStatus.IDLE and (
+            conn.info.transaction_status is TransactionStatus.INERROR
+        ):
+            await conn.rollback()
+        if isinstance(exc, (UnicodeEncodeError, psycopg.DataError)):
+            _refuse(q, exc)
+        raise
 
 
 async def fetch_one(
