@@ -2,7 +2,8 @@
 
 The orchestrator awaits ``init_db()`` at startup and ``open_pool()`` for its pool, and
 borrows with ``connection(pool)``, which turns pool exhaustion and a lost server into one-line
-DatabaseUnavailable errors.
+DatabaseUnavailable errors. With hot standbys (ROBOCO_DATABASE_REPLICA_URLS), ``open_cluster()``
+holds a pool per server and ``read_connection(cluster)`` lends read-only work a fresh replica.
 """
 
 from roboco_sql import errors
@@ -22,11 +23,14 @@ from roboco_sql.errors import (
     ValidationError,
 )
 from roboco_sql.migrate.runner import MigrationReport
+from roboco_sql.replicas import Cluster, Lsn, open_cluster, read_connection
 
 __all__ = [
+    "Cluster",
     "Conflict",
     "DatabaseUnavailable",
     "EncryptionError",
+    "Lsn",
     "MigrationError",
     "MigrationReport",
     "NotFound",
@@ -39,6 +43,8 @@ __all__ = [
     "connection",
     "errors",
     "init_db",
+    "open_cluster",
     "open_pool",
+    "read_connection",
     "resolve_url",
 ]

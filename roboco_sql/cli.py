@@ -35,6 +35,24 @@ def _url(args: argparse.Namespace) -> str:
     return migration_url(Settings.from_env(), args.database_url, announce=_say)
 
 
+def _writable(args: argparse.Namespace, command: str) -> str:
+    """The URL of a command that writes; a hot standby is refused in one line first."""
+    from roboco_sql import replicas
+
+    url = _url(args)
+    replicas.refuse_standby(url, command)
+    return url
+
+
+def _standby_note(url: str, data: dict[str, Any]) -> str:
+    """On a hot standby: its replay position and lag, for status and verify ("" elsewhere)."""
+    from roboco_sql import replicas
+
+    standby = replicas.standby_state(url)
+    data["standby"] = None if standby is None else standby.as_dict()
+    return "" if standby is None else f"; {standby.describe()}"
+
+
 def _chain(args: argparse.Namespace) -> chain_mod.Chain:
     return chain_mod.load_chain(args.migrations_dir)
 
@@ -84,7 +102,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    st = runner.status(_url(args), _chain(args))
+    url = _url(args)
+    st = runner.status(url, _chain(args))
     if st.unknown:
         text = f"at {st.unknown}, which this chain does not know"
     elif st.mismatched:
@@ -108,7 +127,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"; schema drift: {count} difference{'s' if count != 1 else ''} from "
             f"{st.current} (`verify` lists them)"
         )
-    _emit(args, st.as_dict(), text)
+    data = st.as_dict()
+    text += _standby_note(url, data)
+    _emit(args, data, text)
     return st.exit_code
 
 
@@ -129,14 +150,14 @@ def cmd_stamp(args: argparse.Namespace) -> int:
 
 
 def cmd_accept(args: argparse.Namespace) -> int:
-    old = runner.accept(_url(args), _chain(args), args.revision)
+    old = runner.accept(_writable(args, "accept"), _chain(args), args.revision)
     print(f"accepted the edit of {args.revision} (was {old[:12]})")
     return 0
 
 
 def cmd_fingerprint(args: argparse.Namespace) -> int:
     chain = _chain(args)
-    prints = scratch.build_fingerprints(_url(args), chain)
+    prints = scratch.build_fingerprints(_writable(args, "fingerprint"), chain)
     path = chain.directory / fingerprint.FILENAME
     path.write_text(prints.to_json(), encoding="utf-8")
     print(f"wrote {path} ({len(prints.revisions)} revisions)")
@@ -177,8 +198,11 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    result = verify.verify(_url(args), _chain(args))
-    _emit(args, result.as_dict(), result.describe())
+    url = _url(args)
+    result = verify.verify(url, _chain(args))
+    data = result.as_dict()
+    text = result.describe() + _standby_note(url, data)
+    _emit(args, data, text)
     return result.exit_code
 
 
@@ -216,7 +240,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
         return 0
     box = SecretBox.from_settings(Settings.from_env())
     box.check()  # a missing or malformed key: the clear error, before any connection
-    url = _url(args)
+    url = _url(args) if args.action == "check" else _writable(args, "keys rotate")
     if args.action == "check":
         checked = keys.check_keys_at(url, box, batch_size=args.batch_size)
         verdict = (
@@ -247,7 +271,7 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     from roboco_sql import bootstrap
 
     settings = Settings.from_env()
-    url = _url(args)
+    url = _writable(args, "db-init")
     migrated, seeded = asyncio.run(
         bootstrap.db_init(url, settings=settings, migrations_dir=args.migrations_dir)
     )
@@ -269,6 +293,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.scale < 1:
         raise ValidationError(f"--scale must be at least 1, got {args.scale}")
+    _writable(args, "demo")
     report = asyncio.run(
         demo.run_day(
             args.database_url,
@@ -295,7 +320,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from roboco_sql import backup
     from roboco_sql.config import describe
 
-    url = _url(args)
+    url = _writable(args, "restore")
     tool = backup.restore(url, args.file)
     print(f"restored {args.file} into {describe(url)} with pg_restore {tool.major}")
     return 0

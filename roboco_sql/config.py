@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,39 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float, *, zero_ok: bool) -> float:
+    """A finite number of seconds (nan and inf refused: a bound must bound something)."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number of seconds, got {raw!r}")
+    if value < 0 or (value == 0 and not zero_ok):
+        least = "0 or more" if zero_ok else "positive"
+        raise ConfigError(f"{name} must be {least}, got {raw}")
+    return value
+
+
+# what begins a server's entry: a URL's scheme, or a key=value conninfo string
+_ENTRY_START = re.compile(r"\s*(?:[A-Za-z][A-Za-z0-9+.-]*://|[A-Za-z_]\w*\s*=)")
+
+
+def split_urls(raw: str) -> tuple[str, ...]:
+    """ROBOCO_DATABASE_REPLICA_URLS as a tuple, one entry per server: split at the commas
+    that begin a URL or a key=value string, so a multi-host URL keeps its own; no blanks."""
+    entries: list[str] = []
+    for piece in raw.split(","):
+        if entries and not _ENTRY_START.match(piece) and piece.strip():
+            entries[-1] += "," + piece
+        else:
+            entries.append(piece)
+    return tuple(e.strip() for e in entries if e.strip())
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None:
@@ -75,6 +110,12 @@ class Settings:
     target_revision: str | None = None
     # our additions to keep applied (migrate/additions.py): names, "default", "none"
     additions: str = "default"
+    # hot standbys for read-only work (replicas.py); empty: every read goes to the primary
+    replica_urls: tuple[str, ...] = ()
+    # a replica replaying more than this many seconds behind is skipped until it catches up
+    replica_max_lag: float = 5.0
+    # how long a read-your-writes read waits for a replica to replay the commit (0: no wait)
+    replica_wait: float = 0.5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +137,9 @@ class Settings:
             data_dir=Path(env.get("ROBOCO_DATA_DIR") or "data/postgres"),
             target_revision=env.get("ROBOCO_DATABASE_TARGET_REVISION", "").strip() or None,
             additions=env.get("ROBOCO_DATABASE_ADDITIONS", "default"),
+            replica_urls=split_urls(env.get("ROBOCO_DATABASE_REPLICA_URLS", "")),
+            replica_max_lag=_seconds(env, "ROBOCO_DATABASE_REPLICA_MAX_LAG", 5.0, zero_ok=False),
+            replica_wait=_seconds(env, "ROBOCO_DATABASE_REPLICA_WAIT", 0.5, zero_ok=True),
         )
         if settings.pool_min_size > settings.pool_max_size:
             raise ConfigError(
@@ -105,6 +149,8 @@ class Settings:
             _check_url("ROBOCO_DATABASE_URL", settings.database_url)
         if settings.migration_database_url is not None:
             _check_url("ROBOCO_MIGRATION_DATABASE_URL", settings.migration_database_url)
+        for number, replica in enumerate(settings.replica_urls, 1):
+            _check_url(f"ROBOCO_DATABASE_REPLICA_URLS (entry {number})", replica)
         return settings
 
     @property
@@ -139,7 +185,8 @@ def _check_url(name: str, url: str) -> None:
     try:
         conninfo_to_dict(normalize_url(url))
     except Exception as exc:  # psycopg raises ProgrammingError with the URL in it
-        reason = str(exc).split(":", 1)[0]
+        # one line, and no quoted fragment of the URL (it may be the password)
+        reason = re.sub(r'"[^"]*"', '"..."', str(exc).split(":", 1)[0]).splitlines()[0].strip()
         raise ConfigError(f"{name} is not a valid PostgreSQL URL ({reason})") from None
 
 

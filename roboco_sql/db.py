@@ -131,6 +131,8 @@ def make_pool(
     *,
     min_size: int | None = None,
     max_size: int | None = None,
+    connect_timeout: int = 10,
+    name: str = "roboco_sql",
 ) -> AsyncConnectionPool:
     """An unopened pool; open it with ``await open_pool(...)`` or ``async with``.
 
@@ -139,7 +141,10 @@ def make_pool(
     is false (needed behind PgBouncer in transaction mode).
     """
     settings = settings or Settings.from_env()
-    kwargs: dict[str, object] = {"application_name": "roboco_sql", "connect_timeout": 10}
+    kwargs: dict[str, object] = {
+        "application_name": "roboco_sql",
+        "connect_timeout": connect_timeout,
+    }
     if not settings.prepared_statements:
         kwargs["prepare_threshold"] = None
     return AsyncConnectionPool(
@@ -151,7 +156,7 @@ def make_pool(
         configure=_register_vector,
         check=AsyncConnectionPool.check_connection,
         open=False,
-        name="roboco_sql",
+        name=name,
     )
 
 
