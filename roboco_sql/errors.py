@@ -21,6 +21,7 @@ __all__ = [
     "RagDisabled",
     "RobocoSQLError",
     "SchemaGone",
+    "StandbyRefused",
     "TransitionRefused",
     "ValidationError",
 ]
@@ -81,6 +82,10 @@ class DataLossRefused(MigrationError):
 
 class LockTimeout(MigrationError):
     """Another process held the migration lock past the deadline."""
+
+
+class StandbyRefused(MigrationError):
+    """The server is a hot standby (in recovery, read-only): migrations run on the primary."""
 
 
 class ValidationError(RobocoSQLError):
