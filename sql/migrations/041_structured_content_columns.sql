@@ -163,3 +163,43 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- down
+-- irreversible: drops pr_reviewer_notes, doc_notes and notes_structured (no place for them before 041)
+-- The orchestration markers are kept: each goes back into quick_context in the form 041 read
+-- it from ("key:value" lines, "key=value" tokens, "dismissed=1"), after the human text, so
+-- pre-041 code finds them there and going up again extracts the same markers.
+UPDATE tasks AS t
+SET    quick_context = concat_ws(E'\n', nullif(t.quick_context, ''), m.lines)
+FROM  (SELECT src.id, string_agg(l.line, E'\n' ORDER BY e.ord) AS lines
+       FROM   tasks AS src
+              CROSS JOIN LATERAL json_each(CASE WHEN json_typeof(src.orchestration_markers) = 'object'
+                                                THEN src.orchestration_markers ELSE '{}'::json END)
+                  WITH ORDINALITY AS e(key, value, ord)
+              CROSS JOIN LATERAL (
+                  SELECT CASE
+                      WHEN e.key IN ('original_developer', 'documenter', 'pr_author')
+                          THEN e.key || ':' || (e.value #>> '{}')
+                      WHEN e.key = 'required_cells' AND json_typeof(e.value) = 'array'
+                          THEN 'required_cells:' || coalesce(
+                                   (SELECT string_agg(c.cell, ',' ORDER BY c.n)
+                                    FROM json_array_elements_text(e.value) WITH ORDINALITY AS c(cell, n)), '')
+                      WHEN e.key = 'required_cells'
+                          THEN 'required_cells:' || (e.value #>> '{}')
+                      WHEN e.key = 'external_pr_supersede'
+                          THEN rtrim('external_pr_supersede ' || (e.value #>> '{}'))
+                      WHEN e.key = 'dismissed' AND e.value::text = 'true'
+                          THEN 'dismissed=1'
+                      WHEN e.key IN ('external_pr_head', 'self_heal_fp')
+                          THEN e.key || '=' || (e.value #>> '{}')
+                  END AS line
+              ) AS l
+       WHERE  l.line IS NOT NULL
+       GROUP  BY src.id) AS m
+WHERE  t.id = m.id;
+
+ALTER TABLE tasks
+    DROP COLUMN orchestration_markers,
+    DROP COLUMN notes_structured,
+    DROP COLUMN doc_notes,
+    DROP COLUMN pr_reviewer_notes;

@@ -6,3 +6,9 @@
 ALTER TABLE work_sessions
     ADD COLUMN toolchain_python VARCHAR(20),
     ADD COLUMN toolchain_status VARCHAR(20);
+
+-- down
+-- irreversible: drops the two toolchain columns of work_sessions with their values
+ALTER TABLE work_sessions
+    DROP COLUMN toolchain_status,
+    DROP COLUMN toolchain_python;

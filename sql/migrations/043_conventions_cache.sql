@@ -16,3 +16,7 @@ CREATE TABLE project_conventions_cache (
     CONSTRAINT uq_project_conventions_cache_sha UNIQUE (project_id, commit_sha)
 );
 CREATE INDEX ix_project_conventions_cache_project_id ON project_conventions_cache (project_id);
+
+-- down
+-- irreversible: drops project_conventions_cache (a cache: it is derived again after going up)
+DROP TABLE project_conventions_cache;

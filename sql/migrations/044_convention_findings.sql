@@ -20,3 +20,7 @@ CREATE TABLE project_convention_findings (
 );
 CREATE INDEX ix_project_convention_findings_project_id  ON project_convention_findings (project_id);
 CREATE INDEX ix_project_convention_findings_detected_at ON project_convention_findings (detected_at);
+
+-- down
+-- irreversible: drops project_convention_findings with every finding
+DROP TABLE project_convention_findings;

@@ -9,3 +9,8 @@ ALTER TABLE tasks
 
 -- lint: allow index-not-concurrent plain build as upstream: audit_log is append-only and a short write pause while it builds is accepted at upgrade time
 CREATE INDEX ix_audit_log_target_event_ts ON audit_log (target_id, event_type, "timestamp");
+
+-- down
+-- irreversible: drops tasks.revision_count (the rework rounds counted since 045)
+DROP INDEX ix_audit_log_target_event_ts;
+ALTER TABLE tasks DROP COLUMN revision_count;

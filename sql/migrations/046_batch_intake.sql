@@ -12,3 +12,12 @@ ALTER TABLE tasks
 
 -- lint: allow index-not-concurrent built in one transaction with the column above (NULL in every row), so tasks gains both or neither, as upstream
 CREATE INDEX ix_tasks_batch_id ON tasks (batch_id);
+
+-- down
+-- irreversible: drops the batch columns of tasks (batch_id and the three collision descriptors)
+DROP INDEX ix_tasks_batch_id;
+ALTER TABLE tasks
+    DROP COLUMN touches_shared,
+    DROP COLUMN adds_migration,
+    DROP COLUMN intends_to_touch,
+    DROP COLUMN batch_id;
