@@ -853,7 +853,9 @@ class Day:
                 task.id,
                 TaskUpdate(docs_complete=True, doc_notes=f"Documented in docs/{task.id}.md"),
             )
-            task = await self.transition(conn, task, S.AWAITING_PR_REVIEW, me)
+            # entering the PR gate is a PM's action in RoboCo (submit_up), not the documenter's
+            pm = self.cell_agent(task.team, "pm")
+            task = await self.transition(conn, task, S.AWAITING_PR_REVIEW, pm)
             reviewer = self.cell_agent(task.team, "pr-reviewer")
             await self.say(conn, self.room_of[task.id], me, f"Docs for '{task.title}' are in.")
             await self.notify(

@@ -1,13 +1,16 @@
 """RoboCo's task state machine, kept as data so every layer reads one table.
 
-The edge table is the effective set RoboCo enforces at runtime: its 40 spec edges plus the
-10 legacy operational edges its services still use (unclaim, the reaper sweep, PM direct
-completion, QA working a task by direct assignment). Role gates on an edge are the union of
-the spec gate and the legacy gate. An edge with no transition-level gate accepts any role;
-the action's own authority is checked upstream, as in RoboCo.
+The edge table is the effective set RoboCo v0.29.0 enforces at runtime: the edges of its
+canonical spec plus the legacy operational edges its services still take (unclaim, the reaper
+sweep, PM direct completion, QA working a task by direct assignment). Role gates on an edge are
+the union of the spec gate and the legacy gate. Where RoboCo gates the action rather than the
+edge (an edge with no gate of its own), :data:`ACTIONS` holds the action's roles, and
+:func:`authority_refusal` adds what RoboCo's gateway checks on top: the self-review block, the
+team match and the holder of the task.
 
 Nothing here touches the database: a later ``transition()`` locks the row, builds
-:class:`TaskFacts` from it and asks :func:`check` before writing.
+:class:`TaskFacts` and :class:`Standing` from it and asks :func:`refusal` and
+:func:`authority_refusal` before writing.
 """
 
 from __future__ import annotations
@@ -22,21 +25,28 @@ from roboco_sql.errors import TransitionRefused, ValidationError
 from roboco_sql.models.enums import AgentRole, TaskStatus
 
 __all__ = [
+    "ACTIONS",
     "ACTIVE",
     "CLAIMABLE_BY_ROLE",
     "EDGES",
     "MAX_DEPTH",
+    "ORG_WIDE",
+    "OWNER_BOUND",
     "PR_REVIEW_SOURCES",
     "TERMINAL",
     "WAITING",
+    "ActionRule",
     "AgentRole",
     "Edge",
     "Precondition",
+    "Standing",
     "TaskFacts",
     "TaskStatus",
     "allowed_targets",
+    "authority_refusal",
     "can_claim",
     "check",
+    "holds_own_work",
     "refusal",
 ]
 
@@ -167,7 +177,12 @@ _R = AgentRole
 _PMS = frozenset({_R.CELL_PM, _R.MAIN_PM})
 _PMS_AND_BOARD = _PMS | {_R.PRODUCT_OWNER, _R.HEAD_MARKETING}
 _CEO_ESCALATORS = frozenset({_R.MAIN_PM, _R.PRODUCT_OWNER, _R.HEAD_MARKETING})
-_CANCELLERS = frozenset({_R.CELL_PM, _R.MAIN_PM, _R.CEO})
+# RoboCo's cancellers, plus the system: RoboCo's engines (release proposals, X and video
+# posts, stale explorations) cancel their own tasks by writing the column; ours go through
+# the audited edge as the system actor instead.
+_CANCELLERS = frozenset({_R.CELL_PM, _R.MAIN_PM, _R.CEO, _R.SYSTEM})
+# A task waiting on the CEO is the CEO's to cancel (RoboCo pins that one source).
+_CEO_CANCELLERS = frozenset({_R.CEO, _R.SYSTEM})
 
 TERMINAL: Final[frozenset[TaskStatus]] = frozenset({_S.COMPLETED, _S.CANCELLED})
 # Parks the owner waiting on someone else. RoboCo leaves awaiting_pr_review out.
@@ -232,9 +247,20 @@ _SPEC: tuple[_Row, ...] = (
     (_S.BLOCKED, _S.AWAITING_CEO_APPROVAL, Edge("escalate_to_ceo", _CEO_ESCALATORS)),
     (_S.AWAITING_CEO_APPROVAL, _S.COMPLETED, Edge("ceo_approve", frozenset({_R.CEO}))),
     (_S.AWAITING_CEO_APPROVAL, _S.NEEDS_REVISION, Edge("ceo_reject", frozenset({_R.CEO}))),
+    # A branchless coordination root has no developer to revise it: back to the pool.
+    (_S.AWAITING_CEO_APPROVAL, _S.PENDING, Edge("ceo_reject_to_pool", frozenset({_R.CEO}))),
+    # Spec gate PMs, widened by the legacy gate for the board.
+    (_S.AWAITING_PM_REVIEW, _S.NEEDS_REVISION, Edge("request_changes", _PMS_AND_BOARD)),
     (_S.IN_PROGRESS, _S.AWAITING_PM_REVIEW, Edge("submit_pm_review", None)),
     *(
-        (src, _S.CANCELLED, Edge("cancel", _CANCELLERS))
+        (
+            src,
+            _S.CANCELLED,
+            Edge(
+                "cancel",
+                _CEO_CANCELLERS if src is _S.AWAITING_CEO_APPROVAL else _CANCELLERS,
+            ),
+        )
         for src in TaskStatus
         if src not in TERMINAL
     ),
@@ -245,6 +271,8 @@ _SPEC: tuple[_Row, ...] = (
 _LEGACY: tuple[_Row, ...] = (
     (_S.CLAIMED, _S.PENDING, Edge("unclaim", None, legacy=True)),
     (_S.IN_PROGRESS, _S.PENDING, Edge("unclaim", None, legacy=True)),
+    (_S.VERIFYING, _S.PENDING, Edge("unclaim", None, legacy=True)),
+    (_S.NEEDS_REVISION, _S.PENDING, Edge("unclaim", None, legacy=True)),
     # QA working a directly assigned task, with no awaiting_qa hop.
     (_S.IN_PROGRESS, _S.AWAITING_DOCUMENTATION, Edge("qa_pass", frozenset({_R.QA}), legacy=True)),
     (_S.IN_PROGRESS, _S.NEEDS_REVISION, Edge("qa_fail", frozenset({_R.QA}), legacy=True)),
@@ -254,10 +282,7 @@ _LEGACY: tuple[_Row, ...] = (
         _S.NEEDS_REVISION,
         Edge("fail_verification", _PMS_AND_BOARD | {_R.QA}, legacy=True),
     ),
-    (_S.VERIFYING, _S.AWAITING_DOCUMENTATION, Edge("pass_verification", None, legacy=True)),
     (_S.AWAITING_QA, _S.BLOCKED, Edge("block", None, legacy=True)),
-    (_S.AWAITING_PM_REVIEW, _S.CLAIMED, Edge("claim", _PMS_AND_BOARD, legacy=True)),
-    (_S.AWAITING_PM_REVIEW, _S.NEEDS_REVISION, Edge("pm_reject", _PMS_AND_BOARD, legacy=True)),
     (_S.NEEDS_REVISION, _S.IN_PROGRESS, Edge("resume_revision", None, legacy=True)),
 )
 
@@ -297,6 +322,131 @@ CLAIMABLE_BY_ROLE: Final[Mapping[AgentRole, frozenset[TaskStatus]]] = MappingPro
         _R.SYSTEM: frozenset(),
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRule:
+    """What RoboCo's gateway checks for an action besides its edge."""
+
+    roles: frozenset[AgentRole]
+    team_match: bool = True  # the actor's team must be the task's (org-wide roles exempt)
+    self_review: bool = False  # the task's original developer may not take it
+
+
+_DEV = frozenset({_R.DEVELOPER})
+_WORKERS = frozenset({_R.DEVELOPER, _R.QA, _R.DOCUMENTER})
+_CEO = frozenset({_R.CEO})
+
+# RoboCo's atomic actions that move a task, with their roles, team rule and self-review
+# block. The action's roles are enforced only where the edge has no gate of its own (where it
+# has one, that gate already is RoboCo's runtime union of spec and legacy roles).
+ACTIONS: Final[Mapping[str, ActionRule]] = MappingProxyType(
+    {
+        "activate": ActionRule(_PMS),
+        "claim": ActionRule(_WORKERS | _PMS | {_R.PR_REVIEWER}),
+        "start": ActionRule(_WORKERS | _PMS | {_R.PR_REVIEWER}),
+        "block": ActionRule(_WORKERS | _PMS),
+        "unblock": ActionRule(_PMS),
+        "pause": ActionRule(_DEV | _PMS),
+        "resume": ActionRule(_WORKERS | _PMS),
+        "submit_verification": ActionRule(_DEV),
+        "submit_qa": ActionRule(_DEV),
+        "qa_pass": ActionRule(frozenset({_R.QA}), self_review=True),
+        "qa_fail": ActionRule(frozenset({_R.QA}), self_review=True),
+        "pr_review_done": ActionRule(frozenset({_R.PR_REVIEWER}), team_match=False),
+        "docs_complete": ActionRule(frozenset({_R.DOCUMENTER}), self_review=True),
+        "submit_for_review": ActionRule(_PMS),
+        "pr_pass": ActionRule(frozenset({_R.PR_REVIEWER}), self_review=True),
+        "pr_fail": ActionRule(frozenset({_R.PR_REVIEWER}), self_review=True),
+        "complete": ActionRule(_PMS),
+        "request_changes": ActionRule(_PMS),
+        "submit_pm_review": ActionRule(_WORKERS | _PMS),
+        "escalate_to_ceo": ActionRule(_CEO_ESCALATORS, team_match=False),
+        "ceo_approve": ActionRule(_CEO, team_match=False),
+        "ceo_reject": ActionRule(_CEO, team_match=False),
+        "ceo_reject_to_pool": ActionRule(_CEO, team_match=False),
+        "cancel": ActionRule(_PMS | _CEO, team_match=False),
+    }
+)
+
+# Roles that act across cells by design: exempt from the team rule.
+ORG_WIDE: Final[frozenset[AgentRole]] = frozenset(
+    {_R.MAIN_PM, _R.CEO, _R.PRODUCT_OWNER, _R.HEAD_MARKETING, _R.AUDITOR, _R.PR_REVIEWER}
+)
+# Roles whose moves out of a working state are moves of their own work: they must hold the
+# task (assignee or live claimant), as RoboCo's owns_task precondition and claimant lock.
+OWNER_BOUND: Final[frozenset[AgentRole]] = _WORKERS
+_HELD: Final = frozenset({_S.CLAIMED, _S.IN_PROGRESS, _S.VERIFYING, _S.NEEDS_REVISION, _S.PAUSED})
+# Review roles the self-review block applies to; RoboCo's developer may still finish the
+# parallel docs/PR phase of its own task (the legacy docs_complete trigger).
+_REVIEWERS: Final = frozenset({_R.QA, _R.DOCUMENTER, _R.PR_REVIEWER})
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Who acts, relative to the task: what the authority rules read.
+
+    ``holders`` are the task's assignee and live claimant; ``original_developer`` is its
+    ``orchestration_markers.original_developer`` (set when it went to QA). An unknown actor
+    team (None) skips the team rule, as RoboCo's gateway does when it has no team.
+    """
+
+    agent_id: str | None = None
+    agent_team: str | None = None
+    task_team: str | None = None
+    holders: frozenset[str] = frozenset()
+    original_developer: str | None = None
+
+
+def authority_refusal(
+    from_status: TaskStatus | str,
+    to_status: TaskStatus | str,
+    role: AgentRole | str,
+    standing: Standing,
+    *,
+    action: str | None = None,
+) -> str | None:
+    """Why this actor may not take this (existing) edge, or None; RoboCo's gateway order:
+    the action's roles, the self-review block, the team, then the holder. The system actor
+    is exempt (RoboCo's own moves pass no role). ``action`` names the flow taking the edge
+    when it is not the edge's own action (an agent's release rides the unblock edge, with
+    its own authority): only the rules of that action apply."""
+    src, dst, who = _status(from_status), _status(to_status), _role(role)
+    edge = EDGES.get((src, dst))
+    if edge is None or who is _R.SYSTEM:
+        return None
+    head = f"{src} -> {dst} refused for role {who}"
+    name = action or edge.action
+    rule = ACTIONS.get(name)
+    if rule is not None:
+        if edge.roles is None and who not in rule.roles:
+            return f"{head}: role may not {name} (allowed: {_names(rule.roles)})"
+        if (
+            rule.self_review
+            and who in _REVIEWERS
+            and standing.agent_id is not None
+            and standing.agent_id == standing.original_developer
+        ):
+            return f"{head}: agent {standing.agent_id} developed it (no self-review)"
+        if (
+            rule.team_match
+            and who not in ORG_WIDE
+            and standing.agent_team is not None
+            and standing.task_team is not None
+            and standing.agent_team != standing.task_team
+        ):
+            return (
+                f"{head}: task is for team {standing.task_team}, agent is in {standing.agent_team}"
+            )
+    if who in OWNER_BOUND and src in _HELD and standing.agent_id not in standing.holders:
+        held = ", ".join(sorted(standing.holders)) or "nobody"
+        return f"{head}: agent {standing.agent_id} does not hold it (held by {held})"
+    return None
+
+
+def holds_own_work(role: AgentRole | str, from_status: TaskStatus | str) -> bool:
+    """Whether :func:`authority_refusal` requires this role to hold a task in this status."""
+    return _role(role) in OWNER_BOUND and _status(from_status) in _HELD
 
 
 def _status(value: TaskStatus | str) -> TaskStatus:
@@ -382,7 +532,7 @@ def check(
 def can_claim(role: AgentRole | str, status: TaskStatus | str) -> bool:
     """Whether the role's claim authority covers tasks in this status.
 
-    This is RoboCo's per-role claim rule, separate from the edge table: a PM's legacy
-    awaiting_pm_review -> claimed edge exists, but that status is not in its claim rule.
+    This is RoboCo's per-role claim rule, separate from the edge table: the claim edges out
+    of pending and needs_revision are open to any role, the rule narrows them per role.
     """
     return _status(status) in CLAIMABLE_BY_ROLE[_role(role)]

@@ -231,16 +231,31 @@ async def world(conn: Conn) -> World:
 
 
 async def test_every_pair_for_every_role_is_exactly_the_lifecycle(conn: Conn, world: World) -> None:
-    """All 15 x 15 (from, to) pairs for each of the 13 roles through transition() on real rows:
-    exactly the lifecycle's edges succeed (with their role gates), every other pair is refused
-    with lifecycle.refusal's reason, and nothing is written for a refusal."""
+    """All 15 x 15 (from, to) pairs for each of the 13 roles through transition() on real rows
+    of the actor's team: exactly the lifecycle's edges succeed (with their edge and action role
+    gates), every other pair is refused with lifecycle.refusal's or authority_refusal's reason,
+    and nothing is written for a refusal. Rows a case may succeed on are held by its actor."""
     facts = TaskFacts.from_mapping({**GIT_DONE, "project_id": world.project})
     cases = [(role, src, dst) for role in AgentRole for src in S for dst in S]
-    allowed = {c for c in cases if lifecycle.refusal(c[1], c[2], c[0], facts) is None}
+
+    def why(case: tuple[AgentRole, TaskStatus, TaskStatus], held: bool) -> str | None:
+        role, src, dst = case
+        who = world.agents[role]
+        standing = lifecycle.Standing(
+            agent_id=str(who.id),
+            agent_team=str(who.team),
+            task_team=Team.BACKEND,
+            holders=frozenset({str(who.id)} if held else ()),
+        )
+        return lifecycle.refusal(src, dst, role, facts) or lifecycle.authority_refusal(
+            src, dst, role, standing
+        )
+
+    allowed = {c for c in cases if why(c, held=True) is None}
     # a refusal writes nothing, so one row per start state serves every refused case; each
-    # allowed case gets a row of its own
+    # allowed case gets a row of its own, held by the actor
     shared = {src: world.row(src, **GIT_DONE) for src in S}
-    own = {c: world.row(c[1], **GIT_DONE) for c in allowed}
+    own = {c: world.row(c[1], assigned_to=world.agents[c[0]].id, **GIT_DONE) for c in allowed}
     await insert(conn, [*shared.values(), *own.values()])
 
     succeeded: set[tuple[AgentRole, TaskStatus, TaskStatus]] = set()
@@ -250,7 +265,7 @@ async def test_every_pair_for_every_role_is_exactly_the_lifecycle(conn: Conn, wo
         try:
             moved = await transitions.transition(conn, row["id"], dst, world.agents[role])
         except TransitionRefused as exc:
-            reason = lifecycle.refusal(src, dst, role, facts)
+            reason = why(case, held=False)
             assert reason is not None, case
             assert str(exc) == f"task {row['id']}: {reason}", case
             for name in (src.value, dst.value, role.value):
@@ -262,11 +277,11 @@ async def test_every_pair_for_every_role_is_exactly_the_lifecycle(conn: Conn, wo
 
     assert succeeded == allowed
     assert {(src, dst) for _, src, dst in succeeded} == set(EDGES)
-    assert len(EDGES) == 50
+    assert len(EDGES) == 51
     for role in AgentRole:
         for src in S:
             ok = {dst for r, s, dst in succeeded if (r, s) == (role, src)}
-            assert ok == lifecycle.allowed_targets(src, role, facts)
+            assert ok <= lifecycle.allowed_targets(src, role, facts)
     # the refused cases left their rows as they were; each success wrote one audit row
     for src, row in shared.items():
         assert (await get(conn, row["id"])).status is src
@@ -481,7 +496,7 @@ async def test_git_preconditions(
     if facts.pop("coordination", False):
         product = await seed_product(conn, world.creator, {})
         facts.update(project_id=None, product_id=product)
-    task_id = await make(conn, world, src, **facts)
+    task_id = await make(conn, world, src, assigned_to=world.agents[role].id, **facts)
     if unmet is None:
         assert (await transitions.transition(conn, task_id, dst, world.agents[role])).status is dst
         return
@@ -494,7 +509,9 @@ async def test_git_preconditions(
 async def test_facts_changed_between_read_and_write_refuse(conn: Conn, world: World) -> None:
     """The git gate is part of the conditional write: a branch dropped after the read refuses."""
     dev = world.agents[R.DEVELOPER]
-    task_id = await make(conn, world, S.CLAIMED, branch_name="feature/backend/x")
+    task_id = await make(
+        conn, world, S.CLAIMED, branch_name="feature/backend/x", assigned_to=dev.id
+    )
     task = await get(conn, task_id)
     await conn.execute("UPDATE tasks SET branch_name = NULL WHERE id = %s", (task_id,))
     with pytest.raises(TransitionRefused, match="branch_name unmet"):
@@ -551,10 +568,11 @@ async def test_racing_transitions_without_a_held_lock(
     refused (or moves on) by the edge table instead."""
     dev = world.agents[R.DEVELOPER]
     ids = [
-        await make(conn, world, S.IN_PROGRESS, branch_name="feature/backend/x") for _ in range(40)
+        await make(conn, world, S.IN_PROGRESS, branch_name="feature/backend/x", assigned_to=dev.id)
+        for _ in range(40)
     ]
     await conn.commit()
-    targets = [S.BLOCKED, S.PAUSED, S.VERIFYING, S.AWAITING_PR_REVIEW]
+    targets = [S.BLOCKED, S.PAUSED, S.VERIFYING, S.AWAITING_PM_REVIEW]
     conns = [await AsyncConnection.connect(db_url, autocommit=True) for _ in range(4)]
     try:
         for n, task_id in enumerate(ids):

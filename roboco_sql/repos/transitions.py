@@ -25,7 +25,7 @@ from psycopg import AsyncConnection
 
 from roboco_sql import lifecycle, queries
 from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationError
-from roboco_sql.lifecycle import EDGES, PR_REVIEW_SOURCES, Precondition, TaskFacts
+from roboco_sql.lifecycle import EDGES, PR_REVIEW_SOURCES, Precondition, Standing, TaskFacts
 from roboco_sql.models.agent import Agent
 from roboco_sql.models.enums import (
     AgentRole,
@@ -48,6 +48,7 @@ __all__ = [
     "Owner",
     "actor_of",
     "apply_transition",
+    "standing",
     "transition",
 ]
 
@@ -160,6 +161,12 @@ _BY_ACTION: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType(
             "session": None,
         },
         "unblock": {"owner": Owner.RESTORE, "clear_block": True},
+        # a coordination root back to the pool for the Main PM to re-plan: the owner stays
+        "ceo_reject_to_pool": {
+            "owner": Owner.KEEP,
+            "detach_session": False,
+            "session": None,
+        },
         "qa_pass": {"qa_verified": True, "reset_docs": True},
         "qa_fail": {"qa_verified": False},
     }
@@ -229,8 +236,12 @@ async def apply_transition(
     """
     src = task.status
     reason = lifecycle.refusal(src, dst, who.role, _facts(task))
+    if reason is None:
+        reason = lifecycle.authority_refusal(src, dst, who.role, standing(task, who), action=action)
     if reason is not None:
         raise TransitionRefused(f"task {task.id}: {reason}")
+    if holder is None and who.id is not None and lifecycle.holds_own_work(who.role, src):
+        holder = who.id  # the holder is re-checked by the write itself
     edge = EDGES[(src, dst)]
     eff = effects if effects is not None else EFFECTS[(src, dst)]
     needs = set(edge.preconditions)
@@ -269,12 +280,25 @@ async def apply_transition(
             pr_review_sources=_PR_REVIEW_SOURCES,
         )
     if moved is None:
-        raise await _miss(conn, task.id, src=src, dst=dst, who=who, holder=holder)
+        raise await _miss(conn, task.id, src=src, dst=dst, who=who, holder=holder, action=action)
     return moved
 
 
 def _facts(task: Task) -> TaskFacts:
     return TaskFacts.from_mapping(dict(task))
+
+
+def standing(task: Task, who: Actor) -> Standing:
+    """The actor's standing on the task, for :func:`lifecycle.authority_refusal`."""
+    holders = {str(h) for h in (task.assigned_to, task.active_claimant_id) if h is not None}
+    marker = (task.orchestration_markers or {}).get("original_developer")
+    return Standing(
+        agent_id=None if who.id is None else str(who.id),
+        agent_team=None if who.team is None else str(who.team),
+        task_team=str(task.team),
+        holders=frozenset(holders),
+        original_developer=marker if isinstance(marker, str) else None,
+    )
 
 
 async def _miss(
@@ -285,6 +309,7 @@ async def _miss(
     dst: TaskStatus,
     who: Actor,
     holder: uuid.UUID | None,
+    action: str | None,
 ) -> Exception:
     """Why the conditional write matched no row: the error to raise."""
     now = await tasks.get_task(conn, task_id)
@@ -301,6 +326,8 @@ async def _miss(
             f"(assigned to {now.assigned_to}, claimant {now.active_claimant_id})"
         )
     reason = lifecycle.refusal(src, dst, who.role, _facts(now))
+    if reason is None:
+        reason = lifecycle.authority_refusal(src, dst, who.role, standing(now, who), action=action)
     if reason is not None:
         return TransitionRefused(f"task {task_id}: {reason}")
     return Conflict(f"task {task_id}: changed concurrently during {src} -> {dst}; retry")

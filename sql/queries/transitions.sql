@@ -2,15 +2,18 @@
 -- Move one task from :from_status to :to_status with the edge's side effects, in one statement:
 -- the conditional UPDATE (no row back = the task is no longer in :from_status, its git facts no
 -- longer meet the edge's preconditions, or :holder no longer holds it), the audit row, the
--- closing of its active work sessions (:session_outcome), and, when it completes (:complete),
--- RoboCo's dependency rule on every task whose dependency_ids holds it: the id moves from
--- dependency_ids to completed_dependency_ids, and a blocked dependent left with no unmet
--- dependency (none that is neither completed nor cancelled) is revived -- in_progress when it
--- has a branch and an owner, else pending -- with its own audit row. Dependents are locked in
--- id order; their lookup is served by rsql_tasks_dependency_ids (an addition of ours). Every SET
--- reads the row as it was before the statement. A cancel (:cascade_cancel) takes the task's unfinished
--- descendants with it, as RoboCo's cancel: each is cancelled, audited, loses its live claim and
--- has its work sessions abandoned. :owner: keep | actor | clear | unassign (assigned_to only) |
+-- closing of its active work sessions (:session_outcome), and, when it completes (:complete) or
+-- is cancelled (with the descendants the cancel takes), RoboCo's dependency rule on every task
+-- whose dependency_ids holds one of them: the id moves from dependency_ids to
+-- completed_dependency_ids, and a blocked dependent left with no unmet dependency (none that is
+-- neither completed nor cancelled) is revived -- in_progress when it has a branch and an owner,
+-- else pending -- with its own audit row. Dependents are locked in id order; their lookup is
+-- served by rsql_tasks_dependency_ids (an addition of ours). Every SET reads the row as it was
+-- before the statement. As RoboCo's single transition chokepoint, a bounce into
+-- needs_revision counts one more revision_count, and any move clears the stalled marker. A
+-- cancel (:cascade_cancel) takes the task's unfinished descendants with it, as RoboCo's
+-- cancel: each is cancelled, audited, loses its live claim and has its work sessions
+-- abandoned. :owner: keep | actor | clear | unassign (assigned_to only) |
 -- restore (pre-block owner) | holder (whoever holds it) | developer (the original_developer
 -- marker, else none).
 WITH RECURSIVE clock AS MATERIALIZED (
@@ -97,6 +100,11 @@ moved AS (
         self_verified = t.self_verified OR :self_verified::boolean,
         qa_verified = coalesce(:qa_verified::boolean, t.qa_verified),
         docs_complete = t.docs_complete AND NOT :reset_docs::boolean,
+        revision_count = t.revision_count
+            + CASE WHEN :to_status::taskstatus = 'needs_revision'
+                        AND t.status <> 'needs_revision' THEN 1 ELSE 0 END,
+        stalled_reason = NULL,
+        stalled_since = NULL,
         updated_at = c.now
     FROM clock AS c
     WHERE t.id = :id::uuid
@@ -149,6 +157,8 @@ swept AS (
     SET status = 'cancelled',
         active_claimant_id = NULL,
         last_heartbeat_at = NULL,
+        stalled_reason = NULL,
+        stalled_since = NULL,
         updated_at = c.now
     FROM doomed AS x, clock AS c
     WHERE d.id = x.id
@@ -176,13 +186,21 @@ closed AS (
            OR w.task_id IN (SELECT x.id FROM swept AS x))
       AND w.status = 'active'
 ),
+gone AS MATERIALIZED (
+    SELECT coalesce(array_agg(g.id), '{}') AS ids
+      FROM (SELECT m.id
+              FROM moved AS m
+             WHERE :complete::boolean OR :to_status::taskstatus = 'cancelled'
+            UNION ALL
+            SELECT x.id FROM swept AS x) AS g
+),
 dependents AS (
     SELECT d.id,
            d.status = 'blocked'
                AND NOT EXISTS (SELECT 1
                                  FROM tasks AS u
                                 WHERE u.id = ANY(d.dependency_ids)
-                                  AND u.id <> :id::uuid
+                                  AND u.id <> ALL(g.ids)
                                   AND u.id <> ALL(d.completed_dependency_ids)
                                   AND u.status NOT IN ('completed', 'cancelled'))
                AS revive,
@@ -194,21 +212,24 @@ dependents AS (
                 THEN 'in_progress'::taskstatus
                 ELSE 'pending'::taskstatus
            END AS target
-      FROM tasks AS d
-     WHERE :complete::boolean
-       AND d.dependency_ids @> ARRAY[:id::uuid]
-       AND d.id <> :id::uuid
-       AND EXISTS (SELECT 1 FROM moved)
+      FROM tasks AS d, gone AS g
+     WHERE d.dependency_ids && g.ids
+       AND d.id <> ALL(g.ids)
      ORDER BY d.id
-       FOR UPDATE
+       FOR UPDATE OF d
 ),
 released AS (
     UPDATE tasks AS d
-    SET dependency_ids = array_remove(d.dependency_ids, :id::uuid),
-        completed_dependency_ids = CASE
-            WHEN :id::uuid = ANY(d.completed_dependency_ids) THEN d.completed_dependency_ids
-            ELSE array_append(d.completed_dependency_ids, :id::uuid)
-        END,
+    SET dependency_ids = ARRAY(SELECT k.id
+                                 FROM unnest(d.dependency_ids) WITH ORDINALITY AS k(id, n)
+                                WHERE k.id <> ALL(g.ids)
+                                ORDER BY k.n),
+        completed_dependency_ids = d.completed_dependency_ids
+            || ARRAY(SELECT k.id
+                       FROM unnest(d.dependency_ids) WITH ORDINALITY AS k(id, n)
+                      WHERE k.id = ANY(g.ids)
+                        AND k.id <> ALL(d.completed_dependency_ids)
+                      ORDER BY k.n),
         status = CASE WHEN x.revive THEN x.target ELSE d.status END,
         assigned_to = CASE WHEN x.revive THEN x.owner ELSE d.assigned_to END,
         claimed_by = CASE WHEN x.revive THEN x.owner ELSE d.claimed_by END,
@@ -224,7 +245,7 @@ released AS (
         blocker_raised_by = CASE WHEN x.revive THEN NULL ELSE d.blocker_raised_by END,
         blocker_resolver_type = CASE WHEN x.revive THEN NULL ELSE d.blocker_resolver_type END,
         updated_at = c.now
-    FROM dependents AS x, clock AS c
+    FROM dependents AS x, clock AS c, gone AS g
     WHERE d.id = x.id
     RETURNING d.id, d.team, d.status, x.revive
 ),
