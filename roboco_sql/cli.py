@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     chain, problems = chain_mod.validate(directory)
     if chain is None:
         raise ChainError(problems)
+    if problems := chain_mod.missing_downs(chain):
+        raise ChainError(problems)
     _emit(
         args,
         {"ok": True, "revisions": len(chain), "head": chain.head},
@@ -76,6 +79,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     settings = Settings.from_env()
     options = migration_options(settings, chain, allow_data_loss=args.allow_data_loss)
+    options = replace(options, go_back=bool(args.to))  # only an explicit --to goes back
     report = runner.migrate(
         url,
         chain,
@@ -91,11 +95,15 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     notes += ["RAG disabled"] if report.rag_enabled is False else []
     extra = f" ({'; '.join(notes)})" if notes else ""
     count = len(report.applied)
+    back = len(report.reverted)
+    at = report.to_revision or f"{runner.BASE} (no revision applied)"
     summary = (
-        f"applied {count} revision{'s' if count != 1 else ''} in {took:.2f} s; "
-        f"at {report.to_revision}{extra}"
+        f"applied {count} revision{'s' if count != 1 else ''} in {took:.2f} s; at {at}{extra}"
         if count
-        else f"nothing to apply; at {report.to_revision}{extra}"
+        else f"went back past {back} revision{'s' if back != 1 else ''} in {took:.2f} s; "
+        f"at {at}{extra}"
+        if back
+        else f"nothing to apply; at {at}{extra}"
     )
     _emit(args, report.as_dict() | {"seconds": round(took, 4)}, summary)
     return 0
@@ -167,13 +175,17 @@ def cmd_fingerprint(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     chain = _chain(args)
     url = _url(args)
-    result = plan.plan(url, chain, args.to, pgvector=True)
+    result = plan.plan(url, chain, args.to, pgvector=True, allow_data_loss=args.allow_data_loss)
     sys.stdout.write(result.sql)
     count = len(result.revisions)
+    back = len(result.reverted)
     _say(
         f"plan: {count} revision{'s' if count != 1 else ''} from "
         f"{result.current or 'an empty database'} to {result.target}"
         if count
+        else f"plan: back past {back} revision{'s' if back != 1 else ''} from "
+        f"{result.current} to {result.target}"
+        if back
         else f"plan: nothing to apply; at {result.current}"
     )
     return 0
@@ -182,19 +194,25 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_lint(args: argparse.Namespace) -> int:
     chain = _chain(args)
     findings = lint.lint_chain(chain)
-    files = len({f.file for f in findings})
+    failing = [f for f in findings if f.strict]
+    files = len({f.file for f in failing})
     summary = (
-        f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {files} "
+        f"{len(failing)} finding{'s' if len(failing) != 1 else ''} in {files} "
         f"file{'s' if files != 1 else ''} of {len(chain)}"
-        if findings
+        if failing
         else f"no findings in {len(chain)} files"
     )
+    if notes := len(findings) - len(failing):
+        summary += (
+            f"; {notes} note{'s' if notes != 1 else ''} on down sections (what going back "
+            "locks; --strict does not fail on them)"
+        )
     _emit(
         args,
         {"findings": [f.as_dict() for f in findings], "strict": args.strict},
         "\n".join([*(str(f) for f in findings), summary]),
     )
-    return 1 if findings and args.strict else 0
+    return 1 if failing and args.strict else 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -362,16 +380,22 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=handler)
         return p
 
-    p = add("migrate", cmd_migrate, "apply pending revisions (pgvector first, where possible)")
+    p = add(
+        "migrate",
+        cmd_migrate,
+        "apply pending revisions (pgvector first, where possible), or go back to an older one",
+    )
     p.add_argument(
         "--to",
         metavar="REV",
-        help="stop at this revision (default: ROBOCO_DATABASE_TARGET_REVISION, else head)",
+        help="stop at this revision (default: ROBOCO_DATABASE_TARGET_REVISION, else head); "
+        "an older one (or `base`) goes back through the down sections",
     )
     p.add_argument(
         "--allow-data-loss",
         action="store_true",
-        help="run revisions that drop tables or columns holding data (060 drops messaging)",
+        help="run revisions that drop tables or columns holding data (060 drops messaging), "
+        "and go back past revisions marked irreversible",
     )
     add(
         "status",
@@ -409,7 +433,16 @@ def build_parser() -> argparse.ArgumentParser:
         "print the SQL the next migrate would run (psql script), running nothing",
         json_out=False,
     )
-    p.add_argument("--to", metavar="REV", help="stop at this revision (default: head)")
+    p.add_argument(
+        "--to",
+        metavar="REV",
+        help="stop at this revision (default: head); an older one (or `base`) plans going back",
+    )
+    p.add_argument(
+        "--allow-data-loss",
+        action="store_true",
+        help="plan going back past revisions marked irreversible",
+    )
     p = add(
         "lint",
         cmd_lint,

@@ -629,9 +629,119 @@ def test_shipped_chain_validates() -> None:
     assert validated.migrations == chain.migrations
     for parent, child in zip(chain.migrations, chain.migrations[1:], strict=False):
         assert child.down_revision == parent.revision
-    for m in chain:
-        raw = m.path.read_bytes().removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
-        assert m.checksum == hashlib.sha256(raw).hexdigest()
+
+
+def test_shipped_checksums_are_those_recorded_before_down_sections() -> None:
+    """Appending a down section changes no recorded checksum: each file's checksum is still
+    the sha256 of the whole file as it was at f0540ca (the last commit without any)."""
+    chain = load_chain()
+    before = {}
+    for m in chain.migrations[:94]:
+        shown = subprocess.run(
+            ["git", "show", f"f0540ca:sql/migrations/{m.name}"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        before[m.name] = hashlib.sha256(shown.stdout).hexdigest()
+    assert {m.name: m.checksum for m in chain.migrations[:94]} == before
+    for a in chain.additions:
+        shown = subprocess.run(
+            ["git", "show", f"f0540ca:sql/additions/{a.path.name}"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        assert a.checksum == hashlib.sha256(shown.stdout).hexdigest(), a.name
+        assert a.down_start is not None, a.name  # ours have their way back
+
+
+# -- down sections ----------------------------------------------------------------------------
+
+UP = "-- revision: b\n-- down_revision: a\nCREATE TABLE t (id int);\n"
+
+
+def test_down_section_is_split_off_and_not_checksummed(tmp_path: Path) -> None:
+    with_down = UP + "\n\n-- down\n-- irreversible: t's rows go\nDROP TABLE t;\n"
+    chain = valid(tmp_path, {"001_a.sql": mig("a"), "002_b.sql": with_down})
+    m = chain["b"]
+    assert m.checksum == hashlib.sha256(UP.encode()).hexdigest()
+    assert [s.text for s in m.statements] == ["CREATE TABLE t (id int)"]
+    assert m.has_down and m.irreversible == "t's rows go"
+    down = m.reverse()
+    assert [s.text for s in down.statements] == ["DROP TABLE t"]
+    assert down.where(down.statements[0].start) == "002_b.sql:8:1"
+    assert down.label == "the down section of b"
+    assert not chain["a"].has_down and chain["a"].irreversible is None
+    with pytest.raises(ChainError, match="a has no down section"):
+        chain["a"].reverse()
+
+
+def test_a_down_line_inside_text_is_not_the_marker(tmp_path: Path) -> None:
+    body = UP + "-- downgrade notes\n--  down\n"
+    chain = valid(tmp_path, {"001_a.sql": mig("a"), "002_b.sql": body})
+    assert not chain["b"].has_down
+    assert chain["b"].checksum == hashlib.sha256(body.encode()).hexdigest()
+
+
+DOWN_RULES = [
+    pytest.param(
+        "COMMIT;\n",
+        "002_b.sql:6:1: COMMIT is not allowed in a down section; the runner owns the transactions",
+        id="down-transaction-control",
+    ),
+    pytest.param(
+        "DROP INDEX CONCURRENTLY IF EXISTS i;\n",
+        "002_b.sql:6:1: DROP INDEX CONCURRENTLY cannot run inside a transaction, and a down "
+        "section runs in one",
+        id="down-autocommit-only",
+    ),
+    pytest.param(
+        "SELECT 1;\n\\set x 1\n",
+        "002_b.sql:7:1: a psql meta-command is not allowed; the runner sends plain SQL",
+        id="down-meta-command",
+    ),
+    pytest.param(
+        "SELECT 'open;\n",
+        "002_b.sql:6:8: unterminated quoted string",
+        id="down-lexes",
+    ),
+    pytest.param(
+        "",
+        "002_b.sql:5:1: empty down section; when nothing is to be undone, say why in a comment",
+        id="down-empty",
+    ),
+    pytest.param(
+        "-- irreversible:\nDROP TABLE t;\n",
+        "002_b.sql:6: '-- irreversible:' must say what is lost",
+        id="down-irreversible-reason",
+    ),
+]
+
+
+@pytest.mark.parametrize(("down", "problem"), DOWN_RULES)
+def test_down_section_rules(tmp_path: Path, down: str, problem: str) -> None:
+    got = problems_of(tmp_path, {"001_a.sql": mig("a"), "002_b.sql": UP + "\n-- down\n" + down})
+    assert got == [problem]
+    fixed = UP + "\n-- down\n-- nothing to undo: a test\n"
+    assert valid(tmp_path, {"001_a.sql": mig("a"), "002_b.sql": fixed})["b"].has_down
+
+
+def test_up_part_meta_command_is_refused(tmp_path: Path) -> None:
+    got = problems_of(tmp_path, with_b("\\i other.sql\n"))
+    assert got == ["002_b.sql:3:1: a psql meta-command is not allowed; the runner sends plain SQL"]
+
+
+def test_check_requires_down_sections_once_switched_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from roboco_sql.migrate import chain as chain_mod
+
+    chain = valid(tmp_path, {"001_a.sql": mig("a"), "002_b.sql": UP + "\n-- down\nDROP TABLE t;\n"})
+    monkeypatch.setattr(chain_mod, "DOWN_REQUIRED", True)
+    assert chain_mod.missing_downs(chain) == [
+        "001_a.sql:1: no down section (a '-- down' line, then the SQL that undoes the file)"
+    ]
 
 
 # -- the CLI: check and migrate refuse a bad chain before any database ------------------------

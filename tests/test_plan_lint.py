@@ -387,7 +387,28 @@ def test_lint_cli_warns_strict_fails_and_the_shipped_chain_passes(tmp_path: Path
     assert json.loads(strict.stdout)["findings"][0]["rule"] == "index-not-concurrent"
     shipped = run_cli("lint", "--strict")
     assert shipped.returncode == 0, shipped.stdout
-    assert shipped.stdout.strip() == f"no findings in {len(CHAIN)} files"
+    last = shipped.stdout.strip().splitlines()[-1]
+    assert last.startswith(f"no findings in {len(CHAIN)} files"), last
+
+
+def test_lint_reads_down_sections_as_notes(tmp_path: Path) -> None:
+    """A down section is linted (lines are the file's) but its lock findings only inform:
+    `--strict` fails on them only for a misused opt-out. Dropping what the up part added
+    is no finding there."""
+    down = (
+        "CREATE TABLE u (a int);\n\n-- down\nDROP TABLE u;\n"
+        "ALTER TABLE t ALTER COLUMN a TYPE bigint;\n"
+    )
+    chain_dir = write_chain(tmp_path / "m", {"001_base.sql": BASE, "002_x.sql": down})
+    noted = run_cli("lint", "--strict", "--json", "--migrations-dir", str(chain_dir))
+    assert noted.returncode == 0, noted.stdout
+    findings = json.loads(noted.stdout)["findings"]
+    assert [(f["line"], f["rule"], f["down"]) for f in findings] == [(7, "alter-column-type", True)]
+    bad = down.replace("DROP TABLE u;", "-- lint: allow drop-table\nDROP TABLE u;")
+    chain_dir = write_chain(tmp_path / "n", {"001_base.sql": BASE, "002_x.sql": bad})
+    failed = run_cli("lint", "--strict", "--migrations-dir", str(chain_dir))
+    assert failed.returncode == 1
+    assert "002_x.sql:6: opt-out: opt-out of drop-table gives no reason" in failed.stdout
 
 
 # --- verify and status: drift ---------------------------------------------------------------

@@ -13,6 +13,9 @@ A file in ``sql/additions/``:
     -- default: on                         (off: applied only when asked for by name)
     <idempotent SQL>
 
+    -- down
+    <what removes it again: run, in one transaction, before the chain goes below `requires`>
+
 Additions are applied after the chain, each in one transaction, and applied again whenever
 the chain has moved since (or the file changed): so each file must be idempotent, and can
 give way to what RoboCo adds later (RoboCo's 069 adds ix_tasks_parent_task_id; ours then
@@ -21,7 +24,6 @@ drops its own copy).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -50,16 +52,29 @@ class Addition:
     requires: str
     default_on: bool
     path: Path
-    text: str = field(repr=False)
-    checksum: str
+    text: str = field(repr=False)  # the whole file
+    checksum: str  # of the up part, as for a chain file
+    up_end: int | None = field(default=None, repr=False)
+    down_start: int | None = field(default=None, repr=False)  # None: no down section
+
+    @property
+    def up_text(self) -> str:
+        return self.text if self.up_end is None else self.text[: self.up_end]
 
     @cached_property
     def statements(self) -> list[sqllex.Statement]:
-        return sqllex.split(self.text)
+        return sqllex.split(self.up_text)
 
 
 def _read(path: Path, problems: list[str]) -> Addition | None:
-    from roboco_sql.migrate.chain import autocommit_only, normalize, transaction_control
+    from roboco_sql.migrate.chain import (
+        autocommit_only,
+        checksum_of,
+        meta_command,
+        normalize,
+        sections,
+        transaction_control,
+    )
 
     raw = normalize(path.read_bytes())
     text = raw.decode("utf-8", errors="replace")
@@ -79,22 +94,39 @@ def _read(path: Path, problems: list[str]) -> Addition | None:
     default = headers.get("default", "on")
     if default not in ("on", "off"):
         problems.append(f"{path.name}:1: '-- default:' must be on or off, got '{default}'")
-    try:
-        statements = sqllex.split(text)
-    except sqllex.LexError as exc:
-        line, col = sqllex.line_col(text, exc.start)
-        problems.append(f"{path.name}:{line}:{col}: {exc}")
-        return None
-    for stmt in statements:
-        line, col = sqllex.line_col(text, stmt.start)
-        if transaction_control(stmt) or autocommit_only(stmt):
-            problems.append(
-                f"{path.name}:{line}:{col}: {' '.join(stmt.words[:3])} is not allowed in an "
-                "addition (each runs in one transaction of the runner's)"
-            )
+    parts = sections(text)
+    spans = [(0, parts.up_end)]
+    if parts.down_start is not None:
+        spans.append((parts.down_start, len(text)))
+    for start, end in spans:
+        try:
+            statements = sqllex.split(text[start:end])
+        except sqllex.LexError as exc:
+            line, col = sqllex.line_col(text, start + exc.start)
+            problems.append(f"{path.name}:{line}:{col}: {exc}")
+            return None
+        if (at := meta_command(text[start:end], start)) is not None:
+            line, col = sqllex.line_col(text, at)
+            problems.append(f"{path.name}:{line}:{col}: a psql meta-command is not allowed")
+        for stmt in statements:
+            line, col = sqllex.line_col(text, start + stmt.start)
+            if transaction_control(stmt) or autocommit_only(stmt):
+                problems.append(
+                    f"{path.name}:{line}:{col}: {' '.join(stmt.words[:3])} is not allowed in "
+                    "an addition (each part runs in one transaction of the runner's)"
+                )
     if len(problems) != count:
         return None
-    return Addition(name, requires, default == "on", path, text, hashlib.sha256(raw).hexdigest())
+    return Addition(
+        name,
+        requires,
+        default == "on",
+        path,
+        text,
+        checksum_of(text, parts),
+        parts.up_end,
+        parts.down_start,
+    )
 
 
 def load(directory: Path | None, revisions: Collection[str]) -> tuple[Addition, ...]:

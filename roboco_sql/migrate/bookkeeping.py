@@ -49,6 +49,20 @@ CREATE TABLE IF NOT EXISTS roboco_sql.progress (
     done_at  TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (revision, step)
 );
+CREATE TABLE IF NOT EXISTS roboco_sql.reverted (
+    id             BIGINT      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    revision       VARCHAR(32) NOT NULL,
+    parent         VARCHAR(32),
+    checksum       CHAR(64)    NOT NULL,
+    reverted_at    TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    duration_ms    DOUBLE PRECISION NOT NULL DEFAULT 0,
+    reverted_by    TEXT        NOT NULL,
+    data_lost      TEXT,
+    was_how        TEXT,
+    was_applied_at TIMESTAMPTZ,
+    was_ms         DOUBLE PRECISION,
+    was_applied_by TEXT
+);
 CREATE TABLE IF NOT EXISTS roboco_sql.additions (
     name        TEXT        PRIMARY KEY,
     checksum    TEXT        NOT NULL,
@@ -137,6 +151,52 @@ def history_insert(m: Migration, how: str, who: str, ms: float | None) -> Query:
 def record(m: Migration, who: str, ms: float | None) -> tuple[Query, Query]:
     """What applying m writes besides its own statements: the version, then its history."""
     return version_write(m), history_insert(m, "applied", who, ms)
+
+
+def version_back(m: Migration) -> Query:
+    """Move alembic_version from m back to its parent (for the base: empty it); it must
+    change exactly one row (the runner checks)."""
+    if m.down_revision is None:
+        return Query("DELETE FROM public.alembic_version WHERE version_num = %s", (m.revision,))
+    return Query(
+        "UPDATE public.alembic_version SET version_num = %s WHERE version_num = %s",
+        (m.down_revision, m.revision),
+    )
+
+
+def reverted_insert(m: Migration, who: str, ms: float | None) -> Query:
+    """m's history row goes (m is no longer applied) into a row of roboco_sql.reverted, which
+    keeps when and by whom it had been applied and says when it went down, and whether data
+    was lost (the reason its file gives, when going back past it was allowed)."""
+    elapsed = _ELAPSED_MS if ms is None else "%s"
+    timing = () if ms is None else (ms,)
+    return Query(
+        "WITH gone AS (DELETE FROM roboco_sql.history WHERE revision = %s "
+        "RETURNING how, applied_at, duration_ms, applied_by) "
+        "INSERT INTO roboco_sql.reverted (revision, parent, checksum, duration_ms, reverted_by, "
+        "data_lost, was_how, was_applied_at, was_ms, was_applied_by) "
+        f"SELECT %s, %s, %s, {elapsed}, %s, %s, gone.how, gone.applied_at, gone.duration_ms, "
+        "gone.applied_by FROM (VALUES (1)) AS one (x) LEFT JOIN gone ON true",
+        (
+            m.revision,
+            m.revision,
+            m.down_revision,
+            m.checksum,
+            *timing,
+            who,
+            m.irreversible,
+        ),
+    )
+
+
+def revert_record(m: Migration, who: str, ms: float | None) -> tuple[Query, Query]:
+    """What going back past m writes besides its down section: the version, then the log."""
+    return version_back(m), reverted_insert(m, who, ms)
+
+
+def addition_forget(a: Addition) -> Query:
+    """Addition a was removed (its down section ran): it is no longer applied."""
+    return Query("DELETE FROM roboco_sql.additions WHERE name = %s", (a.name,))
 
 
 def accept_edit(m: Migration, who: str) -> Query:

@@ -8,6 +8,14 @@ A file is plain SQL behind a few header comments:
     -- lock_timeout: 10s        (optional; default 5s)
     -- supersedes: <sha256>, ... (optional: checksums of earlier versions of this file that
                                  an applied database may have recorded; accepted, re-recorded)
+    <the up SQL>
+
+    -- down
+    -- irreversible: <reason>    (optional: going back loses data; refused without a flag)
+    <the down SQL: the reverse, run when the operator goes back past this revision>
+
+The checksum covers the up part only (the text before the `-- down` line, without the blank
+lines directly above it), so appending a down section never changes a recorded checksum.
 
 The chain is strictly linear: one base, one head, every parent present, no fork, no cycle,
 and the files sort by name in chain order.
@@ -50,6 +58,8 @@ _NAMED_INDEX = re.compile(
     r"CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(IF\s+NOT\s+EXISTS\s+)?(?!ON\b)\S", re.I
 )
 _DETACH_CONCURRENTLY = re.compile(r"\bDETACH\s+PARTITION\b.*\bCONCURRENTLY\b", re.I | re.S)
+DOWN_MARKER = "-- down"
+_IRREVERSIBLE = re.compile(r"--\s*irreversible\s*:(.*)$")
 
 
 def default_dir() -> Path:
@@ -123,6 +133,59 @@ def transaction_control(stmt: sqllex.Statement) -> bool:
     return any(stmt.startswith(*words) for words in _TX_CONTROL)
 
 
+def meta_command(text: str, base: int = 0) -> int | None:
+    """Offset of the first psql meta-command (a backslash outside strings and comments), if
+    any: the runner sends plain SQL to the server, which knows no `\\set` or `\\i`."""
+    for tok in sqllex.tokenize(text):
+        if tok.kind is sqllex.Kind.OTHER and tok.text.startswith("\\"):
+            return base + tok.start
+    return None
+
+
+@dataclass(frozen=True)
+class Sections:
+    """Where a file's up part ends and its down section starts (see the module docstring)."""
+
+    up_end: int  # offset just past the up part (its trailing blank lines excluded)
+    down_start: int | None  # offset of the first character after the `-- down` line
+    irreversible: str | None  # the reason given by `-- irreversible:`, if any
+    irreversible_line: int = 0  # its line (0: none), for problems
+
+
+def sections(text: str) -> Sections:
+    """Split a file's text at its `-- down` line (the first line that is exactly that)."""
+    offset = 0
+    marker: int | None = None
+    for line in text.split("\n"):
+        if line.rstrip() == DOWN_MARKER:
+            marker = offset
+            break
+        offset += len(line) + 1
+    if marker is None:
+        return Sections(len(text), None, None)
+    up = text[:marker].split("\n")  # ends with "" (the marker's line start)
+    while len(up) > 1 and not up[-2].strip():
+        up.pop(-2)
+    up_end = len("\n".join(up))
+    down_start = min(len(text), marker + len(text[marker:].split("\n", 1)[0]) + 1)
+    reason: str | None = None
+    reason_line = 0
+    line_no = text.count("\n", 0, down_start) + 1
+    for line in text[down_start:].split("\n"):
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        if match := _IRREVERSIBLE.match(stripped):
+            reason, reason_line = match.group(1).strip(), line_no
+            break
+        line_no += 1
+    return Sections(up_end, down_start, reason, reason_line)
+
+
+def _shifted(statements: list[sqllex.Statement], base: int) -> list[sqllex.Statement]:
+    return [sqllex.Statement(s.text, s.start + base, s.words) for s in statements]
+
+
 @dataclass(frozen=True)
 class Migration:
     revision: str
@@ -137,6 +200,13 @@ class Migration:
     # earlier versions of this file shipped with the chain (an edit made upstream, as RoboCo
     # edited its 030/031 in place): a database that recorded one of these is not "edited"
     supersedes: tuple[str, ...] = ()
+    # the down section (offsets into text; None: the file has none), and why going back past
+    # this revision loses data (None: it does not)
+    up_end: int | None = field(default=None, repr=False)
+    down_start: int | None = field(default=None, repr=False)
+    irreversible: str | None = None
+    # True for the object reverse() returns: its statements are the down section's
+    going_down: bool = False
 
     def shipped(self, checksum: str) -> bool:
         """Whether a recorded checksum is this file's, now or in an earlier shipped version."""
@@ -146,9 +216,39 @@ class Migration:
     def name(self) -> str:
         return self.path.name
 
+    @property
+    def label(self) -> str:
+        """How messages name this part: the revision, or its down section."""
+        return f"the down section of {self.revision}" if self.going_down else self.revision
+
+    @property
+    def has_down(self) -> bool:
+        return self.down_start is not None
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """The offsets of the part this object runs: the up part, or the down section."""
+        if self.going_down:
+            assert self.down_start is not None
+            return self.down_start, len(self.text)
+        return 0, len(self.text) if self.up_end is None else self.up_end
+
+    @property
+    def body(self) -> str:
+        start, end = self.span
+        return self.text[start:end]
+
+    def reverse(self) -> Migration:
+        """This revision's down section, as a file of its own (same name, same positions)."""
+        if self.down_start is None:
+            raise ChainError([f"{self.name}:1: {self.revision} has no down section"])
+        return replace(self, going_down=True)
+
     @cached_property
     def statements(self) -> list[sqllex.Statement]:
-        return sqllex.split(self.text)
+        """The statements of this part, with offsets into the whole file."""
+        start, _end = self.span
+        return _shifted(sqllex.split(self.body), start)
 
     def where(self, offset: int) -> str:
         """file:line:column of a character offset in the file."""
@@ -187,6 +287,12 @@ class Chain:
     def position(self, revision: str | None) -> int:
         """0-based index of a revision; -1 for "nothing applied"."""
         return -1 if revision is None else self._index[revision]
+
+    def back(self, current: str | None, target: str | None) -> list[Migration]:
+        """The revisions to go back past, newest first: current down to (not including)
+        target; target None is the base (before the first revision)."""
+        end = self.position(current) + 1
+        return list(reversed(self.migrations[self.position(target) + 1 : end]))
 
     def between(self, current: str | None, target: str | None) -> list[Migration]:
         """The revisions after current, up to and including target (default: head)."""
@@ -252,23 +358,31 @@ def _read(path: Path, problems: list[str]) -> Migration | None:
         problems.append(
             f"{path.name}:{older_line}: supersedes takes sha256 checksums (64 hex digits)"
         )
+    parts = sections(text)
+    if parts.irreversible == "":
+        problems.append(
+            f"{path.name}:{parts.irreversible_line}: '-- irreversible:' must say what is lost"
+        )
     migration = Migration(
         revision=revision,
         down_revision=down or None,
         path=path,
         text=text,
-        checksum=hashlib.sha256(raw).hexdigest(),
+        checksum=checksum_of(text, parts),
         transactional=mode != "none",
         lock_timeout=timeout,
         revision_line=rev_line,
         down_line=down_line,
         supersedes=supersedes,
+        up_end=parts.up_end,
+        down_start=parts.down_start,
+        irreversible=parts.irreversible or None,
     )
-    try:
-        statements = migration.statements
-    except sqllex.LexError as exc:
-        problems.append(f"{migration.where(exc.start)}: {exc}")
+    statements = _checked_statements(migration, problems)
+    if statements is None:
         return None
+    if migration.has_down:
+        _check_down(migration.reverse(), problems)
     for stmt in statements:
         if transaction_control(stmt):
             problems.append(
@@ -284,6 +398,53 @@ def _read(path: Path, problems: list[str]) -> Migration | None:
             elif unsafe := resume_unsafe(stmt, why):
                 problems.append(f"{migration.where(stmt.start)}: {unsafe}")
     return migration if len(problems) == count else None
+
+
+def checksum_of(text: str, parts: Sections) -> str:
+    """sha256 of the up part (the whole file when it has no down section)."""
+    return hashlib.sha256(text[: parts.up_end].encode("utf-8")).hexdigest()
+
+
+def _checked_statements(m: Migration, problems: list[str]) -> list[sqllex.Statement] | None:
+    """m's statements, or None with a problem when the part does not lex or holds a psql
+    meta-command."""
+    start, _end = m.span
+    try:
+        statements = m.statements
+    except sqllex.LexError as exc:
+        problems.append(f"{m.where(start + exc.start)}: {exc}")
+        return None
+    if (at := meta_command(m.body, start)) is not None:
+        problems.append(
+            f"{m.where(at)}: a psql meta-command is not allowed; the runner sends plain SQL"
+        )
+        return None
+    return statements
+
+
+def _check_down(down: Migration, problems: list[str]) -> None:
+    """A down section runs in one transaction with its bookkeeping: no transaction control,
+    nothing that must run outside a transaction, and something to say if it does nothing."""
+    statements = _checked_statements(down, problems)
+    if statements is None:
+        return
+    if not statements and not any(line.strip().startswith("--") for line in down.body.split("\n")):
+        problems.append(
+            f"{down.name}:{down.text.count(chr(10), 0, down.span[0] - 1) + 1}:1: empty down "
+            "section; when nothing is to be undone, "
+            "say why in a comment"
+        )
+    for stmt in statements:
+        if transaction_control(stmt):
+            problems.append(
+                f"{down.where(stmt.start)}: {stmt.words[0]} is not allowed in a down section; "
+                "the runner owns the transactions"
+            )
+        elif why := autocommit_only(stmt):
+            problems.append(
+                f"{down.where(stmt.start)}: {why} cannot run inside a transaction, and a down "
+                "section runs in one"
+            )
 
 
 def validate(directory: Path) -> tuple[Chain | None, list[str]]:
@@ -359,6 +520,22 @@ def validate(directory: Path) -> tuple[Chain | None, list[str]]:
     if problems:
         return None, problems
     return Chain(tuple(order), directory), []
+
+
+# Every file of a chain must have a down section (`check` reports one without); on once
+# all 94 of RoboCo's revisions had theirs.
+DOWN_REQUIRED = False
+
+
+def missing_downs(chain: Chain) -> list[str]:
+    """`check`'s problems for files without a down section (none while not DOWN_REQUIRED)."""
+    if not DOWN_REQUIRED:
+        return []
+    return [
+        f"{m.name}:1: no down section (a '-- down' line, then the SQL that undoes the file)"
+        for m in chain
+        if not m.has_down
+    ] + [f"{a.path.name}:1: no down section" for a in chain.additions if a.down_start is None]
 
 
 def load_chain(directory: Path | None = None, additions_dir: Path | None = None) -> Chain:

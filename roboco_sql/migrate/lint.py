@@ -74,6 +74,11 @@ RULES: dict[str, str] = {
 }
 META = "opt-out"
 
+# What a down section does by its nature, so no finding there: it drops what its up part
+# added (the release being gone back to never used it), and it runs in one transaction, so
+# an index cannot be built concurrently.
+DOWN_EXEMPT = frozenset({"drop-column", "drop-table", "index-not-concurrent"})
+
 _DIRECTIVE = re.compile(r"--\s*lint\s*:\s*(\S*)\s*(\S*)\s*(.*?)\s*$")
 _PLACEHOLDER = re.compile(r"%(\d+\$)?-?\d*[IsL]")
 _MARK = "\u00a7"  # a format() placeholder, made a word: %I -> §I
@@ -92,10 +97,19 @@ class Finding:
     rule: str
     message: str
     fix: str = ""
+    down: bool = False  # in a down section: what going back will lock (not for --strict)
 
     def __str__(self) -> str:
-        fix = f"; fix: {self.fix}" if self.fix else ""
-        return f"{self.file}:{self.line}: {self.rule}: {self.message}{fix}"
+        fix = f"; fix: {self.fix}" if self.fix and not self.down else ""
+        part = " (down section)" if self.down else ""
+        return f"{self.file}:{self.line}: {self.rule}{part}: {self.message}{fix}"
+
+    @property
+    def strict(self) -> bool:
+        """Whether `lint --strict` fails on it: every finding of an up part, and a misused
+        opt-out anywhere. A down section's lock findings are reported only: going back is
+        an operator's maintenance step, and its locks are those of undoing the up part."""
+        return not self.down or self.rule == META
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -104,6 +118,7 @@ class Finding:
             "rule": self.rule,
             "message": self.message,
             "fix": self.fix,
+            "down": self.down,
         }
 
 
@@ -564,11 +579,13 @@ def _header_end(lines: list[str]) -> int:
 
 
 def lint_migration(m: Migration) -> list[Finding]:
-    """The findings of one file, opt-outs applied."""
+    """The findings of one part of a file (its up part, or m.reverse()'s down section),
+    opt-outs applied; lines are the file's."""
     lines = m.text.split("\n")
     f = _File(m, lines, _header_end(lines))
     checker = _Checker(f)
-    comments: list[_Tok] = list(_comments(m.text))
+    start, _end = m.span
+    comments: list[_Tok] = list(_comments(m.body, start))
     for stmt in m.statements:
         toks = _tokens(stmt.text, stmt.start)
         if not toks:
@@ -594,6 +611,9 @@ def lint_migration(m: Migration) -> list[Finding]:
     _read_directives(f, comments)
 
     out = list(f.meta)
+    if m.going_down:
+        f.pending = [p for p in f.pending if p.rule not in DOWN_EXEMPT]
+    down = m.going_down
     for p in f.pending:
         covering = [
             d
@@ -603,7 +623,7 @@ def lint_migration(m: Migration) -> list[Finding]:
         for d in covering:
             d.used = True
         if not covering:
-            out.append(Finding(m.name, p.line, p.rule, p.message, RULES[p.rule]))
+            out.append(Finding(m.name, p.line, p.rule, p.message, RULES[p.rule], down))
     for d in f.directives:
         if not d.used:
             out.append(
@@ -619,4 +639,7 @@ def lint_migration(m: Migration) -> list[Finding]:
 
 
 def lint_chain(chain: Chain) -> list[Finding]:
-    return [finding for m in chain for finding in lint_migration(m)]
+    """Every file's findings: its up part, then its down section (which runs on a live
+    database too, when an operator goes back)."""
+    parts = [p for m in chain for p in ((m, m.reverse()) if m.has_down else (m,))]
+    return [finding for part in parts for finding in lint_migration(part)]

@@ -14,6 +14,11 @@ a half-done file already did, whether it must adopt or stamp) and prints, in ord
   row where PostgreSQL allows, then the version and history writes in a transaction,
 - per addition due: BEGIN; its statements; its record; COMMIT.
 
+Going back (a target below the database's revision), it prints instead, newest first, each
+revision's down section in one transaction with its bookkeeping (alembic_version back to the
+parent, the history row moved to roboco_sql.reverted), an addition's down section before the
+chain goes below the revision it requires, then the additions due at the target.
+
 Replayed with ``psql -v ON_ERROR_STOP=1 -f plan.sql`` on a copy of the database it leaves
 the catalog migrate would. Each file commits on its own (an enum label added by one file is
 usable by the next), so the script must not be wrapped in ``psql -1``. The bookkeeping
@@ -31,23 +36,28 @@ from roboco_sql import sqllex
 from roboco_sql.db import connect
 from roboco_sql.errors import MigrationError
 from roboco_sql.migrate import bookkeeping
-from roboco_sql.migrate.additions import DEFAULT
+from roboco_sql.migrate.additions import DEFAULT, Addition
 from roboco_sql.migrate.bookkeeping import LOCK_KEY, Query
 from roboco_sql.migrate.chain import Chain, Migration, autocommit_only
 from roboco_sql.migrate.extensions import PROBE as VECTOR_PROBE
 from roboco_sql.migrate.runner import (
+    BASE,
     SHIPPED_EDIT,
     Conn,
     Recorded,
     Start,
     State,
     addition_step,
+    back_steps,
     changed_step,
     check_width,
     clean_at,
     decide_start,
     due_additions,
+    goal,
+    past,
     read_state,
+    refuse_standby,
     verify_checksums,
     who_runs,
 )
@@ -77,11 +87,12 @@ class Plan:
     current: str | None  # the revision the database is at
     target: str | None  # the revision it would reach
     revisions: list[str] = field(default_factory=list)  # the files that would run
+    reverted: list[str] = field(default_factory=list)  # going back: down sections, newest first
     sql: str = ""
 
     @property
     def empty(self) -> bool:
-        return not self.revisions
+        return not self.revisions and not self.reverted
 
 
 class _Script:
@@ -123,13 +134,23 @@ def plan(
     *,
     pgvector: bool = False,
     wanted: frozenset[str] = frozenset({DEFAULT}),
+    allow_data_loss: bool = False,
 ) -> Plan:
-    """What `migrate(url, chain, target, pgvector=...)` would run now; nothing is executed."""
-    if target is not None and target not in chain:
+    """What `migrate(url, chain, target, pgvector=...)` would run now; nothing is executed.
+    A target below the database's revision plans going back (as `migrate --to` does)."""
+    if target is not None and target != BASE and target not in chain:
         raise MigrationError(f"unknown target revision {target}")
     with connect(url, autocommit=True, application_name="roboco_sql plan") as conn:
+        refuse_standby(conn)  # the script could not run there
         conn.execute("SET default_transaction_read_only = on")  # the plan cannot write
-        return build(conn, chain, target or chain.head, pgvector=pgvector, wanted=wanted)
+        return build(
+            conn,
+            chain,
+            target or chain.head,
+            pgvector=pgvector,
+            wanted=wanted,
+            allow_data_loss=allow_data_loss,
+        )
 
 
 def build(
@@ -139,6 +160,7 @@ def build(
     *,
     pgvector: bool = False,
     wanted: frozenset[str] = frozenset({DEFAULT}),
+    allow_data_loss: bool = False,
 ) -> Plan:
     state = read_state(conn)
     out = _Script(conn)
@@ -163,20 +185,28 @@ def build(
     start = decide_start(conn, chain, state, who)
     superseded = verify_checksums(state, chain)
     current = start.revision
-    if target is not None and chain.position(current) > chain.position(target):
-        raise MigrationError(
-            f"the database is at {current}, past {target}; roboco_sql does not downgrade"
+    back: list[Addition | Migration] = []
+    if past(chain, current, target):
+        if state.progress:
+            raise MigrationError(
+                f"{', '.join(state.progress)} is partly applied; finish it (migrate) before "
+                "going back"
+            )
+        recorded = start_additions(state, start)
+        back = back_steps(
+            chain, current, goal(chain, target), recorded, allow_data_loss=allow_data_loss
         )
-    pending = chain.between(current, target)
+    pending = [] if back or target == BASE else chain.between(current, target)
     if pending and pending[0].revision in state.progress and not pending[0].transactional:
         done = state.progress[pending[0].revision]
         for number, stmt in enumerate(pending[0].statements, start=1):
             if number in done and done[number] != bookkeeping.statement_checksum(stmt.text):
                 raise changed_step(pending[0], number, stmt)
     result.current, result.revisions = current, [m.revision for m in pending]
+    result.reverted = [m.revision for m in back if isinstance(m, Migration)]
 
     def body() -> None:
-        if not state.bookkeeping or start.queries:
+        if not state.bookkeeping or start.queries or back:
             out.blank()
             out.comment("bookkeeping" + (" schema" if not state.bookkeeping else ""), RULE[3:])
             if start.adopted:
@@ -186,7 +216,7 @@ def build(
             if start.relaid:
                 out.comment(f"move a database at roboco_sql's old {start.relaid} to {current}")
             out.sql("BEGIN")
-            if not state.bookkeeping:
+            if not state.bookkeeping or back:  # going back logs to a table added since
                 out.query(bookkeeping.create_bookkeeping())
             for q in start.queries:
                 out.query(q)
@@ -196,6 +226,18 @@ def build(
             out.comment("files edited upstream since they were applied: their new checksums")
             for m in superseded:
                 out.query(bookkeeping.accept_edit(m, SHIPPED_EDIT))
+        if back:
+            _emit_back(
+                out,
+                chain,
+                back,
+                state=state,
+                start=start,
+                who=who,
+                wanted=wanted,
+                to=goal(chain, target),
+            )
+            return
         if vector:
             _emit_vector(out)
         for m in pending:
@@ -216,6 +258,35 @@ def build(
     _locked(out, body)
     result.sql = out.text()
     return result
+
+
+def _emit_back(
+    out: _Script,
+    chain: Chain,
+    back: list[Addition | Migration],
+    *,
+    state: State,
+    start: Start,
+    who: str,
+    wanted: frozenset[str],
+    to: str | None,
+) -> None:
+    """Going back: the steps runner._go_back runs, in its order, with its bookkeeping."""
+    recorded = start_additions(state, start)
+    for step in back:
+        out.blank()
+        if isinstance(step, Addition):
+            out.comment(f"addition {step.name}: removed before going below {step.requires}")
+            _transaction(out, addition_step(step).reverse(), [bookkeeping.addition_forget(step)])
+            recorded.pop(step.name, None)
+            continue
+        if step.irreversible:
+            out.comment(f"irreversible: {step.irreversible} (allowed by --allow-data-loss)")
+        _transaction(out, step.reverse(), bookkeeping.revert_record(step, who, None))
+    for a in due_additions(chain, recorded, wanted, to):
+        assert to is not None
+        out.blank()
+        _transaction(out, addition_step(a), [bookkeeping.addition_record(a, to, who)])
 
 
 def start_additions(state: State, start: Start) -> Recorded:
@@ -248,7 +319,7 @@ def _emit_vector(out: _Script) -> None:
 
 
 def _header(out: _Script, m: Migration, how: str) -> None:
-    out.comment(f"{m.revision} ({m.name}): {how}", RULE[3:])
+    out.comment(f"{m.label} ({m.name}): {how}", RULE[3:])
 
 
 def _emit_transactional(out: _Script, m: Migration, who: str) -> None:

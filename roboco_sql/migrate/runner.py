@@ -26,12 +26,14 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import TupleRow
 
 from roboco_sql import sqllex
+from roboco_sql.config import describe
 from roboco_sql.db import connect
 from roboco_sql.errors import (
     ChecksumMismatch,
     DataLossRefused,
     LockTimeout,
     MigrationError,
+    StandbyRefused,
 )
 from roboco_sql.migrate import additions as additions_mod
 from roboco_sql.migrate import bookkeeping, dataloss, fingerprint
@@ -57,7 +59,8 @@ SELECT (SELECT coalesce(json_agg(version_num), '[]') FROM public.alembic_version
        (SELECT coalesce(json_agg(json_build_array(revision, step, checksum)), '[]')
           FROM roboco_sql.progress),
        (SELECT coalesce(json_agg(json_build_array(name, checksum, at_revision)), '[]')
-          FROM roboco_sql.additions)
+          FROM roboco_sql.additions),
+       pg_is_in_recovery()
 """
 
 
@@ -66,6 +69,9 @@ SHIPPED_EDIT = "roboco_sql: an edit shipped with the chain"
 
 # no additions: RoboCo's catalog exactly (fingerprints, reference comparisons)
 PURE = frozenset({additions_mod.NONE})
+
+# `migrate --to base`: before the chain's first revision, an empty schema
+BASE = "base"
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,9 @@ class Options:
     # our additions to keep applied: names, "default" (those on by default), "none"
     additions: frozenset[str] = frozenset({additions_mod.DEFAULT})
     allow_data_loss: bool = False  # run revisions that drop tables or columns holding data
+    # a target below the database's revision runs down sections (an operator's explicit
+    # `migrate --to`); off, such a target is refused, so a pinned boot never goes back
+    go_back: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,8 @@ class MigrationReport:
     additions: list[str] = field(default_factory=list)  # additions (re)applied
     rag_enabled: bool | None = None
     rag_reason: str | None = None
+    reverted: list[Applied] = field(default_factory=list)  # down sections run, newest first
+    removed: list[str] = field(default_factory=list)  # additions taken out on the way down
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +130,11 @@ class MigrationReport:
             "stamped": self.stamped,
             "relaid": self.relaid,
             "additions": self.additions,
+            "reverted": [
+                {"revision": a.revision, "file": a.file, "seconds": round(a.seconds, 4)}
+                for a in self.reverted
+            ],
+            "removed_additions": self.removed,
             "rag_enabled": self.rag_enabled,
             "rag_reason": self.rag_reason,
         }
@@ -134,6 +150,7 @@ class State:
     progress: dict[str, dict[int, str]]  # revision -> step -> statement checksum
     bookkeeping: bool
     additions: Recorded = field(default_factory=dict)
+    standby: bool = False  # pg_is_in_recovery(): a hot standby, read-only
 
     @property
     def version(self) -> str | None:
@@ -147,7 +164,7 @@ def read_state(conn: Conn) -> State:
     except (pgerr.UndefinedTable, pgerr.InvalidSchemaName):
         return _read_state_partial(conn)
     assert row is not None
-    versions, history, progress, added = row
+    versions, history, progress, added, standby = row
     prog: dict[str, dict[int, str]] = {}
     for rev, step, checksum in progress:
         prog.setdefault(rev, {})[step] = checksum
@@ -157,15 +174,35 @@ def read_state(conn: Conn) -> State:
         progress=prog,
         bookkeeping=True,
         additions={name: (checksum, at) for name, checksum, at in added},
+        standby=bool(standby),
     )
 
 
 def _read_state_partial(conn: Conn) -> State:
-    row = conn.execute("SELECT to_regclass('public.alembic_version') IS NOT NULL").fetchone()
+    row = conn.execute(
+        "SELECT to_regclass('public.alembic_version') IS NOT NULL, pg_is_in_recovery()"
+    ).fetchone()
     versions: list[str] = []
     if row is not None and row[0]:
         versions = [v for (v,) in conn.execute("SELECT version_num FROM public.alembic_version")]
-    return State(versions=versions, history={}, progress={}, bookkeeping=False)
+    standby = bool(row and row[1])
+    return State(versions=versions, history={}, progress={}, bookkeeping=False, standby=standby)
+
+
+def in_recovery(conn: Conn) -> bool:
+    """Whether the server is a hot standby (recovering: it replays the primary, read-only)."""
+    row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+    return bool(row and row[0])
+
+
+def refuse_standby(conn: Conn, standby: bool | None = None) -> None:
+    """The runner's preflight, before the lock: nothing can be written to a standby, and a
+    migration there would fail half-way through its first statement; say so at once.
+    standby: the answer read_state already has (None: ask the server)."""
+    if standby if standby is not None else in_recovery(conn):
+        raise StandbyRefused(
+            f"{describe(conn.info.dsn)} is a hot standby (read-only): migrate the primary"
+        )
 
 
 def who_runs(conn: Conn) -> str:
@@ -208,9 +245,54 @@ def due_additions(
     ]
 
 
+Back = Addition | Migration  # a step on the way down: an addition removed, a revision reverted
+
+
+def back_steps(
+    chain: Chain,
+    current: str | None,
+    target: str | None,
+    recorded: Recorded,
+    *,
+    allow_data_loss: bool,
+) -> list[Back]:
+    """What going back from current to target (None: the base) runs, in order: each
+    revision's down section, newest first, and each applied addition's down section just
+    before the chain goes below the revision it requires. Refused as a whole, before
+    anything runs, when a step has no down section or (without allow_data_loss) loses data."""
+    steps: list[Back] = []
+    for m in chain.back(current, target):
+        steps += [a for a in chain.additions if a.requires == m.revision and a.name in recorded]
+        steps.append(m)
+    for step in steps:
+        if step.down_start is None:
+            what = step.name if isinstance(step, Addition) else step.revision
+            raise MigrationError(
+                f"cannot go back past {what}: {step.path.name} has no down section; "
+                "nothing was applied"
+            )
+    lost = [m for m in steps if isinstance(m, Migration) and m.irreversible]
+    if lost and not allow_data_loss:
+        why = "; ".join(f"{m.revision}: {m.irreversible}" for m in lost)
+        raise DataLossRefused(
+            f"refusing to go back past irreversible revisions ({why}). Nothing was applied. "
+            "Back it up first (python -m roboco_sql backup FILE), then run migrate --to "
+            f"{target or BASE} --allow-data-loss"
+        )
+    return steps
+
+
 def addition_step(a: Addition) -> Migration:
     """An addition as a transactional file, so it runs (and plans) like one."""
-    return Migration(f"addition {a.name}", None, a.path, a.text, a.checksum)
+    return Migration(
+        f"addition {a.name}",
+        None,
+        a.path,
+        a.text,
+        a.checksum,
+        up_end=a.up_end,
+        down_start=a.down_start,
+    )
 
 
 def check_width(conn: Conn) -> None:
@@ -337,7 +419,7 @@ def _failure(m: Migration, stmt: sqllex.Statement, exc: psycopg.Error, done: str
         context = f" ({diag.context.strip().splitlines()[-1]})"
     state = f" [{diag.sqlstate}]" if diag.sqlstate else ""
     return MigrationError(
-        f"{m.revision} failed at {m.where(offset)}: {message}{state}{context}; {done}"
+        f"{m.label} failed at {m.where(offset)}: {message}{state}{context}; {done}"
     )
 
 
@@ -402,7 +484,7 @@ class _Runner:
                 if tries == self.options.lock_retries:
                     kind = "deadlock" if isinstance(exc, pgerr.DeadlockDetected) else "lock_timeout"
                     raise MigrationError(
-                        f"{m.revision} ({m.name}) gave up after {tries + 1} tries ({kind} "
+                        f"{m.label} ({m.name}) gave up after {tries + 1} tries ({kind} "
                         f"{m.lock_timeout}): {_blockers(self.conn)}; {what()}"
                     ) from None
                 pause = self.options.backoff * 2**tries * random.uniform(0.5, 1.5)
@@ -442,12 +524,10 @@ class _Runner:
                     except (pgerr.LockNotAvailable, pgerr.DeadlockDetected):
                         raise
                     except psycopg.Error as exc:
-                        raise _failure(
-                            m, stmt, exc, f"nothing of {m.revision} was applied"
-                        ) from None
+                        raise _failure(m, stmt, exc, f"nothing of {m.label} was applied") from None
                 write((time.perf_counter() - started) * 1000)
 
-        self._retrying(m, attempt, lambda: f"nothing of {m.revision} was applied")
+        self._retrying(m, attempt, lambda: f"nothing of {m.label} was applied")
         return Applied(
             m.revision, m.name, time.perf_counter() - started, notices=tuple(self._flush(m))
         )
@@ -460,6 +540,35 @@ class _Runner:
         try:
             record = bookkeeping.addition_record(a, revision, self.who)
             self._apply_transactional(step, lambda _ms: record.run(self.conn))
+        finally:
+            self.current = None
+
+    def revert(self, m: Migration, backend: int) -> Applied:
+        """Run m's down section and move the bookkeeping back to m's parent, in one
+        transaction (retried on lock timeouts, as going up)."""
+        _check_direct(self.conn, backend)
+        down = m.reverse()
+        self.current = down
+
+        def record(ms: float) -> None:
+            version, log = bookkeeping.revert_record(m, self.who, ms)
+            if version.run(self.conn).rowcount != 1:
+                raise MigrationError(f"alembic_version moved under us while reverting {m.revision}")
+            log.run(self.conn)
+
+        try:
+            return self._apply_transactional(down, record)
+        finally:
+            self.current = None
+
+    def remove(self, a: Addition, backend: int) -> None:
+        """Run addition a's down section and forget it, in one transaction."""
+        _check_direct(self.conn, backend)
+        down = addition_step(a).reverse()
+        self.current = down
+        try:
+            forget = bookkeeping.addition_forget(a)
+            self._apply_transactional(down, lambda _ms: forget.run(self.conn))
         finally:
             self.current = None
 
@@ -676,11 +785,21 @@ def migrate(
     once the database is known to be one we will migrate: a refused database is left as it was.
     """
     options = options or Options()
-    if target is not None and target not in chain:
+    if target is not None and target != BASE and target not in chain:
         raise MigrationError(f"unknown target revision {target}")
     target = target or chain.head
     with connect(url, autocommit=True, application_name="roboco_sql migrate") as conn:
         return _migrate(conn, chain, target, options, echo, pgvector=pgvector)
+
+
+def goal(chain: Chain, target: str | None) -> str | None:
+    """A target as a chain revision: `base` is None (before the first revision)."""
+    return None if target == BASE else target
+
+
+def past(chain: Chain, current: str | None, target: str | None) -> bool:
+    """Whether the database (at current) is past target, so reaching it means going back."""
+    return target is not None and chain.position(current) > chain.position(goal(chain, target))
 
 
 def _vector(
@@ -699,6 +818,7 @@ def _migrate(
     conn: Conn, chain: Chain, target: str | None, options: Options, echo: Echo, *, pgvector: bool
 ) -> MigrationReport:
     state = read_state(conn)
+    refuse_standby(conn, state.standby)
     if clean_at(state, chain, target, options.additions):
         report = MigrationReport(state.version, state.version)
         if pgvector:
@@ -718,10 +838,15 @@ def _migrate(
         for m in verify_checksums(state, chain):
             bookkeeping.accept_edit(m, SHIPPED_EDIT).run(conn)
             echo(f"recorded {m.revision} under its file's new checksum (an edit shipped upstream)")
-        if target is not None and chain.position(current) > chain.position(target):
-            raise MigrationError(
-                f"the database is at {current}, past {target}; roboco_sql does not downgrade"
-            )
+        if past(chain, current, target):
+            if not options.go_back:
+                raise MigrationError(
+                    f"the database is at {current}, past {target}; going back runs down "
+                    f"sections and is done only when asked: migrate --to {target}"
+                )
+            return _go_back(runner, target, state, backend, report)
+        if target == BASE:
+            return report  # already at the base
         pending = chain.between(current, target)
         if not options.allow_data_loss and (losses := dataloss.find(conn, pending)):
             raise DataLossRefused(dataloss.refusal(losses))
@@ -741,6 +866,40 @@ def _migrate(
         return report
 
 
+def _go_back(
+    runner: _Runner, target: str | None, state: State, backend: int, report: MigrationReport
+) -> MigrationReport:
+    """Run the down sections from the database's revision back to target (see back_steps),
+    each in its own transaction with its bookkeeping; then re-apply the additions due there."""
+    if state.progress:
+        raise MigrationError(
+            f"{', '.join(state.progress)} is partly applied; finish it (migrate) before going back"
+        )
+    to = goal(runner.chain, target)
+    conn, chain, options, echo = runner.conn, runner.chain, runner.options, runner.echo
+    steps = back_steps(
+        chain, report.to_revision, to, state.additions, allow_data_loss=options.allow_data_loss
+    )
+    for step in steps:
+        if isinstance(step, Addition):
+            runner.remove(step, backend)
+            report.removed.append(step.name)
+            echo(f"removed addition {step.name} before going below {step.requires}")
+            continue
+        done = runner.revert(step, backend)
+        report.reverted.append(done)
+        report.to_revision = step.down_revision
+        lost = " (data lost, as allowed)" if step.irreversible else ""
+        echo(f"reverted {step.revision} in {done.seconds * 1000:.0f} ms{lost}")
+    if to is not None:
+        state = read_state(conn)
+        for a in due_additions(chain, state.additions, options.additions, to):
+            runner.add(a, to, backend)
+            report.additions.append(a.name)
+            echo(f"applied addition {a.name} at {to}")
+    return report
+
+
 def stamp(
     url: str, chain: Chain, revision: str, *, options: Options | None = None, echo: Echo = _noop
 ) -> None:
@@ -748,10 +907,14 @@ def stamp(
     options = options or Options()
     if revision not in chain:
         raise MigrationError(f"unknown revision {revision}")
-    with (
-        connect(url, autocommit=True, application_name="roboco_sql stamp") as conn,
-        advisory_lock(conn, options.lock_deadline, echo),
-    ):
+    with connect(url, autocommit=True, application_name="roboco_sql stamp") as conn:
+        refuse_standby(conn)
+        _stamp(conn, chain, revision, options, echo)
+    echo(f"stamped at {revision}")
+
+
+def _stamp(conn: Conn, chain: Chain, revision: str, options: Options, echo: Echo) -> None:
+    with advisory_lock(conn, options.lock_deadline, echo):
         with conn.transaction():
             bookkeeping.create_bookkeeping().run(conn)
         with conn.transaction():
@@ -760,7 +923,6 @@ def stamp(
             conn.execute("DELETE FROM roboco_sql.history WHERE revision = ANY(%s)", (later,))
             conn.execute("DELETE FROM roboco_sql.progress")
             _stamp_row(conn, chain[revision], who)
-    echo(f"stamped at {revision}")
 
 
 def accept(url: str, chain: Chain, revision: str, *, options: Options | None = None) -> str:
@@ -768,12 +930,10 @@ def accept(url: str, chain: Chain, revision: str, *, options: Options | None = N
     options = options or Options()
     if revision not in chain:
         raise MigrationError(f"unknown revision {revision}")
-    with (
-        connect(url, autocommit=True, application_name="roboco_sql accept") as conn,
-        advisory_lock(conn, options.lock_deadline, _noop),
-        conn.transaction(),
-    ):
-        row = bookkeeping.accept_edit(chain[revision], who_runs(conn)).run(conn).fetchone()
+    with connect(url, autocommit=True, application_name="roboco_sql accept") as conn:
+        refuse_standby(conn)
+        with advisory_lock(conn, options.lock_deadline, _noop), conn.transaction():
+            row = bookkeeping.accept_edit(chain[revision], who_runs(conn)).run(conn).fetchone()
     if row is None:
         raise MigrationError(f"{revision} is not applied or its checksum already matches")
     return str(row[0])
@@ -848,15 +1008,29 @@ def status(url: str, chain: Chain) -> Status:
     )
 
 
+_APPLIED = (
+    "SELECT revision, parent, how, applied_at, duration_ms, applied_by, checksum, accepted_at "
+    "FROM roboco_sql.history"
+)
+_ORDER = " ORDER BY applied_at, revision"
+# the revisions applied now, those applied once and reverted since, and each going back
+_HISTORY = (
+    _APPLIED
+    + " UNION ALL SELECT revision, parent, was_how, was_applied_at, was_ms, was_applied_by, "
+    "checksum, NULL FROM roboco_sql.reverted WHERE was_applied_at IS NOT NULL "
+    "UNION ALL SELECT revision, parent, 'reverted', reverted_at, duration_ms, reverted_by, "
+    "checksum, NULL FROM roboco_sql.reverted" + _ORDER
+)
+
+
 def history(url: str) -> list[dict[str, Any]]:
     with connect(url, autocommit=True, application_name="roboco_sql history") as conn:
-        try:
-            cur = conn.execute(
-                "SELECT revision, parent, how, applied_at, duration_ms, applied_by, checksum, "
-                "accepted_at FROM roboco_sql.history ORDER BY applied_at, revision"
-            )
-        except pgerr.UndefinedTable:
+        row = conn.execute(
+            "SELECT to_regclass('roboco_sql.history'), to_regclass('roboco_sql.reverted')"
+        ).fetchone()
+        if row is None or row[0] is None:
             return []
+        cur = conn.execute(_HISTORY if row[1] is not None else _APPLIED + _ORDER)
         names = [d.name for d in cur.description or ()]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 

@@ -33,3 +33,10 @@ BEGIN
     END IF;
 END
 $$;
+
+-- down
+-- Before the chain goes below 044 (or the addition is turned off by going back): the three
+-- indexes go; RoboCo's own ix_tasks_parent_task_id (069) is not ours and stays.
+DROP INDEX IF EXISTS rsql_tasks_dependency_ids;
+DROP INDEX IF EXISTS rsql_tasks_claim_queue;
+DROP INDEX IF EXISTS rsql_tasks_parent_task_id;

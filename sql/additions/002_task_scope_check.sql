@@ -59,3 +59,7 @@ BEGIN
     END IF;
 END
 $$;
+
+-- down
+-- The CHECK goes (valid or NOT VALID alike); no row is touched.
+ALTER TABLE tasks DROP CONSTRAINT IF EXISTS rsql_tasks_scope;
