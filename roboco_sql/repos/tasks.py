@@ -1,5 +1,6 @@
-"""Tasks: create, read, the board's filtered lists, edits, deletes, and the scope rule (the
-optional task_scope_check addition).
+"""Tasks: create, read, the board's filtered lists, edits (the generic patch, sibling order,
+ownership and the hand-over of a live claim), deletes, and the scope rule (the optional
+task_scope_check addition).
 
 Status is not written here: it moves only through the lifecycle state machine.
 """
@@ -12,9 +13,10 @@ from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import scalar_row
+from psycopg.types.json import Json
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.errors import NotFound, TransitionRefused, ValidationError
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import TaskStatus, Team
 from roboco_sql.models.task import MAX_TASK_DEPTH, Task, TaskCreate, TaskUpdate
@@ -27,7 +29,10 @@ __all__ = [
     "delete_task",
     "get_task",
     "list_tasks",
+    "reassign",
+    "reassign_active_claim",
     "scope_violations",
+    "set_sequence",
     "update_task",
     "validate_scope",
 ]
@@ -40,9 +45,13 @@ _UPDATE = _Q["tasks.update_task"]
 _DELETE = _Q["tasks.delete_task"]
 _SCOPE_VIOLATIONS = _Q["tasks.task_scope_violations"]
 _VALIDATE_SCOPE = _Q["tasks.validate_task_scope"]
+_SET_SEQUENCE = _Q["tasks.set_task_sequence"]
+_REASSIGN = _Q["tasks.reassign_task"]
+_HAND_OVER = _Q["tasks.hand_over_claim"]
 
 _ROW = model_row(Task)
 _UPDATABLE = tuple(TaskUpdate.model_fields)
+_JSON_COLUMNS = ("plan", "notes_structured", "progress_updates", "checkpoints", "commits")
 
 
 async def create_task(conn: AsyncConnection[Any], data: TaskCreate) -> Task:
@@ -51,14 +60,11 @@ async def create_task(conn: AsyncConnection[Any], data: TaskCreate) -> Task:
     A missing parent, project, product or agent is NotFound naming it; a parent chain already
     MAX_TASK_DEPTH deep (or cyclic) is a ValidationError, and nothing is written.
     """
+    params = dict(data)  # every TaskCreate field is a parameter of the insert
+    markers = params["orchestration_markers"]
+    params["orchestration_markers"] = None if markers is None else Json(markers)
     with translated("task"):
-        task = await queries.fetch_one(
-            conn,
-            _CREATE,
-            _ROW,
-            **dict(data),  # every TaskCreate field is a parameter of the insert
-            max_depth=MAX_TASK_DEPTH,
-        )
+        task = await queries.fetch_one(conn, _CREATE, _ROW, **params, max_depth=MAX_TASK_DEPTH)
     if task is None:
         raise ValidationError(
             f"task: parent task {data.parent_task_id} is already at MAX_TASK_DEPTH="
@@ -124,12 +130,91 @@ async def update_task(
         if current is None:
             raise NotFound(f"task {task_id} not found")
         return current
-    params = {"id": task_id, "updated_at": utcnow(), **patch_params(changes, _UPDATABLE)}
+    params = {
+        "id": task_id,
+        "updated_at": utcnow(),
+        **patch_params(changes, _UPDATABLE, json=_JSON_COLUMNS),
+    }
     with translated("task"):
         task = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
     if task is None:
         raise NotFound(f"task {task_id} not found")
     return task
+
+
+async def set_sequence(conn: AsyncConnection[Any], task_id: uuid.UUID, sequence: int) -> Task:
+    """Set the task's order among its siblings (lower first; the claim gate and the sibling
+    lists read it). The value it already has changes nothing, updated_at included."""
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
+        raise ValidationError(f"sequence must be a non-negative integer, not {sequence!r}")
+    with translated("task"):
+        task = await queries.fetch_one(
+            conn, _SET_SEQUENCE, _ROW, id=task_id, sequence=sequence, now=utcnow()
+        )
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    return task
+
+
+async def reassign(
+    conn: AsyncConnection[Any], task_id: uuid.UUID, new_assignee: uuid.UUID | None
+) -> Task:
+    """Hand the task to ``new_assignee`` (None: to nobody), writing assigned_to and claimed_by
+    together; a live claim held by someone else is dropped. Status is untouched.
+
+    RoboCo's choice of *who* (its cell-PM redirect, and diverting board roles to the pool) is
+    the caller's: this writes the owner it is given. NotFound for a missing task or agent.
+    """
+    if new_assignee is not None and not isinstance(new_assignee, uuid.UUID):
+        raise ValidationError(f"new_assignee must be a UUID or None, not {new_assignee!r}")
+    with translated("task"):
+        task = await queries.fetch_one(
+            conn, _REASSIGN, _ROW, id=task_id, assignee=new_assignee, now=utcnow()
+        )
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    return task
+
+
+async def reassign_active_claim(
+    conn: AsyncConnection[Any],
+    task_id: uuid.UUID,
+    new_assignee: uuid.UUID,
+    *,
+    actor_id: uuid.UUID | None = None,
+) -> Task:
+    """Give a live (claimed / in_progress) claim to another agent without re-queueing it.
+
+    One statement: the new agent becomes owner and live claimant with a fresh claimed_at and
+    heartbeat, a stalled mark is cleared, the old claimant's agent row goes idle (if it was on
+    this task) and the new one's active on it, and an audit row (``task.claim_handed_over``,
+    by ``actor_id``) records it. Status, branch and work session stay with the task, as in
+    RoboCo. TransitionRefused when the task holds no live claim; NotFound for a missing task
+    or agent.
+    """
+    if not isinstance(new_assignee, uuid.UUID):
+        raise ValidationError(f"new_assignee must be a UUID, not {new_assignee!r}")
+    if actor_id is not None and not isinstance(actor_id, uuid.UUID):
+        raise ValidationError(f"actor_id must be a UUID or None, not {actor_id!r}")
+    with translated("task"):
+        task = await queries.fetch_one(
+            conn,
+            _HAND_OVER,
+            _ROW,
+            id=task_id,
+            assignee=new_assignee,
+            actor_id=actor_id,
+            now=utcnow(),
+        )
+    if task is not None:
+        return task
+    current = await get_task(conn, task_id)
+    if current is None:
+        raise NotFound(f"task {task_id} not found")
+    raise TransitionRefused(
+        f"task {task_id}: no live claim to hand over (status {current.status}; only a claimed "
+        "or in_progress task can be reassigned this way)"
+    )
 
 
 async def delete_task(conn: AsyncConnection[Any], task_id: uuid.UUID) -> int:

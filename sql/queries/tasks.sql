@@ -1,6 +1,7 @@
 -- name: create_task :one
--- Insert a task: the TaskCreate fields plus RoboCo's starting values for the columns a new task
--- does not choose (flags false, artifact lists empty, lifecycle stamps NULL). The parent chain
+-- Insert a task: the TaskCreate fields (origin data included: branch, PR, orchestration
+-- markers) plus RoboCo's starting values for the columns a new task does not choose (flags
+-- false, artifact lists empty, lifecycle stamps NULL). The parent chain
 -- is walked in the same statement; no row back means the parent is already max_depth deep.
 WITH RECURSIVE ancestors AS (
     SELECT t.parent_task_id, 1 AS depth
@@ -20,14 +21,15 @@ SELECT
     :acceptance_criteria_ids::varchar[], :parent_ac_refs::varchar[],
     :status::taskstatus, NULL, NULL, :priority::integer, :task_type::tasktype,
     :nature::tasknature, :project_id::uuid,
-    :product_id::uuid, NULL, NULL, NULL, NULL, false, false,
+    :product_id::uuid, :branch_name::varchar, NULL, :pr_number::integer, :pr_url::varchar,
+    false, false,
     false, :created_by::uuid, :assigned_to::uuid, :team::team, :parent_task_id::uuid,
     :dependency_ids::uuid[],
     '{}', '{}', :sequence::integer, :created_at::timestamptz, NULL, NULL,
     NULL, NULL, NULL, :target_date::timestamptz, NULL, :estimated_complexity::complexity, '[]',
     '[]', '[]', '[]', NULL, NULL, NULL, false,
     NULL, NULL, NULL, NULL, NULL,
-    NULL, NULL, NULL, NULL,
+    NULL, :orchestration_markers::json, NULL, NULL,
     NULL, NULL, NULL, '[]',
     false, :source::varchar, :confirmed_by_human::boolean, 0, :batch_id::uuid,
     :intends_to_touch::varchar[], :adds_migration::boolean, :touches_shared::boolean,
@@ -110,10 +112,112 @@ SET title = CASE WHEN :set_title THEN :title::varchar ELSE title END,
     docs_complete = CASE WHEN :set_docs_complete THEN :docs_complete::boolean
                          ELSE docs_complete END,
     pr_created = CASE WHEN :set_pr_created THEN :pr_created::boolean ELSE pr_created END,
+    sequence = CASE WHEN :set_sequence THEN :sequence::integer ELSE sequence END,
+    team = CASE WHEN :set_team THEN :team::team ELSE team END,
+    claimed_by = CASE WHEN :set_claimed_by THEN :claimed_by::uuid ELSE claimed_by END,
+    confirmed_by_human = CASE WHEN :set_confirmed_by_human THEN :confirmed_by_human::boolean
+                              ELSE confirmed_by_human END,
+    source = CASE WHEN :set_source THEN :source::varchar ELSE source END,
+    budget_usd = CASE WHEN :set_budget_usd THEN :budget_usd::double precision
+                      ELSE budget_usd END,
+    pm_notes = CASE WHEN :set_pm_notes THEN :pm_notes::text ELSE pm_notes END,
+    plan = CASE WHEN :set_plan THEN :plan::json ELSE plan END,
+    notes_structured = CASE WHEN :set_notes_structured THEN :notes_structured::json
+                            ELSE notes_structured END,
+    progress_updates = CASE WHEN :set_progress_updates THEN :progress_updates::json
+                            ELSE progress_updates END,
+    checkpoints = CASE WHEN :set_checkpoints THEN :checkpoints::json ELSE checkpoints END,
+    commits = CASE WHEN :set_commits THEN :commits::json ELSE commits END,
     updated_at = :updated_at::timestamptz
 WHERE id = :id
 RETURNING
     {{tasks}};
+
+-- name: set_task_sequence :one
+-- Set the task's place among its siblings (lower first). Setting the value it already has
+-- writes nothing, updated_at included, as RoboCo's set_sequence. No row back = no such task.
+UPDATE tasks
+SET sequence = :sequence::integer,
+    updated_at = CASE WHEN sequence = :sequence::integer THEN updated_at
+                      ELSE :now::timestamptz END
+WHERE id = :id
+RETURNING
+    {{tasks}};
+
+-- name: reassign_task :one
+-- Hand the task to another owner (or to nobody): assigned_to and claimed_by together, as
+-- RoboCo's reassign. A live claim held by anyone but the new owner is dropped with it, so the
+-- old claimant no longer counts as working it; a claim the new owner holds stays. Status is
+-- untouched. No row back = no such task.
+UPDATE tasks
+SET assigned_to = :assignee::uuid,
+    claimed_by = :assignee::uuid,
+    active_claimant_id = CASE
+        WHEN active_claimant_id IS DISTINCT FROM :assignee::uuid THEN NULL
+        ELSE active_claimant_id END,
+    updated_at = :now::timestamptz
+WHERE id = :id
+RETURNING
+    {{tasks}};
+
+-- name: hand_over_claim :one
+-- Give a live claim (claimed / in_progress) to another agent in one statement, as RoboCo's
+-- reassign_active_claim: the new agent becomes owner and live claimant with a fresh claim and
+-- heartbeat (so the reaper does not find it stale at once), a stalled mark is cleared, the old
+-- claimant's agent row goes idle if it was on this task and the new one's goes active on it,
+-- and the hand-over is audited. The work session and branch stay with the task. No row back =
+-- no such task, or it holds no live claim (the row is locked, so the status read is current).
+WITH cur AS (
+    SELECT t.id, t.status, t.team, t.claimed_by AS previous
+      FROM tasks AS t
+     WHERE t.id = :id
+       AND t.status IN ('claimed', 'in_progress')
+       FOR UPDATE
+),
+moved AS (
+    UPDATE tasks AS t
+    SET assigned_to = :assignee::uuid,
+        claimed_by = :assignee::uuid,
+        claimed_at = :now::timestamptz,
+        last_heartbeat_at = :now::timestamptz,
+        active_claimant_id = :assignee::uuid,
+        stalled_reason = NULL,
+        stalled_since = NULL,
+        updated_at = :now::timestamptz
+    FROM cur AS c
+    WHERE t.id = c.id
+    RETURNING t.*
+),
+old_idle AS (
+    UPDATE agents AS a
+    SET status = 'idle',
+        current_task_id = NULL,
+        updated_at = :now::timestamptz
+    FROM cur AS c
+    WHERE a.id = c.previous
+      AND c.previous IS DISTINCT FROM :assignee::uuid
+      AND a.current_task_id = c.id
+),
+new_active AS (
+    UPDATE agents AS a
+    SET status = 'active',
+        current_task_id = c.id,
+        updated_at = :now::timestamptz
+    FROM cur AS c
+    WHERE a.id = :assignee::uuid
+),
+logged AS (
+    INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
+                           "timestamp")
+    SELECT gen_random_uuid(), 'task.claim_handed_over', :actor_id::uuid, 'task', c.id, 'info',
+           jsonb_build_object('status', c.status, 'team', c.team, 'from_agent', c.previous,
+                              'to_agent', :assignee::uuid, 'action', 'reassign_active_claim'),
+           :now::timestamptz
+      FROM cur AS c
+)
+SELECT
+    {{tasks}}
+FROM moved;
 
 -- name: delete_task :execrows
 -- Delete a task and all its descendants at once, as RoboCo does (UNION stops on a parent

@@ -1,0 +1,438 @@
+-- The task's annotation columns, each written by one statement that reads the row it changes.
+-- The JSON columns are `json` (RoboCo's type): a write goes through jsonb and back, so a
+-- document RoboCo left that is not of the column's kind (an array for a list, an object for a
+-- map) counts as empty, as RoboCo's accessors treat it. An append is `col || entry` on the row
+-- the UPDATE locks, so concurrent appends all survive (READ COMMITTED re-reads a row another
+-- writer changed before applying the expression). Every write stamps updated_at, as RoboCo's
+-- ORM does on each flush. No row back = no such task.
+
+-- name: append_progress :one
+-- Append one progress entry (RoboCo's add_progress).
+UPDATE tasks
+SET progress_updates = (CASE WHEN json_typeof(progress_updates) = 'array'
+                             THEN progress_updates::jsonb ELSE '[]'::jsonb END
+                        || jsonb_build_array(:entry::jsonb))::json,
+    updated_at = :now::timestamptz
+WHERE id = :id
+RETURNING
+    {{tasks}};
+
+-- name: append_checkpoint :one
+-- Append one checkpoint; its id is the uuid whose integer is the number of checkpoints before
+-- it (0, 1, ...), as RoboCo numbers them, taken from the row being written.
+UPDATE tasks
+SET checkpoints = (CASE WHEN json_typeof(checkpoints) = 'array'
+                        THEN checkpoints::jsonb ELSE '[]'::jsonb END
+                   || jsonb_build_array(
+                          jsonb_build_object(
+                              'id',
+                              lpad(to_hex(CASE WHEN json_typeof(checkpoints) = 'array'
+                                               THEN json_array_length(checkpoints)
+                                               ELSE 0 END), 32, '0')::uuid::text)
+                          || :entry::jsonb))::json,
+    updated_at = :now::timestamptz
+WHERE id = :id
+RETURNING
+    {{tasks}};
+
+-- name: append_commit :one
+-- Append one commit reference (RoboCo's add_commit).
+UPDATE tasks
+SET commits = (CASE WHEN json_typeof(commits) = 'array'
+                    THEN commits::jsonb ELSE '[]'::jsonb END
+               || jsonb_build_array(:entry::jsonb))::json,
+    updated_at = :now::timestamptz
+WHERE id = :id
+RETURNING
+    {{tasks}};
+
+-- name: record_plan_progress :one
+-- RoboCo's record_plan_progress in one statement: mark the plan step :plan_step completed (the
+-- first sub_task whose id, order or 1-based position among the object sub_tasks reads as it;
+-- the plan is rewritten only when one matches), then append a progress entry whose percentage
+-- is completed/total of the checklist, rounded half to even as Python's round does
+-- (float8 round), or :fallback when the plan has no checklist.
+WITH cur AS (
+    SELECT t.id,
+           CASE WHEN json_typeof(t.plan) = 'object' THEN t.plan::jsonb
+                ELSE '{}'::jsonb END AS plan
+      FROM tasks AS t
+     WHERE t.id = :id
+       FOR UPDATE
+),
+steps AS (
+    SELECT s.step, row_number() OVER (ORDER BY s.raw) AS pos
+      FROM cur AS c,
+           jsonb_array_elements(CASE WHEN jsonb_typeof(c.plan -> 'sub_tasks') = 'array'
+                                     THEN c.plan -> 'sub_tasks' ELSE '[]'::jsonb END)
+               WITH ORDINALITY AS s(step, raw)
+     WHERE jsonb_typeof(s.step) = 'object'
+),
+hit AS (
+    SELECT min(s.pos) AS pos
+      FROM steps AS s
+     WHERE :plan_step::text IN (coalesce(s.step ->> 'id', 'None'),
+                                coalesce(s.step ->> 'order', 'None'),
+                                s.pos::text)
+),
+tally AS (
+    SELECT coalesce(jsonb_agg(CASE WHEN s.pos = h.pos
+                                   THEN s.step || '{"completed": true}'::jsonb
+                                   ELSE s.step END ORDER BY s.pos), '[]'::jsonb) AS sub_tasks,
+           count(s.pos) AS total,
+           count(s.pos) FILTER (
+               WHERE s.pos = h.pos
+                  OR coalesce(s.step -> 'completed' NOT IN ('null'::jsonb, 'false'::jsonb,
+                                                            '0'::jsonb, '""'::jsonb,
+                                                            '[]'::jsonb, '{}'::jsonb),
+                              false)) AS done,
+           h.pos AS hit
+      FROM hit AS h
+      LEFT JOIN steps AS s ON true
+     GROUP BY h.pos
+),
+moved AS (
+    UPDATE tasks AS t
+    SET plan = CASE WHEN g.hit IS NOT NULL
+                    THEN (c.plan || jsonb_build_object('sub_tasks', g.sub_tasks))::json
+                    ELSE t.plan END,
+        progress_updates = (CASE WHEN json_typeof(t.progress_updates) = 'array'
+                                 THEN t.progress_updates::jsonb ELSE '[]'::jsonb END
+                            || jsonb_build_array(
+                                   :entry::jsonb
+                                   || jsonb_build_object(
+                                          'percentage',
+                                          CASE WHEN g.total = 0 THEN :fallback::integer
+                                               ELSE round(g.done::float8 / g.total::float8
+                                                          * 100)::integer END)))::json,
+        updated_at = :now::timestamptz
+    FROM cur AS c, tally AS g
+    WHERE t.id = c.id
+    RETURNING t.*
+)
+SELECT
+    {{tasks}}
+FROM moved;
+
+-- name: set_plan :one
+-- Write the plan, except that a stored plan with an approach is never replaced by one without
+-- (RoboCo's set_plan: a re-entry claim must not blank the authored plan); kept, the row is not
+-- written at all, updated_at included.
+UPDATE tasks
+SET plan = CASE WHEN json_typeof(plan) = 'object'
+                     AND coalesce(plan::jsonb -> 'approach' NOT IN (
+                             'null'::jsonb, 'false'::jsonb, '0'::jsonb, '""'::jsonb,
+                             '[]'::jsonb, '{}'::jsonb), false)
+                     AND NOT coalesce(:plan::jsonb -> 'approach' NOT IN (
+                             'null'::jsonb, 'false'::jsonb, '0'::jsonb, '""'::jsonb,
+                             '[]'::jsonb, '{}'::jsonb), false)
+                THEN plan ELSE :plan::json END,
+    updated_at = CASE WHEN json_typeof(plan) = 'object'
+                           AND coalesce(plan::jsonb -> 'approach' NOT IN (
+                                   'null'::jsonb, 'false'::jsonb, '0'::jsonb, '""'::jsonb,
+                                   '[]'::jsonb, '{}'::jsonb), false)
+                           AND NOT coalesce(:plan::jsonb -> 'approach' NOT IN (
+                                   'null'::jsonb, 'false'::jsonb, '0'::jsonb, '""'::jsonb,
+                                   '[]'::jsonb, '{}'::jsonb), false)
+                      THEN updated_at ELSE :now::timestamptz END
+WHERE id = :id
+RETURNING
+    {{tasks}};
+
+-- name: record_section_note :one
+-- Store one structured note section under notes_structured[:section] (replacing that section
+-- only; the others stay) and its rendered text in the section's mirror column :mirror (NULL:
+-- the section has none), in one write, as RoboCo's apply_structured_note.
+UPDATE tasks
+SET notes_structured = ((CASE WHEN json_typeof(notes_structured) = 'object'
+                              THEN notes_structured::jsonb ELSE '{}'::jsonb END)
+                        || jsonb_build_object(:section::text, :body::jsonb))::json,
+    dev_notes = CASE WHEN :mirror::text = 'dev_notes' THEN :rendered::text ELSE dev_notes END,
+    qa_notes = CASE WHEN :mirror::text = 'qa_notes' THEN :rendered::text ELSE qa_notes END,
+    auditor_notes = CASE WHEN :mirror::text = 'auditor_notes' THEN :rendered::text
+                         ELSE auditor_notes END,
+    doc_notes = CASE WHEN :mirror::text = 'doc_notes' THEN :rendered::text ELSE doc_notes END,
+    pr_reviewer_notes = CASE WHEN :mirror::text = 'pr_reviewer_notes' THEN :rendered::text
+                             ELSE pr_reviewer_notes END,
+    quick_context = CASE WHEN :mirror::text = 'quick_context' THEN :rendered::text
+                         ELSE quick_context END,
+    pm_notes = CASE WHEN :mirror::text = 'pm_notes' THEN :rendered::text ELSE pm_notes END,
+    updated_at = :now::timestamptz
+WHERE id = :id
+RETURNING
+    {{tasks}};
+
+-- name: set_acceptance_criteria_status :one
+-- Replace the per-criterion status list whole (RoboCo's set_acceptance_criteria_status).
+UPDATE tasks
+SET acceptance_criteria_status = :status::json,
+    updated_at = :now::timestamptz
+WHERE id = :id
+RETURNING
+    {{tasks}};
+
+-- name: mark_evidence_inspected :one
+-- QA looked at the evidence: qa_evidence_inspected = true.
+UPDATE tasks
+SET qa_evidence_inspected = true,
+    updated_at = :now::timestamptz
+WHERE id = :id
+RETURNING
+    {{tasks}};
+
+-- name: mark_board_review_complete :scalar
+-- Flag a board task reviewed, once: a row back only when this call flipped the flag (no row =
+-- already set, or no such task), as RoboCo's mark_board_review_complete answers.
+UPDATE tasks
+SET board_review_complete = true,
+    updated_at = :now::timestamptz
+WHERE id = :id
+  AND NOT board_review_complete
+RETURNING id;
+
+-- name: set_proactive_context :scalar
+-- Store the knowledge gathered after a claim, only while :agent_id still owns the task (RoboCo's
+-- confirm-after-commit guard: a rolled-back or moved claim gets nothing). No row = skipped.
+UPDATE tasks
+SET proactive_context = :context::json,
+    updated_at = :now::timestamptz
+WHERE id = :id
+  AND assigned_to = :agent_id::uuid
+RETURNING id;
+
+-- name: attach_document :one
+-- Put a document reference in documents: it replaces the first entry with the same path, or is
+-- appended when none has it (RoboCo's _add_doc_to_task). The row is read locked, so the list
+-- merged into is the latest one.
+WITH cur AS (
+    SELECT t.id,
+           CASE WHEN json_typeof(t.documents) = 'array' THEN t.documents::jsonb
+                ELSE '[]'::jsonb END AS docs
+      FROM tasks AS t
+     WHERE t.id = :id
+       FOR UPDATE
+),
+items AS (
+    SELECT d.doc, d.pos
+      FROM cur AS c, jsonb_array_elements(c.docs) WITH ORDINALITY AS d(doc, pos)
+),
+first_match AS (
+    SELECT min(i.pos) AS pos FROM items AS i WHERE i.doc ->> 'path' = :path::text
+),
+merged AS (
+    SELECT CASE WHEN f.pos IS NULL THEN c.docs || jsonb_build_array(:doc::jsonb)
+                ELSE (SELECT jsonb_agg(CASE WHEN i.pos = f.pos THEN :doc::jsonb ELSE i.doc END
+                                       ORDER BY i.pos)
+                        FROM items AS i)
+           END AS docs
+      FROM cur AS c, first_match AS f
+),
+moved AS (
+    UPDATE tasks AS t
+    SET documents = m.docs::json,
+        updated_at = :now::timestamptz
+    FROM cur AS c, merged AS m
+    WHERE t.id = c.id
+    RETURNING t.*
+)
+SELECT
+    {{tasks}}
+FROM moved;
+
+-- name: set_markers :one
+-- Set orchestration markers: each key of :markers replaces that key's value, the other keys stay.
+UPDATE tasks
+SET orchestration_markers = ((CASE WHEN json_typeof(orchestration_markers) = 'object'
+                                   THEN orchestration_markers::jsonb ELSE '{}'::jsonb END)
+                             || :markers::jsonb)::json,
+    updated_at = :now::timestamptz
+WHERE id = :id
+RETURNING
+    {{tasks}};
+
+-- name: clear_markers :one
+-- Remove the marker keys :keys. A task holding none of them is not written at all (updated_at
+-- included); removing the last key leaves the column NULL, as RoboCo's clear_marker does.
+UPDATE tasks
+SET orchestration_markers = CASE
+        WHEN json_typeof(orchestration_markers) = 'object'
+             AND orchestration_markers::jsonb ?| :keys::text[]
+        THEN nullif(orchestration_markers::jsonb - :keys::text[], '{}'::jsonb)::json
+        ELSE orchestration_markers END,
+    updated_at = CASE
+        WHEN json_typeof(orchestration_markers) = 'object'
+             AND orchestration_markers::jsonb ?| :keys::text[]
+        THEN :now::timestamptz ELSE updated_at END
+WHERE id = :id
+RETURNING
+    {{tasks}};
+
+-- name: set_transition_note :one
+-- Set the note of one lifecycle event inside the transition_notes marker, keeping the notes of
+-- the other events.
+WITH cur AS (
+    SELECT t.id,
+           CASE WHEN json_typeof(t.orchestration_markers) = 'object'
+                THEN t.orchestration_markers::jsonb ELSE '{}'::jsonb END AS om
+      FROM tasks AS t
+     WHERE t.id = :id
+       FOR UPDATE
+),
+moved AS (
+    UPDATE tasks AS t
+    SET orchestration_markers = (
+            c.om || jsonb_build_object(
+                'transition_notes',
+                CASE WHEN jsonb_typeof(c.om -> 'transition_notes') = 'object'
+                     THEN c.om -> 'transition_notes' ELSE '{}'::jsonb END
+                || jsonb_build_object(:event::text, :note::text)))::json,
+        updated_at = :now::timestamptz
+    FROM cur AS c
+    WHERE t.id = c.id
+    RETURNING t.*
+)
+SELECT
+    {{tasks}}
+FROM moved;
+
+-- name: bump_block_flip_count :scalar
+-- Count one more block/unblock flip: block_flip_count.count + 1 (a count that is not an integer
+-- reads as 0), its notified flag kept; the new count. No row = no such task.
+WITH cur AS (
+    SELECT t.id,
+           CASE WHEN json_typeof(t.orchestration_markers) = 'object'
+                THEN t.orchestration_markers::jsonb ELSE '{}'::jsonb END AS om
+      FROM tasks AS t
+     WHERE t.id = :id
+       FOR UPDATE
+),
+was AS (
+    SELECT c.id, c.om,
+           CASE WHEN jsonb_typeof(c.om -> 'block_flip_count') = 'object'
+                     AND (c.om -> 'block_flip_count' ->> 'count') ~ '^-?[0-9]+$'
+                THEN (c.om -> 'block_flip_count' ->> 'count')::bigint ELSE 0 END AS count,
+           CASE WHEN jsonb_typeof(c.om -> 'block_flip_count') = 'object'
+                THEN coalesce(c.om -> 'block_flip_count' -> 'notified' NOT IN (
+                         'null'::jsonb, 'false'::jsonb, '0'::jsonb, '""'::jsonb,
+                         '[]'::jsonb, '{}'::jsonb), false)
+                ELSE false END AS notified
+      FROM cur AS c
+)
+UPDATE tasks AS t
+SET orchestration_markers = (
+        w.om || jsonb_build_object('block_flip_count',
+                                   jsonb_build_object('count', w.count + 1,
+                                                      'notified', w.notified)))::json,
+    updated_at = :now::timestamptz
+FROM was AS w
+WHERE t.id = w.id
+RETURNING w.count + 1;
+
+-- name: mark_block_flip_notified :one
+-- Note that the CEO was alerted about the block/unblock flips: notified true, count kept.
+WITH cur AS (
+    SELECT t.id,
+           CASE WHEN json_typeof(t.orchestration_markers) = 'object'
+                THEN t.orchestration_markers::jsonb ELSE '{}'::jsonb END AS om
+      FROM tasks AS t
+     WHERE t.id = :id
+       FOR UPDATE
+),
+moved AS (
+    UPDATE tasks AS t
+    SET orchestration_markers = (
+            c.om || jsonb_build_object(
+                'block_flip_count',
+                jsonb_build_object(
+                    'count',
+                    CASE WHEN jsonb_typeof(c.om -> 'block_flip_count') = 'object'
+                              AND (c.om -> 'block_flip_count' ->> 'count') ~ '^-?[0-9]+$'
+                         THEN (c.om -> 'block_flip_count' ->> 'count')::bigint ELSE 0 END,
+                    'notified', true)))::json,
+        updated_at = :now::timestamptz
+    FROM cur AS c
+    WHERE t.id = c.id
+    RETURNING t.*
+)
+SELECT
+    {{tasks}}
+FROM moved;
+
+-- name: bump_oscillation_strikes :scalar
+-- Record one escalate/unblock round trip against the progress fingerprint :fp: strikes + 1 when
+-- the stored fingerprint is absent or equal, else back to 1 (something moved); tripped kept.
+-- The new strike count. No row = no such task.
+WITH cur AS (
+    SELECT t.id,
+           CASE WHEN json_typeof(t.orchestration_markers) = 'object'
+                THEN t.orchestration_markers::jsonb ELSE '{}'::jsonb END AS om
+      FROM tasks AS t
+     WHERE t.id = :id
+       FOR UPDATE
+),
+was AS (
+    SELECT c.id, c.om,
+           CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes') = 'object'
+                     AND (c.om -> 'oscillation_strikes' ->> 'strikes') ~ '^-?[0-9]+$'
+                THEN (c.om -> 'oscillation_strikes' ->> 'strikes')::bigint ELSE 0 END AS strikes,
+           CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes' -> 'progress_fp') = 'array'
+                THEN c.om -> 'oscillation_strikes' -> 'progress_fp' END AS fp,
+           CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes') = 'object'
+                THEN coalesce(c.om -> 'oscillation_strikes' -> 'tripped' NOT IN (
+                         'null'::jsonb, 'false'::jsonb, '0'::jsonb, '""'::jsonb,
+                         '[]'::jsonb, '{}'::jsonb), false)
+                ELSE false END AS tripped
+      FROM cur AS c
+),
+next AS (
+    SELECT w.id, w.om, w.tripped,
+           CASE WHEN w.fp IS NULL OR w.fp = :fp::jsonb THEN w.strikes + 1 ELSE 1 END AS strikes
+      FROM was AS w
+)
+UPDATE tasks AS t
+SET orchestration_markers = (
+        n.om || jsonb_build_object('oscillation_strikes',
+                                   jsonb_build_object('strikes', n.strikes,
+                                                      'progress_fp', :fp::jsonb,
+                                                      'tripped', n.tripped)))::json,
+    updated_at = :now::timestamptz
+FROM next AS n
+WHERE t.id = n.id
+RETURNING n.strikes;
+
+-- name: mark_oscillation_tripped :one
+-- Trip the escalate/unblock breaker: tripped true, strikes and fingerprint kept (an absent
+-- fingerprint is written as []).
+WITH cur AS (
+    SELECT t.id,
+           CASE WHEN json_typeof(t.orchestration_markers) = 'object'
+                THEN t.orchestration_markers::jsonb ELSE '{}'::jsonb END AS om
+      FROM tasks AS t
+     WHERE t.id = :id
+       FOR UPDATE
+),
+moved AS (
+    UPDATE tasks AS t
+    SET orchestration_markers = (
+            c.om || jsonb_build_object(
+                'oscillation_strikes',
+                jsonb_build_object(
+                    'strikes',
+                    CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes') = 'object'
+                              AND (c.om -> 'oscillation_strikes' ->> 'strikes') ~ '^-?[0-9]+$'
+                         THEN (c.om -> 'oscillation_strikes' ->> 'strikes')::bigint
+                         ELSE 0 END,
+                    'progress_fp',
+                    CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes' -> 'progress_fp')
+                              = 'array'
+                         THEN c.om -> 'oscillation_strikes' -> 'progress_fp'
+                         ELSE '[]'::jsonb END,
+                    'tripped', true)))::json,
+        updated_at = :now::timestamptz
+    FROM cur AS c
+    WHERE t.id = c.id
+    RETURNING t.*
+)
+SELECT
+    {{tasks}}
+FROM moved;
