@@ -21,3 +21,8 @@ WHERE  ws.status = 'active'
 CREATE UNIQUE INDEX uq_work_sessions_one_active_per_task
     ON work_sessions (task_id)
     WHERE status = 'active';
+
+-- down
+-- The sessions the up part marked 'abandoned' stay so: 046 accepts them as they are, and
+-- which of them were still active before cannot be told apart from those abandoned normally.
+DROP INDEX uq_work_sessions_one_active_per_task;

@@ -6,3 +6,9 @@
 ALTER TABLE projects
     ADD COLUMN ci_watch_enabled  BOOLEAN NOT NULL DEFAULT false,
     ADD COLUMN ci_watch_workflow VARCHAR(255);
+
+-- down
+-- irreversible: drops projects.ci_watch_enabled and projects.ci_watch_workflow with their values
+ALTER TABLE projects
+    DROP COLUMN ci_watch_workflow,
+    DROP COLUMN ci_watch_enabled;

@@ -6,3 +6,9 @@
 ALTER TABLE projects
     ADD COLUMN dep_update_command VARCHAR(500),
     ADD COLUMN dep_update_paths   VARCHAR[];
+
+-- down
+-- irreversible: drops projects.dep_update_command and projects.dep_update_paths with their values
+ALTER TABLE projects
+    DROP COLUMN dep_update_paths,
+    DROP COLUMN dep_update_command;

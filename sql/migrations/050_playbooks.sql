@@ -24,3 +24,7 @@ CREATE TABLE playbooks (
 );
 CREATE UNIQUE INDEX ix_playbooks_slug ON playbooks (slug);
 CREATE INDEX ix_playbooks_status ON playbooks (status);
+
+-- down
+-- irreversible: drops playbooks with its rows
+DROP TABLE playbooks;

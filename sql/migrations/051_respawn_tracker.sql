@@ -16,3 +16,7 @@ CREATE TABLE respawn_tracker (
     CONSTRAINT pk_respawn_tracker PRIMARY KEY (agent_slug, task_id)
 );
 CREATE INDEX ix_respawn_tracker_last_check ON respawn_tracker (last_check);
+
+-- down
+-- irreversible: drops respawn_tracker (the persisted respawn strike counts) with its rows
+DROP TABLE respawn_tracker;

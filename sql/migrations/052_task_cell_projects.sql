@@ -18,3 +18,7 @@ CREATE TABLE task_cell_projects (
 );
 CREATE INDEX ix_task_cell_projects_task_id    ON task_cell_projects (task_id);
 CREATE INDEX ix_task_cell_projects_project_id ON task_cell_projects (project_id);
+
+-- down
+-- irreversible: drops task_cell_projects (each task's cell -> project map) with its rows
+DROP TABLE task_cell_projects;

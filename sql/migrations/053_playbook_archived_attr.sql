@@ -6,3 +6,9 @@
 ALTER TABLE playbooks
     ADD COLUMN archived_by UUID,
     ADD COLUMN archived_at TIMESTAMPTZ;
+
+-- down
+-- irreversible: drops playbooks.archived_by and playbooks.archived_at with their values
+ALTER TABLE playbooks
+    DROP COLUMN archived_at,
+    DROP COLUMN archived_by;

@@ -5,3 +5,8 @@
 
 ALTER TABLE a2a_messages
     ADD COLUMN skill VARCHAR(100);
+
+-- down
+-- irreversible: drops a2a_messages.skill with its values
+ALTER TABLE a2a_messages
+    DROP COLUMN skill;

@@ -7,3 +7,9 @@
 ALTER TABLE agent_spawn_sessions
     ADD COLUMN turns      BIGINT NOT NULL DEFAULT '0'::bigint,
     ADD COLUMN tool_calls BIGINT NOT NULL DEFAULT '0'::bigint;
+
+-- down
+-- irreversible: drops agent_spawn_sessions.turns and agent_spawn_sessions.tool_calls with their values
+ALTER TABLE agent_spawn_sessions
+    DROP COLUMN tool_calls,
+    DROP COLUMN turns;

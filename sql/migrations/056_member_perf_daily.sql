@@ -37,3 +37,7 @@ CREATE INDEX ix_member_perf_date       ON member_performance_daily (date);
 CREATE INDEX ix_member_perf_agent_slug ON member_performance_daily (agent_slug);
 CREATE INDEX ix_member_perf_team       ON member_performance_daily (team);
 CREATE INDEX ix_member_perf_kind       ON member_performance_daily (member_kind);
+
+-- down
+-- irreversible: drops member_performance_daily with its rows
+DROP TABLE member_performance_daily;
