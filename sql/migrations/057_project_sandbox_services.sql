@@ -5,3 +5,8 @@
 
 ALTER TABLE projects
     ADD COLUMN sandbox_services VARCHAR[];
+
+-- down
+-- irreversible: drops projects.sandbox_services with its values
+ALTER TABLE projects
+    DROP COLUMN sandbox_services;

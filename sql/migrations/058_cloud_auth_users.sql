@@ -13,3 +13,7 @@ CREATE TABLE users (
     CONSTRAINT pk_users PRIMARY KEY (id)
 );
 CREATE UNIQUE INDEX ix_users_email ON users (email);
+
+-- down
+-- irreversible: drops users (the cloud-auth accounts) with its rows
+DROP TABLE users;

@@ -19,3 +19,8 @@ CREATE TABLE x_seen_mentions (
     seen_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
     CONSTRAINT pk_x_seen_mentions PRIMARY KEY (mention_id)
 );
+
+-- down
+-- irreversible: drops x_credentials (the stored X secrets) and x_seen_mentions with their rows
+DROP TABLE x_seen_mentions;
+DROP TABLE x_credentials;

@@ -11,3 +11,10 @@ CREATE TABLE x_seen_features (
 
 ALTER TABLE company_goals
     ADD COLUMN brand_voice TEXT NOT NULL DEFAULT '';
+
+-- down
+-- irreversible: drops x_seen_features with its rows and company_goals.brand_voice with its text
+ALTER TABLE company_goals
+    DROP COLUMN brand_voice;
+
+DROP TABLE x_seen_features;

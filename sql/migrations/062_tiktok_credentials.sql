@@ -12,3 +12,7 @@ CREATE TABLE tiktok_credentials (
     updated_at              TIMESTAMPTZ,
     CONSTRAINT pk_tiktok_credentials PRIMARY KEY (id)
 );
+
+-- down
+-- irreversible: drops tiktok_credentials with the stored secrets
+DROP TABLE tiktok_credentials;

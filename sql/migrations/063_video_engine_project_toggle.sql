@@ -5,3 +5,8 @@
 
 ALTER TABLE projects
     ADD COLUMN video_engine_enabled BOOLEAN NOT NULL DEFAULT false;
+
+-- down
+-- irreversible: drops projects.video_engine_enabled with its values
+ALTER TABLE projects
+    DROP COLUMN video_engine_enabled;

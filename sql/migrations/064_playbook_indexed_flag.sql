@@ -6,3 +6,9 @@
 ALTER TABLE playbooks
     ADD COLUMN indexed_ok BOOLEAN NOT NULL DEFAULT false,
     ADD COLUMN indexed_at TIMESTAMPTZ;
+
+-- down
+-- irreversible: drops playbooks.indexed_ok and playbooks.indexed_at with their values
+ALTER TABLE playbooks
+    DROP COLUMN indexed_at,
+    DROP COLUMN indexed_ok;

@@ -15,3 +15,7 @@ CREATE TABLE rag_index_failures (
 );
 CREATE INDEX ix_rag_index_failures_doc_source    ON rag_index_failures (doc_source);
 CREATE INDEX ix_rag_index_failures_next_retry_at ON rag_index_failures (next_retry_at);
+
+-- down
+-- irreversible: drops rag_index_failures (the RAG retry queue) with its rows
+DROP TABLE rag_index_failures;

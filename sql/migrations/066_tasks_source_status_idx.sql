@@ -4,3 +4,6 @@
 
 -- lint: allow index-not-concurrent plain build as upstream: tasks is small (thousands of rows), so the write pause while it builds is brief
 CREATE INDEX ix_tasks_source_status_created ON tasks (source, status, created_at);
+
+-- down
+DROP INDEX ix_tasks_source_status_created;
