@@ -4,3 +4,8 @@
 
 ALTER TABLE respawn_tracker
     ADD COLUMN revisit_resets INTEGER NOT NULL DEFAULT 0;
+
+-- down
+-- irreversible: drops respawn_tracker.revisit_resets with its values
+ALTER TABLE respawn_tracker
+    DROP COLUMN revisit_resets;

@@ -5,3 +5,8 @@
 
 ALTER TABLE tasks
     ADD COLUMN constraints TEXT;
+
+-- down
+-- irreversible: drops tasks.constraints with its values
+ALTER TABLE tasks
+    DROP COLUMN constraints;

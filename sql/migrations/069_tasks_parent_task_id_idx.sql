@@ -5,3 +5,6 @@
 
 -- lint: allow index-not-concurrent plain build as upstream: tasks is small (thousands of rows), so the write pause while it builds is brief
 CREATE INDEX ix_tasks_parent_task_id ON tasks (parent_task_id);
+
+-- down
+DROP INDEX ix_tasks_parent_task_id;

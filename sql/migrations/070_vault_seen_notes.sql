@@ -11,3 +11,7 @@ CREATE TABLE vault_seen_notes (
     CONSTRAINT pk_vault_seen_notes PRIMARY KEY (id),
     CONSTRAINT uq_vault_seen_notes_path_hash UNIQUE (note_path, content_hash)
 );
+
+-- down
+-- irreversible: drops vault_seen_notes with its rows
+DROP TABLE vault_seen_notes;

@@ -32,3 +32,10 @@ CREATE TABLE task_review_findings (
 );
 CREATE INDEX ix_task_review_findings_task_id     ON task_review_findings (task_id);
 CREATE INDEX ix_task_review_findings_task_status ON task_review_findings (task_id, status);
+
+-- down
+-- irreversible: drops task_review_findings with its rows and tasks.pm_notes with its values
+DROP TABLE task_review_findings;
+
+ALTER TABLE tasks
+    DROP COLUMN pm_notes;

@@ -4,3 +4,8 @@
 
 ALTER TABLE projects
     ADD COLUMN sandbox_extensions JSONB;
+
+-- down
+-- irreversible: drops projects.sandbox_extensions with its values
+ALTER TABLE projects
+    DROP COLUMN sandbox_extensions;

@@ -4,3 +4,8 @@
 
 ALTER TABLE projects
     ADD COLUMN environments JSONB;
+
+-- down
+-- irreversible: drops projects.environments with its values
+ALTER TABLE projects
+    DROP COLUMN environments;

@@ -10,3 +10,7 @@ CREATE TABLE telegram_credentials (
     updated_at          TIMESTAMPTZ,
     CONSTRAINT pk_telegram_credentials PRIMARY KEY (id)
 );
+
+-- down
+-- irreversible: drops telegram_credentials with the stored secrets
+DROP TABLE telegram_credentials;

@@ -4,3 +4,8 @@
 
 ALTER TABLE company_goals
     ADD COLUMN company_name TEXT NOT NULL DEFAULT '';
+
+-- down
+-- irreversible: drops company_goals.company_name with its value
+ALTER TABLE company_goals
+    DROP COLUMN company_name;

@@ -4,3 +4,8 @@
 
 ALTER TABLE projects
     ADD COLUMN git_provider VARCHAR(16);
+
+-- down
+-- irreversible: drops projects.git_provider with its values
+ALTER TABLE projects
+    DROP COLUMN git_provider;
