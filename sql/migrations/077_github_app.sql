@@ -14,3 +14,10 @@ CREATE TABLE github_app_credentials (
 
 ALTER TABLE projects
     ADD COLUMN github_installation_id BIGINT;
+
+-- down
+-- irreversible: drops github_app_credentials (with the stored private key) and projects.github_installation_id
+ALTER TABLE projects
+    DROP COLUMN github_installation_id;
+
+DROP TABLE github_app_credentials;

@@ -4,3 +4,8 @@
 
 ALTER TABLE projects
     ADD COLUMN codegen_command VARCHAR(500);
+
+-- down
+-- irreversible: drops projects.codegen_command with its values
+ALTER TABLE projects
+    DROP COLUMN codegen_command;

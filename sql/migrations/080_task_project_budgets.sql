@@ -12,3 +12,13 @@ ALTER TABLE projects
 
 -- lint: allow index-not-concurrent plain build as upstream: one row per agent spawn, and only the sweeper writes them, so a short pause is harmless
 CREATE INDEX ix_agent_spawn_sessions_task_id ON agent_spawn_sessions (task_id);
+
+-- down
+-- irreversible: drops tasks.budget_usd and projects.monthly_budget_usd with their values
+DROP INDEX ix_agent_spawn_sessions_task_id;
+
+ALTER TABLE projects
+    DROP COLUMN monthly_budget_usd;
+
+ALTER TABLE tasks
+    DROP COLUMN budget_usd;

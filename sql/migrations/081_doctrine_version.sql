@@ -4,3 +4,8 @@
 
 ALTER TABLE agent_spawn_sessions
     ADD COLUMN doctrine_version VARCHAR(32);
+
+-- down
+-- irreversible: drops agent_spawn_sessions.doctrine_version with its values
+ALTER TABLE agent_spawn_sessions
+    DROP COLUMN doctrine_version;

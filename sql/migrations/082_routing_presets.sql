@@ -10,3 +10,7 @@ CREATE TABLE routing_presets (
     CONSTRAINT pk_routing_presets PRIMARY KEY (id),
     CONSTRAINT uq_routing_presets_name UNIQUE (name)
 );
+
+-- down
+-- irreversible: drops routing_presets with its rows
+DROP TABLE routing_presets;

@@ -7,3 +7,12 @@
 INSERT INTO provider_configs (id, name, type, base_url, auth_token_encrypted, enabled, created_at)
 VALUES (gen_random_uuid(), 'Codex (OpenAI)', 'openai', 'https://api.openai.com/v1', NULL, TRUE, now())
 ON CONFLICT (name) DO NOTHING;
+
+-- down
+-- irreversible: deletes the Codex (OpenAI) provider row (and any token on it) and the model assignments using it
+-- As RoboCo's downgrade: assignments first (their key is ON DELETE RESTRICT), then the row.
+DELETE FROM model_assignments
+WHERE  provider_config_id IN (SELECT id FROM provider_configs WHERE name = 'Codex (OpenAI)');
+
+DELETE FROM provider_configs
+WHERE  name = 'Codex (OpenAI)';

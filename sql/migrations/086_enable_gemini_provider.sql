@@ -6,3 +6,9 @@
 UPDATE provider_configs
 SET    enabled = TRUE
 WHERE  name = 'Gemini (Google)';
+
+-- down
+-- Back to the state 085 seeded: the Gemini row disabled.
+UPDATE provider_configs
+SET    enabled = FALSE
+WHERE  name = 'Gemini (Google)';
