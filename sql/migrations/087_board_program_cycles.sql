@@ -19,3 +19,7 @@ CREATE TABLE board_program_cycles (
         FOREIGN KEY (exploration_task_id) REFERENCES tasks (id) ON DELETE SET NULL
 );
 CREATE INDEX ix_board_program_cycles_program_key ON board_program_cycles (program_key);
+
+-- down
+-- irreversible: drops board_program_cycles with its rows
+DROP TABLE board_program_cycles;

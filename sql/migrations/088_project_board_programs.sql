@@ -4,3 +4,8 @@
 
 ALTER TABLE projects
     ADD COLUMN board_programs JSONB;
+
+-- down
+-- irreversible: drops projects.board_programs with its values
+ALTER TABLE projects
+    DROP COLUMN board_programs;

@@ -4,3 +4,8 @@
 
 ALTER TABLE board_program_cycles
     ADD COLUMN nothing_to_propose_reason TEXT;
+
+-- down
+-- irreversible: drops board_program_cycles.nothing_to_propose_reason with its values
+ALTER TABLE board_program_cycles
+    DROP COLUMN nothing_to_propose_reason;

@@ -6,3 +6,12 @@
 INSERT INTO provider_configs (id, name, type, base_url, auth_token_encrypted, enabled, created_at)
 VALUES (gen_random_uuid(), 'Kimi (Moonshot)', 'kimi', NULL, NULL, TRUE, now())
 ON CONFLICT (name) DO NOTHING;
+
+-- down
+-- irreversible: deletes the Kimi (Moonshot) provider row (and any token on it) and the model assignments using it
+-- As RoboCo's downgrade: assignments first (their key is ON DELETE RESTRICT), then the row.
+DELETE FROM model_assignments
+WHERE  provider_config_id IN (SELECT id FROM provider_configs WHERE name = 'Kimi (Moonshot)');
+
+DELETE FROM provider_configs
+WHERE  name = 'Kimi (Moonshot)';

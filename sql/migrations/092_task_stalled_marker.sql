@@ -10,3 +10,11 @@ ALTER TABLE tasks
 -- lint: allow index-not-concurrent the partial index is on a column added just above (NULL in every row), so it indexes no row and lands with the column
 CREATE INDEX ix_tasks_stalled_reason ON tasks (stalled_reason)
     WHERE stalled_reason IS NOT NULL;
+
+-- down
+-- irreversible: drops tasks.stalled_reason and tasks.stalled_since with their values
+DROP INDEX ix_tasks_stalled_reason;
+
+ALTER TABLE tasks
+    DROP COLUMN stalled_since,
+    DROP COLUMN stalled_reason;

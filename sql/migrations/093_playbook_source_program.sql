@@ -4,3 +4,8 @@
 
 ALTER TABLE playbooks
     ADD COLUMN source_program VARCHAR(30);
+
+-- down
+-- irreversible: drops playbooks.source_program with its values
+ALTER TABLE playbooks
+    DROP COLUMN source_program;
