@@ -12,7 +12,7 @@ import pydantic
 import pytest
 from psycopg import AsyncConnection
 
-from roboco_sql.errors import Conflict, NotFound, ValidationError
+from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationError
 from roboco_sql.migrate import load_chain, migrate
 from roboco_sql.migrate.runner import Options
 from roboco_sql.models.enums import Complexity, TaskNature, TaskStatus, TaskType, Team
@@ -506,3 +506,185 @@ async def test_scope_check_on_a_clean_database_validates(empty_url: str) -> None
     assert not any("rsql_tasks_scope" in line for line in said)
     async with await psycopg.AsyncConnection.connect(empty_url) as conn:
         assert await constraint_validated(conn)
+
+
+# -- issue 18: origin data at create, the wider patch, sibling order, ownership, hand-over -----
+
+
+async def test_create_carries_pr_and_origin_markers(
+    conn: Conn, world: dict[str, uuid.UUID]
+) -> None:
+    """RoboCo's external-PR review task is born with its PR, head and author markers."""
+    data = task_input(
+        world["agent"],
+        project_id=world["project"],
+        source="external_pr",
+        pr_number=42,
+        pr_url="https://git.example/p/pull/42",
+        branch_name="supersede/pr-42",
+        orchestration_markers={"external_pr_head": "abc1234", "external_pr_author": "octo"},
+    )
+    created = await tasks.create_task(conn, data)
+    assert (created.pr_number, created.pr_url, created.branch_name) == (
+        42,
+        "https://git.example/p/pull/42",
+        "supersede/pr-42",
+    )
+    assert created.orchestration_markers == {
+        "external_pr_head": "abc1234",
+        "external_pr_author": "octo",
+    }
+    assert created.source == "external_pr" and not created.confirmed_by_human
+    plain = await tasks.create_task(conn, task_input(world["agent"], project_id=world["project"]))
+    assert plain.orchestration_markers is None and plain.pr_number is None
+    with pytest.raises(pydantic.ValidationError, match="'mood' is not an orchestration marker"):
+        task_input(world["agent"], project_id=world["project"], orchestration_markers={"mood": 1})
+    with pytest.raises(pydantic.ValidationError, match="marker dismissed takes flag"):
+        task_input(
+            world["agent"], project_id=world["project"], orchestration_markers={"dismissed": 1}
+        )
+
+
+async def test_update_writes_the_fields_roboco_patches(
+    conn: Conn, world: dict[str, uuid.UUID]
+) -> None:
+    created = await tasks.create_task(conn, task_input(world["agent"], project_id=world["project"]))
+    pm = await seed_agent(conn, "main-pm")
+    plan = {"approach": "split it", "sub_tasks": [{"id": "s1", "title": "one", "order": 0}]}
+    progress = [{"timestamp": "2026-01-01T00:00:00+00:00", "message": "imported"}]
+    updated = await tasks.update_task(
+        conn,
+        created.id,
+        TaskUpdate(
+            sequence=3,
+            team=Team.MAIN_PM,
+            assigned_to=pm,
+            claimed_by=pm,
+            confirmed_by_human=True,
+            source="self_heal",
+            budget_usd=12.5,
+            pm_notes="watch the budget",
+            plan=plan,
+            notes_structured={"resumption": {"next": "tests"}},
+            progress_updates=progress,
+            checkpoints=[],
+            commits=[{"hash": "a1b2c3d", "message": "m"}],
+        ),
+    )
+    assert (updated.sequence, updated.team, updated.claimed_by) == (3, Team.MAIN_PM, pm)
+    assert (updated.confirmed_by_human, updated.source, updated.budget_usd) == (
+        True,
+        "self_heal",
+        12.5,
+    )
+    assert updated.pm_notes == "watch the budget" and updated.plan == plan
+    assert updated.notes_structured == {"resumption": {"next": "tests"}}
+    assert updated.progress_updates == progress
+    assert updated.commits == [{"hash": "a1b2c3d", "message": "m"}]
+    assert updated.title == created.title and updated.priority == created.priority
+    cleared = await tasks.update_task(
+        conn, created.id, TaskUpdate(claimed_by=None, budget_usd=None, plan=None)
+    )
+    assert (cleared.claimed_by, cleared.budget_usd, cleared.plan) == (None, None, None)
+    assert cleared.assigned_to == pm  # untouched
+    for bad in ({"sequence": -1}, {"budget_usd": 0}, {"team": None}, {"commits": None}):
+        with pytest.raises(pydantic.ValidationError):
+            TaskUpdate(**bad)
+
+
+async def test_set_sequence_orders_siblings_and_skips_a_no_op(
+    conn: Conn, world: dict[str, uuid.UUID]
+) -> None:
+    created = await tasks.create_task(conn, task_input(world["agent"], project_id=world["project"]))
+    moved = await tasks.set_sequence(conn, created.id, 2)
+    assert moved.sequence == 2 and moved.updated_at is not None
+    same = await tasks.set_sequence(conn, created.id, 2)
+    assert same == moved  # the same value writes nothing, updated_at included
+    for bad in (-1, True, 1.5):
+        with pytest.raises(ValidationError, match="sequence must be a non-negative integer"):
+            await tasks.set_sequence(conn, created.id, bad)  # type: ignore[arg-type]
+    with pytest.raises(NotFound):
+        await tasks.set_sequence(conn, uuid.uuid4(), 1)
+
+
+async def test_reassign_moves_owner_and_drops_a_stale_claim(
+    conn: Conn, world: dict[str, uuid.UUID]
+) -> None:
+    dev, qa = world["agent"], await seed_agent(conn, "be-qa")
+    created = await tasks.create_task(
+        conn, task_input(dev, project_id=world["project"], status=TaskStatus.AWAITING_QA)
+    )
+    await conn.execute(
+        "UPDATE tasks SET assigned_to = %s, claimed_by = %s, active_claimant_id = %s WHERE id = %s",
+        (dev, dev, dev, created.id),
+    )
+    handed = await tasks.reassign(conn, created.id, qa)
+    assert (handed.assigned_to, handed.claimed_by, handed.active_claimant_id) == (qa, qa, None)
+    assert handed.status is TaskStatus.AWAITING_QA  # not a transition
+    await conn.execute("UPDATE tasks SET active_claimant_id = %s WHERE id = %s", (qa, created.id))
+    again = await tasks.reassign(conn, created.id, qa)
+    assert again.active_claimant_id == qa  # the new owner's own claim stays
+    nobody = await tasks.reassign(conn, created.id, None)
+    assert (nobody.assigned_to, nobody.claimed_by, nobody.active_claimant_id) == (None,) * 3
+    with pytest.raises(NotFound, match="no agents row"):
+        async with conn.transaction():
+            await tasks.reassign(conn, created.id, uuid.uuid4())
+    with pytest.raises(NotFound, match="not found"):
+        await tasks.reassign(conn, uuid.uuid4(), qa)
+
+
+async def test_reassign_active_claim_hands_over_a_live_claim(
+    conn: Conn, world: dict[str, uuid.UUID]
+) -> None:
+    old, new, pm = world["agent"], await seed_agent(conn, "be-dev-2"), await seed_agent(conn)
+    created = await tasks.create_task(
+        conn, task_input(old, project_id=world["project"], status=TaskStatus.IN_PROGRESS)
+    )
+    session_id = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO work_sessions (id, project_id, task_id, agent_id, branch_name, base_branch,"
+        " target_branch, started_at, status, commits, files_modified, created_at)"
+        " VALUES (%s, %s, %s, %s, 'feature/x', 'main', 'main', now(), 'active', '{}', '{}',"
+        " now())",
+        (session_id, world["project"], created.id, old),
+    )
+    stale = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    await conn.execute(
+        "UPDATE tasks SET assigned_to = %s, claimed_by = %s, active_claimant_id = %s,"
+        " claimed_at = %s, last_heartbeat_at = %s, work_session_id = %s,"
+        " stalled_reason = 'respawn breaker', stalled_since = %s WHERE id = %s",
+        (old, old, old, stale, stale, session_id, stale, created.id),
+    )
+    await conn.execute(
+        "UPDATE agents SET status = 'active', current_task_id = %s WHERE id = %s",
+        (created.id, old),
+    )
+    handed = await tasks.reassign_active_claim(conn, created.id, new, actor_id=pm)
+    assert (handed.assigned_to, handed.claimed_by, handed.active_claimant_id) == (new,) * 3
+    assert handed.claimed_at is not None and handed.claimed_at > stale
+    assert handed.last_heartbeat_at == handed.claimed_at
+    assert (handed.stalled_reason, handed.stalled_since) == (None, None)
+    assert handed.status is TaskStatus.IN_PROGRESS  # not re-queued
+    assert handed.work_session_id == session_id  # the branch's session stays with the task
+    agents = await conn.execute(
+        "SELECT id, status::text, current_task_id FROM agents WHERE id = ANY(%s)", ([old, new],)
+    )
+    assert {row[0]: row[1:] for row in await agents.fetchall()} == {
+        old: ("idle", None),
+        new: ("active", created.id),
+    }
+    audit = await conn.execute(
+        "SELECT agent_id, details FROM audit_log WHERE target_id = %s "
+        "AND event_type = 'task.claim_handed_over'",
+        (created.id,),
+    )
+    rows = await audit.fetchall()
+    assert len(rows) == 1 and rows[0][0] == pm
+    assert rows[0][1]["from_agent"] == str(old) and rows[0][1]["to_agent"] == str(new)
+
+    pending = await tasks.create_task(conn, task_input(old, project_id=world["project"]))
+    with pytest.raises(TransitionRefused, match="no live claim to hand over"):
+        await tasks.reassign_active_claim(conn, pending.id, new)
+    assert await scalar(conn, "SELECT count(*) FROM audit_log") == 1
+    with pytest.raises(NotFound, match="not found"):
+        await tasks.reassign_active_claim(conn, uuid.uuid4(), new)
