@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from psycopg import AsyncConnection
+from psycopg.rows import class_row
 
 from roboco_sql import queries
 from roboco_sql.errors import NotFound, ValidationError
@@ -27,6 +30,7 @@ from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
+    "A2AInboxSummary",
     "Cursor",
     "add_message",
     "close_conversation",
@@ -34,9 +38,13 @@ __all__ = [
     "find_conversation",
     "get_conversation",
     "get_message",
+    "inbox_summary",
+    "latest_messages",
     "list_conversations",
     "list_messages",
+    "mark_all_read",
     "mark_read",
+    "send_message",
 ]
 
 Cursor = tuple[dt.datetime, uuid.UUID]
@@ -52,9 +60,24 @@ _GET_MESSAGE = _Q["a2a.get_a2a_message"]
 _LIST_MESSAGES = _Q["a2a.list_a2a_messages"]
 _MARK_READ = _Q["a2a.mark_a2a_read"]
 _CLOSE = _Q["a2a.close_a2a_conversation"]
+_LATEST = _Q["a2a.latest_a2a_messages"]
+_SEND = _Q["a2a.send_a2a_message"]
+_MARK_ALL_READ = _Q["a2a.mark_all_a2a_read"]
+_INBOX = _Q["a2a.a2a_inbox_summary"]
 
 _CONVERSATION = model_row(A2AConversation)
 _MESSAGE = model_row(A2AMessage)
+_MAX_IDS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class A2AInboxSummary:
+    """An agent's inbox counts (RoboCo's inbox summary)."""
+
+    total_unread: int
+    conversations_with_unread: int
+    pending_responses: int
+    unanswered_requests: int
 
 
 async def _require_participant(
@@ -104,11 +127,18 @@ async def list_conversations(
     agent: str,
     *,
     status: A2AConversationStatus | None = None,
+    with_agent: str | None = None,
+    task_id: uuid.UUID | None = None,
+    unread_only: bool = False,
     before: Cursor | None = None,
     limit: int = 50,
 ) -> list[A2AConversation]:
     """An agent's conversations (either side), most recently updated first; pass the last
-    one's (updated_at, id) as before for the next page."""
+    one's (updated_at, id) as before for the next page.
+
+    Narrowed to one status, the pair with `with_agent`, one task, or (`unread_only`) those
+    holding messages the agent has not read. Their newest messages: `latest_messages`.
+    """
     before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
@@ -116,10 +146,33 @@ async def list_conversations(
         _CONVERSATION,
         agent=agent,
         status=status,
+        with_agent=with_agent,
+        task_id=task_id,
+        unread_only=unread_only,
         before_at=before_at,
         before_id=before_id,
         limit=checked_limit(limit),
     )
+
+
+async def latest_messages(
+    conn: AsyncConnection[Any],
+    conversation_ids: Sequence[uuid.UUID],
+    *,
+    incoming_to: str | None = None,
+) -> dict[uuid.UUID, A2AMessage]:
+    """The newest message of each conversation (of those with any), in one query; with
+    `incoming_to`, the newest one written to that agent (a preview never shows its own reply).
+    """
+    ids = list(dict.fromkeys(conversation_ids))
+    if len(ids) > _MAX_IDS:
+        raise ValidationError(f"conversation_ids: at most {_MAX_IDS}, not {len(ids)}")
+    if not ids:
+        return {}
+    rows = await queries.fetch_all(
+        conn, _LATEST, _MESSAGE, conversation_ids=ids, incoming_to=incoming_to
+    )
+    return {m.conversation_id: m for m in rows}
 
 
 async def mark_read(
@@ -143,6 +196,25 @@ async def mark_read(
     )
     if row is None:
         await _require_participant(conn, conversation_id, agent)
+    return row
+
+
+async def mark_all_read(
+    conn: AsyncConnection[Any], agent: str, *, at: dt.datetime | None = None
+) -> int:
+    """Read every conversation the agent has unread messages in, in one statement; the number
+    of conversations cleared. A message that arrives meanwhile stays unread and counted."""
+    cleared = await queries.fetch_scalar(
+        conn, _MARK_ALL_READ, int, agent=agent, read_at=at or utcnow()
+    )
+    return cleared or 0
+
+
+async def inbox_summary(conn: AsyncConnection[Any], agent: str) -> A2AInboxSummary:
+    """The agent's unread count, conversations holding them, responses it awaits and requests
+    awaiting it (RoboCo counts requests ever made, answered or not; so does this)."""
+    row = await queries.fetch_one(conn, _INBOX, class_row(A2AInboxSummary), agent=agent)
+    assert row is not None  # four scalar subqueries always make a row
     return row
 
 
@@ -172,6 +244,21 @@ async def add_message(conn: AsyncConnection[Any], msg: A2AMessageCreate) -> A2AM
     if row is None:
         await _require_participant(conn, msg.conversation_id, msg.from_agent)
     return row
+
+
+async def send_message(
+    conn: AsyncConnection[Any], msg: A2AMessageCreate
+) -> tuple[A2AMessage, bool]:
+    """Send a chat message unless the sender's identical message (kind and content) is still
+    unread there: then that one comes back and nothing is written. (message, whether new).
+
+    NotFound for a missing conversation; ValidationError for a sender outside it.
+    """
+    with translated("a2a message"):
+        row = await queries.fetch_one(conn, _SEND, _MESSAGE, **msg.model_dump())
+    if row is None:
+        await _require_participant(conn, msg.conversation_id, msg.from_agent)
+    return row, row.id == msg.id
 
 
 async def get_message(conn: AsyncConnection[Any], message_id: uuid.UUID) -> A2AMessage | None:
