@@ -429,23 +429,27 @@ class Cluster:
 
     # -- reading -----------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def read_connection(
+    def read_connection(
         self, *, after: Lsn | str | None = None, wait: float | None = None
-    ) -> AsyncIterator[AsyncConnection[Any]]:
+    ) -> AbstractAsyncContextManager[AsyncConnection[Any]]:
         """A connection for read-only work: a fresh replica's, else the primary's.
 
         One transaction, committed on success, as ``connection()``. ``after``: a WAL position
         from ``write_lsn()``; the replica must have replayed it within ``wait`` seconds
         (default ROBOCO_DATABASE_REPLICA_WAIT), else the primary serves. A replica that drops
         mid-call raises DatabaseUnavailable naming it (``read()`` retries on the primary).
+        With no replica this is ``connection(cluster.primary)`` itself: nothing added.
         """
         target = _as_lsn(after)
         limit = _check_wait(wait, self.wait)
         if not self._replicas:
-            async with connection(self.primary) as conn:
-                yield conn
-            return
+            return connection(self.primary)
+        return self._routed(target, limit)
+
+    @asynccontextmanager
+    async def _routed(
+        self, target: Lsn | None, limit: float
+    ) -> AsyncIterator[AsyncConnection[Any]]:
         async with AsyncExitStack() as stack:
             lease = await self._lease(stack, target, limit)
             if lease is None:
