@@ -21,12 +21,13 @@ from roboco_sql import lifecycle, queries
 from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationError
 from roboco_sql.lifecycle import CLAIMABLE_BY_ROLE, EDGES, MAX_DEPTH, PR_REVIEW_SOURCES
 from roboco_sql.models.enums import AgentRole, TaskStatus
-from roboco_sql.models.task import Task
+from roboco_sql.models.task import Task, TaskUpdate
 from roboco_sql.repos import graph, tasks
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._rows import model_row
 from roboco_sql.repos.transitions import (
     EFFECTS,
+    SYSTEM,
     Actor,
     ActorLike,
     Owner,
@@ -41,6 +42,8 @@ __all__ = [
     "heartbeat",
     "reap_stale_claims",
     "release",
+    "reset_to_pending",
+    "touch",
 ]
 
 _Q = queries.load()
@@ -59,6 +62,7 @@ _SELF_REVIEW_GUARDED: Final = frozenset({_R.QA, _R.DOCUMENTER})
 # Only a developer's claim opens a work session (QA, docs and PMs review existing work).
 _SESSION_ROLES: Final = frozenset({_R.DEVELOPER})
 _RELEASABLE: Final = (TaskStatus.CLAIMED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
+_RESETTABLE: Final = (TaskStatus.CLAIMED, TaskStatus.IN_PROGRESS)
 
 
 def _rules_agree() -> None:
@@ -180,6 +184,49 @@ async def heartbeat(
         f"task {task_id}: agent {who.id} holds no live claim on it "
         f"(status {task.status}, claimant {task.active_claimant_id})"
     )
+
+
+async def touch(
+    conn: AsyncConnection[Any], task_id: uuid.UUID, agent: ActorLike
+) -> dt.datetime | None:
+    """The silent heartbeat of RoboCo's gateway (``_touch`` on every verb): the new time when
+    the agent holds the live claim, else None, never an error.
+
+    Unlike RoboCo's, a touch by anyone but the live claimant writes nothing: refreshing
+    another agent's heartbeat would keep a dead claim from the reaper. :func:`heartbeat` is
+    the strict form that says why nothing was touched.
+    """
+    who = actor_of(agent)
+    if who.id is None:
+        return None
+    return await queries.fetch_scalar(conn, _HEARTBEAT, dt.datetime, id=task_id, agent_id=who.id)
+
+
+async def reset_to_pending(
+    conn: AsyncConnection[Any], task_id: uuid.UUID, *, forget_branch: bool = False
+) -> Task | None:
+    """The system sends one claimed/in_progress task back to pending, keeping its owner.
+
+    RoboCo's ``_force_unclaim_to_pending`` (the reaper after a liveness check, startup
+    reconciliation, a claim whose dependency is unmet): assigned_to and claimed_by stay on
+    whoever held it so the same agent resumes it, the live claim and the work-session link
+    are cleared, its active work sessions abandoned, audited as the system. With
+    ``forget_branch`` (RoboCo's ``release_dependency_blocked_claim``) the branch name is
+    dropped too, so the next claim cuts a fresh one. None, writing nothing, when the task is
+    in no such state (as RoboCo's no-op); NotFound when it does not exist.
+    """
+    task = await tasks.get_task(conn, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    if task.status not in _RESETTABLE:
+        return None
+    effects = replace(EFFECTS[(task.status, TaskStatus.PENDING)], owner=Owner.HOLDER)
+    reset = await apply_transition(
+        conn, task, TaskStatus.PENDING, SYSTEM, effects=effects, action="reset"
+    )
+    if forget_branch and reset.branch_name is not None:
+        reset = await tasks.update_task(conn, task_id, TaskUpdate(branch_name=None))
+    return reset
 
 
 async def release(conn: AsyncConnection[Any], task_id: uuid.UUID, agent: ActorLike) -> Task:

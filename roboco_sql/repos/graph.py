@@ -29,6 +29,7 @@ from roboco_sql.repos.transitions import SYSTEM, ActorLike, actor_of, apply_tran
 
 __all__ = [
     "add_blocker",
+    "add_dependency",
     "ancestors",
     "fan_out",
     "resolve_blocker",
@@ -46,6 +47,7 @@ _SET_PARENT = _Q["graph.set_task_parent"]
 _SUBTREE = _Q["graph.task_subtree"]
 _ANCESTORS = _Q["graph.task_ancestors"]
 _UNMET = _Q["graph.unmet_task_dependencies"]
+_APPEND_DEP = _Q["graph.append_task_dependency"]
 _ROW = model_row(Task)
 
 # pg_advisory_xact_lock key of the task graphs ("roboco" in ASCII, then 1)
@@ -68,6 +70,37 @@ async def _get(conn: AsyncConnection[Any], task_id: uuid.UUID, what: str = "task
 async def unmet_dependencies(conn: AsyncConnection[Any], task_id: uuid.UUID) -> list[uuid.UUID]:
     """The dependencies that still hold the task back (neither completed nor cancelled)."""
     return await queries.fetch_all(conn, _UNMET, scalar_row, id=task_id)
+
+
+async def add_dependency(
+    conn: AsyncConnection[Any], task_id: uuid.UUID, depends_on_id: uuid.UUID
+) -> bool:
+    """Make the task wait on ``depends_on_id`` WITHOUT changing its status: RoboCo's
+    add_dependency (cross-cell sequencing, collision ordering). True when the edge is new,
+    False when it was already there.
+
+    A pending task with an unmet dependency stays out of the claim queue, and is released when
+    the dependency finishes (see transitions). Unlike :func:`add_blocker` the other task's
+    blocker_ids is not written and nothing moves. One append statement, under the graph lock
+    that keeps two concurrent edits from closing a cycle. ValidationError for a task depending
+    on itself or a dependency that (transitively) waits on the task; NotFound for either task
+    missing.
+    """
+    if task_id == depends_on_id:
+        raise ValidationError(f"task {task_id} cannot depend on itself")
+    async with conn.transaction():
+        await _lock_graph(conn)
+        await _get(conn, task_id)
+        await _get(conn, depends_on_id, "dependency task")
+        if await queries.fetch_scalar(conn, _DEPENDS, bool, from_id=depends_on_id, to_id=task_id):
+            raise ValidationError(
+                f"task {task_id} cannot depend on task {depends_on_id}: it already waits on it "
+                "(the dependency would close a cycle)"
+            )
+        added = await queries.fetch_scalar(
+            conn, _APPEND_DEP, bool, id=task_id, depends_on_id=depends_on_id
+        )
+    return added is True
 
 
 async def add_blocker(

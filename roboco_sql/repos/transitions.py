@@ -47,6 +47,7 @@ __all__ = [
     "Effects",
     "Owner",
     "actor_of",
+    "admin_set_status",
     "apply_transition",
     "standing",
     "transition",
@@ -54,6 +55,8 @@ __all__ = [
 
 _Q = queries.load()
 _TRANSITION = _Q["transitions.transition_task"]
+_ADMIN = _Q["transitions.admin_set_task_status"]
+_REASON_MAX = 2000
 _ROW = model_row(Task)
 _PR_REVIEW_SOURCES = sorted(PR_REVIEW_SOURCES)
 
@@ -331,3 +334,63 @@ async def _miss(
     if reason is not None:
         return TransitionRefused(f"task {task_id}: {reason}")
     return Conflict(f"task {task_id}: changed concurrently during {src} -> {dst}; retry")
+
+
+async def admin_set_status(
+    conn: AsyncConnection[Any],
+    task_id: uuid.UUID,
+    to: TaskStatus | str,
+    actor: ActorLike,
+    *,
+    reason: str,
+    force: bool = False,
+) -> Task:
+    """RoboCo's privileged override: set any status past the edge table, always audited.
+
+    For an operator, the CEO's secretary or the orchestrator recovering a wedged task. The
+    effects are RoboCo's admin_set_status (see sql/queries/transitions.sql): a pre-block owner
+    restored on the way out of blocked, stale claims dropped on the way into a review queue,
+    nothing else. The audit row names the actor and ``reason``; a forced or restoring override
+    adds a ``task.admin_override`` warning. A finished task is brought back only with
+    ``force`` (TransitionRefused otherwise); Conflict when the task moved meanwhile.
+    """
+    try:
+        dst = TaskStatus(to)
+    except ValueError:
+        raise ValidationError(f"admin_set_status: unknown task status {to!r}") from None
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError("admin_set_status: reason must be a non-empty string")
+    if len(reason) > _REASON_MAX:
+        raise ValidationError(f"admin_set_status: reason is over {_REASON_MAX} characters")
+    who = actor_of(actor)
+    task = await tasks.get_task(conn, task_id)
+    if task is None:
+        raise _not_found(task_id)
+    src = task.status
+    if src in lifecycle.TERMINAL and dst not in lifecycle.TERMINAL and not force:
+        raise TransitionRefused(
+            f"task {task_id}: admin_set_status refuses {src} -> {dst} for role {who.role}: "
+            "a finished task comes back only with force=True"
+        )
+    with translated("task"):
+        moved = await queries.fetch_one(
+            conn,
+            _ADMIN,
+            _ROW,
+            id=task_id,
+            from_status=src,
+            to_status=dst,
+            actor_id=who.id,
+            actor_role=who.role,
+            reason=reason.strip(),
+            force=force,
+        )
+    if moved is None:
+        now = await tasks.get_task(conn, task_id)
+        if now is None:
+            raise _not_found(task_id)
+        raise Conflict(
+            f"task {task_id}: expected {src} for the override to {dst}, found {now.status} "
+            "(another writer moved it first)"
+        )
+    return moved

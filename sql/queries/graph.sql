@@ -153,3 +153,14 @@ SELECT
 FROM up
 JOIN tasks AS t ON t.id = up.id
 ORDER BY up.depth;
+
+-- name: append_task_dependency :scalar
+-- Append :depends_on_id to the task's dependency_ids in one statement, nothing else (no status
+-- change, no blocker_ids on the other row): RoboCo's add_dependency. True when the edge was
+-- added; no row back = already there, or no such task.
+UPDATE tasks
+SET dependency_ids = array_append(dependency_ids, :depends_on_id::uuid),
+    updated_at = clock_timestamp()
+WHERE id = :id::uuid
+  AND :depends_on_id::uuid <> ALL(dependency_ids)
+RETURNING true;

@@ -263,3 +263,104 @@ revived AS (
 SELECT
     {{tasks}}
 FROM moved;
+
+-- name: admin_set_task_status :one
+-- RoboCo's privileged override: set task :id from :from_status to :to_status past the edge
+-- table, in one statement, with the effects RoboCo's admin_set_status applies and nothing
+-- else (no work session, completion stamp or dependents' rule). Leaving blocked for pending or
+-- in_progress with a pre-block owner restores that owner (assignee, claimant and live claim;
+-- a branchless in_progress lands in pending) and consumes the snapshot; leaving blocked for a
+-- review queue drops the stale claim and the snapshot; any move into a review queue ends the
+-- live claim; leaving blocked clears the oscillation-strikes marker. A bounce into
+-- needs_revision counts a revision unless it resurrects a finished task (admin recovery,
+-- not rework); the stalled marker is cleared. Audit: the task.<status> row naming :actor_id, :actor_role and :reason,
+-- plus a task.admin_override warning when :force or a restore. No row back = the task is no
+-- longer in :from_status.
+WITH clock AS MATERIALIZED (
+    SELECT clock_timestamp() AS now
+),
+plan AS (
+    SELECT t.id,
+           t.status = 'blocked' AND :to_status::taskstatus <> 'blocked' AS out_of_block,
+           t.status = 'blocked'
+               AND :to_status::taskstatus IN ('pending', 'in_progress')
+               AND t.pre_block_assignee IS NOT NULL AS restore,
+           :to_status::taskstatus IN ('needs_revision', 'awaiting_qa', 'awaiting_documentation',
+                                      'awaiting_pr_review', 'awaiting_pm_review',
+                                      'awaiting_ceo_approval') AS to_queue,
+           CASE WHEN t.status = 'blocked'
+                     AND :to_status::taskstatus = 'in_progress'
+                     AND t.pre_block_assignee IS NOT NULL
+                     AND coalesce(t.branch_name, '') = ''
+                THEN 'pending'::taskstatus
+                ELSE :to_status::taskstatus
+           END AS target
+      FROM tasks AS t
+     WHERE t.id = :id::uuid
+       AND t.status = :from_status::taskstatus
+       FOR UPDATE
+),
+moved AS (
+    UPDATE tasks AS t
+    SET status = p.target,
+        assigned_to = CASE WHEN p.restore THEN t.pre_block_assignee ELSE t.assigned_to END,
+        claimed_by = CASE
+            WHEN p.restore THEN t.pre_block_assignee
+            WHEN p.out_of_block AND p.to_queue THEN NULL
+            ELSE t.claimed_by
+        END,
+        claimed_at = CASE WHEN p.out_of_block AND p.to_queue AND NOT p.restore THEN NULL
+                          ELSE t.claimed_at END,
+        active_claimant_id = CASE
+            WHEN p.restore THEN t.pre_block_assignee
+            WHEN p.to_queue THEN NULL
+            ELSE t.active_claimant_id
+        END,
+        pre_block_state = CASE WHEN p.restore OR (p.out_of_block AND p.to_queue) THEN NULL
+                               ELSE t.pre_block_state END,
+        pre_block_assignee = CASE WHEN p.restore OR (p.out_of_block AND p.to_queue) THEN NULL
+                                  ELSE t.pre_block_assignee END,
+        pre_block_metadata = CASE WHEN p.restore OR (p.out_of_block AND p.to_queue) THEN NULL
+                                  ELSE t.pre_block_metadata END,
+        blocker_resolver_type = CASE WHEN p.restore OR (p.out_of_block AND p.to_queue) THEN NULL
+                                     ELSE t.blocker_resolver_type END,
+        blocker_raised_by = CASE WHEN p.restore OR (p.out_of_block AND p.to_queue) THEN NULL
+                                 ELSE t.blocker_raised_by END,
+        orchestration_markers = CASE
+            WHEN p.out_of_block AND t.orchestration_markers IS NOT NULL
+                THEN (t.orchestration_markers::jsonb - 'oscillation_strikes')::json
+            ELSE t.orchestration_markers
+        END,
+        revision_count = t.revision_count
+            + CASE WHEN p.target = 'needs_revision'
+                        AND t.status NOT IN ('needs_revision', 'completed', 'cancelled')
+                   THEN 1 ELSE 0 END,
+        stalled_reason = NULL,
+        stalled_since = NULL,
+        updated_at = c.now
+    FROM plan AS p, clock AS c
+    WHERE t.id = p.id
+    RETURNING t.*, p.restore
+),
+logged AS (
+    INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
+                           "timestamp")
+    SELECT gen_random_uuid(), 'task.' || m.status::text, :actor_id::uuid, 'task', m.id, 'info',
+           jsonb_build_object('from_status', :from_status::taskstatus, 'to_status', m.status,
+                              'agent_role', :actor_role::text, 'team', m.team,
+                              'action', 'admin_set_status', 'reason', :reason::text,
+                              'forced', :force::boolean),
+           c.now
+      FROM moved AS m, clock AS c
+    UNION ALL
+    SELECT gen_random_uuid(), 'task.admin_override', :actor_id::uuid, 'task', m.id, 'warning',
+           jsonb_build_object('from_status', :from_status::taskstatus, 'to_status', m.status,
+                              'agent_role', :actor_role::text, 'forced', :force::boolean,
+                              'restore', m.restore, 'reason', :reason::text),
+           c.now
+      FROM moved AS m, clock AS c
+     WHERE :force::boolean OR m.restore
+)
+SELECT
+    {{tasks}}
+FROM moved;

@@ -1,0 +1,431 @@
+"""The lifecycle as RoboCo enforces it beyond the edge table, against a real database.
+
+Self-review, action-level role gates, team and holder checks on transitions, the system actor
+that cancels, the audited privileged override, the silent heartbeat, the system reset that
+keeps the owner, and the plain dependency append. Rows are built directly in their state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+from psycopg import AsyncConnection
+
+from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationError
+from roboco_sql.models.enums import AgentRole, TaskStatus, Team
+from roboco_sql.repos import claims, graph, transitions
+from roboco_sql.repos.transitions import SYSTEM, Actor
+from tests.test_task_flow import (
+    GIT_DONE,
+    World,
+    _team_of,
+    audits,
+    fetch,
+    get,
+    make,
+    seed_agent,
+    seed_project,
+)
+
+Conn = AsyncConnection[Any]
+S = TaskStatus
+R = AgentRole
+BRANCH = "feature/backend/abcdef12"
+
+
+@pytest.fixture
+async def w(conn: Conn) -> World:
+    creator = await seed_agent(conn, R.MAIN_PM, Team.MAIN_PM)
+    agents = {}
+    for role in AgentRole:
+        team = _team_of(role)
+        agents[role] = Actor(await seed_agent(conn, role, team), role, team)
+    project = await seed_project(conn, creator)
+    await conn.commit()
+    return World(creator, project, agents)
+
+
+async def another(conn: Conn, role: AgentRole, team: Team = Team.BACKEND) -> Actor:
+    return Actor(await seed_agent(conn, role, team), role, team)
+
+
+def marked(developer: uuid.UUID) -> dict[str, str]:
+    return {"original_developer": str(developer)}
+
+
+# -- self-review ----------------------------------------------------------------------------------
+
+
+async def test_qa_cannot_pass_or_fail_its_own_work(conn: Conn, w: World) -> None:
+    """A QA agent that developed the task (the original_developer marker) may neither pass nor
+    fail it, from the review queue or after claiming it; another QA may."""
+    qa, other = w.agents[R.QA], await another(conn, R.QA)
+    own = marked(qa.id)
+    queued = await make(conn, w, S.AWAITING_QA, orchestration_markers=own, **GIT_DONE)
+    held = await make(
+        conn, w, S.IN_PROGRESS, orchestration_markers=own, assigned_to=qa.id, **GIT_DONE
+    )
+    for task_id, dst in (
+        (queued, S.AWAITING_DOCUMENTATION),
+        (queued, S.NEEDS_REVISION),
+        (held, S.AWAITING_DOCUMENTATION),
+        (held, S.NEEDS_REVISION),
+    ):
+        with pytest.raises(TransitionRefused, match="developed it \\(no self-review\\)") as no:
+            await transitions.transition(conn, task_id, dst, qa)
+        assert str(task_id) in str(no.value) and str(qa.id) in str(no.value)
+    assert (await get(conn, queued)).status is S.AWAITING_QA
+    assert (await get(conn, held)).status is S.IN_PROGRESS
+    passed = await transitions.transition(conn, queued, S.AWAITING_DOCUMENTATION, other)
+    assert passed.status is S.AWAITING_DOCUMENTATION and passed.qa_verified
+
+
+async def test_documenter_and_pr_reviewer_cannot_pass_their_own_work(conn: Conn, w: World) -> None:
+    doc, reviewer, dev = w.agents[R.DOCUMENTER], w.agents[R.PR_REVIEWER], w.agents[R.DEVELOPER]
+    docs = await make(
+        conn, w, S.AWAITING_DOCUMENTATION, orchestration_markers=marked(doc.id), **GIT_DONE
+    )
+    with pytest.raises(TransitionRefused, match="no self-review"):
+        await transitions.transition(conn, docs, S.AWAITING_PM_REVIEW, doc)
+    for dst in (S.AWAITING_PM_REVIEW, S.NEEDS_REVISION):
+        review = await make(
+            conn, w, S.AWAITING_PR_REVIEW, orchestration_markers=marked(reviewer.id), **GIT_DONE
+        )
+        with pytest.raises(TransitionRefused, match="no self-review"):
+            await transitions.transition(conn, review, dst, reviewer)
+    # RoboCo's developer still closes the parallel docs/PR phase of its own task
+    dev_docs = await make(
+        conn, w, S.AWAITING_DOCUMENTATION, orchestration_markers=marked(dev.id), **GIT_DONE
+    )
+    closed = await transitions.transition(conn, dev_docs, S.AWAITING_PM_REVIEW, dev)
+    assert closed.status is S.AWAITING_PM_REVIEW
+
+
+async def test_the_marker_set_at_submit_guards_the_review(conn: Conn, w: World) -> None:
+    """The marker comes from the submit itself: whoever sent it to QA may not review it,
+    whatever role it acts in."""
+    agent = w.agents[R.QA].id
+    task_id = await make(conn, w, S.VERIFYING, assigned_to=agent, **GIT_DONE)
+    submitted = await transitions.transition(conn, task_id, S.AWAITING_QA, (agent, R.DEVELOPER))
+    assert submitted.orchestration_markers == marked(agent)
+    with pytest.raises(TransitionRefused, match="no self-review"):
+        await transitions.transition(conn, task_id, S.NEEDS_REVISION, (agent, R.QA))
+
+
+# -- action-level role gates ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("src", "dst", "role", "action", "allowed"),
+    [
+        (S.BLOCKED, S.IN_PROGRESS, R.DEVELOPER, "unblock", R.CELL_PM),
+        (S.IN_PROGRESS, S.AWAITING_PR_REVIEW, R.DOCUMENTER, "submit_for_review", R.CELL_PM),
+        (S.IN_PROGRESS, S.VERIFYING, R.QA, "submit_verification", R.DEVELOPER),
+        (S.CLAIMED, S.IN_PROGRESS, R.CEO, "start", R.PR_REVIEWER),
+        (S.BACKLOG, S.PENDING, R.DEVELOPER, "activate", R.MAIN_PM),
+        (S.IN_PROGRESS, S.PAUSED, R.QA, "pause", R.CELL_PM),
+    ],
+)
+async def test_roles_gated_on_the_action_are_refused(
+    conn: Conn,
+    w: World,
+    *,
+    src: TaskStatus,
+    dst: TaskStatus,
+    role: AgentRole,
+    action: str,
+    allowed: AgentRole,
+) -> None:
+    """Edges open to any role still carry RoboCo's action gate: refused for one role, the
+    same row moves for a role the action allows."""
+    who, ok = w.agents[role], w.agents[allowed]
+    task_id = await make(conn, w, src, assigned_to=ok.id, active_claimant_id=who.id, **GIT_DONE)
+    with pytest.raises(TransitionRefused, match=f"role may not {action} \\(allowed: ") as no:
+        await transitions.transition(conn, task_id, dst, who)
+    assert str(task_id) in str(no.value) and role.value in str(no.value)
+    assert (await get(conn, task_id)).status is src
+    assert (await transitions.transition(conn, task_id, dst, ok)).status is dst
+
+
+# -- team and holder ------------------------------------------------------------------------------
+
+
+async def test_a_cell_agent_moves_only_its_teams_tasks(conn: Conn, w: World) -> None:
+    frontend_dev = await another(conn, R.DEVELOPER, Team.FRONTEND)
+    frontend_pm = await another(conn, R.CELL_PM, Team.FRONTEND)
+    task_id = await make(conn, w, S.IN_PROGRESS, assigned_to=frontend_dev.id, **GIT_DONE)
+    with pytest.raises(TransitionRefused, match="task is for team backend, agent is in frontend"):
+        await transitions.transition(conn, task_id, S.VERIFYING, frontend_dev)
+    with pytest.raises(TransitionRefused, match="task is for team backend"):
+        await transitions.transition(conn, task_id, S.PAUSED, frontend_pm)
+    # org-wide roles act across cells; an actor given without a team is not team-checked
+    assert (await transitions.transition(conn, task_id, S.PAUSED, w.agents[R.MAIN_PM])).status
+    resumed = await transitions.transition(
+        conn, task_id, S.IN_PROGRESS, (frontend_dev.id, R.DEVELOPER)
+    )
+    assert resumed.status is S.IN_PROGRESS
+
+
+async def test_a_worker_moves_only_a_task_it_holds(conn: Conn, w: World) -> None:
+    dev, other = w.agents[R.DEVELOPER], await another(conn, R.DEVELOPER)
+    task_id = await make(conn, w, S.IN_PROGRESS, assigned_to=dev.id, **GIT_DONE)
+    with pytest.raises(TransitionRefused, match=f"agent {other.id} does not hold it"):
+        await transitions.transition(conn, task_id, S.VERIFYING, other)
+    # the live claimant holds it too
+    await conn.execute(
+        "UPDATE tasks SET assigned_to = NULL, active_claimant_id = %s WHERE id = %s",
+        (dev.id, task_id),
+    )
+    assert (await transitions.transition(conn, task_id, S.VERIFYING, dev)).status is S.VERIFYING
+
+
+async def test_the_write_rechecks_the_holder(conn: Conn, w: World) -> None:
+    """Handed to someone else between the read and the write: the move is a Conflict."""
+    dev, other = w.agents[R.DEVELOPER], await another(conn, R.DEVELOPER)
+    task_id = await make(conn, w, S.IN_PROGRESS, assigned_to=dev.id, **GIT_DONE)
+    read = await get(conn, task_id)
+    await conn.execute("UPDATE tasks SET assigned_to = %s WHERE id = %s", (other.id, task_id))
+    with pytest.raises(Conflict, match=f"no longer held by agent {dev.id}"):
+        await transitions.apply_transition(conn, read, S.VERIFYING, dev)
+    assert (await get(conn, task_id)).status is S.IN_PROGRESS
+
+
+# -- cancel ---------------------------------------------------------------------------------------
+
+
+async def test_the_system_cancels_and_is_audited_as_the_system(conn: Conn, w: World) -> None:
+    task_id = await make(conn, w, S.PENDING)
+    cancelled = await transitions.transition(conn, task_id, S.CANCELLED, SYSTEM)
+    assert cancelled.status is S.CANCELLED
+    [entry] = await audits(conn, task_id)
+    assert entry["agent_id"] is None
+    assert entry["details"]["agent_role"] == "system" and entry["details"]["action"] == "cancel"
+    with pytest.raises(TransitionRefused, match="role not allowed on cancel"):
+        await transitions.transition(conn, await make(conn, w), S.CANCELLED, w.agents[R.DEVELOPER])
+    # a task waiting on the CEO is the CEO's (or the system's) to cancel, not a PM's
+    waiting = await make(conn, w, S.AWAITING_CEO_APPROVAL, **GIT_DONE)
+    with pytest.raises(TransitionRefused, match="allowed: ceo, system"):
+        await transitions.transition(conn, waiting, S.CANCELLED, w.agents[R.CELL_PM])
+    assert (await transitions.transition(conn, waiting, S.CANCELLED, SYSTEM)).status is S.CANCELLED
+
+
+async def test_a_cancel_releases_its_dependents(conn: Conn, w: World) -> None:
+    """As RoboCo's cancel: the cancelled task (and its cancelled subtree) moves to each
+    dependent's completed_dependency_ids, and a blocked dependent left with nothing unmet
+    comes back."""
+    dev = w.agents[R.DEVELOPER]
+    upstream = await make(conn, w, S.PENDING)
+    child = await make(conn, w, S.PENDING, parent_task_id=upstream)
+    other = await make(conn, w, S.IN_PROGRESS, **GIT_DONE)
+    waiting = await make(
+        conn,
+        w,
+        S.BLOCKED,
+        branch_name=BRANCH,
+        assigned_to=dev.id,
+        dependency_ids=[child, upstream],
+    )
+    still = await make(conn, w, S.BLOCKED, assigned_to=dev.id, dependency_ids=[upstream, other])
+    await transitions.transition(conn, upstream, S.CANCELLED, w.agents[R.CELL_PM])
+    revived = await get(conn, waiting)
+    assert revived.status is S.IN_PROGRESS and revived.assigned_to == dev.id
+    assert revived.dependency_ids == [] and revived.completed_dependency_ids == [child, upstream]
+    held = await get(conn, still)
+    assert held.status is S.BLOCKED
+    assert held.dependency_ids == [other] and held.completed_dependency_ids == [upstream]
+
+
+async def test_a_bounce_into_revision_is_counted_and_a_move_clears_stalled(
+    conn: Conn, w: World
+) -> None:
+    qa = w.agents[R.QA]
+    task_id = await make(conn, w, S.AWAITING_QA, **GIT_DONE)
+    await conn.execute(
+        "UPDATE tasks SET stalled_reason = 'respawn_breaker', stalled_since = now() WHERE id = %s",
+        (task_id,),
+    )
+    failed = await transitions.transition(conn, task_id, S.NEEDS_REVISION, qa)
+    assert failed.revision_count == 1
+    assert failed.stalled_reason is None and failed.stalled_since is None
+    await conn.execute("UPDATE tasks SET assigned_to = %s WHERE id = %s", (qa.id, task_id))
+    back = await transitions.transition(conn, task_id, S.PENDING, qa)  # unclaim, not a bounce
+    assert back.revision_count == 1
+
+
+# -- the privileged override (L02) ----------------------------------------------------------------
+
+
+async def test_admin_set_status_moves_past_the_edges_and_audits_who_and_why(
+    conn: Conn, w: World
+) -> None:
+    ceo = w.agents[R.CEO]
+    task_id = await make(conn, w, S.IN_PROGRESS, assigned_to=w.agents[R.DEVELOPER].id, **GIT_DONE)
+    await conn.execute(
+        "UPDATE tasks SET active_claimant_id = assigned_to WHERE id = %s", (task_id,)
+    )
+    moved = await transitions.admin_set_status(
+        conn, task_id, S.AWAITING_QA, ceo, reason="merged out of band"
+    )
+    assert moved.status is S.AWAITING_QA  # no such edge: the override skips the table
+    assert moved.active_claimant_id is None  # a review queue starts without a stale claim
+    assert moved.assigned_to == w.agents[R.DEVELOPER].id and moved.completed_at is None
+    [entry] = await audits(conn, task_id)
+    assert entry["event_type"] == "task.awaiting_qa" and entry["agent_id"] == ceo.id
+    details = entry["details"]
+    assert details["reason"] == "merged out of band" and details["agent_role"] == "ceo"
+    assert details["action"] == "admin_set_status" and details["forced"] is False
+
+
+async def test_admin_set_status_brings_back_a_finished_task_only_with_force(
+    conn: Conn, w: World
+) -> None:
+    ceo = w.agents[R.CEO]
+    task_id = await make(conn, w, S.COMPLETED, **GIT_DONE)
+    with pytest.raises(TransitionRefused, match="only with force=True"):
+        await transitions.admin_set_status(conn, task_id, S.NEEDS_REVISION, ceo, reason="redo")
+    assert await audits(conn, task_id) == []
+    redo = await transitions.admin_set_status(
+        conn, task_id, S.NEEDS_REVISION, ceo, reason="redo", force=True
+    )
+    assert redo.status is S.NEEDS_REVISION and redo.revision_count == 0  # recovery, not rework
+    events = {e["event_type"]: e for e in await audits(conn, task_id)}
+    assert set(events) == {"task.needs_revision", "task.admin_override"}
+    override = events["task.admin_override"]
+    assert override["agent_id"] == ceo.id and override["details"]["forced"] is True
+    assert override["details"]["reason"] == "redo"
+
+
+async def test_admin_set_status_out_of_blocked_restores_the_owner(conn: Conn, w: World) -> None:
+    dev, pm, ops = w.agents[R.DEVELOPER], w.agents[R.CELL_PM], w.agents[R.SECRETARY]
+    blocked = await make(
+        conn, w, S.BLOCKED, branch_name=BRANCH, assigned_to=pm.id, claimed_by=pm.id
+    )
+    branchless = await make(conn, w, S.BLOCKED, assigned_to=pm.id)
+    queued = await make(conn, w, S.BLOCKED, assigned_to=pm.id, claimed_by=pm.id)
+    await conn.execute(
+        "UPDATE tasks SET pre_block_state = 'in_progress', pre_block_assignee = %s,"
+        " blocker_raised_by = %s, orchestration_markers = '{\"oscillation_strikes\": 2}'"
+        " WHERE id = ANY(%s)",
+        (dev.id, dev.id, [blocked, branchless, queued]),
+    )
+    back = await transitions.admin_set_status(conn, blocked, S.IN_PROGRESS, ops, reason="ok")
+    assert back.status is S.IN_PROGRESS
+    assert back.assigned_to == back.claimed_by == back.active_claimant_id == dev.id
+    assert back.pre_block_state is None and back.pre_block_assignee is None
+    assert back.blocker_raised_by is None and back.orchestration_markers == {}
+    assert {e["event_type"] for e in await audits(conn, blocked)} == {
+        "task.in_progress",
+        "task.admin_override",
+    }
+    pooled = await transitions.admin_set_status(conn, branchless, S.IN_PROGRESS, ops, reason="x")
+    assert pooled.status is S.PENDING and pooled.assigned_to == dev.id  # no branch to work on
+    review = await transitions.admin_set_status(conn, queued, S.AWAITING_QA, ops, reason="x")
+    assert review.claimed_by is None and review.claimed_at is None
+    assert review.active_claimant_id is None and review.pre_block_state is None
+    assert [e["event_type"] for e in await audits(conn, queued)] == ["task.awaiting_qa"]
+
+
+async def test_admin_set_status_checks_its_input_first(conn: Conn, w: World) -> None:
+    ceo, missing = w.agents[R.CEO], uuid.uuid4()
+    with pytest.raises(ValidationError, match="reason must be a non-empty string"):
+        await transitions.admin_set_status(conn, missing, S.PENDING, ceo, reason="  ")
+    with pytest.raises(ValidationError, match="unknown task status 'done'"):
+        await transitions.admin_set_status(conn, missing, "done", ceo, reason="x")
+    with pytest.raises(NotFound, match=str(missing)):
+        await transitions.admin_set_status(conn, missing, S.PENDING, ceo, reason="x")
+
+
+# -- heartbeat, reset, dependency -----------------------------------------------------------------
+
+
+async def test_touch_is_silent_for_anyone_but_the_live_claimant(conn: Conn, w: World) -> None:
+    dev, other = w.agents[R.DEVELOPER], w.agents[R.CELL_PM]
+    long_ago = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    task_id = await make(
+        conn,
+        w,
+        S.IN_PROGRESS,
+        assigned_to=dev.id,
+        active_claimant_id=dev.id,
+        last_heartbeat_at=long_ago,
+        **GIT_DONE,
+    )
+    assert await claims.touch(conn, task_id, other) is None
+    assert await claims.touch(conn, uuid.uuid4(), dev) is None
+    assert (await get(conn, task_id)).last_heartbeat_at == long_ago  # not refreshed
+    with pytest.raises(Conflict, match="holds no live claim"):  # the strict form still says why
+        await claims.heartbeat(conn, task_id, other)
+    beat = await claims.touch(conn, task_id, dev)
+    assert beat is not None and beat > long_ago
+    assert (await get(conn, task_id)).last_heartbeat_at == beat
+
+
+async def test_reset_to_pending_keeps_the_owner(conn: Conn, w: World) -> None:
+    dev = w.agents[R.DEVELOPER]
+    task_id = await make(conn, w)
+    claimed = await claims.claim(conn, task_id, dev)
+    assert claimed.work_session_id is not None
+    reset = await claims.reset_to_pending(conn, task_id)
+    assert reset is not None and reset.status is S.PENDING
+    assert reset.assigned_to == reset.claimed_by == dev.id  # the same agent resumes it
+    assert reset.active_claimant_id is None and reset.last_heartbeat_at is None
+    assert reset.work_session_id is None and reset.branch_name == claimed.branch_name
+    sessions = await fetch(conn, "SELECT status FROM work_sessions WHERE task_id = %s", task_id)
+    assert [s["status"] for s in sessions] == ["abandoned"]
+    last = (await audits(conn, task_id))[-1]
+    assert last["agent_id"] is None
+    assert last["details"]["agent_role"] == "system" and last["details"]["action"] == "reset"
+    assert await claims.reset_to_pending(conn, task_id) is None  # nothing held: a no-op
+    again = await claims.claim(conn, task_id, dev)  # the owner may claim it back
+    forgot = await claims.reset_to_pending(conn, again.id, forget_branch=True)
+    assert forgot is not None and forgot.branch_name is None and forgot.assigned_to == dev.id
+    with pytest.raises(NotFound):
+        await claims.reset_to_pending(conn, uuid.uuid4())
+
+
+async def test_add_dependency_appends_without_moving_anything(conn: Conn, w: World) -> None:
+    dev = w.agents[R.DEVELOPER]
+    task_id = await make(conn, w, S.IN_PROGRESS, assigned_to=dev.id, **GIT_DONE)
+    design = await make(conn, w, S.PENDING)
+    assert await graph.add_dependency(conn, task_id, design) is True
+    task = await get(conn, task_id)
+    assert task.status is S.IN_PROGRESS and task.dependency_ids == [design]
+    assert (await get(conn, design)).blocker_ids == []  # no write on the other row
+    assert await graph.add_dependency(conn, task_id, design) is False  # already there
+    pending = await make(conn, w, S.PENDING)
+    assert await graph.add_dependency(conn, pending, design) is True
+    with pytest.raises(TransitionRefused, match=f"depends on unfinished task\\(s\\) {design}"):
+        await claims.claim(conn, pending, dev)  # held out of the queue, still pending
+    assert (await get(conn, pending)).status is S.PENDING
+    with pytest.raises(ValidationError, match="cannot depend on itself"):
+        await graph.add_dependency(conn, task_id, task_id)
+    with pytest.raises(ValidationError, match="would close a cycle"):
+        await graph.add_dependency(conn, design, task_id)
+    with pytest.raises(NotFound, match="dependency task"):
+        await graph.add_dependency(conn, task_id, uuid.uuid4())
+    assert (await get(conn, design)).dependency_ids == []  # the transaction goes on
+
+
+async def test_concurrent_dependency_appends_both_survive(
+    db_url: str, conn: Conn, w: World
+) -> None:
+    task_id = await make(conn, w)
+    ups = [await make(conn, w) for _ in range(6)]
+    await conn.commit()
+    conns = [await AsyncConnection.connect(db_url) for _ in range(2)]
+    try:
+
+        async def append(c: Conn, mine: list[uuid.UUID]) -> None:
+            for up in mine:
+                await graph.add_dependency(c, task_id, up)
+                await c.commit()
+
+        await asyncio.gather(append(conns[0], ups[::2]), append(conns[1], ups[1::2]))
+    finally:
+        for c in conns:
+            await c.close()
+    assert sorted((await get(conn, task_id)).dependency_ids) == sorted(ups)
