@@ -6,6 +6,7 @@ RoboCo's 060_drop_messaging drops these tables, so the tests run on a database p
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import inspect
 import uuid
@@ -18,7 +19,14 @@ import pytest
 from psycopg import AsyncConnection
 
 from roboco_sql.errors import Conflict, NotFound, SchemaGone, ValidationError
-from roboco_sql.models.enums import AgentRole, ChannelType, MessageType, SessionStatus
+from roboco_sql.models.enums import (
+    AgentRole,
+    ChannelType,
+    MessageType,
+    SessionStatus,
+    TaskStatus,
+    Team,
+)
 from roboco_sql.models.messaging import (
     ChannelCreate,
     ChannelUpdate,
@@ -598,6 +606,22 @@ def _past_060_calls() -> dict[str, Callable[[Conn], Awaitable[Any]]]:
         "messages.list_messages": lambda c: messages.list_messages(c, a),
         "messages.post_message": lambda c: messages.post_message(c, message),
         "messages.post_messages": lambda c: messages.post_messages(c, [message]),
+        "channels.add_member": lambda c: channels.add_member(c, a, b),
+        "channels.remove_member": lambda c: channels.remove_member(c, a, b),
+        "channels.page_channels": channels.page_channels,
+        "channels.list_channels_by_ids": lambda c: channels.list_channels_by_ids(c, [a]),
+        "channels.list_groups_by_ids": lambda c: channels.list_groups_by_ids(c, [a]),
+        "sessions.sweep_timed_out": sessions.sweep_timed_out,
+        "sessions.list_sessions_with_tasks": lambda c: sessions.list_sessions_with_tasks(c, a),
+        "sessions.list_task_sessions_in_context": lambda c: sessions.list_task_sessions_in_context(
+            c, a
+        ),
+        "messages.edit_message": lambda c: messages.edit_message(c, a, b, "x"),
+        "messages.delete_message": lambda c: messages.delete_message(c, a, b),
+        "messages.tombstone_message": lambda c: messages.tombstone_message(c, a, b),
+        "messages.history": lambda c: messages.history(c, a),
+        "messages.list_recent_messages": lambda c: messages.list_recent_messages(c, since=T0),
+        "messages.message_volume": lambda c: messages.message_volume(c, since=T0),
     }
 
 
@@ -640,3 +664,270 @@ async def test_past_060_other_missing_tables_are_not_schema_gone(head: Conn) -> 
 
     with pytest.raises(pgerr.UndefinedTable), translated("thing"):
         await head.execute("SELECT 1 FROM no_such_table")
+
+
+# -- inventory groups SE04, SE05, SL03, CH03, CH05, M03-M07 ------------------------------------
+
+
+async def test_sweep_closes_idle_and_overlong_sessions_and_unhooks_them(conn: Conn) -> None:
+    _, idle_group, idle = await room(conn, "idle")
+    _, long_group, overlong = await room(conn, "long")
+    _, _, fresh = await room(conn, "fresh")
+    now = T0 + dt.timedelta(minutes=10)
+    # idle: last activity at T0, timeout 300 s; overlong: busy but open past its 30 min window
+    await conn.execute(
+        "UPDATE sessions SET started_at = %s, last_activity_at = %s, timeout_seconds = 3600"
+        " WHERE id = %s",
+        (now - dt.timedelta(minutes=31), now, overlong.id),
+    )
+    await conn.execute(
+        "UPDATE sessions SET last_activity_at = %s WHERE id = %s",
+        (now - dt.timedelta(seconds=10), fresh.id),
+    )
+    swept = await sessions.sweep_timed_out(conn, now=now)
+    assert [s.id for s in swept] == [overlong.id, idle.id]
+    assert all(s.status is SessionStatus.CLOSED and s.closed_at == now for s in swept)
+    for group in (idle_group, long_group):
+        unhooked = await channels.get_group(conn, group.id)
+        assert unhooked is not None and unhooked.active_session_id is None
+    still = await sessions.get_session(conn, fresh.id)
+    assert still is not None and still.status is SessionStatus.ACTIVE
+    assert await sessions.sweep_timed_out(conn, now=now) == []
+    later = await sessions.sweep_timed_out(
+        conn, now=now + dt.timedelta(hours=1), status=SessionStatus.TIMED_OUT
+    )
+    assert [(s.id, s.status) for s in later] == [(fresh.id, SessionStatus.TIMED_OUT)]
+    with pytest.raises(ValidationError, match="closed or timed_out"):
+        await sessions.sweep_timed_out(conn, status=SessionStatus.ACTIVE)
+    with pytest.raises(ValidationError, match="timezone"):
+        await sessions.sweep_timed_out(conn, now=dt.datetime(2025, 1, 1))
+
+
+async def test_group_sessions_come_with_their_task_links_and_tasks(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    tasks = [await make_task(conn, agent) for _ in range(2)]
+    _, group, first = await room(conn)
+    second = await sessions.open_session(
+        conn, SessionCreate(group_id=group.id, started_at=T0 + dt.timedelta(minutes=1))
+    )
+    for task in tasks:
+        await sessions.link_task(conn, SessionTaskCreate(session_id=first.id, task_id=task))
+    listed = await sessions.list_sessions_with_tasks(conn, group.id)
+    assert [x.session.id for x in listed] == [second.id, first.id]
+    assert listed[0].tasks == []
+    assert {lt.task_id for lt in listed[1].tasks} == set(tasks)
+    assert all(lt.session_id == first.id for lt in listed[1].tasks)
+    assert {(lt.title, lt.status, lt.team) for lt in listed[1].tasks} == {
+        ("Add the health endpoint", TaskStatus.PENDING, Team.BACKEND)
+    }
+    await sessions.close_session(conn, second.id)
+    active = await sessions.list_sessions_with_tasks(conn, group.id, status=SessionStatus.ACTIVE)
+    assert [x.session.id for x in active] == [first.id]
+    assert await sessions.list_sessions_with_tasks(conn, uuid.uuid4()) == []
+
+
+async def test_task_sessions_come_with_session_group_and_channel(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    task = await make_task(conn, agent)
+    channel, group, session = await room(conn)
+    other_channel, other_group, other = await room(conn, "frontend-cell")
+    await sessions.link_task(
+        conn, SessionTaskCreate(session_id=session.id, task_id=task, is_primary=True)
+    )
+    await sessions.link_task(
+        conn,
+        SessionTaskCreate(
+            session_id=other.id, task_id=task, relationship_type=SessionTaskRelationship.REVIEW
+        ),
+    )
+    found = await sessions.list_task_sessions_in_context(conn, task)
+    assert {(x.session.id, x.group.id, x.channel.id) for x in found} == {
+        (session.id, group.id, channel.id),
+        (other.id, other_group.id, other_channel.id),
+    }
+    reviews = await sessions.list_task_sessions_in_context(
+        conn, task, relationship_type=SessionTaskRelationship.REVIEW
+    )
+    assert [(x.link.session_id, x.channel.slug) for x in reviews] == [(other.id, "frontend-cell")]
+    assert await sessions.list_task_sessions_in_context(conn, uuid.uuid4()) == []
+
+
+async def test_page_channels_by_name_with_slug_set_and_total(conn: Conn) -> None:
+    for slug, name in (("a", "#gamma"), ("b", "#alpha"), ("c", "#beta"), ("d", "#delta")):
+        await channels.create_channel(
+            conn, ChannelCreate(name=name, slug=slug, type=ChannelType.CELL)
+        )
+    archived = await channels.get_channel_by_slug(conn, "d")
+    assert archived is not None
+    await channels.update_channel(conn, archived.id, ChannelUpdate(is_archived=True))
+
+    page = await channels.page_channels(conn, limit=2)
+    assert [c.name for c in page.items] == ["#alpha", "#beta"]
+    assert page.total == 3 and page.has_more
+    rest = await channels.page_channels(conn, offset=2, limit=2)
+    assert [c.name for c in rest.items] == ["#gamma"] and not rest.has_more
+    mine = await channels.page_channels(conn, slugs=["c", "a", "d", "zz"])
+    assert [c.slug for c in mine.items] == ["c", "a"] and mine.total == 2
+    with_archived = await channels.page_channels(conn, slugs={"d"}, include_archived=True)
+    assert [c.slug for c in with_archived.items] == ["d"] and with_archived.total == 1
+    assert (await channels.page_channels(conn, slugs=[])).total == 0
+    with pytest.raises(ValidationError, match="offset"):
+        await channels.page_channels(conn, offset=-1)
+
+
+async def test_membership_changes_are_single_statements_safe_together(
+    conn: Conn, db059_url: str
+) -> None:
+    channel = await channels.create_channel(
+        conn, ChannelCreate(name="#ops", slug="ops", type=ChannelType.CELL)
+    )
+    agents = [await make_agent(conn, f"ops-{i}") for i in range(4)]
+    others = [await psycopg.AsyncConnection.connect(db059_url, autocommit=True) for _ in agents]
+    try:
+        await asyncio.gather(
+            *(
+                channels.add_member(c, channel.id, a, can_write=i % 2 == 0)
+                for i, (c, a) in enumerate(zip(others, agents, strict=True))
+            )
+        )
+    finally:
+        for c in others:
+            await c.close()
+    joined = await channels.get_channel(conn, channel.id)
+    assert joined is not None
+    assert set(joined.members) == set(agents) and set(joined.writers) == {agents[0], agents[2]}
+    again = await channels.add_member(conn, channel.id, agents[0], can_write=True)
+    assert again.members.count(agents[0]) == 1 and again.writers.count(agents[0]) == 1
+    left = await channels.remove_member(conn, channel.id, agents[0])
+    assert agents[0] not in left.members and agents[0] not in left.writers
+    assert len(left.members) == 3
+    with pytest.raises(NotFound, match="channel"):
+        await channels.add_member(conn, uuid.uuid4(), agents[0])
+    with pytest.raises(NotFound, match="channel"):
+        await channels.remove_member(conn, uuid.uuid4(), agents[0])
+
+
+async def test_history_filters_by_time_and_type_and_says_if_more(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    channel, group, session = await room(conn)
+    posted = [
+        await messages.post_message(
+            conn,
+            msg(
+                agent,
+                channel,
+                group,
+                session,
+                timestamp=T0 + dt.timedelta(minutes=i),
+                type=MessageType.DECISION if i % 2 else MessageType.DIALOGUE,
+            ),
+        )
+        for i in range(5)
+    ]
+    page, more = await messages.history(conn, session.id, limit=2)
+    assert [m.id for m in page] == [posted[4].id, posted[3].id] and more
+    page, more = await messages.history(conn, session.id, before=posted[2].timestamp)
+    assert [m.id for m in page] == [posted[1].id, posted[0].id] and not more
+    page, more = await messages.history(conn, session.id, after=posted[2].timestamp)
+    assert [m.id for m in page] == [posted[4].id, posted[3].id] and not more
+    page, more = await messages.history(conn, session.id, type=MessageType.DECISION, limit=2)
+    assert [m.id for m in page] == [posted[3].id, posted[1].id] and not more
+    typed = await messages.list_messages(conn, session.id, type=MessageType.DIALOGUE)
+    assert [m.id for m in typed] == [posted[4].id, posted[2].id, posted[0].id]
+
+
+async def test_edit_appends_history_and_resizes_the_session(conn: Conn) -> None:
+    author = await make_agent(conn)
+    other = await make_agent(conn, "be-dev-2")
+    channel, group, session = await room(conn)
+    first = await messages.post_message(conn, msg(author, channel, group, session, content="hi"))
+    at = T0 + dt.timedelta(minutes=1)
+    edited = await messages.edit_message(conn, first.id, author, "hello", reason="typo", at=at)
+    assert (edited.content, edited.content_length, edited.edited_at) == ("hello", 5, at)
+    twice = await messages.edit_message(conn, first.id, author, "hello all")
+    assert twice.edit_history == [
+        {"edited_at": at.isoformat(), "previous_content": "hi", "edit_reason": "typo"},
+        {
+            "edited_at": twice.edit_history[1]["edited_at"],
+            "previous_content": "hello",
+            "edit_reason": None,
+        },
+    ]
+    resized = await sessions.get_session(conn, session.id)
+    assert resized is not None and resized.total_content_length == 9
+    with pytest.raises(ValidationError, match="not the author"):
+        await messages.edit_message(conn, first.id, other, "mine now")
+    with pytest.raises(NotFound, match="message"):
+        await messages.edit_message(conn, uuid.uuid4(), author, "x")
+    with pytest.raises(ValidationError, match="content"):
+        await messages.edit_message(conn, first.id, author, "")
+
+
+async def test_concurrent_edits_both_stay_in_the_history(conn: Conn, db059_url: str) -> None:
+    author = await make_agent(conn)
+    channel, group, session = await room(conn)
+    first = await messages.post_message(conn, msg(author, channel, group, session))
+    others = [await psycopg.AsyncConnection.connect(db059_url, autocommit=True) for _ in range(2)]
+    try:
+        await asyncio.gather(
+            *(messages.edit_message(c, first.id, author, f"take {i}") for i, c in enumerate(others))
+        )
+    finally:
+        for c in others:
+            await c.close()
+    final = await messages.get_message(conn, first.id)
+    assert final is not None and len(final.edit_history) == 2
+
+
+async def test_delete_and_tombstone_messages(conn: Conn) -> None:
+    author = await make_agent(conn)
+    other = await make_agent(conn, "be-dev-2")
+    channel, group, session = await room(conn)
+    gone = await messages.post_message(conn, msg(author, channel, group, session, content="abc"))
+    kept = await messages.post_message(conn, msg(author, channel, group, session, content="de"))
+    with pytest.raises(ValidationError, match="not the author"):
+        await messages.delete_message(conn, gone.id, other)
+    assert await messages.delete_message(conn, gone.id, author) == gone
+    assert await messages.get_message(conn, gone.id) is None
+    s = await sessions.get_session(conn, session.id)
+    assert s is not None and (s.message_count, s.total_content_length) == (1, 2)
+    with pytest.raises(NotFound, match="message"):
+        await messages.delete_message(conn, gone.id, author)
+
+    tomb = await messages.tombstone_message(conn, kept.id, author, at=T0)
+    assert (tomb.content, tomb.edited_at) == ("[deleted]", T0)
+    with pytest.raises(ValidationError, match="not the author"):
+        await messages.tombstone_message(conn, kept.id, other)
+
+
+async def test_recent_messages_and_volume_across_channels(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    other = await make_agent(conn, "be-dev-2")
+    rooms = [await room(conn, slug) for slug in ("one", "two")]
+    old = await messages.post_message(
+        conn, msg(agent, *rooms[0], timestamp=T0 - dt.timedelta(days=2))
+    )
+    recent = [
+        await messages.post_message(
+            conn,
+            msg(
+                who,
+                *rooms[i % 2],
+                timestamp=T0 + dt.timedelta(minutes=i),
+                type=MessageType.DECISION if i == 0 else MessageType.DIALOGUE,
+            ),
+        )
+        for i, who in enumerate((agent, agent, other))
+    ]
+    since = T0 - dt.timedelta(hours=1)
+    feed = await messages.list_recent_messages(conn, since=since)
+    assert [m.id for m in feed] == [m.id for m in reversed(recent)]
+    assert old.id not in {m.id for m in feed}
+    assert len(await messages.list_recent_messages(conn, since=since, limit=1)) == 1
+    volume = await messages.message_volume(conn, since=since)
+    assert (volume.total, volume.channels) == (3, 2)
+    assert volume.by_type == {"decision": 1, "dialogue": 2}
+    mine = await messages.message_volume(conn, since=since, agent_id=agent)
+    assert (mine.total, mine.channels, mine.by_type) == (2, 2, {"decision": 1, "dialogue": 1})
+    none = await messages.message_volume(conn, since=T0 + dt.timedelta(days=1))
+    assert (none.total, none.channels, none.by_type) == (0, 0, {})

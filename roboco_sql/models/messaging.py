@@ -7,7 +7,7 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from roboco_sql.models.base import (
     Input,
@@ -26,6 +26,8 @@ from roboco_sql.models.enums import (
     MessageType,
     SessionScope,
     SessionStatus,
+    TaskStatus,
+    Team,
 )
 
 ChannelName = Annotated[
@@ -285,3 +287,34 @@ class MessageCreate(Input):
         if self.content_length is None:
             self.content_length = len(self.content)
         return self
+
+
+class MessageVolume(BaseModel):
+    """Messages over a period: how many, in how many channels, and how many of each type."""
+
+    model_config = ConfigDict(frozen=True)
+
+    total: int
+    channels: int
+    by_type: dict[str, int]
+
+
+class LinkedTask(BaseModel):
+    """A session's link to a task, with the task's headline (the columns a task has had since
+    RoboCo's first revision, so it reads the same at every revision that has sessions)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    session_id: uuid.UUID
+    task_id: uuid.UUID
+    is_primary: bool
+    relationship_type: str
+    added_at: AwareDatetime
+    added_by: uuid.UUID | None
+    title: str
+    status: TaskStatus
+    priority: int
+    team: Team
+    assigned_to: uuid.UUID | None
+    parent_task_id: uuid.UUID | None

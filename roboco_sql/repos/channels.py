@@ -10,6 +10,7 @@ raises SchemaGone naming the table and the revision (a database pinned below 060
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -27,11 +28,12 @@ from roboco_sql.models.messaging import (
     GroupCreate,
 )
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._paging import checked_limit
+from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
+    "add_member",
     "create_channel",
     "create_group",
     "get_channel",
@@ -39,7 +41,11 @@ __all__ = [
     "get_channel_by_slug",
     "get_group",
     "list_channels",
+    "list_channels_by_ids",
     "list_groups",
+    "list_groups_by_ids",
+    "page_channels",
+    "remove_member",
     "update_channel",
 ]
 
@@ -53,6 +59,12 @@ _UPDATE = _Q["channels.update_channel"]
 _CREATE_GROUP = _Q["channels.create_group"]
 _GET_GROUP = _Q["channels.get_group"]
 _LIST_GROUPS = _Q["channels.list_groups_by_channel"]
+_PAGE = _Q["channels.page_channels"]
+_COUNT = _Q["channels.count_channels"]
+_ADD_MEMBER = _Q["channels.add_channel_member"]
+_REMOVE_MEMBER = _Q["channels.remove_channel_member"]
+_BY_IDS = _Q["channels.list_channels_by_ids"]
+_GROUPS_BY_IDS = _Q["channels.list_groups_by_ids"]
 
 _CHANNEL = model_row(Channel)
 _GROUP = model_row(Group)
@@ -137,6 +149,78 @@ async def update_channel(
     return channel
 
 
+async def page_channels(
+    conn: AsyncConnection[Any],
+    *,
+    slugs: Collection[str] | None = None,
+    include_archived: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> Page[Channel]:
+    """Channels by name, one offset page with the total, as RoboCo's channel list pages them;
+    slugs limits them to a set (the ones an agent may read, as its permissions compute)."""
+    wanted = None if slugs is None else sorted(set(slugs))
+    params: dict[str, object] = {"slugs": wanted, "include_archived": include_archived}
+    with translated("channel"):
+        items = await queries.fetch_all(
+            conn,
+            _PAGE,
+            _CHANNEL,
+            **params,
+            offset=checked_offset(offset),
+            limit=checked_limit(limit),
+        )
+        total = await queries.fetch_scalar(conn, _COUNT, int, **params) or 0
+    return Page(items=items, total=total, offset=offset, limit=limit)
+
+
+async def list_channels_by_ids(
+    conn: AsyncConnection[Any], ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Channel]:
+    """The channels of a set of ids, by id, in one statement (missing ids are absent)."""
+    with translated("channel"):
+        rows = await queries.fetch_all(conn, _BY_IDS, _CHANNEL, ids=list(set(ids)))
+    return {c.id: c for c in rows}
+
+
+async def add_member(
+    conn: AsyncConnection[Any],
+    channel_id: uuid.UUID,
+    member_id: uuid.UUID,
+    *,
+    can_write: bool = False,
+) -> Channel:
+    """Add an agent to the channel's members (and writers, if it may write) in one statement,
+    so concurrent additions all survive; a repeat changes nothing. NotFound if no channel."""
+    with translated("channel"):
+        channel = await queries.fetch_one(
+            conn,
+            _ADD_MEMBER,
+            _CHANNEL,
+            id=channel_id,
+            member_id=member_id,
+            can_write=can_write,
+            updated_at=utcnow(),
+        )
+    if channel is None:
+        raise NotFound(f"channel {channel_id} not found")
+    return channel
+
+
+async def remove_member(
+    conn: AsyncConnection[Any], channel_id: uuid.UUID, member_id: uuid.UUID
+) -> Channel:
+    """Take an agent off the channel's members and writers in one statement; NotFound if no
+    channel."""
+    with translated("channel"):
+        channel = await queries.fetch_one(
+            conn, _REMOVE_MEMBER, _CHANNEL, id=channel_id, member_id=member_id, updated_at=utcnow()
+        )
+    if channel is None:
+        raise NotFound(f"channel {channel_id} not found")
+    return channel
+
+
 # -- groups ------------------------------------------------------------------------------------
 
 
@@ -164,3 +248,12 @@ async def list_groups(
         return await queries.fetch_all(
             conn, _LIST_GROUPS, _GROUP, channel_id=channel_id, include_inactive=include_inactive
         )
+
+
+async def list_groups_by_ids(
+    conn: AsyncConnection[Any], ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Group]:
+    """The groups of a set of ids, by id, in one statement (missing ids are absent)."""
+    with translated("group"):
+        rows = await queries.fetch_all(conn, _GROUPS_BY_IDS, _GROUP, ids=list(set(ids)))
+    return {g.id: g for g in rows}

@@ -19,19 +19,27 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Json
 
 from roboco_sql import queries
-from roboco_sql.errors import ValidationError
-from roboco_sql.models.messaging import Message, MessageCreate
+from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.models.base import utcnow
+from roboco_sql.models.enums import MessageType
+from roboco_sql.models.messaging import Message, MessageCreate, MessageVolume
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
     "Cursor",
+    "delete_message",
+    "edit_message",
     "get_message",
+    "history",
     "list_channel_messages",
     "list_messages",
+    "list_recent_messages",
+    "message_volume",
     "post_message",
     "post_messages",
+    "tombstone_message",
 ]
 
 Cursor = tuple[dt.datetime, uuid.UUID]
@@ -43,8 +51,21 @@ _BUMP = _Q["messages.bump_message_counters"]
 _GET = _Q["messages.get_message"]
 _LIST_SESSION = _Q["messages.list_session_messages"]
 _LIST_CHANNEL = _Q["messages.list_channel_messages"]
+_EDIT = _Q["messages.edit_message"]
+_DELETE = _Q["messages.delete_message"]
+_TOMBSTONE = _Q["messages.tombstone_message"]
+_RECENT = _Q["messages.list_recent_messages"]
+_VOLUME = _Q["messages.message_volume"]
 
 _MESSAGE = model_row(Message)
+_VOLUME_ROW = model_row(MessageVolume)
+
+
+def _aware(name: str, value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValidationError(f"{name} must be timezone-aware")
+    return value
+
 
 # COPY cannot be prepared, so it stays out of sql/queries (whose statements are all described
 # by the agreement tests); it is one fixed statement, never built from input.
@@ -164,9 +185,26 @@ async def list_messages(
     session_id: uuid.UUID,
     *,
     before: Cursor | None = None,
+    after: dt.datetime | None = None,
+    type: MessageType | None = None,
     limit: int = 100,
 ) -> list[Message]:
-    """A session's messages, newest first; pass the last one's (timestamp, id) as before."""
+    """A session's messages, newest first, optionally only those after a time or of one type;
+    pass the last one's (timestamp, id) as before for the next page."""
+    return await _session_page(
+        conn, session_id, before=before, after=after, type=type, rows=checked_limit(limit)
+    )
+
+
+async def _session_page(
+    conn: AsyncConnection[Any],
+    session_id: uuid.UUID,
+    *,
+    before: Cursor | None,
+    after: dt.datetime | None,
+    type: MessageType | None,
+    rows: int,
+) -> list[Message]:
     before_at, before_id = before if before is not None else (None, None)
     with translated("message"):
         return await queries.fetch_all(
@@ -174,10 +212,30 @@ async def list_messages(
             _LIST_SESSION,
             _MESSAGE,
             session_id=session_id,
-            before_at=before_at,
+            before_at=_aware("before", before_at),
             before_id=before_id,
-            limit=checked_limit(limit),
+            after=_aware("after", after),
+            type=type,
+            limit=rows,
         )
+
+
+async def history(
+    conn: AsyncConnection[Any],
+    session_id: uuid.UUID,
+    *,
+    before: dt.datetime | None = None,
+    after: dt.datetime | None = None,
+    type: MessageType | None = None,
+    limit: int = 50,
+) -> tuple[list[Message], bool]:
+    """RoboCo's session history: messages strictly between after and before (timestamps),
+    optionally of one type, newest first, and whether more lie beyond the limit."""
+    cursor = None if before is None else (before, uuid.UUID(int=0))  # strictly before the time
+    rows = await _session_page(
+        conn, session_id, before=cursor, after=after, type=type, rows=checked_limit(limit) + 1
+    )
+    return rows[:limit], len(rows) > limit
 
 
 async def list_channel_messages(
@@ -199,3 +257,99 @@ async def list_channel_messages(
             before_id=before_id,
             limit=checked_limit(limit),
         )
+
+
+async def _by_author(
+    conn: AsyncConnection[Any], message_id: uuid.UUID, agent_id: uuid.UUID, row: Message | None
+) -> Message:
+    """The row an author-only statement returned, or why it returned none."""
+    if row is not None:
+        return row
+    current = await get_message(conn, message_id)
+    if current is None:
+        raise NotFound(f"message {message_id} not found")
+    raise ValidationError(f"agent {agent_id} is not the author of message {message_id}")
+
+
+async def edit_message(
+    conn: AsyncConnection[Any],
+    message_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    content: str,
+    *,
+    reason: str | None = None,
+    at: dt.datetime | None = None,
+) -> Message:
+    """The author rewrites a message in one statement: the old content is appended to
+    edit_history (with the time and reason), and the session's content length follows.
+    NotFound for a missing message; ValidationError for anyone but its author."""
+    if not content:
+        raise ValidationError("content must not be empty")
+    when = _aware("at", at) or utcnow()
+    with translated("message"):
+        row = await queries.fetch_one(
+            conn,
+            _EDIT,
+            _MESSAGE,
+            id=message_id,
+            agent_id=agent_id,
+            content=content,
+            content_length=len(content),
+            reason=reason,
+            edited_at=when,
+            edited_at_text=when.isoformat(),
+        )
+    return await _by_author(conn, message_id, agent_id, row)
+
+
+async def delete_message(
+    conn: AsyncConnection[Any], message_id: uuid.UUID, agent_id: uuid.UUID
+) -> Message:
+    """The author deletes a message for good, and its session's message count and content
+    length drop by it, in one statement (RoboCo leaves the group's and channel's totals);
+    the deleted message. NotFound / ValidationError as edit_message."""
+    with translated("message"):
+        row = await queries.fetch_one(conn, _DELETE, _MESSAGE, id=message_id, agent_id=agent_id)
+    return await _by_author(conn, message_id, agent_id, row)
+
+
+async def tombstone_message(
+    conn: AsyncConnection[Any],
+    message_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    *,
+    at: dt.datetime | None = None,
+) -> Message:
+    """The author's soft delete: the content becomes "[deleted]", counters stay."""
+    with translated("message"):
+        row = await queries.fetch_one(
+            conn,
+            _TOMBSTONE,
+            _MESSAGE,
+            id=message_id,
+            agent_id=agent_id,
+            edited_at=_aware("at", at) or utcnow(),
+        )
+    return await _by_author(conn, message_id, agent_id, row)
+
+
+async def list_recent_messages(
+    conn: AsyncConnection[Any], *, since: dt.datetime, limit: int = 50
+) -> list[Message]:
+    """Messages in every channel since a time, newest first: the dashboard's activity feed."""
+    with translated("message"):
+        return await queries.fetch_all(
+            conn, _RECENT, _MESSAGE, since=_aware("since", since), limit=checked_limit(limit)
+        )
+
+
+async def message_volume(
+    conn: AsyncConnection[Any], *, since: dt.datetime, agent_id: uuid.UUID | None = None
+) -> MessageVolume:
+    """Messages since a time (by one agent, if given): total, distinct channels, per type."""
+    with translated("message"):
+        row = await queries.fetch_one(
+            conn, _VOLUME, _VOLUME_ROW, since=_aware("since", since), agent_id=agent_id
+        )
+    assert row is not None  # an aggregate always returns its row
+    return row

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -22,18 +23,24 @@ from roboco_sql.errors import Conflict, NotFound, ValidationError
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import SessionStatus
 from roboco_sql.models.messaging import (
+    Channel,
+    Group,
+    LinkedTask,
     Session,
     SessionCreate,
     SessionTask,
     SessionTaskCreate,
     SessionTaskRelationship,
 )
+from roboco_sql.repos import channels
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
     "Cursor",
+    "SessionInContext",
+    "SessionWithTasks",
     "close_session",
     "get_active_session",
     "get_primary_session",
@@ -42,9 +49,12 @@ __all__ = [
     "link_task",
     "list_session_tasks",
     "list_sessions",
+    "list_sessions_with_tasks",
     "list_task_sessions",
+    "list_task_sessions_in_context",
     "open_session",
     "set_primary_session",
+    "sweep_timed_out",
     "unlink_task",
 ]
 
@@ -65,9 +75,33 @@ _GET_PRIMARY = _Q["sessions.get_primary_session"]
 _CLEAR_PRIMARY = _Q["sessions.clear_primary_session"]
 _SET_PRIMARY = _Q["sessions.set_primary_session"]
 _UNLINK = _Q["sessions.unlink_session_task"]
+_SWEEP = _Q["sessions.sweep_timed_out_sessions"]
+_BY_IDS = _Q["sessions.list_sessions_by_ids"]
+_LINKED_TASKS = _Q["sessions.list_linked_tasks_of_sessions"]
 
 _SESSION = model_row(Session)
 _LINK_ROW = model_row(SessionTask)
+_LINKED_TASK = model_row(LinkedTask)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionWithTasks:
+    """A session with its task links and their tasks' headlines (what RoboCo eager-loads for
+    a group's session list)."""
+
+    session: Session
+    tasks: list[LinkedTask]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInContext:
+    """A task's link to a session, with the session, its group and the group's channel."""
+
+    link: SessionTask
+    session: Session
+    group: Group
+    channel: Channel
+
 
 _PRIMARY_INDEX = "ix_session_tasks_primary_per_task"
 _ENDED = frozenset({SessionStatus.CLOSED, SessionStatus.TIMED_OUT})
@@ -147,6 +181,78 @@ async def list_sessions(
             before_id=before_id,
             limit=checked_limit(limit),
         )
+
+
+async def sweep_timed_out(
+    conn: AsyncConnection[Any],
+    *,
+    now: dt.datetime | None = None,
+    status: SessionStatus = SessionStatus.CLOSED,
+) -> list[Session]:
+    """Close every active session idle past its timeout_seconds or open past its
+    max_time_window (at now, by default the clock) and unhook each from its group, in one
+    statement; the sessions closed. RoboCo's sweeper closes them as closed; pass timed_out to
+    tell them apart. A session a writer holds locked is left for the next sweep."""
+    if status not in _ENDED:
+        raise ValidationError(f"a session closes as closed or timed_out, not {status}")
+    if now is not None and now.tzinfo is None:
+        raise ValidationError("now must be timezone-aware")
+    with translated("session"):
+        return await queries.fetch_all(conn, _SWEEP, _SESSION, now=now or utcnow(), status=status)
+
+
+async def list_sessions_with_tasks(
+    conn: AsyncConnection[Any],
+    group_id: uuid.UUID,
+    *,
+    status: SessionStatus | None = None,
+    limit: int = 50,
+) -> list[SessionWithTasks]:
+    """A group's sessions, newest start first, each with its task links and their tasks'
+    headlines: two statements whatever the page size, where RoboCo eager-loads. RoboCo checks
+    first that the reader may see the group's channel (a member, an observer or privileged):
+    that stays the caller's, on the channel's arrays."""
+    page = await list_sessions(conn, group_id, status=status, limit=limit)
+    if not page:
+        return []
+    ids = [s.id for s in page]
+    with translated("session task"):
+        links = await queries.fetch_all(conn, _LINKED_TASKS, _LINKED_TASK, session_ids=ids)
+    grouped: dict[uuid.UUID, list[LinkedTask]] = {i: [] for i in ids}
+    for link in links:
+        grouped[link.session_id].append(link)
+    return [SessionWithTasks(session=s, tasks=grouped[s.id]) for s in page]
+
+
+async def list_task_sessions_in_context(
+    conn: AsyncConnection[Any],
+    task_id: uuid.UUID,
+    *,
+    relationship_type: SessionTaskRelationship | None = None,
+) -> list[SessionInContext]:
+    """A task's session links, newest first, each with its session, group and channel: four
+    statements however many links, where RoboCo joins three relationships."""
+    links = await list_task_sessions(conn, task_id, relationship_type=relationship_type)
+    if not links:
+        return []
+    with translated("session"):
+        rows = await queries.fetch_all(
+            conn, _BY_IDS, _SESSION, ids=list({link.session_id for link in links})
+        )
+    by_id = {s.id: s for s in rows}
+    groups = await channels.list_groups_by_ids(conn, {s.group_id for s in rows})
+    rooms = await channels.list_channels_by_ids(conn, {g.channel_id for g in groups.values()})
+    found: list[SessionInContext] = []
+    for link in links:
+        # each lookup misses only for a row deleted between the statements: skip that link
+        if (session := by_id.get(link.session_id)) is None:
+            continue
+        if (group := groups.get(session.group_id)) is None:
+            continue
+        if (channel := rooms.get(group.channel_id)) is None:
+            continue
+        found.append(SessionInContext(link=link, session=session, group=group, channel=channel))
+    return found
 
 
 # -- session-task links ------------------------------------------------------------------------

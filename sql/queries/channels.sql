@@ -103,3 +103,59 @@ FROM groups
 WHERE channel_id = :channel_id
   AND (:include_inactive::boolean OR is_active)
 ORDER BY hierarchy_level, name, id;
+
+-- name: list_groups_by_ids :many
+-- Groups by a set of ids (one round trip for a page of sessions), in no particular order.
+SELECT
+    {{groups}}
+FROM groups
+WHERE id = ANY(:ids::uuid[]);
+
+-- name: list_channels_by_ids :many
+-- Channels by a set of ids, in no particular order.
+SELECT
+    {{channels}}
+FROM channels
+WHERE id = ANY(:ids::uuid[]);
+
+-- name: page_channels :many
+-- Channels by name (RoboCo's paginated channel list), optionally only those whose slug is in
+-- a set (the channels an agent may read), archived ones only on request; by offset.
+SELECT
+    {{channels}}
+FROM channels
+WHERE (:slugs::text[] IS NULL OR slug = ANY(:slugs::text[]))
+  AND (:include_archived::boolean OR NOT is_archived)
+ORDER BY name, id
+LIMIT :limit
+OFFSET :offset;
+
+-- name: count_channels :scalar
+-- How many channels page_channels' filters hold.
+SELECT count(*)
+FROM channels
+WHERE (:slugs::text[] IS NULL OR slug = ANY(:slugs::text[]))
+  AND (:include_archived::boolean OR NOT is_archived);
+
+-- name: add_channel_member :one
+-- Add an agent to a channel's members, and to its writers when it may write, each unless
+-- already there: one statement, so concurrent additions all survive. No row: no such channel.
+UPDATE channels SET
+    members = CASE WHEN :member_id::uuid = ANY(members) THEN members
+        ELSE array_append(members, :member_id::uuid) END,
+    writers = CASE WHEN NOT :can_write::boolean OR :member_id::uuid = ANY(writers) THEN writers
+        ELSE array_append(writers, :member_id::uuid) END,
+    updated_at = :updated_at
+WHERE id = :id
+RETURNING
+    {{channels}};
+
+-- name: remove_channel_member :one
+-- Take an agent off a channel's members and writers in one statement. No row: no such channel.
+UPDATE channels SET
+    members = array_remove(members, :member_id::uuid),
+    writers = array_remove(writers, :member_id::uuid),
+    updated_at = :updated_at
+WHERE id = :id
+RETURNING
+    {{channels}};

@@ -74,12 +74,15 @@ FROM messages
 WHERE id = :id;
 
 -- name: list_session_messages :many
--- A session's messages newest first, keyset before a (timestamp, id) cursor, RoboCo's order;
--- walks ix_messages_session_timestamp backwards (a NULL cursor means from the newest).
+-- A session's messages newest first, keyset before a (timestamp, id) cursor, RoboCo's order,
+-- optionally only those after a time or of one type; walks ix_messages_session_timestamp
+-- backwards (a NULL cursor means from the newest).
 SELECT
     {{messages}}
 FROM messages
 WHERE session_id = :session_id
+  AND (:after::timestamptz IS NULL OR timestamp > :after::timestamptz)
+  AND (:type::messagetype IS NULL OR type = :type::messagetype)
   AND (timestamp, id) < (
       COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
       COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
@@ -100,3 +103,100 @@ WHERE channel_id = :channel_id
   )
 ORDER BY timestamp DESC, id DESC
 LIMIT :limit;
+
+-- name: edit_message :one
+-- The author rewrites a message: the previous content goes onto edit_history (appended in
+-- the statement, so concurrent edits both leave their entry), content, content_length and
+-- edited_at change, and the session's total_content_length moves by the difference. No row
+-- when the message is missing or the agent is not its author.
+WITH old AS (
+    SELECT id, session_id, content, content_length
+    FROM messages
+    WHERE id = :id AND agent_id = :agent_id
+    FOR UPDATE
+), edited AS (
+    UPDATE messages AS m SET
+        edit_history = (
+            m.edit_history::jsonb || jsonb_build_array(jsonb_build_object(
+                'edited_at', :edited_at_text::text,
+                'previous_content', m.content,
+                'edit_reason', :reason::text
+            ))
+        )::json,
+        content = :content,
+        content_length = :content_length,
+        edited_at = :edited_at
+    FROM old
+    WHERE m.id = old.id
+    RETURNING
+        {{m.messages}}
+), resized AS (
+    UPDATE sessions AS s SET
+        total_content_length = s.total_content_length + :content_length::integer
+            - old.content_length
+    FROM old
+    WHERE s.id = old.session_id
+)
+SELECT
+    {{messages}}
+FROM edited;
+
+-- name: delete_message :one
+-- The author deletes a message for good; its session's message_count and
+-- total_content_length drop by it in the same statement (RoboCo adjusts the session only).
+-- No row when the message is missing or the agent is not its author.
+WITH gone AS (
+    DELETE FROM messages
+    WHERE id = :id AND agent_id = :agent_id
+    RETURNING
+        {{messages}}
+), shrunk AS (
+    UPDATE sessions AS s SET
+        message_count = s.message_count - 1,
+        total_content_length = s.total_content_length - gone.content_length
+    FROM gone
+    WHERE s.id = gone.session_id
+)
+SELECT
+    {{messages}}
+FROM gone;
+
+-- name: tombstone_message :one
+-- The author's soft delete: content becomes '[deleted]' and edited_at is stamped; counters
+-- stay. No row when the message is missing or the agent is not its author.
+UPDATE messages SET content = '[deleted]', edited_at = :edited_at
+WHERE id = :id AND agent_id = :agent_id
+RETURNING
+    {{messages}};
+
+-- name: list_recent_messages :many
+-- Messages in every channel since a time, newest first (the dashboard's activity feed).
+SELECT
+    {{messages}}
+FROM messages
+WHERE timestamp >= :since::timestamptz
+ORDER BY timestamp DESC, id DESC
+LIMIT :limit;
+
+-- name: message_volume :one
+-- Messages since a time, optionally by one agent: how many, in how many distinct channels,
+-- and how many of each type (RoboCo's communication volume and per-agent message count).
+SELECT
+    count(*)::integer AS total,
+    count(DISTINCT channel_id)::integer AS channels,
+    coalesce(
+        (
+            SELECT jsonb_object_agg(t.type, t.n)
+            FROM (
+                SELECT type::text AS type, count(*) AS n
+                FROM messages
+                WHERE timestamp >= :since::timestamptz
+                  AND (:agent_id::uuid IS NULL OR agent_id = :agent_id::uuid)
+                GROUP BY type
+            ) AS t
+        ),
+        '{}'::jsonb
+    ) AS by_type
+FROM messages
+WHERE timestamp >= :since::timestamptz
+  AND (:agent_id::uuid IS NULL OR agent_id = :agent_id::uuid);

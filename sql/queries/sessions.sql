@@ -123,3 +123,51 @@ RETURNING {{session_tasks}};
 -- Remove the link between a session and a task.
 DELETE FROM session_tasks
 WHERE session_id = :session_id AND task_id = :task_id;
+
+-- name: sweep_timed_out_sessions :many
+-- Close every active session idle for its timeout_seconds (since last activity, or its start)
+-- or open longer than its max_time_window, and clear each one's group pointer, in one
+-- statement (RoboCo's session sweeper). A session locked by a writer right now is left for
+-- the next sweep. The sessions closed, oldest start first.
+WITH due AS (
+    SELECT id
+    FROM sessions
+    WHERE status = 'active'
+      AND (
+          COALESCE(last_activity_at, started_at) + make_interval(secs => timeout_seconds)
+              <= :now::timestamptz
+          OR (max_time_window IS NOT NULL AND started_at + max_time_window <= :now::timestamptz)
+      )
+    FOR UPDATE SKIP LOCKED
+), closed AS (
+    UPDATE sessions AS s SET status = :status::sessionstatus, closed_at = :now::timestamptz
+    FROM due
+    WHERE s.id = due.id
+    RETURNING
+        {{s.sessions}}
+), unlive AS (
+    UPDATE groups AS g SET active_session_id = NULL
+    FROM closed
+    WHERE g.active_session_id = closed.id
+)
+SELECT
+    {{sessions}}
+FROM closed
+ORDER BY started_at, id;
+
+-- name: list_sessions_by_ids :many
+-- Sessions by a set of ids (one round trip for a page of links), in no particular order.
+SELECT
+    {{sessions}}
+FROM sessions
+WHERE id = ANY(:ids::uuid[]);
+
+-- name: list_linked_tasks_of_sessions :many
+-- The task links of a set of sessions with each task's headline, each session's newest first.
+SELECT
+    st.id, st.session_id, st.task_id, st.is_primary, st.relationship_type, st.added_at,
+    st.added_by, t.title, t.status, t.priority, t.team, t.assigned_to, t.parent_task_id
+FROM session_tasks AS st
+JOIN tasks AS t ON t.id = st.task_id
+WHERE st.session_id = ANY(:session_ids::uuid[])
+ORDER BY st.session_id, st.added_at DESC, st.id DESC;
