@@ -17,7 +17,8 @@ from psycopg import AsyncConnection
 
 from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationError
 from roboco_sql.models.enums import AgentRole, TaskStatus, Team
-from roboco_sql.repos import claims, graph, transitions
+from roboco_sql.models.task import Marker, TaskUpdate
+from roboco_sql.repos import claims, graph, task_notes, tasks, transitions
 from roboco_sql.repos.transitions import SYSTEM, Actor
 from tests.test_task_flow import (
     GIT_DONE,
@@ -192,6 +193,57 @@ async def test_the_write_rechecks_the_holder(conn: Conn, w: World) -> None:
     with pytest.raises(Conflict, match=f"no longer held by agent {dev.id}"):
         await transitions.apply_transition(conn, read, S.VERIFYING, dev)
     assert (await get(conn, task_id)).status is S.IN_PROGRESS
+
+
+# -- what RoboCo writes alongside a move (L01): compositions in one transaction ---------------
+
+
+async def test_moves_compose_with_their_writes_in_one_transaction(conn: Conn, w: World) -> None:
+    """RoboCo's service methods write markers and fields with the status; here each is the
+    transition plus the task-notes or update call, in the caller's one transaction: all of it
+    lands together, or (rolled back) none of it."""
+    main, ceo, doc = w.agents[R.MAIN_PM], w.agents[R.CEO], w.agents[R.DOCUMENTER]
+    review = await make(conn, w, S.AWAITING_PM_REVIEW, **GIT_DONE)
+    docs = await make(conn, w, S.AWAITING_DOCUMENTATION, assigned_to=doc.id, **GIT_DONE)
+    board = await make(conn, w, S.BACKLOG, team=Team.BOARD)
+    await conn.commit()
+
+    # escalate_to_ceo: the move, the escalation marker and the PM's transition note
+    await transitions.transition(conn, review, S.AWAITING_CEO_APPROVAL, main)
+    await task_notes.set_escalation(
+        conn, review, from_slug="main-pm", to_slug="ceo", reason="billing change"
+    )
+    await task_notes.set_transition_note(conn, review, "escalate_to_ceo", "needs the CEO")
+    # docs_complete: the documenter marker stamped, then the move
+    await task_notes.set_marker(conn, docs, Marker.DOCUMENTER, str(doc.id))
+    await transitions.transition(conn, docs, S.AWAITING_PM_REVIEW, doc)
+    # the board's review flag, approve_and_start's fields, and the activation of the work
+    assert await task_notes.mark_board_review_complete(conn, board) is True
+    await tasks.update_task(conn, board, TaskUpdate(team=Team.MAIN_PM, confirmed_by_human=True))
+    await transitions.transition(conn, board, S.PENDING, main)
+    await conn.rollback()
+    for task_id, status in ((review, S.AWAITING_PM_REVIEW), (docs, S.AWAITING_DOCUMENTATION)):
+        undone = await get(conn, task_id)
+        assert undone.status is status and not undone.orchestration_markers
+    assert not (await get(conn, board)).board_review_complete
+    assert await audits(conn, review) == []
+
+    await transitions.transition(conn, review, S.AWAITING_CEO_APPROVAL, main)
+    await task_notes.set_escalation(
+        conn, review, from_slug="main-pm", to_slug="ceo", reason="billing change"
+    )
+    await transitions.transition(conn, review, S.NEEDS_REVISION, ceo)
+    await task_notes.set_transition_note(conn, review, "ceo_reject", "not this quarter")
+    await conn.commit()
+    rejected = await get(conn, review)
+    assert rejected.status is S.NEEDS_REVISION and rejected.revision_count == 1
+    markers = rejected.orchestration_markers or {}
+    assert markers["escalation"]["reason"] == "billing change"
+    assert "ceo_reject" in str(markers["transition_notes"])
+    assert [e["event_type"] for e in await audits(conn, review)] == [
+        "task.awaiting_ceo_approval",
+        "task.needs_revision",
+    ]
 
 
 # -- cancel ---------------------------------------------------------------------------------------
