@@ -194,6 +194,32 @@ async def test_agent_pending_holds_ceo_gated_and_unmet_work(w: World) -> None:
     assert ids(pending) == [go, met, listed_done, first_p1, first, later]
 
 
+async def test_agent_pending_honours_the_sequence_gate(w: World) -> None:
+    dev = await w.agent("be-dev-1")
+    parent = await w.task(status="in_progress")
+
+    async def child(seq: int, **cols: Any) -> uuid.UUID:
+        return await w.task(parent_task_id=parent, sequence=seq, **cols)
+
+    ahead = await child(0, status="in_progress")  # open, lowest sequence: holds the raw bar
+    landed = await child(0, status="completed")
+    relay = await child(1, status="completed", dependency_ids=[ahead])
+    zero = await child(0, assigned_to=dev)
+    await child(1, assigned_to=dev)  # no edge onto a sibling: held by the raw bar
+    own_stream = await child(1, assigned_to=dev, completed_dependency_ids=[landed])
+    behind = await child(2, assigned_to=dev, completed_dependency_ids=[relay])  # reaches `ahead`
+    batch = uuid.uuid4()
+    await child(1, assigned_to=dev, completed_dependency_ids=[landed], batch_id=batch)
+    orphan = await w.task(sequence=5, assigned_to=dev)  # no parent: no siblings to wait for
+
+    pending = await tq.list_agent_pending(w.conn, dev)
+    assert ids(pending) == [zero, own_stream, orphan]
+    # once `ahead` lands, `behind` goes; the edgeless and batch tasks still wait for `zero`
+    await w.conn.execute("UPDATE tasks SET status = 'completed' WHERE id = %s", (ahead,))
+    pending = await tq.list_agent_pending(w.conn, dev)
+    assert ids(pending) == [zero, own_stream, behind, orphan]
+
+
 async def test_current_task_is_the_most_recently_touched(w: World) -> None:
     dev = await w.agent("be-dev-1")
     assert await tq.agent_current_task(w.conn, dev) is None

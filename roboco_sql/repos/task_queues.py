@@ -288,11 +288,9 @@ async def list_agent_pending(
     conn: AsyncConnection[Any], agent_id: uuid.UUID, *, limit: int = 100
 ) -> list[Task]:
     """The pending tasks pre-assigned to an agent that it may be offered now, in sequence, then
-    priority, then age: none held for the CEO (self-heal, X and video-post drafts until
-    confirmed_by_human) and none with an unmet dependency.
-
-    RoboCo's list_pending_for_agent also drops a task its claim-time sequence gate would hold
-    (a lower-sequence open sibling); that gate belongs to the claim and is not applied here.
+    priority, then age, in one query: none held for the CEO (self-heal, X and video-post
+    drafts until confirmed_by_human), none with an unmet dependency, and none RoboCo's
+    claim-time sequence gate holds (an open lower-sequence sibling ahead of it in its stream).
     """
     return await queries.fetch_all(
         conn,

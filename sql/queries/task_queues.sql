@@ -33,10 +33,13 @@ ORDER BY priority, updated_at DESC NULLS FIRST, id DESC
 LIMIT :limit;
 
 -- name: list_agent_pending :many
--- The pending tasks pre-assigned to an agent that it may be offered now: none held for the
--- CEO (a held source not yet confirmed_by_human) and every dependency met (the rule of
--- graph.unmet_task_dependencies: listed as completed, or completed/cancelled, or gone); in
--- sequence, then priority, then age.
+-- The pending tasks pre-assigned to an agent that it may be offered now, in sequence, then
+-- priority, then age. Left out: a task held for the CEO (a held source not yet
+-- confirmed_by_human); one with an unmet dependency (the rule of
+-- graph.unmet_task_dependencies: listed as completed, or completed/cancelled, or gone); and
+-- one RoboCo's sequence gate holds: an open sibling with a lower sequence holds it when the
+-- task is a batch root-subtask (batch_id set), or has no dependency edge (live or completed)
+-- onto any sibling, or reaches that sibling along its siblings' dependency edges.
 SELECT
     {{t.tasks}}
 FROM tasks AS t
@@ -49,6 +52,35 @@ WHERE t.assigned_to = :agent_id::uuid
           JOIN tasks AS d ON d.id = dep.id
          WHERE dep.id <> ALL(t.completed_dependency_ids)
            AND d.status NOT IN ('completed', 'cancelled'))
+  AND NOT EXISTS (
+        SELECT 1
+          FROM tasks AS c
+         WHERE t.sequence <> 0
+           AND c.parent_task_id = t.parent_task_id
+           AND c.id <> t.id
+           AND c.sequence < t.sequence
+           AND c.status NOT IN ('completed', 'cancelled')
+           AND (t.batch_id IS NOT NULL
+                OR NOT EXISTS (
+                       SELECT 1
+                         FROM tasks AS s
+                        WHERE s.parent_task_id = t.parent_task_id
+                          AND s.id <> t.id
+                          AND s.id = ANY(t.dependency_ids || t.completed_dependency_ids))
+                OR c.id IN (
+                       WITH RECURSIVE reach(id) AS (
+                           SELECT unnest(t.dependency_ids || t.completed_dependency_ids)
+                           UNION
+                           SELECT d.id
+                             FROM reach AS r
+                             JOIN tasks AS s
+                               ON s.id = r.id
+                              AND s.parent_task_id = t.parent_task_id
+                              AND s.id <> t.id
+                            CROSS JOIN LATERAL unnest(
+                                  s.dependency_ids || s.completed_dependency_ids) AS d(id)
+                       )
+                       SELECT reach.id FROM reach)))
 ORDER BY t.sequence, t.priority, t.created_at, t.id
 LIMIT :limit;
 
