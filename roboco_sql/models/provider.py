@@ -18,10 +18,12 @@ from roboco_sql.models.base import (
     secret_change,
     utcnow,
 )
-from roboco_sql.models.enums import AgentRole, AssignmentScope, ModelProvider
+from roboco_sql.models.enums import AgentRole, AssignmentScope, Complexity, ModelProvider
 
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
-_ROLE_VALUES = frozenset(role.value for role in AgentRole)
+_ROLE_VALUES = frozenset(role.value for role in AgentRole) | frozenset(
+    f"{role.value}:{level.value}" for role in AgentRole for level in Complexity
+)  # a role, or a role at one task complexity (RoboCo's cost-tier rung, "developer:low")
 
 
 class ProviderConfig(Row):

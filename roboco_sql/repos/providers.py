@@ -16,7 +16,7 @@ from roboco_sql import queries
 from roboco_sql.config import Settings
 from roboco_sql.crypto import SecretBox
 from roboco_sql.errors import EncryptionError, NotFound
-from roboco_sql.models.enums import AgentRole, AssignmentScope, ModelProvider
+from roboco_sql.models.enums import AgentRole, AssignmentScope, Complexity, ModelProvider
 from roboco_sql.models.provider import (
     ModelAssignment,
     ModelAssignmentCreate,
@@ -30,10 +30,13 @@ from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
+    "clear_mode_assignments",
     "create_model_assignment",
     "create_provider_config",
     "delete_model_assignment",
+    "delete_provider_config",
     "get_model_assignment",
+    "get_model_assignment_by_key",
     "get_provider_config",
     "get_provider_config_by_name",
     "get_provider_config_by_type",
@@ -43,6 +46,7 @@ __all__ = [
     "resolve_model_assignment",
     "update_model_assignment",
     "update_provider_config",
+    "upsert_model_assignment",
 ]
 
 _Q = queries.load()
@@ -59,6 +63,10 @@ _LIST_ASSIGNMENTS = _Q["providers.list_model_assignments"]
 _RESOLVE_ASSIGNMENT = _Q["providers.resolve_model_assignment"]
 _UPDATE_ASSIGNMENT = _Q["providers.update_model_assignment"]
 _DELETE_ASSIGNMENT = _Q["providers.delete_model_assignment"]
+_DELETE = _Q["providers.delete_provider_config"]
+_GET_ASSIGNMENT_BY_KEY = _Q["providers.get_model_assignment_by_key"]
+_UPSERT_ASSIGNMENT = _Q["providers.upsert_model_assignment"]
+_CLEAR_MODE_ASSIGNMENTS = _Q["providers.clear_mode_assignments"]
 
 _ROW = model_row(ProviderConfig)
 _ASSIGNMENT_ROW = model_row(ModelAssignment)
@@ -150,6 +158,14 @@ async def update_provider_config(
     return provider
 
 
+async def delete_provider_config(conn: AsyncConnection[Any], provider_id: uuid.UUID) -> None:
+    """Drop a provider; Conflict while a model assignment points at it, NotFound if missing."""
+    with translated("provider config"):
+        deleted = await queries.execute_rows(conn, _DELETE, id=provider_id)
+    if not deleted:
+        raise NotFound(f"provider config {provider_id} not found")
+
+
 async def read_auth_token(
     conn: AsyncConnection[Any], provider_id: uuid.UUID, *, box: SecretBox | None = None
 ) -> SecretStr | None:
@@ -229,14 +245,61 @@ async def resolve_model_assignment(
     *,
     agent_slug: str | None = None,
     role: AgentRole | None = None,
+    complexity: Complexity | None = None,
 ) -> ModelAssignment | None:
-    """The rule a spawn of this agent uses: its slug's, else its role's, else the global one.
+    """The rule a spawn of this agent uses: its slug's, else its role's at the task's
+    complexity, else its role's, else the global one.
 
     None when no rule applies (RoboCo then falls back to its built-in role -> model map).
     """
     return await queries.fetch_one(
-        conn, _RESOLVE_ASSIGNMENT, _ASSIGNMENT_ROW, agent_slug=agent_slug, role=role
+        conn,
+        _RESOLVE_ASSIGNMENT,
+        _ASSIGNMENT_ROW,
+        agent_slug=agent_slug,
+        role=role,
+        complexity=Complexity(complexity) if complexity is not None else None,
     )
+
+
+async def get_model_assignment_by_key(
+    conn: AsyncConnection[Any], scope: AssignmentScope, scope_value: str | None
+) -> ModelAssignment | None:
+    """The rule of exactly this (scope, scope_value) (None value: the global rule), or None."""
+    return await queries.fetch_one(
+        conn,
+        _GET_ASSIGNMENT_BY_KEY,
+        _ASSIGNMENT_ROW,
+        scope=AssignmentScope(scope),
+        scope_value=scope_value,
+    )
+
+
+async def upsert_model_assignment(
+    conn: AsyncConnection[Any], data: ModelAssignmentCreate
+) -> ModelAssignment:
+    """Insert the rule, or re-point the existing rule of its (scope, scope_value), in one
+    statement (two racing upserts of a key leave one rule). Unknown provider: NotFound."""
+    with translated("model assignment"):
+        assignment = await queries.fetch_one(
+            conn,
+            _UPSERT_ASSIGNMENT,
+            _ASSIGNMENT_ROW,
+            id=data.id,
+            scope=data.scope,
+            scope_value=data.scope_value,
+            provider_config_id=data.provider_config_id,
+            model_name=data.model_name,
+            created_at=data.created_at,
+        )
+    assert assignment is not None
+    return assignment
+
+
+async def clear_mode_assignments(conn: AsyncConnection[Any]) -> int:
+    """Drop the global and plain role rules before a provider mode switch writes its own
+    (agent pins and role-at-complexity rules stay); how many went."""
+    return await queries.execute_rows(conn, _CLEAR_MODE_ASSIGNMENTS)
 
 
 async def update_model_assignment(

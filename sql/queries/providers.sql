@@ -59,6 +59,11 @@ RETURNING
     id, name, type, base_url, auth_token_encrypted IS NOT NULL AS has_auth_token, enabled,
     created_at, updated_at;
 
+-- name: delete_provider_config :execrows
+-- Drop a provider; the RESTRICT key from model_assignments refuses while a rule points at it.
+DELETE FROM provider_configs
+WHERE id = :id;
+
 -- name: get_provider_auth_token :scalar
 -- The one query that reads the ciphertext, for read_auth_token to decrypt on demand: '' when
 -- the provider has no token, no row when there is no such provider. Never mapped to a model.
@@ -92,14 +97,47 @@ WHERE (:scope::assignmentscope IS NULL OR scope = :scope::assignmentscope)
 ORDER BY scope DESC, scope_value NULLS FIRST;
 
 -- name: resolve_model_assignment :one
--- The rule a spawn uses: the agent's own (agent_slug) beats its role's, which beats global.
+-- The rule a spawn uses: the agent's own (agent_slug) beats its role's at the task's
+-- complexity ("developer:low"), which beats its role's, which beats global.
 SELECT {{model_assignments}}
 FROM model_assignments
 WHERE (scope = 'agent_slug' AND scope_value = :agent_slug::text)
+   OR (scope = 'role' AND scope_value = :role::text || ':' || :complexity::text)
    OR (scope = 'role' AND scope_value = :role::text)
    OR scope = 'global'
-ORDER BY CASE scope WHEN 'agent_slug' THEN 0 WHEN 'role' THEN 1 ELSE 2 END
+ORDER BY CASE WHEN scope = 'agent_slug' THEN 0
+              WHEN scope = 'role' AND scope_value LIKE '%:%' THEN 1
+              WHEN scope = 'role' THEN 2 ELSE 3 END
 LIMIT 1;
+
+-- name: get_model_assignment_by_key :one
+-- The rule of one (scope, scope_value) exactly, NULL value included (the global rule).
+SELECT {{model_assignments}}
+FROM model_assignments
+WHERE scope = :scope::assignmentscope
+  AND scope_value IS NOT DISTINCT FROM :scope_value::varchar;
+
+-- name: upsert_model_assignment :one
+-- Insert a rule, or re-point the existing rule of its (scope, scope_value) at the given
+-- provider and model (ux_model_assignments_scope_key, NULLS NOT DISTINCT, is the arbiter).
+INSERT INTO model_assignments AS a (
+    {{model_assignments}}
+) VALUES (
+    :id, :scope, :scope_value, :provider_config_id, :model_name, :created_at, NULL
+)
+ON CONFLICT (scope, scope_value) DO UPDATE
+SET provider_config_id = EXCLUDED.provider_config_id,
+    model_name = EXCLUDED.model_name,
+    updated_at = now()
+RETURNING {{model_assignments}};
+
+-- name: clear_mode_assignments :execrows
+-- A provider mode switch starts from a clean slate of the coarse rules: every global and
+-- plain role rule goes; agent pins and role-at-complexity rules, written one by one by an
+-- operator, stay (as RoboCo's mode switch keeps them).
+DELETE FROM model_assignments
+WHERE scope <> 'agent_slug'
+  AND NOT (scope = 'role' AND scope_value LIKE '%:%');
 
 -- name: update_model_assignment :one
 -- Re-point a rule at another provider or model (set_x true); its scope key stays.
