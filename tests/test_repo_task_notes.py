@@ -137,6 +137,10 @@ APPENDS: dict[str, tuple[Append, Callable[[Task], int]]] = {
         lambda c, t, a, i: notes.record_plan_progress(c, t, a, f"plan step {i}"),
         lambda t: len(t.progress_updates),
     ),
+    "plan_steps": (  # each writer completes a different step of a two-step plan
+        lambda c, t, a, i: notes.record_plan_progress(c, t, a, f"did s{i}", plan_step=f"s{i}"),
+        lambda t: sum(1 for s in t.plan["sub_tasks"] if s.get("completed")),  # type: ignore[index,union-attr,misc]
+    ),
     "transition_note": (
         lambda c, t, a, i: notes.set_transition_note(c, t, f"event_{i}", f"note {i}"),
         lambda t: len(t.orchestration_markers["transition_notes"]),  # type: ignore[arg-type,index]
@@ -164,6 +168,8 @@ async def test_two_writers_appending_at_once_both_survive(
         task = await tasks.create_task(
             conn, task_input(agent, project_id=first.project_id, title=f"race {kind}")
         )
+        if kind == "plan_steps":
+            await notes.set_plan(conn, task.id, plan_with(2))
         await conn.commit()
         async with (
             await psycopg.AsyncConnection.connect(db_url) as a,
@@ -186,7 +192,10 @@ async def test_two_writers_appending_at_once_both_survive(
             await a.commit()
             await writer_b
             await b.commit()
-        assert count(await fetch(conn, task.id)) == 2, kind
+        after = await fetch(conn, task.id)
+        assert count(after) == 2, kind
+        if kind == "plan_steps":  # the later entry saw both steps done
+            assert [e["percentage"] for e in after.progress_updates] == [50, 100]  # type: ignore[index]
 
 
 async def test_many_writers_lose_no_progress_entry(
