@@ -105,8 +105,8 @@ END
 $$;
 
 -- down
--- 009 lowercased the labels 002 and 003 created; the down restores them uppercase, rows with
--- them (a one-to-one rename, so nothing is lost). RoboCo's own downgrade does nothing here.
+-- 009 lowercased the labels 002 and 003 created; the down brings back the uppercase labels and
+-- rewrites the rows to match (a one-to-one rename, nothing is lost). RoboCo's downgrade is a no-op.
 ALTER TYPE notificationtype RENAME TO notificationtype_old;
 CREATE TYPE notificationtype AS ENUM (
     'task_assignment', 'priority_change', 'blocker_escalation', 'review_request',

@@ -8,7 +8,7 @@ VALUES (gen_random_uuid(), 'Self-Hosted (Ollama)', 'local', NULL, NULL, FALSE, n
 ON CONFLICT (name) DO NOTHING;
 
 -- down
--- irreversible: deletes the Self-Hosted (Ollama) provider row, with any URL, key or model assignment set on it
+-- irreversible: deletes the Self-Hosted (Ollama) provider row and any key or model assignment on it
 -- Its model assignments go first (their key to provider_configs is ON DELETE RESTRICT).
 DELETE FROM model_assignments
 WHERE provider_config_id IN (SELECT id FROM provider_configs WHERE name = 'Self-Hosted (Ollama)');

@@ -8,7 +8,7 @@ VALUES (gen_random_uuid(), 'Grok (xAI)', 'grok', 'https://api.x.ai/v1', NULL, FA
 ON CONFLICT (name) DO NOTHING;
 
 -- down
--- irreversible: deletes the Grok (xAI) provider row, with any key or model assignment set on it
+-- irreversible: deletes the Grok (xAI) provider row and any key or model assignment on it
 -- Its model assignments go first (their key to provider_configs is ON DELETE RESTRICT).
 DELETE FROM model_assignments
 WHERE provider_config_id IN (SELECT id FROM provider_configs WHERE name = 'Grok (xAI)');

@@ -18,5 +18,6 @@ CREATE TABLE project_conventions_cache (
 CREATE INDEX ix_project_conventions_cache_project_id ON project_conventions_cache (project_id);
 
 -- down
--- irreversible: drops project_conventions_cache (a cache: it is derived again after going up)
+-- Not marked irreversible: the table is a cache of maps derived from each project's repository,
+-- which are derived again after going up.
 DROP TABLE project_conventions_cache;
