@@ -391,6 +391,50 @@ async def test_admin_set_status_checks_its_input_first(conn: Conn, w: World) -> 
         await transitions.admin_set_status(conn, missing, S.PENDING, ceo, reason="x")
 
 
+# -- the in-place review claim (L03) --------------------------------------------------------------
+
+
+async def test_review_claims_take_the_queue_without_moving_it(conn: Conn, w: World) -> None:
+    """QA, documenter and PM claim in place, as RoboCo: the status stays, the agent holds the
+    live claim, and the verdict leaves from the queue."""
+    qa, doc, pm = w.agents[R.QA], w.agents[R.DOCUMENTER], w.agents[R.CELL_PM]
+    dev = w.agents[R.DEVELOPER]
+    task_id = await make(conn, w, S.AWAITING_QA, orchestration_markers=marked(dev.id), **GIT_DONE)
+    held = await claims.claim_review(conn, task_id, qa)
+    assert held.status is S.AWAITING_QA
+    assert held.assigned_to == held.claimed_by == held.active_claimant_id == qa.id
+    assert held.last_heartbeat_at == held.claimed_at is not None
+    assert await audits(conn, task_id) == []  # nothing moved
+    passed = await transitions.transition(conn, task_id, S.AWAITING_DOCUMENTATION, qa)
+    assert passed.assigned_to is None and passed.active_claimant_id is None
+    assert (await claims.claim_review(conn, task_id, doc)).status is S.AWAITING_DOCUMENTATION
+    assert not passed.docs_complete  # QA's pass asks for this cycle's docs
+    await tasks.update_task(conn, task_id, TaskUpdate(docs_complete=True))
+    reviewed = await transitions.transition(conn, task_id, S.AWAITING_PM_REVIEW, doc)
+    assert (await claims.claim_review(conn, reviewed.id, pm)).assigned_to == pm.id
+    done = await transitions.transition(conn, task_id, S.COMPLETED, pm)
+    assert done.status is S.COMPLETED
+
+
+async def test_review_claims_refuse_rivals_strangers_and_self_review(conn: Conn, w: World) -> None:
+    qa, rival = w.agents[R.QA], await another(conn, R.QA)
+    task_id = await make(conn, w, S.AWAITING_QA, orchestration_markers=marked(rival.id))
+    with pytest.raises(TransitionRefused, match="developed it \\(no self-review\\)"):
+        await claims.claim_review(conn, task_id, rival)
+    with pytest.raises(TransitionRefused, match="awaiting_qa is not its queue"):
+        await claims.claim_review(conn, task_id, w.agents[R.DOCUMENTER])
+    with pytest.raises(TransitionRefused, match="claims no review queue"):
+        await claims.claim_review(conn, task_id, w.agents[R.DEVELOPER])
+    stranger = await another(conn, R.QA, Team.FRONTEND)
+    with pytest.raises(TransitionRefused, match="task is for team backend"):
+        await claims.claim_review(conn, task_id, stranger)
+    await claims.claim_review(conn, task_id, qa)
+    third = await another(conn, R.QA)
+    with pytest.raises(Conflict, match=f"live claimant {qa.id}"):
+        await claims.claim_review(conn, task_id, third)
+    assert (await claims.claim_review(conn, task_id, qa)).active_claimant_id == qa.id  # again
+
+
 # -- heartbeat, reset, dependency -----------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any, Final
 
 from psycopg import AsyncConnection
@@ -37,8 +38,10 @@ from roboco_sql.repos.transitions import (
 
 __all__ = [
     "ANY_TEAM_ROLES",
+    "REVIEW_QUEUES",
     "claim",
     "claim_next",
+    "claim_review",
     "heartbeat",
     "reap_stale_claims",
     "release",
@@ -50,6 +53,7 @@ _Q = queries.load()
 _CLAIM = _Q["claims.claim_task"]
 _HEARTBEAT = _Q["claims.heartbeat_task"]
 _REAP = _Q["claims.reap_stale_claims"]
+_CLAIM_REVIEW = _Q["claims.claim_review_task"]
 _ROW = model_row(Task)
 _PR_REVIEW_SOURCES = sorted(PR_REVIEW_SOURCES)
 
@@ -63,6 +67,19 @@ _SELF_REVIEW_GUARDED: Final = frozenset({_R.QA, _R.DOCUMENTER})
 _SESSION_ROLES: Final = frozenset({_R.DEVELOPER})
 _RELEASABLE: Final = (TaskStatus.CLAIMED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
 _RESETTABLE: Final = (TaskStatus.CLAIMED, TaskStatus.IN_PROGRESS)
+# The review queue each role claims in place (RoboCo's qa_claim, doc_claim, pr_gate_claim and
+# the PM's claim of an ownerless review task).
+REVIEW_QUEUES: Final = MappingProxyType(
+    {
+        _R.QA: TaskStatus.AWAITING_QA,
+        _R.DOCUMENTER: TaskStatus.AWAITING_DOCUMENTATION,
+        _R.PR_REVIEWER: TaskStatus.AWAITING_PR_REVIEW,
+        _R.CELL_PM: TaskStatus.AWAITING_PM_REVIEW,
+        _R.MAIN_PM: TaskStatus.AWAITING_PM_REVIEW,
+    }
+)
+_REVIEW_ANY_TEAM: Final = ANY_TEAM_ROLES | {_R.PR_REVIEWER}
+_REVIEWERS: Final = frozenset({_R.QA, _R.DOCUMENTER, _R.PR_REVIEWER})
 
 
 def _rules_agree() -> None:
@@ -183,6 +200,55 @@ async def heartbeat(
     raise Conflict(
         f"task {task_id}: agent {who.id} holds no live claim on it "
         f"(status {task.status}, claimant {task.active_claimant_id})"
+    )
+
+
+async def claim_review(conn: AsyncConnection[Any], task_id: uuid.UUID, agent: ActorLike) -> Task:
+    """Take a task in the agent's review queue without moving it: RoboCo's in-place claim.
+
+    QA claims awaiting_qa, a documenter awaiting_documentation, a PR reviewer
+    awaiting_pr_review, a PM an ownerless awaiting_pm_review; the task keeps its status and
+    the agent becomes its assignee and live claimant, so its verdict (qa_pass, docs_complete,
+    pr_pass, complete, ...) leaves from the queue itself. One statement; no audit row (no
+    status changes). TransitionRefused for another role's queue, another team's task
+    (management roles and PR reviewers: any team) or the agent's own work; Conflict when
+    another agent holds the live claim or the task left the queue; NotFound when missing.
+    """
+    who = actor_of(agent)
+    if who.id is None:
+        raise ValidationError("claim_review needs an agent id")
+    queue = REVIEW_QUEUES.get(who.role)
+    head = f"task {task_id}: review claim refused for role {who.role}"
+    if queue is None:
+        raise TransitionRefused(f"{head}: the role claims no review queue")
+    task = await tasks.get_task(conn, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    if task.status is not queue:
+        raise TransitionRefused(f"{head}: {task.status} is not its queue ({queue})")
+    if who.role not in _REVIEW_ANY_TEAM and who.team is not None and who.team != task.team:
+        raise TransitionRefused(f"{head}: task is for team {task.team}, agent is in {who.team}")
+    markers = task.orchestration_markers or {}
+    if who.role in _REVIEWERS and markers.get("original_developer") == str(who.id):
+        raise TransitionRefused(f"{head}: the agent developed it (no self-review)")
+    with translated("task claim"):
+        claimed = await queries.fetch_one(
+            conn,
+            _CLAIM_REVIEW,
+            _ROW,
+            id=task_id,
+            status=queue,
+            agent_id=who.id,
+            mark_developer=who.role in _SELF_REVIEW_GUARDED,
+        )
+    if claimed is not None:
+        return claimed
+    now = await tasks.get_task(conn, task_id)
+    if now is None:
+        raise NotFound(f"task {task_id} not found")
+    raise Conflict(
+        f"task {task_id}: review claim lost: status {now.status}, live claimant "
+        f"{now.active_claimant_id}"
     )
 
 

@@ -210,3 +210,37 @@ logged AS (
 SELECT id
 FROM reaped
 ORDER BY id;
+
+-- name: claim_review_task :one
+-- Claim task :id in review queue :status for :agent_id WITHOUT moving it, as RoboCo's QA,
+-- documenter, PR-gate and PM-review claims: assignee, claimed_by, claimed_at, the live claim
+-- and a fresh heartbeat. A QA or documenter claim (:mark_developer) of a task whose assignee
+-- is another agent and that has no original_developer marker records that assignee as its
+-- developer first (the self-review record). The UPDATE takes the row lock, so of two
+-- claimers the second re-reads the first's live claim and gets no row back (as it does when
+-- the task left :status).
+WITH clock AS MATERIALIZED (
+    SELECT clock_timestamp() AS now
+)
+UPDATE tasks AS t
+SET assigned_to = :agent_id::uuid,
+    claimed_by = :agent_id::uuid,
+    claimed_at = c.now,
+    last_heartbeat_at = c.now,
+    active_claimant_id = :agent_id::uuid,
+    orchestration_markers = CASE
+        WHEN :mark_developer::boolean
+             AND t.assigned_to IS NOT NULL
+             AND t.assigned_to <> :agent_id::uuid
+             AND (t.orchestration_markers ->> 'original_developer') IS NULL
+            THEN (coalesce(t.orchestration_markers::jsonb, '{}'::jsonb)
+                  || jsonb_build_object('original_developer', t.assigned_to::text))::json
+        ELSE t.orchestration_markers
+    END,
+    updated_at = c.now
+FROM clock AS c
+WHERE t.id = :id::uuid
+  AND t.status = :status::taskstatus
+  AND (t.active_claimant_id IS NULL OR t.active_claimant_id = :agent_id::uuid)
+RETURNING
+    {{t.tasks}};
