@@ -44,6 +44,7 @@ from roboco_sql import queries
 from roboco_sql.config import Settings
 from roboco_sql.errors import Conflict, NotFound, RagDisabled, ValidationError
 from roboco_sql.models.knowledge import IndexedDocument, IndexType
+from roboco_sql.repos._paging import checked_limit, checked_offset
 
 __all__ = [
     "ACTIVE_TYPES",
@@ -59,11 +60,15 @@ __all__ = [
     "HybridHit",
     "IndexType",
     "RagStatus",
+    "SourceEntry",
     "chunk_table",
+    "clear_index",
+    "count_chunks",
     "delete_source",
     "ensure_indexes",
     "hybrid_search",
     "keyword_search",
+    "list_sources",
     "mentor_lookup",
     "rag_enabled",
     "rag_status",
@@ -174,6 +179,17 @@ class HybridHit(Hit):
     similarity: float | None
     vector_rank: int | None
     keyword_rank: int | None
+
+
+class SourceEntry(BaseModel):
+    """One source of a chunk table, as its newest chunk shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    id: int
+    indexed_at: AwareDatetime
+    metadata: dict[str, JsonValue]
 
 
 class ChunkTable(BaseModel):
@@ -300,6 +316,15 @@ FROM fused AS f JOIN {t} AS c ON c.id = f.id
 ORDER BY f.score DESC, f.id
 LIMIT $8""",
     "delete_source": "DELETE FROM {t} WHERE source = $1",
+    "count_chunks": "SELECT count(*) FROM {t}",
+    "clear_chunks": "DELETE FROM {t}",
+    # one row per source: its newest chunk (RoboCo's document list of an index)
+    "list_sources": """
+SELECT source, id, created_at AS indexed_at, metadata
+FROM (SELECT DISTINCT ON (source) source, id, created_at, metadata
+      FROM {t} ORDER BY source, created_at DESC, id DESC) AS newest
+ORDER BY source
+OFFSET $1 LIMIT $2""",
     "copy_chunks": "COPY {t} (content, source, embedding, metadata) FROM STDIN (FORMAT BINARY)",
     "create_table": """
 CREATE TABLE IF NOT EXISTS {t} (
@@ -804,6 +829,50 @@ async def delete_source(db: Db, index_type: IndexType | str, source: str) -> int
                 index_type=kind.value,
                 source_hash=source_hash(source),
             )
+            return removed
+
+
+async def count_chunks(db: Db, index_type: IndexType | str) -> int:
+    """How many chunks an index holds (RoboCo's index stats)."""
+    table = chunk_table(index_type)
+    with _translated(table):
+        async with _connection(db) as conn:
+            await _require(conn)
+            async with AsyncRawCursor(conn) as cur:
+                await cur.execute(_stmt("count_chunks", table))
+                row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def list_sources(
+    db: Db, index_type: IndexType | str, *, offset: int = 0, limit: int = 50
+) -> list[SourceEntry]:
+    """One offset page of an index's sources in source order, each with its newest chunk's id,
+    time and metadata (RoboCo's document list straight off the chunk table)."""
+    table = chunk_table(index_type)
+    start, size = checked_offset(offset), checked_limit(limit)
+    with _translated(table):
+        async with _connection(db) as conn:
+            await _require(conn)
+            async with AsyncRawCursor(conn, row_factory=dict_row) as cur:
+                await cur.execute(_stmt("list_sources", table), (start, size))
+                rows = await cur.fetchall()
+    return [SourceEntry(**row) for row in rows]
+
+
+async def clear_index(db: Db, index_type: IndexType | str) -> int:
+    """Empty an index: every chunk and every `indexed_documents` row of its type go in one
+    transaction (the table and its indexes stay); the chunks removed."""
+    kind = _kind(index_type)
+    table = chunk_table(kind)
+    with _translated(table):
+        async with _connection(db) as conn, conn.transaction():
+            await _require(conn)
+            async with AsyncRawCursor(conn) as cur:
+                await cur.execute(_stmt("clear_chunks", table))
+                removed = cur.rowcount
+            await queries.execute_rows(conn, _Q["rag_clear_documents"], index_type=kind.value)
             return removed
 
 

@@ -630,6 +630,9 @@ def _every_call(vec: list[float]) -> list[Callable[[Any], Awaitable[object]]]:
         lambda db: rag.keyword_search(db, DOCS, "x"),
         lambda db: rag.hybrid_search(db, DOCS, vec, "x"),
         lambda db: rag.mentor_lookup(db, uuid.uuid4(), vec),
+        lambda db: rag.count_chunks(db, DOCS),
+        lambda db: rag.list_sources(db, DOCS),
+        lambda db: rag.clear_index(db, DOCS),
     ]
 
 

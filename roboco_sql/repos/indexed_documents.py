@@ -9,23 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import AsyncConnection
+from psycopg.rows import class_row, scalar_row
 from psycopg.types.json import Json
 
 from roboco_sql import queries
 from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.knowledge import IndexedDocument, IndexedDocumentCreate, IndexType
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._paging import checked_limit
+from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
+    "IndexStats",
     "delete_indexed_document",
     "get_indexed_document",
     "get_indexed_document_by_id",
+    "index_stats",
+    "indexed_sources",
     "list_indexed_documents",
+    "page_indexed_documents",
     "upsert_indexed_document",
 ]
 
@@ -35,8 +41,21 @@ _GET = _Q["indexed_documents.get_indexed_document"]
 _GET_BY_ID = _Q["indexed_documents.get_indexed_document_by_id"]
 _LIST = _Q["indexed_documents.list_indexed_documents"]
 _DELETE = _Q["indexed_documents.delete_indexed_document"]
+_PAGE = _Q["indexed_documents.page_indexed_documents"]
+_COUNT = _Q["indexed_documents.count_indexed_documents"]
+_SOURCES = _Q["indexed_documents.indexed_sources"]
+_STATS = _Q["indexed_documents.indexed_document_stats"]
 
 _DOCUMENT = model_row(IndexedDocument)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """One index's document count and its newest indexing time."""
+
+    index_type: str
+    documents: int
+    last_indexed_at: dt.datetime | None
 
 
 def _index_type(value: IndexType | str) -> IndexType:
@@ -107,3 +126,30 @@ async def delete_indexed_document(
     deleted = await queries.execute_rows(conn, _DELETE, index_type=kind, source_hash=source_hash)
     if deleted == 0:
         raise NotFound(f"indexed document ({kind.value}, {source_hash}) not found")
+
+
+async def page_indexed_documents(
+    conn: AsyncConnection[Any], index_type: IndexType | str, *, offset: int = 0, limit: int = 50
+) -> Page[IndexedDocument]:
+    """One offset page of an index's documents, newest first, with the index's total."""
+    kind = _index_type(index_type)
+    start, size = checked_offset(offset), checked_limit(limit)
+    total = await queries.fetch_scalar(conn, _COUNT, int, index_type=kind) or 0
+    items = await queries.fetch_all(
+        conn, _PAGE, _DOCUMENT, index_type=kind, offset=start, limit=size
+    )
+    return Page(items=items, total=total, offset=start, limit=size)
+
+
+async def indexed_sources(conn: AsyncConnection[Any], index_type: IndexType | str) -> list[str]:
+    """Every source the index holds a document for, in order (RoboCo's skip-list on reindex)."""
+    return await queries.fetch_all(conn, _SOURCES, scalar_row, index_type=_index_type(index_type))
+
+
+async def index_stats(
+    conn: AsyncConnection[Any], index_type: IndexType | str | None = None
+) -> list[IndexStats]:
+    """Document count and last indexing time per index (one index, or every index that has
+    documents); chunk counts are `rag.count_chunks`."""
+    kind = _index_type(index_type) if index_type is not None else None
+    return await queries.fetch_all(conn, _STATS, class_row(IndexStats), index_type=kind)

@@ -44,6 +44,38 @@ WHERE (:index_type::text IS NULL OR index_type = :index_type::text)
 ORDER BY indexed_at DESC, id DESC
 LIMIT :limit;
 
+-- name: page_indexed_documents :many
+-- One offset page of an index's documents, most recently indexed first (RoboCo's paged list;
+-- its total is count_indexed_documents).
+SELECT
+    {{indexed_documents}}
+FROM indexed_documents
+WHERE index_type = :index_type::text
+ORDER BY indexed_at DESC, id DESC
+OFFSET :offset
+LIMIT :limit;
+
+-- name: count_indexed_documents :scalar
+-- How many documents an index holds (a page past the end still needs its total).
+SELECT count(*)::int FROM indexed_documents WHERE index_type = :index_type::text;
+
+-- name: indexed_sources :many
+-- returns: rows (one text column)
+-- Every source an index has a document for, in source order.
+SELECT DISTINCT source
+FROM indexed_documents
+WHERE index_type = :index_type::text
+ORDER BY source;
+
+-- name: indexed_document_stats :many
+-- returns: rows (IndexStats)
+-- Per index: how many documents, and when one was last indexed (every index when NULL).
+SELECT index_type, count(*)::int AS documents, max(indexed_at) AS last_indexed_at
+FROM indexed_documents
+WHERE (:index_type::text IS NULL OR index_type = :index_type::text)
+GROUP BY index_type
+ORDER BY index_type;
+
 -- name: delete_indexed_document :execrows
 -- Forget one indexed document by its natural key; 0 rows = there was none.
 DELETE FROM indexed_documents

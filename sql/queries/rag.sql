@@ -69,3 +69,7 @@ RETURNING id, index_type, source, source_hash, title, preview, chunk_count, extr
 -- name: rag_delete_document :execrows
 -- Forget one indexed document (its chunks are gone).
 DELETE FROM indexed_documents WHERE index_type = :index_type AND source_hash = :source_hash;
+
+-- name: rag_clear_documents :execrows
+-- Forget every indexed document of one index (its chunk table was just emptied).
+DELETE FROM indexed_documents WHERE index_type = :index_type::text;
