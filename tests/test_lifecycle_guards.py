@@ -483,6 +483,23 @@ async def test_reset_to_pending_keeps_the_owner(conn: Conn, w: World) -> None:
         await claims.reset_to_pending(conn, uuid.uuid4())
 
 
+async def test_reconciliation_lists_the_held_and_resets_the_dead_ones(conn: Conn, w: World) -> None:
+    """RoboCo's reaper and startup reconciliation: list claimed/in_progress, decide liveness
+    in the application, reset only the dead holders' tasks, each keeping its owner."""
+    alive, dead = w.agents[R.DEVELOPER], await another(conn, R.DEVELOPER)
+    mine = await make(conn, w, S.IN_PROGRESS, assigned_to=alive.id, **GIT_DONE)
+    theirs = await make(conn, w, S.CLAIMED, assigned_to=dead.id, **GIT_DONE)
+    await make(conn, w, S.PENDING)
+    held = await tasks.list_tasks(conn, status=[S.CLAIMED, S.IN_PROGRESS], limit=1000)
+    assert {t.id for t in held} == {mine, theirs}
+    for task in held:
+        if task.assigned_to == dead.id:  # the container check, in the application
+            await claims.reset_to_pending(conn, task.id)
+    assert (await get(conn, mine)).status is S.IN_PROGRESS
+    back = await get(conn, theirs)
+    assert back.status is S.PENDING and back.assigned_to == back.claimed_by == dead.id
+
+
 async def test_add_dependency_appends_without_moving_anything(conn: Conn, w: World) -> None:
     dev = w.agents[R.DEVELOPER]
     task_id = await make(conn, w, S.IN_PROGRESS, assigned_to=dev.id, **GIT_DONE)
