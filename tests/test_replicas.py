@@ -8,10 +8,12 @@ on it once replayed.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import tempfile
@@ -430,3 +432,120 @@ def test_cluster_checks_its_arguments(pair: tuple[str, str]) -> None:
         Cluster(None, max_lag=float("inf"))  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="replica_urls"):
         asyncio.run(open_cluster(primary, replica_urls="host=x"))
+
+
+# -- the documented replica-safe functions -----------------------------------------------------
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "scale-out.md"
+_WRITES = re.compile(
+    r"\b(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|CREATE|ALTER|DROP|COPY|NOTIFY|nextval|setval"
+    r"|pg_(try_)?advisory\w*)\b|\bFOR\s+(NO\s+KEY\s+)?(UPDATE|SHARE)\b",
+    re.IGNORECASE,
+)
+
+
+def _documented() -> dict[str, list[str]]:
+    """module -> functions, from the doc's list (a wrapped item continues indented)."""
+    section = DOC.read_text(encoding="utf-8").split("### Replica-safe functions", 1)[1]
+    items: list[str] = []
+    for line in section.split("\n## ", 1)[0].splitlines():
+        if line.startswith("- `"):
+            items.append(line)
+        elif line.startswith("  ") and items:
+            items[-1] += " " + line.strip()
+    found: dict[str, list[str]] = {}
+    for item in items:
+        head, _, rest = item.partition(": ")
+        module = head.strip("- `").removeprefix("repos.")
+        found[module] = re.findall(r"`(\w+)`", rest.split(" (", 1)[0])
+    return found
+
+
+def _queries_of(module: str) -> dict[str, set[str]]:
+    """Each public async function of repos/<module>.py -> the named queries it (or a private
+    helper it calls) runs; a query given by a computed name counts as '?'."""
+    path = Path(__file__).resolve().parent.parent / "roboco_sql" / "repos" / f"{module}.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    consts: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Subscript):
+            key = node.value.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                consts.update({t.id: key.value for t in node.targets if isinstance(t, ast.Name)})
+    funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+    def used(fn: ast.AST, seen: set[str]) -> set[str]:
+        names: set[str] = set()
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Name) and n.id in consts:
+                names.add(consts[n.id])
+            elif isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name):
+                if n.value.id == "_Q":
+                    key = n.slice
+                    names.add(key.value if isinstance(key, ast.Constant) else "?")
+            elif isinstance(n, ast.Attribute) and n.attr in ("execute", "copy", "cursor"):
+                names.add("?")  # SQL not from a named query: not provably read-only
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+                callee = n.func.id
+                if callee in funcs and callee not in seen:
+                    seen.add(callee)
+                    names |= used(funcs[callee], seen)
+        return names
+
+    return {
+        name: used(fn, {name})
+        for name, fn in funcs.items()
+        if isinstance(fn, ast.AsyncFunctionDef) and not name.startswith("_")
+    }
+
+
+def test_every_documented_replica_safe_function_only_reads() -> None:
+    from roboco_sql import queries, rag
+
+    documented = _documented()
+    assert len(documented) > 30 and sum(map(len, documented.values())) > 150
+    loaded = queries.load()
+    problems = []
+    for module, functions in documented.items():
+        if module == "rag":
+            problems += [f"rag.{f} does not exist" for f in functions if not hasattr(rag, f)]
+            continue
+        used = _queries_of(module)
+        for function in functions:
+            names = used.get(function)
+            if not names:
+                problems.append(f"repos.{module}.{function}: no such function or no query")
+                continue
+            for name in sorted(names):
+                sql = "" if name == "?" else re.sub(r"--[^\n]*", "", loaded[name].sql)
+                if name == "?" or _WRITES.search(sql):
+                    problems.append(f"repos.{module}.{function}: {name} may write or lock")
+    assert problems == []
+    # the check itself notices a writer
+    assert any(_WRITES.search(loaded[q].sql) for q in _queries_of("tasks")["update_task"])
+
+
+async def test_rag_searches_run_on_the_replica(pair: tuple[str, str]) -> None:
+    from roboco_sql import rag
+    from roboco_sql.rag import ChunkIn, IndexType
+
+    primary, replica = pair
+    async with await psycopg.AsyncConnection.connect(primary, autocommit=True) as conn:
+        await rag.ensure_indexes(conn, 3, [IndexType.DOCUMENTATION])
+        pad = " about the release pipeline, padded past the knowledge base's minimum length" * 2
+        chunks = [
+            ChunkIn(content=f"{word} notes{pad}", embedding=vector)
+            for word, vector in (("alpha", [1, 0, 0]), ("beta", [0, 1, 0]), ("gamma", [0, 0, 1]))
+        ]
+        await rag.replace_source(conn, IndexType.DOCUMENTATION, "doc://replicated", chunks)
+    async with await open_cluster(
+        primary, _settings(), replica_urls=[replica], min_size=1, max_size=2
+    ) as cluster:
+        lsn = await cluster.write_lsn()
+
+        async def search(conn: psycopg.AsyncConnection[Any]) -> tuple[bool, list[str], int]:
+            hits = await rag.search(conn, IndexType.DOCUMENTATION, [0.1, 1, 0], 2)
+            words = await rag.keyword_search(conn, IndexType.DOCUMENTATION, "gamma", 5)
+            return await _on_standby(conn), [h.content.split()[0] for h in hits], len(words)
+
+        assert await cluster.read(search, after=lsn, wait=10) == (True, ["beta", "alpha"], 1)
