@@ -603,6 +603,11 @@ async def test_conventions_cache(conn: Conn) -> None:
     assert await conventions.get_conventions_cache(conn, project, "c" * 40) is None
     assert await conventions.get_latest_conventions_cache(conn, project) == newer
     assert await conventions.get_latest_conventions_cache(conn, uuid.uuid4()) is None
+    # RoboCo's fallback: the newest derivation that went well, past a newer missing one
+    last_ok = await conventions.get_latest_conventions_cache(
+        conn, project, status=ConventionsStatus.OK
+    )
+    assert last_ok == again
 
     missing = uuid.uuid4()
     with pytest.raises(NotFound, match=f"no projects row with project_id={missing}"):

@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 from roboco_sql import queries
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.conventions import (
+    ConventionsStatus,
     ProjectConventionFinding,
     ProjectConventionFindingCreate,
     ProjectConventionsCache,
@@ -75,10 +76,20 @@ async def get_conventions_cache(
 
 
 async def get_latest_conventions_cache(
-    conn: AsyncConnection[Any], project_id: uuid.UUID
+    conn: AsyncConnection[Any],
+    project_id: uuid.UUID,
+    *,
+    status: ConventionsStatus | None = None,
 ) -> ProjectConventionsCache | None:
-    """A project's most recently derived conventions, or None."""
-    return await queries.fetch_one(conn, _GET_LATEST, _CACHE, project_id=project_id)
+    """A project's most recently derived conventions (of one status, e.g. the last ``ok``
+    derivation RoboCo falls back to), or None."""
+    return await queries.fetch_one(
+        conn,
+        _GET_LATEST,
+        _CACHE,
+        project_id=project_id,
+        status=ConventionsStatus(status) if status is not None else None,
+    )
 
 
 # -- findings ----------------------------------------------------------------------------------

@@ -19,10 +19,12 @@ FROM project_conventions_cache
 WHERE project_id = :project_id AND commit_sha = :commit_sha;
 
 -- name: get_latest_conventions_cache :one
--- The most recently derived conventions of a project, whatever the commit.
+-- The most recently derived conventions of a project, whatever the commit, optionally only
+-- among rows of one status (RoboCo falls back to its last good derivation: status 'ok').
 SELECT {{project_conventions_cache}}
 FROM project_conventions_cache
 WHERE project_id = :project_id
+  AND (:status::text IS NULL OR status = :status::text)
 ORDER BY derived_at DESC, id DESC
 LIMIT 1;
 
