@@ -1,48 +1,55 @@
-"""Migrations: a fresh build of the chain against psql -1 (the floor), and the no-op at head.
+"""Migrations as a user runs them: whole processes, each against its floor, side by side.
 
-Figures:
+Every figure times a whole process (``subprocess.run`` wall time: interpreter start, imports,
+connections, work, exit), the cases interleaved run by run (A B, B A, ...) so the noise of a
+shared machine hits both sides alike:
 
-- fresh chain: ``load_chain()`` + in-process ``migrate()`` into an empty database, against
-  ``psql -1 -v ON_ERROR_STOP=1 -f`` of the chain's files concatenated; both interleaved run by
-  run, each run on a database created (untimed) just before it. Where one transaction cannot
-  hold the whole chain (a new enum value used by a later file), the floor is split there into
-  several ``psql -1`` runs, found by trying and recorded in the notes.
-- no-op at head: ``migrate()`` on a database already at head, for the real chain and for
-  synthetic chains of 5 and 500 one-table revisions; and how many statements it sends,
-  counted by the server's own log (``log_statement = all`` for that database only).
-- ``load_chain()`` of the real chain and of the 500-file chain (what a boot adds to the no-op).
+- fresh build: ``createdb`` + ``python -m roboco_sql migrate`` (the whole chain, pgvector and
+  the additions on by default) against ``createdb`` + ``psql -X -q -v ON_ERROR_STOP=1 -f`` of
+  the exact script ``python -m roboco_sql plan`` printed for an empty database (made once,
+  untimed). Both builds run once first with the server logging their statements, and must
+  leave the same catalog. Target (issue 20): at most 1.2x.
+- no-op: ``python -m roboco_sql migrate`` on a database already at head, against the floor: a
+  process that imports psycopg, connects and runs ``SELECT 1``. Target: at most 1.5x. The same
+  no-op on synthetic chains of 5 and 500 one-table revisions must send as many statements
+  (constant in the chain's length), counted by the server's own log, pgvector present.
+- ``python -c "import roboco_sql"`` against a bare interpreter (``python -c pass``).
 """
 
 from __future__ import annotations
 
-import bisect
 import os
-import re
+import subprocess
+import sys
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import psycopg
 
 from bench.harness import BenchError, Context, Database, Figure, LoggedStatement, Target
-from roboco_sql.migrate import Chain, Migration, load_chain, migrate
 
-FRESH_RUNS = 7
-NOOP_RUNS = 30
+FRESH_RUNS = 5
+NOOP_RUNS = 11
+IMPORT_RUNS = 15
 SYNTHETIC = (5, 500)
-CONNECT = "connect + SELECT 1"
+FRESH_TARGET = 1.2
+NOOP_TARGET = 1.5
 
-_PSQL_ERROR = re.compile(
-    r"^psql:(?P<path>.+?):(?P<line>\d+): ERROR:\s+(?P<code>[0-9A-Z]{5}): (?P<msg>.*)$", re.M
+FLOOR = "import psycopg, connect, SELECT 1"
+BARE = "python -c pass"
+IMPORT = 'python -c "import roboco_sql"'
+
+_CONNECT_FLOOR = (
+    "import sys, psycopg\n"
+    "with psycopg.connect(sys.argv[1], autocommit=True) as c:\n"
+    "    c.execute('SELECT 1').fetchone()\n"
 )
-UNSAFE_NEW_ENUM_VALUE = "55P04"
-ACTIVE_SQL_TRANSACTION = "25001"  # "... cannot run inside a transaction block"
 
 _SCHEMA = """
-SELECT 'relation ' || c.relname || ' ' || c.relkind::text
-  FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
+SELECT 'relation ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname IN ('public', 'roboco_sql')
 UNION ALL
 SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
        || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
@@ -58,178 +65,162 @@ SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_co
 UNION ALL
 SELECT 'function ' || p.oid::regprocedure FROM pg_proc p
  WHERE p.pronamespace = 'public'::regnamespace
+UNION ALL
+SELECT 'extension ' || extname FROM pg_extension
+UNION ALL
+SELECT 'version ' || version_num FROM alembic_version
 """
 
 
 def run(ctx: Context) -> list[Figure]:
-    chain = _chain()
-    figures, built = _fresh_chain(ctx, chain)
-    figures += _noop(ctx, chain, built)
+    env = _env()
+    figures, head_db = _fresh(ctx, env)
+    figures += _noop(ctx, env, head_db)
+    figures += _import(ctx, env)
     return figures
 
 
-def _chain() -> Chain:
-    """The shipped chain, or the one in $ROBOCO_BENCH_MIGRATIONS_DIR."""
-    directory = os.environ.get("ROBOCO_BENCH_MIGRATIONS_DIR")
-    return load_chain(Path(directory) if directory else None)
+def _env(**extra: str) -> dict[str, str]:
+    """This environment without ROBOCO_* settings (the URL goes on the command line)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROBOCO_")}
+    env.update(extra)
+    return env
 
 
-# -- fresh build ---------------------------------------------------------------------------------
+def _run(cmd: Sequence[str], env: dict[str, str]) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise BenchError(
+            f"{' '.join(cmd[:4])} ... exited {proc.returncode}: {proc.stderr.strip()[-600:]}"
+        )
 
 
-@dataclass(frozen=True)
-class Segment:
-    """Part of the floor: files run by one psql invocation (-1 unless single_transaction off)."""
-
-    migrations: tuple[Migration, ...]
-    single_transaction: bool
-    path: Path
-
-    def args(self) -> list[str]:
-        one = ["-1"] if self.single_transaction else []
-        return [*one, "-v", "ON_ERROR_STOP=1", "-f", str(self.path)]
-
-    def describe(self) -> str:
-        first, last = self.migrations[0].name, self.migrations[-1].name
-        span = first if first == last else f"{first}..{last}"
-        how = "psql -1" if self.single_transaction else "psql (autocommit)"
-        return f"{how}: {span} ({len(self.migrations)} files)"
-
-
-def _script(migrations: tuple[Migration, ...]) -> tuple[str, list[int]]:
-    """The files concatenated, and the line each one starts on."""
-    parts: list[str] = []
-    starts: list[int] = []
-    line = 1
-    for m in migrations:
-        text = m.text if m.text.endswith("\n") else m.text + "\n"
-        statements = m.statements
-        if statements:
-            end = statements[-1].start + len(statements[-1].text)
-            if m.text[end : end + 1] != ";":  # an unterminated last statement
-                text += ";\n"
-        starts.append(line)
-        parts.append(text)
-        line += text.count("\n")
-    return "".join(parts), starts
-
-
-def _segment(ctx: Context, migrations: tuple[Migration, ...], single: bool, n: int) -> Segment:
-    path = ctx.tmp / f"floor_{n}.sql"
-    path.write_text(_script(migrations)[0])
-    return Segment(migrations, single, path)
-
-
-def _plan_floor(ctx: Context, chain: Chain) -> tuple[list[Segment], list[str]]:
-    """As few psql runs as the chain allows: one -1 run, split only where PostgreSQL refuses."""
-    db = ctx.new_database("floorplan")
-    pending = tuple(chain)
-    segments: list[Segment] = []
-    splits: list[str] = []
-    while pending:
-        seg = _segment(ctx, pending, True, len(segments) + 1)
-        proc = ctx.server.psql(db.url, *seg.args(), "-v", "VERBOSITY=verbose", check=False)
-        if proc.returncode == 0:
-            segments.append(seg)
-            break
-        error = _PSQL_ERROR.search(proc.stderr)
-        if error is None:
-            raise BenchError(f"psql -1 of the chain failed: {proc.stderr.strip()[-500:]}")
-        _, starts = _script(pending)
-        k = bisect.bisect_right(starts, int(error["line"])) - 1
-        failing, code, msg = pending[k], error["code"], error["msg"].strip()
-        if code == UNSAFE_NEW_ENUM_VALUE and k > 0:
-            head = _segment(ctx, pending[:k], True, len(segments) + 1)
-            ctx.server.psql(db.url, *head.args())
-            segments.append(head)
-            splits.append(
-                f"split before {failing.name}: in one transaction PostgreSQL refuses it "
-                f"({code} {msg}); the enum value must be committed first"
-            )
-            pending = pending[k:]
-        elif code == ACTIVE_SQL_TRANSACTION:
-            if k > 0:
-                head = _segment(ctx, pending[:k], True, len(segments) + 1)
-                ctx.server.psql(db.url, *head.args())
-                segments.append(head)
-            alone = _segment(ctx, (failing,), False, len(segments) + 1)
-            ctx.server.psql(db.url, *alone.args())
-            segments.append(alone)
-            splits.append(f"{failing.name} runs without -1: {msg}")
-            pending = pending[k + 1 :]
-        else:
-            raise BenchError(f"the floor fails at {failing.name}: {code} {msg}")
-    ctx.drop_database(db)
-    return segments, splits
+def _cli(env: dict[str, str], *args: str) -> Callable[[], None]:
+    cmd = [sys.executable, "-m", "roboco_sql", *args]
+    return lambda: _run(cmd, env)
 
 
 def _schema(url: str) -> set[str]:
     with psycopg.connect(url) as conn:
-        rows = conn.execute(_SCHEMA).fetchall()
-    return {r[0] for r in rows if "alembic_version" not in r[0]}
+        return {r[0] for r in conn.execute(_SCHEMA).fetchall()}
 
 
 def _commits(log: list[LoggedStatement]) -> int:
     return sum(1 for s in log if s.sql.strip().rstrip(";").upper() in ("COMMIT", "END"))
 
 
-def _fresh_chain(ctx: Context, chain: Chain) -> tuple[list[Figure], Database]:
+# -- fresh build -----------------------------------------------------------------------------------
+
+
+def _fresh(ctx: Context, env: dict[str, str]) -> tuple[list[Figure], Database]:
     server = ctx.server
-    segments, splits = _plan_floor(ctx, chain)
+    createdb = str(server.bin("createdb"))
+    psql = str(server.bin("psql"))
+    names = iter(f"fresh_{n}" for n in range(1, 1000))
+    made: list[str] = []
 
-    def floor(db: Database) -> None:
-        for seg in segments:
-            server.psql(db.url, *seg.args())
+    def new_name() -> str:
+        name = next(names)
+        made.append(name)
+        return name
 
-    def runner(db: Database) -> None:
-        migrate(db.url, load_chain(chain.directory))
+    def create(name: str) -> None:
+        _run([createdb, f"--maintenance-db={server.admin_url}", name], env)
 
-    # once each, logged: the two builds must agree, and what each sends explains the ratio
+    # the exact script plan prints for an empty database, once, untimed
+    empty = ctx.new_database("planned")
+    proc = subprocess.run(
+        [sys.executable, "-m", "roboco_sql", "plan", "--database-url", empty.url],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise BenchError(f"plan failed ({proc.returncode}): {proc.stderr.strip()[-600:]}")
+    script = ctx.tmp / "plan.sql"
+    script.write_text(proc.stdout)
+    ctx.drop_database(empty)
+
+    def floor(name: str) -> None:
+        create(name)
+        _run(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(script), "-d", server.url(name)],
+            env,
+        )
+
+    def runner(name: str) -> None:
+        create(name)
+        _run(
+            [sys.executable, "-m", "roboco_sql", "migrate", "--database-url", server.url(name)], env
+        )
+
+    # once each with the statement log on (the log setting is per database, so create first)
     floor_db, runner_db = ctx.new_database("floorcheck"), ctx.new_database("runnercheck")
     with server.statement_log(floor_db.name) as floor_log:
-        floor(floor_db)
+        _run(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(script), "-d", floor_db.url], env
+        )
     with server.statement_log(runner_db.name) as runner_log:
-        runner(runner_db)
+        _cli(env, "migrate", "--database-url", runner_db.url)()
     floor_schema, runner_schema = _schema(floor_db.url), _schema(runner_db.url)
     ctx.drop_database(floor_db)
+    if floor_schema != runner_schema:
+        raise BenchError(
+            "the plan script and migrate built different catalogs: only in the script "
+            f"{sorted(floor_schema - runner_schema)[:10]}, only from migrate "
+            f"{sorted(runner_schema - floor_schema)[:10]}"
+        )
 
-    samples = ctx.compare(
-        {"floor": floor, "runner": runner},
-        runs=ctx.runs(FRESH_RUNS),
-        warmup=1,
-        setup=lambda: ctx.new_database("fresh"),
-        teardown=ctx.drop_database,
-    )
+    try:
+        samples = ctx.compare(
+            {"floor": floor, "runner": runner},
+            runs=ctx.runs(FRESH_RUNS),
+            warmup=1,
+            setup=new_name,
+        )
+    finally:
+        for name in made:
+            server.drop_database(name)
+    revisions = sum(1 for r in runner_schema if r.startswith("version "))
     ctx.note(
-        "fresh_chain",
+        "fresh",
         {
-            "files": len(chain),
-            "floor": [s.describe() for s in segments],
-            "floor_split": splits
-            or ["none: the whole chain runs as one psql -1 (single transaction)"],
-            "floor_command": "psql -X -q -1 -v ON_ERROR_STOP=1 -f <concatenated files>",
-            "runner": "load_chain() + migrate(url, chain) in-process (pgvector=False, as psql)",
-            "each_run": "on a database created just before it (CREATE DATABASE, untimed); "
-            "floor and runner interleaved",
-            "schemas_match": floor_schema == runner_schema,
-            "schema_only_in_floor": sorted(floor_schema - runner_schema)[:20],
-            "schema_only_in_runner": sorted(runner_schema - floor_schema)[:20],
+            "floor": "createdb --maintenance-db=URL NAME && psql -X -q -v ON_ERROR_STOP=1 "
+            "-f plan.sql -d URL (plan.sql: `python -m roboco_sql plan` on an empty database)",
+            "runner": "createdb --maintenance-db=URL NAME && python -m roboco_sql migrate "
+            "--database-url URL (no ROBOCO_* settings: pgvector, default additions)",
+            "plan_script": {
+                "bytes": len(proc.stdout),
+                "lines": proc.stdout.count("\n"),
+                "summary": proc.stderr.strip().splitlines()[-1:],
+            },
+            "catalogs_match": True,
+            "alembic_version_rows": revisions,
             "statements_sent": {"floor": len(floor_log), "runner": len(runner_log)},
             "commits": {"floor": _commits(floor_log), "runner": _commits(runner_log)},
+            "runner_statements_not_in_floor": _top(_shapes(runner_log) - _shapes(floor_log)),
+            "floor_statements_not_in_runner": _top(_shapes(floor_log) - _shapes(runner_log)),
         },
     )
-    if floor_schema != runner_schema:
-        raise BenchError("psql -1 and the runner built different schemas; see the notes")
-    name = f"fresh chain ({len(chain)} files)"
+    name = "fresh build, createdb + whole chain"
     figures = [
-        samples["floor"].figure(f"{name}: psql -1", note="; ".join(splits)),
+        samples["floor"].figure(f"{name}: createdb + psql -f <plan>"),
         samples["runner"].figure(
-            f"{name}: runner",
-            baseline=f"{name}: psql -1",
-            target=Target("<=", 1.5, on="ratio"),
+            f"{name}: createdb + python -m roboco_sql migrate",
+            baseline=f"{name}: createdb + psql -f <plan>",
+            target=Target("<=", FRESH_TARGET, on="ratio"),
         ),
     ]
     return figures, runner_db
+
+
+def _shapes(log: list[LoggedStatement]) -> Counter[str]:
+    return Counter(s.short.rstrip(";").strip() for s in log)
+
+
+def _top(counter: Counter[str], n: int = 12) -> dict[str, int]:
+    return dict(counter.most_common(n))
 
 
 # -- no-op at head -------------------------------------------------------------------------------
@@ -247,68 +238,99 @@ def synthetic_chain(directory: Path, n: int) -> Path:
     return directory
 
 
-def _noop(ctx: Context, real: Chain, real_db: Database) -> list[Figure]:
-    chains: dict[str, tuple[Chain, Database]] = {f"{len(real)} revisions (real)": (real, real_db)}
-    for n in SYNTHETIC:
-        chain = load_chain(synthetic_chain(ctx.tmp / f"chain_{n}", n))
-        db = ctx.new_database(f"noop{n}")
-        migrate(db.url, chain)
-        chains[f"{n} revisions"] = (chain, db)
-
-    real_url = real_db.url
-
-    def connect_floor() -> None:
-        with psycopg.connect(real_url, autocommit=True) as conn:
-            conn.execute("SELECT 1").fetchone()
-
-    cases: dict[str, Callable[[], object]] = {CONNECT: connect_floor}
+def _noop(ctx: Context, env: dict[str, str], head: Database) -> list[Figure]:
+    floor_cmd = [sys.executable, "-c", _CONNECT_FLOOR, head.url]
+    real = "python -m roboco_sql migrate at head"
+    cases: dict[str, Callable[[], None]] = {
+        FLOOR: lambda: _run(floor_cmd, env),
+        real: _cli(env, "migrate", "--database-url", head.url),
+    }
     logs: dict[str, list[LoggedStatement]] = {}
-    for label, (chain, db) in chains.items():
-        report = migrate(db.url, chain)
-        if report.applied or report.to_revision != chain.head:
-            raise BenchError(f"{label}: the database is not at head after a build")
-        cases[label] = partial(migrate, db.url, chain)
-        with ctx.server.statement_log(db.name) as log:
-            migrate(db.url, chain)
-        logs[label] = log
-    samples = ctx.compare(cases, runs=ctx.runs(NOOP_RUNS), warmup=3)
-    figures = [
-        samples.pop(CONNECT).figure(CONNECT, note="the floor of any in-process no-op"),
-        *(
-            sample.figure(f"no-op at head: {label}", baseline=CONNECT, target=Target("<", 10.0))
-            for label, sample in samples.items()
-        ),
-    ]
+    with ctx.server.statement_log(head.name) as log:
+        cases[real]()
+    logs["real chain"] = log
 
-    small, large = (f"{n} revisions" for n in SYNTHETIC)
-    for label in (small, large):
+    synthetic_env = _env(ROBOCO_DATABASE_ADDITIONS="none")
+    for n in SYNTHETIC:
+        directory = synthetic_chain(ctx.tmp / f"chain_{n}", n)
+        db = ctx.new_database(f"noop{n}")
+        args = ("migrate", "--migrations-dir", str(directory), "--database-url", db.url)
+        _cli(synthetic_env, *args)()  # build, untimed
+        with ctx.server.statement_log(db.name) as log:
+            _cli(synthetic_env, *args)()
+        logs[f"{n} revisions"] = log
+        if n == SYNTHETIC[-1]:
+            cases[f"python -m roboco_sql migrate at head, {n} synthetic revisions"] = _cli(
+                synthetic_env, *args
+            )
+
+    samples = ctx.compare(cases, runs=ctx.runs(NOOP_RUNS), warmup=2)
+    figures = [
+        samples.pop(FLOOR).figure(
+            f"no-op floor: {FLOOR}", note="a whole process: python -c, psycopg, one query"
+        )
+    ]
+    for label, sample in samples.items():
         figures.append(
-            Figure(
-                f"no-op statements: {label}",
-                len(logs[label]),
-                "statements",
-                baseline=None if label == small else f"no-op statements: {small}",
-                target=None if label == small else Target("==", 1.0, on="ratio"),
+            sample.figure(
+                f"no-op: {label}",
+                baseline=f"no-op floor: {FLOOR}",
+                target=Target("<=", NOOP_TARGET, on="ratio") if label == real else None,
             )
         )
-    extra = Counter(s.short for s in logs[large]) - Counter(s.short for s in logs[small])
+    small, large = (f"{n} revisions" for n in SYNTHETIC)
+    figures += [
+        Figure(
+            "no-op statements sent: real chain, pgvector present",
+            len(logs["real chain"]),
+            "statements",
+            note="; ".join(s.short for s in logs["real chain"]),
+        ),
+        Figure(f"no-op statements sent: {small}", len(logs[small]), "statements"),
+        Figure(
+            f"no-op statements sent: {large}",
+            len(logs[large]),
+            "statements",
+            baseline=f"no-op statements sent: {small}",
+            target=Target("==", 1.0, on="ratio"),
+        ),
+    ]
     ctx.note(
         "noop",
         {
-            "call": "migrate(url, chain) on a database at head, chain loaded beforehand",
-            "statement_count_method": "server log, log_statement=all set for the measured "
-            "database only during one extra call: one entry per simple-protocol Query "
-            "or extended-protocol Execute, BEGIN/COMMIT included",
-            "statements": {label: len(log) for label, log in logs.items()},
-            "sent_at_head": [s.short for s in logs[small]],
-            "only_with_500": dict(extra),
+            "floor": f"python -c {_CONNECT_FLOOR!r} URL",
+            "runner": "python -m roboco_sql migrate --database-url URL on a database at head "
+            "(pgvector installed by the build)",
+            "synthetic": "--migrations-dir <n one-table files>, ROBOCO_DATABASE_ADDITIONS=none",
+            "statement_count_method": "server log, log_statement=all on the measured database "
+            "only, during one extra untimed process: one entry per simple-protocol Query or "
+            "extended-protocol Execute, BEGIN/COMMIT included",
+            "statements": {label: [s.short for s in log] for label, log in logs.items()},
         },
     )
-
-    for label, path in (
-        (f"{len(real)} files (real)", real.directory),
-        (f"{SYNTHETIC[-1]} files", ctx.tmp / f"chain_{SYNTHETIC[-1]}"),
-    ):
-        sample = ctx.measure(partial(load_chain, path), runs=ctx.runs(10), warmup=1)
-        figures.append(sample.figure(f"load_chain(): {label}", note="boot adds this to the no-op"))
     return figures
+
+
+# -- import ----------------------------------------------------------------------------------------
+
+
+def _import(ctx: Context, env: dict[str, str]) -> list[Figure]:
+    bare = [sys.executable, "-c", "pass"]
+    lib = [sys.executable, "-c", "import roboco_sql"]
+    samples = ctx.compare(
+        {BARE: lambda: _run(bare, env), IMPORT: lambda: _run(lib, env)},
+        runs=ctx.runs(IMPORT_RUNS),
+        warmup=2,
+    )
+    modules = subprocess.run(
+        [sys.executable, "-c", "import sys, roboco_sql; print(len(sys.modules))"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.strip()
+    ctx.note("import", {"modules_loaded_by_import_roboco_sql": int(modules)})
+    return [
+        samples[BARE].figure(f"import: {BARE}"),
+        samples[IMPORT].figure(f"import: {IMPORT}", baseline=f"import: {BARE}"),
+    ]
