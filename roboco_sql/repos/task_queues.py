@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Collection
 from enum import StrEnum
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from psycopg import AsyncConnection
 from psycopg.rows import scalar_row
@@ -29,6 +29,17 @@ from roboco_sql.models.task_views import (
     ChildCoverage,
     KanbanTask,
     SupersedeToClose,
+)
+from roboco_sql.repos._checks import (
+    INT4_MAX,
+    aware_arg,
+    enum_arg,
+    int_arg,
+    optional_enum_arg,
+    sources_arg,
+    statuses_arg,
+    text_arg,
+    uuid_arg,
 )
 from roboco_sql.repos._paging import MAX_LIMIT, Page, checked_limit, checked_offset
 from roboco_sql.repos._rows import model_row
@@ -99,8 +110,6 @@ _LOCK = _Q["task_queues.lock_task"]
 
 _ROW = model_row(Task)
 
-E = TypeVar("E", bound=StrEnum)
-
 
 class AgentQueue(StrEnum):
     """The queues RoboCo's gateway reads for an agent, each priority first, then the most
@@ -154,73 +163,6 @@ _CURRENT_STATUSES: Final[dict[CurrentTask, tuple[TaskStatus, ...]]] = {
 }
 
 
-# -- input checks, run before any SQL ------------------------------------------------------------
-
-
-def _uuid(name: str, value: object) -> uuid.UUID:
-    if not isinstance(value, uuid.UUID):
-        raise ValidationError(f"{name} must be a UUID, not {type(value).__name__}")
-    return value
-
-
-def _enum(name: str, cls: type[E], value: object) -> E:
-    try:
-        if isinstance(value, str):
-            return cls(value)
-    except ValueError:
-        pass
-    raise ValidationError(f"{name} must be one of {', '.join(m.value for m in cls)}, not {value!r}")
-
-
-def _optional_enum(name: str, cls: type[E], value: object) -> E | None:
-    return None if value is None else _enum(name, cls, value)
-
-
-def _statuses(
-    name: str, value: TaskStatus | Collection[TaskStatus] | None
-) -> list[TaskStatus] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [_enum(name, TaskStatus, value)]
-    out = [_enum(name, TaskStatus, v) for v in value]
-    if not out:
-        raise ValidationError(f"{name} must name at least one status (or be None for any)")
-    return out
-
-
-def _aware(name: str, value: object) -> dt.datetime:
-    if not isinstance(value, dt.datetime) or value.tzinfo is None:
-        raise ValidationError(f"{name} must be a timezone-aware datetime")
-    return value
-
-
-def _text(name: str, value: object, max_length: int) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValidationError(f"{name} must be a non-empty string")
-    if len(value) > max_length:
-        raise ValidationError(f"{name} must be at most {max_length} characters")
-    return value
-
-
-def _int(name: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
-    return value
-
-
-def _sources(name: str, value: Collection[str]) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    out = [_text(name, v, 50) for v in value]
-    if not out:
-        raise ValidationError(f"{name} must name at least one source")
-    return out
-
-
-_INT4_MAX = 2**31 - 1
-
-
 # -- board columns and queues --------------------------------------------------------------------
 
 
@@ -240,8 +182,8 @@ async def list_board(
         conn,
         _BOARD,
         _ROW,
-        statuses=_statuses("status", status),
-        team=_optional_enum("team", Team, team),
+        statuses=statuses_arg("status", status),
+        team=optional_enum_arg("team", Team, team),
         limit=checked_limit(limit),
     )
 
@@ -258,8 +200,8 @@ async def list_assigned(
         conn,
         _ASSIGNED,
         _ROW,
-        agent_id=_uuid("agent_id", agent_id),
-        statuses=_statuses("status", status),
+        agent_id=uuid_arg("agent_id", agent_id),
+        statuses=statuses_arg("status", status),
         limit=checked_limit(limit),
     )
 
@@ -273,12 +215,12 @@ async def agent_queue(
 ) -> list[Task]:
     """One of an agent's work queues: priority first, then the most recently touched (a task
     never updated first within its priority, as RoboCo's order puts it on PostgreSQL)."""
-    which = _enum("queue", AgentQueue, queue)
+    which = enum_arg("queue", AgentQueue, queue)
     return await queries.fetch_all(
         conn,
         _QUEUE,
         _ROW,
-        agent_id=_uuid("agent_id", agent_id),
+        agent_id=uuid_arg("agent_id", agent_id),
         statuses=list(_QUEUE_STATUSES[which]),
         limit=checked_limit(limit),
     )
@@ -296,7 +238,7 @@ async def list_agent_pending(
         conn,
         _PENDING,
         _ROW,
-        agent_id=_uuid("agent_id", agent_id),
+        agent_id=uuid_arg("agent_id", agent_id),
         held_sources=sorted(HELD_SOURCES),
         limit=checked_limit(limit),
     )
@@ -307,12 +249,12 @@ async def agent_current_task(
 ) -> Task | None:
     """The agent's most recently touched task among those that count as current (updated_at
     DESC NULLS LAST, LIMIT 1), or None."""
-    scope = _enum("which", CurrentTask, which)
+    scope = enum_arg("which", CurrentTask, which)
     return await queries.fetch_one(
         conn,
         _CURRENT,
         _ROW,
-        agent_id=_uuid("agent_id", agent_id),
+        agent_id=uuid_arg("agent_id", agent_id),
         statuses=list(_CURRENT_STATUSES[scope]),
     )
 
@@ -326,7 +268,7 @@ async def list_root_awaiting_review(
         conn,
         _ROOTS,
         _ROW,
-        nature=_optional_enum("nature", TaskNature, nature),
+        nature=optional_enum_arg("nature", TaskNature, nature),
         limit=checked_limit(limit),
     )
 
@@ -355,7 +297,7 @@ async def list_ready_pending(
         conn,
         _READY,
         _ROW,
-        team=_optional_enum("team", Team, team),
+        team=optional_enum_arg("team", Team, team),
         limit=checked_limit(limit),
     )
 
@@ -398,8 +340,8 @@ async def pr_review_exists(
         conn,
         _REVIEW_EXISTS,
         bool,
-        project_id=_uuid("project_id", project_id),
-        pr_number=_int("pr_number", pr_number, 1, _INT4_MAX),
+        project_id=uuid_arg("project_id", project_id),
+        pr_number=int_arg("pr_number", pr_number, 1, INT4_MAX),
         head_sha=head_sha,
         review_sources=sorted(PR_REVIEW_SOURCES),
     )
@@ -411,14 +353,14 @@ async def live_task_owns_branch(
 ) -> bool:
     """Whether a task not yet completed or cancelled, on this project's repo (any project with
     the same git_url), owns this branch; False for an empty branch name, as RoboCo."""
-    pid = _uuid("project_id", project_id)
+    pid = uuid_arg("project_id", project_id)
     if branch_name == "":
         return False
     found = await queries.fetch_scalar(
         conn,
         _OWNS_BRANCH,
         bool,
-        branch_name=_text("branch_name", branch_name, 255),
+        branch_name=text_arg("branch_name", branch_name, 255),
         project_id=pid,
     )
     return bool(found)
@@ -434,7 +376,7 @@ async def list_open_by_source(
         conn,
         _OPEN_BY_SOURCE,
         _ROW,
-        sources=_sources("sources", sources),
+        sources=sources_arg("sources", sources),
         limit=checked_limit(limit),
     )
 
@@ -465,8 +407,8 @@ async def find_supersede_umbrella(
         conn,
         _UMBRELLA,
         _ROW,
-        project_id=_uuid("project_id", project_id),
-        pr_number=_int("pr_number", pr_number, 1, _INT4_MAX),
+        project_id=uuid_arg("project_id", project_id),
+        pr_number=int_arg("pr_number", pr_number, 1, INT4_MAX),
         source=SUPERSEDE_SOURCE,
     )
 
@@ -488,8 +430,8 @@ async def task_by_branch(
         conn,
         _BY_BRANCH,
         _ROW,
-        branch_name=_text("branch_name", branch_name, 255),
-        project_id=None if project_id is None else _uuid("project_id", project_id),
+        branch_name=text_arg("branch_name", branch_name, 255),
+        project_id=None if project_id is None else uuid_arg("project_id", project_id),
     )
 
 
@@ -501,8 +443,8 @@ async def task_by_pr(
         conn,
         _BY_PR,
         _ROW,
-        pr_number=_int("pr_number", pr_number, 1, _INT4_MAX),
-        project_id=_uuid("project_id", project_id),
+        pr_number=int_arg("pr_number", pr_number, 1, INT4_MAX),
+        project_id=uuid_arg("project_id", project_id),
     )
 
 
@@ -510,7 +452,7 @@ async def agent_checkout_branches(conn: AsyncConnection[Any], agent_id: uuid.UUI
     """The branches of every task the agent is assigned to or has claimed, sorted: RoboCo's
     checkout allowlist, to which the caller adds the project's head branch."""
     return await queries.fetch_all(
-        conn, _BRANCHES, scalar_row, agent_id=_uuid("agent_id", agent_id)
+        conn, _BRANCHES, scalar_row, agent_id=uuid_arg("agent_id", agent_id)
     )
 
 
@@ -525,7 +467,7 @@ async def list_children(
         conn,
         _CHILDREN,
         _ROW,
-        parent_id=_uuid("parent_id", parent_id),
+        parent_id=uuid_arg("parent_id", parent_id),
         limit=checked_limit(limit),
     )
 
@@ -533,7 +475,7 @@ async def list_children(
 async def all_children_terminal(conn: AsyncConnection[Any], parent_id: uuid.UUID) -> bool:
     """Whether every direct child is completed or cancelled (true with no children)."""
     done = await queries.fetch_scalar(
-        conn, _CHILDREN_DONE, bool, parent_id=_uuid("parent_id", parent_id)
+        conn, _CHILDREN_DONE, bool, parent_id=uuid_arg("parent_id", parent_id)
     )
     return bool(done)
 
@@ -541,7 +483,9 @@ async def all_children_terminal(conn: AsyncConnection[Any], parent_id: uuid.UUID
 async def has_earlier_open_code_sibling(conn: AsyncConnection[Any], task_id: uuid.UUID) -> bool:
     """Whether a code task waits behind an open code sibling of the same assignee with a lower
     (sequence, created_at); false for a non-code, parentless or unassigned task."""
-    found = await queries.fetch_scalar(conn, _EARLIER_SIBLING, bool, id=_uuid("task_id", task_id))
+    found = await queries.fetch_scalar(
+        conn, _EARLIER_SIBLING, bool, id=uuid_arg("task_id", task_id)
+    )
     return bool(found)
 
 
@@ -549,7 +493,7 @@ async def uncovered_required_cells(conn: AsyncConnection[Any], parent_id: uuid.U
     """The cells the parent's required_cells marker names that no direct child's team covers,
     normalised and in marker order; [] when there is no marker (or no such task)."""
     return await queries.fetch_all(
-        conn, _UNCOVERED_CELLS, scalar_row, parent_id=_uuid("parent_id", parent_id)
+        conn, _UNCOVERED_CELLS, scalar_row, parent_id=uuid_arg("parent_id", parent_id)
     )
 
 
@@ -559,7 +503,7 @@ async def children_coverage(
     """Each direct child's status and declared parent criteria (ids or texts), oldest first:
     the projection RoboCo's acceptance-criteria coverage checks fold."""
     return await queries.fetch_all(
-        conn, _COVERAGE, model_row(ChildCoverage), parent_id=_uuid("parent_id", parent_id)
+        conn, _COVERAGE, model_row(ChildCoverage), parent_id=uuid_arg("parent_id", parent_id)
     )
 
 
@@ -571,7 +515,7 @@ async def list_updated_since(
 ) -> list[Task]:
     """Tasks updated since a moment, the most recent first (the dashboard's activity feed)."""
     return await queries.fetch_all(
-        conn, _SINCE, _ROW, since=_aware("since", since), limit=checked_limit(limit)
+        conn, _SINCE, _ROW, since=aware_arg("since", since), limit=checked_limit(limit)
     )
 
 
@@ -584,7 +528,7 @@ async def list_team_activity(
         conn,
         _TEAM_ACTIVITY,
         _ROW,
-        agent_id=_uuid("agent_id", agent_id),
+        agent_id=uuid_arg("agent_id", agent_id),
         limit=checked_limit(limit),
     )
 
@@ -597,7 +541,7 @@ async def list_lane_blockers(
         conn,
         _LANE_BLOCKERS,
         _ROW,
-        agent_id=_uuid("agent_id", agent_id),
+        agent_id=uuid_arg("agent_id", agent_id),
         limit=checked_limit(limit),
     )
 
@@ -619,10 +563,10 @@ async def kanban_tasks(
         conn,
         _KANBAN,
         model_row(KanbanTask),
-        team=_optional_enum("team", Team, team),
-        statuses=_statuses("status", status),
-        task_type=_optional_enum("task_type", TaskType, task_type),
-        max_priority=None if max_priority is None else _int("max_priority", max_priority, 0, 3),
+        team=optional_enum_arg("team", Team, team),
+        statuses=statuses_arg("status", status),
+        task_type=optional_enum_arg("task_type", TaskType, task_type),
+        max_priority=None if max_priority is None else int_arg("max_priority", max_priority, 0, 3),
         limit=checked_limit(limit),
     )
 
@@ -630,4 +574,4 @@ async def kanban_tasks(
 async def lock_task(conn: AsyncConnection[Any], task_id: uuid.UUID) -> Task | None:
     """Lock a task row FOR UPDATE until the caller's transaction ends and return it (None: no
     such task). RoboCo locks a parent so two merges into it run one after the other."""
-    return await queries.fetch_one(conn, _LOCK, _ROW, id=_uuid("task_id", task_id))
+    return await queries.fetch_one(conn, _LOCK, _ROW, id=uuid_arg("task_id", task_id))

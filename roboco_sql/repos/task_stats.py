@@ -32,9 +32,9 @@ from roboco_sql.models.task_views import (
     TeamMetrics,
     Velocity,
 )
+from roboco_sql.repos._checks import enum_arg, int_arg, optional_enum_arg, uuid_arg
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
-from roboco_sql.repos.task_queues import _enum, _int, _optional_enum, _uuid
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -72,7 +72,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def _since(days: int) -> dt.datetime:
     """The window's start by the application's clock, as RoboCo computes it."""
-    return utcnow() - dt.timedelta(days=_int("days", days, 1, _MAX_DAYS))
+    return utcnow() - dt.timedelta(days=int_arg("days", days, 1, _MAX_DAYS))
 
 
 async def _one(conn: AsyncConnection[Any], q: queries.Query, model: type[M], **p: object) -> M:
@@ -88,7 +88,7 @@ async def count_by_status(
     """How many tasks each status holds (of one team, or all); a status with none is absent,
     as in RoboCo's count_by_status and kanban board stats."""
     rows = await queries.fetch_all(
-        conn, _BY_STATUS, model_row(TaskStatusCount), team=_optional_enum("team", Team, team)
+        conn, _BY_STATUS, model_row(TaskStatusCount), team=optional_enum_arg("team", Team, team)
     )
     return {r.status: r.count for r in rows}
 
@@ -102,7 +102,7 @@ async def count_by_team(
         conn,
         _BY_TEAM,
         model_row(TaskTeamCount),
-        status=_optional_enum("status", TaskStatus, status),
+        status=optional_enum_arg("status", TaskStatus, status),
     )
     return {r.team: r.count for r in rows}
 
@@ -112,7 +112,7 @@ async def velocity(
 ) -> Velocity:
     """Tasks completed and created over the last ``days`` and their mean cycle hours."""
     return await _one(
-        conn, _VELOCITY, Velocity, since=_since(days), team=_optional_enum("team", Team, team)
+        conn, _VELOCITY, Velocity, since=_since(days), team=optional_enum_arg("team", Team, team)
     )
 
 
@@ -120,7 +120,9 @@ async def team_metrics(
     conn: AsyncConnection[Any], team: Team, *, days: int = DEFAULT_DAYS
 ) -> TeamMetrics:
     """A team's active, blocked and completed work and its documentation coverage."""
-    return await _one(conn, _TEAM, TeamMetrics, team=_enum("team", Team, team), since=_since(days))
+    return await _one(
+        conn, _TEAM, TeamMetrics, team=enum_arg("team", Team, team), since=_since(days)
+    )
 
 
 async def agent_metrics(
@@ -131,7 +133,7 @@ async def agent_metrics(
         conn,
         _AGENT,
         model_row(AgentMetrics),
-        agent_id=_uuid("agent_id", agent_id),
+        agent_id=uuid_arg("agent_id", agent_id),
         since=_since(days),
     )
 
@@ -141,7 +143,7 @@ async def health_counts(
 ) -> HealthCounts:
     """Active, blocked and recently completed tasks, with RoboCo's ok/slow/critical verdict."""
     return await _one(
-        conn, _HEALTH, HealthCounts, team=_optional_enum("team", Team, team), since=_since(days)
+        conn, _HEALTH, HealthCounts, team=optional_enum_arg("team", Team, team), since=_since(days)
     )
 
 
