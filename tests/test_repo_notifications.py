@@ -391,7 +391,10 @@ async def test_send_unless_pending_suppresses_the_same_purpose(
 async def test_send_unless_pending_sends_once_under_concurrent_senders(
     conn: Conn, db_url: str, pm: uuid.UUID, devs: list[uuid.UUID]
 ) -> None:
-    others = [await psycopg.AsyncConnection.connect(db_url) for _ in range(4)]
+    """Half the senders in their own transaction, half in autocommit: exactly one sends."""
+    others = [
+        await psycopg.AsyncConnection.connect(db_url, autocommit=i % 2 == 0) for i in range(4)
+    ]
 
     async def send(c: Conn) -> bool:
         async with c.transaction():

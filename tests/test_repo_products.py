@@ -17,6 +17,7 @@ from roboco_sql.models.enums import AgentRole, Team
 from roboco_sql.models.product import ProductCellMapping, ProductCreate, ProductUpdate
 from roboco_sql.models.project import Project, ProjectCreate
 from roboco_sql.repos import agents, products, projects
+from tests.fix_rows import make_task
 
 Conn = AsyncConnection[Any]
 
@@ -260,3 +261,45 @@ async def test_update_missing_product(conn: Conn) -> None:
         await products.update_product(conn, missing, ProductUpdate(name="x"))
     with pytest.raises(pydantic.ValidationError, match="NOT NULL"):
         ProductUpdate(name=None)
+
+
+async def test_page_products_by_name_with_cells_and_total(
+    conn: Conn, owner: uuid.UUID, repos: dict[Team, Project]
+) -> None:
+    be, fe = repos[Team.BACKEND].id, repos[Team.FRONTEND].id
+    for slug, name in (("a-prod", "Zeta"), ("b-prod", "Alpha"), ("c-prod", "Mid")):
+        mapped = cells(backend=be, frontend=fe) if slug == "a-prod" else cells(backend=be)
+        await products.create_product(
+            conn, ProductCreate(name=name, slug=slug, created_by=owner, cells=mapped)
+        )
+    page = await products.page_products(conn, limit=2)
+    assert [m.product.name for m in page.items] == ["Alpha", "Mid"]
+    assert page.total == 3 and page.has_more
+    assert [c.project_id for c in page.items[0].cells] == [be]
+    rest = await products.page_products(conn, offset=2)
+    assert [m.product.slug for m in rest.items] == ["a-prod"] and not rest.has_more
+    assert {rest.items[0].project_id(Team.BACKEND), rest.items[0].project_id(Team.FRONTEND)} == {
+        be,
+        fe,
+    }
+    assert (await products.page_products(conn, offset=5)).items == []
+
+
+async def test_delete_product_takes_its_map_and_refuses_while_tasks_point_at_it(
+    conn: Conn, owner: uuid.UUID, repos: dict[Team, Project]
+) -> None:
+    be = repos[Team.BACKEND].id
+    made = await products.create_product(
+        conn, ProductCreate(name="shop", slug="shop", created_by=owner, cells=cells(backend=be))
+    )
+    task = await make_task(conn, owner, be)
+    await conn.execute("UPDATE tasks SET product_id = %s WHERE id = %s", (made.product.id, task))
+    with pytest.raises(Conflict, match="still referenced from tasks"):
+        await products.delete_product(conn, made.product.id)
+    assert await count(conn, "product_projects") == 1  # the caller's transaction goes on
+    await conn.execute("UPDATE tasks SET product_id = NULL WHERE id = %s", (task,))
+    assert await products.delete_product(conn, made.product.id) is True
+    assert await products.get_product(conn, made.product.id) is None
+    assert await count(conn, "product_projects") == 0
+    assert await products.delete_product(conn, made.product.id) is False
+    assert await projects.get_project(conn, be) is not None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
 
+import psycopg
 import pydantic
 import pytest
 from cryptography.fernet import Fernet
@@ -13,11 +15,13 @@ from psycopg import AsyncConnection
 from pydantic import SecretStr
 
 from roboco_sql.crypto import SecretBox
-from roboco_sql.errors import Conflict, EncryptionError, NotFound
+from roboco_sql.errors import Conflict, EncryptionError, NotFound, ValidationError
 from roboco_sql.models.agent import AgentCreate
-from roboco_sql.models.enums import AgentRole, Team
+from roboco_sql.models.enums import AgentRole, Team, WorkSessionStatus
 from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate
-from roboco_sql.repos import agents, projects
+from roboco_sql.models.work_session import WorkSessionCreate
+from roboco_sql.repos import agents, projects, work_sessions
+from tests.fix_rows import make_task
 
 Conn = AsyncConnection[Any]
 PAT = "ghp_" + "s3cret" * 6
@@ -383,3 +387,129 @@ async def test_newer_project_columns_create_and_update(conn: Conn, owner: uuid.U
     ):
         with pytest.raises(pydantic.ValidationError):
             ProjectUpdate.model_validate(bad)
+
+
+async def test_lists_by_name_with_offset_and_total(conn: Conn, owner: uuid.UUID) -> None:
+    # slug order a-, b-, c-, d-; name order differs
+    for slug, name, active in (
+        ("a-svc", "Zeta", True),
+        ("b-svc", "Alpha", True),
+        ("c-svc", "Mid", False),
+        ("d-svc", "Beta", True),
+    ):
+        made = new_project(slug, owner, is_active=active)
+        await projects.create_project(conn, made.model_copy(update={"name": name}))
+
+    def names(rows: list[Project]) -> list[str]:
+        return [r.name for r in rows]
+
+    assert names(await projects.list_projects(conn, order="name")) == [
+        "Alpha",
+        "Beta",
+        "Mid",
+        "Zeta",
+    ]
+    page = await projects.page_projects(conn, limit=2)  # active only, as RoboCo's list_all
+    assert names(page.items) == ["Alpha", "Beta"] and page.total == 3 and page.has_more
+    rest = await projects.page_projects(conn, offset=2, limit=2)
+    assert names(rest.items) == ["Zeta"] and not rest.has_more
+    every = await projects.page_projects(conn, is_active=None)
+    assert every.total == 4
+    cell = await projects.page_projects(conn, assigned_cell=Team.FRONTEND)
+    assert cell.items == [] and cell.total == 0
+    with pytest.raises(ValidationError, match="after_slug"):
+        await projects.list_projects(conn, order="name", after_slug="a")
+    with pytest.raises(ValidationError, match="order"):
+        await projects.list_projects(conn, order="size")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="offset"):
+        await projects.page_projects(conn, offset=-1)
+
+
+async def test_oldest_active_project(conn: Conn, owner: uuid.UUID) -> None:
+    assert await projects.oldest_active_project(conn) is None
+    t0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    for slug, days, active in (("a-new", 3, True), ("b-old", 1, True), ("c-older", 0, False)):
+        made = new_project(slug, owner, is_active=active)
+        await projects.create_project(
+            conn, made.model_copy(update={"created_at": t0 + dt.timedelta(days=days)})
+        )
+    oldest = await projects.oldest_active_project(conn)
+    assert oldest is not None and oldest.slug == "b-old"
+
+
+async def test_allowed_agents_change_in_one_statement_each(
+    conn: Conn, db_url: str, owner: uuid.UUID
+) -> None:
+    project = await projects.create_project(conn, new_project("be-api", owner))
+    assert project.allowed_agents is None  # every agent of the cell
+    await conn.commit()
+    devs = [uuid.uuid4() for _ in range(4)]
+    others = [await psycopg.AsyncConnection.connect(db_url, autocommit=True) for _ in devs]
+    try:
+        await asyncio.gather(
+            *(
+                projects.add_allowed_agent(c, project.id, d)
+                for c, d in zip(others, devs, strict=True)
+            )
+        )
+    finally:
+        for c in others:
+            await c.close()
+    allowed = await projects.get_project(conn, project.id)
+    assert allowed is not None and set(allowed.allowed_agents or []) == set(devs)
+    again = await projects.add_allowed_agent(conn, project.id, devs[0])
+    assert (again.allowed_agents or []).count(devs[0]) == 1
+    fewer = await projects.remove_allowed_agent(conn, project.id, devs[0])
+    assert fewer.allowed_agents is not None and devs[0] not in fewer.allowed_agents
+    open_to_cell = await projects.create_project(conn, new_project("be-open", owner))
+    still = await projects.remove_allowed_agent(conn, open_to_cell.id, devs[1])
+    assert still.allowed_agents is None
+    with pytest.raises(NotFound, match="project"):
+        await projects.add_allowed_agent(conn, uuid.uuid4(), devs[0])
+    with pytest.raises(NotFound, match="project"):
+        await projects.remove_allowed_agent(conn, uuid.uuid4(), devs[0])
+
+
+async def test_delete_project_abandons_its_work_then_goes(conn: Conn, owner: uuid.UUID) -> None:
+    doomed = await projects.create_project(conn, new_project("be-doomed", owner))
+    home = await projects.create_project(conn, new_project("be-home", owner))
+    task = await make_task(conn, owner, home.id)
+    session = await work_sessions.open_work_session(
+        conn,
+        WorkSessionCreate(
+            project_id=doomed.id,
+            task_id=task,
+            agent_id=owner,
+            branch_name="feat/x",
+            base_branch="main",
+            target_branch="main",
+        ),
+    )
+    abandoned = await work_sessions.abandon_for_project(conn, doomed.id)
+    assert [(s.id, s.status) for s in abandoned] == [(session.id, WorkSessionStatus.ABANDONED)]
+    assert await work_sessions.abandon_for_project(conn, doomed.id) == []
+    reopened = await work_sessions.open_work_session(
+        conn,
+        WorkSessionCreate(
+            project_id=doomed.id,
+            task_id=task,
+            agent_id=owner,
+            branch_name="feat/y",
+            base_branch="main",
+            target_branch="main",
+        ),
+    )
+
+    # a task of the project refuses the delete; nothing changes and the caller goes on
+    blocker = await make_task(conn, owner, doomed.id)
+    with pytest.raises(Conflict, match="still referenced from tasks"):
+        await projects.delete_project(conn, doomed.id)
+    kept = await work_sessions.get_work_session(conn, reopened.id)
+    assert kept is not None and kept.status is WorkSessionStatus.ACTIVE
+    await conn.execute("DELETE FROM tasks WHERE id = %s", (blocker,))
+
+    assert await projects.delete_project(conn, doomed.id) is True
+    assert await projects.get_project(conn, doomed.id) is None
+    assert await work_sessions.get_work_session(conn, reopened.id) is None  # cascaded
+    assert await projects.delete_project(conn, doomed.id) is False
+    assert await projects.get_project(conn, home.id) is not None

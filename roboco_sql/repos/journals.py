@@ -26,7 +26,7 @@ from roboco_sql.models.journal import (
     JournalHighlight,
 )
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._paging import checked_limit
+from roboco_sql.repos._paging import checked_limit, checked_offset
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -141,8 +141,6 @@ async def list_entries(
     """A journal's entries newest first, optionally of one kind or about one task; pass the
     last (timestamp, id) as before for the next page, or skip offset entries as RoboCo's
     journal API pages."""
-    if offset < 0:
-        raise ValidationError(f"offset must not be negative, not {offset}")
     before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
@@ -155,7 +153,7 @@ async def list_entries(
         before_at=before_at,
         before_id=before_id,
         limit=checked_limit(limit),
-        offset=offset,
+        offset=checked_offset(offset),
     )
 
 

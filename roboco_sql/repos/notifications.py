@@ -247,14 +247,15 @@ async def send_unless_pending(
         return await send_notification(conn, data)
     params = data.model_dump()
     with translated("notification"):
-        await queries.execute(
-            conn,
-            _LOCK_PURPOSE,
-            from_agent=data.from_agent,
-            type=data.type,
-            related_task_id=data.related_task_id,
-        )
-        return await queries.fetch_one(conn, _SEND_UNLESS_PENDING, _ROW, **params)
+        async with queries.atomic(conn):  # the lock must outlive the check even in autocommit
+            await queries.execute(
+                conn,
+                _LOCK_PURPOSE,
+                from_agent=data.from_agent,
+                type=data.type,
+                related_task_id=data.related_task_id,
+            )
+            return await queries.fetch_one(conn, _SEND_UNLESS_PENDING, _ROW, **params)
 
 
 async def count_for_agent(conn: AsyncConnection[Any], agent_id: uuid.UUID) -> NotificationCounts:

@@ -20,16 +20,19 @@ from roboco_sql.models.product import (
 )
 from roboco_sql.models.project import Project
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
     "ProductMap",
     "create_product",
+    "delete_product",
     "get_product",
     "get_product_by_slug",
     "list_product_projects",
     "list_products",
     "list_products_of_project",
+    "page_products",
     "resolve_project",
     "update_product",
 ]
@@ -45,6 +48,10 @@ _LIST_CELLS = _Q["products.list_product_projects"]
 _LIST_OF_PROJECT = _Q["products.list_products_of_project"]
 _UPDATE = _Q["products.update_product"]
 _RESOLVE = _Q["products.resolve_product_project"]
+_PAGE = _Q["products.page_products"]
+_COUNT = _Q["products.count_products"]
+_CELLS_OF = _Q["products.list_product_projects_of_products"]
+_DELETE = _Q["products.delete_product"]
 
 _ROW = model_row(Product)
 _CELL_ROW = model_row(ProductProject)
@@ -176,3 +183,28 @@ async def resolve_project(
 ) -> Project | None:
     """The project that ``cell`` builds for the product, or None when the cell has none."""
     return await queries.fetch_one(conn, _RESOLVE, _PROJECT_ROW, product_id=product_id, team=cell)
+
+
+async def page_products(
+    conn: AsyncConnection[Any], *, offset: int = 0, limit: int = 100
+) -> Page[ProductMap]:
+    """Products by name with their cell maps, one offset page with the total (RoboCo's
+    list_all): three statements whatever the page size. A cell's project is
+    ``projects.get_project`` (or one ``list_product_projects`` join, resolve_project)."""
+    products = await queries.fetch_all(
+        conn, _PAGE, _ROW, offset=checked_offset(offset), limit=checked_limit(limit)
+    )
+    cells: dict[uuid.UUID, list[ProductProject]] = {p.id: [] for p in products}
+    if products:
+        for cell in await queries.fetch_all(conn, _CELLS_OF, _CELL_ROW, product_ids=list(cells)):
+            cells[cell.product_id].append(cell)
+    total = await queries.fetch_scalar(conn, _COUNT, int) or 0
+    items = [ProductMap(p, cells[p.id]) for p in products]
+    return Page(items=items, total=total, offset=offset, limit=limit)
+
+
+async def delete_product(conn: AsyncConnection[Any], product_id: uuid.UUID) -> bool:
+    """Delete a product and its cell map; False when there was none. Conflict, with nothing
+    changed, while tasks still point at it (tasks.product_id is RESTRICT, as in RoboCo)."""
+    with translated("product"):
+        return await queries.execute_rows(conn, _DELETE, id=product_id) > 0

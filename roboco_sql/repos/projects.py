@@ -7,7 +7,7 @@ other function returns ``Project``, which reports it as ``has_git_token``.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
@@ -16,21 +16,33 @@ from pydantic import SecretStr
 from roboco_sql import queries
 from roboco_sql.config import Settings
 from roboco_sql.crypto import SecretBox
-from roboco_sql.errors import EncryptionError, NotFound
+from roboco_sql.errors import EncryptionError, NotFound, ValidationError
+from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import Team
 from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate
+from roboco_sql.repos import work_sessions
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
+    "ProjectOrder",
+    "add_allowed_agent",
     "create_project",
+    "delete_project",
     "get_project",
     "get_project_by_slug",
     "list_projects",
+    "oldest_active_project",
+    "page_projects",
     "read_git_token",
+    "remove_allowed_agent",
     "update_project",
 ]
+
+ProjectOrder = Literal["slug", "name", "created_at"]
+"""How list_projects sorts: by slug (keyset), by name (RoboCo's lists), oldest first."""
 
 _Q = queries.load()
 _CREATE = _Q["projects.create_project"]
@@ -39,6 +51,11 @@ _GET_BY_SLUG = _Q["projects.get_project_by_slug"]
 _LIST = _Q["projects.list_projects"]
 _UPDATE = _Q["projects.update_project"]
 _GET_TOKEN = _Q["projects.get_project_git_token"]
+_COUNT = _Q["projects.count_projects"]
+_ADD_ALLOWED = _Q["projects.add_project_allowed_agent"]
+_REMOVE_ALLOWED = _Q["projects.remove_project_allowed_agent"]
+_DELETE = _Q["projects.delete_project"]
+_ORDERS = ("slug", "name", "created_at")
 
 _ROW = model_row(Project)
 
@@ -143,19 +160,105 @@ async def list_projects(
     *,
     assigned_cell: Team | None = None,
     is_active: bool | None = None,
+    order: ProjectOrder = "slug",
     after_slug: str | None = None,
+    offset: int = 0,
     limit: int = 100,
 ) -> list[Project]:
-    """Projects matching every filter given, by slug; pass the last slug as after_slug for more."""
+    """Projects matching every filter given, by slug (pass the last slug as after_slug for
+    more), by name or oldest first (page those by offset)."""
+    if order not in _ORDERS:
+        raise ValidationError(f"order must be one of {', '.join(_ORDERS)}, not {order!r}")
+    if after_slug is not None and order != "slug":
+        raise ValidationError("after_slug pages the slug order only; use offset")
     return await queries.fetch_all(
         conn,
         _LIST,
         _ROW,
         assigned_cell=assigned_cell,
         is_active=is_active,
+        order_by=order,
         after_slug=after_slug,
+        offset=checked_offset(offset),
+        limit=checked_limit(limit),
+    )
+
+
+async def page_projects(
+    conn: AsyncConnection[Any],
+    *,
+    assigned_cell: Team | None = None,
+    is_active: bool | None = True,
+    offset: int = 0,
+    limit: int = 100,
+) -> Page[Project]:
+    """Projects by name, one offset page with the total: RoboCo's list_all (active only by
+    default) and, with assigned_cell, its list_by_cell."""
+    items = await list_projects(
+        conn,
+        assigned_cell=assigned_cell,
+        is_active=is_active,
+        order="name",
+        offset=offset,
         limit=limit,
     )
+    total = await queries.fetch_scalar(
+        conn, _COUNT, int, assigned_cell=assigned_cell, is_active=is_active
+    )
+    return Page(items=items, total=total or 0, offset=offset, limit=limit)
+
+
+async def oldest_active_project(conn: AsyncConnection[Any]) -> Project | None:
+    """The active project created first (RoboCo's default project for git context), or None."""
+    found = await list_projects(conn, is_active=True, order="created_at", limit=1)
+    return found[0] if found else None
+
+
+async def add_allowed_agent(
+    conn: AsyncConnection[Any], project_id: uuid.UUID, agent_id: uuid.UUID
+) -> Project:
+    """Allow an agent on the project in one statement, so concurrent additions all survive (a
+    project with no list, open to its whole cell, gets a list of one); NotFound if none."""
+    with translated("project"):
+        found = await queries.fetch_scalar(
+            conn, _ADD_ALLOWED, uuid.UUID, id=project_id, agent_id=agent_id, updated_at=utcnow()
+        )
+    return await _reread(conn, project_id, found)
+
+
+async def remove_allowed_agent(
+    conn: AsyncConnection[Any], project_id: uuid.UUID, agent_id: uuid.UUID
+) -> Project:
+    """Take an agent off the project's allowed list in one statement (no list stays no list);
+    NotFound if there is no such project."""
+    with translated("project"):
+        found = await queries.fetch_scalar(
+            conn, _REMOVE_ALLOWED, uuid.UUID, id=project_id, agent_id=agent_id, updated_at=utcnow()
+        )
+    return await _reread(conn, project_id, found)
+
+
+async def _reread(
+    conn: AsyncConnection[Any], project_id: uuid.UUID, found: uuid.UUID | None
+) -> Project:
+    project = None if found is None else await get_project(conn, project_id)
+    if project is None:
+        raise NotFound(f"project {project_id} not found")
+    return project
+
+
+async def delete_project(conn: AsyncConnection[Any], project_id: uuid.UUID) -> bool:
+    """Delete a project as RoboCo does: its active work sessions are abandoned first, then the
+    row goes (its work sessions and conventions with it). False when there was none.
+
+    Conflict, with nothing changed, while tasks or a product's cell map still point at it:
+    RoboCo's callers cancel or move those first.
+    """
+    async with queries.atomic(conn):
+        await work_sessions.abandon_for_project(conn, project_id)
+        with translated("project"):
+            deleted = await queries.execute_rows(conn, _DELETE, id=project_id)
+    return deleted > 0
 
 
 async def update_project(

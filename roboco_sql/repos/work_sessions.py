@@ -25,6 +25,7 @@ from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
+    "abandon_for_project",
     "close_work_session",
     "get_active_work_session",
     "get_work_session",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 _Q = queries.load()
+_ABANDON_FOR_PROJECT = _Q["work_sessions.abandon_project_work_sessions"]
 _CREATE = _Q["work_sessions.create_work_session"]
 _GET = _Q["work_sessions.get_work_session"]
 _GET_ACTIVE = _Q["work_sessions.get_active_work_session"]
@@ -244,3 +246,13 @@ async def close_work_session(
     if current.status == outcome:
         return current
     raise Conflict(f"work session {session_id} already ended as {current.status}")
+
+
+async def abandon_for_project(
+    conn: AsyncConnection[Any], project_id: uuid.UUID, *, ended_at: dt.datetime | None = None
+) -> list[WorkSession]:
+    """End every active work session of the project as abandoned, in one statement (RoboCo
+    does this before deleting a project); the sessions it ended."""
+    return await queries.fetch_all(
+        conn, _ABANDON_FOR_PROJECT, _ROW, project_id=project_id, ended_at=ended_at or utcnow()
+    )

@@ -78,3 +78,29 @@ FROM product_projects AS pp
 JOIN projects AS p ON p.id = pp.project_id
 WHERE pp.product_id = :product_id
   AND pp.team = :team::team;
+
+-- name: page_products :many
+-- Products by name (RoboCo's product list), by offset.
+SELECT {{products}}
+FROM products
+ORDER BY name, id
+LIMIT :limit
+OFFSET :offset;
+
+-- name: count_products :scalar
+-- How many products there are.
+SELECT count(*)
+FROM products;
+
+-- name: list_product_projects_of_products :many
+-- The cell maps of a set of products, each in team order.
+SELECT id, product_id, team, project_id
+FROM product_projects
+WHERE product_id = ANY(:product_ids::uuid[])
+ORDER BY product_id, team;
+
+-- name: delete_product :execrows
+-- Delete one product; its cell map goes with it (ON DELETE CASCADE) and tasks that point at
+-- it refuse (RESTRICT).
+DELETE FROM products
+WHERE id = :id;

@@ -56,8 +56,9 @@ FROM projects
 WHERE slug = :slug;
 
 -- name: list_projects :many
--- Projects by cell and active flag (each NULL = any; ix_projects_cell, ix_projects_active),
--- slug order, keyset after a slug.
+-- Projects by cell and active flag (each NULL = any; ix_projects_cell, ix_projects_active), in
+-- slug order (keyset after a slug), or by name (RoboCo's lists, by offset) or oldest first
+-- (RoboCo's default project for git context).
 SELECT
     id, name, slug, git_url, default_branch, protected_branches,
     git_token_encrypted IS NOT NULL AS has_git_token,
@@ -71,8 +72,48 @@ FROM projects
 WHERE (:assigned_cell::team IS NULL OR assigned_cell = :assigned_cell::team)
   AND (:is_active::boolean IS NULL OR is_active = :is_active::boolean)
   AND (:after_slug::text IS NULL OR slug > :after_slug::text)
-ORDER BY slug
-LIMIT :limit;
+ORDER BY
+    CASE WHEN :order_by::text = 'name' THEN name END,
+    CASE WHEN :order_by::text = 'created_at' THEN created_at END,
+    slug
+LIMIT :limit
+OFFSET :offset;
+
+-- name: count_projects :scalar
+-- How many projects list_projects' cell and active filters hold.
+SELECT count(*)
+FROM projects
+WHERE (:assigned_cell::team IS NULL OR assigned_cell = :assigned_cell::team)
+  AND (:is_active::boolean IS NULL OR is_active = :is_active::boolean);
+
+-- name: add_project_allowed_agent :scalar
+-- Add an agent to a project's allowed list (NULL, "every agent of the cell", becomes a list of
+-- one) unless already there: one statement, so concurrent additions all survive. The id of
+-- the project, NULL when there is none.
+UPDATE projects SET
+    allowed_agents = CASE
+        WHEN allowed_agents IS NULL THEN ARRAY[:agent_id::uuid]
+        WHEN :agent_id::uuid = ANY(allowed_agents) THEN allowed_agents
+        ELSE array_append(allowed_agents, :agent_id::uuid)
+    END,
+    updated_at = :updated_at
+WHERE id = :id
+RETURNING id;
+
+-- name: remove_project_allowed_agent :scalar
+-- Take an agent off a project's allowed list in one statement; a NULL list (every agent of the
+-- cell) stays NULL. The id of the project, NULL when there is none.
+UPDATE projects SET
+    allowed_agents = array_remove(allowed_agents, :agent_id::uuid),
+    updated_at = :updated_at
+WHERE id = :id
+RETURNING id;
+
+-- name: delete_project :execrows
+-- Delete one project; its work sessions and conventions go with it (ON DELETE CASCADE), and
+-- tasks, product cell maps and task cell maps that point at it refuse (RESTRICT).
+DELETE FROM projects
+WHERE id = :id;
 
 -- name: update_project :one
 -- Write the fields a ProjectUpdate set (set_x true) and the token when it changes (already

@@ -108,3 +108,14 @@ SET status = :outcome::worksessionstatus,
 WHERE id = :id AND status = 'active'
 RETURNING
     {{work_sessions}};
+
+-- name: abandon_project_work_sessions :many
+-- End every active work session of a project as abandoned (before the project is deleted, as
+-- RoboCo does); the sessions it ended.
+UPDATE work_sessions
+SET status = 'abandoned',
+    ended_at = :ended_at::timestamptz,
+    updated_at = :ended_at::timestamptz
+WHERE project_id = :project_id AND status = 'active'
+RETURNING
+    {{work_sessions}};
