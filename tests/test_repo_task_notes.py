@@ -490,3 +490,29 @@ async def test_block_flip_and_oscillation_breakers(
         await notes.bump_oscillation_strikes(conn, task.id, ["a"])  # type: ignore[list-item]
     with pytest.raises(NotFound):
         await notes.bump_block_flip_count(conn, uuid.uuid4())
+
+
+async def test_appends_keep_the_stored_entries_byte_for_byte(
+    conn: Conn, made: tuple[Task, uuid.UUID]
+) -> None:
+    """RoboCo's json columns may hold text jsonb refuses (a \\u0000 escape) or any key order:
+    the work-log appends splice the new entry in and leave what is there as it was."""
+    task, agent = made
+    stored = '[{"message": "nul \\u0000 here", "z": 1, "a": 2}]'
+    await conn.execute(
+        "UPDATE tasks SET progress_updates = %s::json, checkpoints = %s::json, commits = %s::json"
+        " WHERE id = %s",
+        (stored, stored, "[ ]", task.id),
+    )
+    await notes.add_progress(conn, task.id, agent, "next")
+    await notes.add_checkpoint(conn, task.id, agent, "saved", remaining_work=[])
+    linked = await notes.add_commit(conn, task.id, "a1b2c3d", "m", agent)
+    cur = await conn.execute(
+        "SELECT progress_updates::text, checkpoints::text FROM tasks WHERE id = %s", (task.id,)
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    assert all(text.startswith(stored[:-1] + ", {") for text in row)
+    assert linked.progress_updates[1]["message"] == "next"  # type: ignore[index]
+    assert linked.checkpoints[1]["id"] == str(uuid.UUID(int=1))  # type: ignore[index]
+    assert [c["hash"] for c in linked.commits] == ["a1b2c3d"]  # type: ignore[index]

@@ -1,17 +1,22 @@
 -- The task's annotation columns, each written by one statement that reads the row it changes.
--- The JSON columns are `json` (RoboCo's type): a write goes through jsonb and back, so a
--- document RoboCo left that is not of the column's kind (an array for a list, an object for a
--- map) counts as empty, as RoboCo's accessors treat it. An append is `col || entry` on the row
--- the UPDATE locks, so concurrent appends all survive (READ COMMITTED re-reads a row another
--- writer changed before applying the expression). Every write stamps updated_at, as RoboCo's
--- ORM does on each flush. No row back = no such task.
+-- The JSON columns are `json` (RoboCo's type). The three work-log appends splice the new entry
+-- into the stored text, so the entries already there stay byte for byte (even ones jsonb would
+-- refuse, such as a \u0000 escape); the merges (plan, notes, markers, documents) go through
+-- jsonb and back. A document RoboCo left that is not of the column's kind (an array for a
+-- list, an object for a map) counts as empty, as RoboCo's accessors treat it. Each write is
+-- `col = f(col)` on the row the UPDATE locks (or reads FOR UPDATE first), so concurrent
+-- writers never lose each other's entries: READ COMMITTED re-reads a row another writer
+-- changed before applying the expression. Every write stamps updated_at, as RoboCo's ORM does
+-- on each flush. No row back = no such task.
 
 -- name: append_progress :one
 -- Append one progress entry (RoboCo's add_progress).
 UPDATE tasks
-SET progress_updates = (CASE WHEN json_typeof(progress_updates) = 'array'
-                             THEN progress_updates::jsonb ELSE '[]'::jsonb END
-                        || jsonb_build_array(:entry::jsonb))::json,
+SET progress_updates = CASE
+        WHEN coalesce(json_typeof(progress_updates), '') <> 'array' THEN json_build_array(:entry::json)
+        WHEN json_array_length(progress_updates) = 0 THEN json_build_array(:entry::json)
+        ELSE (left(rtrim(progress_updates::text, E' \t\n\r'), -1) || ', ' || :entry::text
+              || ']')::json END,
     updated_at = :now::timestamptz
 WHERE id = :id
 RETURNING
@@ -21,15 +26,18 @@ RETURNING
 -- Append one checkpoint; its id is the uuid whose integer is the number of checkpoints before
 -- it (0, 1, ...), as RoboCo numbers them, taken from the row being written.
 UPDATE tasks
-SET checkpoints = (CASE WHEN json_typeof(checkpoints) = 'array'
-                        THEN checkpoints::jsonb ELSE '[]'::jsonb END
-                   || jsonb_build_array(
-                          jsonb_build_object(
-                              'id',
-                              lpad(to_hex(CASE WHEN json_typeof(checkpoints) = 'array'
-                                               THEN json_array_length(checkpoints)
-                                               ELSE 0 END), 32, '0')::uuid::text)
-                          || :entry::jsonb))::json,
+SET checkpoints = CASE
+        WHEN coalesce(json_typeof(checkpoints), '') <> 'array'
+        THEN json_build_array(jsonb_build_object('id', '00000000-0000-0000-0000-000000000000')
+                              || :entry::jsonb)
+        WHEN json_array_length(checkpoints) = 0
+        THEN json_build_array(jsonb_build_object('id', '00000000-0000-0000-0000-000000000000')
+                              || :entry::jsonb)
+        ELSE (left(rtrim(checkpoints::text, E' \t\n\r'), -1) || ', '
+              || (jsonb_build_object('id', lpad(to_hex(json_array_length(checkpoints)), 32,
+                                                '0')::uuid::text)
+                  || :entry::jsonb)::text
+              || ']')::json END,
     updated_at = :now::timestamptz
 WHERE id = :id
 RETURNING
@@ -38,9 +46,11 @@ RETURNING
 -- name: append_commit :one
 -- Append one commit reference (RoboCo's add_commit).
 UPDATE tasks
-SET commits = (CASE WHEN json_typeof(commits) = 'array'
-                    THEN commits::jsonb ELSE '[]'::jsonb END
-               || jsonb_build_array(:entry::jsonb))::json,
+SET commits = CASE
+        WHEN coalesce(json_typeof(commits), '') <> 'array' THEN json_build_array(:entry::json)
+        WHEN json_array_length(commits) = 0 THEN json_build_array(:entry::json)
+        ELSE (left(rtrim(commits::text, E' \t\n\r'), -1) || ', ' || :entry::text
+              || ']')::json END,
     updated_at = :now::timestamptz
 WHERE id = :id
 RETURNING
