@@ -535,6 +535,26 @@ async def test_create_carries_pr_and_origin_markers(
         "external_pr_author": "octo",
     }
     assert created.source == "external_pr" and not created.confirmed_by_human
+    # ... and the supersede umbrella the CEO authorizes carries the cut branch and a link back
+    umbrella = await tasks.create_task(
+        conn,
+        task_input(
+            world["agent"],
+            project_id=world["project"],
+            team=Team.MAIN_PM,
+            task_type=TaskType.PLANNING,
+            source="external_pr_supersede",
+            confirmed_by_human=True,
+            branch_name="roboco/supersede-42",
+            orchestration_markers={
+                "external_pr_supersede": f"pr=42 review={created.id} author=octo"
+            },
+        ),
+    )
+    assert umbrella.branch_name == "roboco/supersede-42" and umbrella.confirmed_by_human
+    assert umbrella.orchestration_markers == {
+        "external_pr_supersede": f"pr=42 review={created.id} author=octo"
+    }
     plain = await tasks.create_task(conn, task_input(world["agent"], project_id=world["project"]))
     assert plain.orchestration_markers is None and plain.pr_number is None
     with pytest.raises(pydantic.ValidationError, match="'mood' is not an orchestration marker"):
@@ -688,3 +708,7 @@ async def test_reassign_active_claim_hands_over_a_live_claim(
     assert await scalar(conn, "SELECT count(*) FROM audit_log") == 1
     with pytest.raises(NotFound, match="not found"):
         await tasks.reassign_active_claim(conn, uuid.uuid4(), new)
+    with pytest.raises(NotFound, match="no agents row with assigned_to="):
+        async with conn.transaction():
+            await tasks.reassign_active_claim(conn, created.id, uuid.uuid4())
+    assert await tasks.get_task(conn, created.id) == handed  # nothing of it was kept
