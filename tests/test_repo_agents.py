@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -264,3 +265,22 @@ async def test_update_errors(conn: Conn) -> None:
 def test_update_statement_covers_every_patch_field() -> None:
     fields = {f.alias or name for name, f in AgentUpdate.model_fields.items()}
     assert fields == set(agents._UPDATABLE)
+
+
+async def test_first_agent_with_role_is_the_earliest_created(conn: Conn) -> None:
+    t0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    # slug order would pick "a-pm"; RoboCo's Main PM lookup takes the earliest-created
+    await agents.create_agent(
+        conn, new_agent("z-pm", AgentRole.MAIN_PM, team=Team.MAIN_PM, created_at=t0)
+    )
+    await agents.create_agent(
+        conn,
+        new_agent("a-pm", AgentRole.MAIN_PM, team=Team.MAIN_PM, created_at=t0 + dt.timedelta(1)),
+    )
+    await agents.create_agent(conn, new_agent("be-qa", AgentRole.QA))
+    await agents.create_agent(conn, new_agent("fe-qa", AgentRole.QA, team=Team.FRONTEND))
+    main_pm = await agents.first_agent_with_role(conn, AgentRole.MAIN_PM)
+    assert main_pm is not None and main_pm.slug == "z-pm"
+    qa = await agents.first_agent_with_role(conn, AgentRole.QA, team=Team.FRONTEND)
+    assert qa is not None and qa.slug == "fe-qa"
+    assert await agents.first_agent_with_role(conn, AgentRole.QA, team=Team.UX_UI) is None

@@ -19,6 +19,7 @@ from roboco_sql.repos._rows import model_row
 
 __all__ = [
     "create_agent",
+    "first_agent_with_role",
     "get_agent",
     "get_agent_by_slug",
     "get_ceo",
@@ -33,6 +34,7 @@ _CREATE = _Q["agents.create_agent"]
 _GET = _Q["agents.get_agent"]
 _GET_BY_SLUG = _Q["agents.get_agent_by_slug"]
 _GET_CEO = _Q["agents.get_ceo"]
+_FIRST_WITH_ROLE = _Q["agents.first_agent_with_role"]
 _LIST = _Q["agents.list_agents"]
 _LIST_BY_IDS = _Q["agents.list_agents_by_ids"]
 _UPDATE_STATUS = _Q["agents.update_agent_status"]
@@ -160,3 +162,17 @@ async def update_agent(
     if agent is None:
         raise NotFound(f"agent {agent_id} not found")
     return agent
+
+
+async def first_agent_with_role(
+    conn: AsyncConnection[Any], role: AgentRole, *, team: Team | None = None
+) -> Agent | None:
+    """The earliest-created agent of a role (in one team, if given), or None: how RoboCo finds
+    its Main PM, and a team's QA, documenter or cell PM, when the roster has several."""
+    return await queries.fetch_one(
+        conn,
+        _FIRST_WITH_ROLE,
+        _ROW,
+        role=AgentRole(role),
+        team=None if team is None else Team(team),
+    )

@@ -32,6 +32,17 @@ WHERE role = 'ceo'
 ORDER BY created_at, id
 LIMIT 1;
 
+-- name: first_agent_with_role :one
+-- The earliest-created agent of a role, optionally in one team (RoboCo's Main PM lookup and
+-- its role + team lookups for QA, documenter and cell PM); ties broken by id.
+SELECT
+    {{agents}}
+FROM agents
+WHERE role = :role::agentrole
+  AND (:team::team IS NULL OR team = :team::team)
+ORDER BY created_at, id
+LIMIT 1;
+
 -- name: list_agents :many
 -- Agents filtered by role, team and status (each NULL = any), slug order, keyset after a slug.
 SELECT
