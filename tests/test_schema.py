@@ -13,12 +13,14 @@ import pytest
 
 from roboco_sql.migrate import load_chain, migrate
 from roboco_sql.migrate.fingerprint import Fingerprints, load, snapshot
-from roboco_sql.migrate.runner import PURE, Options
+from roboco_sql.migrate.runner import BASE, PURE, Options
 from tests.conftest import FIXTURES, run_cli
 from tests.fix_catalog import diff, dump, reference
 
 CHAIN = load_chain()
 PURE_RUN = Options(additions=PURE)  # RoboCo's catalog exactly, none of our additions
+# going back, as an operator who took a backup: `migrate --to OLDER --allow-data-loss`
+PURE_BACK = Options(additions=PURE, go_back=True, allow_data_loss=True)
 # the files roboco_sql 0.1.0 shipped that differ now: our 045/046, and 030/031 as RoboCo had
 # them before editing them in place
 OLD_MAIN = FIXTURES / "chain_0_1_0"
@@ -38,33 +40,57 @@ def test_chain_is_roboco_chain_exactly() -> None:
     assert [a.name for a in CHAIN.additions] == ["task_graph_indexes", "task_scope_check"]
 
 
-def test_every_revision_matches_the_reference_and_is_stamped_exactly(
-    empty_url: str, new_database: Any
+def versions(url: str) -> list[tuple[str]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT version_num FROM alembic_version").fetchall()
+
+
+def test_every_revision_matches_the_reference_is_stamped_exactly_and_goes_back(
+    empty_url: str,
 ) -> None:
     """Step one database through all 94 revisions, one run each: after each, the catalog is
-    RoboCo's (seed rows included) and alembic_version holds RoboCo's id. At each, a clone
-    without any version table is stamped at exactly that revision (ties: the earliest of
-    identical ones) and continues to a head equal to the reference's, seed rows intact."""
+    RoboCo's (seed rows included) and alembic_version holds RoboCo's id. At each R:
+
+    - without any version table (and without our bookkeeping) it is stamped at exactly R
+      (ties: the earliest of identical revisions, the later ones then run again);
+    - it goes back to R's parent through R's down section (the catalog is the parent's; for
+      001 an empty schema) and up to R again (R's catalog once more).
+
+    The walk then continues from that database, so every stamped state is carried to a head
+    equal to the reference's."""
     stored = load(CHAIN.directory)
     assert stored is not None
-    head = reference()["catalogs"][CHAIN.head]
+    empty = dump(empty_url)
     built: list[tuple[str, frozenset[str]]] = []
-    template = psycopg.conninfo.conninfo_to_dict(empty_url)["dbname"]
-    for i, m in enumerate(CHAIN):
+
+    def same_as(revision: str, when: str) -> None:
+        differences = diff(reference()["catalogs"][revision], dump(empty_url))
+        assert differences == [], f"{when}:\n" + "\n".join(differences)
+
+    for m in CHAIN:
         migrate(empty_url, CHAIN, m.revision, options=PURE_RUN)
-        differences = diff(reference()["catalogs"][m.revision], dump(empty_url))
-        assert differences == [], f"{m.revision}:\n" + "\n".join(differences)
+        same_as(m.revision, m.revision)
+        assert versions(empty_url) == [(m.revision,)]
         with psycopg.connect(empty_url) as conn:
-            assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
-                (m.revision,)
-            ]
             built.append((m.revision, snapshot(conn)))
-        legacy = new_database(f"roboco_legacy_{i}", template=template)
-        with psycopg.connect(legacy, autocommit=True) as conn:
+        with psycopg.connect(empty_url, autocommit=True) as conn:
             conn.execute("DROP TABLE alembic_version; DROP SCHEMA roboco_sql CASCADE")
-        report = migrate(legacy, CHAIN, options=PURE_RUN)
+        report = migrate(empty_url, CHAIN, m.revision, options=PURE_RUN)
         assert report.stamped == earliest_twin(m.revision), m.revision
-        assert diff(head, dump(legacy)) == [], m.revision
+        assert versions(empty_url) == [(m.revision,)]
+        if report.applied:  # the later twins ran again
+            same_as(m.revision, f"{m.revision} stamped at {report.stamped}")
+        back = migrate(empty_url, CHAIN, m.down_revision or BASE, options=PURE_BACK)
+        assert [r.revision for r in back.reverted] == [m.revision]
+        if m.down_revision is None:
+            assert dump(empty_url) == empty and versions(empty_url) == []
+        else:
+            same_as(m.down_revision, f"down of {m.revision}")
+            assert versions(empty_url) == [(m.down_revision,)]
+        again = migrate(empty_url, CHAIN, m.revision, options=PURE_RUN)
+        assert [r.revision for r in again.applied] == [m.revision]
+        same_as(m.revision, f"{m.revision} again")
+    assert diff(reference()["catalogs"][CHAIN.head], dump(empty_url)) == []
     assert Fingerprints.from_steps(built).revisions == stored.revisions, (
         "sql/migrations/fingerprints.json is stale: run python -m roboco_sql fingerprint"
     )
