@@ -47,7 +47,7 @@ async def make_task(
         " progress_updates, checkpoints, commits, documents, self_verified, pr_created,"
         " docs_complete, qa_evidence_inspected, sequence, created_at)"
         " VALUES (%s, 'Add the health endpoint', 'Expose GET /health.',"
-        " '{returns 200}', '{}', %s, 2, 'code', 'technical', 'low', 'backend', %s, %s,"
+        " '{returns 200}', '[]', %s, 2, 'code', 'technical', 'low', 'backend', %s, %s,"
         " '{}', '{}', '[]', '[]', '[]', '[]', false, false, false, false, 0, now())",
         (task_id, status, project_id, created_by),
     )
