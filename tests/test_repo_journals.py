@@ -358,3 +358,22 @@ async def test_count_resolved_struggles(conn: Conn) -> None:
     await journals.add_entry(conn, entry(journal.id, kind.LEARNING, content="## Resolution"))
     assert await journals.count_resolved_struggles(conn, journal.id) == 1
     assert await journals.count_resolved_struggles(conn, uuid.uuid4()) == 0
+
+
+async def test_concurrent_entries_are_all_tallied(conn: Conn, url: str) -> None:
+    journal = await journals.get_or_create_journal(conn, await make_agent(conn))
+    kinds = [JournalEntryType.LEARNING] * 3 + [JournalEntryType.STRUGGLE] * 3
+    others = [await psycopg.AsyncConnection.connect(url, autocommit=True) for _ in kinds]
+    try:
+        await asyncio.gather(
+            *(
+                journals.add_entry(c, entry(journal.id, k))
+                for c, k in zip(others, kinds, strict=True)
+            )
+        )
+    finally:
+        for c in others:
+            await c.close()
+    tallied = await journals.get_journal(conn, journal.id)
+    assert tallied is not None and tallied.total_entries == 6
+    assert tallied.entries_by_type == {"learning": 3, "struggle": 3}

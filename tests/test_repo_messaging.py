@@ -931,3 +931,20 @@ async def test_recent_messages_and_volume_across_channels(conn: Conn) -> None:
     assert (mine.total, mine.channels, mine.by_type) == (2, 2, {"decision": 1, "dialogue": 1})
     none = await messages.message_volume(conn, since=T0 + dt.timedelta(days=1))
     assert (none.total, none.channels, none.by_type) == (0, 0, {})
+
+
+async def test_get_or_create_channel_inside_a_transaction_survives_the_race(
+    conn059: Conn,
+) -> None:
+    """RoboCo's get-or-create: a create that loses on the slug raises Conflict and leaves the
+    caller's transaction usable, so the caller reads the winner's row and goes on."""
+    async with conn059.transaction():
+        winner = await channels.create_channel(
+            conn059, ChannelCreate(name="#ops", slug="ops", type=ChannelType.CELL)
+        )
+        with pytest.raises(Conflict, match="slug"):
+            await channels.create_channel(
+                conn059, ChannelCreate(name="#ops-2", slug="ops", type=ChannelType.CELL)
+            )
+        assert await channels.get_channel_by_slug(conn059, "ops") == winner
+    assert await channels.get_channel_by_slug(conn059, "ops") == winner

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
 
+import psycopg
 import pydantic
 import pytest
 from psycopg import AsyncConnection
@@ -229,3 +231,25 @@ async def test_sessions_go_with_their_task(conn: Conn, world: dict[str, uuid.UUI
     s = await work_sessions.open_work_session(conn, session_input(world))
     await tasks.delete_task(conn, world["task"])
     assert await work_sessions.get_work_session(conn, s.id) is None
+
+
+async def test_concurrent_commit_appends_all_survive(
+    conn: Conn, db_url: str, world: dict[str, uuid.UUID]
+) -> None:
+    s = await work_sessions.open_work_session(conn, session_input(world))
+    await conn.commit()
+    shas = [f"{i:07x}" for i in range(1, 5)]
+    others = [await psycopg.AsyncConnection.connect(db_url, autocommit=True) for _ in shas]
+    try:
+        await asyncio.gather(
+            *(
+                work_sessions.record_commits(c, s.id, [sha], [f"src/{sha}.py"])
+                for c, sha in zip(others, shas, strict=True)
+            )
+        )
+    finally:
+        for c in others:
+            await c.close()
+    final = await work_sessions.get_work_session(conn, s.id)
+    assert final is not None
+    assert sorted(final.commits) == shas and len(final.files_modified) == 4
