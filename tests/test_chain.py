@@ -732,12 +732,12 @@ def test_up_part_meta_command_is_refused(tmp_path: Path) -> None:
     assert got == ["002_b.sql:3:1: a psql meta-command is not allowed; the runner sends plain SQL"]
 
 
-def test_check_requires_down_sections_once_switched_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_check_requires_down_sections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from roboco_sql.migrate import chain as chain_mod
 
     chain = valid(tmp_path, {"001_a.sql": mig("a"), "002_b.sql": UP + "\n-- down\nDROP TABLE t;\n"})
+    monkeypatch.setattr(chain_mod, "DOWN_REQUIRED", False)
+    assert chain_mod.missing_downs(chain) == []
     monkeypatch.setattr(chain_mod, "DOWN_REQUIRED", True)
     assert chain_mod.missing_downs(chain) == [
         "001_a.sql:1: no down section (a '-- down' line, then the SQL that undoes the file)"
@@ -770,7 +770,15 @@ def test_cli_check(tmp_path: Path) -> None:
     assert run.returncode != 0
     assert CLI_PROBLEM in run.stderr.splitlines()
     assert "no database was touched" in run.stderr
-    good = write(tmp_path / "good", {"001_a.sql": mig(ID32), "002_b.sql": mig("b", ID32)})
+    undone = {"001_a.sql": mig(ID32), "002_b.sql": mig("b", ID32)}
+    run = cli("check", "--migrations-dir", str(write(tmp_path / "undone", undone)))
+    assert run.returncode != 0
+    assert run.stderr.splitlines()[:2] == [
+        f"{name}:1: no down section (a '-- down' line, then the SQL that undoes the file)"
+        for name in undone
+    ]
+    down = "\n-- down\n-- nothing to undo: SELECT 1 changes nothing\n"
+    good = write(tmp_path / "good", {name: body + down for name, body in undone.items()})
     run = cli("check", "--migrations-dir", str(good))
     assert (run.returncode, run.stderr) == (0, "")
     assert run.stdout == f"{good}: 2 revisions, head b, no problems\n"

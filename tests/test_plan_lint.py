@@ -464,6 +464,7 @@ def test_new_writes_the_next_file_and_refuses_long_or_odd_names(tmp_path: Path) 
         "-- down_revision: 002_b",
     ]
     assert load_chain(chain_dir).head == "003_add_widgets"
+    assert load_chain(chain_dir)["003_add_widgets"].has_down  # a place for the way back
 
     longest = "x" * 28  # 004_ + 28 = 32 characters
     result = run_cli("new", "--migrations-dir", str(chain_dir), longest + "y")

@@ -522,9 +522,9 @@ def validate(directory: Path) -> tuple[Chain | None, list[str]]:
     return Chain(tuple(order), directory), []
 
 
-# Every file of a chain must have a down section (`check` reports one without); on once
-# all 94 of RoboCo's revisions had theirs.
-DOWN_REQUIRED = False
+# Every file of a chain must have a down section (`check` reports one without): on since
+# all 94 of RoboCo's revisions have theirs (issue 23).
+DOWN_REQUIRED = True
 
 
 def missing_downs(chain: Chain) -> list[str]:

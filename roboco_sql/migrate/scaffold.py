@@ -1,4 +1,4 @@
-"""`new NAME`: the next numbered file of the chain, with its headers."""
+"""`new NAME`: the next numbered file of the chain, with its headers and down section."""
 
 from __future__ import annotations
 
@@ -41,6 +41,11 @@ def new_revision(directory: Path, name: str) -> Path:
         "-- What this revision changes and why (the header comments are its documentation).\n"
         "-- Add '-- transaction: none' for CREATE INDEX CONCURRENTLY and the like.\n"
         "\n"
+        "\n"
+        "-- down\n"
+        "-- Below: the SQL that undoes this file, run when an operator goes back past it (in\n"
+        "-- one transaction). Going back loses data? Say what, as the line after '-- down':\n"
+        "-- '-- irreversible: REASON'. Nothing to undo? Leave a comment saying why.\n"
     )
     with path.open("x", encoding="utf-8") as f:  # never overwrite
         f.write(text)
