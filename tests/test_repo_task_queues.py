@@ -569,3 +569,62 @@ async def test_bad_input_is_refused_before_sql(conn: Conn) -> None:
     for call, message in bad:
         with pytest.raises(ValidationError, match=message):
             await call
+
+
+# -- RoboCo v0.29.0's later task reads ------------------------------------------------------------
+
+
+async def test_live_children_leave_out_the_cancelled(w: World) -> None:
+    parent = await w.task()
+    first = await w.task(parent_task_id=parent)
+    await w.task(parent_task_id=parent, status="cancelled")
+    last = await w.task(parent_task_id=parent, status="completed")
+    assert len(await tq.list_children(w.conn, parent)) == 3
+    assert ids(await tq.list_children(w.conn, parent, live_only=True)) == [first, last]
+
+
+async def test_recent_for_project_and_search(w: World) -> None:
+    other = await w.project_on("https://git.example/other.git", "other")
+    done = await w.task(status="completed", completed_at=at(500), updated_at=at(10))
+    touched = await w.task(updated_at=at(300))
+    created = await w.task(created_at=at(200))
+    await w.task(status="cancelled", updated_at=at(900))
+    await w.task(project_id=other, updated_at=at(800))
+    recent = await tq.list_recent_for_project(w.conn, w.project)
+    assert ids(recent) == [done, touched, created]
+    assert ids(await tq.list_recent_for_project(w.conn, w.project, limit=1)) == [done]
+
+    pct = await w.task(title="Raise the cap to 50% of budget", team="frontend")
+    under = await w.task(description="rename user_id everywhere", status="blocked")
+    assert ids(await tq.search_tasks(w.conn, "50%")) == [pct]
+    assert await tq.search_tasks(w.conn, "5_%") == []  # wildcards match literally
+    assert ids(await tq.search_tasks(w.conn, "USER_ID")) == [under]
+    assert ids(await tq.search_tasks(w.conn, str(under)[:8])) == [under]
+    everything = await tq.search_tasks(w.conn, "HEALTH")  # every task's default description
+    assert len(everything) == 7 and everything[0].id == created  # newest first (at 200)
+    assert ids(await tq.search_tasks(w.conn, "health", team=Team.FRONTEND)) == [pct]
+    assert ids(await tq.search_tasks(w.conn, "user", status=S.BLOCKED)) == [under]
+
+
+async def test_janitor_drains_and_curator_window(w: World) -> None:
+    a = await w.task(updated_at=at(50), created_at=at(1))
+    b = await w.task(updated_at=None, created_at=at(40))
+    c = await w.task(status="completed", completed_at=at(60), updated_at=at(70))
+    d = await w.task(status="cancelled", updated_at=at(65))
+    await w.task(updated_at=at(5), created_at=at(2))
+    assert ids(await tq.list_touched_since(w.conn, at(30))) == [b, a, d, c]
+    assert ids(await tq.list_touched_since(w.conn, at(30), offset=1, limit=2)) == [a, d]
+    assert ids(await tq.list_terminal_between(w.conn, at(60), at(66))) == [c, d]
+    assert await tq.list_terminal_between(w.conn, at(61), at(65)) == []
+
+    curated = await w.task(
+        status="completed",
+        completed_at=at(100),
+        orchestration_markers={"vault_curation_dispatched": True},
+    )
+    fresh = await w.task(
+        status="completed", completed_at=at(90), orchestration_markers={"other": 1}
+    )
+    await w.task(status="completed", completed_at=at(95), parent_task_id=curated)
+    assert ids(await tq.list_roots_to_curate(w.conn)) == [fresh, c]
+    assert await tq.list_roots_to_curate(w.conn, window=1) == []  # the window comes first

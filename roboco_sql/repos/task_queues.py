@@ -64,13 +64,18 @@ __all__ = [
     "list_open_by_source",
     "list_pr_reviews",
     "list_ready_pending",
+    "list_recent_for_project",
     "list_root_awaiting_review",
+    "list_roots_to_curate",
     "list_team_activity",
+    "list_terminal_between",
+    "list_touched_since",
     "list_updated_since",
     "live_task_owns_branch",
     "lock_task",
     "page_all_tasks",
     "pr_review_exists",
+    "search_tasks",
     "supersede_umbrellas_to_close",
     "task_by_branch",
     "task_by_pr",
@@ -107,6 +112,13 @@ _TEAM_ACTIVITY = _Q["task_queues.list_team_activity"]
 _LANE_BLOCKERS = _Q["task_queues.list_lane_blockers"]
 _KANBAN = _Q["task_queues.kanban_tasks"]
 _LOCK = _Q["task_queues.lock_task"]
+_RECENT_FOR_PROJECT = _Q["task_queues.list_recent_for_project"]
+_SEARCH = _Q["task_queues.search_tasks"]
+_TOUCHED_SINCE = _Q["task_queues.list_touched_since"]
+_TERMINAL_BETWEEN = _Q["task_queues.list_terminal_between"]
+_COMPLETED_ROOTS = _Q["task_queues.list_completed_roots"]
+
+_VAULT_CURATION_DISPATCHED = "vault_curation_dispatched"
 
 _ROW = model_row(Task)
 
@@ -460,14 +472,22 @@ async def agent_checkout_branches(conn: AsyncConnection[Any], agent_id: uuid.UUI
 
 
 async def list_children(
-    conn: AsyncConnection[Any], parent_id: uuid.UUID, *, limit: int = MAX_LIMIT
+    conn: AsyncConnection[Any],
+    parent_id: uuid.UUID,
+    *,
+    live_only: bool = False,
+    limit: int = MAX_LIMIT,
 ) -> list[Task]:
-    """A task's direct children, oldest first (RoboCo's get_subtasks)."""
+    """A task's direct children, oldest first (RoboCo's get_subtasks); with live_only, without
+    the cancelled ones (get_live_subtasks)."""
+    if not isinstance(live_only, bool):
+        raise ValidationError("live_only must be a bool")
     return await queries.fetch_all(
         conn,
         _CHILDREN,
         _ROW,
         parent_id=uuid_arg("parent_id", parent_id),
+        live_only=live_only,
         limit=checked_limit(limit),
     )
 
@@ -575,3 +595,94 @@ async def lock_task(conn: AsyncConnection[Any], task_id: uuid.UUID) -> Task | No
     """Lock a task row FOR UPDATE until the caller's transaction ends and return it (None: no
     such task). RoboCo locks a parent so two merges into it run one after the other."""
     return await queries.fetch_one(conn, _LOCK, _ROW, id=uuid_arg("task_id", task_id))
+
+
+# -- RoboCo v0.29.0's later task reads (prompter, panel search, vault janitor and curator) --------
+
+
+async def list_recent_for_project(
+    conn: AsyncConnection[Any], project_id: uuid.UUID, *, limit: int = 15
+) -> list[Task]:
+    """A project's tasks that are not cancelled, the most recently active first (completed,
+    else updated, else created)."""
+    return await queries.fetch_all(
+        conn,
+        _RECENT_FOR_PROJECT,
+        _ROW,
+        project_id=uuid_arg("project_id", project_id),
+        limit=checked_limit(limit),
+    )
+
+
+def _like_literal(text: str) -> str:
+    """text as a LIKE pattern matching itself: its wildcards and the escape escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def search_tasks(
+    conn: AsyncConnection[Any],
+    text: str,
+    *,
+    team: Team | None = None,
+    status: TaskStatus | None = None,
+    limit: int = 100,
+) -> list[Task]:
+    """Tasks whose title or description contains text, or whose id starts with it, ignoring
+    case, newest first. The text matches literally: RoboCo passes it to ILIKE as is, so a
+    '%' or '_' in it acted as a wildcard there."""
+    return await queries.fetch_all(
+        conn,
+        _SEARCH,
+        _ROW,
+        pattern=_like_literal(text_arg("text", text, 200)),
+        team=optional_enum_arg("team", Team, team),
+        status=optional_enum_arg("status", TaskStatus, status),
+        limit=checked_limit(limit),
+    )
+
+
+async def list_touched_since(
+    conn: AsyncConnection[Any], since: dt.datetime, *, offset: int = 0, limit: int = 100
+) -> list[Task]:
+    """Tasks touched (updated, else created) since a moment, oldest touch first, by offset: a
+    drain that resumes from the last touch it processed."""
+    return await queries.fetch_all(
+        conn,
+        _TOUCHED_SINCE,
+        _ROW,
+        since=aware_arg("since", since),
+        offset=checked_offset(offset),
+        limit=checked_limit(limit),
+    )
+
+
+async def list_terminal_between(
+    conn: AsyncConnection[Any],
+    after: dt.datetime,
+    before: dt.datetime,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[Task]:
+    """Completed or cancelled tasks whose terminal moment (completed, else updated, else
+    created) is in [after, before), oldest first, by offset."""
+    return await queries.fetch_all(
+        conn,
+        _TERMINAL_BETWEEN,
+        _ROW,
+        after=aware_arg("after", after),
+        before=aware_arg("before", before),
+        offset=checked_offset(offset),
+        limit=checked_limit(limit),
+    )
+
+
+async def list_roots_to_curate(conn: AsyncConnection[Any], *, window: int = 20) -> list[Task]:
+    """Of the ``window`` most recently completed root tasks, newest first, those whose
+    vault_curation_dispatched marker is not set (by Python's truth rules, as RoboCo reads it).
+
+    The marker is read after the window, as RoboCo does, so an old completion never crowds
+    out a fresh one and the scan stays bounded.
+    """
+    roots = await queries.fetch_all(conn, _COMPLETED_ROOTS, _ROW, limit=checked_limit(window))
+    return [t for t in roots if not (t.orchestration_markers or {}).get(_VAULT_CURATION_DISPATCHED)]

@@ -311,11 +311,13 @@ WHERE (assigned_to = :agent_id::uuid OR claimed_by = :agent_id::uuid)
 ORDER BY branch_name;
 
 -- name: list_child_tasks :many
--- A task's direct children, oldest first (RoboCo's get_subtasks).
+-- A task's direct children, oldest first (RoboCo's get_subtasks); with live_only, the
+-- cancelled ones are left out (get_live_subtasks).
 SELECT
     {{tasks}}
 FROM tasks
 WHERE parent_task_id = :parent_id::uuid
+  AND (NOT :live_only::boolean OR status <> 'cancelled')
 ORDER BY created_at, id
 LIMIT :limit;
 
@@ -434,3 +436,65 @@ SELECT
 FROM tasks
 WHERE id = :id::uuid
 FOR UPDATE;
+
+-- name: list_recent_for_project :many
+-- A project's tasks that are not cancelled, the most recently active first (completed_at,
+-- else updated_at, else created_at): the history digest of RoboCo's prompter.
+SELECT
+    {{tasks}}
+FROM tasks
+WHERE project_id = :project_id::uuid
+  AND status <> 'cancelled'
+ORDER BY coalesce(completed_at, updated_at, created_at) DESC, id DESC
+LIMIT :limit;
+
+-- name: search_tasks :many
+-- Tasks whose title or description contains the pattern, or whose id starts with it (both
+-- case-insensitive; the caller escapes LIKE's wildcards), of one team and one status when
+-- given, newest first: the panel's search bar.
+SELECT
+    {{tasks}}
+FROM tasks
+WHERE (title ILIKE '%' || :pattern::text || '%'
+       OR description ILIKE '%' || :pattern::text || '%'
+       OR id::text ILIKE :pattern::text || '%')
+  AND (:team::team IS NULL OR team = :team::team)
+  AND (:status::taskstatus IS NULL OR status = :status::taskstatus)
+ORDER BY created_at DESC, id DESC
+LIMIT :limit;
+
+-- name: list_touched_since :many
+-- Tasks touched (updated_at, else created_at) at or after :since, oldest touch first, by
+-- offset: the vault janitor's resumable re-projection drain.
+SELECT
+    {{tasks}}
+FROM tasks
+WHERE coalesce(updated_at, created_at) >= :since::timestamptz
+ORDER BY coalesce(updated_at, created_at), id
+OFFSET :offset
+LIMIT :limit;
+
+-- name: list_terminal_between :many
+-- Completed or cancelled tasks whose terminal moment (completed_at, else updated_at, else
+-- created_at) falls in [:after, :before), oldest first, by offset: the janitor's archive pass.
+SELECT
+    {{tasks}}
+FROM tasks
+WHERE status IN ('completed', 'cancelled')
+  AND coalesce(completed_at, updated_at, created_at) >= :after::timestamptz
+  AND coalesce(completed_at, updated_at, created_at) < :before::timestamptz
+ORDER BY coalesce(completed_at, updated_at, created_at), id
+OFFSET :offset
+LIMIT :limit;
+
+-- name: list_completed_roots :many
+-- The most recently completed root tasks (no parent), newest first (a root without
+-- completed_at first, as PostgreSQL sorts RoboCo's completed_at.desc()): the window RoboCo's
+-- root-completion curator looks through.
+SELECT
+    {{tasks}}
+FROM tasks
+WHERE status = 'completed'
+  AND parent_task_id IS NULL
+ORDER BY completed_at DESC NULLS FIRST, id DESC
+LIMIT :limit;
