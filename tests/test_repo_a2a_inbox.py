@@ -13,9 +13,11 @@ import pytest
 from psycopg import AsyncConnection
 
 from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.models import TaskStatus
 from roboco_sql.models.a2a import A2AConversationCreate, A2AMessageCreate
 from roboco_sql.models.enums import A2AMessageKind
-from roboco_sql.repos import a2a
+from roboco_sql.repos import a2a, task_queues, tasks, transitions
+from roboco_sql.repos.transitions import SYSTEM
 from tests.fix_rows import make_agent, make_task
 
 Conn = AsyncConnection[Any]
@@ -144,3 +146,25 @@ async def test_inbox_summary_counts(conn: Conn) -> None:
         total_unread=3, conversations_with_unread=2, pending_responses=1, unanswered_requests=1
     )
     assert await a2a.inbox_summary(conn, "nobody") == a2a.A2AInboxSummary(0, 0, 0, 0)
+
+
+async def test_the_a2a_task_protocol_thread_page_and_cancel(conn: Conn) -> None:
+    creator = await make_agent(conn)
+    first = await make_task(conn, creator)
+    second = await make_task(conn, creator)
+    task = await a2a.append_protocol_note(conn, first, "A2A Request: add /health")
+    assert task.dev_notes == "A2A Request: add /health"
+    task = await a2a.append_protocol_note(conn, first, "A2A Response: done")
+    assert task.dev_notes == "A2A Request: add /health\n\nA2A Response: done"
+    with pytest.raises(ValidationError, match="text"):
+        await a2a.append_protocol_note(conn, first, "  ")
+    with pytest.raises(NotFound):
+        await a2a.append_protocol_note(conn, uuid.uuid4(), "x")
+    oldest_first = await task_queues.page_all_tasks(conn, newest_first=False, limit=1)
+    assert (oldest_first.total, oldest_first.has_more) == (2, True)
+    assert {t.id for t in oldest_first.items} <= {first, second}
+    await a2a.append_protocol_note(conn, second, "Cancelled via A2A by main-pm; reason: dup")
+    cancelled = await transitions.transition(conn, second, TaskStatus.CANCELLED, SYSTEM)
+    assert cancelled.status is TaskStatus.CANCELLED
+    again = await tasks.get_task(conn, second)
+    assert again is not None and again.dev_notes == "Cancelled via A2A by main-pm; reason: dup"

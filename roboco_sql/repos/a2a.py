@@ -25,6 +25,7 @@ from roboco_sql.models.a2a import (
 )
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import A2AConversationStatus
+from roboco_sql.models.task import Task
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
@@ -33,6 +34,7 @@ __all__ = [
     "A2AInboxSummary",
     "Cursor",
     "add_message",
+    "append_protocol_note",
     "close_conversation",
     "create_conversation",
     "find_conversation",
@@ -64,6 +66,8 @@ _LATEST = _Q["a2a.latest_a2a_messages"]
 _SEND = _Q["a2a.send_a2a_message"]
 _MARK_ALL_READ = _Q["a2a.mark_all_a2a_read"]
 _INBOX = _Q["a2a.a2a_inbox_summary"]
+_PROTOCOL_NOTE = _Q["a2a.append_a2a_protocol_note"]
+_TASK = model_row(Task)
 
 _CONVERSATION = model_row(A2AConversation)
 _MESSAGE = model_row(A2AMessage)
@@ -284,3 +288,17 @@ async def list_messages(
         before_id=before_id,
         limit=checked_limit(limit),
     )
+
+
+# -- the A2A task protocol ---------------------------------------------------------------------
+
+
+async def append_protocol_note(conn: AsyncConnection[Any], task_id: uuid.UUID, text: str) -> Task:
+    """Append an A2A-protocol message (or a cancellation note) to the task's thread in
+    dev_notes, in one statement, as RoboCo's A2A task endpoints keep it. NotFound if missing."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError("text must be a non-empty string")
+    row = await queries.fetch_one(conn, _PROTOCOL_NOTE, _TASK, task_id=task_id, text=text)
+    if row is None:
+        raise NotFound(f"task {task_id} not found")
+    return row

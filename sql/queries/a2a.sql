@@ -245,3 +245,14 @@ UPDATE a2a_conversations SET
 WHERE id = :id
 RETURNING
     {{a2a_conversations}};
+
+-- name: append_a2a_protocol_note :one
+-- An A2A-protocol task keeps its request/response thread in dev_notes: append one message's
+-- text (after a blank line, or as the whole text when the notes are empty), in one statement.
+UPDATE tasks SET
+    dev_notes = CASE WHEN coalesce(dev_notes, '') = '' THEN :text::text
+                     ELSE dev_notes || E'\n\n' || :text::text END,
+    updated_at = now()
+WHERE id = :task_id::uuid
+RETURNING
+    {{tasks}};
