@@ -404,3 +404,88 @@ def test_acceptance_ids_and_markers_move_through_036_and_041(empty_url: str) -> 
     assert second[2] == {"required_cells": ["backend", "frontend"], "documenter": "doc-2"}
     assert third[1] is None and fourth[1] == "plain words"
     assert third[2] in (None, {}) and fourth[2] in (None, {})
+
+
+# -- going back with rows --------------------------------------------------------------------
+
+BACK = Options(go_back=True, allow_data_loss=True)
+
+
+def test_going_back_past_016_keeps_the_tasks_and_drops_the_products(empty_url: str) -> None:
+    """016 adds products and tasks.product_id; its down section loses those (it is marked
+    irreversible, so going back is refused until allowed) and keeps every task as it was."""
+    migrate(empty_url, CHAIN, "016_add_products_product_id")
+    with psycopg.connect(empty_url) as conn:
+        _seed_tasks(conn, [{"id": uuid.uuid4(), "status": s} for s in ("pending", "completed")])
+        agent, project = conn.execute("SELECT created_by, project_id FROM tasks").fetchone() or ()
+        product = uuid.uuid4()
+        _insert(conn, "products", {"id": product, "name": "P", "slug": "p", "created_by": agent})
+        _insert(
+            conn,
+            "product_projects",
+            {"id": uuid.uuid4(), "product_id": product, "team": "backend", "project_id": project},
+        )
+        conn.execute("UPDATE tasks SET product_id = %s WHERE status = 'pending'", (product,))
+        tasks = "SELECT id, title, description, status::text, project_id FROM tasks ORDER BY id"
+        before = conn.execute(tasks).fetchall()
+    refused = run_cli(
+        "migrate", "--to", "015_drop_task_execution_outputs", "--database-url", empty_url
+    )
+    assert refused.returncode == 5, refused.stderr
+    assert refused.stderr.strip().splitlines() == [
+        "error: refusing to go back past irreversible revisions (016_add_products_product_id: "
+        "drops products, product_projects and tasks.product_id (tasks themselves stay)). Nothing "
+        "was applied. Back it up first (python -m roboco_sql backup FILE), then run migrate --to "
+        "015_drop_task_execution_outputs --allow-data-loss"
+    ]
+    assert _row_count(empty_url, "products") == 1  # untouched
+    report = migrate(empty_url, CHAIN, "015_drop_task_execution_outputs", options=BACK)
+    assert [r.revision for r in report.reverted] == ["016_add_products_product_id"]
+    assert diff(reference()["catalogs"]["015_drop_task_execution_outputs"], dump(empty_url)) == []
+    with psycopg.connect(empty_url) as conn:
+        assert conn.execute(tasks).fetchall() == before
+        lost = conn.execute("SELECT data_lost FROM roboco_sql.reverted").fetchall()
+    assert lost == [
+        ("drops products, product_projects and tasks.product_id (tasks themselves stay)",)
+    ]
+    migrate(empty_url, CHAIN, "016_add_products_product_id")
+    with psycopg.connect(empty_url) as conn:
+        assert conn.execute(tasks).fetchall() == before
+        assert conn.execute("SELECT count(product_id) FROM tasks").fetchone() == (0,)
+
+
+def test_markers_go_back_into_quick_context_below_041_and_return(empty_url: str) -> None:
+    """041 moved orchestration markers out of quick_context; going back puts them back there,
+    in the form 041 reads, so going up again finds the same markers."""
+    migrate(empty_url, CHAIN, "040_awaiting_pr_review")
+    with psycopg.connect(empty_url) as conn:
+        _seed_tasks(
+            conn,
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "quick_context": "original_developer: dev-1\nkeep this line\n"
+                    "dismissed=1 note self_heal_fp=abc",
+                },
+                {"id": uuid.uuid4(), "quick_context": "required_cells: backend, frontend"},
+                {"id": uuid.uuid4(), "quick_context": "plain words"},
+            ],
+        )
+    migrate(empty_url, CHAIN, "041_structured_content_columns")
+    markers = "SELECT id, quick_context, orchestration_markers::text FROM tasks ORDER BY id"
+    with psycopg.connect(empty_url) as conn:
+        at_041 = conn.execute(markers).fetchall()
+    assert sum(m is not None and m != "{}" for _, _, m in at_041) == 2
+    migrate(empty_url, CHAIN, "040_awaiting_pr_review", options=BACK)
+    with psycopg.connect(empty_url) as conn:
+        contexts = dict(conn.execute("SELECT id, quick_context FROM tasks").fetchall())
+    for task, _context, marked in at_041:
+        for key in json.loads(marked or "{}"):
+            assert key in (contexts[task] or ""), (key, contexts[task])
+    migrate(empty_url, CHAIN, "041_structured_content_columns")
+    with psycopg.connect(empty_url) as conn:
+        again = conn.execute(markers).fetchall()
+    assert [json.loads(m or "{}") for _, _, m in again] == [
+        json.loads(m or "{}") for _, _, m in at_041
+    ]
+    assert [c for _, c, _ in again] == [c for _, c, _ in at_041]
