@@ -1,4 +1,9 @@
-"""python -m bench [suite ...]: run the suites, print one table, write bench/results/latest.json."""
+"""python -m bench [suite ...]: run the suites, print one table, write the results as JSON.
+
+A full run (every suite, --scale 1) writes bench/results/latest.json, the committed file the
+README's Performance table is generated from (python -m bench.readme); a partial run writes
+bench/results/partial.json, so a quick look never replaces the published figures.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ import bench
 from bench.harness import (
     Context,
     Figure,
+    git_state,
+    load_average,
     machine,
     make_server,
     peak_rss_bytes,
@@ -30,6 +37,7 @@ from bench.harness import (
 )
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+PARTIAL = RESULTS.with_name("partial.json")
 PREFIX = "bench_"
 SERVER_SETTINGS = ("fsync", "synchronous_commit", "wal_sync_method", "shared_buffers", "jit")
 
@@ -58,7 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=1.0,
         help="multiply every suite's run counts (e.g. 0.2 for a quick smoke run)",
     )
-    parser.add_argument("--out", type=Path, default=RESULTS, help=f"default: {RESULTS}")
+    parser.add_argument(
+        "--out", type=Path, help=f"default: {RESULTS} for a full run, else {PARTIAL}"
+    )
     parser.add_argument("--list", action="store_true", help="list the suites and exit")
     parser.add_argument("--strict", action="store_true", help="exit 3 when a target is not met")
     args = parser.parse_args(argv)
@@ -70,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown suite(s) {', '.join(unknown)}; known: {', '.join(known)}")
     chosen = args.names or known
+    full = set(chosen) == set(known) and args.scale == 1.0
+    out: Path = args.out or (RESULTS if full else PARTIAL)
 
     started = time.perf_counter()
     date = datetime.now(UTC).isoformat(timespec="seconds")
@@ -80,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         about: dict[str, Any] = {
             "date": date,
             "command": " ".join(["python -m bench", *sys.argv[1:]]),
+            "full_run": full,
+            "git": git_state(),
             "machine": machine(),
             "versions": versions(server),
             "server_settings": server.settings(*SERVER_SETTINGS),
@@ -91,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.stop()
         _rmtree(root)
 
+    about["machine"]["load_avg_at_end"] = load_average()
     met = [f for f in figures if f.met is True]
     missed = [f for f in figures if f.met is False]
     errors = {n: r["error"] for n, r in results.items() if r["error"]}
@@ -107,8 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "missed": [f"{f.suite}: {f.name}" for f in missed],
         },
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2, default=str) + "\n")
 
     print()
     print(table(figures))
@@ -119,7 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{m['cores_logical']} cores, {m['memory_gb']} GB  "
         f"targets met {len(met)}/{len(met) + len(missed)}  {document['seconds']} s"
     )
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
+    if out == RESULTS:
+        print("now: python -m bench.readme (regenerates the README's Performance table)")
     for name, error in errors.items():
         print(f"suite {name} FAILED: {error}", file=sys.stderr)
     if errors:
@@ -135,6 +152,7 @@ def _run_suite(
     ctx = Context(server, Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root)), scale)
     print(f"bench {name}: {_describe(module)}", file=sys.stderr, flush=True)
     reset = reset_peak_rss()
+    load_start = load_average()
     started = time.perf_counter()
     figures: list[Figure] = []
     error = None
@@ -152,6 +170,7 @@ def _run_suite(
     return figures, {
         "description": _describe(module),
         "seconds": round(seconds, 2),
+        "load_avg": {"start": load_start, "end": load_average()},
         "peak_rss_mb": round(peak_rss_bytes() / 2**20, 1),
         "peak_rss_scope": "this suite" if reset else "the process so far",
         "notes": ctx.notes,

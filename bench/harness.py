@@ -506,7 +506,7 @@ def machine() -> dict[str, Any]:
         "cpu_model": _cpu_model(),
         "cores_logical": os.cpu_count(),
         "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "load_avg_at_start": load_average(),
     }
     try:
         import psutil  # type: ignore[import-untyped, unused-ignore]
@@ -518,6 +518,32 @@ def machine() -> dict[str, Any]:
             os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1
         )
     return info
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages, as the kernel reports them."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def git_state() -> dict[str, Any]:
+    """The commit measured, and whether (and where) the working tree differed from it."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str | None:
+        with suppress(OSError, subprocess.CalledProcessError):
+            return subprocess.run(
+                ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+            ).stdout
+        return None
+
+    head = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no")
+    changed = sorted(line[3:] for line in (status or "").splitlines() if line.strip())
+    return {
+        "commit": head.strip() if head else None,
+        "dirty": bool(changed) if status is not None else None,
+        "changed_tracked_files": changed,
+    }
 
 
 def _cpu_model() -> str | None:
