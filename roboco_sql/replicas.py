@@ -54,6 +54,7 @@ __all__ = [
     "read_connection",
     "refuse_standby",
     "standby_state",
+    "wal_position",
 ]
 
 log = logging.getLogger("roboco_sql")
@@ -260,7 +261,7 @@ class Cluster:
             ("retry_interval", retry_interval),
             ("checkout_timeout", checkout_timeout),
         ):
-            if not 0 < value < float("inf"):
+            if not isinstance(value, int | float) or not 0 < value < float("inf"):
                 raise ValidationError(f"{name}: must be a finite number of seconds > 0")
         self.primary = primary
         self.max_lag = max_lag
@@ -303,7 +304,7 @@ class Cluster:
         """The primary's WAL position now. Taken after a commit, a replica that has replayed
         it sees that commit: pass it as ``after=`` to a read."""
         async with connection(self.primary) as conn:
-            return await wal_position(conn)
+            return await _in_autocommit(conn, wal_position)  # one round trip, no BEGIN
 
     # -- routing -----------------------------------------------------------------------------
 
@@ -399,6 +400,8 @@ class Cluster:
         if replica.health == "up":
             log.warning("replica %s skipped: %s", replica.where, reason)
         replica.health, replica.reason = health, reason
+        if health == "down":
+            replica.replayed = None  # a server rebuilt from an older backup replays from there
         if replica.probe is None and not self._closed:
             replica.probe = asyncio.create_task(self._probe(replica))
 
@@ -418,6 +421,8 @@ class Cluster:
                     )
                     continue
                 state = _standby(row)
+                if state is not None:
+                    replica.lag = state.lag
                 if state is None or state.lag is None or state.lag > self.max_lag:
                     continue
                 replica.lag, replica.checked = state.lag, time.monotonic()
@@ -533,7 +538,9 @@ async def _replayed(conn: AsyncConnection[Any]) -> str | None:
 
 
 async def wal_position(conn: AsyncConnection[Any]) -> Lsn:
-    """The primary's WAL insert position on this connection (after your commit)."""
+    """The primary's WAL insert position, read on ``conn`` (after your commit)."""
+    if not isinstance(conn, AsyncConnection):
+        raise ValidationError(f"conn: expected an AsyncConnection, got {type(conn).__name__}")
     from roboco_sql.queries import fetch_scalar
 
     text = await fetch_scalar(conn, _q("primary_wal_position"), str)
