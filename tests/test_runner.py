@@ -18,11 +18,25 @@ import psycopg
 import pytest
 
 from roboco_sql import init_db
-from roboco_sql.errors import ChecksumMismatch, ConfigError, MigrationError
+from roboco_sql.errors import (
+    ChecksumMismatch,
+    ConfigError,
+    DataLossRefused,
+    MigrationError,
+    StandbyRefused,
+)
 from roboco_sql.migrate import load_chain, migrate, stamp, status
-from roboco_sql.migrate.runner import SHIPPED_EDIT, Options, accept
+from roboco_sql.migrate.runner import (
+    SHIPPED_EDIT,
+    Options,
+    accept,
+    history,
+    in_recovery,
+    read_state,
+    refuse_standby,
+)
 from tests.conftest import ROOT, run_cli
-from tests.fix_catalog import diff, dump
+from tests.fix_catalog import diff, dump, reference
 
 CHAIN = load_chain()
 HEAD = CHAIN.head
@@ -650,3 +664,206 @@ def test_030_reshapes_roboco_s_new_chunk_tables(empty_url: str) -> None:
         "chunks_vault_notes": "content,created_at,id",
         "chunks_conversations": "id,text",
     }
+
+
+# --- going back --------------------------------------------------------------------------
+
+BACK = Options(go_back=True)
+SMALL = {
+    "001_t.sql": "CREATE TABLE t (a int);\n\n-- down\nDROP TABLE t;\n",
+    "002_b.sql": "ALTER TABLE t ADD COLUMN b int;\n\n-- down\n"
+    "-- irreversible: t.b goes with its values\nALTER TABLE t DROP COLUMN b;\n",
+    "003_c.sql": "-- lock_timeout: 150ms\nCREATE INDEX ix_t_a ON t (a);\n\n-- down\n"
+    "DROP INDEX ix_t_a;\n",
+}
+
+
+def reverted_rows(url: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT revision, parent, data_lost, was_how FROM roboco_sql.reverted ORDER BY id"
+        ).fetchall()
+
+
+def test_going_back_runs_downs_newest_first_with_their_bookkeeping(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = load_chain(write_chain(tmp_path / "m", SMALL))
+    migrate(empty_url, chain)
+    lines: list[str] = []
+    report = migrate(empty_url, chain, "002_b", options=BACK, echo=lines.append)
+    assert [r.revision for r in report.reverted] == ["003_c"]
+    assert report.from_revision == "003_c" and report.to_revision == "002_b"
+    assert lines[0].startswith("reverted 003_c in ")
+    assert one(empty_url, "SELECT to_regclass('ix_t_a')") is None
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "002_b"
+    assert history_rows(empty_url) == [("001_t", "applied"), ("002_b", "applied")]
+    assert reverted_rows(empty_url) == [("003_c", "002_b", None, "applied")]
+    # the irreversible 002 is refused, naming it and why; nothing runs, not even 003's down
+    migrate(empty_url, chain)
+    with pytest.raises(DataLossRefused, match=r"past irreversible revisions \(002_b: t.b goes"):
+        migrate(empty_url, chain, "001_t", options=BACK)
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "003_c"
+    assert one(empty_url, "SELECT to_regclass('ix_t_a') IS NOT NULL") is True
+    # allowed: to the base, an empty schema, with every step logged
+    report = migrate(empty_url, chain, "base", options=Options(go_back=True, allow_data_loss=True))
+    assert [r.revision for r in report.reverted] == ["003_c", "002_b", "001_t"]
+    assert report.to_revision is None
+    assert one(empty_url, "SELECT to_regclass('t')") is None
+    assert one(empty_url, "SELECT count(*) FROM alembic_version") == 0
+    assert history_rows(empty_url) == []
+    assert reverted_rows(empty_url)[1:] == [
+        ("003_c", "002_b", None, "applied"),
+        ("002_b", "001_t", "t.b goes with its values", "applied"),
+        ("001_t", None, None, "applied"),
+    ]
+    assert [a.revision for a in migrate(empty_url, chain).applied] == ["001_t", "002_b", "003_c"]
+    hows = [(r["revision"], r["how"]) for r in history(empty_url)]
+    assert hows.count(("003_c", "reverted")) == 2 and hows.count(("003_c", "applied")) == 3
+    assert hows[-3:] == [("001_t", "applied"), ("002_b", "applied"), ("003_c", "applied")]
+
+
+def test_a_failing_down_section_is_named_and_changes_nothing(
+    tmp_path: Path, empty_url: str
+) -> None:
+    files = {
+        **SMALL,
+        "003_c.sql": SMALL["003_c.sql"].replace("DROP INDEX ix_t_a;", "DROP INDEX nope;"),
+    }
+    chain = load_chain(write_chain(tmp_path / "m", files))
+    migrate(empty_url, chain)
+    result = run_cli(
+        "migrate",
+        "--to",
+        "002_b",
+        "--migrations-dir",
+        str(chain.directory),
+        "--database-url",
+        empty_url,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        'error: the down section of 003_c failed at 003_c.sql:7:1: index "nope" does not exist '
+        "[42704]; nothing of the down section of 003_c was applied"
+    )
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "003_c"
+    assert reverted_rows(empty_url) == []
+
+
+def test_a_file_without_down_section_stops_going_back_before_anything_runs(
+    tmp_path: Path, empty_url: str
+) -> None:
+    files = {**SMALL, "002_b.sql": "ALTER TABLE t ADD COLUMN b int;\n"}
+    chain = load_chain(write_chain(tmp_path / "m", files))
+    migrate(empty_url, chain)
+    with pytest.raises(MigrationError, match=r"cannot go back past 002_b: 002_b\.sql has no down"):
+        migrate(empty_url, chain, "001_t", options=BACK)
+    assert one(empty_url, "SELECT to_regclass('ix_t_a') IS NOT NULL") is True
+
+
+def test_a_pinned_target_never_goes_back_only_an_explicit_to(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain_dir = write_chain(tmp_path / "m", SMALL)
+    migrate(empty_url, load_chain(chain_dir))
+    common = ("--migrations-dir", str(chain_dir), "--database-url", empty_url)
+    pinned = run_cli("migrate", *common, env={"ROBOCO_DATABASE_TARGET_REVISION": "002_b"})
+    assert pinned.returncode == 1
+    assert "past 002_b; going back runs down sections and is done only when asked" in (
+        pinned.stderr
+    )
+    explicit = run_cli("migrate", "--to", "002_b", *common)
+    assert explicit.returncode == 0, explicit.stderr
+    assert explicit.stdout.splitlines()[-1].startswith("went back past 1 revision in ")
+    assert explicit.stdout.strip().endswith("at 002_b")
+    listed = run_cli("history", "--database-url", empty_url)
+    assert listed.stdout.splitlines()[-1].startswith(f"{'003_c':<32} reverted ")
+
+
+def test_concurrent_downs_take_turns_under_the_lock(tmp_path: Path, empty_url: str) -> None:
+    """Four processes go back at once: one runs the down sections, the others then find
+    nothing to do; each revision is reverted exactly once."""
+    chain_dir = write_chain(tmp_path / "m", SMALL)
+    migrate(empty_url, load_chain(chain_dir))
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "roboco_sql",
+                "migrate",
+                "--json",
+                "--to",
+                "base",
+                "--allow-data-loss",
+                "--migrations-dir",
+                str(chain_dir),
+                "--database-url",
+                empty_url,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err for _, err in outputs]
+    reverted = sorted(len(json.loads(out)["reverted"]) for out, _ in outputs)
+    assert reverted == [0, 0, 0, 3]
+    assert [r for r, *_ in reverted_rows(empty_url)] == ["003_c", "002_b", "001_t"]
+
+
+def test_additions_leave_before_the_chain_goes_below_them_and_come_back(
+    empty_url: str,
+) -> None:
+    both = frozenset({"default", "task_scope_check"})
+    migrate(empty_url, CHAIN, options=Options(additions=both))
+
+    def ours() -> set[str]:
+        with psycopg.connect(empty_url) as conn:
+            return {
+                n
+                for (n,) in conn.execute(
+                    "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'rsql%%' UNION "
+                    "SELECT conname FROM pg_constraint WHERE conname LIKE 'rsql%%'"
+                )
+            }
+
+    at_head = {"rsql_tasks_dependency_ids", "rsql_tasks_claim_queue", "rsql_tasks_scope"}
+    assert ours() == at_head
+    back = Options(additions=both, go_back=True, allow_data_loss=True)
+    # above their requires (044) they stay, maintained: below 069 the parent index is ours again
+    report = migrate(empty_url, CHAIN, "068_tasks_constraints_column", options=back)
+    assert report.removed == [] and ours() == at_head | {"rsql_tasks_parent_task_id"}
+    lines: list[str] = []
+    report = migrate(empty_url, CHAIN, "043_conventions_cache", options=back, echo=lines.append)
+    assert report.removed == ["task_graph_indexes", "task_scope_check"]
+    assert "removed addition task_graph_indexes before going below 044_convention_findings" in lines
+    assert lines.index(
+        "removed addition task_graph_indexes before going below 044_convention_findings"
+    ) < next(i for i, line in enumerate(lines) if line.startswith("reverted 044_"))
+    assert ours() == set()
+    assert one(empty_url, "SELECT count(*) FROM roboco_sql.additions") == 0
+    assert diff(reference()["catalogs"]["043_conventions_cache"], dump(empty_url)) == []
+    report = migrate(empty_url, CHAIN, options=Options(additions=both))
+    assert report.additions == ["task_graph_indexes", "task_scope_check"]
+    assert ours() == at_head
+    assert diff(reference()["catalogs"][CHAIN.head], dump(empty_url)) == []
+
+
+def test_the_standby_check_runs_and_a_standby_is_named(empty_url: str) -> None:
+    """On a primary pg_is_in_recovery() is false and nothing is refused; the refusal names
+    the server (the real standby is issue 22's test)."""
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        assert in_recovery(conn) is False
+        refuse_standby(conn)  # a primary passes
+        assert read_state(conn).standby is False
+        with pytest.raises(StandbyRefused) as caught:
+            refuse_standby(conn, standby=True)
+    dbname = psycopg.conninfo.conninfo_to_dict(empty_url)["dbname"]
+    assert str(caught.value).endswith(
+        f", database {dbname} is a hot standby (read-only): migrate the primary"
+    )
+    assert caught.value.exit_code == 1
