@@ -448,3 +448,23 @@ async def test_notifications_of_finished_tasks_are_acked_for_everyone(
     assert await notifications.ack_finished_task_notifications(conn) == []
     untouched = await notifications.get_notification(conn, kept.id)
     assert untouched is not None and untouched.acked_by == []
+
+
+async def test_acknowledge_many_in_one_statement(
+    conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    dev, other = devs
+    mine = [await notifications.send_notification(conn, note(pm, [dev])) for _ in range(2)]
+    shared = await notifications.send_notification(conn, note(pm, devs))
+    theirs = await notifications.send_notification(conn, note(pm, [other]))
+    await notifications.acknowledge(conn, mine[0].id, dev, at=T0)
+    ids = [*(n.id for n in mine), shared.id, theirs.id, uuid.uuid4()]
+    assert await notifications.acknowledge_many(conn, ids, dev) == 3
+    for n in (*mine, shared):
+        got = await notifications.get_notification(conn, n.id)
+        assert got is not None and got.acked_by == [dev] and dev in got.read_by
+    first = await notifications.get_notification(conn, mine[0].id)
+    assert first is not None and first.acked_at == {str(dev): T0.isoformat()}  # kept
+    untouched = await notifications.get_notification(conn, theirs.id)
+    assert untouched is not None and untouched.acked_by == []
+    assert await notifications.acknowledge_many(conn, [], dev) == 0

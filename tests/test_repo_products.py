@@ -303,3 +303,34 @@ async def test_delete_product_takes_its_map_and_refuses_while_tasks_point_at_it(
     assert await count(conn, "product_projects") == 0
     assert await products.delete_product(conn, made.product.id) is False
     assert await projects.get_project(conn, be) is not None
+
+
+async def test_task_progress_per_product_counts_a_shared_project_once(
+    conn: Conn, owner: uuid.UUID, repos: dict[Team, Project]
+) -> None:
+    be, fe = repos[Team.BACKEND].id, repos[Team.FRONTEND].id
+    mono = await products.create_product(  # two cells, one repository
+        conn,
+        ProductCreate(
+            name="mono", slug="mono", created_by=owner, cells=cells(backend=be, frontend=be)
+        ),
+    )
+    split = await products.create_product(
+        conn,
+        ProductCreate(
+            name="split", slug="split", created_by=owner, cells=cells(backend=be, frontend=fe)
+        ),
+    )
+    empty = await products.create_product(
+        conn, ProductCreate(name="none", slug="none", created_by=owner)
+    )
+    for status in ("completed", "blocked", "pending"):
+        await make_task(conn, owner, be, status=status)
+    await make_task(conn, owner, fe, status="completed")
+    progress = await products.task_progress(
+        conn, [mono.product.id, split.product.id, empty.product.id]
+    )
+    assert set(progress) == {mono.product.id, split.product.id}
+    m, s = progress[mono.product.id], progress[split.product.id]
+    assert (m.done, m.active, m.blocked) == (1, 1, 1)
+    assert (s.done, s.active, s.blocked) == (2, 1, 1)

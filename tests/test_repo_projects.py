@@ -513,3 +513,15 @@ async def test_delete_project_abandons_its_work_then_goes(conn: Conn, owner: uui
     assert await work_sessions.get_work_session(conn, reopened.id) is None  # cascaded
     assert await projects.delete_project(conn, doomed.id) is False
     assert await projects.get_project(conn, home.id) is not None
+
+
+async def test_task_progress_per_project_in_one_pass(conn: Conn, owner: uuid.UUID) -> None:
+    busy = await projects.create_project(conn, new_project("be-busy", owner))
+    idle = await projects.create_project(conn, new_project("be-idle", owner))
+    for status in ("completed", "completed", "blocked", "cancelled", "pending", "in_progress"):
+        await make_task(conn, owner, busy.id, status=status)
+    progress = await projects.task_progress(conn, [busy.id, idle.id])
+    assert set(progress) == {busy.id}  # no tasks: absent, shown as zeros
+    got = progress[busy.id]
+    assert (got.done, got.active, got.blocked) == (2, 2, 1)
+    assert await projects.task_progress(conn, []) == {}

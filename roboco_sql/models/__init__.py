@@ -167,6 +167,7 @@ from roboco_sql.models.project import (
     Project,
     ProjectCreate,
     ProjectUpdate,
+    TaskProgress,
 )
 from roboco_sql.models.prompter import (
     PrompterMessage,
@@ -509,6 +510,7 @@ __all__ = [
     "TaskDraftCreate",
     "TaskDraftUpdate",
     "TaskNature",
+    "TaskProgress",
     "TaskReviewFinding",
     "TaskStatus",
     "TaskStatusCount",

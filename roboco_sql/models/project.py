@@ -219,3 +219,15 @@ class ProjectUpdate(Patch):
     def git_token_change(self) -> SecretChange:
         """What the update does to ``git_token_encrypted``."""
         return secret_change(self.git_token)
+
+
+class TaskProgress(BaseModel):
+    """The tasks of a project (or of a product's projects) by progress: completed, still
+    active (neither completed, cancelled nor blocked) and blocked; the dashboard's bars."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    done: int
+    active: int
+    blocked: int

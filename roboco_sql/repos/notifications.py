@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -26,6 +27,7 @@ __all__ = [
     "Cursor",
     "ack_finished_task_notifications",
     "acknowledge",
+    "acknowledge_many",
     "add_reescalation_deliveries",
     "claim_reescalation",
     "count_for_agent",
@@ -59,6 +61,7 @@ _COUNT = _Q["notifications.count_agent_notifications"]
 _SYSTEM = _Q["notifications.list_system_notifications"]
 _EXPIRED = _Q["notifications.list_expired_unacked_notifications"]
 _ACK_FINISHED = _Q["notifications.ack_notifications_of_finished_tasks"]
+_ACK_MANY = _Q["notifications.acknowledge_notifications"]
 
 _ROW = model_row(Notification)
 _COUNTS = model_row(NotificationCounts)
@@ -302,3 +305,22 @@ async def ack_finished_task_notifications(
     """Acknowledge for every remaining recipient each ack-required notification whose task is
     completed or cancelled, in one statement; the notifications it resolved."""
     return await queries.fetch_all(conn, _ACK_FINISHED, _ROW, acked_at=_aware("at", at).isoformat())
+
+
+async def acknowledge_many(
+    conn: AsyncConnection[Any],
+    notification_ids: Collection[uuid.UUID],
+    agent_id: uuid.UUID,
+    *,
+    at: dt.datetime | None = None,
+) -> int:
+    """A recipient acknowledges several notifications in one statement (RoboCo's
+    bulk_acknowledge, used when an agent reads its A2A wake-ups): each as acknowledge does,
+    skipping those it is not a recipient of; how many it is a recipient of."""
+    return await queries.execute_rows(
+        conn,
+        _ACK_MANY,
+        ids=list(set(notification_ids)),
+        agent_id=agent_id,
+        acked_at=_aware("at", at).isoformat(),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from roboco_sql.models.product import (
     ProductProject,
     ProductUpdate,
 )
-from roboco_sql.models.project import Project
+from roboco_sql.models.project import Project, TaskProgress
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._rows import model_row
@@ -34,6 +35,7 @@ __all__ = [
     "list_products_of_project",
     "page_products",
     "resolve_project",
+    "task_progress",
     "update_product",
 ]
 
@@ -52,10 +54,12 @@ _PAGE = _Q["products.page_products"]
 _COUNT = _Q["products.count_products"]
 _CELLS_OF = _Q["products.list_product_projects_of_products"]
 _DELETE = _Q["products.delete_product"]
+_PROGRESS = _Q["products.task_progress_of_products"]
 
 _ROW = model_row(Product)
 _CELL_ROW = model_row(ProductProject)
 _PROJECT_ROW = model_row(Project)
+_PROGRESS_ROW = model_row(TaskProgress)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +134,9 @@ async def list_products(
     conn: AsyncConnection[Any], *, after_slug: str | None = None, limit: int = 100
 ) -> list[Product]:
     """Products by slug, without their maps; pass the last slug as after_slug for more."""
-    return await queries.fetch_all(conn, _LIST, _ROW, after_slug=after_slug, limit=limit)
+    return await queries.fetch_all(
+        conn, _LIST, _ROW, after_slug=after_slug, limit=checked_limit(limit)
+    )
 
 
 async def list_product_projects(
@@ -208,3 +214,12 @@ async def delete_product(conn: AsyncConnection[Any], product_id: uuid.UUID) -> b
     changed, while tasks still point at it (tasks.product_id is RESTRICT, as in RoboCo)."""
     with translated("product"):
         return await queries.execute_rows(conn, _DELETE, id=product_id) > 0
+
+
+async def task_progress(
+    conn: AsyncConnection[Any], product_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, TaskProgress]:
+    """Each product's tasks by progress across its cells' projects (a project several cells
+    share counted once), in one grouped statement; a product with no tasks is absent."""
+    rows = await queries.fetch_all(conn, _PROGRESS, _PROGRESS_ROW, ids=list(set(product_ids)))
+    return {r.id: r for r in rows}

@@ -7,6 +7,7 @@ other function returns ``Project``, which reports it as ``has_git_token``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any, Literal
 
 from psycopg import AsyncConnection
@@ -19,7 +20,7 @@ from roboco_sql.crypto import SecretBox
 from roboco_sql.errors import EncryptionError, NotFound, ValidationError
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import Team
-from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate
+from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate, TaskProgress
 from roboco_sql.repos import work_sessions
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
@@ -38,6 +39,7 @@ __all__ = [
     "page_projects",
     "read_git_token",
     "remove_allowed_agent",
+    "task_progress",
     "update_project",
 ]
 
@@ -55,9 +57,11 @@ _COUNT = _Q["projects.count_projects"]
 _ADD_ALLOWED = _Q["projects.add_project_allowed_agent"]
 _REMOVE_ALLOWED = _Q["projects.remove_project_allowed_agent"]
 _DELETE = _Q["projects.delete_project"]
+_PROGRESS = _Q["projects.task_progress_of_projects"]
 _ORDERS = ("slug", "name", "created_at")
 
 _ROW = model_row(Project)
+_PROGRESS_ROW = model_row(TaskProgress)
 
 # ProjectUpdate fields update_project's statement writes (git_token travels separately).
 _UPDATABLE = (
@@ -200,7 +204,7 @@ async def page_projects(
         is_active=is_active,
         order="name",
         offset=offset,
-        limit=limit,
+        limit=checked_limit(limit),
     )
     total = await queries.fetch_scalar(
         conn, _COUNT, int, assigned_cell=assigned_cell, is_active=is_active
@@ -307,3 +311,12 @@ async def read_git_token(
         if project is None:
             raise
         return opener.decrypt(ciphertext, what=f"project '{project.slug}' git token")
+
+
+async def task_progress(
+    conn: AsyncConnection[Any], project_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, TaskProgress]:
+    """Each project's tasks by progress (done, active, blocked), in one grouped statement; a
+    project with no tasks is absent, and the caller shows zeros, as RoboCo's list does."""
+    rows = await queries.fetch_all(conn, _PROGRESS, _PROGRESS_ROW, ids=list(set(project_ids)))
+    return {r.id: r for r in rows}

@@ -205,3 +205,15 @@ WHERE t.id = n.related_task_id
   AND NOT (n.to_agents <@ n.acked_by)
 RETURNING
     {{n.notifications}};
+
+-- name: acknowledge_notifications :execrows
+-- One recipient acknowledges several notifications at once, each as acknowledge_notification
+-- does (idempotent; ids it is not a recipient of are skipped); how many it is a recipient of.
+UPDATE notifications SET
+    acked_by = CASE WHEN :agent_id::uuid = ANY(acked_by) THEN acked_by
+        ELSE array_append(acked_by, :agent_id::uuid) END,
+    acked_at = CASE WHEN :agent_id::uuid = ANY(acked_by) THEN acked_at
+        ELSE (acked_at::jsonb || jsonb_build_object(:agent_id::text, :acked_at::text))::json END,
+    read_by = CASE WHEN :agent_id::uuid = ANY(read_by) THEN read_by
+        ELSE array_append(read_by, :agent_id::uuid) END
+WHERE id = ANY(:ids::uuid[]) AND :agent_id::uuid = ANY(to_agents);

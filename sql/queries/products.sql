@@ -104,3 +104,21 @@ ORDER BY product_id, team;
 -- it refuse (RESTRICT).
 DELETE FROM products
 WHERE id = :id;
+
+-- name: task_progress_of_products :many
+-- Each product's tasks by progress across its cells' projects, each project counted once per
+-- product however many cells point at it (the monorepo case); RoboCo's product list bars. A
+-- product whose projects have no tasks has no row.
+SELECT
+    pp.product_id AS id,
+    count(*) FILTER (WHERE t.status = 'completed')::integer AS done,
+    count(*) FILTER (WHERE t.status NOT IN ('completed', 'cancelled', 'blocked'))::integer
+        AS active,
+    count(*) FILTER (WHERE t.status = 'blocked')::integer AS blocked
+FROM (
+    SELECT DISTINCT product_id, project_id
+    FROM product_projects
+    WHERE product_id = ANY(:ids::uuid[])
+) AS pp
+JOIN tasks AS t ON t.project_id = pp.project_id
+GROUP BY pp.product_id;

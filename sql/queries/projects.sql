@@ -177,3 +177,17 @@ RETURNING
 SELECT coalesce(git_token_encrypted, '') AS ciphertext
 FROM projects
 WHERE id = :id;
+
+-- name: task_progress_of_projects :many
+-- Each project's tasks by progress in one grouped pass (RoboCo's project list bars): done
+-- (completed), blocked, and active (neither completed, cancelled nor blocked). A project
+-- with no tasks has no row.
+SELECT
+    project_id AS id,
+    count(*) FILTER (WHERE status = 'completed')::integer AS done,
+    count(*) FILTER (WHERE status NOT IN ('completed', 'cancelled', 'blocked'))::integer
+        AS active,
+    count(*) FILTER (WHERE status = 'blocked')::integer AS blocked
+FROM tasks
+WHERE project_id = ANY(:ids::uuid[])
+GROUP BY project_id;
