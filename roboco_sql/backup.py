@@ -29,13 +29,14 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from roboco_sql import embedded
 from roboco_sql.config import describe, normalize_url
 from roboco_sql.db import connect
-from roboco_sql.errors import ConfigError, RobocoSQLError
+from roboco_sql.errors import ConfigError, RobocoSQLError, ValidationError
 
 __all__ = [
     "BackupError",
     "DatabaseNotEmpty",
     "Tool",
     "backup",
+    "check_target",
     "find_tool",
     "restore",
     "server_major",
@@ -129,12 +130,30 @@ def _run(tool: Tool, args: list[str], url: str, what: str) -> None:
         raise BackupError(f"{what} failed: {errors[0]}")
 
 
-def backup(url: str, file: Path | str, *, plain: bool = False) -> Tool:
+def check_target(file: Path | str, *, force: bool = False) -> Path:
+    """The backup's path, refused before any connection when it is empty, a directory, in a
+    directory that does not exist, or an existing file without `force`."""
+    if not isinstance(file, (str, Path)) or not str(file).strip():
+        raise ValidationError("file: the backup path is empty")
+    if "\x00" in str(file):
+        raise ValidationError("file: the backup path contains a NUL character")
+    path = Path(file)
+    if path.is_dir():
+        raise ValidationError(f"file: {path} is a directory; give the backup file's path")
+    if not path.parent.is_dir():
+        raise ValidationError(f"file: the directory {path.parent} does not exist")
+    if path.exists() and not force:
+        raise ValidationError(f"file: {path} exists; pass --force (force=True) to overwrite it")
+    return path
+
+
+def backup(url: str, file: Path | str, *, plain: bool = False, force: bool = False) -> Tool:
     """Dump the database at `url` to `file` (written whole or not at all); the pg_dump used.
 
     `plain=True` writes SQL text instead, for reading; restore() takes the custom format.
+    An existing `file` is replaced only with `force` (check_target says what is refused).
     """
-    file = Path(file)
+    file = check_target(file, force=force)
     with connect(url) as conn:
         major = server_major(conn)
     tool = find_tool("pg_dump", major)

@@ -16,6 +16,7 @@ from roboco_sql.db import resolve_url
 from roboco_sql.migrate.additions import parse_wanted
 from roboco_sql.migrate.chain import Chain, load_chain
 from roboco_sql.migrate.runner import MigrationReport, Options, migrate
+from roboco_sql.redact import check_url
 
 log = logging.getLogger("roboco_sql")
 
@@ -25,7 +26,10 @@ def migration_url(
 ) -> str:
     """The direct URL migrations use: explicit, then ROBOCO_MIGRATION_DATABASE_URL (never a
     pooler), then the configured server, then the embedded default (announced once)."""
-    return url or settings.migration_database_url or resolve_url(settings, announce=announce)
+    if url is not None:  # given, even empty: an empty one is an error, not the embedded server
+        check_url("the database URL", url)
+        return url
+    return settings.migration_database_url or resolve_url(settings, announce=announce)
 
 
 def migration_options(

@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -16,12 +17,25 @@ import psycopg
 
 from roboco_sql import embedded
 from roboco_sql.boot import migration_options, migration_url
-from roboco_sql.config import Settings
+from roboco_sql.config import Settings, normalize_url
 from roboco_sql.errors import ChainError, RobocoSQLError, ValidationError
 from roboco_sql.migrate import chain as chain_mod
 from roboco_sql.migrate import fingerprint, lint, plan, runner, scaffold, scratch, verify
+from roboco_sql.redact import check_url, install_log_filter, redact
 
 Handler = Callable[[argparse.Namespace], int]
+
+# a day at scale 20 takes about 12 s; 100 bounds a run to minutes, not the hour an
+# unbounded one took (and a killed day leaves a partial one behind)
+MAX_DEMO_SCALE = 100
+
+# The exit codes of every command (README, "Exit codes"); a failure gets the same code
+# whichever way the URL came (flag or variable) and with or without --debug.
+EXIT_OK = 0
+EXIT_ERROR = 1  # refused input, a migration or database error, status/verify: pending
+EXIT_USAGE = 2  # argparse's own; also checksum mismatch, restore into a non-empty database
+EXIT_CONFIG = 3  # a setting or URL is missing or malformed, or the server cannot be reached
+EXIT_INTERRUPTED = 130
 
 
 def _say(message: str) -> None:
@@ -33,7 +47,11 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 
 def _url(args: argparse.Namespace) -> str:
-    return migration_url(Settings.from_env(), args.database_url, announce=_say)
+    flag: str | None = args.database_url
+    if flag is not None:  # checked as the variable is: same error, same exit code
+        check_url("--database-url", normalize_url(flag))
+        flag = normalize_url(flag)
+    return migration_url(Settings.from_env(), flag, announce=_say)
 
 
 def _writable(args: argparse.Namespace, command: str) -> str:
@@ -309,8 +327,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from roboco_sql import demo
 
-    if args.scale < 1:
-        raise ValidationError(f"--scale must be at least 1, got {args.scale}")
+    if not 1 <= args.scale <= MAX_DEMO_SCALE:
+        raise ValidationError(f"--scale must be between 1 and {MAX_DEMO_SCALE}, got {args.scale}")
     _writable(args, "demo")
     report = asyncio.run(
         demo.run_day(
@@ -328,8 +346,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from roboco_sql import backup
 
-    tool = backup.backup(_url(args), args.file)
-    size = args.file.stat().st_size
+    backup.check_target(args.file, force=args.force)  # before any connection
+    tool = backup.backup(_url(args), args.file, force=args.force)
+    size = Path(args.file).stat().st_size
     print(f"wrote {args.file} ({size} bytes, custom format) with pg_dump {tool.major}")
     return 0
 
@@ -510,7 +529,8 @@ def build_parser() -> argparse.ArgumentParser:
         chain=False,
         json_out=False,
     )
-    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p = add(
         "restore",
         cmd_restore,
@@ -522,9 +542,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _split_debug(argv: Sequence[str]) -> tuple[list[str], bool]:
+    """--debug taken from anywhere on the line (before or after the command), up to `--`."""
+    rest: list[str] = []
+    debug = False
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg == "--debug":
+            debug = True
+        else:
+            rest.append(arg)
+    return rest, debug
+
+
+def _fail(debug: bool, message: str) -> None:
+    """One line on stderr, or with --debug the traceback; masked either way."""
+    if debug:
+        print(redact(traceback.format_exc()).rstrip(), file=sys.stderr)
+    print(redact(message), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    install_log_filter()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    rest, debug = _split_debug(sys.argv[1:] if argv is None else list(argv))
+    args = parser.parse_args(rest)
+    args.debug = args.debug or debug
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -532,27 +577,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except ChainError as exc:
-        if args.debug:
-            raise
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(
+            print(redact(problem), file=sys.stderr)
+        _fail(
+            args.debug,
             f"error: {len(exc.problems)} problem(s) in the migration chain; "
             "no database was touched",
-            file=sys.stderr,
         )
         return exc.exit_code
     except RobocoSQLError as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
+        _fail(args.debug, f"error: {exc}")
         return exc.exit_code
     except psycopg.Error as exc:
-        if args.debug:
-            raise
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        print(f"error: database error: {first}", file=sys.stderr)
-        return 1
+        _fail(args.debug, f"error: database error: {first}")
+        return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: still one masked line (--debug: the traceback)
+        first = (str(exc).strip().splitlines() or [""])[0]
+        _fail(args.debug, f"error: internal error: {type(exc).__name__}: {first}")
+        return EXIT_ERROR
     return code

@@ -6,40 +6,30 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from roboco_sql.errors import ConfigError
+from roboco_sql.redact import check_url, redact
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+def _int(
+    env: Mapping[str, str], name: str, default: int, minimum: int = 0, maximum: int = 2**31 - 1
+) -> int:
     raw = env.get(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return default
     try:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive, got {raw}")
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {value}")
     return value
 
 
@@ -58,6 +48,26 @@ def _seconds(env: Mapping[str, str], name: str, default: float, *, zero_ok: bool
         least = "0 or more" if zero_ok else "positive"
         raise ConfigError(f"{name} must be {least}, got {raw}")
     return value
+
+
+def default_data_dir() -> Path:
+    """The embedded server's data directory when ROBOCO_DATA_DIR is unset: the user's data
+    directory (~/.local/share/roboco_sql/postgres on Linux), the same from any working
+    directory, so a command run elsewhere reuses the one server instead of starting another."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("roboco_sql", appauthor=False)) / "postgres"
+
+
+def _data_dir(env: Mapping[str, str]) -> Path:
+    """ROBOCO_DATA_DIR made absolute now (a relative one means the directory it was set in),
+    else the per-user default."""
+    raw = env.get("ROBOCO_DATA_DIR", "")
+    if not raw.strip():
+        return default_data_dir()
+    if "\x00" in raw:
+        raise ConfigError("ROBOCO_DATA_DIR must not contain a NUL character")
+    return Path(raw).expanduser().resolve()
 
 
 # what begins a server's entry: a URL's scheme, or a key=value conninfo string
@@ -104,7 +114,8 @@ class Settings:
     prepared_statements: bool = True
     encryption_key: str = ""
     embedding_dimensions: int = 1024
-    data_dir: Path = Path("data/postgres")
+    # one per user whatever the working directory (ROBOCO_DATA_DIR overrides)
+    data_dir: Path = field(default_factory=default_data_dir)
     # the revision init_db and migrate stop at (None: head), e.g. to keep RoboCo's messaging
     # tables, which 060_drop_messaging removes
     target_revision: str | None = None
@@ -123,18 +134,20 @@ class Settings:
         settings = cls(
             database_url=env.get("ROBOCO_DATABASE_URL") or None,
             host=env.get("ROBOCO_DATABASE_HOST") or None,
-            port=_int(env, "ROBOCO_DATABASE_PORT", 5432, minimum=1),
+            port=_int(env, "ROBOCO_DATABASE_PORT", 5432, minimum=1, maximum=65535),
             user=env.get("ROBOCO_DATABASE_USER", "roboco"),
             password=env.get("ROBOCO_DATABASE_PASSWORD", "roboco"),
             name=env.get("ROBOCO_DATABASE_NAME", "roboco"),
             migration_database_url=env.get("ROBOCO_MIGRATION_DATABASE_URL") or None,
             pool_min_size=_int(env, "ROBOCO_DATABASE_POOL_MIN_SIZE", 1),
             pool_max_size=_int(env, "ROBOCO_DATABASE_POOL_MAX_SIZE", 10, minimum=1),
-            pool_timeout=_float(env, "ROBOCO_DATABASE_POOL_TIMEOUT", 10.0),
+            pool_timeout=_seconds(env, "ROBOCO_DATABASE_POOL_TIMEOUT", 10.0, zero_ok=False),
             prepared_statements=_bool(env, "ROBOCO_DATABASE_PREPARED_STATEMENTS", True),
             encryption_key=env.get("ROBOCO_ENCRYPTION_KEY", ""),
-            embedding_dimensions=_int(env, "ROBOCO_EMBEDDING_DIMENSIONS", 1024, minimum=1),
-            data_dir=Path(env.get("ROBOCO_DATA_DIR") or "data/postgres"),
+            embedding_dimensions=_int(
+                env, "ROBOCO_EMBEDDING_DIMENSIONS", 1024, minimum=1, maximum=16000
+            ),
+            data_dir=_data_dir(env),
             target_revision=env.get("ROBOCO_DATABASE_TARGET_REVISION", "").strip() or None,
             additions=env.get("ROBOCO_DATABASE_ADDITIONS", "default"),
             replica_urls=split_urls(env.get("ROBOCO_DATABASE_REPLICA_URLS", "")),
@@ -182,12 +195,7 @@ def normalize_url(url: str) -> str:
 
 
 def _check_url(name: str, url: str) -> None:
-    try:
-        conninfo_to_dict(normalize_url(url))
-    except Exception as exc:  # psycopg raises ProgrammingError with the URL in it
-        # one line, and no quoted fragment of the URL (it may be the password)
-        reason = re.sub(r'"[^"]*"', '"..."', str(exc).split(":", 1)[0]).splitlines()[0].strip()
-        raise ConfigError(f"{name} is not a valid PostgreSQL URL ({reason})") from None
+    check_url(name, normalize_url(url))
 
 
 def describe(conninfo: str) -> str:
@@ -199,6 +207,7 @@ def describe(conninfo: str) -> str:
     host = str(params.get("host") or "localhost")
     port = str(params.get("port") or "5432")
     db = str(params.get("dbname") or params.get("user") or "")
+    # an unescaped @ or / in a password lands in the host or the database name: mask it there
     if host.startswith("/"):
-        return f"socket {host} port {port}, database {db}"
-    return f"{host}:{port}, database {db}"
+        return redact(f"socket {host} port {port}, database {db}", conninfo)
+    return redact(f"{host}:{port}, database {db}", conninfo)

@@ -19,8 +19,12 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from roboco_sql import embedded
 from roboco_sql.config import Settings, describe
 from roboco_sql.errors import DatabaseUnavailable
+from roboco_sql.redact import check_url, install_log_filter, redact
 
 log = logging.getLogger("roboco_sql")
+install_log_filter()  # the pool logs connection errors, whose text may quote the URL
+
+_URL_NAME = "the database URL"
 
 _announced: set[str] = set()
 
@@ -77,7 +81,7 @@ def unavailable(url: str, exc: BaseException) -> DatabaseUnavailable:
     else:
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         reason = lines[-1] if lines else type(exc).__name__
-    return DatabaseUnavailable(f"cannot connect to {describe(url)}: {reason}")
+    return DatabaseUnavailable(redact(f"cannot connect to {describe(url)}: {reason}", url))
 
 
 def connect(
@@ -87,7 +91,11 @@ def connect(
     application_name: str = "roboco_sql",
     connect_timeout: int = 10,
 ) -> psycopg.Connection[TupleRow]:
-    """A direct synchronous connection (the migration runner's own, never a pooled one)."""
+    """A direct synchronous connection (the migration runner's own, never a pooled one).
+
+    A malformed URL is a ConfigError and any failure to connect a DatabaseUnavailable, both
+    without the password (psycopg's own errors quote the URL) and never chained to them."""
+    check_url(_URL_NAME, url)
     try:
         return psycopg.connect(
             url,
@@ -95,13 +103,15 @@ def connect(
             application_name=application_name,
             connect_timeout=connect_timeout,
         )
-    except psycopg.OperationalError as exc:
+    except psycopg.Error as exc:
         raise unavailable(url, exc) from None
 
 
 async def connect_async(
     url: str, *, autocommit: bool = False, connect_timeout: int = 10
 ) -> AsyncConnection[TupleRow]:
+    """connect(), for async callers: the same errors, the same redaction."""
+    check_url(_URL_NAME, url)
     try:
         return await AsyncConnection.connect(
             url,
@@ -109,7 +119,7 @@ async def connect_async(
             connect_timeout=connect_timeout,
             application_name="roboco_sql",
         )
-    except psycopg.OperationalError as exc:
+    except psycopg.Error as exc:
         raise unavailable(url, exc) from None
 
 
@@ -140,6 +150,7 @@ def make_pool(
     exists, and skip server-side prepared statements when ROBOCO_DATABASE_PREPARED_STATEMENTS
     is false (needed behind PgBouncer in transaction mode).
     """
+    check_url(_URL_NAME, url)  # before the pool's workers log a parse error quoting it
     settings = settings or Settings.from_env()
     kwargs: dict[str, object] = {
         "application_name": "roboco_sql",
@@ -169,7 +180,7 @@ async def open_pool(
 ) -> AsyncConnectionPool:
     """Open a pool and wait until its minimum of connections is up."""
     settings = settings or Settings.from_env()
-    url = url or resolve_url(settings)
+    url = resolve_url(settings) if url is None else url  # "" is refused, not the embedded one
     pool = make_pool(url, settings, min_size=min_size, max_size=max_size)
     try:
         await pool.open(wait=True, timeout=settings.pool_timeout)

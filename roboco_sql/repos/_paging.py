@@ -14,6 +14,10 @@ MAX_LIMIT = 1000
 
 
 def checked_limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int):  # None, "10", 1.5: not a count
+        raise ValidationError(
+            f"limit must be a whole number between 1 and {MAX_LIMIT}, not {limit!r}"
+        )
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
     return limit

@@ -14,6 +14,7 @@ from roboco_sql.errors import NotFound
 from roboco_sql.models.agent import Agent, AgentCreate, AgentUpdate
 from roboco_sql.models.enums import AgentRole, AgentStatus, Team
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
@@ -115,7 +116,7 @@ async def list_agents(
         team=team,
         status=status,
         after_slug=after_slug,
-        limit=limit,
+        limit=checked_limit(limit),
     )
 
 

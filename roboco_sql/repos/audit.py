@@ -15,6 +15,7 @@ from roboco_sql import queries
 from roboco_sql.models.audit import AuditLogCreate, AuditLogEntry, AuditSeverity
 from roboco_sql.models.base import JsonObject
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = ["append_audit_event", "get_audit_event", "list_audit_log"]
@@ -88,5 +89,5 @@ async def list_audit_log(
         details_contain=None if details_contain is None else Jsonb(details_contain),
         before_timestamp=None if before is None else before.timestamp,
         before_id=None if before is None else before.id,
-        limit=limit,
+        limit=checked_limit(limit),
     )

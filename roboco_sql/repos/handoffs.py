@@ -12,6 +12,7 @@ from roboco_sql import queries
 from roboco_sql.models.enums import HandoffStatus
 from roboco_sql.models.handoff import Handoff, HandoffCreate
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = ["create_handoff", "get_handoff", "get_handoff_for_task", "list_handoffs"]
@@ -74,5 +75,5 @@ async def list_handoffs(
         assigned_to=assigned_to,
         after_created_at=None if after is None else after.created_at,
         after_id=None if after is None else after.id,
-        limit=limit,
+        limit=checked_limit(limit),
     )

@@ -14,6 +14,7 @@ from roboco_sql import queries
 from roboco_sql.errors import Conflict, NotFound
 from roboco_sql.models.pitch import Pitch, PitchCreate, PitchDecision, PitchStatus
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -84,7 +85,7 @@ async def list_pitches(
         status=status,
         before_at=before_at,
         before_id=before_id,
-        limit=limit,
+        limit=checked_limit(limit),
     )
 
 

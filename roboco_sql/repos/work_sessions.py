@@ -21,6 +21,7 @@ from roboco_sql.models.work_session import (
     WorkSessionUpdate,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
@@ -120,7 +121,7 @@ async def list_work_sessions(
         status=status,
         before_started_at=None if before is None else before.started_at,
         before_id=None if before is None else before.id,
-        limit=limit,
+        limit=checked_limit(limit),
     )
 
 
