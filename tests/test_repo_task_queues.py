@@ -332,6 +332,52 @@ async def test_open_tasks_by_source_oldest_first(w: World) -> None:
         await tq.list_open_by_source(w.conn, [])
 
 
+async def test_open_tasks_by_source_narrowed_like_roboco(w: World) -> None:
+    await w.conn.execute(
+        "UPDATE projects SET ci_watch_workflow = '', dep_update_command = 'uv lock -U'"
+        " WHERE id = %s",
+        (w.project,),
+    )
+    cell = await w.project_on("HTTPS://git.example/API.git/", "api-web")  # the same repo
+    await w.conn.execute(
+        "UPDATE projects SET ci_watch_workflow = 'lint.yml' WHERE id = %s", (cell,)
+    )
+    other = await w.project_on("https://git.example/other.git", "other")
+    default_wf = await w.task(source="ci_watch")
+    lint_wf = await w.task(source="ci_watch", project_id=cell)
+    elsewhere = await w.task(source="ci_watch", project_id=other)
+    product_wide = await w.task(source="ci_watch", project_id=None)
+
+    everything = await tq.list_open_by_source(w.conn, "ci_watch")
+    assert ids(everything) == [default_wf, lint_wf, elsewhere, product_wide]
+    repo = await tq.list_open_by_source(w.conn, "ci_watch", git_url="https://git.example/api")
+    assert ids(repo) == [default_wf, lint_wf]
+    ci = await tq.list_open_by_source(w.conn, "ci_watch", workflow="ci.yml")
+    assert ids(ci) == [default_wf, elsewhere]  # '' and NULL mean the default; no project: out
+    assert ids(await tq.list_open_by_source(w.conn, "ci_watch", workflow="lint.yml")) == [lint_wf]
+    dep = await tq.list_open_by_source(w.conn, "ci_watch", dep_update_command="uv lock -U")
+    assert ids(dep) == [default_wf]
+
+    drafts = await w.task(source="vault_note", team="board")
+    await w.task(source="vault_note", team="backend")
+    assert ids(await tq.list_open_by_source(w.conn, "vault_note", team=Team.BOARD)) == [drafts]
+    key = "docs_sync_release_version"
+    v14 = await w.task(source="docs_sync", orchestration_markers={key: "1.4.0"})
+    await w.task(source="docs_sync", orchestration_markers={key: "1.3.0"})
+    assert ids(await tq.list_open_by_source(w.conn, "docs_sync", marker=(key, "1.4.0"))) == [v14]
+
+
+async def test_source_history_latest_update_first(w: World) -> None:
+    posted = await w.task(source="x_post", status="completed", updated_at=at(50))
+    rejected = await w.task(source="x_reply", status="cancelled", updated_at=at(80))
+    never = await w.task(source="x_post", status="completed", updated_at=None)
+    await w.task(source="x_post", status="awaiting_ceo_approval", updated_at=at(90))
+    history = await tq.list_source_history(w.conn, X_SOURCES)
+    assert ids(history) == [never, rejected, posted]
+    done = await tq.list_source_history(w.conn, X_SOURCES, completed_only=True, limit=1)
+    assert ids(done) == [never]
+
+
 async def test_pr_reviews_leave_out_truthy_dismissals(w: World) -> None:
     """A dismissed marker counts by Python's truth rules, as RoboCo's is_dismissed reads it."""
     truthy = [True, 1, 2.5, "1", "no", [0], {"by": "ceo"}]

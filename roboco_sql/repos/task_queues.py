@@ -67,6 +67,7 @@ __all__ = [
     "list_recent_for_project",
     "list_root_awaiting_review",
     "list_roots_to_curate",
+    "list_source_history",
     "list_team_activity",
     "list_terminal_between",
     "list_touched_since",
@@ -75,6 +76,7 @@ __all__ = [
     "lock_task",
     "page_all_tasks",
     "pr_review_exists",
+    "repo_key",
     "search_tasks",
     "supersede_umbrellas_to_close",
     "task_by_branch",
@@ -96,6 +98,7 @@ _COUNT = _Q["task_queues.count_all_tasks"]
 _REVIEW_EXISTS = _Q["task_queues.pr_review_exists"]
 _OWNS_BRANCH = _Q["task_queues.live_task_owns_branch"]
 _OPEN_BY_SOURCE = _Q["task_queues.list_open_by_source"]
+_SOURCE_HISTORY = _Q["task_queues.list_source_history"]
 _PR_REVIEWS = _Q["task_queues.list_pr_reviews"]
 _UMBRELLA = _Q["task_queues.find_supersede_umbrella"]
 _TO_CLOSE = _Q["task_queues.supersede_umbrellas_to_close"]
@@ -378,17 +381,70 @@ async def live_task_owns_branch(
     return bool(found)
 
 
+def repo_key(git_url: str) -> str:
+    """A repository's identity as RoboCo compares git URLs: lower case, no trailing '/', no
+    .git suffix (the SQL of list_open_by_source normalises the stored URL the same way)."""
+    return git_url.lower().rstrip("/").removesuffix(".git")
+
+
 async def list_open_by_source(
-    conn: AsyncConnection[Any], sources: str | Collection[str], *, limit: int = 100
+    conn: AsyncConnection[Any],
+    sources: str | Collection[str],
+    *,
+    team: Team | None = None,
+    git_url: str | None = None,
+    workflow: str | None = None,
+    default_workflow: str = "ci.yml",
+    dep_update_command: str | None = None,
+    marker: tuple[str, str] | None = None,
+    limit: int = 100,
 ) -> list[Task]:
     """Tasks of these sources neither completed nor cancelled, oldest first: RoboCo's
-    list_open_self_heal_tasks, list_open_release_proposals, list_open_x_posts and the other
-    per-source dedupe lists (pass the source set, e.g. models.task_views.X_SOURCES)."""
+    list_open_* dedupe and cap lists (pass the source set, e.g. models.task_views.X_SOURCES),
+    narrowed as theirs are: by team (vault-note drafts), by repo (git_url compared by
+    repo_key; ci_watch, dep_update, env_sync), by CI workflow (a project without its own
+    counts as ``default_workflow``, RoboCo's ci_watch_default_workflow setting), by the
+    project's dependency update command, or by one marker's value (docs_sync's release
+    version: ``marker=("docs_sync_release_version", "1.4.0")``)."""
+    key, value = (None, None) if marker is None else marker
     return await queries.fetch_all(
         conn,
         _OPEN_BY_SOURCE,
         _ROW,
         sources=sources_arg("sources", sources),
+        team=optional_enum_arg("team", Team, team),
+        repo_key=None if git_url is None else repo_key(text_arg("git_url", git_url, 500)),
+        workflow=None if workflow is None else text_arg("workflow", workflow, 255),
+        default_workflow=text_arg("default_workflow", default_workflow, 255),
+        dep_update_command=(
+            None
+            if dep_update_command is None
+            else text_arg("dep_update_command", dep_update_command, 500)
+        ),
+        marker_key=None if key is None else text_arg("marker", key, 100),
+        marker_value=None if value is None else text_arg("marker", value, 500),
+        limit=checked_limit(limit),
+    )
+
+
+async def list_source_history(
+    conn: AsyncConnection[Any],
+    sources: str | Collection[str],
+    *,
+    completed_only: bool = False,
+    limit: int = 50,
+) -> list[Task]:
+    """Finished tasks of these sources, the latest update first (a never-updated one first, as
+    PostgreSQL sorts RoboCo's order): with cancelled ones, the X and video post histories;
+    completed only, the post-mortems, market briefs and quality reports."""
+    if not isinstance(completed_only, bool):
+        raise ValidationError("completed_only must be a bool")
+    return await queries.fetch_all(
+        conn,
+        _SOURCE_HISTORY,
+        _ROW,
+        sources=sources_arg("sources", sources),
+        completed_only=completed_only,
         limit=checked_limit(limit),
     )
 

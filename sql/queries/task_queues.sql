@@ -194,13 +194,41 @@ SELECT EXISTS (
 
 -- name: list_open_by_source :many
 -- Tasks of the given sources that are neither completed nor cancelled, oldest first (RoboCo's
--- list_open_* dedupe and cap lists). Served by ix_tasks_source_status_created.
+-- list_open_* dedupe and cap lists), narrowed by whichever of these is given: team; repo
+-- (the project's git_url as repo_key normalises it: lower case, no trailing '/', no .git);
+-- CI workflow (the project's, '' or NULL meaning :default_workflow); the project's dependency
+-- update command; one orchestration marker's string value. A filter on the project leaves
+-- out tasks without one. Served by ix_tasks_source_status_created.
+SELECT
+    {{t.tasks}}
+FROM tasks AS t
+LEFT JOIN projects AS p ON p.id = t.project_id
+WHERE t.source = ANY(:sources::varchar[])
+  AND t.status NOT IN ('completed', 'cancelled')
+  AND (:team::team IS NULL OR t.team = :team::team)
+  AND (:repo_key::text IS NULL
+       OR regexp_replace(rtrim(lower(p.git_url), '/'), '\.git$', '') = :repo_key::text)
+  AND (:workflow::text IS NULL
+       OR (p.id IS NOT NULL
+           AND coalesce(nullif(p.ci_watch_workflow, ''), :default_workflow::text)
+               = :workflow::text))
+  AND (:dep_update_command::text IS NULL
+       OR p.dep_update_command = :dep_update_command::text)
+  AND (:marker_key::text IS NULL
+       OR t.orchestration_markers ->> :marker_key::text = :marker_value::text)
+ORDER BY t.created_at, t.id
+LIMIT :limit;
+
+-- name: list_source_history :many
+-- Finished tasks of the given sources (completed, and cancelled unless completed_only), the
+-- latest update first as PostgreSQL sorts RoboCo's updated_at.desc() (a never-updated task
+-- first): the panel histories of X and video posts, post-mortems, briefs and reports.
 SELECT
     {{tasks}}
 FROM tasks
 WHERE source = ANY(:sources::varchar[])
-  AND status NOT IN ('completed', 'cancelled')
-ORDER BY created_at, id
+  AND (status = 'completed' OR (status = 'cancelled' AND NOT :completed_only::boolean))
+ORDER BY updated_at DESC NULLS FIRST, id DESC
 LIMIT :limit;
 
 -- name: list_pr_reviews :many
