@@ -1,6 +1,6 @@
 """Read replicas against a real hot standby of the test server.
 
-The session's standby is a ``pg_basebackup -R`` of the test server, made with the server's own
+The module's standby is a ``pg_basebackup -R`` of the test server, made with the server's own
 binaries in a temporary folder and started with pg_ctl on its own port and socket; it streams
 from the primary like any production standby, so every database a test creates there shows up
 on it once replayed.
@@ -83,9 +83,10 @@ class Standby:
                 time.sleep(0.01)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def standby(admin_url: str) -> Iterator[Standby]:
-    """The session's hot standby, made from the test server and stopped at the end."""
+    """A hot standby of the test server for this module, stopped when it ends (so the rest of
+    the suite does not pay for its replay)."""
     with psycopg.connect(admin_url, autocommit=True) as c:
         row = c.execute("SHOW data_directory").fetchone()
     assert row is not None
