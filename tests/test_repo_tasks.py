@@ -646,9 +646,8 @@ async def test_reassign_moves_owner_and_drops_a_stale_claim(
     assert again.active_claimant_id == qa  # the new owner's own claim stays
     nobody = await tasks.reassign(conn, created.id, None)
     assert (nobody.assigned_to, nobody.claimed_by, nobody.active_claimant_id) == (None,) * 3
-    with pytest.raises(NotFound, match="no agents row"):
-        async with conn.transaction():
-            await tasks.reassign(conn, created.id, uuid.uuid4())
+    with pytest.raises(NotFound, match="new_assignee: no agent"):
+        await tasks.reassign(conn, created.id, uuid.uuid4())
     with pytest.raises(NotFound, match="not found"):
         await tasks.reassign(conn, uuid.uuid4(), qa)
 
@@ -708,7 +707,71 @@ async def test_reassign_active_claim_hands_over_a_live_claim(
     assert await scalar(conn, "SELECT count(*) FROM audit_log") == 1
     with pytest.raises(NotFound, match="not found"):
         await tasks.reassign_active_claim(conn, uuid.uuid4(), new)
-    with pytest.raises(NotFound, match="no agents row with assigned_to="):
-        async with conn.transaction():
-            await tasks.reassign_active_claim(conn, created.id, uuid.uuid4())
-    assert await tasks.get_task(conn, created.id) == handed  # nothing of it was kept
+    with pytest.raises(NotFound, match="new_assignee: no agent"):
+        await tasks.reassign_active_claim(conn, created.id, uuid.uuid4())
+    assert await tasks.get_task(conn, created.id) == handed  # nothing written
+
+
+async def seed_role(conn: Conn, slug: str, role: str, team: str) -> uuid.UUID:
+    agent_id = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO agents (id, name, slug, role, team, status, model_config, system_prompt,"
+        " capabilities, permissions, metrics, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, 'idle', '{}', 'x', '{}', '{}', '{}', now())",
+        (agent_id, slug, slug, role, team),
+    )
+    return agent_id
+
+
+async def test_reassign_keeps_roboco_ownership_backstops(
+    conn: Conn, world: dict[str, uuid.UUID]
+) -> None:
+    """A cell's non-code subtask goes to its cell PM; a board role or a Main PM is refused work
+    it has no verb for; review hand-offs go where they are sent."""
+    dev, project = world["agent"], world["project"]
+    be_pm = await seed_role(conn, "be-pm", "cell_pm", "backend")
+    po = await seed_role(conn, "product-owner", "product_owner", "board")
+    main_pm = await seed_role(conn, "main-pm", "main_pm", "main_pm")
+    root = await tasks.create_task(conn, task_input(dev, project_id=project))
+    kw: dict[str, Any] = {"project_id": project, "parent_task_id": root.id}
+    research = await tasks.create_task(
+        conn, task_input(dev, task_type=TaskType.RESEARCH, title="Spike the auth options", **kw)
+    )
+
+    redirected = await tasks.reassign(conn, research.id, dev)
+    assert (redirected.assigned_to, redirected.claimed_by) == (be_pm, be_pm)
+    assert "given to be-pm instead of" in (redirected.dev_notes or "")
+    direct = await tasks.reassign(conn, research.id, be_pm)
+    assert direct.dev_notes == redirected.dev_notes  # no new line when asked right
+
+    fe_research = await tasks.create_task(
+        conn, task_input(dev, task_type=TaskType.RESEARCH, team=Team.FRONTEND, **kw)
+    )
+    queued = await tasks.reassign(conn, fe_research.id, dev)
+    assert queued.assigned_to is None and "frontend has no cell PM" in (queued.dev_notes or "")
+
+    code_child = await tasks.create_task(conn, task_input(dev, **kw))
+    with pytest.raises(TransitionRefused, match=r"product-owner .* cannot own backend code work"):
+        await tasks.reassign(conn, code_child.id, po)
+    assert await tasks.get_task(conn, code_child.id) == code_child  # nothing written
+    board_root = await tasks.create_task(
+        conn, task_input(dev, project_id=project, team=Team.BOARD, task_type=TaskType.RESEARCH)
+    )
+    assert (await tasks.reassign(conn, board_root.id, po)).assigned_to == po  # board work: fine
+    pm_code = await tasks.create_task(conn, task_input(dev, project_id=project, team=Team.MAIN_PM))
+    with pytest.raises(TransitionRefused, match="a Main PM cannot own a main_pm code task"):
+        await tasks.reassign(conn, pm_code.id, main_pm)
+
+    in_review = await tasks.create_task(
+        conn,
+        task_input(dev, task_type=TaskType.DESIGN, status=TaskStatus.AWAITING_QA, **kw),
+    )
+    qa = await seed_role(conn, "be-qa", "qa", "backend")
+    assert (await tasks.reassign(conn, in_review.id, qa)).assigned_to == qa  # not redirected
+
+    live = await tasks.create_task(
+        conn, task_input(dev, task_type=TaskType.PLANNING, status=TaskStatus.CLAIMED, **kw)
+    )
+    handed = await tasks.reassign_active_claim(conn, live.id, dev)
+    assert (handed.assigned_to, handed.active_claimant_id) == (be_pm, be_pm)
+    assert "given to be-pm" in (handed.dev_notes or "")

@@ -18,9 +18,11 @@ from psycopg.types.json import Json
 from roboco_sql import queries
 from roboco_sql.errors import NotFound, TransitionRefused, ValidationError
 from roboco_sql.models.base import utcnow
-from roboco_sql.models.enums import TaskStatus, Team
+from roboco_sql.models.enums import CELL_TEAMS, AgentRole, TaskStatus, TaskType, Team
 from roboco_sql.models.task import MAX_TASK_DEPTH, Task, TaskCreate, TaskUpdate
+from roboco_sql.repos import agents
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
@@ -111,7 +113,7 @@ async def list_tasks(
         after_priority=None if after is None else after.priority,
         after_created_at=None if after is None else after.created_at,
         after_id=None if after is None else after.id,
-        limit=limit,
+        limit=checked_limit(limit),
     )
 
 
@@ -156,20 +158,107 @@ async def set_sequence(conn: AsyncConnection[Any], task_id: uuid.UUID, sequence:
     return task
 
 
+# -- who may own a task (RoboCo's reassign backstops) ------------------------------------------
+
+_BOARD_ROLES = frozenset({AgentRole.PRODUCT_OWNER, AgentRole.HEAD_MARKETING, AgentRole.AUDITOR})
+# what a cell agent builds; a board role has no verb for it
+_CELL_WORK = frozenset({TaskType.CODE, TaskType.DOCUMENTATION, TaskType.DESIGN})
+# a cell's own non-code work under a parent belongs to the cell's PM
+_CELL_PM_WORK = frozenset(
+    {
+        TaskType.PLANNING,
+        TaskType.RESEARCH,
+        TaskType.ADMINISTRATIVE,
+        TaskType.DOCUMENTATION,
+        TaskType.DESIGN,
+    }
+)
+# review hand-offs go to the reviewer named, whatever the task's kind
+_REVIEW_HANDOFFS = frozenset(
+    {TaskStatus.AWAITING_QA, TaskStatus.AWAITING_DOCUMENTATION, TaskStatus.AWAITING_PR_REVIEW}
+)
+
+
+def _board_cannot_own(task: Task) -> bool:
+    """Cell work, a cell's coordination under a parent, or a Main PM coordination task."""
+    descendant = task.parent_task_id is not None
+    return (
+        descendant and (task.task_type in _CELL_WORK or task.team in CELL_TEAMS)
+    ) or task.team is Team.MAIN_PM
+
+
+async def _owner_for(
+    conn: AsyncConnection[Any], task: Task, requested: uuid.UUID | None
+) -> tuple[uuid.UUID | None, str | None]:
+    """The owner RoboCo would actually write for ``requested``, and a dev_notes line saying
+    why when it differs.
+
+    A board/advisory role never owns delivery or coordination work, and a Main PM never owns
+    a Main-PM code task: both are TransitionRefused (RoboCo diverts them to the pool, a status
+    override that belongs to the lifecycle). A cell's non-code subtask goes to that cell's PM
+    (or to nobody while the cell has none), except for a review hand-off.
+    """
+    if requested is not None:
+        agent = await agents.get_agent(conn, requested)
+        if agent is None:
+            raise NotFound(f"new_assignee: no agent {requested}")
+        if agent.role in _BOARD_ROLES and _board_cannot_own(task):
+            raise TransitionRefused(
+                f"task {task.id}: {agent.slug} ({agent.role}) cannot own {task.team} "
+                f"{task.task_type} work; release it to the pool for a cell agent instead"
+            )
+        if (
+            agent.role is AgentRole.MAIN_PM
+            and task.team is Team.MAIN_PM
+            and task.task_type is TaskType.CODE
+        ):
+            raise TransitionRefused(
+                f"task {task.id}: a Main PM cannot own a main_pm code task; hand it to a cell "
+                "developer or release it to the pool"
+            )
+    if (
+        task.status in _REVIEW_HANDOFFS
+        or task.parent_task_id is None
+        or task.team not in CELL_TEAMS
+        or task.task_type not in _CELL_PM_WORK
+    ):
+        return requested, None
+    found = await agents.list_agents(conn, role=AgentRole.CELL_PM, team=task.team, limit=1)
+    if not found:
+        note = (
+            f"\n\n[owner redirected] {task.team} has no cell PM to own this {task.task_type} "
+            f"subtask, so it waits unassigned (asked for {requested})."
+        )
+        return None, None if requested is None else note
+    cell_pm = found[0]
+    if cell_pm.id == requested:
+        return requested, None
+    note = (
+        f"\n\n[owner redirected] a {task.team} {task.task_type} subtask is its cell PM's: "
+        f"given to {cell_pm.slug} instead of {requested}."
+    )
+    return cell_pm.id, note
+
+
 async def reassign(
     conn: AsyncConnection[Any], task_id: uuid.UUID, new_assignee: uuid.UUID | None
 ) -> Task:
     """Hand the task to ``new_assignee`` (None: to nobody), writing assigned_to and claimed_by
     together; a live claim held by someone else is dropped. Status is untouched.
 
-    RoboCo's choice of *who* (its cell-PM redirect, and diverting board roles to the pool) is
-    the caller's: this writes the owner it is given. NotFound for a missing task or agent.
+    RoboCo's backstops apply: a cell's non-code subtask goes to the cell's PM (a line in
+    dev_notes says so), and a board role or a Main PM offered work it cannot own is refused
+    (TransitionRefused). NotFound for a missing task or agent.
     """
     if new_assignee is not None and not isinstance(new_assignee, uuid.UUID):
         raise ValidationError(f"new_assignee must be a UUID or None, not {new_assignee!r}")
+    current = await get_task(conn, task_id)
+    if current is None:
+        raise NotFound(f"task {task_id} not found")
+    owner, note = await _owner_for(conn, current, new_assignee)
     with translated("task"):
         task = await queries.fetch_one(
-            conn, _REASSIGN, _ROW, id=task_id, assignee=new_assignee, now=utcnow()
+            conn, _REASSIGN, _ROW, id=task_id, assignee=owner, note=note, now=utcnow()
         )
     if task is None:
         raise NotFound(f"task {task_id} not found")
@@ -189,28 +278,35 @@ async def reassign_active_claim(
     heartbeat, a stalled mark is cleared, the old claimant's agent row goes idle (if it was on
     this task) and the new one's active on it, and an audit row (``task.claim_handed_over``,
     by ``actor_id``) records it. Status, branch and work session stay with the task, as in
-    RoboCo. TransitionRefused when the task holds no live claim; NotFound for a missing task
-    or agent.
+    RoboCo, and so do its ownership backstops (see :func:`reassign`). TransitionRefused when
+    the task holds no live claim or the agent may not own it; NotFound for a missing task or
+    agent.
     """
     if not isinstance(new_assignee, uuid.UUID):
         raise ValidationError(f"new_assignee must be a UUID, not {new_assignee!r}")
     if actor_id is not None and not isinstance(actor_id, uuid.UUID):
         raise ValidationError(f"actor_id must be a UUID or None, not {actor_id!r}")
-    with translated("task"):
-        task = await queries.fetch_one(
-            conn,
-            _HAND_OVER,
-            _ROW,
-            id=task_id,
-            assignee=new_assignee,
-            actor_id=actor_id,
-            now=utcnow(),
-        )
-    if task is not None:
-        return task
     current = await get_task(conn, task_id)
     if current is None:
         raise NotFound(f"task {task_id} not found")
+    if current.status in (TaskStatus.CLAIMED, TaskStatus.IN_PROGRESS):
+        owner, note = await _owner_for(conn, current, new_assignee)
+        with translated("task"):
+            task = await queries.fetch_one(
+                conn,
+                _HAND_OVER,
+                _ROW,
+                id=task_id,
+                assignee=owner,
+                note=note,
+                actor_id=actor_id,
+                now=utcnow(),
+            )
+        if task is not None:
+            return task
+        current = await get_task(conn, task_id)  # it changed meanwhile: say how
+        if current is None:
+            raise NotFound(f"task {task_id} not found")
     raise TransitionRefused(
         f"task {task_id}: no live claim to hand over (status {current.status}; only a claimed "
         "or in_progress task can be reassigned this way)"

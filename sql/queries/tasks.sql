@@ -147,10 +147,13 @@ RETURNING
 -- name: reassign_task :one
 -- Hand the task to another owner (or to nobody): assigned_to and claimed_by together, as
 -- RoboCo's reassign. A live claim held by anyone but the new owner is dropped with it, so the
--- old claimant no longer counts as working it; a claim the new owner holds stays. Status is
--- untouched. No row back = no such task.
+-- old claimant no longer counts as working it; a claim the new owner holds stays. :note (when
+-- the owner was redirected) is appended to dev_notes. Status is untouched. No row back = no
+-- such task.
 UPDATE tasks
 SET assigned_to = :assignee::uuid,
+    dev_notes = CASE WHEN :note::text IS NULL THEN dev_notes
+                     ELSE coalesce(dev_notes, '') || :note::text END,
     claimed_by = :assignee::uuid,
     active_claimant_id = CASE
         WHEN active_claimant_id IS DISTINCT FROM :assignee::uuid THEN NULL
@@ -163,7 +166,8 @@ RETURNING
 -- name: hand_over_claim :one
 -- Give a live claim (claimed / in_progress) to another agent in one statement, as RoboCo's
 -- reassign_active_claim: the new agent becomes owner and live claimant with a fresh claim and
--- heartbeat (so the reaper does not find it stale at once), a stalled mark is cleared, the old
+-- heartbeat (so the reaper does not find it stale at once), a stalled mark is cleared, :note
+-- (when the owner was redirected) is appended to dev_notes, the old
 -- claimant's agent row goes idle if it was on this task and the new one's goes active on it,
 -- and the hand-over is audited. The work session and branch stay with the task. No row back =
 -- no such task, or it holds no live claim (the row is locked, so the status read is current).
@@ -183,6 +187,8 @@ moved AS (
         active_claimant_id = :assignee::uuid,
         stalled_reason = NULL,
         stalled_since = NULL,
+        dev_notes = CASE WHEN :note::text IS NULL THEN t.dev_notes
+                         ELSE coalesce(t.dev_notes, '') || :note::text END,
         updated_at = :now::timestamptz
     FROM cur AS c
     WHERE t.id = c.id
