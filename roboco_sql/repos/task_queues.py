@@ -1,6 +1,7 @@
 """Task lists and lookups as RoboCo's services read them: board columns in sibling order, an
 agent's queues, the PM and board queues, tasks by origin, branch or PR, children and sibling
-checks, activity feeds, kanban cards, and the parent lock of a merge.
+checks, activity feeds, kanban cards, the parent lock of a merge, and v0.29.0's later reads
+(project history, panel search, the vault janitor's drains).
 
 Each is one statement with the order RoboCo relies on; where RoboCo looped (a query per task,
 a BFS per level) the loop is in the SQL. Nothing here writes; the caller owns the transaction.
