@@ -102,6 +102,47 @@ def test_plan_of_the_whole_chain_replays_to_what_migrate_builds(
     assert f"-- nothing to apply: the database is at {CHAIN.head}" in again.stdout
 
 
+BOOKS = {
+    "version": "SELECT version_num FROM alembic_version",
+    "history": "SELECT revision, parent, checksum, how FROM roboco_sql.history ORDER BY 1",
+    "reverted": "SELECT revision, parent, checksum, data_lost, was_how FROM roboco_sql.reverted "
+    "ORDER BY id",
+    "additions": "SELECT name, checksum, at_revision FROM roboco_sql.additions ORDER BY 1",
+    "ours": "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'rsql%' ORDER BY 1",
+}
+
+
+@pytest.mark.parametrize("target", ["068_tasks_constraints_column", "043_conventions_cache"])
+def test_plan_going_back_replays_to_what_migrate_does(
+    db_url: str, new_database: Any, tmp_path: Path, target: str
+) -> None:
+    """From head (with the default addition) back to 068 (the addition stays, re-applied
+    there) or 043 (it leaves before the chain goes below 044): the script replayed with psql
+    leaves the catalog and bookkeeping `migrate --to` leaves."""
+    head = psycopg.conninfo.conninfo_to_dict(db_url)["dbname"]
+    by_migrate = new_database(f"{head}_m", template=head)
+    refused = run_cli("plan", "--to", target, "--database-url", db_url)
+    assert refused.returncode == 5
+    assert refused.stderr.startswith("error: refusing to go back past irreversible revisions (")
+    result = run_cli("plan", "--to", target, "--allow-data-loss", "--database-url", db_url)
+    assert result.returncode == 0, result.stderr
+    back = CHAIN.position(CHAIN.head) - CHAIN.position(target)
+    assert f"plan: back past {back} revisions from {CHAIN.head} to {target}" in result.stderr
+    script = result.stdout
+    assert script.count("\n-- the down section of 0") == back
+    removes = "\n-- the down section of addition task_graph_indexes (001_task_graph_indexes.sql)"
+    assert (removes in script) == (target < "044")
+    assert rows(db_url, BOOKS["version"]) == [(CHAIN.head,)]  # planning ran nothing
+    replayed = replay(db_url, script, tmp_path)
+    assert replayed.returncode == 0, replayed.stderr
+    done = run_cli("migrate", "--to", target, "--allow-data-loss", "--database-url", by_migrate)
+    assert done.returncode == 0, done.stderr
+    assert diff(dump(by_migrate), dump(db_url)) == []
+    for name, query in BOOKS.items():
+        assert rows(db_url, query) == rows(by_migrate, query), name
+    assert rows(db_url, BOOKS["version"]) == [(target,)]
+
+
 def test_plan_adopts_an_alembic_database_and_continues(
     empty_url: str, db_url: str, tmp_path: Path
 ) -> None:
