@@ -377,3 +377,40 @@ async def test_concurrent_entries_are_all_tallied(conn: Conn, url: str) -> None:
     tallied = await journals.get_journal(conn, journal.id)
     assert tallied is not None and tallied.total_entries == 6
     assert tallied.entries_by_type == {"learning": 3, "struggle": 3}
+
+
+async def test_learning_topics_recur_or_fall_back_to_the_newest(conn: Conn) -> None:
+    journal = await journals.get_or_create_journal(conn, await make_agent(conn))
+    kind = JournalEntryType
+    await journals.add_entry(conn, entry(journal.id, kind.LEARNING, title="Retry flaky CI"))
+    newest = T0 + dt.timedelta(hours=1)
+    await journals.add_entry(
+        conn, entry(journal.id, kind.LEARNING, title="Pin versions", timestamp=newest)
+    )
+    fresh = await journals.learning_topics(conn)
+    assert [(t.title, t.count) for t in fresh] == [("Pin versions", 1), ("Retry flaky CI", 1)]
+    await journals.add_entry(conn, entry(journal.id, kind.LEARNING, title="Retry flaky CI"))
+    await journals.add_entry(  # private and other kinds never count
+        conn, entry(journal.id, kind.LEARNING, title="Pin versions", is_private=True)
+    )
+    await journals.add_entry(conn, entry(journal.id, kind.STRUGGLE, title="Pin versions"))
+    topics = await journals.learning_topics(conn)
+    assert [(t.title, t.count) for t in topics] == [("Retry flaky CI", 2)]
+    with pytest.raises(ValidationError, match="min_count"):
+        await journals.learning_topics(conn, min_count=0)
+
+
+async def test_task_entry_times(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    journal = await journals.get_or_create_journal(conn, agent)
+    task_a, task_b = await make_task(conn, agent), await make_task(conn, agent)
+    later = T0 + dt.timedelta(minutes=5)
+    await journals.add_entry(
+        conn, entry(journal.id, JournalEntryType.GENERAL, task_id=task_a, timestamp=later)
+    )
+    await journals.add_entry(conn, entry(journal.id, JournalEntryType.GENERAL, task_id=task_a))
+    await journals.add_entry(conn, entry(journal.id, JournalEntryType.GENERAL, task_id=task_b))
+    times = await journals.list_task_entry_times(conn, [task_a])
+    assert [(t.task_id, t.timestamp) for t in times] == [(task_a, T0), (task_a, later)]
+    assert len(await journals.list_task_entry_times(conn, [task_a, task_b])) == 3
+    assert await journals.list_task_entry_times(conn, []) == []

@@ -468,3 +468,25 @@ async def test_acknowledge_many_in_one_statement(
     untouched = await notifications.get_notification(conn, theirs.id)
     assert untouched is not None and untouched.acked_by == []
     assert await notifications.acknowledge_many(conn, [], dev) == 0
+
+
+async def test_send_notifications_in_one_statement(
+    conn: Conn, pm: uuid.UUID, devs: list[uuid.UUID]
+) -> None:
+    batch = [note(pm, [d], type=NotificationType.KNOWLEDGE_SHARE, requires_ack=False) for d in devs]
+    ids = await notifications.send_notifications(conn, batch)
+    assert ids == [n.id for n in batch]
+    for n in batch:
+        got = await notifications.get_notification(conn, n.id)
+        assert got is not None
+        assert (got.to_agents, got.type, got.requires_ack) == (
+            n.to_agents,
+            NotificationType.KNOWLEDGE_SHARE,
+            False,
+        )
+        assert got.timestamp == T0 and got.acked_by == [] and got.related_message_ids == []
+    bad = [note(pm, [devs[0]]), note(uuid.uuid4(), [devs[0]])]
+    with pytest.raises(NotFound, match="no agents row"):
+        await notifications.send_notifications(conn, bad)
+    assert await count(conn) == 2  # all or nothing
+    assert await notifications.send_notifications(conn, []) == []

@@ -108,6 +108,8 @@ from roboco_sql.models.journal import (
     JournalEntry,
     JournalEntryCreate,
     JournalHighlight,
+    LearningTopic,
+    TaskEntryTime,
 )
 from roboco_sql.models.knowledge import (
     IndexedDocument,
@@ -426,6 +428,7 @@ __all__ = [
     "JsonObject",
     "KanbanTask",
     "LLMSettings",
+    "LearningTopic",
     "LinkedTask",
     "Marker",
     "MarkerShape",
@@ -509,6 +512,7 @@ __all__ = [
     "TaskDraft",
     "TaskDraftCreate",
     "TaskDraftUpdate",
+    "TaskEntryTime",
     "TaskNature",
     "TaskProgress",
     "TaskReviewFinding",

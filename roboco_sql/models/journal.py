@@ -106,3 +106,21 @@ class JournalHighlight(BaseModel):
     author_id: uuid.UUID
     author_slug: str
     author_role: AgentRole
+
+
+class LearningTopic(BaseModel):
+    """A public learning title and how many entries carry it (the librarian's pattern signal)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    count: int
+
+
+class TaskEntryTime(BaseModel):
+    """When a journal entry about a task was written (one point of a task's activity)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: uuid.UUID
+    timestamp: AwareDatetime

@@ -24,6 +24,8 @@ from roboco_sql.models.journal import (
     JournalEntry,
     JournalEntryCreate,
     JournalHighlight,
+    LearningTopic,
+    TaskEntryTime,
 )
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import checked_limit, checked_offset
@@ -43,7 +45,9 @@ __all__ = [
     "has_entry_for_task",
     "has_recent_entry",
     "latest_entry_for_task_at",
+    "learning_topics",
     "list_entries",
+    "list_task_entry_times",
     "list_task_highlights",
 ]
 
@@ -76,10 +80,15 @@ _HAS_TASK_ENTRY = _Q["journals.agent_has_task_entry"]
 _LATEST_TASK_ENTRY = _Q["journals.latest_agent_task_entry_at"]
 _HAS_ENTRY_SINCE = _Q["journals.agent_has_entry_since"]
 _RESOLVED_STRUGGLES = _Q["journals.count_resolved_struggles"]
+_RECURRING = _Q["journals.recurring_learning_titles"]
+_RECENT_LEARNINGS = _Q["journals.recent_learning_titles"]
+_ENTRY_TIMES = _Q["journals.list_task_entry_times"]
 
 _JOURNAL = model_row(Journal)
 _ENTRY = model_row(JournalEntry)
 _HIGHLIGHT = model_row(JournalHighlight)
+_TOPIC = model_row(LearningTopic)
+_ENTRY_TIME = model_row(TaskEntryTime)
 
 
 async def get_or_create_journal(conn: AsyncConnection[Any], agent_id: uuid.UUID) -> Journal:
@@ -255,3 +264,28 @@ async def count_resolved_struggles(conn: AsyncConnection[Any], journal_id: uuid.
     """How many of the journal's struggle entries have a "## Resolution" section: with the
     journal's struggle tally, RoboCo's struggle resolution rate."""
     return await queries.fetch_scalar(conn, _RESOLVED_STRUGGLES, int, journal_id=journal_id) or 0
+
+
+async def learning_topics(
+    conn: AsyncConnection[Any], *, min_count: int = 2, limit: int = 10
+) -> list[LearningTopic]:
+    """The public learning titles that recur (at least min_count entries), most frequent
+    first; when none does yet, the newest titles, each counted once: the librarian's
+    pattern signal and its fallback for a fresh company."""
+    if min_count < 1:
+        raise ValidationError(f"min_count must be positive, not {min_count}")
+    limit = checked_limit(limit)
+    recurring = await queries.fetch_all(conn, _RECURRING, _TOPIC, min_count=min_count, limit=limit)
+    if recurring:
+        return recurring
+    return await queries.fetch_all(conn, _RECENT_LEARNINGS, _TOPIC, limit=limit)
+
+
+async def list_task_entry_times(
+    conn: AsyncConnection[Any], task_ids: Collection[uuid.UUID]
+) -> list[TaskEntryTime]:
+    """When each journal entry about any of the tasks was written, by task then time: the
+    journal's share of a task's activity timeline."""
+    if not task_ids:
+        return []
+    return await queries.fetch_all(conn, _ENTRY_TIMES, _ENTRY_TIME, task_ids=list(set(task_ids)))

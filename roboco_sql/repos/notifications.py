@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
 
 from roboco_sql import queries
 from roboco_sql.errors import NotFound, ValidationError
@@ -39,6 +40,7 @@ __all__ = [
     "mark_delivered",
     "mark_read",
     "send_notification",
+    "send_notifications",
     "send_unless_pending",
 ]
 
@@ -62,6 +64,7 @@ _SYSTEM = _Q["notifications.list_system_notifications"]
 _EXPIRED = _Q["notifications.list_expired_unacked_notifications"]
 _ACK_FINISHED = _Q["notifications.ack_notifications_of_finished_tasks"]
 _ACK_MANY = _Q["notifications.acknowledge_notifications"]
+_SEND_MANY = _Q["notifications.send_notifications"]
 
 _ROW = model_row(Notification)
 _COUNTS = model_row(NotificationCounts)
@@ -324,3 +327,17 @@ async def acknowledge_many(
         agent_id=agent_id,
         acked_at=_aware("at", at).isoformat(),
     )
+
+
+async def send_notifications(
+    conn: AsyncConnection[Any], batch: Sequence[NotificationCreate]
+) -> list[uuid.UUID]:
+    """Insert a batch of notifications in one statement, all or nothing (RoboCo's knowledge
+    share fans one out per recipient this way, without dedup); their ids, in batch order.
+    NotFound names a sender or task that does not exist."""
+    if not batch:
+        return []
+    rows = Jsonb([n.model_dump(mode="json") for n in batch])
+    with translated("notification"):
+        await queries.execute_rows(conn, _SEND_MANY, rows=rows)
+    return [n.id for n in batch]

@@ -178,3 +178,31 @@ FROM journal_entries
 WHERE journal_id = :journal_id
   AND type = 'struggle'
   AND strpos(content, '## Resolution') > 0;
+
+-- name: recurring_learning_titles :many
+-- Public learning titles written at least min_count times, the most frequent first (the
+-- librarian's recurring patterns).
+SELECT title, count(*)::integer AS count
+FROM journal_entries
+WHERE type = 'learning' AND NOT is_private
+GROUP BY title
+HAVING count(*) >= :min_count
+ORDER BY count(*) DESC, title
+LIMIT :limit;
+
+-- name: recent_learning_titles :many
+-- The newest public learning entries' titles, each with a count of 1 (the librarian's sample
+-- when nothing recurs yet).
+SELECT title, 1 AS count
+FROM journal_entries
+WHERE type = 'learning' AND NOT is_private
+ORDER BY timestamp DESC, id DESC
+LIMIT :limit;
+
+-- name: list_task_entry_times :many
+-- When each journal entry about any of a set of tasks was written (metrics' activity
+-- timeline; served by ix_journal_entries_task_id).
+SELECT task_id, timestamp
+FROM journal_entries
+WHERE task_id = ANY(:task_ids::uuid[])
+ORDER BY task_id, timestamp;

@@ -217,3 +217,20 @@ UPDATE notifications SET
     read_by = CASE WHEN :agent_id::uuid = ANY(read_by) THEN read_by
         ELSE array_append(read_by, :agent_id::uuid) END
 WHERE id = ANY(:ids::uuid[]) AND :agent_id::uuid = ANY(to_agents);
+
+-- name: send_notifications :execrows
+-- Insert a batch of notifications in one statement (RoboCo's knowledge-share fan-out, one row
+-- per recipient); the rows arrive as a JSON array of NotificationCreate objects.
+INSERT INTO notifications (
+    {{notifications}}
+)
+SELECT
+    r.id, r.type, r.priority, r.from_agent, r.to_agents, r.subject, r.body, r.requires_ack,
+    '{}'::uuid[], '{}'::json, r.related_task_id, r.related_message_ids, r.timestamp,
+    r.expires_at, '{}'::uuid[], NULL, r.created_at, 0, 0, NULL
+FROM jsonb_to_recordset(:rows::jsonb) AS r(
+    id uuid, type notificationtype, priority notificationpriority, from_agent uuid,
+    to_agents uuid[], subject varchar, body text, requires_ack boolean, related_task_id uuid,
+    related_message_ids uuid[], timestamp timestamptz, expires_at timestamptz,
+    created_at timestamptz
+);
