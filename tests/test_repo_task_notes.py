@@ -279,6 +279,11 @@ async def test_set_plan_wraps_text_and_never_drops_an_approach(
         await notes.set_plan(conn, task.id, ["a list"])  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="plan is not a JSON document"):
         await notes.set_plan(conn, task.id, {"when": object()})  # type: ignore[dict-item]
+    with pytest.raises(ValidationError, match="plan contains a NUL"):
+        await notes.set_plan(conn, task.id, {"approach": ["a\x00b"]})
+    with pytest.raises(ValidationError, match="plan contains a lone surrogate"):
+        await notes.set_plan(conn, task.id, {"\ud800": "key"})
+    assert (await fetch(conn, task.id)).plan == {"approach": "another way"}
 
 
 # -- notes, criteria, review flags, proactive context, documents -------------------------------

@@ -254,13 +254,14 @@ MARKER_SHAPES: Final[Mapping[Marker, MarkerShape]] = {
 }
 
 
-def _texts_in(value: object) -> list[str]:
+def json_texts(value: object) -> list[str]:
+    """Every string in a JSON-like value, object keys included (to check each is storable)."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
-        return [t for k, v in value.items() for t in (*_texts_in(k), *_texts_in(v))]
-    if isinstance(value, list):
-        return [t for item in value for t in _texts_in(item)]
+        return [t for k, v in value.items() for t in (*json_texts(k), *json_texts(v))]
+    if isinstance(value, list | tuple):
+        return [t for item in value for t in json_texts(item)]
     return []
 
 
@@ -311,7 +312,7 @@ def marker_value(key: str, value: object) -> JsonValue:
     if not _SHAPE_OK[shape](value):
         raise ValueError(f"marker {key} takes {shape.value}, not {type(value).__name__}")
     stored: JsonValue = list(value) if isinstance(value, tuple) else value  # type: ignore[assignment]
-    for text in _texts_in(stored):
+    for text in json_texts(stored):
         reason = unstorable(text)
         if reason is not None:
             raise ValueError(f"marker {key} {reason}")
@@ -334,7 +335,7 @@ class _Entry(BaseModel):
     @model_validator(mode="after")
     def _storable_text(self) -> Self:
         for name, value in self.__dict__.items():
-            for text in _texts_in(value):
+            for text in json_texts(value):
                 reason = unstorable(text)
                 if reason is not None:
                     raise ValueError(f"{name} {reason}")

@@ -28,6 +28,7 @@ from roboco_sql.models.task import (
     Marker,
     NoteSection,
     Task,
+    json_texts,
     marker_value,
 )
 from roboco_sql.repos._errors import translated
@@ -90,18 +91,16 @@ def _percent(name: str, value: object) -> None:
 
 
 def _json(name: str, value: object) -> JsonValue:
-    """A JSON document parameter: only what json can encode, and text PostgreSQL can store."""
+    """A JSON document parameter: only what json can encode, and text jsonb can store."""
     try:
-        text = json.dumps(value, allow_nan=False)
+        json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"{name} is not a JSON document: {exc}") from None
-    if "\\u0000" in text:
-        raise ValidationError(f"{name} contains a NUL (\\x00) character")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError(f"{name} contains a lone surrogate") from None
-    return value  # type: ignore[return-value]  # checked by the round trip above
+    for text in json_texts(value):
+        reason = unstorable(text)
+        if reason is not None:
+            raise ValidationError(f"{name} {reason}")
+    return value  # type: ignore[return-value]  # json.dumps accepted it
 
 
 async def _write(conn: Conn, name: str, task_id: uuid.UUID, **params: object) -> Task:
