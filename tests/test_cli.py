@@ -47,3 +47,15 @@ def test_bad_settings_are_one_line_errors() -> None:
     assert bad_port.stderr.strip() == (
         "error: ROBOCO_DATABASE_PORT must be an integer, got 'fifty'"
     )
+
+
+def test_migrate_and_plan_help_say_how_to_go_back() -> None:
+    for command in ("migrate", "plan"):
+        result = run_cli(command, "--help")
+        assert result.returncode == 0
+        text = " ".join(result.stdout.split())
+        assert "an older one (or `base`)" in text, command
+        assert "--allow-data-loss" in text and "irreversible" in text, command
+    unknown = run_cli("migrate", "--to", "nope", "--database-url", "postgresql:///x?host=/nowhere")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "error: unknown target revision nope"
