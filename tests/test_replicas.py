@@ -30,7 +30,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from roboco_sql import cli, embedded, replicas
 from roboco_sql.config import Settings, split_urls
 from roboco_sql.db import connection
-from roboco_sql.errors import ConfigError, StandbyRefused, ValidationError
+from roboco_sql.errors import ConfigError, DatabaseUnavailable, StandbyRefused, ValidationError
 from roboco_sql.migrate import load_chain, migrate
 from roboco_sql.replicas import Cluster, Lsn, open_cluster, read_connection
 
@@ -346,11 +346,29 @@ async def test_the_replica_stopped_mid_load_moves_reads_to_the_primary(
             while not stop.is_set():
                 served.append(await cluster.read(slow_read))
 
-        workers = [asyncio.create_task(reader()) for _ in range(6)]
+        lost: list[DatabaseUnavailable] = []
+        go_on = asyncio.Event()
+
+        async def holder() -> None:  # read_connection itself: the loss is named, one line
+            try:
+                async with read_connection(cluster) as conn:
+                    assert await _on_standby(conn)
+                    await go_on.wait()
+                    await conn.execute("SELECT 1")
+            except DatabaseUnavailable as exc:
+                lost.append(exc)
+
+        workers = [asyncio.create_task(reader()) for _ in range(5)]
+        held = asyncio.create_task(holder())
         await asyncio.sleep(0.3)
         before = len(served)
         await asyncio.to_thread(standby.stop, "fast")
         try:
+            go_on.set()
+            await held
+            [error] = lost
+            assert str(error).startswith(f"replica socket {standby.base} port {STANDBY_PORT}")
+            assert "failed mid-call" in str(error) and "\n" not in str(error)
             await asyncio.sleep(0.8)
             stop.set()
             await asyncio.gather(*workers)  # no reader saw an error
