@@ -246,6 +246,78 @@ async def test_moves_compose_with_their_writes_in_one_transaction(conn: Conn, w:
     ]
 
 
+# -- who owns the task after a review verdict (L01) ---------------------------------------------
+
+
+async def test_review_verdicts_route_the_task_as_roboco(conn: Conn, w: World) -> None:
+    """pr_pass hands the task to the PM who assembles it (its cell's PM, else the Main PM);
+    a failed assembled PR and a PM's request for changes go to that PM when no original
+    developer is recorded, a leaf back to its developer; a direct PM submission keeps owner
+    and claim."""
+    reviewer, pm, main = w.agents[R.PR_REVIEWER], w.agents[R.CELL_PM], w.agents[R.MAIN_PM]
+    dev = w.agents[R.DEVELOPER]
+    passed = await transitions.transition(
+        conn, await make(conn, w, S.AWAITING_PR_REVIEW, **GIT_DONE), S.AWAITING_PM_REVIEW, reviewer
+    )
+    assert passed.assigned_to == passed.claimed_by == pm.id
+    assert passed.active_claimant_id is None
+    await conn.execute(
+        "UPDATE agents SET created_at = created_at - interval '1 day' WHERE id = %s",
+        (w.creator,),
+    )
+    root = await make(conn, w, S.AWAITING_PR_REVIEW, team=Team.MAIN_PM, **GIT_DONE)
+    failed_root = await transitions.transition(conn, root, S.NEEDS_REVISION, reviewer)
+    assert failed_root.assigned_to == failed_root.claimed_by == w.creator  # the earliest Main PM
+    leaf = await make(conn, w, S.AWAITING_PR_REVIEW, orchestration_markers=marked(dev.id))
+    assert (await transitions.transition(conn, leaf, S.NEEDS_REVISION, reviewer)).assigned_to == (
+        dev.id
+    )
+    unmarked = await make(conn, w, S.AWAITING_PM_REVIEW, **GIT_DONE)
+    assert (await transitions.transition(conn, unmarked, S.NEEDS_REVISION, main)).assigned_to == (
+        pm.id
+    )
+    direct = await make(
+        conn, w, S.IN_PROGRESS, assigned_to=dev.id, active_claimant_id=dev.id, **GIT_DONE
+    )
+    submitted = await transitions.transition(conn, direct, S.AWAITING_PM_REVIEW, dev)
+    assert submitted.assigned_to == submitted.active_claimant_id == dev.id
+
+
+async def test_documented_task_goes_to_the_pm_up_its_parent_chain(conn: Conn, w: World) -> None:
+    doc, pm = w.agents[R.DOCUMENTER], w.agents[R.CELL_PM]
+    planning = await make(conn, w, S.IN_PROGRESS, assigned_to=pm.id, **GIT_DONE)
+    middle = await make(conn, w, S.IN_PROGRESS, parent_task_id=planning, **GIT_DONE)
+    leaf = await make(
+        conn, w, S.AWAITING_DOCUMENTATION, parent_task_id=middle, assigned_to=doc.id, **GIT_DONE
+    )
+    documented = await transitions.transition(conn, leaf, S.AWAITING_PM_REVIEW, doc)
+    assert documented.assigned_to == documented.claimed_by == pm.id
+    assert documented.active_claimant_id == pm.id  # the PM holds the review
+    orphan = await make(conn, w, S.AWAITING_DOCUMENTATION, assigned_to=doc.id, **GIT_DONE)
+    alone = await transitions.transition(conn, orphan, S.AWAITING_PM_REVIEW, doc)
+    assert alone.assigned_to is None and alone.active_claimant_id is None
+
+
+async def test_a_qa_fail_without_a_marker_finds_the_developer_of_the_work(
+    conn: Conn, w: World
+) -> None:
+    """RoboCo's fallback: the developer of the task's latest work session (never the QA's
+    own), who is then recorded as the original developer."""
+    dev, qa = w.agents[R.DEVELOPER], w.agents[R.QA]
+    task_id = await make(conn, w)
+    await claims.claim(conn, task_id, dev)  # opens the developer's work session
+    await conn.execute(
+        "UPDATE tasks SET status = 'awaiting_qa', assigned_to = NULL, claimed_by = NULL,"
+        " active_claimant_id = NULL WHERE id = %s",
+        (task_id,),
+    )
+    failed = await transitions.transition(conn, task_id, S.NEEDS_REVISION, qa)
+    assert failed.assigned_to == failed.claimed_by == dev.id
+    assert failed.orchestration_markers == marked(dev.id)
+    nobody = await make(conn, w, S.AWAITING_QA)
+    assert (await transitions.transition(conn, nobody, S.NEEDS_REVISION, qa)).assigned_to is None
+
+
 # -- cancel ---------------------------------------------------------------------------------------
 
 

@@ -100,6 +100,10 @@ class Owner(enum.StrEnum):
     RESTORE = "restore"  # back to whoever held it before the block
     HOLDER = "holder"  # both set to whoever holds it (the reaper keeps the owner)
     DEVELOPER = "developer"  # back to the original developer (a failed review), else none
+    REVIEW_PM = "review_pm"  # the PM who assembles it: its cell's PM, else the Main PM
+    DEVELOPER_OR_PM = "developer_or_pm"  # the original developer, else that PM
+    REVISION_DEV = "revision_dev"  # the original developer, else its latest developer session
+    ANCESTOR = "ancestor"  # the first assignee up the parent chain, with the live claim
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +175,16 @@ _BY_ACTION: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType(
             "session": None,
         },
         "qa_pass": {"qa_verified": True, "reset_docs": True},
-        "qa_fail": {"qa_verified": False},
+        "qa_fail": {"qa_verified": False, "owner": Owner.REVISION_DEV},
+        # the documented task goes to the PM up its parent chain, who also takes the claim
+        "docs_complete": {"owner": Owner.ANCESTOR},
+        # RoboCo hands a passed assembled PR to its PM; a failed one to its PM as well (an
+        # assembled task carries no original developer), a leaf back to its developer
+        "pr_pass": {"owner": Owner.REVIEW_PM},
+        "pr_fail": {"owner": Owner.DEVELOPER_OR_PM},
+        "request_changes": {"owner": Owner.DEVELOPER_OR_PM},
+        # a direct submission for PM review changes only the status
+        "submit_pm_review": {"owner": Owner.KEEP, "release": False},
     }
 )
 

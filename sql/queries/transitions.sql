@@ -15,9 +15,66 @@
 -- cancel: each is cancelled, audited, loses its live claim and has its work sessions
 -- abandoned. :owner: keep | actor | clear | unassign (assigned_to only) |
 -- restore (pre-block owner) | holder (whoever holds it) | developer (the original_developer
--- marker, else none).
+-- marker, else none) | review_pm (the PM who assembles the work: its cell's PM, else the Main
+-- PM) | developer_or_pm (the marker, else that PM) | revision_dev (the marker, else the
+-- developer of the task's latest work session other than the actor, who is then recorded as
+-- the marker) | ancestor (the first assignee up the parent chain, who also takes the live
+-- claim); the last four are looked up once, before the write.
 WITH RECURSIVE clock AS MATERIALIZED (
     SELECT clock_timestamp() AS now
+),
+up AS (
+    SELECT p.id, p.assigned_to, p.parent_task_id, 1 AS depth, ARRAY[s.id, p.id] AS path
+      FROM tasks AS s
+      JOIN tasks AS p ON p.id = s.parent_task_id
+     WHERE s.id = :id::uuid
+       AND :owner::text = 'ancestor'
+    UNION ALL
+    SELECT p.id, p.assigned_to, p.parent_task_id, u.depth + 1, u.path || p.id
+      FROM up AS u
+      JOIN tasks AS p ON p.id = u.parent_task_id
+     WHERE u.assigned_to IS NULL
+       AND p.id <> ALL(u.path)
+),
+looked_up AS MATERIALIZED (
+    SELECT CASE :owner::text
+               WHEN 'review_pm' THEN pm.id
+               WHEN 'developer_or_pm' THEN coalesce(dev.id, pm.id)
+               WHEN 'revision_dev' THEN coalesce(dev.id, ws.agent_id)
+               WHEN 'ancestor' THEN (SELECT u.assigned_to
+                                       FROM up AS u
+                                      WHERE u.assigned_to IS NOT NULL
+                                      ORDER BY u.depth
+                                      LIMIT 1)
+           END AS owner,
+           :owner::text = 'revision_dev' AND dev.id IS NULL AND ws.agent_id IS NOT NULL AS heal
+      FROM tasks AS t
+      LEFT JOIN LATERAL (
+          SELECT (t.orchestration_markers ->> 'original_developer')::uuid AS id
+           WHERE (t.orchestration_markers ->> 'original_developer')
+                 ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+      ) AS dev ON true
+      LEFT JOIN LATERAL (
+          SELECT a.id
+            FROM agents AS a
+           WHERE :owner::text IN ('review_pm', 'developer_or_pm')
+             AND CASE WHEN t.team IN ('backend', 'frontend', 'ux_ui')
+                      THEN a.role = 'cell_pm' AND a.team = t.team
+                      ELSE a.role = 'main_pm' END
+           ORDER BY a.created_at, a.id
+           LIMIT 1
+      ) AS pm ON true
+      LEFT JOIN LATERAL (
+          SELECT w.agent_id
+            FROM work_sessions AS w
+            JOIN agents AS a ON a.id = w.agent_id AND a.role = 'developer'
+           WHERE :owner::text = 'revision_dev'
+             AND w.task_id = t.id
+             AND w.agent_id IS DISTINCT FROM :actor_id::uuid
+           ORDER BY w.started_at DESC
+           LIMIT 1
+      ) AS ws ON true
+     WHERE t.id = :id::uuid
 ),
 moved AS (
     UPDATE tasks AS t
@@ -31,6 +88,8 @@ moved AS (
                               t.claimed_by)
             WHEN :owner::text = 'holder'
                 THEN coalesce(t.assigned_to, t.claimed_by, t.active_claimant_id)
+            WHEN :owner::text IN ('review_pm', 'developer_or_pm', 'revision_dev', 'ancestor')
+                THEN (SELECT l.owner FROM looked_up AS l)
             WHEN (t.orchestration_markers ->> 'original_developer')
                  ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
                 THEN (t.orchestration_markers ->> 'original_developer')::uuid
@@ -44,6 +103,8 @@ moved AS (
                               t.claimed_by)
             WHEN :owner::text = 'holder'
                 THEN coalesce(t.assigned_to, t.claimed_by, t.active_claimant_id)
+            WHEN :owner::text IN ('review_pm', 'developer_or_pm', 'revision_dev', 'ancestor')
+                THEN (SELECT l.owner FROM looked_up AS l)
             WHEN (t.orchestration_markers ->> 'original_developer')
                  ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
                 THEN (t.orchestration_markers ->> 'original_developer')::uuid
@@ -51,6 +112,7 @@ moved AS (
         claimed_at = CASE WHEN :claim::boolean THEN c.now ELSE t.claimed_at END,
         active_claimant_id = CASE
             WHEN :claim::boolean THEN :actor_id::uuid
+            WHEN :owner::text = 'ancestor' THEN (SELECT l.owner FROM looked_up AS l)
             WHEN :release::boolean THEN NULL
             ELSE t.active_claimant_id
         END,
@@ -95,6 +157,10 @@ moved AS (
             WHEN :mark_developer::boolean AND t.assigned_to IS NOT NULL
                 THEN (coalesce(t.orchestration_markers::jsonb, '{}'::jsonb)
                       || jsonb_build_object('original_developer', t.assigned_to::text))::json
+            WHEN (SELECT l.heal FROM looked_up AS l)
+                THEN (coalesce(t.orchestration_markers::jsonb, '{}'::jsonb)
+                      || jsonb_build_object('original_developer',
+                                            (SELECT l.owner FROM looked_up AS l)::text))::json
             ELSE t.orchestration_markers
         END,
         self_verified = t.self_verified OR :self_verified::boolean,
