@@ -337,19 +337,29 @@ async def test_update_writes_only_what_was_set(conn: Conn, world: dict[str, uuid
 async def test_update_keeps_criteria_ids_one_to_one(
     conn: Conn, world: dict[str, uuid.UUID]
 ) -> None:
+    """As RoboCo reconciles them: unchanged text keeps its id wherever it moves, a reworded or
+    new criterion gets a fresh one, a dropped one loses its id, duplicates pair in order."""
     created = await tasks.create_task(conn, task_input(world["agent"], project_id=world["project"]))
-    old = created.acceptance_criteria_ids
+    ok, cookie = created.acceptance_criteria_ids
     grown = await tasks.update_task(
-        conn, created.id, TaskUpdate(acceptance_criteria=["returns 200!", "sets a cookie", "logs"])
+        conn, created.id, TaskUpdate(acceptance_criteria=["logs", "sets a cookie", "returns 200!"])
     )
-    assert grown.acceptance_criteria == ["returns 200!", "sets a cookie", "logs"]
-    assert grown.acceptance_criteria_ids[:2] == old
-    assert len(grown.acceptance_criteria_ids) == 3
-    assert (
-        len(grown.acceptance_criteria_ids[2]) == 32 and grown.acceptance_criteria_ids[2] not in old
+    assert grown.acceptance_criteria == ["logs", "sets a cookie", "returns 200!"]
+    logs, kept, reworded = grown.acceptance_criteria_ids
+    assert kept == cookie  # unchanged text keeps its id
+    assert len({logs, reworded, ok, cookie}) == 4 and all(len(i) == 32 for i in (logs, reworded))
+    moved = await tasks.update_task(
+        conn, created.id, TaskUpdate(acceptance_criteria=["sets a cookie", "logs", "logs"])
     )
-    shrunk = await tasks.update_task(conn, created.id, TaskUpdate(acceptance_criteria=["one"]))
-    assert shrunk.acceptance_criteria_ids == old[:1]
+    assert moved.acceptance_criteria_ids[:2] == [cookie, logs]
+    assert moved.acceptance_criteria_ids[2] not in (cookie, logs, reworded)
+    twice = moved.acceptance_criteria_ids[2]
+    shrunk = await tasks.update_task(conn, created.id, TaskUpdate(acceptance_criteria=["logs"]))
+    assert shrunk.acceptance_criteria_ids == [logs]  # the first "logs" keeps the first id
+    again = await tasks.update_task(
+        conn, created.id, TaskUpdate(acceptance_criteria=["logs", "logs"])
+    )
+    assert again.acceptance_criteria_ids[0] == logs and again.acceptance_criteria_ids[1] != twice
 
 
 async def test_update_moves_scope_whole(conn: Conn, world: dict[str, uuid.UUID]) -> None:

@@ -71,8 +71,11 @@ LIMIT :limit;
 
 -- name: update_task :one
 -- Write the fields a TaskUpdate set (set_x true) and leave the others; status is not here (it
--- moves only through the lifecycle). New criteria keep the ids of the positions they replace
--- and get fresh ones beyond, so acceptance_criteria_ids stays 1:1. No row back = no such task.
+-- moves only through the lifecycle). Rewritten criteria get their ids as RoboCo reconciles
+-- them: a criterion whose text is unchanged keeps its id (the n-th occurrence of a text takes
+-- the n-th id that text had), a new or reworded one gets a fresh id, a dropped one loses its
+-- id; so acceptance_criteria_ids stays 1:1 and references to a criterion survive an edit
+-- that moves it. No row back = no such task.
 UPDATE tasks
 SET title = CASE WHEN :set_title THEN :title::varchar ELSE title END,
     description = CASE WHEN :set_description THEN :description::text ELSE description END,
@@ -81,10 +84,18 @@ SET title = CASE WHEN :set_title THEN :title::varchar ELSE title END,
                                ELSE acceptance_criteria END,
     acceptance_criteria_ids = CASE
         WHEN :set_acceptance_criteria THEN ARRAY(
-            SELECT coalesce(acceptance_criteria_ids[i],
-                            replace(gen_random_uuid()::text, '-', ''))::varchar
-              FROM generate_series(1, cardinality(:acceptance_criteria::varchar[])) AS i
-             ORDER BY i)
+            SELECT coalesce(o.cid, replace(gen_random_uuid()::text, '-', ''))::varchar
+              FROM (SELECT n.txt, n.i,
+                           row_number() OVER (PARTITION BY n.txt ORDER BY n.i) AS k
+                      FROM unnest(:acceptance_criteria::varchar[]) WITH ORDINALITY
+                               AS n(txt, i)) AS nn
+              LEFT JOIN (SELECT c.txt, c.cid,
+                                row_number() OVER (PARTITION BY c.txt ORDER BY c.j) AS k
+                           FROM unnest(acceptance_criteria, acceptance_criteria_ids)
+                                    WITH ORDINALITY AS c(txt, cid, j)
+                          WHERE c.txt IS NOT NULL AND c.cid IS NOT NULL) AS o
+                ON o.txt = nn.txt AND o.k = nn.k
+             ORDER BY nn.i)
         ELSE acceptance_criteria_ids END,
     priority = CASE WHEN :set_priority THEN :priority::integer ELSE priority END,
     assigned_to = CASE WHEN :set_assigned_to THEN :assigned_to::uuid ELSE assigned_to END,
