@@ -440,6 +440,106 @@ def questions(n: int = 200, seed: int = 11) -> list[Question]:
     return out
 
 
+# Held out: written by hand, after the corpus, as someone who has not read it would ask; per
+# problem of PROBLEMS (same order), three questions, each with the words a user would type into
+# a search box. No keyword may come from the problem's own label (its PROBLEMS entry, problem
+# and fix): bench_rag checks that with PostgreSQL's own stemmer before it evaluates them.
+HELD_OUT: tuple[tuple[tuple[str, str], ...], ...] = (
+    (
+        ("two consumers froze, each one waiting for the other to let go of a record", "froze"),
+        ("jobs hang indefinitely when a pair of agents pick up one ticket together", "hang"),
+        ("mutual blocking between parallel task grabbers", "mutual blocking"),
+    ),
+    (
+        ("the app could not get a database handle when traffic spiked", "traffic spike"),
+        ("a 'too many clients' error during the busiest hour", "too many clients"),
+        ("requests queued because every DB link was taken at peak time", "peak"),
+    ),
+    (
+        ("a lookup reads the whole table every time and takes ages", "whole table"),
+        ("the report endpoint crawls because postgres visits every record", "crawls"),
+        ("lookups got sluggish once the table grew", "sluggish"),
+    ),
+    (
+        ("users got the same alert twice when sending was attempted again", "alert twice"),
+        ("repeated emails went out after a resend", "repeated emails"),
+        ("each ping arrived two times following a second attempt", "ping arrived"),
+    ),
+    (
+        ("the process keeps growing in RAM the longer it stays up", "RAM growing"),
+        ("resident size climbs steadily until the worker is restarted", "resident size"),
+        ("heap usage never goes down in the daemon", "heap"),
+    ),
+    (
+        ("checks fail at random depending on what time of day they run", "fail random"),
+        ("CI is red only around midnight", "midnight"),
+        ("specs pass locally but break now and then because of today's date", "date"),
+    ),
+    (
+        ("the LLM vendor took too long to answer and nothing caught it", "LLM slow"),
+        ("OpenAI calls hang and the agent crashes", "OpenAI"),
+        ("no answer from the inference API within the limit", "inference API"),
+    ),
+    (
+        ("old values were served after we shipped a release", "old values"),
+        ("outdated data visible to users right after rollout", "outdated rollout"),
+        ("memoized results were wrong once the new version went live", "memoized"),
+    ),
+    (
+        ("two schema upgrades ran at the same moment and collided", "schema upgrades"),
+        ("parallel rollouts both tried to alter the tables", "alter tables"),
+        ("concurrent DDL from two pods broke the database", "DDL"),
+    ),
+    (
+        ("incoming request bodies were rejected by the checks", "request rejected"),
+        ("the API returns 422 for documents clients send", "422"),
+        ("pydantic refused the data posted to the endpoint", "pydantic refused"),
+    ),
+    (
+        ("chat lines showed up shuffled", "shuffled"),
+        ("replies appear before the question they answer", "replies before question"),
+        ("the bridge reorders what agents say to each other", "reorders"),
+    ),
+    (
+        ("HTTPS broke because the cert was no longer valid", "HTTPS"),
+        ("browsers warn the site is not secure since this morning", "browsers warn"),
+        ("SSL handshake failures once the date passed", "SSL handshake"),
+    ),
+    (
+        ("the pod was terminated for using too much RAM", "pod terminated"),
+        ("OOMKilled in kubernetes during the export", "OOMKilled"),
+        ("the job died because it read everything into RAM at once", "died RAM"),
+    ),
+    (
+        ("callbacks from the payment provider failed their HMAC check", "HMAC"),
+        ("stripe events rejected as unauthenticated", "stripe"),
+        ("incoming hooks fail authentication", "hooks authentication"),
+    ),
+    (
+        ("the listing page fires one database query per row", "per row"),
+        ("rendering the index page issues hundreds of selects", "hundreds selects"),
+        ("an ORM lazy fetching storm on the overview screen", "ORM storm"),
+    ),
+    (
+        ("a password showed up in the CI output", "password CI"),
+        ("API token printed by the pipeline", "token printed"),
+        ("credentials exposed in the job console", "credentials exposed"),
+    ),
+)
+
+
+def held_out() -> list[Question]:
+    """The hand-written held-out questions, one Question each, cycled over the six types."""
+    if len(HELD_OUT) != len(PROBLEMS):
+        raise RuntimeError("HELD_OUT must hold one group of questions per problem")
+    kinds = [kind for kind, _ in _MIX]
+    out: list[Question] = []
+    for j, group in enumerate(HELD_OUT):
+        for text, words in group:
+            out.append(Question(kinds[len(out) % len(kinds)], text, words, PROBLEMS[j][0]))
+    return out
+
+
 def corpus_hash(texts: Sequence[str]) -> str:
     """What the embedding cache is keyed by: the model and every text, in order."""
     h = hashlib.sha256(MODEL_NAME.encode())
