@@ -1,0 +1,274 @@
+"""`make mutate`: mutation testing (mutmut 3) of the modules whose bugs cost most.
+
+Why it is shaped this way:
+- One module at a time, each in its own snapshot of a commit (`git archive`, HEAD by
+  default), so the scores belong to a commit and not to whatever the shared tree holds.
+- Each module names the test files that matter for it (TARGETS); mutmut then narrows each
+  mutant to the tests of that list that actually call the mutated function (its stats run).
+  The whole suite takes ~9 minutes; running it for every mutant would take days.
+- One throwaway PostgreSQL (the embedded one) for the whole run, given to the suite as
+  ROBOCO_TEST_DATABASE_URL, so a mutant's test run does not initdb a server of its own.
+  One mutmut child per module (--max-children 1 by default): the test databases of one
+  pytest session are named per session, two at once on one server would collide.
+- Mutants listed in mutation/equivalent.md (by name, with a reason) are left out of the
+  adjusted score; "no tests" mutants count as survivors.
+
+    python mutation/run.py [MODULE ...] [--commit REV] [--max-children N]
+
+Writes mutation/results/MODULE.json (counts, scores, commit, run time, survivors) and
+MODULE-survivors.txt (each survivor's diff); exits 1 when a module's adjusted score is under
+the goal (90%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = ROOT / "mutation"
+RESULTS = HERE / "results"
+EQUIVALENT = HERE / "equivalent.md"
+GOAL = 90.0
+KILLED = ("killed", "timeout", "caught by type check")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to mutate (files under roboco_sql/) and the test files that exercise it."""
+
+    files: tuple[str, ...]
+    tests: tuple[str, ...]
+
+
+TARGETS: dict[str, Target] = {
+    "crypto": Target(
+        ("roboco_sql/crypto.py",),
+        (
+            "tests/test_crypto.py",
+            "tests/test_repo_credentials.py",
+            "tests/test_repo_providers.py",
+            "tests/test_mutation_kills.py",
+        ),
+    ),
+    "keys": Target(
+        ("roboco_sql/keys.py",),
+        (
+            "tests/test_ops.py",
+            "tests/test_repo_credentials.py",
+            "tests/test_crypto.py",
+            "tests/test_mutation_kills.py",
+        ),
+    ),
+    "lifecycle": Target(
+        ("roboco_sql/lifecycle.py",),
+        (
+            "tests/test_lifecycle.py",
+            "tests/test_lifecycle_guards.py",
+            "tests/test_task_flow.py",
+            "tests/test_mutation_kills.py",
+        ),
+    ),
+    "claims": Target(
+        ("roboco_sql/repos/claims.py",),
+        (
+            "tests/test_lifecycle_guards.py",
+            "tests/test_task_flow.py",
+            "tests/test_feature_guards.py",
+            "tests/test_mutation_kills.py",
+        ),
+    ),
+    "transitions": Target(
+        ("roboco_sql/repos/transitions.py",),
+        (
+            "tests/test_lifecycle_guards.py",
+            "tests/test_task_flow.py",
+            "tests/test_repo_a2a_inbox.py",
+            "tests/test_mutation_kills.py",
+        ),
+    ),
+    "migrate": Target(
+        ("roboco_sql/migrate/*",),
+        (
+            "tests/test_runner.py",
+            "tests/test_chain.py",
+            "tests/test_plan_lint.py",
+            "tests/test_feature_guards.py",
+            "tests/test_mutation_kills.py",
+        ),
+    ),
+}
+
+
+def equivalents() -> dict[str, str]:
+    """Mutant name -> reason, from the lines "- `NAME`: reason" of equivalent.md."""
+    if not EQUIVALENT.exists():
+        return {}
+    found = re.findall(r"^- `([^`]+)`: (.+)$", EQUIVALENT.read_text(encoding="utf-8"), re.M)
+    return dict(found)
+
+
+def git(*args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def snapshot(commit: str, into: Path) -> None:
+    """The committed tree at commit (sources, queries, tests), without the shared work tree."""
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "roboco_sql", "sql", "tests", "pyproject.toml"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+
+
+def setup_cfg(target: Target, tests: list[str]) -> str:
+    lines = ["[mutmut]", "source_paths = roboco_sql", "also_copy =", "    sql"]
+    lines += ["only_mutate ="] + [f"    {f}" for f in target.files]
+    lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in tests]
+    # -p no:randomly is moot (not installed); -x stops a mutant's run at its first failure
+    lines += ["pytest_add_cli_args =", "    -x", "    -q", "    -p", "    no:cacheprovider"]
+    lines += ["use_git_change_detection = false", "mutate_only_covered_lines = false"]
+    return "\n".join(lines) + "\n"
+
+
+def start_server(workdir: Path) -> tuple[object, str]:
+    """One embedded PostgreSQL 16 for the whole run."""
+    sys.path.insert(0, str(ROOT))
+    from roboco_sql import embedded
+
+    pgserver = embedded._pgserver()
+    server = pgserver.get_server(
+        workdir / "pg", cleanup_mode="delete", postgres_version=embedded.MAJOR
+    )
+    return server, str(server.get_uri())
+
+
+def parse_results(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep and name:
+            out[name] = status
+    return out
+
+
+def run_module(
+    name: str, target: Target, commit: str, url: str, workdir: Path, children: int
+) -> dict[str, object]:
+    tree = workdir / name
+    snapshot(commit, tree)
+    tests = [t for t in target.tests if (tree / t).exists()]
+    (tree / "setup.cfg").write_text(setup_cfg(target, tests), encoding="utf-8")
+    env = {
+        **os.environ,
+        "ROBOCO_TEST_DATABASE_URL": url,
+        # the suite names its template databases by this, so modules never share one
+        "PYTEST_XDIST_WORKER": f"_mut_{name}",
+    }
+    mutmut = [str(Path(sys.executable).parent / "mutmut")]
+    started = time.monotonic()
+    log = RESULTS / f"{name}.log"
+    with log.open("w", encoding="utf-8") as out:
+        subprocess.run(
+            [*mutmut, "run", "--max-children", str(children)],
+            cwd=tree,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    took = time.monotonic() - started
+    listing = subprocess.run(
+        [*mutmut, "results", "--all", "true"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    statuses = parse_results(listing)
+    counts = Counter(statuses.values())
+    equivalent = equivalents()
+    survivors = sorted(m for m, s in statuses.items() if s not in KILLED)
+    killed = sum(counts[k] for k in KILLED)
+    total = len(statuses) - counts["skipped"]
+    listed = [m for m in survivors if m in equivalent]
+    raw = 100.0 * killed / total if total else 0.0
+    adjusted = 100.0 * killed / (total - len(listed)) if total - len(listed) else 100.0
+    diffs = []
+    for m in survivors:
+        shown = subprocess.run(
+            [*mutmut, "show", m], cwd=tree, env=env, capture_output=True, text=True, check=False
+        ).stdout
+        note = f"  (equivalent: {equivalent[m]})" if m in equivalent else ""
+        diffs.append(f"## {m}: {statuses[m]}{note}\n{shown}\n")
+    (RESULTS / f"{name}-survivors.txt").write_text("".join(diffs), encoding="utf-8")
+    result: dict[str, object] = {
+        "module": name,
+        "files": list(target.files),
+        "tests": tests,
+        "commit": commit,
+        "mutants": len(statuses),
+        "counts": dict(sorted(counts.items())),
+        "killed": killed,
+        "equivalent": len(listed),
+        "score": round(raw, 1),
+        "adjusted_score": round(adjusted, 1),
+        "seconds": round(took),
+        "survivors": [m for m in survivors if m not in equivalent],
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"some of {', '.join(TARGETS)} (default all)")
+    parser.add_argument("--commit", default="HEAD")
+    parser.add_argument("--max-children", type=int, default=1)
+    args = parser.parse_args(argv)
+    if args.max_children < 1:
+        parser.error("--max-children must be at least 1")
+    names = args.modules or list(TARGETS)
+    unknown = [n for n in names if n not in TARGETS]
+    if unknown:
+        parser.error(f"unknown module(s) {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
+    commit = git("rev-parse", args.commit)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="roboco-mutate-"))
+    server, url = start_server(workdir)
+    failed = False
+    try:
+        print(f"mutation testing at {commit[:12]}: {', '.join(names)}", flush=True)
+        for name in names:
+            r = run_module(name, TARGETS[name], commit, url, workdir, args.max_children)
+            print(
+                f"{name:12} {r['mutants']:5} mutants  killed {r['killed']:5}  "
+                f"equivalent {r['equivalent']:3}  score {r['score']:5}%  "
+                f"adjusted {r['adjusted_score']:5}%  {r['seconds']} s",
+                flush=True,
+            )
+            failed |= float(str(r["adjusted_score"])) < GOAL
+    finally:
+        server.cleanup()  # type: ignore[attr-defined]
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
