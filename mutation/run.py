@@ -137,7 +137,8 @@ def snapshot(commit: str, into: Path) -> None:
 
 
 def setup_cfg(target: Target, tests: list[str]) -> str:
-    lines = ["[mutmut]", "source_paths = roboco_sql", "also_copy =", "    sql"]
+    # roboco_sql/sql is a symlink to ../sql, which mutmut's copy of the package skips
+    lines = ["[mutmut]", "source_paths = roboco_sql", "also_copy =", "    sql", "    roboco_sql/sql"]
     lines += ["only_mutate ="] + [f"    {f}" for f in target.files]
     lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in tests]
     # -p no:randomly is moot (not installed); -x stops a mutant's run at its first failure
