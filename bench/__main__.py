@@ -93,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "date": date,
             "command": " ".join(["python -m bench", *sys.argv[1:]]),
             "full_run": full,
+            "scale": args.scale,
+            "suites_run": chosen,
             "git": git_state(),
             "machine": machine(),
             "versions": versions(server),
@@ -136,7 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"wrote {out}")
     if out == RESULTS:
-        print("now: python -m bench.readme (regenerates the README's Performance table)")
+        from bench import readme
+
+        readme.main([])  # the README's table follows the results file it was made from
     for name, error in errors.items():
         print(f"suite {name} FAILED: {error}", file=sys.stderr)
     if errors:

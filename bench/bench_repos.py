@@ -1,45 +1,41 @@
-"""Repositories: five calls against raw psycopg (the floor) and SQLAlchemy's async ORM; bulk load.
+"""Repositories: five calls against raw psycopg (the floor) and SQLAlchemy's async ORM.
 
-On a database the runner migrated and filled through the repositories (27 agents, a project,
-5,000 tasks across statuses, a channel, group and session holding 10,000 messages; ANALYZEd),
-each call is timed in the same run, the cases interleaved sample by sample:
+On a database the runner migrated to head and filled by the repositories (27 agents, a
+project, 5,000 tasks across statuses, an A2A conversation between a developer and its cell PM
+holding 10,000 messages; ANALYZEd), each call is timed in the same run, the cases interleaved
+sample by sample:
 
 - repository: ``roboco_sql.repos.<aggregate>.<function>(conn, ...)``, Pydantic models back
   (trusted rows, the default: ROBOCO_SQL_VALIDATE_ROWS unset), on one autocommit connection;
 - raw psycopg: the same statement text (the named query's compiled SQL) with the same
   parameters through ``AsyncConnection.execute`` on a raw cursor, tuple rows: the floor;
-- SQLAlchemy ORM: 2.x async over asyncpg, classes by ``automap_base()`` reflection of the same
-  tables (no hand-written models), the idiomatic call (``session.get``, ``select(...).limit``,
-  ``session.add`` + ``commit``), one session per call, on two engines: one in AUTOCOMMIT (no
-  BEGIN/COMMIT of its own, like the repository's autocommit connection) and one at its default,
-  as RoboCo runs it (BEGIN ... COMMIT, or ROLLBACK at session close for reads).
+- SQLAlchemy ORM: 2.x async, classes by ``automap_base()`` reflection of the same tables (no
+  hand-written models), the idiomatic call (``session.get``, ``select(...).limit``,
+  ``session.add`` + ``commit``), one session per call, through two drivers, asyncpg and
+  psycopg (``postgresql+psycopg``, the driver the repository uses), each on two engines: one
+  in AUTOCOMMIT (no BEGIN/COMMIT of its own, like the repository's autocommit connection) and
+  one at its default, as RoboCo runs it (BEGIN ... COMMIT, or ROLLBACK at session close).
+
+Messages: RoboCo's 060 drops the channel/group/session messaging tables, so at head the only
+message table is ``a2a_messages``; "list 100 A2A messages" and "post A2A message" are
+``repos.a2a.list_messages`` and ``repos.a2a.add_message`` (the message and its conversation's
+counters in one statement). The earlier session-messages figures (and their COPY bulk load)
+needed the 059 chain and are not measured any more.
 
 The database runs with ``synchronous_commit = off`` (set on it alone; fsync stays on): a
 commit does not wait for its WAL flush, so the write figures measure the layers rather than the
-flush latency of a shared disk, which varied from 0.5 to 3 ms between samples here. Every kind
-commits the same way; the ORM's extra commits (autocommit engine, post message) cost less than
-they would with a durable wait.
+flush latency of a shared disk. Every kind commits the same way; the ORM's extra commits cost
+less than they would with a durable wait.
 
-Each figure is the median over samples of the time per call (a sample is CALLS[call] calls,
-fewer for the slower calls so that samples stay short and alternate often). How
-many statements each case sends per call is counted by the server's log and noted.
+Each figure is the median over samples of the time per call (a sample is CALLS[call] calls).
+How many statements each case sends per call is counted by the server's log and noted.
 
 Targets: repository <= 1.25x raw psycopg; the ORM slower than the repository on every call and
 at least 2x on single-row calls, judged on the ORM's configuration that reaches the same
-outcome with the fewest statements and commits (decided per call, before measuring): the
-autocommit engine for the reads and create task (one statement, like the repository), the
-default engine for post message (its INSERT and three counter UPDATEs need one transaction to
-be atomic, as the repository's single statement is). The other configuration is reported too.
-
-Bulk: 10,000 messages into another session of the same group, every method also moving the
-session, group and channel counters: ``post_messages`` (COPY, then one counter UPDATE, in one
-transaction) against ``executemany`` of a plain INSERT of the same columns then the same
-counter UPDATE (one transaction, psycopg pipelines the batch) and a loop of ``post_message``
-(each message committed with its counters, as messages arrive); rows/s, and the process's peak
-RSS during each run (``ctx.track_rss()``).
-
-Not measured here: transition and claim_next (roboco_sql/repos/transitions.py and claims.py
-arrived while this suite was written; claim throughput is bench_claims).
+outcome with the fewest statements and commits (decided per call, before measuring, the same
+for both drivers): the autocommit engine for the reads and create task (one statement, like the
+repository), the default engine for post message (its INSERT and counter UPDATE need one
+transaction to be atomic, as the repository's single statement is).
 """
 
 from __future__ import annotations
@@ -60,8 +56,7 @@ from typing import Any
 
 from psycopg import AsyncConnection, AsyncRawCursor, sql
 from psycopg.rows import TupleRow
-from psycopg.types.json import Json
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -74,45 +69,57 @@ from sqlalchemy.ext.automap import automap_base
 from bench.harness import BenchError, Context, Database, Figure, LoggedStatement, Sample, Target
 from roboco_sql import queries
 from roboco_sql.migrate import load_chain, migrate
+from roboco_sql.models.a2a import A2AConversationCreate, A2AMessageCreate
 from roboco_sql.models.agent import AgentCreate
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import (
+    A2AMessageKind,
     AgentRole,
-    ChannelType,
     Complexity,
-    MessageType,
     TaskNature,
     TaskStatus,
     TaskType,
     Team,
 )
-from roboco_sql.models.messaging import ChannelCreate, GroupCreate, MessageCreate, SessionCreate
 from roboco_sql.models.project import ProjectCreate
 from roboco_sql.models.task import MAX_TASK_DEPTH, TaskCreate
-from roboco_sql.repos import agents, channels, messages, projects, sessions, tasks
+from roboco_sql.repos import a2a, agents, projects, tasks
 
-SAMPLES = 21  # many short samples: this machine is shared, its load comes in bursts
+SAMPLES = 15  # many short samples: this machine is shared, its load comes in bursts
+LIST_MESSAGES = "list 100 A2A messages"
+POST_MESSAGE = "post A2A message"
 CALLS = {  # calls per sample
     "get task by id": 60,
     "list 50 tasks by status": 20,
-    "list 100 recent messages": 30,
+    LIST_MESSAGES: 30,
     "create task": 60,
-    "post message": 30,
+    POST_MESSAGE: 30,
 }
-BULK = 10_000
-BULK_RUNS = 3
 TASKS = 5_000
 MESSAGES = 10_000
 SEED = 20_240_901
 
-REPO, RAW, ORM, ORM_TX = (
-    "repository",
-    "raw psycopg",
-    "SQLAlchemy ORM (autocommit engine)",
-    "SQLAlchemy ORM (default engine)",
+REPO, RAW = "repository", "raw psycopg"
+ORM, ORM_TX = (
+    "SQLAlchemy ORM asyncpg (autocommit engine)",
+    "SQLAlchemy ORM asyncpg (default engine)",
 )
-KINDS = (REPO, RAW, ORM, ORM_TX)
-_APP = {REPO: "repo", RAW: "raw", ORM: "orm", ORM_TX: "ormtx"}
+ORM_PG, ORM_PG_TX = (
+    "SQLAlchemy ORM psycopg (autocommit engine)",
+    "SQLAlchemy ORM psycopg (default engine)",
+)
+ORMS = (ORM, ORM_TX, ORM_PG, ORM_PG_TX)
+KINDS = (REPO, RAW, *ORMS)
+_APP = {
+    REPO: "repo",
+    RAW: "raw",
+    ORM: "orm",
+    ORM_TX: "ormtx",
+    ORM_PG: "ormpg",
+    ORM_PG_TX: "ormpgtx",
+}
+# the same engine configuration on the other driver
+_DRIVER_TWIN = {ORM: ORM_PG, ORM_TX: ORM_PG_TX}
 
 # 27 agents as a RoboCo company has them: the board, the PMs and three cells.
 ROSTER: tuple[tuple[AgentRole, Team | None, int], ...] = (
@@ -136,6 +143,8 @@ ROSTER: tuple[tuple[AgentRole, Team | None, int], ...] = (
         )
     ),
 )
+ROSTER_PM = 9  # the backend cell's PM, then its first developer, in ROSTER order
+ROSTER_DEV = 10
 # How 5,000 tasks of a running company spread over the board.
 STATUS_WEIGHTS: dict[TaskStatus, int] = {
     TaskStatus.COMPLETED: 40,
@@ -161,21 +170,19 @@ LIST_STATUSES = (
     TaskStatus.BACKLOG,
     TaskStatus.AWAITING_QA,
 )
-MESSAGE_WEIGHTS: dict[MessageType, int] = {
-    MessageType.DIALOGUE: 45,
-    MessageType.REASONING: 20,
-    MessageType.TECHNICAL: 15,
-    MessageType.ACTION: 10,
-    MessageType.DECISION: 7,
-    MessageType.BLOCKER: 3,
+MESSAGE_WEIGHTS: dict[A2AMessageKind, int] = {
+    A2AMessageKind.MESSAGE: 80,
+    A2AMessageKind.REQUEST: 10,
+    A2AMessageKind.RESPONSE: 8,
+    A2AMessageKind.SYSTEM: 2,
 }
 
 _Q = queries.load()
 _GET_TASK = _Q["tasks.get_task"]
 _LIST_TASKS = _Q["tasks.list_tasks"]
 _CREATE_TASK = _Q["tasks.create_task"]
-_POST = _Q["messages.post_message"]
-_LIST_MESSAGES = _Q["messages.list_session_messages"]
+_POST = _Q["a2a.add_a2a_message"]
+_LIST_MESSAGES = _Q["a2a.list_a2a_messages"]
 
 _VOCABULARY = (
     "the api endpoint returns cached state for each agent so the orchestrator can route work "
@@ -211,10 +218,8 @@ class World:
     agent_ids: list[uuid.UUID]
     ceo_id: uuid.UUID
     project_id: uuid.UUID
-    channel_id: uuid.UUID
-    group_id: uuid.UUID
-    session_id: uuid.UUID
-    bulk_session_id: uuid.UUID
+    conversation_id: uuid.UUID
+    pair: tuple[str, str]  # the conversation's two agent slugs
     task_ids: list[uuid.UUID]
     rng: random.Random = field(default_factory=lambda: random.Random(SEED))
 
@@ -234,18 +239,14 @@ class World:
             assigned_to=rng.choice(self.agent_ids),
         )
 
-    def new_message(self, session_id: uuid.UUID | None = None) -> MessageCreate:
+    def new_message(self) -> A2AMessageCreate:
         rng = self.rng
-        mentions = rng.sample(self.agent_ids, rng.choice((0, 0, 0, 1, 2)))
-        return MessageCreate(
-            agent_id=rng.choice(self.agent_ids),
-            channel_id=self.channel_id,
-            group_id=self.group_id,
-            session_id=session_id or self.session_id,
-            type=_weighted(rng, MESSAGE_WEIGHTS),
+        return A2AMessageCreate(
+            conversation_id=self.conversation_id,
+            from_agent=rng.choice(self.pair),
             content=_text(rng, 60, 1200),
-            mentions=mentions,
-            task_id=rng.choice(self.task_ids) if rng.random() < 0.3 else None,
+            message_kind=_weighted(rng, MESSAGE_WEIGHTS),
+            requires_response=rng.random() < 0.2,
         )
 
 
@@ -253,6 +254,7 @@ async def _populate(conn: AsyncConnection[TupleRow]) -> World:
     rng = random.Random(SEED)
     now = utcnow()
     agent_ids: list[uuid.UUID] = []
+    slugs: list[str] = []
     async with conn.transaction():
         for role, team, count in ROSTER:
             for i in range(count):
@@ -269,6 +271,7 @@ async def _populate(conn: AsyncConnection[TupleRow]) -> World:
                     ),
                 )
                 agent_ids.append(agent.id)
+                slugs.append(agent.slug)
         ceo_id = agent_ids[0]
         project = await projects.create_project(
             conn,
@@ -280,40 +283,36 @@ async def _populate(conn: AsyncConnection[TupleRow]) -> World:
                 created_by=ceo_id,
             ),
         )
-        channel = await channels.create_channel(
-            conn,
-            ChannelCreate(
-                name="backend-cell", slug="backend-cell", type=ChannelType.CELL, members=agent_ids
-            ),
+        # a developer and its cell PM: the busiest pair of a cell
+        pair = (slugs[ROSTER_DEV], slugs[ROSTER_PM])
+        conversation = await a2a.create_conversation(
+            conn, A2AConversationCreate(agent_a=min(pair), agent_b=max(pair), topic="handoff")
         )
-        group = await channels.create_group(
-            conn, GroupCreate(name="backend devs", channel_id=channel.id, members=agent_ids)
-        )
-        unbounded = SessionCreate(
-            group_id=group.id, max_time_window=None, max_message_count=None, max_content_length=None
-        )
-        session = await sessions.open_session(conn, unbounded)
-        bulk = await sessions.open_session(conn, unbounded.model_copy(update={"id": uuid.uuid4()}))
-        world = World(
-            agent_ids, ceo_id, project.id, channel.id, group.id, session.id, bulk.id, [], rng
-        )
-        for i in range(TASKS):
-            data = world.new_task().model_copy(
+        world = World(agent_ids, ceo_id, project.id, conversation.id, pair, [], rng)
+        # the repositories' own statements, pipelined (executemany): fast to fill, same rows
+        batch = [
+            world.new_task().model_copy(
                 update={
                     "status": _weighted(rng, STATUS_WEIGHTS),
                     "created_at": now - dt.timedelta(days=120) * (1 - i / TASKS),
                     "team": rng.choice((Team.BACKEND, Team.FRONTEND, Team.UX_UI)),
                 }
             )
-            world.task_ids.append((await tasks.create_task(conn, data)).id)
+            for i in range(TASKS)
+        ]
+        async with AsyncRawCursor(conn) as cur:
+            await cur.executemany(
+                _CREATE_TASK.sql,
+                [_TASK_ARGS({**vars(d), "max_depth": MAX_TASK_DEPTH}) for d in batch],
+            )
+        world.task_ids.extend(d.id for d in batch)
     start = now - dt.timedelta(days=10)
-    batch = [
-        world.new_message().model_copy(
-            update={"timestamp": start + dt.timedelta(seconds=80 * i), "created_at": now}
-        )
+    messages = [
+        world.new_message().model_copy(update={"created_at": start + dt.timedelta(seconds=80 * i)})
         for i in range(MESSAGES)
     ]
-    await messages.post_messages(conn, batch)
+    async with conn.transaction(), AsyncRawCursor(conn) as cur:
+        await cur.executemany(_POST.sql, [_POST_ARGS(vars(m)) for m in messages])
     await conn.execute("VACUUM ANALYZE")
     return world
 
@@ -327,8 +326,7 @@ class Clients:
 
     repo: AsyncConnection[TupleRow]
     raw: AsyncConnection[TupleRow]
-    orm: async_sessionmaker[AsyncSession]
-    orm_tx: async_sessionmaker[AsyncSession]
+    sessions: dict[str, async_sessionmaker[AsyncSession]]
     engines: tuple[AsyncEngine, ...]
 
     @classmethod
@@ -346,30 +344,34 @@ class Clients:
             application_name=app(RAW),
             cursor_factory=AsyncRawCursor,
         )
-        sa_url = make_url(url).set(drivername="postgresql+asyncpg")
-        orm_engine = create_async_engine(
-            sa_url,
-            isolation_level="AUTOCOMMIT",
-            pool_size=1,
-            max_overflow=0,
-            connect_args={"server_settings": {"application_name": app(ORM)}},
-        )
-        tx_engine = create_async_engine(
-            sa_url,
-            pool_size=1,
-            max_overflow=0,
-            connect_args={"server_settings": {"application_name": app(ORM_TX)}},
-        )
+        engines: dict[str, AsyncEngine] = {}
+        for kind in ORMS:
+            psycopg_driver = kind in (ORM_PG, ORM_PG_TX)
+            driver = "postgresql+psycopg" if psycopg_driver else "postgresql+asyncpg"
+            extra: dict[str, Any] = {}
+            if kind in (ORM, ORM_PG):
+                extra["isolation_level"] = "AUTOCOMMIT"
+            connect_args: dict[str, Any] = (
+                {"application_name": app(kind)}
+                if psycopg_driver
+                else {"server_settings": {"application_name": app(kind)}}
+            )
+            engines[kind] = create_async_engine(
+                make_url(url).set(drivername=driver),
+                pool_size=1,
+                max_overflow=0,
+                connect_args=connect_args,
+                **extra,
+            )
         return cls(
             repo,
             raw,
-            async_sessionmaker(orm_engine, expire_on_commit=False),
-            async_sessionmaker(tx_engine, expire_on_commit=False),
-            (orm_engine, tx_engine),
+            {k: async_sessionmaker(e, expire_on_commit=False) for k, e in engines.items()},
+            tuple(engines.values()),
         )
 
     def session(self, kind: str) -> async_sessionmaker[AsyncSession]:
-        return self.orm_tx if kind == ORM_TX else self.orm
+        return self.sessions[kind]
 
     async def close(self) -> None:
         await self.repo.close()
@@ -384,9 +386,7 @@ class Orm:
 
     Task: Any
     Message: Any
-    Session: Any
-    Group: Any
-    Channel: Any
+    Conversation: Any
 
     @classmethod
     async def reflect(cls, engine: AsyncEngine) -> Orm:
@@ -394,7 +394,7 @@ class Orm:
         async with engine.connect() as conn:
             await conn.run_sync(lambda sync_conn: base.prepare(autoload_with=sync_conn))
         c = base.classes
-        return cls(c.tasks, c.messages, c.sessions, c.groups, c.channels)
+        return cls(c.tasks, c.a2a_messages, c.a2a_conversations)
 
 
 # -- the calls, each kind ----------------------------------------------------------------------
@@ -445,8 +445,7 @@ def _task_columns(data: TaskCreate) -> dict[str, Any]:
 
 def make_cases(orm: Orm) -> dict[str, dict[str, Case]]:
     """For each call, what each kind runs for one input."""
-    T, M = orm.Task, orm.Message
-    S, G, C = orm.Session, orm.Group, orm.Channel
+    T, M, C = orm.Task, orm.Message, orm.Conversation
 
     # get task by id
     async def get_repo(c: Clients, task_id: uuid.UUID) -> Any:
@@ -478,19 +477,22 @@ def make_cases(orm: Orm) -> dict[str, dict[str, Case]]:
         async with c.session(kind)() as s:
             return (await s.scalars(stmt)).all()
 
-    # list 100 recent messages of a session
-    async def msgs_repo(c: Clients, session_id: uuid.UUID) -> Any:
-        return await messages.list_messages(c.repo, session_id, limit=100)
+    # list the 100 newest messages of an A2A conversation
+    async def msgs_repo(c: Clients, conversation_id: uuid.UUID) -> Any:
+        return await a2a.list_messages(c.repo, conversation_id, limit=100)
 
-    async def msgs_raw(c: Clients, session_id: uuid.UUID) -> Any:
-        cur = await c.raw.execute(_LIST_MESSAGES.sql, (session_id, None, None, 100))
+    async def msgs_raw(c: Clients, conversation_id: uuid.UUID) -> Any:
+        args = _LIST_MESSAGES.args(
+            conversation_id=conversation_id, before_at=None, before_id=None, limit=100
+        )
+        cur = await c.raw.execute(_LIST_MESSAGES.sql, args)
         return await cur.fetchall()
 
-    async def msgs_orm(c: Clients, session_id: uuid.UUID, kind: str) -> Any:
+    async def msgs_orm(c: Clients, conversation_id: uuid.UUID, kind: str) -> Any:
         stmt = (
             select(M)
-            .where(M.session_id == session_id)
-            .order_by(M.timestamp.desc(), M.id.desc())
+            .where(M.conversation_id == conversation_id)
+            .order_by(M.created_at.desc(), M.id.desc())
             .limit(100)
         )
         async with c.session(kind)() as s:
@@ -512,65 +514,43 @@ def make_cases(orm: Orm) -> dict[str, dict[str, Case]]:
             await s.commit()
         return task
 
-    # post message (the message and its session, group and channel counters)
-    async def post_repo(c: Clients, msg: MessageCreate) -> Any:
-        return await messages.post_message(c.repo, msg)
+    # post an A2A message (the message and its conversation's counters)
+    async def post_repo(c: Clients, msg: A2AMessageCreate) -> Any:
+        return await a2a.add_message(c.repo, msg)
 
-    async def post_raw(c: Clients, msg: MessageCreate) -> Any:
+    async def post_raw(c: Clients, msg: A2AMessageCreate) -> Any:
         cur = await c.raw.execute(_POST.sql, _POST_ARGS(vars(msg)))
         return await cur.fetchone()
 
-    async def post_orm(c: Clients, msg: MessageCreate, kind: str) -> Any:
-        row = M(**vars(msg), edited_at=None, edit_history=[])
-        at = msg.timestamp
-        no_sync = {"synchronize_session": False}
+    async def post_orm(c: Clients, msg: A2AMessageCreate, kind: str) -> Any:
+        row = M(**vars(msg), read_at=None, edited_at=None, edit_history=[])
+        at, sender = msg.created_at, msg.from_agent
         async with c.session(kind)() as s:
             s.add(row)
             await s.execute(
-                update(S)
-                .where(S.id == msg.session_id)
-                .values(
-                    message_count=S.message_count + 1,
-                    total_content_length=S.total_content_length + msg.content_length,
-                    last_activity_at=func.greatest(S.last_activity_at, at),
-                )
-                .execution_options(**no_sync)
-            )
-            await s.execute(
-                update(G)
-                .where(G.id == msg.group_id)
-                .values(
-                    total_messages=G.total_messages + 1,
-                    last_activity=func.greatest(G.last_activity, at),
-                )
-                .execution_options(**no_sync)
-            )
-            await s.execute(
                 update(C)
-                .where(C.id == msg.channel_id)
+                .where(C.id == msg.conversation_id)
                 .values(
                     message_count=C.message_count + 1,
-                    last_activity=func.greatest(C.last_activity, at),
+                    last_message_at=func.greatest(C.last_message_at, at),
+                    updated_at=func.greatest(C.updated_at, at),
+                    unread_by_a=C.unread_by_a + case((C.agent_a == sender, 0), else_=1),
+                    unread_by_b=C.unread_by_b + case((C.agent_b == sender, 0), else_=1),
                 )
-                .execution_options(**no_sync)
+                .execution_options(synchronize_session=False)
             )
             await s.commit()
         return row
 
     def kinds(repo: Case, raw: Case, orm_case: Callable[..., Awaitable[Any]]) -> dict[str, Case]:
-        return {
-            REPO: repo,
-            RAW: raw,
-            ORM: partial(_kw, orm_case, ORM),
-            ORM_TX: partial(_kw, orm_case, ORM_TX),
-        }
+        return {REPO: repo, RAW: raw, **{k: partial(_kw, orm_case, k) for k in ORMS}}
 
     return {
         "get task by id": kinds(get_repo, get_raw, get_orm),
         "list 50 tasks by status": kinds(list_repo, list_raw, list_orm),
-        "list 100 recent messages": kinds(msgs_repo, msgs_raw, msgs_orm),
+        LIST_MESSAGES: kinds(msgs_repo, msgs_raw, msgs_orm),
         "create task": kinds(create_repo, create_raw, create_orm),
-        "post message": kinds(post_repo, post_raw, post_orm),
+        POST_MESSAGE: kinds(post_repo, post_raw, post_orm),
     }
 
 
@@ -578,14 +558,14 @@ async def _kw(fn: Callable[..., Awaitable[Any]], kind: str, c: Clients, arg: Any
     return await fn(c, arg, kind)
 
 
-SINGLE_ROW = {"get task by id", "create task", "post message"}
+SINGLE_ROW = {"get task by id", "create task", POST_MESSAGE}
 # The ORM configuration the targets judge (see the module docstring).
 ORM_TARGETED = {
     "get task by id": ORM,
     "list 50 tasks by status": ORM,
-    "list 100 recent messages": ORM,
+    LIST_MESSAGES: ORM,
     "create task": ORM,
-    "post message": ORM_TX,
+    POST_MESSAGE: ORM_TX,
 }
 
 
@@ -601,9 +581,9 @@ def make_inputs(world: World) -> dict[str, Callable[[int], list[Any]]]:
     return {
         "get task by id": ids,
         "list 50 tasks by status": statuses,
-        "list 100 recent messages": lambda n: [world.session_id] * n,
+        LIST_MESSAGES: lambda n: [world.conversation_id] * n,
         "create task": lambda n: [world.new_task() for _ in range(n)],
-        "post message": lambda n: [world.new_message() for _ in range(n)],
+        POST_MESSAGE: lambda n: [world.new_message() for _ in range(n)],
     }
 
 
@@ -707,7 +687,8 @@ def _run(ctx: Context, loop: Loop) -> list[Figure]:
                 if call in SINGLE_ROW
                 else Target(">", 1.0, on="ratio")
             )
-            targets = {k: orm_target if k == ORM_TARGETED[call] else None for k in (ORM, ORM_TX)}
+            targeted = {ORM_TARGETED[call], _DRIVER_TWIN[ORM_TARGETED[call]]}
+            targets = {k: orm_target if k in targeted else None for k in ORMS}
             figures += [
                 _figure(f"{call}: {RAW}", per_call[RAW], None, None, sent[RAW]),
                 _figure(
@@ -719,13 +700,11 @@ def _run(ctx: Context, loop: Loop) -> list[Figure]:
                 ),
                 *(
                     _figure(f"{call}: {k}", per_call[k], f"{call}: {REPO}", targets[k], sent[k])
-                    for k in (ORM, ORM_TX)
+                    for k in ORMS
                 ),
             ]
             split(call)
-        loop.run(_check_counters(clients, world.session_id))
-        figures += _bulk(ctx, loop, clients, world)
-        split("bulk")
+        loop.run(_check_counters(clients, world.conversation_id))
     finally:
         gc.unfreeze()
         loop.run(clients.close())
@@ -736,11 +715,11 @@ def _run(ctx: Context, loop: Loop) -> list[Figure]:
             "agents": len(world.agent_ids),
             "tasks": TASKS,
             "task_statuses": {s.value: w for s, w in STATUS_WEIGHTS.items()},
-            "messages_in_session": MESSAGES,
+            "messages_in_conversation": MESSAGES,
             "list_statuses": [s.value for s in LIST_STATUSES],
             "after_populate": "VACUUM ANALYZE",
-            "writes_grow_tables": "create task and post message add rows as they are timed "
-            "(reads are timed first; bulk runs go to another session)",
+            "writes_grow_tables": "create task and post A2A message add rows as they are timed "
+            "(reads are timed first)",
         },
     )
     ctx.note(
@@ -750,26 +729,34 @@ def _run(ctx: Context, loop: Loop) -> list[Figure]:
             "samples": samples,
             "warmup_samples": 1,
             "unit": "microseconds per call (sample time / calls), median of samples",
-            "interleaving": "the four kinds alternate sample by sample (A B C D, D C B A, ...)",
+            "interleaving": "the six kinds alternate sample by sample (A B C ..., ... C B A)",
             "synchronous_commit": "off for the suite's database (ALTER DATABASE), fsync on",
             "gc": "objects alive after setup frozen (gc.freeze) so the harness's gc.collect() "
             "before each run is quick; collections inside timed runs happen as usual",
             "inputs": "built untimed before each sample (compare setup): ids, TaskCreate, "
-            "MessageCreate",
+            "A2AMessageCreate",
             "repository": "roboco_sql.repos functions on one psycopg AsyncConnection, "
             "autocommit, trusted row factories (ROBOCO_SQL_VALIDATE_ROWS="
             f"{os.environ.get('ROBOCO_SQL_VALIDATE_ROWS', '')!r})",
             "raw_psycopg": "AsyncConnection(autocommit, cursor_factory=AsyncRawCursor)"
             ".execute(query.sql, params) + fetchone/fetchall, tuple rows",
-            "orm": "SQLAlchemy async ORM over asyncpg, automap_base().prepare(autoload_with=...) "
-            "via run_sync; async_sessionmaker(expire_on_commit=False), one session per call; "
+            "orm": "SQLAlchemy async ORM over asyncpg and over psycopg (postgresql+psycopg, the "
+            "driver the repository uses), one engine pair each; "
+            "automap_base().prepare(autoload_with=...) via run_sync; "
+            "async_sessionmaker(expire_on_commit=False), one session per call; "
             "pool_size=1; autocommit engine: isolation_level=AUTOCOMMIT (no BEGIN/COMMIT); "
             "default engine: each call inside BEGIN ... COMMIT (writes) or ROLLBACK (reads, "
             "at session close)",
             "orm_targeted": ORM_TARGETED,
-            "orm_post_message": "session.add(message) + three UPDATE ... SET counter = counter "
-            "+ 1 (ORM-enabled update(), synchronize_session=False) + commit: the same rows the "
+            "orm_post_message": "session.add(message) + one UPDATE of the conversation's "
+            "counters (message_count, last_message_at, updated_at, the other side's unread; "
+            "ORM-enabled update(), synchronize_session=False) + commit: the same rows the "
             "repository's one statement writes",
+            "messages_at_head": "RoboCo's 060 drops the channel/group/session messages tables, "
+            "so at head the only message table is a2a_messages: the list and post figures use "
+            "an A2A conversation (repos.a2a.list_messages / add_message), the path a database "
+            "at head serves; the session messages of the 059 chain are no longer measured, "
+            "nor their COPY bulk load (A2A has no bulk path)",
             "orm_create_task": "session.add(Task(**columns)) with every NOT NULL column set "
             "(no RETURNING needed) + commit; the repository's statement also returns the row",
             "statements_per_call": "server log (log_statement=all) for fresh clients making 3 "
@@ -798,7 +785,7 @@ async def _check(
 ) -> None:
     """Every kind returns the same thing for the same read (writes: each must write its row)."""
     for call, by_kind in cases.items():
-        if call in ("create task", "post message"):
+        if call in ("create task", POST_MESSAGE):
             for kind, case in by_kind.items():
                 arg = inputs[call](1)[0]
                 result = await case(clients, arg)
@@ -813,16 +800,16 @@ async def _check(
                 raise BenchError(f"{call}: {len(keys[REPO])} rows for {arg}")
 
 
-async def _check_counters(clients: Clients, session_id: uuid.UUID) -> None:
-    """After posting through every kind, the session's counter still equals its messages."""
+async def _check_counters(clients: Clients, conversation_id: uuid.UUID) -> None:
+    """After posting through every kind, the conversation's counter equals its messages."""
     cur = await clients.raw.execute(
-        "SELECT s.message_count, (SELECT count(*) FROM messages m WHERE m.session_id = s.id) "
-        "FROM sessions s WHERE s.id = $1",
-        (session_id,),
+        "SELECT c.message_count, (SELECT count(*) FROM a2a_messages m"
+        " WHERE m.conversation_id = c.id) FROM a2a_conversations c WHERE c.id = $1",
+        (conversation_id,),
     )
     row = await cur.fetchone()
     if row is None or row[0] != row[1]:
-        raise BenchError(f"session counter {row and row[0]} != messages {row and row[1]}")
+        raise BenchError(f"conversation counter {row and row[0]} != messages {row and row[1]}")
 
 
 def _count_statements(
@@ -864,113 +851,3 @@ def _describe_sent(log: list[LoggedStatement], app: str) -> str:
     ]
     count = f"{per_call:g}" if per_call != int(per_call) else str(int(per_call))
     return f"{count} statement(s)/call: {' '.join(verbs)}"
-
-
-# -- bulk ------------------------------------------------------------------------------------------
-
-
-_INSERT_COLUMNS = (*MessageCreate.model_fields, "edited_at", "edit_history")
-_INSERT = (
-    f"INSERT INTO messages ({', '.join(_INSERT_COLUMNS)}) "
-    f"VALUES ({', '.join(f'${n}' for n in range(1, len(_INSERT_COLUMNS) + 1))})"
-)
-_MESSAGE_FIELDS = itemgetter(*MessageCreate.model_fields)
-_NO_EDITS = Json([])
-_BUMP = _Q["messages.bump_message_counters"]
-
-
-def _bulk(ctx: Context, loop: Loop, clients: Clients, world: World) -> list[Figure]:
-    conn = clients.repo
-
-    async def copy(batch: list[MessageCreate]) -> None:
-        await messages.post_messages(conn, batch)
-
-    async def executemany(batch: list[MessageCreate]) -> None:
-        rows = [(*_MESSAGE_FIELDS(vars(m)), None, _NO_EDITS) for m in batch]
-        async with conn.transaction():
-            async with AsyncRawCursor(conn) as cur:
-                await cur.executemany(_INSERT, rows)
-            await queries.execute(conn, _BUMP, ids=[m.id for m in batch])
-
-    async def one_by_one(batch: list[MessageCreate]) -> None:
-        for m in batch:
-            await messages.post_message(conn, m)
-
-    methods = {
-        "COPY (post_messages)": copy,
-        "executemany": executemany,
-        "loop of post_message": one_by_one,
-    }
-    peaks: dict[str, list[float]] = {name: [] for name in methods}
-    growth: dict[str, list[float]] = {name: [] for name in methods}
-
-    def timed(name: str, batch: list[MessageCreate]) -> None:
-        with ctx.track_rss() as rss:
-            before = _rss_mb()
-            loop.run(methods[name](batch))
-        peaks[name].append(rss.peak_mb)
-        growth[name].append(rss.peak_mb - before)
-
-    def make_batch() -> list[MessageCreate]:
-        return [world.new_message(world.bulk_session_id) for _ in range(BULK)]
-
-    samples = ctx.compare(
-        {name: partial(timed, name) for name in methods},
-        runs=ctx.runs(BULK_RUNS),
-        warmup=0,
-        setup=make_batch,
-    )
-    label = f"bulk {BULK:,} messages"
-    base = f"{label}: executemany"
-    figures: list[Figure] = []
-    for name, sample in samples.items():
-        fig = sample.figure(
-            f"{label}: {name}",
-            baseline=None if name == "executemany" else base,
-            per_second=BULK,
-        )
-        fig.unit = "rows/s"
-        figures.append(fig)
-    for name in methods:
-        grew = sorted(growth[name])[len(growth[name]) // 2]
-        figures.append(
-            Figure(
-                f"{label}: {name}: peak RSS",
-                max(peaks[name]),
-                "MB",
-                len(peaks[name]),
-                peaks[name],
-                note=f"whole process, peak over the runs; grew {grew:.1f} MB during a run "
-                "(median), the batch of MessageCreate already built",
-            )
-        )
-    loop.run(_check_counters(clients, world.bulk_session_id))
-    ctx.note(
-        "bulk",
-        {
-            "batch": f"{BULK} MessageCreate built untimed before each run (into another "
-            "session of the same group); every method also moves the session, group and "
-            "channel counters",
-            "copy": "repos.messages.post_messages: one transaction, COPY ... FROM STDIN (text) "
-            "+ one bump_message_counters UPDATE",
-            "executemany": "one transaction, AsyncRawCursor.executemany of a plain INSERT of "
-            "the same columns (psycopg pipelines it) + the same bump_message_counters UPDATE: "
-            "the same work as COPY, loaded row by row",
-            "loop": "await repos.messages.post_message(conn, m) 10,000 times on the "
-            "autocommit connection: each message committed with its counters, as an "
-            "orchestrator posting messages as they come",
-            "rss_growth_mb": {name: [round(g, 1) for g in growth[name]] for name in methods},
-        },
-    )
-    return figures
-
-
-def _rss_mb() -> float:
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
