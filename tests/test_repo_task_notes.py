@@ -16,6 +16,7 @@ from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.task import (
     MARKER_SHAPES,
     NOTE_MIRRORS,
+    NOTES_TRIM_MARK,
     DocRef,
     Marker,
     MarkerShape,
@@ -521,3 +522,66 @@ async def test_appends_keep_the_stored_entries_byte_for_byte(
     assert linked.progress_updates[1]["message"] == "next"  # type: ignore[index]
     assert linked.checkpoints[1]["id"] == str(uuid.UUID(int=1))  # type: ignore[index]
     assert [c["hash"] for c in linked.commits] == ["a1b2c3d"]  # type: ignore[index]
+
+
+# -- newer task writes: stalled mark, note appends, supersede close ----------------------------
+
+
+async def test_stalled_mark_is_set_and_cleared(conn: Conn, made: tuple[Task, uuid.UUID]) -> None:
+    task, _ = made
+    stalled = await notes.mark_stalled(conn, task.id, "breaker_tripped")
+    assert stalled.stalled_reason == "breaker_tripped" and stalled.stalled_since is not None
+    assert await notes.clear_stalled(conn, task.id) is True
+    cleared = await fetch(conn, task.id)
+    assert (cleared.stalled_reason, cleared.stalled_since) == (None, None)
+    assert await notes.clear_stalled(conn, task.id) is False  # not marked: not written
+    assert await fetch(conn, task.id) == cleared
+    with pytest.raises(ValidationError, match="reason must be at most 50 characters"):
+        await notes.mark_stalled(conn, task.id, "x" * 51)
+
+
+def capped_like_roboco(existing: str | None, addition: str, cap: int) -> str:
+    """The rule RoboCo's capped append follows, restated for the test."""
+    base = (existing or "").strip()
+    joined = f"{base}\n\n{addition}" if base else addition
+    if len(joined) <= cap:
+        return joined
+    return NOTES_TRIM_MARK + joined[len(joined) - (cap - len(NOTES_TRIM_MARK)) :]
+
+
+async def test_note_appends_capped_and_raw(conn: Conn, made: tuple[Task, uuid.UUID]) -> None:
+    task, _ = made
+    first = await notes.append_note(conn, task.id, "dev_notes", "[BLOCKER] waiting on infra")
+    assert first.dev_notes == "[BLOCKER] waiting on infra"
+    await conn.execute("UPDATE tasks SET dev_notes = dev_notes || '  \n' WHERE id = %s", (task.id,))
+    second = await notes.append_note(conn, task.id, "dev_notes", "[BASE] merged main")
+    assert second.dev_notes == "[BLOCKER] waiting on infra\n\n[BASE] merged main"
+    long = "y" * 70
+    capped = await notes.append_note(conn, task.id, "dev_notes", long, cap=100)
+    assert capped.dev_notes == capped_like_roboco(second.dev_notes, long, 100)
+    assert len(capped.dev_notes or "") == 100  # the newest text kept, the oldest dropped
+    assert (capped.dev_notes or "") == NOTES_TRIM_MARK + "y" * (100 - len(NOTES_TRIM_MARK))
+    raw = await notes.append_note(conn, task.id, "pr_reviewer_notes", "\n\n[x] one", cap=None)
+    raw = await notes.append_note(conn, task.id, "pr_reviewer_notes", "\n\n[x] two", cap=None)
+    assert raw.pr_reviewer_notes == "\n\n[x] one\n\n[x] two"
+    assert raw.dev_notes == capped.dev_notes  # other columns untouched
+    with pytest.raises(ValidationError, match="column must be one of"):
+        await notes.append_note(conn, task.id, "title", "x")
+    with pytest.raises(ValidationError, match="cap must be an integer above"):
+        await notes.append_note(conn, task.id, "dev_notes", "x", cap=10)
+
+
+async def test_supersede_pr_closed_token_is_added_once(
+    conn: Conn, made: tuple[Task, uuid.UUID]
+) -> None:
+    task, _ = made
+    line = f"pr=42 review={uuid.UUID(int=1)} author=octo"
+    await notes.set_marker(conn, task.id, Marker.EXTERNAL_PR_SUPERSEDE, line)
+    closed = await notes.mark_supersede_pr_closed(conn, task.id)
+    assert (closed.orchestration_markers or {})["external_pr_supersede"] == line + " closed=1"
+    assert await notes.mark_supersede_pr_closed(conn, task.id) == closed  # once: not written
+    bare = await tasks.create_task(
+        conn, task_input(task.created_by, project_id=task.project_id, title="bare umbrella")
+    )
+    marked = await notes.mark_supersede_pr_closed(conn, bare.id)
+    assert marked.orchestration_markers == {"external_pr_supersede": "closed=1"}

@@ -785,3 +785,20 @@ async def test_reassign_keeps_roboco_ownership_backstops(
     handed = await tasks.reassign_active_claim(conn, live.id, dev)
     assert (handed.assigned_to, handed.active_claimant_id) == (be_pm, be_pm)
     assert "given to be-pm" in (handed.dev_notes or "")
+
+
+async def test_heal_criteria_ids_pairs_drifted_ids_again(
+    conn: Conn, world: dict[str, uuid.UUID]
+) -> None:
+    created = await tasks.create_task(conn, task_input(world["agent"], project_id=world["project"]))
+    assert await tasks.heal_criteria_ids(conn, created.id) == created  # 1:1: untouched
+    first = created.acceptance_criteria_ids[0]
+    await conn.execute(
+        "UPDATE tasks SET acceptance_criteria_ids = %s WHERE id = %s", ([first], created.id)
+    )
+    healed = await tasks.heal_criteria_ids(conn, created.id)
+    assert healed.acceptance_criteria == created.acceptance_criteria
+    assert healed.acceptance_criteria_ids[0] == first and len(healed.acceptance_criteria_ids) == 2
+    assert healed.acceptance_criteria_ids[1] != created.acceptance_criteria_ids[1]
+    with pytest.raises(NotFound):
+        await tasks.heal_criteria_ids(conn, uuid.uuid4())

@@ -381,6 +381,15 @@ NOTE_MIRRORS: Final[Mapping[NoteSection, str]] = {
 }
 """The text column each section's rendered markdown mirrors; task_description has none."""
 
+NOTE_COLUMNS: Final = frozenset(NOTE_MIRRORS.values())
+"""The task's free-text note columns (dev_notes, qa_notes, ..., pm_notes)."""
+
+NOTES_CAP: Final = 8000
+"""RoboCo's size cap for an appended note column, in characters: past it the oldest text goes."""
+
+NOTES_TRIM_MARK: Final = "[older notes dropped to stay under the size cap]\n"
+"""What a capped note column starts with once older text was dropped."""
+
 
 def _one_scope(project_id: uuid.UUID | None, product_id: uuid.UUID | None) -> None:
     """A task targets one repo (project) or fans out over a product's cells, never both."""

@@ -23,7 +23,10 @@ from roboco_sql import queries
 from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.base import JsonObject, unstorable, utcnow
 from roboco_sql.models.task import (
+    NOTE_COLUMNS,
     NOTE_MIRRORS,
+    NOTES_CAP,
+    NOTES_TRIM_MARK,
     DocRef,
     Marker,
     NoteSection,
@@ -39,15 +42,19 @@ __all__ = [
     "add_checkpoint",
     "add_commit",
     "add_progress",
+    "append_note",
     "attach_document",
     "bump_block_flip_count",
     "bump_oscillation_strikes",
     "clear_marker",
     "clear_markers",
+    "clear_stalled",
     "mark_block_flip_notified",
     "mark_board_review_complete",
     "mark_evidence_inspected",
     "mark_oscillation_tripped",
+    "mark_stalled",
+    "mark_supersede_pr_closed",
     "record_plan_progress",
     "record_section_note",
     "set_acceptance_criteria_status",
@@ -401,6 +408,56 @@ async def attach_document(conn: Conn, task_id: uuid.UUID, doc: DocRef) -> Task:
     )
 
 
+async def append_note(
+    conn: Conn, task_id: uuid.UUID, column: str, addition: str, *, cap: int | None = NOTES_CAP
+) -> Task:
+    """Add text to a note column (dev_notes, qa_notes, ..., pm_notes) in one statement.
+
+    With ``cap`` (RoboCo's 8000 by default) it is RoboCo's capped append: the stored text,
+    trimmed, and ``addition`` are joined by a blank line, and past ``cap`` characters the
+    oldest text is dropped behind ``NOTES_TRIM_MARK``. ``cap=None`` concatenates as it is
+    (RoboCo's redirect and cancel lines, which carry their own leading blank line). Trimming
+    covers ASCII whitespace, where Python's strip() also takes Unicode spaces.
+    """
+    if column not in NOTE_COLUMNS:
+        allowed = ", ".join(sorted(NOTE_COLUMNS))
+        raise ValidationError(f"column must be one of {allowed}, not {column!r}")
+    _text("addition", addition, empty=True)
+    if cap is not None and (
+        not isinstance(cap, int) or isinstance(cap, bool) or cap <= len(NOTES_TRIM_MARK)
+    ):
+        raise ValidationError(f"cap must be an integer above {len(NOTES_TRIM_MARK)} or None")
+    return await _write(
+        conn,
+        "append_note",
+        task_id,
+        column=column,
+        addition=addition,
+        cap=cap,
+        mark=NOTES_TRIM_MARK,
+        now=utcnow(),
+    )
+
+
+async def mark_stalled(conn: Conn, task_id: uuid.UUID, reason: str) -> Task:
+    """Mark the task stalled (why the dispatcher gave up on it, since now), as RoboCo's respawn
+    breaker does; RoboCo's reasons are ``breaker_tripped`` and ``notification_cap``."""
+    _text("reason", reason)
+    if len(reason) > 50:
+        raise ValidationError(f"reason must be at most 50 characters, not {len(reason)}")
+    return await _write(conn, "mark_stalled", task_id, reason=reason, now=utcnow())
+
+
+async def clear_stalled(conn: Conn, task_id: uuid.UUID) -> bool:
+    """Clear the stalled mark on forward progress; True when the task was marked (only then is
+    it written), False otherwise or when there is no such task."""
+    _uuid("task_id", task_id)
+    cleared = await queries.fetch_scalar(
+        conn, _Q["task_notes.clear_stalled"], uuid.UUID, id=task_id, now=utcnow()
+    )
+    return cleared is not None
+
+
 # -- orchestration markers ---------------------------------------------------------------------
 
 
@@ -464,6 +521,12 @@ async def set_release_execute_outcome(
             Marker.RELEASE_EXECUTE_DETAIL: _text("detail", detail, empty=True),
         },
     )
+
+
+async def mark_supersede_pr_closed(conn: Conn, task_id: uuid.UUID) -> Task:
+    """The contributor PR a supersede replaced is closed: ``closed=1`` joins the
+    external_pr_supersede marker line once, so a repeat call changes nothing."""
+    return await _write(conn, "mark_supersede_pr_closed", task_id, now=utcnow())
 
 
 async def set_transition_note(conn: Conn, task_id: uuid.UUID, event: str, note: str) -> Task:

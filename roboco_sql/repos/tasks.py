@@ -30,6 +30,7 @@ __all__ = [
     "create_task",
     "delete_task",
     "get_task",
+    "heal_criteria_ids",
     "list_tasks",
     "reassign",
     "reassign_active_claim",
@@ -142,6 +143,20 @@ async def update_task(
     if task is None:
         raise NotFound(f"task {task_id} not found")
     return task
+
+
+async def heal_criteria_ids(conn: AsyncConnection[Any], task_id: uuid.UUID) -> Task:
+    """Pair acceptance_criteria_ids 1:1 with the criteria again on a row where they drifted
+    (RoboCo's self_heal_ac_ids): the criteria are rewritten onto themselves, so each keeps the
+    id its text had and the rest get fresh ones. A row already 1:1 (or without criteria) is
+    returned as it is."""
+    task = await get_task(conn, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    criteria = task.acceptance_criteria
+    if not criteria or len(task.acceptance_criteria_ids) == len(criteria):
+        return task
+    return await update_task(conn, task_id, TaskUpdate(acceptance_criteria=criteria))
 
 
 async def set_sequence(conn: AsyncConnection[Any], task_id: uuid.UUID, sequence: int) -> Task:

@@ -446,3 +446,115 @@ moved AS (
 SELECT
     {{tasks}}
 FROM moved;
+
+-- name: mark_stalled :one
+-- Mark the task stalled: why the dispatcher gave up respawning it, and since when (now, even
+-- when it was already marked), as RoboCo's mark_stalled.
+UPDATE tasks
+SET stalled_reason = :reason::varchar,
+    stalled_since = :now::timestamptz,
+    updated_at = :now::timestamptz
+WHERE id = :id
+RETURNING
+    {{tasks}};
+
+-- name: clear_stalled :scalar
+-- Clear the stalled mark on forward progress; only a marked task is written (a row back = it
+-- was marked and is cleared now).
+UPDATE tasks
+SET stalled_reason = NULL,
+    stalled_since = NULL,
+    updated_at = :now::timestamptz
+WHERE id = :id
+  AND stalled_reason IS NOT NULL
+RETURNING id;
+
+-- name: append_note :one
+-- Add text to one of the task's text note columns (:column), reading the row locked. With a
+-- :cap, as RoboCo's capped append: the stored text, trimmed, and the addition are joined by a
+-- blank line, and past :cap characters the oldest text goes, :mark saying so. Without one, the
+-- addition is concatenated as it is.
+WITH cur AS (
+    SELECT t.id,
+           CASE :column::text
+               WHEN 'dev_notes' THEN t.dev_notes
+               WHEN 'qa_notes' THEN t.qa_notes
+               WHEN 'auditor_notes' THEN t.auditor_notes
+               WHEN 'doc_notes' THEN t.doc_notes
+               WHEN 'pr_reviewer_notes' THEN t.pr_reviewer_notes
+               WHEN 'quick_context' THEN t.quick_context
+               WHEN 'pm_notes' THEN t.pm_notes
+           END AS old
+      FROM tasks AS t
+     WHERE t.id = :id
+       FOR UPDATE
+),
+joined AS (
+    SELECT c.id,
+           CASE WHEN :cap::integer IS NULL THEN coalesce(c.old, '') || :addition::text
+                WHEN btrim(coalesce(c.old, ''), E' \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f') = ''
+                THEN :addition::text
+                ELSE btrim(c.old, E' \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f') || E'\n\n'
+                     || :addition::text
+           END AS body
+      FROM cur AS c
+),
+capped AS (
+    SELECT j.id,
+           CASE WHEN :cap::integer IS NULL OR char_length(j.body) <= :cap::integer THEN j.body
+                ELSE :mark::text || right(j.body, :cap::integer - char_length(:mark::text))
+           END AS body
+      FROM joined AS j
+),
+moved AS (
+    UPDATE tasks AS t
+    SET dev_notes = CASE WHEN :column::text = 'dev_notes' THEN c.body ELSE t.dev_notes END,
+        qa_notes = CASE WHEN :column::text = 'qa_notes' THEN c.body ELSE t.qa_notes END,
+        auditor_notes = CASE WHEN :column::text = 'auditor_notes' THEN c.body
+                             ELSE t.auditor_notes END,
+        doc_notes = CASE WHEN :column::text = 'doc_notes' THEN c.body ELSE t.doc_notes END,
+        pr_reviewer_notes = CASE WHEN :column::text = 'pr_reviewer_notes' THEN c.body
+                                 ELSE t.pr_reviewer_notes END,
+        quick_context = CASE WHEN :column::text = 'quick_context' THEN c.body
+                             ELSE t.quick_context END,
+        pm_notes = CASE WHEN :column::text = 'pm_notes' THEN c.body ELSE t.pm_notes END,
+        updated_at = :now::timestamptz
+    FROM capped AS c
+    WHERE t.id = c.id
+    RETURNING t.*
+)
+SELECT
+    {{tasks}}
+FROM moved;
+
+-- name: mark_supersede_pr_closed :one
+-- Record that a landed supersede's contributor PR is closed: the token closed=1 is added to
+-- the external_pr_supersede marker line once (a marker already holding it is not written).
+WITH cur AS (
+    SELECT t.id, c.om, coalesce(c.om ->> 'external_pr_supersede', '') AS line
+      FROM tasks AS t,
+           LATERAL (SELECT CASE WHEN json_typeof(t.orchestration_markers) = 'object'
+                                THEN t.orchestration_markers::jsonb
+                                ELSE '{}'::jsonb END AS om) AS c
+     WHERE t.id = :id
+       FOR UPDATE OF t
+),
+plan AS (
+    SELECT c.id, c.om, c.line,
+           'closed=1' = ANY(regexp_split_to_array(c.line, '\s+')) AS already
+      FROM cur AS c
+),
+moved AS (
+    UPDATE tasks AS t
+    SET orchestration_markers = CASE
+            WHEN p.already THEN t.orchestration_markers
+            ELSE (p.om || jsonb_build_object('external_pr_supersede',
+                                             btrim(p.line || ' closed=1')))::json END,
+        updated_at = CASE WHEN p.already THEN t.updated_at ELSE :now::timestamptz END
+    FROM plan AS p
+    WHERE t.id = p.id
+    RETURNING t.*
+)
+SELECT
+    {{tasks}}
+FROM moved;
