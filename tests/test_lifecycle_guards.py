@@ -507,6 +507,20 @@ async def test_review_claims_refuse_rivals_strangers_and_self_review(conn: Conn,
     assert (await claims.claim_review(conn, task_id, qa)).active_claimant_id == qa.id  # again
 
 
+async def test_a_main_pm_claims_no_code_task_but_recovers_a_revision(conn: Conn, w: World) -> None:
+    """RoboCo's gateway backstop: a Main PM coordinates; it may re-claim a code task sent back
+    for revision (to re-delegate the fixes), never take a fresh one, by id or from the queue."""
+    main = w.agents[R.MAIN_PM]
+    code = await make(conn, w)  # rows are code tasks
+    with pytest.raises(TransitionRefused, match="does not own a code task"):
+        await claims.claim(conn, code, main)
+    assert await claims.claim_next(conn, main) is None
+    await conn.execute("UPDATE tasks SET task_type = 'planning' WHERE id = %s", (code,))
+    assert (await claims.claim_next(conn, main)) is not None
+    revision = await make(conn, w, S.NEEDS_REVISION)
+    assert (await claims.claim(conn, revision, main)).status is S.CLAIMED
+
+
 # -- heartbeat, reset, dependency -----------------------------------------------------------------
 
 

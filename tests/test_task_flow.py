@@ -764,7 +764,9 @@ async def test_claim_next_order_and_filters(conn: Conn, world: World) -> None:
     while (task := await claims.claim_next(conn, dev)) is not None:
         got.append(task.id)
     assert got == expected
-    # a management role takes any team's task; a role with no claim rule gets None
+    # a management role takes any team's task (a Main PM no code task); a role with no
+    # claim rule gets None
+    await conn.execute("UPDATE tasks SET task_type = 'planning' WHERE id = %s", (skipped[2],))
     frontend = await claims.claim_next(conn, main_pm)
     assert frontend is not None and frontend.id == skipped[2]
     assert await claims.claim_next(conn, world.agents[R.CEO]) is None
@@ -799,6 +801,7 @@ async def test_claim_next_walks_the_queue_index(conn: Conn, world: World) -> Non
         team="backend",
         agent_id=world.agents[R.DEVELOPER].id,
         self_review=False,
+        no_code=False,
         max_depth=3,
         pr_review_sources=["external_pr"],
         session_id=uuid.uuid4(),

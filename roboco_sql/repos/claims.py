@@ -21,7 +21,7 @@ from psycopg.rows import scalar_row
 from roboco_sql import lifecycle, queries
 from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationError
 from roboco_sql.lifecycle import CLAIMABLE_BY_ROLE, EDGES, MAX_DEPTH, PR_REVIEW_SOURCES
-from roboco_sql.models.enums import AgentRole, TaskStatus
+from roboco_sql.models.enums import AgentRole, TaskStatus, TaskType
 from roboco_sql.models.task import Task, TaskUpdate
 from roboco_sql.repos import graph, tasks
 from roboco_sql.repos._errors import translated
@@ -107,6 +107,7 @@ def _params(who: Actor, task_id: uuid.UUID | None, statuses: list[TaskStatus]) -
         "agent_id": who.id,
         "agent_role": who.role,
         "self_review": who.role in _SELF_REVIEW_GUARDED,
+        "no_code": who.role is _R.MAIN_PM,
         "open_session": who.role in _SESSION_ROLES,
         "session_id": uuid.uuid4(),
         "max_depth": MAX_DEPTH,
@@ -180,6 +181,14 @@ def _check_claim(task: Task, who: Actor) -> None:
     markers = task.orchestration_markers or {}
     if who.role in _SELF_REVIEW_GUARDED and markers.get("original_developer") == str(who.id):
         raise TransitionRefused(f"{head}: the agent developed it (no self-review)")
+    if (
+        who.role is _R.MAIN_PM
+        and task.task_type is TaskType.CODE
+        and task.status is not TaskStatus.NEEDS_REVISION
+    ):
+        raise TransitionRefused(
+            f"{head}: a Main PM coordinates and does not own a code task; delegate it"
+        )
     lifecycle.check(task.status, TaskStatus.CLAIMED, who.role, lifecycle.TaskFacts())
 
 

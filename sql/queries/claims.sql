@@ -2,7 +2,8 @@
 -- Claim one task for :agent_id in one statement: task :task_id when given, else the first of the
 -- queue (priority 0 first, then oldest) among tasks in :statuses (the role's claim rule), of the
 -- agent's team unless :any_team, not assigned to another agent, not its own work when
--- :self_review (QA/documenter), and whose dependencies are all met (completed -- listed in
+-- :self_review (QA/documenter), not a code task for a Main PM (:no_code; it coordinates,
+-- except to recover a task sent back for revision), and whose dependencies are all met (completed -- listed in
 -- completed_dependency_ids or so in the table -- or cancelled, as RoboCo's claim guard counts
 -- them). The row is taken FOR UPDATE SKIP LOCKED, so concurrent claimers never wait on each
 -- other nor take the same task; no row back = nothing claimable (or, by id, changed or locked).
@@ -29,6 +30,7 @@ by_id AS (
        AND (NOT :self_review::boolean
             OR (t.orchestration_markers ->> 'original_developer')
                IS DISTINCT FROM (:agent_id::uuid)::text)
+       AND (NOT :no_code::boolean OR t.task_type <> 'code' OR t.status = 'needs_revision')
        AND (t.dependency_ids <@ t.completed_dependency_ids
             OR NOT EXISTS (SELECT 1
                              FROM tasks AS d
@@ -50,6 +52,7 @@ by_queue AS (
        AND (NOT :self_review::boolean
             OR (t.orchestration_markers ->> 'original_developer')
                IS DISTINCT FROM (:agent_id::uuid)::text)
+       AND (NOT :no_code::boolean OR t.task_type <> 'code' OR t.status = 'needs_revision')
        AND (t.dependency_ids <@ t.completed_dependency_ids
             OR NOT EXISTS (SELECT 1
                              FROM tasks AS d
