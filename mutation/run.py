@@ -138,7 +138,8 @@ def snapshot(commit: str, into: Path) -> None:
 
 def setup_cfg(target: Target, tests: list[str]) -> str:
     # roboco_sql/sql is a symlink to ../sql, which mutmut's copy of the package skips
-    lines = ["[mutmut]", "source_paths = roboco_sql", "also_copy =", "    sql", "    roboco_sql/sql"]
+    lines = ["[mutmut]", "source_paths = roboco_sql"]
+    lines += ["also_copy =", "    sql", "    roboco_sql/sql"]
     lines += ["only_mutate ="] + [f"    {f}" for f in target.files]
     lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in tests]
     # -p no:randomly is moot (not installed); -x stops a mutant's run at its first failure
@@ -169,7 +170,7 @@ def parse_results(text: str) -> dict[str, str]:
 
 
 def run_module(
-    name: str, target: Target, commit: str, url: str, workdir: Path, children: int
+    *, name: str, target: Target, commit: str, url: str, workdir: Path, children: int
 ) -> dict[str, object]:
     tree = workdir / name
     snapshot(commit, tree)
@@ -257,7 +258,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"mutation testing at {commit[:12]}: {', '.join(names)}", flush=True)
         for name in names:
-            r = run_module(name, TARGETS[name], commit, url, workdir, args.max_children)
+            r = run_module(
+                name=name,
+                target=TARGETS[name],
+                commit=commit,
+                url=url,
+                workdir=workdir,
+                children=args.max_children,
+            )
             print(
                 f"{name:12} {r['mutants']:5} mutants  killed {r['killed']:5}  "
                 f"equivalent {r['equivalent']:3}  score {r['score']:5}%  "

@@ -248,9 +248,12 @@ def log_offset(log: Path | None) -> int:
 
 
 def log_errors(log: Path | None, start: int) -> list[str]:
-    """Server log lines since start that a racing DDL would leave (duplicate objects/keys)."""
+    """Server log lines since start that a racing DDL would leave (duplicate objects/keys).
+
+    On a server given by ROBOCO_TEST_DATABASE_URL there is no log to read: the test skips,
+    saying so, rather than passing a check it never made."""
     if log is None:
-        return []
+        pytest.skip("no server log on a ROBOCO_TEST_DATABASE_URL server: log check not made")
     with log.open("rb") as f:
         f.seek(start)
         text = f.read().decode(errors="replace")

@@ -295,8 +295,10 @@ def _log_tail(log: Path | None) -> int:
 
 
 def _log_errors(log: Path | None, start: int) -> list[str]:
+    """Duplicate objects/keys in the server log since start; skips (saying so) when there is
+    no log to read (a ROBOCO_TEST_DATABASE_URL server), never passing a check not made."""
     if log is None:
-        return []
+        pytest.skip("no server log on a ROBOCO_TEST_DATABASE_URL server: log check not made")
     with log.open("rb") as f:
         f.seek(start)
         text = f.read().decode(errors="replace")
