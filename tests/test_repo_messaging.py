@@ -612,6 +612,7 @@ def _past_060_calls() -> dict[str, Callable[[Conn], Awaitable[Any]]]:
         "channels.list_channels_by_ids": lambda c: channels.list_channels_by_ids(c, [a]),
         "channels.list_groups_by_ids": lambda c: channels.list_groups_by_ids(c, [a]),
         "sessions.sweep_timed_out": sessions.sweep_timed_out,
+        "sessions.get_or_open_session": lambda c: sessions.get_or_open_session(c, session),
         "sessions.list_sessions_with_tasks": lambda c: sessions.list_sessions_with_tasks(c, a),
         "sessions.list_task_sessions_in_context": lambda c: sessions.list_task_sessions_in_context(
             c, a
@@ -948,3 +949,28 @@ async def test_get_or_create_channel_inside_a_transaction_survives_the_race(
             )
         assert await channels.get_channel_by_slug(conn059, "ops") == winner
     assert await channels.get_channel_by_slug(conn059, "ops") == winner
+
+
+async def test_get_or_open_session_reuses_the_live_one_under_a_race(
+    conn: Conn, db059_url: str
+) -> None:
+    channel = await channels.create_channel(
+        conn, ChannelCreate(name="#qa", slug="qa", type=ChannelType.CELL)
+    )
+    group = await channels.create_group(conn, GroupCreate(name="qa", channel_id=channel.id))
+    others = [await psycopg.AsyncConnection.connect(db059_url, autocommit=True) for _ in range(4)]
+    try:
+        got = await asyncio.gather(
+            *(sessions.get_or_open_session(c, SessionCreate(group_id=group.id)) for c in others)
+        )
+    finally:
+        for c in others:
+            await c.close()
+    assert len({s.id for s in got}) == 1 and await count(conn, "sessions") == 1
+    live = await channels.get_group(conn, group.id)
+    assert live is not None and live.active_session_id == got[0].id and live.total_sessions == 1
+    await sessions.close_session(conn, got[0].id)
+    fresh = await sessions.get_or_open_session(conn, SessionCreate(group_id=group.id))
+    assert fresh.id != got[0].id and fresh.status is SessionStatus.ACTIVE
+    with pytest.raises(NotFound, match="group"):
+        await sessions.get_or_open_session(conn, SessionCreate(group_id=uuid.uuid4()))

@@ -43,6 +43,7 @@ __all__ = [
     "SessionWithTasks",
     "close_session",
     "get_active_session",
+    "get_or_open_session",
     "get_primary_session",
     "get_session",
     "get_session_task",
@@ -76,6 +77,7 @@ _CLEAR_PRIMARY = _Q["sessions.clear_primary_session"]
 _SET_PRIMARY = _Q["sessions.set_primary_session"]
 _UNLINK = _Q["sessions.unlink_session_task"]
 _SWEEP = _Q["sessions.sweep_timed_out_sessions"]
+_LOCK_GROUP = _Q["sessions.lock_group"]
 _BY_IDS = _Q["sessions.list_sessions_by_ids"]
 _LINKED_TASKS = _Q["sessions.list_linked_tasks_of_sessions"]
 
@@ -120,6 +122,21 @@ async def open_session(conn: AsyncConnection[Any], data: SessionCreate) -> Sessi
         session = await queries.fetch_one(conn, _OPEN, _SESSION, **data.model_dump())
     assert session is not None
     return session
+
+
+async def get_or_open_session(conn: AsyncConnection[Any], data: SessionCreate) -> Session:
+    """The group's live session, or a new one opened from data when it has none: RoboCo's
+    create_session, which reuses the one conversation a group holds. Callers racing on one
+    group queue on its row lock, so they all get the same session. NotFound if no group."""
+    async with queries.atomic(conn):
+        with translated("session"):
+            locked = await queries.fetch_scalar(
+                conn, _LOCK_GROUP, uuid.UUID, group_id=data.group_id
+            )
+        if locked is None:
+            raise NotFound(f"group {data.group_id} not found")
+        live = await get_active_session(conn, data.group_id)
+        return live if live is not None else await open_session(conn, data)
 
 
 async def close_session(

@@ -171,3 +171,11 @@ FROM session_tasks AS st
 JOIN tasks AS t ON t.id = st.task_id
 WHERE st.session_id = ANY(:session_ids::uuid[])
 ORDER BY st.session_id, st.added_at DESC, st.id DESC;
+
+-- name: lock_group :scalar
+-- Lock a group's row until the end of the caller's transaction (so one caller at a time
+-- decides whether to open its live session); its id, NULL when there is no such group.
+SELECT id
+FROM groups
+WHERE id = :group_id
+FOR UPDATE;
