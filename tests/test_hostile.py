@@ -14,6 +14,7 @@ against what the accepted calls wrote.
 from __future__ import annotations
 
 import math
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ import pytest
 from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, sql
 from pydantic import SecretStr
 
 from roboco_sql.crypto import SecretBox
@@ -190,14 +191,47 @@ JSON_OBJECT = st.dictionaries(SHORT, JSON, max_size=5)
 
 @dataclass
 class Guard:
-    """What the accepted calls wrote, checked at teardown against the catalog and counts."""
+    """What the accepted calls wrote, checked at teardown against the catalog and counts, and
+    row by row against what each call was given (read from the tables themselves, not
+    through the repository that wrote them)."""
 
     expected: Counter[str] = field(default_factory=Counter)
     tally: Counter[str] = field(default_factory=Counter)
     slugs: set[str] = field(default_factory=set)
+    rows: dict[tuple[str, Any], dict[str, Any]] = field(default_factory=dict)
 
     def wrote(self, table: str, n: int = 1) -> None:
         self.expected[table] += n
+
+    def stored(self, table: str, row_id: Any, **columns: Any) -> None:
+        """An accepted call stored these values in row row_id of table (a later call on the
+        same row overrides what it changed)."""
+        self.rows.setdefault((table, row_id), {}).update(columns)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def stored_mismatches(url: str, guard: Guard) -> list[str]:
+    """Every recorded value that its row does not hold now, read with plain SQL."""
+    bad = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        for (table, row_id), expected in guard.rows.items():
+            query = sql.SQL("SELECT {} FROM {} WHERE id = %s").format(
+                sql.SQL(", ").join(map(sql.Identifier, expected)), sql.Identifier(table)
+            )
+            row = conn.execute(query, (row_id,)).fetchone()
+            if row is None:
+                bad.append(f"{table} {row_id}: not stored")
+                continue
+            for (column, given), got in zip(expected.items(), row, strict=True):
+                if not same_json(given, got):
+                    bad.append(
+                        f"{table}.{column} of {row_id}: {_short(got)}, given {_short(given)}"
+                    )
+    return bad
 
 
 def counts(url: str) -> dict[str, int]:
@@ -251,6 +285,9 @@ def guard(url: str, world: World, request: pytest.FixtureRequest) -> Iterator[Gu
     before_catalog, before = dump(url), counts(url)
     g = Guard()
     yield g
+    bad = stored_mismatches(url, g)
+    assert not bad, bad[:5]
+    g.tally["rows read back"] = len(g.rows)
     after = counts(url)
     expected = {k: v + g.expected.get(k.removeprefix("public."), 0) for k, v in before.items()}
     assert after == expected, {k: (expected[k], after[k]) for k in after if after[k] != expected[k]}
@@ -371,6 +408,17 @@ async def test_agents_create_and_update(
             guard.slugs.add(slug)
             guard.wrote("agents")
             guard.tally["stored"] += 1
+            guard.stored(
+                "agents",
+                made.id,
+                name=name,
+                slug=slug,
+                system_prompt=prompt,
+                capabilities=capabilities,
+                description=description,
+                permissions=permissions,
+                metrics=metrics,
+            )
             got = await agents.get_agent(aconn, made.id)
             assert got is not None and got == made
             assert (got.name, got.slug, got.system_prompt, got.capabilities, got.description) == (
@@ -404,6 +452,15 @@ async def test_agents_create_and_update(
         assert await agents.get_agent(aconn, target) == before  # nothing half-written
         return
     guard.tally["stored"] += 1
+    guard.stored(
+        "agents",
+        target,
+        name=new_name,
+        system_prompt=new_prompt,
+        capabilities=new_capabilities,
+        description=new_description,
+        permissions=new_permissions,
+    )
     got = await agents.get_agent(aconn, target)
     assert got is not None and got == updated
     assert (got.name, got.system_prompt, got.capabilities, got.description) == (
@@ -491,6 +548,22 @@ async def test_projects_create_and_update(
             guard.slugs.add(slug)
             guard.wrote("projects")
             guard.tally["stored"] += 1
+            guard.stored(
+                "projects",
+                made.id,
+                name=name,
+                slug=slug,
+                git_url=git_url,
+                default_branch=branch,
+                protected_branches=protected,
+                workspace_path=workspace,
+                test_command=command,
+                lint_command=command,
+                format_command=command,
+                typecheck_command=command,
+                build_command=command,
+                quality_command=command,
+            )
             got = await projects.get_project(aconn, made.id)
             assert got is not None and got == made
             assert (got.name, got.slug, got.git_url, got.default_branch) == (
@@ -533,6 +606,14 @@ async def test_projects_create_and_update(
         assert await projects.get_project(aconn, target) == before
         return
     guard.tally["stored"] += 1
+    guard.stored(
+        "projects",
+        target,
+        git_url=new_url,
+        protected_branches=new_protected,
+        test_command=new_command,
+        head_commit=head_commit,
+    )
     got = await projects.get_project(aconn, target)
     assert got is not None and got == updated
     assert (got.git_url, got.protected_branches, got.test_command, got.head_commit) == (
@@ -621,6 +702,16 @@ async def test_tasks_create_and_update(
         return
     guard.wrote("tasks")
     guard.tally["stored"] += 1
+    guard.stored(
+        "tasks",
+        made.id,
+        title=data.title,
+        description=data.description,
+        source=data.source,
+        acceptance_criteria=data.acceptance_criteria,
+        acceptance_criteria_ids=data.acceptance_criteria_ids,
+        parent_ac_refs=data.parent_ac_refs,
+    )
     got = await tasks.get_task(aconn, made.id)
     assert got is not None and got == made
     assert (got.title, got.description, got.source) == (data.title, data.description, data.source)
@@ -652,6 +743,23 @@ async def test_tasks_create_and_update(
         assert await tasks.get_task(aconn, made.id) == got
         return
     guard.tally["stored"] += 1
+    # rewritten criteria get their ids from the repository (kept per text, else fresh)
+    guard.rows[("tasks", made.id)].pop("acceptance_criteria_ids")
+    guard.stored(
+        "tasks",
+        made.id,
+        title=new_title,
+        description=new_description,
+        acceptance_criteria=new_criteria,
+        dev_notes=notes,
+        qa_notes=notes,
+        auditor_notes=notes,
+        quick_context=notes,
+        pr_reviewer_notes=notes,
+        doc_notes=notes,
+        branch_name=branch,
+        pr_url=pr_url,
+    )
     again = await tasks.get_task(aconn, made.id)
     assert again is not None and again == updated
     assert (again.title, again.description, again.acceptance_criteria) == (
@@ -662,6 +770,7 @@ async def test_tasks_create_and_update(
     assert {again.dev_notes, again.qa_notes, again.auditor_notes, again.quick_context} == {notes}
     assert (again.pr_reviewer_notes, again.doc_notes) == (notes, notes)
     assert (again.branch_name, again.pr_url) == (branch, pr_url)
+    assert len(again.acceptance_criteria_ids) == len(new_criteria)
 
 
 # -- messages ----------------------------------------------------------------------------------
@@ -707,6 +816,8 @@ async def test_messages_post_and_copy(
     guard.wrote("messages", len(sent))
     guard.tally["stored"] += len(sent)
     for m in sent:
+        guard.stored("messages", m.id, content=content, commit_ref=commit_ref, raw_excerpt=excerpt)
+    for m in sent:
         got = await messages.get_message(aconn, m.id)
         assert got is not None
         assert (got.content, got.commit_ref, got.raw_excerpt) == (content, commit_ref, excerpt)
@@ -741,6 +852,7 @@ async def test_notifications_send(
         return
     guard.wrote("notifications")
     guard.tally["stored"] += 1
+    guard.stored("notifications", made.id, subject=subject, body=body)
     got = await notifications.get_notification(aconn, made.id)
     assert got is not None and got == made and (got.subject, got.body) == (subject, body)
 
@@ -782,6 +894,9 @@ async def test_journals_add_entry(
         return
     guard.wrote("journal_entries")
     guard.tally["stored"] += 1
+    guard.stored(
+        "journal_entries", made.id, title=title, content=content, tags=tags, sentiment=sentiment
+    )
     got = await journals.get_entry(aconn, made.id)
     assert got is not None and got == made
     assert (got.title, got.content, got.tags, got.sentiment) == (title, content, tags, sentiment)
@@ -818,6 +933,9 @@ async def test_pitches_propose(
     guard.slugs.add(slug)
     guard.wrote("pitches")
     guard.tally["stored"] += 1
+    guard.stored(
+        "pitches", made.id, title=title, slug=slug, problem=problem, proposed_solution=solution
+    )
     got = await pitches.get_pitch(aconn, made.id)
     assert got is not None and got == made
     assert (got.title, got.slug, got.problem, got.proposed_solution) == (
@@ -881,6 +999,9 @@ async def test_channels_create_update_and_groups(
             guard.slugs.add(slug)
             guard.wrote("channels")
             guard.tally["stored"] += 1
+            guard.stored(
+                "channels", made.id, name=name, slug=slug, description=description, topic=topic
+            )
             got = await channels.get_channel(aconn, made.id)
             assert got is not None and got == made
             assert (got.name, got.slug, got.description, got.topic) == (
@@ -904,6 +1025,7 @@ async def test_channels_create_update_and_groups(
             assert await channels.get_channel(aconn, target) == before
         else:
             guard.tally["stored"] += 1
+            guard.stored("channels", target, name=new_name, description=new_description)
             got = await channels.get_channel(aconn, target)
             assert got is not None and got == updated
             assert (got.name, got.description) == (new_name, new_description)
@@ -922,6 +1044,7 @@ async def test_channels_create_update_and_groups(
         return
     guard.wrote("groups")
     guard.tally["stored"] += 1
+    guard.stored("groups", made_group.id, name=group_name, default_session_config=session_config)
     got_group = await channels.get_group(aconn, made_group.id)
     assert got_group is not None and got_group.name == group_name
     assert same_json(session_config, got_group.default_session_config)
@@ -965,3 +1088,16 @@ async def test_channel_lookups_by_text_find_nothing_and_inject_nothing(
 async def test_lookup_with_unstorable_text_is_a_validation_error(aconn: Conn, text: str) -> None:
     with pytest.raises(ValidationError):
         await agents.get_agent_by_slug(aconn, text)
+
+
+async def test_the_guard_reads_back_what_was_stored(url: str, aconn: Conn, world: World) -> None:
+    """The guard's read-back sees a stored value that differs from the one given."""
+    made = await agents.get_agent(aconn, world.agent)
+    assert made is not None
+    g = Guard()
+    g.stored("agents", made.id, name=made.name, capabilities=made.capabilities)
+    assert stored_mismatches(url, g) == []
+    g.stored("agents", made.id, name=made.name + " ")
+    g.stored("agents", uuid.uuid4(), name="never stored")
+    bad = stored_mismatches(url, g)
+    assert len(bad) == 2 and bad[0].startswith("agents.name of ") and "not stored" in bad[1], bad
