@@ -569,6 +569,24 @@ async def test_reset_to_pending_keeps_the_owner(conn: Conn, w: World) -> None:
         await claims.reset_to_pending(conn, uuid.uuid4())
 
 
+async def test_release_from_every_state_roboco_unclaims(conn: Conn, w: World) -> None:
+    """RoboCo's unclaim also leaves verifying and needs_revision, and un-assigns a pending
+    task its agent never claimed without moving it."""
+    dev, other = w.agents[R.DEVELOPER], await another(conn, R.DEVELOPER)
+    for src in (S.VERIFYING, S.NEEDS_REVISION):
+        task_id = await make(conn, w, src, assigned_to=dev.id, claimed_by=dev.id, **GIT_DONE)
+        back = await claims.release(conn, task_id, dev)
+        assert back.status is S.PENDING and back.assigned_to is None
+        assert back.claimed_by == dev.id
+    assigned = await make(conn, w, S.PENDING, assigned_to=dev.id, active_claimant_id=dev.id)
+    with pytest.raises(TransitionRefused, match=f"not assigned to agent {other.id}"):
+        await claims.release(conn, assigned, other)
+    freed = await claims.release(conn, assigned, dev)
+    assert freed.status is S.PENDING
+    assert freed.assigned_to is None and freed.active_claimant_id is None
+    assert await audits(conn, assigned) == []  # nothing moved
+
+
 async def test_reconciliation_lists_the_held_and_resets_the_dead_ones(conn: Conn, w: World) -> None:
     """RoboCo's reaper and startup reconciliation: list claimed/in_progress, decide liveness
     in the application, reset only the dead holders' tasks, each keeping its owner."""

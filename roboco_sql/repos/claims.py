@@ -54,6 +54,7 @@ _CLAIM = _Q["claims.claim_task"]
 _HEARTBEAT = _Q["claims.heartbeat_task"]
 _REAP = _Q["claims.reap_stale_claims"]
 _CLAIM_REVIEW = _Q["claims.claim_review_task"]
+_UNASSIGN_PENDING = _Q["claims.release_pending_assignment"]
 _ROW = model_row(Task)
 _PR_REVIEW_SOURCES = sorted(PR_REVIEW_SOURCES)
 
@@ -65,7 +66,13 @@ ANY_TEAM_ROLES: Final = frozenset({_R.MAIN_PM, _R.PRODUCT_OWNER, _R.HEAD_MARKETI
 _SELF_REVIEW_GUARDED: Final = frozenset({_R.QA, _R.DOCUMENTER})
 # Only a developer's claim opens a work session (QA, docs and PMs review existing work).
 _SESSION_ROLES: Final = frozenset({_R.DEVELOPER})
-_RELEASABLE: Final = (TaskStatus.CLAIMED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
+_RELEASABLE: Final = (
+    TaskStatus.CLAIMED,
+    TaskStatus.IN_PROGRESS,
+    TaskStatus.VERIFYING,
+    TaskStatus.NEEDS_REVISION,
+    TaskStatus.BLOCKED,
+)
 _RESETTABLE: Final = (TaskStatus.CLAIMED, TaskStatus.IN_PROGRESS)
 # The review queue each role claims in place (RoboCo's qa_claim, doc_claim, pr_gate_claim and
 # the PM's claim of an ownerless review task).
@@ -305,21 +312,36 @@ async def reset_to_pending(
 
 
 async def release(conn: AsyncConnection[Any], task_id: uuid.UUID, agent: ActorLike) -> Task:
-    """The holder gives the task back to the pool: pending, audited, its work session abandoned.
+    """The holder gives the task back to the pool, as RoboCo's unclaim.
 
-    As RoboCo's unclaim: assigned_to and the live claim are cleared (claimed_by/claimed_at stay
-    as the record of the last claim; a blocked task also drops claimed_by). Only the task's
-    assignee or live claimant may release it (Conflict otherwise), and only from claimed,
-    in_progress or blocked (TransitionRefused otherwise).
+    From claimed, in_progress, verifying or needs_revision: pending, audited, its work session
+    abandoned, assigned_to and the live claim cleared (claimed_by/claimed_at stay as the record
+    of the last claim); from blocked the pre-block snapshot and claimed_by go too. A pending
+    task merely assigned to the agent is un-assigned with no status change (no audit row, as
+    RoboCo). Only the task's assignee or live claimant may release it (Conflict otherwise);
+    TransitionRefused from any other status.
     """
     who = actor_of(agent)
     task = await tasks.get_task(conn, task_id)
     if task is None:
         raise NotFound(f"task {task_id} not found")
+    head = f"task {task_id}: release refused for role {who.role}"
+    if task.status is TaskStatus.PENDING:
+        if who.id is None or task.assigned_to != who.id:
+            raise TransitionRefused(
+                f"{head}: pending is not claimed, and not assigned to agent {who.id}"
+            )
+        with translated("task"):
+            freed = await queries.fetch_one(
+                conn, _UNASSIGN_PENDING, _ROW, id=task_id, agent_id=who.id
+            )
+        if freed is None:
+            raise Conflict(f"task {task_id}: changed while releasing its assignment; retry")
+        return freed
     if task.status not in _RELEASABLE:
         raise TransitionRefused(
-            f"task {task_id}: release refused for role {who.role}: {task.status} is not "
-            "claimed, in_progress or blocked"
+            f"{head}: {task.status} is not claimed, in_progress, verifying, needs_revision or "
+            "blocked"
         )
     if who.id is None or who.id not in (task.assigned_to, task.active_claimant_id):
         raise Conflict(

@@ -247,3 +247,17 @@ WHERE t.id = :id::uuid
   AND (t.active_claimant_id IS NULL OR t.active_claimant_id = :agent_id::uuid)
 RETURNING
     {{t.tasks}};
+
+-- name: release_pending_assignment :one
+-- An agent gives back a pending task assigned to it that it never claimed (RoboCo's
+-- _unclaim_pending_assignment): the assignment and any live claim are cleared, the status
+-- stays. No row back = the task is no longer pending or no longer assigned to :agent_id.
+UPDATE tasks
+SET assigned_to = NULL,
+    active_claimant_id = NULL,
+    updated_at = clock_timestamp()
+WHERE id = :id
+  AND status = 'pending'
+  AND assigned_to = :agent_id
+RETURNING
+    {{tasks}};
