@@ -10,12 +10,14 @@ EXTRAS_TEST  := embedded,test
 EXTRAS_DEV   := embedded,test,dev
 EXTRAS_MODEL := embedded,test,corpus
 EXTRAS_BENCH := embedded,test,bench,corpus
+EXTRAS_MUTATE := embedded,test,mutate
 
 RUN   := $(VENV)/.installed-run
 TESTS := $(VENV)/.installed-test
 DEV   := $(VENV)/.installed-dev
 MODEL := $(VENV)/.installed-model
 BENCH := $(VENV)/.installed-bench
+MUTATE := $(VENV)/.installed-mutate
 
 # $(call install,EXTRAS): the project (editable) with those extras, into one shared venv
 define install
@@ -24,7 +26,7 @@ define install
 	touch $@
 endef
 
-.PHONY: install system-deps migrate db-init status test test-model stress lint bench clean
+.PHONY: install system-deps migrate db-init status test test-model stress lint bench mutate clean
 
 install: $(RUN)
 
@@ -38,6 +40,8 @@ $(MODEL): pyproject.toml
 	$(call install,$(EXTRAS_MODEL))
 $(BENCH): pyproject.toml
 	$(call install,$(EXTRAS_BENCH))
+$(MUTATE): pyproject.toml
+	$(call install,$(EXTRAS_MUTATE))
 
 # Debian's PostgreSQL 15 (a server without pgvector) and PgBouncer, for the tests that need
 # them; installed once, as root, where missing.
@@ -73,6 +77,11 @@ lint: $(DEV)
 
 bench: $(BENCH) system-deps
 	$(PY) -m bench
+
+# mutation testing (mutmut) of the runner, the lifecycle, claims, transitions, crypto and keys,
+# each module against its own test files; `make mutate MODULES="crypto keys"` runs some of them
+mutate: $(MUTATE)
+	$(PY) mutation/run.py $(MODULES)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
