@@ -613,6 +613,7 @@ def _past_060_calls() -> dict[str, Callable[[Conn], Awaitable[Any]]]:
         "channels.list_groups_by_ids": lambda c: channels.list_groups_by_ids(c, [a]),
         "sessions.sweep_timed_out": sessions.sweep_timed_out,
         "sessions.get_or_open_session": lambda c: sessions.get_or_open_session(c, session),
+        "messages.send_message": lambda c: messages.send_message(c, message),
         "sessions.list_sessions_with_tasks": lambda c: sessions.list_sessions_with_tasks(c, a),
         "sessions.list_task_sessions_in_context": lambda c: sessions.list_task_sessions_in_context(
             c, a
@@ -974,3 +975,47 @@ async def test_get_or_open_session_reuses_the_live_one_under_a_race(
     assert fresh.id != got[0].id and fresh.status is SessionStatus.ACTIVE
     with pytest.raises(NotFound, match="group"):
         await sessions.get_or_open_session(conn, SessionCreate(group_id=uuid.uuid4()))
+
+
+async def test_send_message_as_roboco_sends_it(conn: Conn) -> None:
+    sender = await make_agent(conn)
+    other = await make_agent(conn, "be-dev-2")
+    channel, group, _ = await room(conn)
+    small = await sessions.open_session(
+        conn, SessionCreate(group_id=group.id, max_message_count=2, started_at=T0)
+    )
+    first = await messages.send_message(
+        conn, msg(sender, channel, group, small, mentions=[other, sender, other])
+    )
+    assert first.message.session_id == small.id and not first.closed_session
+    assert first.mentions == [other]
+    cur = await conn.execute(
+        "SELECT type, to_agents, subject FROM notifications WHERE from_agent = %s", (sender,)
+    )
+    assert await cur.fetchall() == [("mention", [other], "You were mentioned in #backend-cell")]
+
+    # a reply to a message of another session is refused, and nothing is written
+    _, _, elsewhere = await room(conn, "other-cell")
+    stray = await messages.post_message(conn, msg(sender, channel, group, elsewhere))
+    with pytest.raises(ValidationError, match="is not in session"):
+        await messages.send_message(
+            conn, msg(sender, channel, group, small, is_reply=True, reply_to=stray.id)
+        )
+    assert (await sessions.get_session(conn, small.id)).message_count == 1  # type: ignore[union-attr]
+
+    second = await messages.send_message(
+        conn, msg(sender, channel, group, small, is_reply=True, reply_to=first.message.id)
+    )
+    assert second.closed_session  # the second message fills a two-message session
+    ended = await sessions.get_session(conn, small.id)
+    assert ended is not None and ended.status is SessionStatus.CLOSED
+
+    # posting to the ended session lands in the group's live one, opened for it
+    third = await messages.send_message(conn, msg(sender, channel, group, small))
+    assert third.message.session_id != small.id
+    live = await sessions.get_active_session(conn, group.id)
+    assert live is not None and live.id == third.message.session_id
+    with pytest.raises(NotFound, match="session"):
+        await messages.send_message(
+            conn, msg(sender, channel, group, small.model_copy(update={"id": uuid.uuid4()}))
+        )

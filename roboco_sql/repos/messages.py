@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from psycopg import AsyncConnection
@@ -21,14 +22,22 @@ from psycopg.types.json import Json
 from roboco_sql import queries
 from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.base import utcnow
-from roboco_sql.models.enums import MessageType
-from roboco_sql.models.messaging import Message, MessageCreate, MessageVolume
+from roboco_sql.models.enums import MessageType, SessionStatus
+from roboco_sql.models.messaging import (
+    Message,
+    MessageCreate,
+    MessageVolume,
+    Session,
+    SessionCreate,
+)
+from roboco_sql.repos import channels, sessions
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
     "Cursor",
+    "Sent",
     "delete_message",
     "edit_message",
     "get_message",
@@ -39,6 +48,7 @@ __all__ = [
     "message_volume",
     "post_message",
     "post_messages",
+    "send_message",
     "tombstone_message",
 ]
 
@@ -56,6 +66,7 @@ _DELETE = _Q["messages.delete_message"]
 _TOMBSTONE = _Q["messages.tombstone_message"]
 _RECENT = _Q["messages.list_recent_messages"]
 _VOLUME = _Q["messages.message_volume"]
+_MENTIONS = _Q["messages.notify_message_mentions"]
 
 _MESSAGE = model_row(Message)
 _VOLUME_ROW = model_row(MessageVolume)
@@ -353,3 +364,74 @@ async def message_volume(
         )
     assert row is not None  # an aggregate always returns its row
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What send_message did: the message as stored, the mention notifications it sent, and
+    whether the message filled its session (which it then closed)."""
+
+    message: Message
+    mentions: list[uuid.UUID]
+    closed_session: bool
+
+
+def _full(session: Session) -> bool:
+    """RoboCo's session boundary: its message count or its content length reached."""
+    by_count = session.max_message_count and session.message_count >= session.max_message_count
+    by_size = (
+        session.max_content_length and session.total_content_length >= session.max_content_length
+    )
+    return bool(by_count or by_size)
+
+
+async def send_message(conn: AsyncConnection[Any], msg: MessageCreate) -> Sent:
+    """RoboCo's send_message in one all-or-nothing block: the message goes to its session's
+    group and channel (a session that has ended is replaced by the group's live one, opened
+    if need be); a reply must answer a message of the session named; the message is posted
+    with its three counters; every mentioned agent but the sender gets a mention
+    notification (one statement; below 079 the notifications repository cannot write, so it
+    is written here); and a session the message fills is closed.
+
+    NotFound for a missing session, group, channel or reply target; ValidationError for a
+    reply target in another session.
+    """
+    async with queries.atomic(conn):
+        session = await sessions.get_session(conn, msg.session_id)
+        if session is None:
+            raise NotFound(f"session {msg.session_id} not found")
+        if session.status is not SessionStatus.ACTIVE:
+            session = await sessions.get_or_open_session(
+                conn, SessionCreate(group_id=session.group_id)
+            )
+        group = await channels.get_group(conn, session.group_id)
+        if group is None:
+            raise NotFound(f"group {session.group_id} not found")
+        channel = await channels.get_channel(conn, group.channel_id)
+        if channel is None:
+            raise NotFound(f"channel {group.channel_id} not found")
+        if msg.reply_to is not None:
+            target = await get_message(conn, msg.reply_to)
+            if target is None:
+                raise NotFound(f"message {msg.reply_to} not found")
+            if target.session_id != msg.session_id:
+                raise ValidationError(f"message {msg.reply_to} is not in session {msg.session_id}")
+        placed = msg.model_copy(
+            update={"session_id": session.id, "group_id": group.id, "channel_id": channel.id}
+        )
+        message = await post_message(conn, placed)
+        mentioned = [m for m in dict.fromkeys(message.mentions) if m != message.agent_id]
+        if mentioned:
+            with translated("message"):
+                await queries.execute_rows(
+                    conn,
+                    _MENTIONS,
+                    message_id=message.id,
+                    subject=f"You were mentioned in #{channel.slug}"[:200],
+                    at=utcnow(),
+                )
+        after = await sessions.get_session(conn, session.id)
+        closed = after is not None and _full(after)
+        if closed:
+            await sessions.close_session(conn, session.id)
+    return Sent(message=message, mentions=mentioned, closed_session=closed)

@@ -200,3 +200,21 @@ SELECT
 FROM messages
 WHERE timestamp >= :since::timestamptz
   AND (:agent_id::uuid IS NULL OR agent_id = :agent_id::uuid);
+
+-- name: notify_message_mentions :execrows
+-- One mention notification per agent a message mentions (each once, never its author), in one
+-- statement, as RoboCo's send_message does. It names only the notification columns RoboCo's
+-- chain had while messages existed (the re-escalation ones came with 079), so it runs on
+-- every database that has messages.
+INSERT INTO notifications (
+    id, type, priority, from_agent, to_agents, subject, body, requires_ack, acked_by, acked_at,
+    related_task_id, related_message_ids, read_by, timestamp, created_at
+)
+SELECT
+    gen_random_uuid(), 'mention', 'normal', m.agent_id, ARRAY[r.agent_id], :subject::varchar,
+    left(m.content, 500), true, '{}'::uuid[], '{}'::json, m.task_id, '{}'::uuid[], '{}'::uuid[],
+    :at::timestamptz, :at::timestamptz
+FROM messages AS m
+CROSS JOIN LATERAL (SELECT DISTINCT unnest(m.mentions) AS agent_id) AS r
+WHERE m.id = :message_id
+  AND r.agent_id <> m.agent_id;
