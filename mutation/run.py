@@ -212,6 +212,8 @@ def run_module(
     listed = [m for m in survivors if m in equivalent]
     raw = 100.0 * killed / total if total else 0.0
     adjusted = 100.0 * killed / (total - len(listed)) if total - len(listed) else 100.0
+    if counts["not checked"] == len(statuses):
+        raise SystemExit(f"{name}: mutmut checked no mutant; see {log}")
     diffs = []
     for m in survivors:
         shown = subprocess.run(
