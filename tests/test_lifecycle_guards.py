@@ -176,12 +176,14 @@ async def test_a_worker_moves_only_a_task_it_holds(conn: Conn, w: World) -> None
     task_id = await make(conn, w, S.IN_PROGRESS, assigned_to=dev.id, **GIT_DONE)
     with pytest.raises(TransitionRefused, match=f"agent {other.id} does not hold it"):
         await transitions.transition(conn, task_id, S.VERIFYING, other)
+    assert not (await get(conn, task_id)).self_verified
     # the live claimant holds it too
     await conn.execute(
         "UPDATE tasks SET assigned_to = NULL, active_claimant_id = %s WHERE id = %s",
         (dev.id, task_id),
     )
-    assert (await transitions.transition(conn, task_id, S.VERIFYING, dev)).status is S.VERIFYING
+    verifying = await transitions.transition(conn, task_id, S.VERIFYING, dev)
+    assert verifying.status is S.VERIFYING and verifying.self_verified  # RoboCo attests here
 
 
 async def test_the_write_rechecks_the_holder(conn: Conn, w: World) -> None:
@@ -244,6 +246,10 @@ async def test_moves_compose_with_their_writes_in_one_transaction(conn: Conn, w:
         "task.awaiting_ceo_approval",
         "task.needs_revision",
     ]
+    # cancel with a note: the line joins dev_notes in the same transaction
+    await task_notes.append_note(conn, docs, "dev_notes", "[CANCELLED by cell_pm] descoped")
+    gone = await transitions.transition(conn, docs, S.CANCELLED, w.agents[R.CELL_PM])
+    assert gone.status is S.CANCELLED and gone.dev_notes == "[CANCELLED by cell_pm] descoped"
 
 
 # -- who owns the task after a review verdict (L01) ---------------------------------------------

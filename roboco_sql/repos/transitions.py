@@ -143,7 +143,7 @@ _BY_TARGET: Final[Mapping[TaskStatus, Effects]] = MappingProxyType(
         _S.IN_PROGRESS: Effects(start=True),
         _S.BLOCKED: Effects(snapshot_block=True),
         _S.PAUSED: Effects(),
-        _S.VERIFYING: Effects(),
+        _S.VERIFYING: Effects(self_verified=True),  # the developer's own check, attested
         _S.AWAITING_QA: replace(_HANDOFF, mark_developer=True, self_verified=True),
         _S.AWAITING_DOCUMENTATION: _HANDOFF,
         _S.AWAITING_PR_REVIEW: _HANDOFF,
