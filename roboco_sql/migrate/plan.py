@@ -193,9 +193,7 @@ def build(
                 "going back"
             )
         recorded = start_additions(state, start)
-        back = back_steps(
-            chain, current, goal(chain, target), recorded, allow_data_loss=allow_data_loss
-        )
+        back = back_steps(chain, current, goal(target), recorded, allow_data_loss=allow_data_loss)
     pending = [] if back or target == BASE else chain.between(current, target)
     if pending and pending[0].revision in state.progress and not pending[0].transactional:
         done = state.progress[pending[0].revision]
@@ -235,7 +233,7 @@ def build(
                 start=start,
                 who=who,
                 wanted=wanted,
-                to=goal(chain, target),
+                to=goal(target),
             )
             return
         if vector:

@@ -792,14 +792,14 @@ def migrate(
         return _migrate(conn, chain, target, options, echo, pgvector=pgvector)
 
 
-def goal(chain: Chain, target: str | None) -> str | None:
+def goal(target: str | None) -> str | None:
     """A target as a chain revision: `base` is None (before the first revision)."""
     return None if target == BASE else target
 
 
 def past(chain: Chain, current: str | None, target: str | None) -> bool:
     """Whether the database (at current) is past target, so reaching it means going back."""
-    return target is not None and chain.position(current) > chain.position(goal(chain, target))
+    return target is not None and chain.position(current) > chain.position(goal(target))
 
 
 def _vector(
@@ -875,7 +875,7 @@ def _go_back(
         raise MigrationError(
             f"{', '.join(state.progress)} is partly applied; finish it (migrate) before going back"
         )
-    to = goal(runner.chain, target)
+    to = goal(target)
     conn, chain, options, echo = runner.conn, runner.chain, runner.options, runner.echo
     steps = back_steps(
         chain, report.to_revision, to, state.additions, allow_data_loss=options.allow_data_loss
