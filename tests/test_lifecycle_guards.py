@@ -230,7 +230,9 @@ async def test_moves_compose_with_their_writes_in_one_transaction(conn: Conn, w:
     assert not (await get(conn, board)).board_review_complete
     assert await audits(conn, review) == []
 
-    await transitions.transition(conn, review, S.AWAITING_CEO_APPROVAL, main)
+    await conn.execute("UPDATE tasks SET active_claimant_id = %s WHERE id = %s", (main.id, review))
+    escalated = await transitions.transition(conn, review, S.AWAITING_CEO_APPROVAL, main)
+    assert escalated.active_claimant_id == main.id  # RoboCo's escalation moves only the status
     await task_notes.set_escalation(
         conn, review, from_slug="main-pm", to_slug="ceo", reason="billing change"
     )

@@ -148,7 +148,8 @@ _BY_TARGET: Final[Mapping[TaskStatus, Effects]] = MappingProxyType(
         _S.AWAITING_DOCUMENTATION: _HANDOFF,
         _S.AWAITING_PR_REVIEW: _HANDOFF,
         _S.AWAITING_PM_REVIEW: _HANDOFF,
-        _S.AWAITING_CEO_APPROVAL: Effects(release=True),
+        # an escalation changes only the status (its note: task_notes.set_transition_note)
+        _S.AWAITING_CEO_APPROVAL: Effects(),
         _S.NEEDS_REVISION: Effects(owner=Owner.DEVELOPER, release=True),
         _S.COMPLETED: Effects(complete=True, release=True, session=WorkSessionStatus.COMPLETED),
         _S.CANCELLED: Effects(
