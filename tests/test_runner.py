@@ -752,6 +752,36 @@ def test_a_failing_down_section_is_named_and_changes_nothing(
     assert reverted_rows(empty_url) == []
 
 
+def test_a_blocked_down_section_waits_its_lock_timeout_and_names_the_blocker(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = load_chain(write_chain(tmp_path / "m", SMALL))
+    migrate(empty_url, chain)
+    lines: list[str] = []
+    with psycopg.connect(empty_url, application_name="stuck-reader") as blocker:
+        blocker.execute("SELECT * FROM t")  # ACCESS SHARE on t, held: DROP INDEX must wait
+        with pytest.raises(MigrationError) as caught:
+            migrate(
+                empty_url,
+                chain,
+                "002_b",
+                options=Options(go_back=True, lock_retries=1, backoff=0.01),
+                echo=lines.append,
+            )
+        blocker.rollback()
+    message = str(caught.value)
+    assert message.startswith(
+        "the down section of 003_c (003_c.sql) gave up after 2 tries (lock_timeout 150ms)"
+    )
+    assert "stuck-reader" in message
+    assert message.endswith("nothing of the down section of 003_c was applied")
+    assert any(line.startswith("  003_c: waited 150ms for a lock; retrying") for line in lines)
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "003_c"
+    assert [r.revision for r in migrate(empty_url, chain, "002_b", options=BACK).reverted] == [
+        "003_c"
+    ]
+
+
 def test_a_file_without_down_section_stops_going_back_before_anything_runs(
     tmp_path: Path, empty_url: str
 ) -> None:
