@@ -468,3 +468,37 @@ def test_max_depth() -> None:
 def test_public_names_exist() -> None:
     for name in lifecycle.__all__:
         assert hasattr(lifecycle, name), name
+
+
+# --- the rules beyond the edge ------------------------------------------------------------
+
+
+def test_every_spec_edge_open_to_any_role_has_its_action_gate() -> None:
+    """An ungated spec edge is gated by its action (RoboCo's atomic action roles); the
+    legacy operational edges carry the authority of the service call that takes them."""
+    for (src, dst), edge in EDGES.items():
+        if edge.roles is None and not edge.legacy:
+            assert edge.action in lifecycle.ACTIONS, (src, dst)
+    assert {e.action for e in EDGES.values()} >= set(lifecycle.ACTIONS)
+    assert lifecycle.ACTIONS["unblock"].roles == frozenset({AgentRole.CELL_PM, AgentRole.MAIN_PM})
+
+
+def test_authority_refusal_is_a_pure_function_of_its_facts() -> None:
+    dev, other = "a" * 8, "b" * 8
+    held = lifecycle.Standing(agent_id=dev, agent_team="backend", task_team="backend",
+                              holders=frozenset({dev}))  # fmt: skip
+    assert lifecycle.authority_refusal("in_progress", "verifying", "developer", held) is None
+    stranger = dataclasses.replace(held, holders=frozenset({other}))
+    why = lifecycle.authority_refusal("in_progress", "verifying", "developer", stranger)
+    assert why == (
+        f"in_progress -> verifying refused for role developer: agent {dev} does not hold it "
+        f"(held by {other})"
+    )
+    # the system is exempt, an unknown edge is refusal()'s to explain
+    assert lifecycle.authority_refusal("in_progress", "verifying", "system", stranger) is None
+    assert lifecycle.authority_refusal("completed", "pending", "developer", held) is None
+    with pytest.raises(ValidationError, match="unknown agent role"):
+        lifecycle.authority_refusal("pending", "claimed", "intern", held)
+    assert lifecycle.holds_own_work("qa", "in_progress")
+    assert not lifecycle.holds_own_work("cell_pm", "in_progress")
+    assert not lifecycle.holds_own_work("qa", "awaiting_qa")
