@@ -10,7 +10,7 @@ import pydantic
 import pytest
 from psycopg import AsyncConnection
 
-from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.errors import ValidationError
 from roboco_sql.models.settings import COMPANY_GOALS_ID, CompanyGoalsUpdate, SystemSettingWrite
 from roboco_sql.repos import settings
 
@@ -144,10 +144,17 @@ async def test_company_goals_errors(conn: Conn) -> None:
         CompanyGoalsUpdate.model_validate({"updated_by": CEO, "mission": "x"})
     await conn.execute("DELETE FROM company_goals")
     assert await settings.get_company_goals(conn) is None
-    with pytest.raises(NotFound, match="company goals row"):
-        await settings.update_company_goals(
-            conn, CompanyGoalsUpdate(north_star="x", updated_by=CEO)
-        )
+    # RoboCo's upsert makes the singleton again, the fields not given at their defaults
+    made = await settings.update_company_goals(
+        conn, CompanyGoalsUpdate(north_star="x", updated_by=CEO)
+    )
+    assert (made.id, made.north_star, made.objectives, made.brand_voice) == (
+        COMPANY_GOALS_ID,
+        "x",
+        [],
+        "",
+    )
+    assert await settings.get_company_goals(conn) == made
 
 
 def test_goals_statement_covers_every_patch_field() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.errors import ValidationError
 from roboco_sql.models.settings import (
     COMPANY_GOALS_ID,
     CompanyGoals,
@@ -107,8 +107,8 @@ async def update_company_goals(
 ) -> CompanyGoals:
     """Write the charter fields the patch set, stamping updated_by and updated_at.
 
-    Only the CEO may do this in RoboCo; the caller checks that. NotFound if the singleton
-    row (seeded by migration 032) is missing.
+    Only the CEO may do this in RoboCo; the caller checks that. The singleton (seeded by
+    migration 032) is created again if it went missing, as RoboCo's upsert does.
     """
     changes = patch.changes()
     params: dict[str, object] = {
@@ -119,6 +119,5 @@ async def update_company_goals(
     }
     with translated("company goals"):
         goals = await queries.fetch_one(conn, _UPDATE_GOALS, _GOALS_ROW, **params)
-    if goals is None:
-        raise NotFound(f"company goals row {COMPANY_GOALS_ID} not found")
+    assert goals is not None  # an upsert always returns its row
     return goals

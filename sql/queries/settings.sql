@@ -40,18 +40,33 @@ WHERE id = :id;
 
 -- name: update_company_goals :one
 -- Write the charter fields a CompanyGoalsUpdate set (set_x true), always stamping who and
--- when. No row back = the singleton is missing.
-UPDATE company_goals
-SET north_star = CASE WHEN :set_north_star THEN :north_star::text ELSE north_star END,
-    objectives = CASE WHEN :set_objectives THEN :objectives::json ELSE objectives END,
-    constraints = CASE WHEN :set_constraints THEN :constraints::json ELSE constraints END,
-    operating_policy = CASE WHEN :set_operating_policy THEN :operating_policy::json
-                            ELSE operating_policy END,
-    brand_voice = CASE WHEN :set_brand_voice THEN :brand_voice::text ELSE brand_voice END,
-    company_name = CASE WHEN :set_company_name THEN :company_name::text ELSE company_name END,
-    updated_at = :updated_at,
-    updated_by = :updated_by
-WHERE id = :id
+-- when; the singleton is created (the rest at their column defaults) when it is missing, as
+-- RoboCo's upsert does.
+INSERT INTO company_goals AS g (
+    id, north_star, objectives, constraints, operating_policy, updated_at, updated_by,
+    brand_voice, company_name
+) VALUES (
+    :id,
+    CASE WHEN :set_north_star THEN :north_star::text ELSE '' END,
+    CASE WHEN :set_objectives THEN :objectives::json ELSE '[]'::json END,
+    CASE WHEN :set_constraints THEN :constraints::json ELSE '[]'::json END,
+    CASE WHEN :set_operating_policy THEN :operating_policy::json ELSE '{}'::json END,
+    :updated_at,
+    :updated_by,
+    CASE WHEN :set_brand_voice THEN :brand_voice::text ELSE '' END,
+    CASE WHEN :set_company_name THEN :company_name::text ELSE '' END
+)
+ON CONFLICT (id) DO UPDATE
+SET north_star = CASE WHEN :set_north_star THEN EXCLUDED.north_star ELSE g.north_star END,
+    objectives = CASE WHEN :set_objectives THEN EXCLUDED.objectives ELSE g.objectives END,
+    constraints = CASE WHEN :set_constraints THEN EXCLUDED.constraints ELSE g.constraints END,
+    operating_policy = CASE WHEN :set_operating_policy THEN EXCLUDED.operating_policy
+                            ELSE g.operating_policy END,
+    brand_voice = CASE WHEN :set_brand_voice THEN EXCLUDED.brand_voice ELSE g.brand_voice END,
+    company_name = CASE WHEN :set_company_name THEN EXCLUDED.company_name
+                        ELSE g.company_name END,
+    updated_at = EXCLUDED.updated_at,
+    updated_by = EXCLUDED.updated_by
 RETURNING
     id, north_star, objectives, constraints, operating_policy, updated_at, updated_by,
     brand_voice, company_name;
