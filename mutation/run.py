@@ -54,12 +54,7 @@ class Target:
 TARGETS: dict[str, Target] = {
     "crypto": Target(
         ("roboco_sql/crypto.py",),
-        (
-            "tests/test_crypto.py",
-            "tests/test_repo_credentials.py",
-            "tests/test_repo_providers.py",
-            "tests/test_mutation_kills.py",
-        ),
+        ("tests/test_crypto.py", "tests/test_mutation_kills.py"),
     ),
     "keys": Target(
         ("roboco_sql/keys.py",),
