@@ -575,6 +575,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
+        if getattr(args, "database_url", None) is not None:  # a bad one fails before any work
+            check_url("--database-url", normalize_url(args.database_url))
         code: int = args.func(args)
     except ChainError as exc:
         for problem in exc.problems:

@@ -37,6 +37,7 @@ from psycopg.rows import AsyncRowFactory, tuple_row
 from roboco_sql import sqllex
 from roboco_sql.errors import ConfigError, RobocoSQLError, ValidationError
 from roboco_sql.sqllex import Kind as Tok
+from roboco_sql.validate import check_params
 
 __all__ = [
     "Queries",
@@ -139,7 +140,9 @@ class Query:
                 problems.append("given twice " + ", ".join(f":{p}" for p in twice))
             expects = ", ".join(f":{p}" for p in self.params) or "no parameters"
             raise ValidationError(f"{self.label}: {'; '.join(problems)} (expects {expects})")
-        return tuple(given[p] for p in self.params)
+        bound = tuple(given[p] for p in self.params)
+        check_params(self.label, self.params, bound)  # NUL, surrogates, int8, JSON depth/size
+        return bound
 
 
 class Queries(Mapping[str, Query]):

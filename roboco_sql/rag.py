@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import math
 import random
 import re
 import uuid
@@ -45,6 +44,7 @@ from roboco_sql.config import Settings
 from roboco_sql.errors import Conflict, NotFound, RagDisabled, ValidationError
 from roboco_sql.models.knowledge import IndexedDocument, IndexType
 from roboco_sql.repos._paging import checked_limit, checked_offset
+from roboco_sql.validate import check_json, check_text, check_vector
 
 __all__ = [
     "ACTIVE_TYPES",
@@ -118,6 +118,11 @@ RRF_K: Final = 60
 HYBRID_CANDIDATES: Final = 50
 """Candidates taken from each side before fusion, as RoboCo's hybrid search does."""
 
+MAX_QUERY_CHARS: Final = 10_000
+MAX_QUERY_WORDS: Final = 1_000
+"""A keyword query's bounds: websearch_to_tsquery of 100,000 words fails on the server
+(statement too complex); a real question is a sentence or a paragraph."""
+
 MAX_K: Final = 1000
 HNSW_MAX_DIMENSIONS: Final = 2000
 _HNSW_SINCE: Final = (0, 5, 0)
@@ -155,6 +160,12 @@ class ChunkIn(BaseModel):
         if "\x00" in value:
             raise ValueError("text columns cannot hold NUL characters")
         return value
+
+    def check(self, number: int) -> None:
+        """What pydantic does not see: surrogates, float4 range and width, JSON depth/size."""
+        check_text(f"chunks[{number}].content", self.content)
+        check_vector(f"chunks[{number}].embedding", self.embedding)
+        check_json(f"chunks[{number}].metadata", self.metadata)
 
 
 class Hit(BaseModel):
@@ -554,7 +565,29 @@ async def _set_scan(
 
 
 def _filters(source: str | None, metadata: Mapping[str, JsonValue] | None) -> tuple[object, object]:
+    if source is not None:
+        check_text("source", source)
+    if metadata is not None:
+        if not isinstance(metadata, Mapping):
+            raise ValidationError("metadata must be a JSON object (a mapping)")
+        check_json("metadata", metadata)
     return source, (Jsonb(dict(metadata)) if metadata else None)
+
+
+def _keywords(text: str) -> str:
+    """A keyword query PostgreSQL can parse: text, no NUL or surrogate, bounded in size."""
+    if not isinstance(text, str):
+        raise ValidationError("text must be a string")
+    check_text("text", text)
+    if len(text) > MAX_QUERY_CHARS:
+        raise ValidationError(
+            f"text is {len(text)} characters; a keyword query takes at most {MAX_QUERY_CHARS}"
+        )
+    if (words := len(text.split())) > MAX_QUERY_WORDS:
+        raise ValidationError(
+            f"text has {words} words; a keyword query takes at most {MAX_QUERY_WORDS}"
+        )
+    return text
 
 
 async def _run_search(
@@ -779,8 +812,14 @@ async def replace_source(
     table = chunk_table(kind)
     if not source or len(source) > 1000:
         raise ValidationError(f"source must be 1 to 1000 characters, got {len(source)}")
+    check_text("source", source)
     if title is not None and len(title) > 500:
         raise ValidationError(f"title must be at most 500 characters, got {len(title)}")
+    if title is not None:
+        check_text("title", title)
+    check_json("extra_data", dict(extra_data or {}))
+    for number, chunk in enumerate(chunks):
+        chunk.check(number)
     digest = source_hash(source)
     with _translated(table):
         async with _connection(db) as conn, conn.transaction():
@@ -815,6 +854,7 @@ async def replace_source(
 
 async def delete_source(db: Db, index_type: IndexType | str, source: str) -> int:
     """Remove one source's chunks and its ``indexed_documents`` row; the chunks removed."""
+    check_text("source", source)
     kind = _kind(index_type)
     table = chunk_table(kind)
     with _translated(table):
@@ -880,12 +920,9 @@ async def clear_index(db: Db, index_type: IndexType | str) -> int:
 
 
 def _embedding(embedding: Sequence[float]) -> Vector:
-    values = [float(x) for x in embedding]
-    if not values:
-        raise ValidationError("the query embedding is empty")
-    if not all(map(math.isfinite, values)):
-        raise ValidationError("the query embedding holds NaN or infinity")
-    return Vector(values)
+    """The query vector pgvector can compare: at most 16000 finite float4 values, not all
+    zero (a zero vector's cosine distance is NaN, which would rank as noise)."""
+    return Vector(check_vector("embedding", embedding, nonzero=True))
 
 
 async def search(
@@ -940,6 +977,7 @@ async def keyword_search(
     kind = _kind(index_type)
     _check_k(k)
     table = chunk_table(kind)
+    text = _keywords(text)
     src, meta = _filters(source, metadata)
     rows = await _run_search(
         db,
@@ -979,6 +1017,7 @@ async def hybrid_search(
         raise ValidationError(f"rrf_k must not be negative, got {rrf_k}")
     table = chunk_table(kind)
     query = _embedding(embedding)
+    text = _keywords(text)
     src, meta = _filters(source, metadata)
     pool = max(candidates, k)
     rows = await _run_search(
@@ -1017,6 +1056,7 @@ async def mentor_lookup(
     agent_id = str(agent).strip()
     if not agent_id:
         raise ValidationError("mentor_lookup needs an agent id")
+    check_text("agent", agent_id)
     query = _embedding(embedding)
     rows = await _run_search(
         db,

@@ -10,6 +10,7 @@ import psycopg
 from psycopg import errors as pgerr
 
 from roboco_sql.errors import Conflict, NotFound, SchemaGone, ValidationError
+from roboco_sql.validate import ParamRefused
 
 _KEY = re.compile(r"Key \((?P<cols>[^)]*)\)=\((?P<vals>.*)\)")
 _MISSING = re.compile(r'is not present in table "(?P<table>[^"]+)"')
@@ -49,6 +50,8 @@ def translated(entity: str) -> Iterator[None]:
     table (or its enum type) that a RoboCo revision dropped comes out as SchemaGone."""
     try:
         yield
+    except ParamRefused as exc:  # a bound value refused before any SQL ran (validate.py)
+        raise ValidationError(f"{entity}: {exc.reason}") from None
     except pgerr.UniqueViolation as exc:
         raise Conflict(f"{entity} with {_key(exc.diag.message_detail)} already exists") from None
     except pgerr.ForeignKeyViolation as exc:
