@@ -1,20 +1,29 @@
 """Tests written to kill the mutants `make mutate` found surviving (mutation/README.md).
 
 Each pins down a behaviour the older tests exercised without checking exactly: the wording
-of an operator-facing error, a boundary, a default. No database: these run in a second.
+of an operator-facing error or report line, a boundary, a default, paging at every batch
+size.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from psycopg import AsyncConnection
 from pydantic import SecretStr
 
-from roboco_sql import crypto
+from roboco_sql import crypto, keys
 from roboco_sql.crypto import SecretBox, TokenAction, generate_key
 from roboco_sql.errors import EncryptionError, ValidationError
+from roboco_sql.models.enums import AgentRole, Team
+from tests.test_task_flow import seed_agent, seed_project
+
+Conn = AsyncConnection[Any]
 
 # -- crypto ------------------------------------------------------------------------------------
 
@@ -185,3 +194,183 @@ def test_token_update_keeps() -> None:
     update = SecretBox("").token_update(None)  # keeping needs no key at all
     assert update.action is TokenAction.KEEP and not update.changes and update.ciphertext is None
     assert "ciphertext" not in repr(SecretBox(KEY_A).token_update("tok"))
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+PROJECTS = "projects.git_token_encrypted"
+PROVIDERS = "provider_configs.auth_token_encrypted"
+
+
+@dataclass
+class Tokens:
+    slugs: dict[str, str]  # key the token is under ("a", "b", "foreign") -> project slug
+    provider: str
+
+
+@pytest.fixture
+async def tokens(conn: Conn) -> Tokens:
+    """Three projects (tokens under key A, key B and a key nobody has) and one provider
+    (under key A); committed, as rotate needs."""
+    creator = await seed_agent(conn, AgentRole.MAIN_PM, Team.MAIN_PM)
+    foreign = Fernet.generate_key().decode()
+    slugs = {}
+    for which, key in (("a", KEY_A), ("b", KEY_B), ("foreign", foreign)):
+        project = await seed_project(conn, creator)
+        token = Fernet(key).encrypt(f"tok-{which}".encode()).decode()
+        cur = await conn.execute(
+            "UPDATE projects SET git_token_encrypted = %s WHERE id = %s RETURNING slug",
+            (token, project),
+        )
+        row = await cur.fetchone()
+        assert row is not None
+        slugs[which] = str(row[0])
+    cur = await conn.execute(
+        "UPDATE provider_configs SET auth_token_encrypted = %s"
+        " WHERE name = (SELECT min(name) FROM provider_configs) RETURNING name",
+        (Fernet(KEY_A).encrypt(b"prov").decode(),),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    await conn.commit()
+    return Tokens(slugs, str(row[0]))
+
+
+def _others(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [c for c in columns if c["column"] not in (PROJECTS, PROVIDERS)]
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 500])
+async def test_check_keys_counts_exactly_at_any_batch_size(
+    conn: Conn, tokens: Tokens, batch_size: int
+) -> None:
+    report = await keys.check_keys(conn, SecretBox(f"{KEY_B},{KEY_A}"), batch_size=batch_size)
+    lost = f"project '{tokens.slugs['foreign']}'"
+    by_column = {c["column"]: c for c in report.as_dict()["columns"]}
+    assert by_column[PROJECTS] == {
+        "column": PROJECTS,
+        "readable": 2,
+        "current": 1,
+        "unreadable": 1,
+        "unreadable_rows": [lost],
+    }
+    assert by_column[PROVIDERS] == {
+        "column": PROVIDERS,
+        "readable": 1,
+        "current": 0,
+        "unreadable": 0,
+        "unreadable_rows": [],
+    }
+    assert all(c["readable"] == c["unreadable"] == 0 for c in _others(list(by_column.values())))
+    assert report.as_dict()["ok"] is False and not report.ok
+    assert (report.readable, report.unreadable) == (3, 1)
+    assert report.as_dict()["readable"] == 3 and report.as_dict()["unreadable"] == 1
+    assert [c.name for c in keys.COLUMNS] == list(by_column)
+    lines = report.lines()
+    assert lines[0] == f"{PROJECTS}: 2 readable (1 under the newest key), 1 unreadable: {lost}"
+    assert lines[1] == f"{PROVIDERS}: 1 readable (0 under the newest key), 0 unreadable"
+    assert lines[2].endswith(": 0 readable (0 under the newest key), 0 unreadable")
+    fine = await keys.check_keys(conn, SecretBox(KEY_B), batch_size=batch_size)
+    assert [(c.readable, c.current) for c in fine.columns[:2]] == [(1, 1), (0, 0)]
+
+
+async def test_rotate_reports_batches_logs_and_hooks(
+    conn: Conn, tokens: Tokens, caplog: pytest.LogCaptureFixture
+) -> None:
+    box = SecretBox(f"{KEY_B},{KEY_A}")
+    seen: list[tuple[str, int, int]] = []
+
+    async def hook(c: keys.ColumnRotation) -> None:
+        seen.append((c.column, c.rotated, c.batches))
+
+    caplog.set_level(logging.INFO, logger="roboco_sql.keys")
+    report = await keys.rotate(conn, box, 1, on_batch=hook)
+    lost = f"project '{tokens.slugs['foreign']}'"
+    projects, providers = report.columns[0].as_dict(), report.columns[1].as_dict()
+    assert projects == {
+        "column": PROJECTS,
+        "rotated": 1,
+        "already_current": 1,
+        "unreadable": 1,
+        "unreadable_rows": [lost],
+        "changed_meanwhile": 0,
+        "batches": 3,
+    }
+    assert providers == {
+        "column": PROVIDERS,
+        "rotated": 1,
+        "already_current": 0,
+        "unreadable": 0,
+        "unreadable_rows": [],
+        "changed_meanwhile": 0,
+        "batches": 1,
+    }
+    assert [s for s in seen if s[0] == PROJECTS][-1] == (PROJECTS, 1, 3)
+    assert [s for s in seen if s[0] == PROVIDERS] == [(PROVIDERS, 1, 1)]
+    assert len(seen) == 4  # one call per committed batch, none for empty columns
+    assert (report.rotated, report.current, report.unreadable, report.ok) == (2, 1, 1, False)
+    whole = report.as_dict()
+    assert (whole["ok"], whole["rotated"], whole["already_current"], whole["unreadable"]) == (
+        False,
+        2,
+        1,
+        1,
+    )
+    lines = report.lines()
+    assert (
+        lines[0] == f"{PROJECTS}: 1 rotated, 1 already under the newest key, 1 unreadable: {lost}"
+    )
+    assert lines[1] == f"{PROVIDERS}: 1 rotated, 0 already under the newest key, 0 unreadable"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [f"{lost}: no configured key opens its token; left as is"]
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert infos[-1] == f"{PROVIDERS}: batch 1 done (1 rotated so far)"
+    assert sum(i.startswith(f"{PROJECTS}: batch ") for i in infos) == 3
+    after = await keys.check_keys(conn, SecretBox(KEY_B))
+    assert [(c.readable, c.current) for c in after.columns[:2]] == [(2, 2), (1, 1)]
+    await conn.rollback()  # check_keys read inside a transaction; rotate commits its own
+    again = await keys.rotate(conn, box, on_batch=lambda c: None)
+    assert (again.rotated, again.current) == (0, 3)
+
+
+async def test_rotation_lines_say_what_changed_meanwhile() -> None:
+    c = keys.ColumnRotation("t.c", rotated=2, current=1, changed=3)
+    assert keys.RotationReport((c,)).lines() == [
+        "t.c: 2 rotated, 1 already under the newest key, 0 unreadable, 3 changed meanwhile"
+    ]
+    assert keys.RotationReport((c,)).ok and keys.CheckReport(()).ok
+
+
+async def test_keys_refuse_bad_batch_sizes_and_open_transactions(
+    conn: Conn, tokens: Tokens
+) -> None:
+    box = SecretBox(KEY_A)
+    for size in (0, -1):
+        with pytest.raises(ValidationError) as caught:
+            await keys.check_keys(conn, box, batch_size=size)
+        assert str(caught.value) == f"batch size must be at least 1, got {size}"
+        with pytest.raises(ValidationError) as caught:
+            await keys.rotate(conn, box, size)
+        assert str(caught.value) == f"batch size must be at least 1, got {size}"
+    await conn.execute("SELECT 1")  # a transaction is open now
+    with pytest.raises(ValidationError) as caught:
+        await keys.rotate(conn, box)
+    assert str(caught.value) == (
+        "key rotation commits batch by batch; call it on a connection outside a transaction"
+    )
+    await conn.rollback()
+    with pytest.raises(EncryptionError):
+        await keys.rotate(conn, SecretBox(""))
+
+
+def test_the_entry_points_connect_on_their_own(db_url: str) -> None:
+    box = SecretBox(f"{KEY_B},{KEY_A}")
+    checked = keys.check_keys_at(db_url, box, batch_size=1)
+    assert checked.ok and checked.readable == 0
+    seen: list[str] = []
+    rotated = keys.rotate_at(db_url, box, 1, on_batch=lambda c: seen.append(c.column))
+    assert rotated.ok and rotated.rotated == 0 and seen == []
+    with pytest.raises(EncryptionError):
+        keys.check_keys_at("postgresql://nowhere.invalid/x", SecretBox(""))
+    with pytest.raises(EncryptionError):
+        keys.rotate_at("postgresql://nowhere.invalid/x", SecretBox(""))
