@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "mutation"
@@ -53,42 +54,30 @@ class Target:
 
 TARGETS: dict[str, Target] = {
     "crypto": Target(
-        ("roboco_sql/crypto.py",),
-        ("tests/test_crypto.py", "tests/test_mutation_kills.py"),
+        ("roboco_sql/crypto.py",), ("tests/test_crypto.py", "tests/test_mutation_kills.py")
     ),
     "keys": Target(
         ("roboco_sql/keys.py",),
         (
-            "tests/test_ops.py",
-            "tests/test_repo_credentials.py",
-            "tests/test_crypto.py",
             "tests/test_mutation_kills.py",
+            "tests/test_ops.py::test_keys_check_counts",
+            "tests/test_ops.py::test_an_interrupted_rotation_resumes",
+            "tests/test_repo_credentials.py::test_keys_check_and_rotate_cover_every_credential_column",
         ),
     ),
-    "lifecycle": Target(
-        ("roboco_sql/lifecycle.py",),
+    # the task state machine: one run (one stats pass over the shared test files), a score
+    # per module
+    "tasks": Target(
+        (
+            "roboco_sql/lifecycle.py",
+            "roboco_sql/repos/claims.py",
+            "roboco_sql/repos/transitions.py",
+        ),
         (
             "tests/test_lifecycle.py",
             "tests/test_lifecycle_guards.py",
             "tests/test_task_flow.py",
-            "tests/test_mutation_kills.py",
-        ),
-    ),
-    "claims": Target(
-        ("roboco_sql/repos/claims.py",),
-        (
-            "tests/test_lifecycle_guards.py",
-            "tests/test_task_flow.py",
             "tests/test_feature_guards.py",
-            "tests/test_mutation_kills.py",
-        ),
-    ),
-    "transitions": Target(
-        ("roboco_sql/repos/transitions.py",),
-        (
-            "tests/test_lifecycle_guards.py",
-            "tests/test_task_flow.py",
-            "tests/test_repo_a2a_inbox.py",
             "tests/test_mutation_kills.py",
         ),
     ),
@@ -103,6 +92,12 @@ TARGETS: dict[str, Target] = {
         ),
     ),
 }
+
+
+def module_of(mutant: str) -> str:
+    """roboco_sql.repos.claims.x_claim__mutmut_3 -> roboco_sql.repos.claims"""
+    match = re.match(r"^(.*?)\.x[_\u01c1]", mutant)
+    return match.group(1) if match else mutant
 
 
 def equivalents() -> dict[str, str]:
@@ -169,7 +164,7 @@ def run_module(
 ) -> dict[str, object]:
     tree = workdir / name
     snapshot(commit, tree)
-    tests = [t for t in target.tests if (tree / t).exists()]
+    tests = [t for t in target.tests if (tree / t.split("::")[0]).exists()]
     (tree / "setup.cfg").write_text(setup_cfg(target, tests), encoding="utf-8")
     env = {
         **os.environ,
@@ -199,18 +194,15 @@ def run_module(
         check=False,
     ).stdout
     statuses = parse_results(listing)
-    counts = Counter(statuses.values())
-    equivalent = equivalents()
-    survivors = sorted(m for m, s in statuses.items() if s not in KILLED)
-    killed = sum(counts[k] for k in KILLED)
-    total = len(statuses) - counts["skipped"]
-    listed = [m for m in survivors if m in equivalent]
-    raw = 100.0 * killed / total if total else 0.0
-    adjusted = 100.0 * killed / (total - len(listed)) if total - len(listed) else 100.0
-    if counts["not checked"] == len(statuses):
+    if not statuses or all(v == "not checked" for v in statuses.values()):
         raise SystemExit(f"{name}: mutmut checked no mutant; see {log}")
+    equivalent = equivalents()
+    modules = []
+    for module in sorted({module_of(m) for m in statuses}):
+        mine = {m: v for m, v in statuses.items() if module_of(m) == module}
+        modules.append(_score(module, mine, equivalent))
     diffs = []
-    for m in survivors:
+    for m in sorted(m for m, v in statuses.items() if v not in KILLED):
         shown = subprocess.run(
             [*mutmut, "show", m], cwd=tree, env=env, capture_output=True, text=True, check=False
         ).stdout
@@ -218,21 +210,36 @@ def run_module(
         diffs.append(f"## {m}: {statuses[m]}{note}\n{shown}\n")
     (RESULTS / f"{name}-survivors.txt").write_text("".join(diffs), encoding="utf-8")
     result: dict[str, object] = {
-        "module": name,
+        "run": name,
         "files": list(target.files),
         "tests": tests,
         "commit": commit,
+        "seconds": round(took),
+        "modules": modules,
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def _score(module: str, statuses: dict[str, str], equivalent: dict[str, str]) -> dict[str, Any]:
+    """Killed / tested, and the same without the mutants listed as equivalent."""
+    counts = Counter(statuses.values())
+    survivors = sorted(m for m, s in statuses.items() if s not in KILLED)
+    killed = sum(counts[k] for k in KILLED)
+    total = len(statuses) - counts["skipped"]
+    listed = [m for m in survivors if m in equivalent]
+    raw = 100.0 * killed / total if total else 0.0
+    adjusted = 100.0 * killed / (total - len(listed)) if total - len(listed) else 100.0
+    return {
+        "module": module,
         "mutants": len(statuses),
         "counts": dict(sorted(counts.items())),
         "killed": killed,
         "equivalent": len(listed),
         "score": round(raw, 1),
         "adjusted_score": round(adjusted, 1),
-        "seconds": round(took),
         "survivors": [m for m in survivors if m not in equivalent],
     }
-    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,13 +270,15 @@ def main(argv: list[str] | None = None) -> int:
                 workdir=workdir,
                 children=args.max_children,
             )
-            print(
-                f"{name:12} {r['mutants']:5} mutants  killed {r['killed']:5}  "
-                f"equivalent {r['equivalent']:3}  score {r['score']:5}%  "
-                f"adjusted {r['adjusted_score']:5}%  {r['seconds']} s",
-                flush=True,
-            )
-            failed |= float(str(r["adjusted_score"])) < GOAL
+            for m in r["modules"]:  # type: ignore[attr-defined]
+                print(
+                    f"{m['module']:32} {m['mutants']:5} mutants  killed {m['killed']:5}  "
+                    f"equivalent {m['equivalent']:3}  score {m['score']:5}%  "
+                    f"adjusted {m['adjusted_score']:5}%",
+                    flush=True,
+                )
+                failed |= float(m["adjusted_score"]) < GOAL
+            print(f"{name}: {r['seconds']} s", flush=True)
     finally:
         server.cleanup()  # type: ignore[attr-defined]
         shutil.rmtree(workdir, ignore_errors=True)
