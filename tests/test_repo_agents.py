@@ -10,7 +10,7 @@ import pydantic
 import pytest
 from psycopg import AsyncConnection
 
-from roboco_sql.errors import Conflict, NotFound
+from roboco_sql.errors import Conflict, NotFound, ValidationError
 from roboco_sql.models.agent import AgentCreate, AgentUpdate, LLMSettings
 from roboco_sql.models.enums import AgentRole, AgentStatus, ModelProvider, Team
 from roboco_sql.repos import agents
@@ -284,3 +284,5 @@ async def test_first_agent_with_role_is_the_earliest_created(conn: Conn) -> None
     qa = await agents.first_agent_with_role(conn, AgentRole.QA, team=Team.FRONTEND)
     assert qa is not None and qa.slug == "fe-qa"
     assert await agents.first_agent_with_role(conn, AgentRole.QA, team=Team.UX_UI) is None
+    with pytest.raises(ValidationError, match="intern"):
+        await agents.first_agent_with_role(conn, "intern")  # type: ignore[arg-type]

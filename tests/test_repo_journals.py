@@ -302,7 +302,14 @@ async def test_task_highlights_name_each_author_oldest_first(conn: Conn) -> None
     await conn.execute("UPDATE tasks SET parent_task_id = %s WHERE id = %s", (leaf, root))
     looped = await journals.list_task_highlights(conn, leaf, include_ancestors=True)
     assert [h.entry_id for h in looped] == [analysis.id, note.id, split.id]
-    for bad in ({"types": []}, {"roles": []}, {"content_cap": 0}, {"limit": 0}):
+    for bad in (
+        {"types": []},
+        {"roles": []},
+        {"content_cap": 0},
+        {"limit": 0},
+        {"types": ["diary"]},
+        {"roles": ["intern"]},
+    ):
         with pytest.raises(ValidationError):
             await journals.list_task_highlights(conn, leaf, **bad)
 
@@ -346,6 +353,8 @@ async def test_journal_gate_checks_per_agent_and_task(conn: Conn) -> None:
     assert await journals.has_recent_entry(conn, pm, 60)
     with pytest.raises(ValidationError, match="within_seconds"):
         await journals.has_recent_entry(conn, pm, 0)
+    with pytest.raises(ValidationError, match="type"):
+        await journals.has_entry_for_task(conn, pm, task_id, "diary")  # type: ignore[arg-type]
 
 
 async def test_count_resolved_struggles(conn: Conn) -> None:

@@ -10,7 +10,7 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Json
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound
+from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.agent import Agent, AgentCreate, AgentUpdate
 from roboco_sql.models.enums import AgentRole, AgentStatus, Team
 from roboco_sql.repos._errors import translated
@@ -170,10 +170,8 @@ async def first_agent_with_role(
 ) -> Agent | None:
     """The earliest-created agent of a role (in one team, if given), or None: how RoboCo finds
     its Main PM, and a team's QA, documenter or cell PM, when the roster has several."""
-    return await queries.fetch_one(
-        conn,
-        _FIRST_WITH_ROLE,
-        _ROW,
-        role=AgentRole(role),
-        team=None if team is None else Team(team),
-    )
+    try:
+        wanted, cell = AgentRole(role), None if team is None else Team(team)
+    except ValueError as exc:
+        raise ValidationError(f"first agent with role: {exc}") from None
+    return await queries.fetch_one(conn, _FIRST_WITH_ROLE, _ROW, role=wanted, team=cell)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Collection
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from psycopg import AsyncConnection
 
@@ -60,6 +61,17 @@ HANDOFF_TYPES: tuple[JournalEntryType, ...] = (
 
 BOARD_REVIEW_ROLES: tuple[AgentRole, ...] = (AgentRole.PRODUCT_OWNER, AgentRole.HEAD_MARKETING)
 """The authors of the board's review of a task (RoboCo's board_review_brief)."""
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _member(cls: type[E], value: str, name: str) -> E:
+    """value as a member of cls, or ValidationError naming the parameter."""
+    try:
+        return cls(value)
+    except ValueError:
+        raise ValidationError(f"{name}: {value!r} is not a {cls.__name__}") from None
+
 
 MAX_ANCESTOR_DEPTH = 16
 """How far up parent_task_id the highlights walk, as RoboCo caps it (real depth is <= 4)."""
@@ -202,8 +214,8 @@ async def list_task_highlights(
         _HIGHLIGHTS,
         _HIGHLIGHT,
         task_id=task_id,
-        types=[JournalEntryType(t) for t in types],
-        roles=None if roles is None else [AgentRole(r) for r in roles],
+        types=[_member(JournalEntryType, t, "types") for t in types],
+        roles=None if roles is None else [_member(AgentRole, r, "roles") for r in roles],
         include_ancestors=include_ancestors,
         content_cap=content_cap,
         limit=checked_limit(limit),
@@ -219,7 +231,12 @@ async def has_entry_for_task(
     """Whether the agent wrote an entry of this kind about the task: the choreographer's
     tracing gate (RoboCo's has_decision/note/learning/reflect/struggle_for_task)."""
     found = await queries.fetch_scalar(
-        conn, _HAS_TASK_ENTRY, bool, agent_id=agent_id, task_id=task_id, type=JournalEntryType(type)
+        conn,
+        _HAS_TASK_ENTRY,
+        bool,
+        agent_id=agent_id,
+        task_id=task_id,
+        type=_member(JournalEntryType, type, "type"),
     )
     return bool(found)
 
@@ -238,7 +255,7 @@ async def latest_entry_for_task_at(
         dt.datetime,
         agent_id=agent_id,
         task_id=task_id,
-        type=JournalEntryType(type),
+        type=_member(JournalEntryType, type, "type"),
     )
 
 
