@@ -6,13 +6,13 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from roboco_sql.errors import ConfigError
-from roboco_sql.redact import check_url, redact
+from roboco_sql.redact import MASK, check_url, redact
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -97,6 +97,9 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+_SECRET_FIELDS = frozenset({"password", "encryption_key"})
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything roboco_sql reads from the environment, read once."""
@@ -165,6 +168,20 @@ class Settings:
         for number, replica in enumerate(settings.replica_urls, 1):
             _check_url(f"ROBOCO_DATABASE_REPLICA_URLS (entry {number})", replica)
         return settings
+
+    def __repr__(self) -> str:
+        """Every field, with passwords and keys masked (a repr ends up in logs and tracebacks)."""
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in _SECRET_FIELDS:
+                value = MASK if value else value
+            elif isinstance(value, str):
+                value = redact(value, value)
+            elif isinstance(value, tuple):
+                value = tuple(redact(v, v) for v in value)
+            shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
 
     @property
     def uses_embedded(self) -> bool:

@@ -186,3 +186,19 @@ def test_redact_masks_conninfo_and_url_forms() -> None:
     assert redact.redact(f"password='{PW} x' host=h") == "password=*** host=h"
     assert redact.redact(f"at postgresql://bob:{PW}@h/db now") == "at postgresql://bob:***@h/db now"
     assert PW not in redact.redact(f"host {PW[3:]}@h", f"postgresql://u:{PW[:3]}@{PW[3:]}@h/d")
+
+
+def test_settings_repr_masks_passwords_and_keys() -> None:
+    settings = Settings.from_env(
+        {
+            "ROBOCO_DATABASE_URL": f"postgresql://u:{PW}@h/db",
+            "ROBOCO_MIGRATION_DATABASE_URL": f"host=h password={PW}x",
+            "ROBOCO_DATABASE_REPLICA_URLS": f"postgresql://u:{PW}y@r/db",
+            "ROBOCO_DATABASE_PASSWORD": f"{PW}z",
+            "ROBOCO_ENCRYPTION_KEY": "KeyMaterial0123",
+        }
+    )
+    text = f"{settings!r} {settings}"
+    for secret in (PW, "KeyMaterial0123"):
+        assert secret not in text, text
+    assert "database_url='postgresql://u:***@h/db'" in text
