@@ -120,36 +120,27 @@ async def test_the_marker_set_at_submit_guards_the_review(conn: Conn, w: World) 
 # -- action-level role gates ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("src", "dst", "role", "action", "allowed"),
-    [
-        (S.BLOCKED, S.IN_PROGRESS, R.DEVELOPER, "unblock", R.CELL_PM),
-        (S.IN_PROGRESS, S.AWAITING_PR_REVIEW, R.DOCUMENTER, "submit_for_review", R.CELL_PM),
-        (S.IN_PROGRESS, S.VERIFYING, R.QA, "submit_verification", R.DEVELOPER),
-        (S.CLAIMED, S.IN_PROGRESS, R.CEO, "start", R.PR_REVIEWER),
-        (S.BACKLOG, S.PENDING, R.DEVELOPER, "activate", R.MAIN_PM),
-        (S.IN_PROGRESS, S.PAUSED, R.QA, "pause", R.CELL_PM),
-    ],
-)
-async def test_roles_gated_on_the_action_are_refused(
-    conn: Conn,
-    w: World,
-    *,
-    src: TaskStatus,
-    dst: TaskStatus,
-    role: AgentRole,
-    action: str,
-    allowed: AgentRole,
-) -> None:
+ACTION_GATED = [
+    (S.BLOCKED, S.IN_PROGRESS, R.DEVELOPER, "unblock", R.CELL_PM),
+    (S.IN_PROGRESS, S.AWAITING_PR_REVIEW, R.DOCUMENTER, "submit_for_review", R.CELL_PM),
+    (S.IN_PROGRESS, S.VERIFYING, R.QA, "submit_verification", R.DEVELOPER),
+    (S.CLAIMED, S.IN_PROGRESS, R.CEO, "start", R.PR_REVIEWER),
+    (S.BACKLOG, S.PENDING, R.DEVELOPER, "activate", R.MAIN_PM),
+    (S.IN_PROGRESS, S.PAUSED, R.QA, "pause", R.CELL_PM),
+]
+
+
+async def test_roles_gated_on_the_action_are_refused(conn: Conn, w: World) -> None:
     """Edges open to any role still carry RoboCo's action gate: refused for one role, the
     same row moves for a role the action allows."""
-    who, ok = w.agents[role], w.agents[allowed]
-    task_id = await make(conn, w, src, assigned_to=ok.id, active_claimant_id=who.id, **GIT_DONE)
-    with pytest.raises(TransitionRefused, match=f"role may not {action} \\(allowed: ") as no:
-        await transitions.transition(conn, task_id, dst, who)
-    assert str(task_id) in str(no.value) and role.value in str(no.value)
-    assert (await get(conn, task_id)).status is src
-    assert (await transitions.transition(conn, task_id, dst, ok)).status is dst
+    for src, dst, role, action, allowed in ACTION_GATED:
+        who, ok = w.agents[role], w.agents[allowed]
+        task_id = await make(conn, w, src, assigned_to=ok.id, active_claimant_id=who.id, **GIT_DONE)
+        with pytest.raises(TransitionRefused, match=f"role may not {action} \\(allowed: ") as no:
+            await transitions.transition(conn, task_id, dst, who)
+        assert str(task_id) in str(no.value) and role.value in str(no.value)
+        assert (await get(conn, task_id)).status is src
+        assert (await transitions.transition(conn, task_id, dst, ok)).status is dst
 
 
 # -- team and holder ------------------------------------------------------------------------------
