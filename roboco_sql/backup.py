@@ -30,6 +30,7 @@ from roboco_sql import embedded
 from roboco_sql.config import describe, normalize_url
 from roboco_sql.db import connect
 from roboco_sql.errors import ConfigError, RobocoSQLError, ValidationError
+from roboco_sql.redact import redact
 
 __all__ = [
     "BackupError",
@@ -127,7 +128,7 @@ def _run(tool: Tool, args: list[str], url: str, what: str) -> None:
     if proc.returncode != 0:
         lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
         errors = [ln for ln in lines if "error:" in ln] or lines or [f"exit {proc.returncode}"]
-        raise BackupError(f"{what} failed: {errors[0]}")
+        raise BackupError(redact(f"{what} failed: {errors[0]}", url))
 
 
 def check_target(file: Path | str, *, force: bool = False) -> Path:
