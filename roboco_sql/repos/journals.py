@@ -62,10 +62,10 @@ HANDOFF_TYPES: tuple[JournalEntryType, ...] = (
 BOARD_REVIEW_ROLES: tuple[AgentRole, ...] = (AgentRole.PRODUCT_OWNER, AgentRole.HEAD_MARKETING)
 """The authors of the board's review of a task (RoboCo's board_review_brief)."""
 
-E = TypeVar("E", bound=StrEnum)
+_E = TypeVar("_E", bound=StrEnum)
 
 
-def _member(cls: type[E], value: str, name: str) -> E:
+def _member(cls: type[_E], value: str, name: str) -> _E:
     """value as a member of cls, or ValidationError naming the parameter."""
     try:
         return cls(value)
@@ -217,6 +217,7 @@ async def list_task_highlights(
         types=[_member(JournalEntryType, t, "types") for t in types],
         roles=None if roles is None else [_member(AgentRole, r, "roles") for r in roles],
         include_ancestors=include_ancestors,
+        max_depth=MAX_ANCESTOR_DEPTH,
         content_cap=content_cap,
         limit=checked_limit(limit),
     )

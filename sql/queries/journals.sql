@@ -105,7 +105,7 @@ FROM gone;
 
 -- name: list_task_journal_highlights :many
 -- The journal entries about a task (and, when asked, about each of its ancestors, walked up
--- parent_task_id with a cycle guard and RoboCo's depth cap of 16) of the given kinds, with
+-- parent_task_id with a cycle guard, at most max_depth levels up) of the given kinds, with
 -- their author's slug and role, optionally only authors of some roles; oldest first.
 WITH RECURSIVE scope (id, depth, path) AS (
     SELECT :task_id::uuid, 0, ARRAY[:task_id::uuid]
@@ -116,7 +116,7 @@ WITH RECURSIVE scope (id, depth, path) AS (
     WHERE :include_ancestors::boolean
       AND t.parent_task_id IS NOT NULL
       AND NOT t.parent_task_id = ANY(s.path)
-      AND s.depth < 16
+      AND s.depth < :max_depth::integer
 )
 SELECT
     e.id AS entry_id,
