@@ -1,4 +1,4 @@
-"""Tests written to kill the mutants `make mutate` found surviving (mutation/README.md).
+"""Tests written to kill the mutants `make mutate` found surviving (README, "Mutation testing").
 
 Each pins down a behaviour the older tests exercised without checking exactly: the wording
 of an operator-facing error or report line, a boundary, a default, paging at every batch
