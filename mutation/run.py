@@ -81,6 +81,16 @@ TARGETS: dict[str, Target] = {
             "tests/test_mutation_kills.py",
         ),
     ),
+    # the runner's pure core (bookkeeping statements, fingerprints, the chain's rules), fast
+    # enough to measure often; "migrate" is the whole runner
+    "migrate-core": Target(
+        (
+            "roboco_sql/migrate/bookkeeping.py",
+            "roboco_sql/migrate/fingerprint.py",
+            "roboco_sql/migrate/chain.py",
+        ),
+        ("tests/test_chain.py", "tests/test_feature_guards.py", "tests/test_mutation_kills.py"),
+    ),
     "migrate": Target(
         ("roboco_sql/migrate/*",),
         (
