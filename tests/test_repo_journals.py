@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -423,3 +424,15 @@ async def test_task_entry_times(conn: Conn) -> None:
     assert [(t.task_id, t.timestamp) for t in times] == [(task_a, T0), (task_a, later)]
     assert len(await journals.list_task_entry_times(conn, [task_a, task_b])) == 3
     assert await journals.list_task_entry_times(conn, []) == []
+
+
+async def test_task_highlights_walk_at_most_sixteen_ancestors(conn: Conn) -> None:
+    agent = await make_agent(conn)
+    journal = await journals.get_or_create_journal(conn, agent)
+    chain = [await make_task(conn, agent) for _ in range(journals.MAX_ANCESTOR_DEPTH + 2)]
+    for child, parent in itertools.pairwise(chain):  # chain[0] is the leaf
+        await conn.execute("UPDATE tasks SET parent_task_id = %s WHERE id = %s", (parent, child))
+    for task_id in chain:
+        await journals.add_entry(conn, entry(journal.id, JournalEntryType.GENERAL, task_id=task_id))
+    seen = await journals.list_task_highlights(conn, chain[0], include_ancestors=True)
+    assert {h.task_id for h in seen} == set(chain[: journals.MAX_ANCESTOR_DEPTH + 1])
