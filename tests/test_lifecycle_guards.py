@@ -336,6 +336,19 @@ async def test_the_system_cancels_and_is_audited_as_the_system(conn: Conn, w: Wo
     assert (await transitions.transition(conn, waiting, S.CANCELLED, SYSTEM)).status is S.CANCELLED
 
 
+async def test_a_cancel_never_leaves_an_orphaned_subtree(conn: Conn, w: World) -> None:
+    """A PM may not cancel a task awaiting the CEO, so neither a parent whose cancel would
+    reach one: the whole cancel is refused, as RoboCo's. The CEO's goes through."""
+    root = await make(conn, w, S.IN_PROGRESS, **GIT_DONE)
+    child = await make(conn, w, S.PENDING, parent_task_id=root)
+    waiting = await make(conn, w, S.AWAITING_CEO_APPROVAL, parent_task_id=child, **GIT_DONE)
+    with pytest.raises(TransitionRefused, match=f"descendant {waiting} is awaiting_ceo_approval"):
+        await transitions.transition(conn, root, S.CANCELLED, w.agents[R.CELL_PM])
+    assert [(await get(conn, t)).status for t in (root, child)] == [S.IN_PROGRESS, S.PENDING]
+    await transitions.transition(conn, root, S.CANCELLED, w.agents[R.CEO])
+    assert {(await get(conn, t)).status for t in (root, child, waiting)} == {S.CANCELLED}
+
+
 async def test_a_cancel_releases_its_dependents(conn: Conn, w: World) -> None:
     """As RoboCo's cancel: the cancelled task (and its cancelled subtree) moves to each
     dependent's completed_dependency_ids, and a blocked dependent left with nothing unmet

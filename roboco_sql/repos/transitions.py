@@ -56,6 +56,7 @@ __all__ = [
 _Q = queries.load()
 _TRANSITION = _Q["transitions.transition_task"]
 _ADMIN = _Q["transitions.admin_set_task_status"]
+_SUBTREE = _Q["graph.task_subtree"]
 _REASON_MAX = 2000
 _ROW = model_row(Task)
 _PR_REVIEW_SOURCES = sorted(PR_REVIEW_SOURCES)
@@ -261,6 +262,8 @@ async def apply_transition(
         holder = who.id  # the holder is re-checked by the write itself
     edge = EDGES[(src, dst)]
     eff = effects if effects is not None else EFFECTS[(src, dst)]
+    if eff.cascade_cancel:
+        await _check_cascade(conn, task.id, who)
     needs = set(edge.preconditions)
     with translated("task"):
         moved = await queries.fetch_one(
@@ -299,6 +302,25 @@ async def apply_transition(
     if moved is None:
         raise await _miss(conn, task.id, src=src, dst=dst, who=who, holder=holder, action=action)
     return moved
+
+
+async def _check_cascade(conn: AsyncConnection[Any], task_id: uuid.UUID, who: Actor) -> None:
+    """Refuse a cancel whose cascade would reach a descendant this role may not cancel (a
+    task awaiting the CEO, for a PM), as RoboCo refuses the whole cancel rather than leave an
+    orphaned subtree."""
+    barred = [
+        src
+        for (src, dst), edge in EDGES.items()
+        if dst is TaskStatus.CANCELLED and edge.roles is not None and who.role not in edge.roles
+    ]
+    if not barred:
+        return
+    for node in (await queries.fetch_all(conn, _SUBTREE, _ROW, id=task_id))[1:]:
+        if node.status in barred:
+            raise TransitionRefused(
+                f"task {task_id}: cancel refused for role {who.role}: descendant {node.id} is "
+                f"{node.status}, which the role may not cancel"
+            )
 
 
 def _facts(task: Task) -> TaskFacts:
