@@ -374,3 +374,27 @@ def test_the_entry_points_connect_on_their_own(db_url: str) -> None:
         keys.check_keys_at("postgresql://nowhere.invalid/x", SecretBox(""))
     with pytest.raises(EncryptionError):
         keys.rotate_at("postgresql://nowhere.invalid/x", SecretBox(""))
+
+
+def test_column_queries_are_rendered_from_the_template() -> None:
+    """keys.COLUMNS is built at import; _column called again must build the same thing, and
+    what it builds is checked here (mutmut's mutants only act on calls made in a test)."""
+    built = keys._column("projects", "git_token_encrypted", "project", "slug")
+    assert built == keys.COLUMNS[0]
+    assert (built.name, built.kind) == ("projects.git_token_encrypted", "project")
+    assert [q.name for q in (built.page, built.page_locked, built.swap)] == [
+        "projects_git_token_encrypted_page",
+        "projects_git_token_encrypted_page_locked",
+        "projects_git_token_encrypted_swap",
+    ]
+    assert "SELECT id, slug AS label, git_token_encrypted AS ciphertext" in built.page.sql
+    assert "FROM projects" in built.page.sql and "FOR UPDATE" not in built.page.sql
+    assert built.page_locked.sql.rstrip().endswith("FOR UPDATE")
+    assert "UPDATE projects AS t" in built.swap.sql
+    assert built.swap.params == ("ids", "old_ciphertexts", "new_ciphertexts")
+    assert keys._column("provider_configs", "auth_token_encrypted", "provider", "name") in (
+        keys.COLUMNS
+    )
+    cred = keys._column("x_credentials", "api_key_encrypted", "x credentials", "'api_key'::text")
+    assert cred in keys.COLUMNS and cred.kind == "x credentials"
+    assert [c.kind for c in keys.COLUMNS].count("github app credentials") == 1
