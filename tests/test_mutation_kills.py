@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -17,10 +17,11 @@ from cryptography.fernet import Fernet
 from psycopg import AsyncConnection
 from pydantic import SecretStr
 
-from roboco_sql import crypto, keys
+from roboco_sql import crypto, keys, lifecycle
 from roboco_sql.crypto import SecretBox, TokenAction, generate_key
 from roboco_sql.errors import EncryptionError, ValidationError
-from roboco_sql.models.enums import AgentRole, Team
+from roboco_sql.models.enums import AgentRole, TaskStatus, Team
+from roboco_sql.repos import claims, transitions
 from tests.test_task_flow import seed_agent, seed_project
 
 Conn = AsyncConnection[Any]
@@ -398,3 +399,47 @@ def test_column_queries_are_rendered_from_the_template() -> None:
     cred = keys._column("x_credentials", "api_key_encrypted", "x credentials", "'api_key'::text")
     assert cred in keys.COLUMNS and cred.kind == "x credentials"
     assert [c.kind for c in keys.COLUMNS].count("github app credentials") == 1
+
+
+# -- import-time tables of the task state machine ------------------------------------------------
+# lifecycle.EDGES, claims' rule check and transitions.EFFECTS are built once, at import; each
+# builder is called again here, so a mutant of it acts (and is checked) inside a test.
+
+
+def test_the_edge_table_is_built_from_the_spec_and_refuses_duplicates() -> None:
+    built = lifecycle._build_edges(lifecycle._SPEC + lifecycle._LEGACY)
+    assert dict(built) == dict(lifecycle.EDGES)
+    assert len(built) == len(lifecycle._SPEC) + len(lifecycle._LEGACY)
+    with pytest.raises(TypeError):
+        built[(TaskStatus.PENDING, TaskStatus.COMPLETED)] = built[  # type: ignore[index]
+            (TaskStatus.PENDING, TaskStatus.CLAIMED)
+        ]
+    src, dst, edge = lifecycle._SPEC[0]
+    with pytest.raises(AssertionError) as caught:
+        lifecycle._build_edges([(src, dst, edge), (src, dst, edge)])
+    assert str(caught.value) == f"duplicate lifecycle edge {src} -> {dst}"
+
+
+def test_the_claim_rules_agree_with_the_lifecycle(monkeypatch: pytest.MonkeyPatch) -> None:
+    claims._rules_agree()  # the shipped tables agree
+    claim_edge = (TaskStatus.PENDING, TaskStatus.CLAIMED)
+    gated = dict(lifecycle.EDGES)
+    gated[claim_edge] = replace(gated[claim_edge], roles=frozenset({AgentRole.CEO}))
+    monkeypatch.setattr(claims, "EDGES", gated)
+    with pytest.raises(AssertionError):
+        claims._rules_agree()
+    for status in (TaskStatus.CLAIMED, TaskStatus.IN_PROGRESS):
+        closed = dict(lifecycle.EDGES)
+        back = (status, TaskStatus.PENDING)
+        closed[back] = replace(closed[back], roles=frozenset({AgentRole.CEO}))
+        monkeypatch.setattr(claims, "EDGES", closed)
+        with pytest.raises(AssertionError):
+            claims._rules_agree()
+
+
+def test_the_effects_table_covers_every_edge_as_built() -> None:
+    built = transitions._edge_effects()
+    assert dict(built) == dict(transitions.EFFECTS)
+    assert set(built) == set(lifecycle.EDGES)
+    with pytest.raises(TypeError):
+        built[(TaskStatus.PENDING, TaskStatus.CLAIMED)] = None  # type: ignore[index]
