@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -179,7 +180,14 @@ def parse_results(text: str) -> dict[str, str]:
 
 
 def run_module(
-    *, name: str, target: Target, commit: str, url: str, workdir: Path, children: int
+    *,
+    name: str,
+    target: Target,
+    commit: str,
+    url: str,
+    workdir: Path,
+    children: int,
+    deadline: float | None,
 ) -> dict[str, object]:
     tree = workdir / name
     snapshot(commit, tree)
@@ -194,15 +202,22 @@ def run_module(
     mutmut = [str(Path(sys.executable).parent / "mutmut")]
     started = time.monotonic()
     log = RESULTS / f"{name}.log"
+    partial = False
     with log.open("w", encoding="utf-8") as out:
-        subprocess.run(
+        run = subprocess.Popen(
             [*mutmut, "run", "--max-children", str(children)],
             cwd=tree,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
-            check=False,
+            start_new_session=True,  # its forked workers share its group, ended with it
         )
+        try:
+            run.wait(timeout=None if deadline is None else max(1.0, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            partial = True  # out of time: score the mutants checked so far
+            os.killpg(run.pid, signal.SIGTERM)
+            run.wait()
     took = time.monotonic() - started
     listing = subprocess.run(
         [*mutmut, "results", "--all", "true"],
@@ -221,7 +236,7 @@ def run_module(
         mine = {m: v for m, v in statuses.items() if module_of(m) == module}
         modules.append(_score(module, mine, equivalent))
     diffs = []
-    for m in sorted(m for m, v in statuses.items() if v not in KILLED):
+    for m in sorted(m for m, v in statuses.items() if v not in (*KILLED, "not checked")):
         shown = subprocess.run(
             [*mutmut, "show", m], cwd=tree, env=env, capture_output=True, text=True, check=False
         ).stdout
@@ -234,6 +249,7 @@ def run_module(
         "tests": tests,
         "commit": commit,
         "seconds": round(took),
+        "partial": partial,
         "modules": modules,
     }
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
@@ -243,15 +259,16 @@ def run_module(
 def _score(module: str, statuses: dict[str, str], equivalent: dict[str, str]) -> dict[str, Any]:
     """Killed / tested, and the same without the mutants listed as equivalent."""
     counts = Counter(statuses.values())
-    survivors = sorted(m for m, s in statuses.items() if s not in KILLED)
+    survivors = sorted(m for m, s in statuses.items() if s not in KILLED and s != "not checked")
     killed = sum(counts[k] for k in KILLED)
-    total = len(statuses) - counts["skipped"]
+    total = len(statuses) - counts["skipped"] - counts["not checked"]
     listed = [m for m in survivors if m in equivalent]
     raw = 100.0 * killed / total if total else 0.0
     adjusted = 100.0 * killed / (total - len(listed)) if total - len(listed) else 100.0
     return {
         "module": module,
         "mutants": len(statuses),
+        "checked": len(statuses) - counts["not checked"],
         "counts": dict(sorted(counts.items())),
         "killed": killed,
         "equivalent": len(listed),
@@ -268,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--commit", default="HEAD")
     parser.add_argument("--max-children", type=int, default=1)
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        help="stop each run after this long and score the mutants checked by then",
+    )
     args = parser.parse_args(argv)
     if args.max_children < 1:
         parser.error("--max-children must be at least 1")
@@ -290,16 +312,19 @@ def main(argv: list[str] | None = None) -> int:
                 url=url,
                 workdir=workdir,
                 children=args.max_children,
+                deadline=None if args.minutes is None else time.time() + 60 * args.minutes,
             )
             for m in r["modules"]:  # type: ignore[attr-defined]
                 print(
-                    f"{m['module']:32} {m['mutants']:5} mutants  killed {m['killed']:5}  "
+                    f"{m['module']:32} {m['checked']:5}/{m['mutants']} mutants checked  "
+                    f"killed {m['killed']:5}  "
                     f"equivalent {m['equivalent']:3}  score {m['score']:5}%  "
                     f"adjusted {m['adjusted_score']:5}%",
                     flush=True,
                 )
                 failed |= float(m["adjusted_score"]) < GOAL
-            print(f"{name}: {r['seconds']} s", flush=True)
+            cut = " (stopped at --minutes: partial)" if r["partial"] else ""
+            print(f"{name}: {r['seconds']} s{cut}", flush=True)
     finally:
         server.cleanup()  # type: ignore[attr-defined]
         shutil.rmtree(workdir, ignore_errors=True)
