@@ -79,9 +79,10 @@ bench: $(BENCH) system-deps
 	$(PY) -m bench
 
 # mutation testing (mutmut) of the runner, the lifecycle, claims, transitions, crypto and keys,
-# each module against its own test files; `make mutate MODULES="crypto keys"` runs some of them
+# each module against its own test files; `make mutate MODULES="crypto keys"` runs some of them,
+# MUTATE_ARGS="--minutes 30" stops each run in time and scores what it checked
 mutate: $(MUTATE)
-	$(PY) mutation/run.py $(MODULES)
+	$(PY) mutation/run.py $(MODULES) $(MUTATE_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
