@@ -128,6 +128,7 @@ HNSW_MAX_DIMENSIONS: Final = 2000
 _HNSW_SINCE: Final = (0, 5, 0)
 _ITERATIVE_SINCE: Final = (0, 8, 0)
 _LOCK_KEY: Final = 0x7261675F726F62  # "rag_rob"; not the migration runner's key
+_INT4_MAX: Final = 2**31 - 1
 
 _Q = queries.load()
 
@@ -247,9 +248,15 @@ def _kind(index_type: IndexType | str) -> IndexType:
         raise ValidationError(f"unknown index type {index_type!r} (one of: {names})") from None
 
 
+def _whole(name: str, value: int, low: int, high: int) -> int:
+    """An integer argument within [low, high]; None, bool, float and str are refused too."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"{name} must be between {low} and {high}, got {value!r}")
+    return value
+
+
 def _check_k(k: int, name: str = "k") -> None:
-    if not 1 <= k <= MAX_K:
-        raise ValidationError(f"{name} must be between 1 and {MAX_K}, got {k}")
+    _whole(name, k, 1, MAX_K)
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -603,8 +610,8 @@ async def _run_search(
     query_dims: int | None = None,
 ) -> list[dict[str, Any]]:
     """One read in one round trip: BEGIN/SAVEPOINT, the scan settings, the query, COMMIT."""
-    if max_scan_tuples < 1 or ef_search < 1:
-        raise ValidationError("ef_search and max_scan_tuples must be positive")
+    _whole("ef_search", ef_search, 1, _INT4_MAX)
+    _whole("max_scan_tuples", max_scan_tuples, 1, _INT4_MAX)
     with _translated(table, query_dims):
         # pipeline outermost: BEGIN (or SAVEPOINT) is queued with the rest, not sent alone
         async with _connection(db) as conn, conn.pipeline(), conn.transaction():
@@ -946,6 +953,7 @@ async def search(
     """
     kind = _kind(index_type)
     _check_k(k)
+    _whole("min_length", min_length, 0, _INT4_MAX)
     table = chunk_table(kind)
     query = _embedding(embedding)
     src, meta = _filters(source, metadata)
@@ -976,6 +984,7 @@ async def keyword_search(
     ``or``, ``-word``); score = ``ts_rank``. Text without search terms finds nothing."""
     kind = _kind(index_type)
     _check_k(k)
+    _whole("min_length", min_length, 0, _INT4_MAX)
     table = chunk_table(kind)
     text = _keywords(text)
     src, meta = _filters(source, metadata)
@@ -1012,9 +1021,9 @@ async def hybrid_search(
     A chunk both sides found ranks above one only either found at the same rank."""
     kind = _kind(index_type)
     _check_k(k)
+    _whole("min_length", min_length, 0, _INT4_MAX)
     _check_k(candidates, "candidates")
-    if rrf_k < 0:
-        raise ValidationError(f"rrf_k must not be negative, got {rrf_k}")
+    _whole("rrf_k", rrf_k, 0, _INT4_MAX)
     table = chunk_table(kind)
     query = _embedding(embedding)
     text = _keywords(text)
@@ -1053,6 +1062,7 @@ async def mentor_lookup(
     if not kinds:
         raise ValidationError("mentor_lookup needs at least one index type")
     _check_k(k)
+    _whole("min_length", min_length, 0, _INT4_MAX)
     agent_id = str(agent).strip()
     if not agent_id:
         raise ValidationError("mentor_lookup needs an agent id")

@@ -272,3 +272,22 @@ async def test_rag_refuses_bad_sources_metadata_and_agents(conn: Conn) -> None:
         with pytest.raises(ValidationError, match=name):
             await call()
         assert conn.info.transaction_status is TransactionStatus.IDLE
+
+
+async def test_rag_refuses_bad_counts_and_scan_settings(conn: Conn) -> None:
+    cases: list[tuple[Callable[[], Any], str]] = [
+        (lambda: rag.search(conn, DOC, GOOD, None), "k must be"),  # type: ignore[arg-type]
+        (lambda: rag.search(conn, DOC, GOOD, True), "k must be"),
+        (lambda: rag.search(conn, DOC, GOOD, 2**63), "k must be"),
+        (lambda: rag.keyword_search(conn, DOC, "q", "5"), "k must be"),  # type: ignore[arg-type]
+        (lambda: rag.search(conn, DOC, GOOD, min_length=2**63), "min_length"),
+        (lambda: rag.search(conn, DOC, GOOD, min_length=-1), "min_length"),
+        (lambda: rag.search(conn, DOC, GOOD, ef_search=2**40), "ef_search"),
+        (lambda: rag.search(conn, DOC, GOOD, max_scan_tuples=0), "max_scan_tuples"),
+        (lambda: rag.hybrid_search(conn, DOC, GOOD, "q", rrf_k=2**63), "rrf_k"),
+        (lambda: rag.hybrid_search(conn, DOC, GOOD, "q", candidates=0), "candidates"),
+    ]
+    for call, name in cases:
+        with pytest.raises(ValidationError, match=name):
+            await call()
+        assert conn.info.transaction_status is TransactionStatus.IDLE
