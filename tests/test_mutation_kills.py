@@ -7,6 +7,7 @@ size.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass, replace
@@ -443,3 +444,40 @@ def test_the_effects_table_covers_every_edge_as_built() -> None:
     assert set(built) == set(lifecycle.EDGES)
     with pytest.raises(TypeError):
         built[(TaskStatus.PENDING, TaskStatus.CLAIMED)] = None  # type: ignore[index]
+
+
+def test_report_lines_list_every_unreadable_row() -> None:
+    check = keys.CheckReport((keys.ColumnCheck("t.c", unreadable=["project 'a'", "project 'b'"]),))
+    assert check.lines() == [
+        "t.c: 0 readable (0 under the newest key), 2 unreadable: project 'a', project 'b'"
+    ]
+    column = keys.ColumnRotation("t.c", unreadable=["project 'a'", "project 'b'"])
+    rotation = keys.RotationReport((column,))
+    assert rotation.lines() == [
+        "t.c: 0 rotated, 0 already under the newest key, 2 unreadable: project 'a', project 'b'"
+    ]
+    assert rotation.as_dict()["columns"] == [column.as_dict()]
+    assert check.as_dict()["columns"] == [check.columns[0].as_dict()]
+
+
+async def test_rotate_at_pages_by_500_and_reports_each_batch(conn: Conn, db_url: str) -> None:
+    """501 tokens: the default batch of 500 takes two batches, each reported to the hook."""
+    creator = await seed_agent(conn, AgentRole.MAIN_PM, Team.MAIN_PM)
+    token = Fernet(KEY_A).encrypt(b"bulk").decode()
+    await conn.execute(
+        "INSERT INTO projects (id, name, slug, git_url, default_branch, protected_branches,"
+        " assigned_cell, created_by, is_active, created_at, git_token_encrypted)"
+        " SELECT gen_random_uuid(), 'p', 'bulk-' || g, 'u', 'main', '{main}', 'backend', %s,"
+        " true, now(), %s FROM generate_series(1, 501) AS g",
+        (creator, token),
+    )
+    await conn.commit()
+    box = SecretBox(f"{KEY_B},{KEY_A}")
+    seen: list[tuple[str, int]] = []
+    report = await asyncio.to_thread(
+        keys.rotate_at, db_url, box, on_batch=lambda c: seen.append((c.column, c.rotated))
+    )
+    assert (report.columns[0].rotated, report.columns[0].batches) == (501, 2)
+    assert seen == [(PROJECTS, 500), (PROJECTS, 501)]
+    checked = await asyncio.to_thread(keys.check_keys_at, db_url, SecretBox(KEY_B))
+    assert (checked.columns[0].readable, checked.columns[0].current) == (501, 501)
