@@ -119,6 +119,14 @@ def set_lock_timeout(m: Migration) -> Query:
 
 RESET_LOCK_TIMEOUT = Query("RESET lock_timeout")
 
+# A run of revisions commits each one without waiting for its WAL to reach disk, then makes
+# them all durable with one commit that does wait: WAL is flushed in order, so that commit's
+# flush covers every earlier one. pg_current_xact_id() gives the closing transaction an xid,
+# without which its commit would have nothing to flush.
+ASYNC_COMMITS = Query("SET synchronous_commit = off")
+SYNC_COMMITS = Query("RESET synchronous_commit")
+DURABLE = Query("SELECT pg_current_xact_id()")
+
 
 def version_write(m: Migration) -> Query:
     """Move alembic_version to m; it must change exactly one row (the runner checks)."""

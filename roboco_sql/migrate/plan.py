@@ -225,19 +225,25 @@ def build(
             for m in superseded:
                 out.query(bookkeeping.accept_edit(m, SHIPPED_EDIT))
         if back:
-            _emit_back(
+            _one_flush(
                 out,
-                chain,
-                back,
-                state=state,
-                start=start,
-                who=who,
-                wanted=wanted,
-                to=goal(target),
+                lambda: _emit_back(
+                    out,
+                    chain,
+                    back,
+                    state=state,
+                    start=start,
+                    who=who,
+                    wanted=wanted,
+                    to=goal(target),
+                ),
             )
             return
         if vector:
             _emit_vector(out)
+        _one_flush(out, forward)
+
+    def forward() -> None:
         for m in pending:
             out.blank()
             if m.transactional:
@@ -294,6 +300,19 @@ def start_additions(state: State, start: Start) -> Recorded:
         for name in bookkeeping.LEGACY[start.relaid]:
             recorded.setdefault(name, ("", None))
     return recorded
+
+
+def _one_flush(out: _Script, body: Callable[[], None]) -> None:
+    """As runner._one_flush: commits that do not wait for the disk, then one that does."""
+    out.blank()
+    out.comment("each revision commits without waiting for the disk; the last commit waits for all")
+    out.query(bookkeeping.ASYNC_COMMITS)
+    body()
+    out.blank()
+    out.query(bookkeeping.SYNC_COMMITS)
+    out.sql("BEGIN")
+    out.query(bookkeeping.DURABLE)
+    out.sql("COMMIT")
 
 
 def _locked(out: _Script, body: Callable[[], None]) -> None:
