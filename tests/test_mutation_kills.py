@@ -479,5 +479,11 @@ async def test_rotate_at_pages_by_500_and_reports_each_batch(conn: Conn, db_url:
     )
     assert (report.columns[0].rotated, report.columns[0].batches) == (501, 2)
     assert seen == [(PROJECTS, 500), (PROJECTS, 501)]
+    back = await asyncio.to_thread(keys.rotate_at, db_url, SecretBox(f"{KEY_A},{KEY_B}"), 250)
+    assert (back.columns[0].rotated, back.columns[0].batches) == (501, 3)
+    seen.clear()
+    again = await keys.rotate(conn, box, on_batch=lambda c: seen.append((c.column, c.rotated)))
+    assert (again.columns[0].rotated, again.columns[0].batches) == (501, 2)
+    assert seen == [(PROJECTS, 500), (PROJECTS, 501)]
     checked = await asyncio.to_thread(keys.check_keys_at, db_url, SecretBox(KEY_B))
     assert (checked.columns[0].readable, checked.columns[0].current) == (501, 501)
