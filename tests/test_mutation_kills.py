@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,10 +21,11 @@ from pydantic import SecretStr
 
 from roboco_sql import crypto, keys, lifecycle
 from roboco_sql.crypto import SecretBox, TokenAction, generate_key
-from roboco_sql.errors import EncryptionError, ValidationError
+from roboco_sql.errors import EncryptionError, NotFound, TransitionRefused, ValidationError
 from roboco_sql.models.enums import AgentRole, TaskStatus, Team
 from roboco_sql.repos import claims, transitions
-from tests.test_task_flow import seed_agent, seed_project
+from roboco_sql.repos.transitions import Actor
+from tests.test_task_flow import World, make, seed_agent, seed_project
 
 Conn = AsyncConnection[Any]
 
@@ -487,3 +489,47 @@ async def test_rotate_at_pages_by_500_and_reports_each_batch(conn: Conn, db_url:
     assert seen == [(PROJECTS, 500), (PROJECTS, 501)]
     checked = await asyncio.to_thread(keys.check_keys_at, db_url, SecretBox(KEY_B))
     assert (checked.columns[0].readable, checked.columns[0].current) == (501, 501)
+
+
+# -- claims and transitions: the wording callers and operators see ------------------------------
+
+
+@pytest.fixture
+async def flow(conn: Conn) -> World:
+    creator = await seed_agent(conn, AgentRole.MAIN_PM, Team.MAIN_PM)
+    project = await seed_project(conn, creator)
+    await conn.commit()
+    pm = Actor(creator, AgentRole.MAIN_PM, Team.MAIN_PM)
+    return World(creator, project, {AgentRole.MAIN_PM: pm})
+
+
+async def test_heartbeat_on_a_missing_task_names_it(conn: Conn, flow: World) -> None:
+    missing = uuid.uuid4()
+    with pytest.raises(NotFound) as caught:
+        await claims.heartbeat(conn, missing, flow.agents[AgentRole.MAIN_PM])
+    assert str(caught.value) == f"task {missing} not found"
+
+
+async def test_admin_set_status_refusals_are_worded_exactly(conn: Conn, flow: World) -> None:
+    pm = flow.agents[AgentRole.MAIN_PM]
+    task_id = await make(conn, flow, TaskStatus.PENDING)
+    for reason, message in (
+        ("  ", "admin_set_status: reason must be a non-empty string"),
+        ("x" * 2001, "admin_set_status: reason is over 2000 characters"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            await transitions.admin_set_status(conn, task_id, TaskStatus.BLOCKED, pm, reason=reason)
+        assert str(caught.value) == message
+    with pytest.raises(ValidationError) as caught:
+        await transitions.admin_set_status(conn, task_id, TaskStatus.BLOCKED, pm, reason="a\x00b")
+    assert str(caught.value).startswith("task: "), caught.value
+    moved = await transitions.admin_set_status(
+        conn, task_id, TaskStatus.COMPLETED, pm, reason="x" * 2000
+    )
+    assert moved.status is TaskStatus.COMPLETED
+    with pytest.raises(TransitionRefused) as caught:
+        await transitions.admin_set_status(conn, task_id, TaskStatus.PENDING, pm, reason="back")
+    assert str(caught.value) == (
+        f"task {task_id}: admin_set_status refuses completed -> pending for role main_pm: "
+        "a finished task comes back only with force=True"
+    )
