@@ -8,6 +8,7 @@ size.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import uuid
@@ -22,6 +23,7 @@ from pydantic import SecretStr
 from roboco_sql import crypto, keys, lifecycle
 from roboco_sql.crypto import SecretBox, TokenAction, generate_key
 from roboco_sql.errors import EncryptionError, NotFound, TransitionRefused, ValidationError
+from roboco_sql.migrate import fingerprint
 from roboco_sql.models.enums import AgentRole, TaskStatus, Team
 from roboco_sql.repos import claims, transitions
 from roboco_sql.repos.transitions import Actor
@@ -533,3 +535,82 @@ async def test_admin_set_status_refusals_are_worded_exactly(conn: Conn, flow: Wo
         f"task {task_id}: admin_set_status refuses completed -> pending for role main_pm: "
         "a finished task comes back only with force=True"
     )
+
+
+# -- the runner's fingerprints: stored form, drift wording ---------------------------------------
+
+
+def test_fingerprints_store_differences_and_read_back() -> None:
+    a, b, c = "table a", "table b", "column a.x integer not null"
+    prints = fingerprint.Fingerprints.from_steps(
+        [("001_x", frozenset({a})), ("002_y", frozenset({a, b, c})), ("003_z", frozenset({c}))]
+    )
+    text = prints.to_json()
+    assert text.endswith("}\n")
+    stored = json.loads(text)
+    assert stored == {
+        "format": 1,
+        "revisions": {
+            "001_x": {"add": [a], "drop": []},
+            "002_y": {"add": [c, b], "drop": []},
+            "003_z": {"add": [], "drop": [a, b]},
+        },
+    }
+    assert list(stored["revisions"]) == ["001_x", "002_y", "003_z"]  # chain order kept
+    assert fingerprint.Fingerprints.from_json(text) == prints
+    assert text.startswith('{\n "format": 1,\n "revisions": {\n  "001_x": {\n   "add": [')
+
+
+def test_a_match_describes_what_differs() -> None:
+    assert fingerprint.Match(None).describe() == "no fingerprints are stored for this chain"
+    m = fingerprint.Match(None, "002_y", ["table b"], [])
+    assert m.describe() == "Closest revision: 002_y; missing: table b; extra: none"
+    many = fingerprint.Match(None, "002_y", [f"table t{i}" for i in range(7)], ["table q"])
+    assert many.describe() == (
+        "Closest revision: 002_y; missing: table t0; table t1; table t2; table t3; table t4"
+        " (+2 more); extra: table q"
+    )
+    assert many.describe(limit=7).endswith("table t6; extra: table q")
+    assert "(+1 more)" in many.describe(limit=6)
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ("column tasks.title character varying(500) not null", "column tasks.title"),
+        ("constraint tasks_pkey PRIMARY KEY (id)", "constraint tasks_pkey"),
+        ("index ix_tasks_status CREATE INDEX ...", "index ix_tasks_status"),
+        ("enum taskstatus pending,claimed", "enum taskstatus"),
+        ("table tasks", "table tasks"),
+        ("view v_open", "view v_open"),
+        ("seed system_settings theme|dark", "seed system_settings theme"),
+    ],
+)
+def test_a_drift_line_is_known_by_its_kind_and_name(line: str, key: str) -> None:
+    assert fingerprint._key(line) == key
+
+
+def test_drift_is_one_change_per_object_worded_for_an_operator() -> None:
+    expected = frozenset(
+        {"column t.a integer not null", "table gone", "index ix_x CREATE INDEX ix_x ON t (a)"}
+    )
+    live = frozenset(
+        {"column t.a bigint not null", "table extra", "index ix_x CREATE INDEX ix_x ON t (a)"}
+    )
+    changes = fingerprint.diff(expected, live)
+    assert [(c.kind, c.key) for c in changes] == [
+        ("changed", "column t.a"),
+        ("extra", "table extra"),
+        ("missing", "table gone"),
+    ]
+    assert [str(c) for c in changes] == [
+        "changed column t.a: the chain builds [integer not null], "
+        "the database has [bigint not null]",
+        "extra table extra",
+        "missing table gone",
+    ]
+    detail = fingerprint.Change("missing", "column t.b", "column t.b text", None)
+    assert str(detail) == "missing column t.b: text"
+    extra = fingerprint.Change("extra", "column t.c", None, "column t.c uuid")
+    assert str(extra) == "extra column t.c: uuid"
+    assert fingerprint.diff(expected, expected) == []
