@@ -224,6 +224,9 @@ def run_module(
             partial = True  # out of time: score the mutants checked so far
             os.killpg(run.pid, signal.SIGTERM)
             run.wait()
+        except BaseException:  # interrupted: take mutmut's workers down with us
+            os.killpg(run.pid, signal.SIGTERM)
+            raise
     took = time.monotonic() - started
     listing = subprocess.run(
         [*mutmut, "results", "--all", "true"],
