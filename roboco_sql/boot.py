@@ -50,7 +50,9 @@ async def init_db(
 ) -> MigrationReport:
     """Create pgvector where possible, then bring the schema to head; returns what happened."""
     settings = settings or Settings.from_env()
-    chain = load_chain(migrations_dir)  # a broken chain fails here, before any connection
+    # a broken chain fails here, before any connection; a pending file's SQL is checked by
+    # the runner before anything is applied (a boot at head reads none of it)
+    chain = load_chain(migrations_dir, deep=False)
     options = options or migration_options(settings, chain)
     url = migration_url(settings, url)
     target = target or settings.target_revision

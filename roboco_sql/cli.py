@@ -20,7 +20,7 @@ from roboco_sql.boot import migration_options, migration_url
 from roboco_sql.config import Settings, normalize_url
 from roboco_sql.errors import ChainError, RobocoSQLError, ValidationError
 from roboco_sql.migrate import chain as chain_mod
-from roboco_sql.migrate import fingerprint, lint, plan, runner, scaffold, scratch, verify
+from roboco_sql.migrate import runner
 from roboco_sql.redact import check_url, install_log_filter, redact
 
 Handler = Callable[[argparse.Namespace], int]
@@ -92,7 +92,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    chain = _chain(args)  # validated before any database is touched
+    # the chain's shape is checked before any database is touched; the SQL of the files to
+    # run, by the runner before it runs any (a no-op reads none)
+    chain = chain_mod.load_chain(args.migrations_dir, deep=False)
     url = _url(args)
     started = time.perf_counter()
     settings = Settings.from_env()
@@ -182,6 +184,8 @@ def cmd_accept(args: argparse.Namespace) -> int:
 
 
 def cmd_fingerprint(args: argparse.Namespace) -> int:
+    from roboco_sql.migrate import fingerprint, scratch
+
     chain = _chain(args)
     prints = scratch.build_fingerprints(_writable(args, "fingerprint"), chain)
     path = chain.directory / fingerprint.FILENAME
@@ -191,6 +195,8 @@ def cmd_fingerprint(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from roboco_sql.migrate import plan
+
     chain = _chain(args)
     url = _url(args)
     result = plan.plan(url, chain, args.to, pgvector=True, allow_data_loss=args.allow_data_loss)
@@ -210,6 +216,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from roboco_sql.migrate import lint
+
     chain = _chain(args)
     findings = lint.lint_chain(chain)
     failing = [f for f in findings if f.strict]
@@ -234,6 +242,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from roboco_sql.migrate import verify
+
     url = _url(args)
     result = verify.verify(url, _chain(args))
     data = result.as_dict()
@@ -243,6 +253,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from roboco_sql.migrate import scaffold
+
     path = scaffold.new_revision(args.migrations_dir or chain_mod.default_dir(), args.name)
     print(f"wrote {path}")
     return 0

@@ -42,9 +42,16 @@ class LexError(ValueError):
         self.start = start
 
 
-_WORD = re.compile(r"[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*")
+# Identifier characters as PostgreSQL reads them: ASCII letters and _ (then digits, and $ in
+# words), and every non-ASCII character. Written as "anything but the other ASCII": a class of
+# ranges up to U+FFFF took 15 ms to compile, a third of a no-op migrate's own work.
+_WORD = re.compile(
+    r"[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f][^\x00-\x23\x25-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*"
+)
 _SPACE = re.compile(r"\s+")
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$")
+_DOLLAR_TAG = re.compile(
+    r"\$([^\x00-\x40\x5b-\x5e\x60\x7b-\x7f][^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*)?\$"
+)
 _PARAM = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)")
 _NUMBER = re.compile(r"\d+(\.\d*)?([eE][+-]?\d+)?|\.\d+")
 

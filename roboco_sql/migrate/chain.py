@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from importlib.resources import files
@@ -300,7 +300,7 @@ class Chain:
         return list(self.migrations[self.position(current) + 1 : end])
 
 
-def _read(path: Path, problems: list[str]) -> Migration | None:
+def _read(path: Path, problems: list[str], deep: bool = True) -> Migration | None:
     raw = normalize(path.read_bytes())
     try:
         text = raw.decode("utf-8")
@@ -378,12 +378,22 @@ def _read(path: Path, problems: list[str]) -> Migration | None:
         down_start=parts.down_start,
         irreversible=parts.irreversible or None,
     )
-    statements = _checked_statements(migration, problems)
-    if statements is None:
-        return None
-    if migration.has_down:
-        _check_down(migration.reverse(), problems)
-    for stmt in statements:
+    if deep:
+        problems += statement_problems(migration)
+    return migration if len(problems) == count else None
+
+
+def statement_problems(migration: Migration, *, up: bool = True, down: bool = True) -> list[str]:
+    """What is wrong inside a file's SQL: it does not lex, holds a psql meta-command or
+    transaction control, or runs outside a transaction where it may not.
+
+    This is the one costly check (the lexer reads every byte), so loading a chain can leave it
+    to the runner, which makes it for the steps it is about to run before running any: a
+    no-op never reads the SQL of the revisions it already has.
+    """
+    problems: list[str] = []
+    statements = _checked_statements(migration, problems) if up else []
+    for stmt in statements or ():
         if transaction_control(stmt):
             problems.append(
                 f"{migration.where(stmt.start)}: {stmt.words[0]} is not allowed; "
@@ -397,7 +407,17 @@ def _read(path: Path, problems: list[str]) -> Migration | None:
                 )
             elif unsafe := resume_unsafe(stmt, why):
                 problems.append(f"{migration.where(stmt.start)}: {unsafe}")
-    return migration if len(problems) == count else None
+    if down and migration.has_down and (up is False or statements is not None):
+        _check_down(migration.reverse(), problems)
+    return problems
+
+
+def require_sound(steps: Iterable[Migration], *, going_back: bool = False) -> None:
+    """ChainError listing the statement problems of the steps about to run (their up parts,
+    or their down sections when going back), before any of them runs."""
+    problems = [p for m in steps for p in statement_problems(m, up=not going_back, down=going_back)]
+    if problems:
+        raise ChainError(problems)
 
 
 def checksum_of(text: str, parts: Sections) -> str:
@@ -447,13 +467,14 @@ def _check_down(down: Migration, problems: list[str]) -> None:
             )
 
 
-def validate(directory: Path) -> tuple[Chain | None, list[str]]:
-    """Every problem of a chain directory (file:line: message), and the chain if none."""
+def validate(directory: Path, *, deep: bool = True) -> tuple[Chain | None, list[str]]:
+    """Every problem of a chain directory (file:line: message), and the chain if none; not
+    deep: the headers, the chain's shape and the checksums only (see statement_problems)."""
     problems: list[str] = []
     if not directory.is_dir():
         return None, [f"{directory}: no such migrations directory"]
     paths = sorted(p for p in directory.iterdir() if p.suffix == ".sql" and p.is_file())
-    read = [m for p in paths if (m := _read(p, problems)) is not None]
+    read = [m for p in paths if (m := _read(p, problems, deep)) is not None]
     if len(read) != len(paths):
         return None, problems
     if not read:
@@ -538,13 +559,16 @@ def missing_downs(chain: Chain) -> list[str]:
     ] + [f"{a.path.name}:1: no down section" for a in chain.additions if a.down_start is None]
 
 
-def load_chain(directory: Path | None = None, additions_dir: Path | None = None) -> Chain:
+def load_chain(
+    directory: Path | None = None, additions_dir: Path | None = None, *, deep: bool = True
+) -> Chain:
     """The validated chain, or ChainError listing every problem.
 
     The shipped chain comes with the shipped additions; another directory has none unless
-    additions_dir names them.
+    additions_dir names them. Not deep: the files' SQL is checked by the runner for the steps
+    it runs (require_sound), not here.
     """
-    chain, problems = validate(directory or default_dir())
+    chain, problems = validate(directory or default_dir(), deep=deep)
     if chain is None:
         raise ChainError(problems)
     if directory is None or additions_dir is not None:

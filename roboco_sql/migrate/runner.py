@@ -44,6 +44,7 @@ from roboco_sql.migrate.chain import (
     Chain,
     Migration,
     autocommit_only,
+    require_sound,
 )
 from roboco_sql.migrate.extensions import ensure_pgvector
 
@@ -323,11 +324,17 @@ def _check_direct(conn: Conn, backend: int | None = None) -> None:
     moved = backend is not None and pid != backend
     mapped = backend is None and bool(conn.info.port) and port != conn.info.port
     if moved or (mapped and not _reaches_server_directly(conn)):
-        how = "its backend changed" if moved else f"port {conn.info.port} reaches port {port}"
-        raise MigrationError(
-            f"this connection goes through a pooler ({how}); migrations need a session of "
-            "their own: set ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
-        )
+        raise _pooled("its backend changed" if moved else f"port {conn.info.port} reaches {port}")
+
+
+_BACKEND = "SELECT pg_backend_pid()"
+
+
+def _pooled(how: str) -> MigrationError:
+    return MigrationError(
+        f"this connection goes through a pooler ({how}); migrations need a session of "
+        "their own: set ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
+    )
 
 
 def _reaches_server_directly(conn: Conn) -> bool:
@@ -444,14 +451,18 @@ def _record(conn: Conn, m: Migration, ms: float, who: str) -> None:
     history.run(conn)
 
 
-def _pipelined(conn: Conn, m: Migration, done: str) -> None:
+def _pipelined(conn: Conn, m: Migration, done: str, backend: int) -> None:
     """m's lock_timeout and statements in one round trip (a pipeline) instead of one each.
 
-    A failure is pinned to its statement, for the file:line:col error, as the first one the
-    server sent no result for (every statement after a failed one is skipped).
+    The pipeline also asks for the backend: a transaction pooler that moved the session away
+    from the backend holding the migration lock is caught before this revision commits (what
+    _check_direct does, without a round trip of its own). A failure is pinned to its
+    statement, for the file:line:col error, as the first one the server sent no result for
+    (every statement after a failed one is skipped).
     """
     with conn.pipeline() as pipeline:
         bookkeeping.set_local_lock_timeout(m).run(conn)
+        here = conn.execute(_BACKEND)
         sent = []
         for stmt in m.statements:
             cur = conn.cursor()
@@ -467,6 +478,9 @@ def _pipelined(conn: Conn, m: Migration, done: str) -> None:
                 m.statements[-1],
             )
             raise _failure(m, failed, exc, done) from None
+    row = here.fetchone()
+    if row is None or row[0] != backend:
+        raise _pooled("its backend changed")
 
 
 class _Runner:
@@ -520,17 +534,17 @@ class _Runner:
                 time.sleep(pause)
 
     def apply(self, m: Migration, backend: int) -> Applied:
-        _check_direct(self.conn, backend)
         self.current = m
         try:
             if m.transactional:
-                return self._apply_transactional(m)
+                return self._apply_transactional(m, backend)
+            _check_direct(self.conn, backend)
             return self._apply_autocommit(m)
         finally:
             self.current = None
 
     def _apply_transactional(
-        self, m: Migration, record: Callable[[float], object] | None = None
+        self, m: Migration, backend: int, record: Callable[[float], object] | None = None
     ) -> Applied:
         """m's statements and then its record (by default: version and history), in one
         transaction, retried on lock timeouts."""
@@ -542,7 +556,7 @@ class _Runner:
             nonlocal started
             started = time.perf_counter()
             with conn.transaction():
-                _pipelined(conn, m, f"nothing of {m.label} was applied")
+                _pipelined(conn, m, f"nothing of {m.label} was applied", backend)
                 write((time.perf_counter() - started) * 1000)
 
         self._retrying(m, attempt, lambda: f"nothing of {m.label} was applied")
@@ -552,19 +566,17 @@ class _Runner:
 
     def add(self, a: Addition, revision: str, backend: int) -> None:
         """Apply addition a in one transaction, recorded as of revision (not in history)."""
-        _check_direct(self.conn, backend)
         step = addition_step(a)
         self.current = step
         try:
             record = bookkeeping.addition_record(a, revision, self.who)
-            self._apply_transactional(step, lambda _ms: record.run(self.conn))
+            self._apply_transactional(step, backend, lambda _ms: record.run(self.conn))
         finally:
             self.current = None
 
     def revert(self, m: Migration, backend: int) -> Applied:
         """Run m's down section and move the bookkeeping back to m's parent, in one
         transaction (retried on lock timeouts, as going up)."""
-        _check_direct(self.conn, backend)
         down = m.reverse()
         self.current = down
 
@@ -575,18 +587,17 @@ class _Runner:
             log.run(self.conn)
 
         try:
-            return self._apply_transactional(down, record)
+            return self._apply_transactional(down, backend, record)
         finally:
             self.current = None
 
     def remove(self, a: Addition, backend: int) -> None:
         """Run addition a's down section and forget it, in one transaction."""
-        _check_direct(self.conn, backend)
         down = addition_step(a).reverse()
         self.current = down
         try:
             forget = bookkeeping.addition_forget(a)
-            self._apply_transactional(down, lambda _ms: forget.run(self.conn))
+            self._apply_transactional(down, backend, lambda _ms: forget.run(self.conn))
         finally:
             self.current = None
 
@@ -830,6 +841,7 @@ def migrate(
         raise MigrationError(f"unknown target revision {target}")
     target = target or chain.head
     with connect(url, autocommit=True, application_name="roboco_sql migrate") as conn:
+        conn.prepare_threshold = None  # each statement runs about once; DDL voids plans anyway
         return _migrate(conn, chain, target, options, echo, pgvector=pgvector)
 
 
@@ -889,6 +901,7 @@ def _migrate(
         if target == BASE:
             return report  # already at the base
         pending = chain.between(current, target)
+        require_sound(pending)
         if not options.allow_data_loss and (losses := dataloss.find(conn, pending)):
             raise DataLossRefused(dataloss.refusal(losses))
         if pgvector:
@@ -922,6 +935,7 @@ def _go_back(
     steps = back_steps(
         chain, report.to_revision, to, state.additions, allow_data_loss=options.allow_data_loss
     )
+    require_sound((s for s in steps if isinstance(s, Migration)), going_back=True)
     with _one_flush(conn):
         _revert_steps(runner, steps, backend, report)
         if to is not None:
