@@ -8,6 +8,7 @@ size.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import re
@@ -614,3 +615,25 @@ def test_drift_is_one_change_per_object_worded_for_an_operator() -> None:
     extra = fingerprint.Change("extra", "column t.c", None, "column t.c uuid")
     assert str(extra) == "extra column t.c: uuid"
     assert fingerprint.diff(expected, expected) == []
+
+
+async def test_release_refusals_are_worded_exactly(conn: Conn, flow: World) -> None:
+    pm = flow.agents[AgentRole.MAIN_PM]
+    missing = uuid.uuid4()
+    with pytest.raises(NotFound) as caught:
+        await claims.release(conn, missing, pm)
+    assert str(caught.value) == f"task {missing} not found"
+    done = await make(conn, flow, TaskStatus.COMPLETED)
+    with pytest.raises(TransitionRefused) as caught:
+        await claims.release(conn, done, pm)
+    assert str(caught.value) == (
+        f"task {done}: release refused for role main_pm: completed is not claimed, "
+        "in_progress, verifying, needs_revision or blocked"
+    )
+
+
+async def test_reaping_takes_zero_but_refuses_negative_ages(conn: Conn, flow: World) -> None:
+    assert await claims.reap_stale_claims(conn, dt.timedelta(0)) == []
+    with pytest.raises(ValidationError) as caught:
+        await claims.reap_stale_claims(conn, dt.timedelta(seconds=-1))
+    assert str(caught.value) == "reap_stale_claims: older_than must not be negative"
