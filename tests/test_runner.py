@@ -152,6 +152,48 @@ def test_failing_statement_is_reported_by_file_line_and_column(
     assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_base"
 
 
+def test_a_pending_files_bad_sql_is_refused_before_any_file_runs(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """Loading the chain reads only headers; the runner checks the SQL of every file it is
+    about to run before running the first, so a broken third file stops the first two too."""
+    chain_dir = write_chain(
+        tmp_path / "m",
+        {
+            "001_base.sql": "CREATE TABLE t (x int);\n",
+            "002_more.sql": "CREATE TABLE u (y int);\n",
+            "003_broken.sql": "CREATE TABLE v (z int);\nCOMMIT;\n",
+        },
+    )
+    result = run_cli("migrate", "--migrations-dir", str(chain_dir), "--database-url", empty_url)
+    assert result.returncode != 0
+    assert "003_broken.sql:4:1: COMMIT is not allowed" in result.stderr  # two header lines
+    assert "Traceback" not in result.stderr
+    assert one(empty_url, "SELECT to_regclass('t')") is None  # nothing ran
+    assert one(empty_url, "SELECT to_regclass('public.alembic_version')") is None
+
+
+def test_a_no_op_reads_no_sql(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At head, migrate neither lexes nor checks a single file: its cost stays the same
+    however long the chain grows."""
+    from roboco_sql import sqllex
+
+    lexed: list[int] = []
+    real = sqllex.split
+    monkeypatch.setattr(
+        sqllex,
+        "split",
+        lambda *a, **k: lexed.append(1) or real(*a, **k),  # type: ignore[func-returns-value]
+    )
+    chain = load_chain(deep=False)
+    report = migrate(db_url, chain)
+    assert report.applied == [] and report.to_revision == chain.head
+    # only the two shipped additions (loaded with the chain, a few lines each) are read
+    assert len(lexed) <= 2 * len(chain.additions)
+    lexed.clear()
+    assert load_chain().head == chain.head and len(lexed) > len(chain)  # a deep load lexes all
+
+
 def test_edited_applied_file_stops_migrate_and_status(tmp_path: Path, empty_url: str) -> None:
     chain_dir = write_chain(
         tmp_path / "m", {"001_a.sql": "CREATE TABLE a (x int);\n", "002_b.sql": "SELECT 1;\n"}

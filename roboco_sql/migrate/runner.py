@@ -877,6 +877,9 @@ def _migrate(
         if pgvector:
             _vector(conn, report, echo, lambda: advisory_lock(conn, options.lock_deadline, echo))
         return report
+    at = state.version if state.version in chain else None
+    if target != BASE and not past(chain, at, target):
+        require_sound(chain.between(at, target))  # before the lock and the bookkeeping
     with advisory_lock(conn, options.lock_deadline, echo) as backend:
         runner = _Runner(conn, chain, options, echo)
         # one transaction: a database we refuse to adopt keeps no trace of us
