@@ -82,9 +82,11 @@ def test_plan_of_the_whole_chain_replays_to_what_migrate_builds(
     assert rows(empty_url, "SELECT to_regnamespace('roboco_sql'), to_regclass('tasks')") == [
         (None, None)
     ]
-    # every revision, then the one addition on by default, each in its own transaction
-    assert script.count("\nBEGIN;\nSET LOCAL lock_timeout = '5s';\n") == len(CHAIN) + 1
+    # every revision, then the additions on by default, each in its own transaction
+    on = [a for a in CHAIN.additions if a.default_on]
+    assert script.count("\nBEGIN;\nSET LOCAL lock_timeout = '5s';\n") == len(CHAIN) + len(on)
     assert "-- addition task_graph_indexes (001_task_graph_indexes.sql)" in script
+    assert "-- addition task_lookup_indexes (003_task_lookup_indexes.sql)" in script
     assert "CREATE TABLE IF NOT EXISTS roboco_sql.history" in script  # bookkeeping is missing
     assert (
         "UPDATE public.alembic_version SET version_num = '039_seed_grok_provider' "

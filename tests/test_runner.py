@@ -120,7 +120,7 @@ async def test_init_db_honours_the_target_revision_and_additions_settings(
     monkeypatch.setenv("ROBOCO_DATABASE_ADDITIONS", "default,task_scope_check")
     report = await init_db(empty_url)
     assert report.to_revision == "059_x_credentials"
-    assert report.additions == ["task_graph_indexes", "task_scope_check"]
+    assert report.additions == ["task_graph_indexes", "task_scope_check", "task_lookup_indexes"]
     assert one(empty_url, "SELECT to_regclass('channels') IS NOT NULL") is True
     monkeypatch.setenv("ROBOCO_DATABASE_ADDITIONS", "default,no_such_thing")
     with pytest.raises(ConfigError, match="names no addition no_such_thing"):
@@ -905,7 +905,14 @@ def test_additions_leave_before_the_chain_goes_below_them_and_come_back(
                 )
             }
 
-    at_head = {"rsql_tasks_dependency_ids", "rsql_tasks_claim_queue", "rsql_tasks_scope"}
+    at_head = {
+        "rsql_tasks_dependency_ids",
+        "rsql_tasks_claim_queue",
+        "rsql_tasks_scope",
+        "rsql_tasks_branch_name",
+        "rsql_tasks_pr_number",
+        "rsql_tasks_created_at",
+    }
     assert ours() == at_head
     back = Options(additions=both, go_back=True, allow_data_loss=True)
     # above their requires (044) they stay, maintained: below 069 the parent index is ours again
@@ -913,7 +920,7 @@ def test_additions_leave_before_the_chain_goes_below_them_and_come_back(
     assert report.removed == [] and ours() == at_head | {"rsql_tasks_parent_task_id"}
     lines: list[str] = []
     report = migrate(empty_url, CHAIN, "043_conventions_cache", options=back, echo=lines.append)
-    assert report.removed == ["task_graph_indexes", "task_scope_check"]
+    assert report.removed == ["task_graph_indexes", "task_scope_check", "task_lookup_indexes"]
     assert "removed addition task_graph_indexes before going below 044_convention_findings" in lines
     assert lines.index(
         "removed addition task_graph_indexes before going below 044_convention_findings"
@@ -922,7 +929,7 @@ def test_additions_leave_before_the_chain_goes_below_them_and_come_back(
     assert one(empty_url, "SELECT count(*) FROM roboco_sql.additions") == 0
     assert diff(reference()["catalogs"]["043_conventions_cache"], dump(empty_url)) == []
     report = migrate(empty_url, CHAIN, options=Options(additions=both))
-    assert report.additions == ["task_graph_indexes", "task_scope_check"]
+    assert report.additions == ["task_graph_indexes", "task_scope_check", "task_lookup_indexes"]
     assert ours() == at_head
     assert diff(reference()["catalogs"][CHAIN.head], dump(empty_url)) == []
 

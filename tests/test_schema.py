@@ -37,7 +37,11 @@ def test_chain_is_roboco_chain_exactly() -> None:
     assert [m.revision for m in CHAIN] == reference()["order"]
     assert len(CHAIN) == 94 and CHAIN.head == "093_playbook_source_program"
     assert max(len(m.revision) for m in CHAIN) == 31  # 063_video_engine_project_toggle
-    assert [a.name for a in CHAIN.additions] == ["task_graph_indexes", "task_scope_check"]
+    assert [a.name for a in CHAIN.additions] == [
+        "task_graph_indexes",
+        "task_scope_check",
+        "task_lookup_indexes",
+    ]
 
 
 def versions(url: str) -> list[tuple[str]]:
@@ -148,6 +152,9 @@ def test_our_objects_never_take_a_name_roboco_uses(empty_url: str) -> None:
         "rsql_tasks_dependency_ids",
         "rsql_tasks_claim_queue",
         "rsql_tasks_scope",
+        "rsql_tasks_branch_name",
+        "rsql_tasks_pr_number",
+        "rsql_tasks_created_at",
     }  # the parent index gave way to RoboCo's ix_tasks_parent_task_id (069)
     assert not ours & theirs
     assert not any(name.startswith("rsql_") for name in theirs)

@@ -95,6 +95,7 @@ _ROOTS = _Q["task_queues.list_root_awaiting_review"]
 _BLOCKED_BEFORE = _Q["task_queues.list_blocked_before"]
 _READY = _Q["task_queues.list_ready_pending"]
 _PAGE = _Q["task_queues.page_all_tasks"]
+_PAGE_OLDEST = _Q["task_queues.page_all_tasks_oldest"]
 _COUNT = _Q["task_queues.count_all_tasks"]
 _REVIEW_EXISTS = _Q["task_queues.pr_review_exists"]
 _OWNS_BRANCH = _Q["task_queues.live_task_owns_branch"]
@@ -333,7 +334,7 @@ async def page_all_tasks(
     if not isinstance(newest_first, bool):
         raise ValidationError("newest_first must be a bool")
     params = {"offset": checked_offset(offset), "limit": checked_limit(limit)}
-    items = await queries.fetch_all(conn, _PAGE, _ROW, newest_first=newest_first, **params)
+    items = await queries.fetch_all(conn, _PAGE if newest_first else _PAGE_OLDEST, _ROW, **params)
     total = await queries.fetch_scalar(conn, _COUNT, int) or 0
     return Page(items=items, total=total, offset=offset, limit=limit)
 

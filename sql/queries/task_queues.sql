@@ -136,13 +136,21 @@ ORDER BY t.priority, t.sequence, t.created_at, t.id
 LIMIT :limit;
 
 -- name: page_all_tasks :many
--- One offset page of every task by creation time, newest or oldest first (id breaks ties).
+-- One offset page of every task by creation time, newest first (id breaks ties); walks
+-- rsql_tasks_created_at backwards (our task_lookup_indexes addition).
 SELECT
     {{tasks}}
 FROM tasks
-ORDER BY (CASE WHEN :newest_first::boolean THEN created_at END) DESC,
-         (CASE WHEN :newest_first::boolean THEN id END) DESC,
-         created_at, id
+ORDER BY created_at DESC, id DESC
+OFFSET :offset
+LIMIT :limit;
+
+-- name: page_all_tasks_oldest :many
+-- The same page, oldest first (a separate statement, so each order can walk the index).
+SELECT
+    {{tasks}}
+FROM tasks
+ORDER BY created_at, id
 OFFSET :offset
 LIMIT :limit;
 
