@@ -637,3 +637,20 @@ async def test_reaping_takes_zero_but_refuses_negative_ages(conn: Conn, flow: Wo
     with pytest.raises(ValidationError) as caught:
         await claims.reap_stale_claims(conn, dt.timedelta(seconds=-1))
     assert str(caught.value) == "reap_stale_claims: older_than must not be negative"
+
+
+async def test_claim_review_refusals_are_worded_exactly(conn: Conn, flow: World) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await claims.claim_review(conn, uuid.uuid4(), Actor(None, AgentRole.QA, Team.BACKEND))
+    assert str(caught.value) == "claim_review needs an agent id"
+    qa = Actor(uuid.uuid4(), AgentRole.QA, Team.BACKEND)
+    missing = uuid.uuid4()
+    with pytest.raises(NotFound) as caught:
+        await claims.claim_review(conn, missing, qa)
+    assert str(caught.value) == f"task {missing} not found"
+    ceo = Actor(uuid.uuid4(), AgentRole.CEO, Team.BOARD)
+    with pytest.raises(TransitionRefused) as caught:
+        await claims.claim_review(conn, missing, ceo)
+    assert str(caught.value) == (
+        f"task {missing}: review claim refused for role ceo: the role claims no review queue"
+    )
