@@ -194,6 +194,7 @@ def run_module(
     workdir: Path,
     children: int,
     deadline: float | None,
+    only: list[str],
 ) -> dict[str, object]:
     tree = workdir / name
     snapshot(commit, tree)
@@ -207,11 +208,12 @@ def run_module(
     }
     mutmut = [str(Path(sys.executable).parent / "mutmut")]
     started = time.monotonic()
-    log = RESULTS / f"{name}.log"
+    out_name = f"{name}-recheck" if only else name  # a recheck keeps the full run's files
+    log = RESULTS / f"{out_name}.log"
     partial = False
     with log.open("w", encoding="utf-8") as out:
         run = subprocess.Popen(
-            [*mutmut, "run", "--max-children", str(children)],
+            [*mutmut, "run", "--max-children", str(children), *only],
             cwd=tree,
             env=env,
             stdout=out,
@@ -251,7 +253,7 @@ def run_module(
         ).stdout
         note = f"  (equivalent: {equivalent[m]})" if m in equivalent else ""
         diffs.append(f"## {m}: {statuses[m]}{note}\n{shown}\n")
-    (RESULTS / f"{name}-survivors.txt").write_text("".join(diffs), encoding="utf-8")
+    (RESULTS / f"{out_name}-survivors.txt").write_text("".join(diffs), encoding="utf-8")
     result: dict[str, object] = {
         "run": name,
         "files": list(target.files),
@@ -259,9 +261,10 @@ def run_module(
         "commit": commit,
         "seconds": round(took),
         "partial": partial,
+        "only": only,
         "modules": modules,
     }
-    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{out_name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
 
 
@@ -295,6 +298,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commit", default="HEAD")
     parser.add_argument("--max-children", type=int, default=1)
     parser.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        metavar="MUTANT",
+        help="check only these mutants (names or globs), e.g. a run's survivors again",
+    )
+    parser.add_argument(
         "--minutes",
         type=float,
         help="stop each run after this long and score the mutants checked by then",
@@ -322,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
                 workdir=workdir,
                 children=args.max_children,
                 deadline=None if args.minutes is None else time.time() + 60 * args.minutes,
+                only=args.only,
             )
             for m in r["modules"]:  # type: ignore[attr-defined]
                 print(
