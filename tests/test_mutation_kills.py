@@ -16,15 +16,17 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
+import psycopg
 import pytest
 from cryptography.fernet import Fernet
 from psycopg import AsyncConnection
 from pydantic import SecretStr
 
-from roboco_sql import crypto, keys, lifecycle
+from roboco_sql import crypto, keys, lifecycle, sqllex
 from roboco_sql.crypto import SecretBox, TokenAction, generate_key
 from roboco_sql.errors import EncryptionError, NotFound, TransitionRefused, ValidationError
-from roboco_sql.migrate import fingerprint
+from roboco_sql.migrate import bookkeeping, fingerprint, load_chain
+from roboco_sql.migrate.chain import missing_downs
 from roboco_sql.models.enums import AgentRole, TaskStatus, Team
 from roboco_sql.repos import claims, transitions
 from roboco_sql.repos.transitions import Actor
@@ -654,3 +656,39 @@ async def test_claim_review_refusals_are_worded_exactly(conn: Conn, flow: World)
     assert str(caught.value) == (
         f"task {missing}: review claim refused for role ceo: the role claims no review queue"
     )
+
+
+def test_fingerprints_keep_the_chain_order_not_the_alphabet() -> None:
+    prints = fingerprint.Fingerprints.from_steps(
+        [("b_first", frozenset({"table a"})), ("a_second", frozenset({"table a", "table b"}))]
+    )
+    assert list(json.loads(prints.to_json())["revisions"]) == ["b_first", "a_second"]
+
+
+def test_a_function_line_is_its_own_key() -> None:
+    line = "function f(a integer, b text)"
+    assert fingerprint._key(line) == line
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("CREATE INDEX CONCURRENTLY ix_a ON t (a)", "ix_a"),
+        ("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS public.ix_b ON t (b)", "public.ix_b"),
+        ('CREATE INDEX CONCURRENTLY "My Schema"."Ix" ON t (c)', '"My Schema"."Ix"'),
+        ("CREATE INDEX ix_c ON t (c)", None),
+    ],
+)
+def test_a_concurrent_build_names_its_index(text: str, name: str | None) -> None:
+    stmt = sqllex.Statement(text, 0, tuple(text.upper().split()[:3]))
+    assert bookkeeping.concurrent_index_name(stmt) == name
+
+
+def test_index_validity_reads_the_catalog(db_url: str) -> None:
+    with psycopg.connect(db_url) as c:
+        assert bookkeeping.index_validity(c, "public.alembic_version_pkc") is True
+        assert bookkeeping.index_validity(c, "public.no_such_index") is None
+
+
+def test_the_shipped_chain_misses_no_down_section() -> None:
+    assert missing_downs(load_chain()) == []
