@@ -8,6 +8,7 @@ size.
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import json
 import logging
@@ -36,7 +37,10 @@ Conn = AsyncConnection[Any]
 
 # -- crypto ------------------------------------------------------------------------------------
 
-KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+# fixed keys: parametrize ids made from random ones differ per pytest-xdist worker, which
+# refuses a collection that differs
+KEY_A = base64.urlsafe_b64encode(bytes(range(32))).decode()
+KEY_B = base64.urlsafe_b64encode(bytes(range(32, 64))).decode()
 _NOT_SET = (
     "ROBOCO_ENCRYPTION_KEY is not set; make one with `python -m roboco_sql keys generate` "
     "and set it"
@@ -692,3 +696,12 @@ def test_index_validity_reads_the_catalog(db_url: str) -> None:
 
 def test_the_shipped_chain_misses_no_down_section() -> None:
     assert missing_downs(load_chain()) == []
+
+
+async def test_a_qa_review_claim_records_the_developer(conn: Conn, flow: World) -> None:
+    dev = await seed_agent(conn, AgentRole.DEVELOPER, Team.BACKEND)
+    qa = Actor(await seed_agent(conn, AgentRole.QA, Team.BACKEND), AgentRole.QA, Team.BACKEND)
+    task_id = await make(conn, flow, TaskStatus.AWAITING_QA, assigned_to=dev)
+    claimed = await claims.claim_review(conn, task_id, qa)
+    assert claimed.status is TaskStatus.AWAITING_QA and claimed.assigned_to == qa.id
+    assert (claimed.orchestration_markers or {}).get("original_developer") == str(dev)
