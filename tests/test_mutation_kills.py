@@ -25,11 +25,19 @@ from pydantic import SecretStr
 
 from roboco_sql import crypto, keys, lifecycle, sqllex
 from roboco_sql.crypto import SecretBox, TokenAction, generate_key
-from roboco_sql.errors import EncryptionError, NotFound, TransitionRefused, ValidationError
+from roboco_sql.errors import (
+    Conflict,
+    EncryptionError,
+    NotFound,
+    TransitionRefused,
+    ValidationError,
+)
 from roboco_sql.migrate import bookkeeping, fingerprint, load_chain
 from roboco_sql.migrate.chain import missing_downs
 from roboco_sql.models.enums import AgentRole, TaskStatus, Team
+from roboco_sql.models.task import Task
 from roboco_sql.repos import claims, transitions
+from roboco_sql.repos import tasks as task_repo
 from roboco_sql.repos.transitions import Actor
 from tests.test_task_flow import World, make, seed_agent, seed_project
 
@@ -705,3 +713,75 @@ async def test_a_qa_review_claim_records_the_developer(conn: Conn, flow: World) 
     claimed = await claims.claim_review(conn, task_id, qa)
     assert claimed.status is TaskStatus.AWAITING_QA and claimed.assigned_to == qa.id
     assert (claimed.orchestration_markers or {}).get("original_developer") == str(dev)
+
+
+def _stale_first_read(monkeypatch: pytest.MonkeyPatch, **stale: Any) -> None:
+    """The next get_task returns the row as it was before another writer changed it (the
+    race the repositories' write guards exist for), later ones the row as it is."""
+    real = task_repo.get_task
+    pending = [stale]
+
+    async def first_stale(conn: Conn, task_id: uuid.UUID) -> Task | None:
+        task = await real(conn, task_id)
+        if pending and task is not None:
+            return task.model_copy(update=pending.pop())
+        return task
+
+    monkeypatch.setattr(task_repo, "get_task", first_stale)
+
+
+async def test_admin_set_status_names_the_writer_that_moved_first(
+    conn: Conn, flow: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pm = flow.agents[AgentRole.MAIN_PM]
+    task_id = await make(conn, flow, TaskStatus.BLOCKED)
+    _stale_first_read(monkeypatch, status=TaskStatus.PENDING)
+    with pytest.raises(Conflict) as caught:
+        await transitions.admin_set_status(conn, task_id, TaskStatus.AWAITING_QA, pm, reason="r")
+    assert str(caught.value) == (
+        f"task {task_id}: expected pending for the override to awaiting_qa, found blocked "
+        "(another writer moved it first)"
+    )
+
+
+async def test_admin_set_status_on_a_task_deleted_meanwhile(
+    conn: Conn, flow: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pm = flow.agents[AgentRole.MAIN_PM]
+    task_id = await make(conn, flow, TaskStatus.PENDING)
+    real = task_repo.get_task
+    row = await real(conn, task_id)
+    await conn.execute("DELETE FROM tasks WHERE id = %s", (task_id,))
+    calls: list[uuid.UUID] = []
+
+    async def gone_after_first(c: Conn, tid: uuid.UUID) -> Task | None:
+        calls.append(tid)
+        return row if len(calls) == 1 else await real(c, tid)
+
+    monkeypatch.setattr(task_repo, "get_task", gone_after_first)
+    with pytest.raises(NotFound) as caught:
+        await transitions.admin_set_status(conn, task_id, TaskStatus.BLOCKED, pm, reason="r")
+    assert str(caught.value) == f"task {task_id} not found" and calls == [task_id, task_id]
+
+
+async def test_release_refuses_what_another_writer_took_meanwhile(
+    conn: Conn, flow: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dev = Actor(
+        await seed_agent(conn, AgentRole.DEVELOPER, Team.BACKEND), AgentRole.DEVELOPER, Team.BACKEND
+    )
+    other = await seed_agent(conn, AgentRole.DEVELOPER, Team.BACKEND)
+    assigned = await make(conn, flow, TaskStatus.PENDING, assigned_to=other)
+    _stale_first_read(monkeypatch, assigned_to=dev.id)
+    with pytest.raises(Conflict) as caught:
+        await claims.release(conn, assigned, dev)
+    assert str(caught.value) == f"task {assigned}: changed while releasing its assignment; retry"
+    held = await make(
+        conn, flow, TaskStatus.CLAIMED, assigned_to=other, claimed_by=other,
+        active_claimant_id=other,
+    )  # fmt: skip
+    _stale_first_read(monkeypatch, assigned_to=dev.id, active_claimant_id=dev.id)
+    with pytest.raises(Conflict):
+        await claims.release(conn, held, dev)
+    now = await task_repo.get_task(conn, held)
+    assert now is not None and (now.status, now.assigned_to) == (TaskStatus.CLAIMED, other)
