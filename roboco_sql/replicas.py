@@ -455,24 +455,26 @@ class Cluster:
     async def _routed(
         self, target: Lsn | None, limit: float
     ) -> AsyncIterator[AsyncConnection[Any]]:
-        async with AsyncExitStack() as stack:
-            lease = await self._lease(stack, target, limit)
-            if lease is None:
-                self.primary_reads += 1
-                conn = await stack.enter_async_context(connection(self.primary))
-                yield conn
-                return
-            replica, conn = lease
-            try:
-                yield conn
-            except psycopg.OperationalError as exc:
-                if not _link_lost(conn, exc) and not _recovery_conflict(exc):
-                    raise
-                if _link_lost(conn, exc):
-                    self._mark(replica, "down", _reason(exc))
-                raise _ReplicaLost(
-                    f"replica {replica.where} failed mid-call: {_reason(exc)}"
-                ) from None
+        leased: tuple[_Replica, AsyncConnection[Any]] | None = None
+        try:
+            async with AsyncExitStack() as stack:
+                leased = await self._lease(stack, target, limit)
+                if leased is None:
+                    self.primary_reads += 1
+                    yield await stack.enter_async_context(connection(self.primary))
+                    return
+                yield leased[1]
+        except psycopg.OperationalError as exc:
+            # the loss can surface in the caller's statement or only when the transaction
+            # is committed on the way out: both are the replica failing mid-call
+            if leased is None:
+                raise
+            replica, conn = leased
+            if not _link_lost(conn, exc) and not _recovery_conflict(exc):
+                raise
+            if _link_lost(conn, exc):
+                self._mark(replica, "down", _reason(exc))
+            raise _ReplicaLost(f"replica {replica.where} failed mid-call: {_reason(exc)}") from None
 
     async def read(
         self,

@@ -645,15 +645,20 @@ def test_shipped_checksums_are_those_recorded_before_down_sections() -> None:
         )
         before[m.name] = hashlib.sha256(shown.stdout).hexdigest()
     assert {m.name: m.checksum for m in chain.migrations[:94]} == before
+    shipped = 0
     for a in chain.additions:
+        assert a.down_start is not None, a.name  # ours have their way back
         shown = subprocess.run(
             ["git", "show", f"f0540ca:sql/additions/{a.path.name}"],
             cwd=ROOT,
             capture_output=True,
-            check=True,
+            check=False,
         )
+        if shown.returncode:  # an addition made since, born with its down section
+            continue
+        shipped += 1
         assert a.checksum == hashlib.sha256(shown.stdout).hexdigest(), a.name
-        assert a.down_start is not None, a.name  # ours have their way back
+    assert shipped == 2  # task_graph_indexes and task_scope_check
 
 
 # -- down sections ----------------------------------------------------------------------------
