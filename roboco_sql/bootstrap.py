@@ -374,7 +374,7 @@ async def seed(conn: AsyncConnection[Any]) -> SeedReport:
     exist (below RoboCo's 060). Concurrent runs queue on an advisory lock, so the second one
     finds everything there.
     """
-    async with conn.transaction():
+    async with queries.atomic(conn):
         await queries.execute(conn, _Q["bootstrap.lock_bootstrap"], key=LOCK_KEY)
         agents = await queries.execute_rows(
             conn,

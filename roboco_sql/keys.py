@@ -298,7 +298,7 @@ async def rotate(
         columns.append(result)
         after: uuid.UUID | None = None
         while True:
-            async with conn.transaction():
+            async with queries.atomic(conn):
                 rows = await queries.fetch_all(
                     conn, column.page_locked, _ROW, after=after, limit=batch_size
                 )

@@ -492,7 +492,7 @@ async def _require(conn: AsyncConnection[Any]) -> tuple[int, ...]:
 async def _create_extension(conn: AsyncConnection[Any]) -> RagStatus:
     """CREATE EXTENSION vector where the server has it, as RoboCo's vector store does."""
     try:
-        async with conn.transaction():
+        async with queries.atomic(conn):
             await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     except pgerr.InsufficientPrivilege:
         return RagStatus(
@@ -614,7 +614,7 @@ async def _run_search(
     _whole("max_scan_tuples", max_scan_tuples, 1, _INT4_MAX)
     with _translated(table, query_dims):
         # pipeline outermost: BEGIN (or SAVEPOINT) is queued with the rest, not sent alone
-        async with _connection(db) as conn, conn.pipeline(), conn.transaction():
+        async with _connection(db) as conn, conn.pipeline(), queries.atomic(conn):
             version = await _require(conn)  # no query once this connection was checked
             if vector:
                 await _set_scan(conn, version, k, ef_search, max_scan_tuples)
@@ -729,7 +729,7 @@ async def _ensure_table(
     }
     wanted = ("tsv", "source", "hnsw") if hnsw else ("tsv", "source")
     if not columns:
-        async with conn.transaction():
+        async with queries.atomic(conn):
             await conn.execute(_stmt("create_table", table, dims))
             for name in wanted:
                 await conn.execute(_index_ddl(table, name, concurrently=False))
@@ -829,7 +829,7 @@ async def replace_source(
         chunk.check(number)
     digest = source_hash(source)
     with _translated(table):
-        async with _connection(db) as conn, conn.transaction():
+        async with _connection(db) as conn, queries.atomic(conn):
             await _require(conn)
             async with AsyncRawCursor(conn) as cur:
                 await cur.execute(_stmt("delete_source", table), (source,))
@@ -865,7 +865,7 @@ async def delete_source(db: Db, index_type: IndexType | str, source: str) -> int
     kind = _kind(index_type)
     table = chunk_table(kind)
     with _translated(table):
-        async with _connection(db) as conn, conn.transaction():
+        async with _connection(db) as conn, queries.atomic(conn):
             await _require(conn)
             async with AsyncRawCursor(conn) as cur:
                 await cur.execute(_stmt("delete_source", table), (source,))
@@ -914,7 +914,7 @@ async def clear_index(db: Db, index_type: IndexType | str) -> int:
     kind = _kind(index_type)
     table = chunk_table(kind)
     with _translated(table):
-        async with _connection(db) as conn, conn.transaction():
+        async with _connection(db) as conn, queries.atomic(conn):
             await _require(conn)
             async with AsyncRawCursor(conn) as cur:
                 await cur.execute(_stmt("clear_chunks", table))

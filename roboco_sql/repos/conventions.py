@@ -113,7 +113,7 @@ async def add_convention_findings(
     if not rows:
         return 0
     with translated("project convention finding"):
-        async with conn.transaction():
+        async with queries.atomic(conn):
             return await queries.execute_many(conn, _INSERT_FINDING, rows)
 
 
@@ -136,7 +136,7 @@ async def replace_task_findings(
         )
     rows = [f.model_dump() for f in findings]
     with translated("project convention finding"):
-        async with conn.transaction():
+        async with queries.atomic(conn):
             await queries.execute_rows(
                 conn, _DELETE_TASK_FINDINGS, project_id=project_id, task_id=task_id
             )

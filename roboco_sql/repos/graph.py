@@ -88,7 +88,7 @@ async def add_dependency(
     """
     if task_id == depends_on_id:
         raise ValidationError(f"task {task_id} cannot depend on itself")
-    async with conn.transaction():
+    async with queries.atomic(conn):
         await _lock_graph(conn)
         await _get(conn, task_id)
         await _get(conn, depends_on_id, "dependency task")
@@ -125,7 +125,7 @@ async def add_blocker(
     if task_id == blocker_id:
         raise ValidationError(f"task {task_id} cannot block itself")
     who = SYSTEM if raised_by is None else actor_of(raised_by)
-    async with conn.transaction():
+    async with queries.atomic(conn):
         await _lock_graph(conn)
         task = await _get(conn, task_id)
         blocker = await _get(conn, blocker_id, "blocker task")
@@ -173,7 +173,7 @@ async def resolve_blocker(
     as is); NotFound when the task is missing or was never blocked by ``blocker_id``.
     """
     who = SYSTEM if actor is None else actor_of(actor)
-    async with conn.transaction():
+    async with queries.atomic(conn):
         task = await _get(conn, task_id)
         if blocker_id not in task.dependency_ids:
             if blocker_id in task.completed_dependency_ids:
@@ -210,7 +210,7 @@ async def set_parent(
     when the subtree's deepest task would sit deeper than MAX_DEPTH levels; NotFound for a
     missing task or parent. New tasks get the same depth rule from ``tasks.create_task``.
     """
-    async with conn.transaction():
+    async with queries.atomic(conn):
         await _lock_graph(conn)
         with translated("task"):
             moved = await queries.fetch_one(
@@ -286,7 +286,7 @@ async def fan_out(
             f"fan_out cells must be distinct cells ({', '.join(sorted(CELL_TEAMS))}), "
             f"got {', '.join(cells)}"
         )
-    async with conn.transaction():
+    async with queries.atomic(conn):
         await _lock_graph(conn)
         parent = await _get(conn, coordination_task_id, "coordination task")
         if parent.project_id is not None or parent.product_id is None:

@@ -155,7 +155,7 @@ async def post_messages(conn: AsyncConnection[Any], messages: Iterable[MessageCr
     if wrong is not None:
         raise ValidationError(f"post_messages takes MessageCreate, not {type(wrong).__name__}")
     with translated("message"):
-        async with conn.transaction(), conn.cursor() as cur:
+        async with queries.atomic(conn), conn.cursor() as cur:
             async with cur.copy(_COPY) as copy:
                 for m in batch:
                     await copy.write_row(

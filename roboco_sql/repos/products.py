@@ -96,7 +96,7 @@ async def create_product(conn: AsyncConnection[Any], data: ProductCreate) -> Pro
 
     A taken slug is a Conflict; an unknown creator or project is NotFound naming the id.
     """
-    async with conn.transaction():
+    async with queries.atomic(conn):
         with translated("product"):
             product = await queries.fetch_one(
                 conn,
@@ -162,7 +162,7 @@ async def update_product(
     no such product, or naming the project a mapping points at when that is missing.
     """
     changes = patch.changes()
-    async with conn.transaction():
+    async with queries.atomic(conn):
         with translated("product"):
             product = await queries.fetch_one(
                 conn,

@@ -338,7 +338,7 @@ async def set_primary_session(
     NotFound, with nothing changed, when the session is not linked to the task.
     """
     with translated("session task"):
-        async with conn.transaction():
+        async with queries.atomic(conn):
             await queries.execute_rows(conn, _CLEAR_PRIMARY, task_id=task_id, session_id=session_id)
             link = await queries.fetch_one(
                 conn, _SET_PRIMARY, _LINK_ROW, task_id=task_id, session_id=session_id

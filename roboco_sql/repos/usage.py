@@ -142,7 +142,7 @@ async def add_usage_snapshots(
     if not rows:
         return 0
     with translated("token usage snapshot"):
-        async with conn.transaction():
+        async with queries.atomic(conn):
             return await queries.execute_many(conn, _INSERT_SNAPSHOT, rows)
 
 
