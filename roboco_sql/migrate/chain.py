@@ -136,6 +136,8 @@ def transaction_control(stmt: sqllex.Statement) -> bool:
 def meta_command(text: str, base: int = 0) -> int | None:
     """Offset of the first psql meta-command (a backslash outside strings and comments), if
     any: the runner sends plain SQL to the server, which knows no `\\set` or `\\i`."""
+    if "\\" not in text:  # most files hold no backslash at all: no second pass of the lexer
+        return None
     for tok in sqllex.tokenize(text):
         if tok.kind is sqllex.Kind.OTHER and tok.text.startswith("\\"):
             return base + tok.start
