@@ -904,7 +904,6 @@ def _migrate(
         if target == BASE:
             return report  # already at the base
         pending = chain.between(current, target)
-        require_sound(pending)
         if not options.allow_data_loss and (losses := dataloss.find(conn, pending)):
             raise DataLossRefused(dataloss.refusal(losses))
         if pgvector:
