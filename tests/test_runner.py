@@ -469,6 +469,28 @@ def test_versionless_database_matching_nothing_is_refused_with_a_report(empty_ur
     assert migrate(empty_url, CHAIN).to_revision == HEAD
 
 
+def test_stamp_older_than_recorded_is_refused_unless_forced(empty_url: str, tmp_path: Path) -> None:
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {f"00{n}_s.sql": f"CREATE TABLE t{n} (x int);\n" for n in range(1, 5)},
+        )
+    )
+    migrate(empty_url, chain)
+    with pytest.raises(MigrationError, match=r"recorded at 004_s, a later .*stamp --force") as e:
+        stamp(empty_url, chain, "002_s")
+    assert "\n" not in str(e.value)
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "004_s"
+    assert len(history_rows(empty_url)) == 4  # nothing forgotten
+    said: list[str] = []
+    stamp(empty_url, chain, "002_s", force=True, echo=said.append)
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "002_s"
+    assert history_rows(empty_url) == [("001_s", "applied"), ("002_s", "stamped")]
+    assert "forgot the history rows of 2 later revisions" in said
+    stamp(empty_url, chain, "003_s")  # forward needs no force
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "003_s"
+
+
 # --- servers without pgvector, bad connections ----------------------------------------
 
 

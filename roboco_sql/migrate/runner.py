@@ -967,28 +967,51 @@ def _revert_steps(
 
 
 def stamp(
-    url: str, chain: Chain, revision: str, *, options: Options | None = None, echo: Echo = _noop
+    url: str,
+    chain: Chain,
+    revision: str,
+    *,
+    force: bool = False,
+    options: Options | None = None,
+    echo: Echo = _noop,
 ) -> None:
-    """Record the database as being at revision without running anything."""
+    """Record the database as being at revision without running anything.
+
+    A revision older than the recorded one would forget the history of the later ones: that
+    is refused unless force (the operator's `stamp --force`), which says how many it forgot.
+    """
     options = options or Options()
     if revision not in chain:
         raise MigrationError(f"unknown revision {revision}")
     with connect(url, autocommit=True, application_name="roboco_sql stamp") as conn:
         refuse_standby(conn)
-        _stamp(conn, chain, revision, options, echo)
+        _stamp(conn, chain, revision, options, echo, force=force)
     echo(f"stamped at {revision}")
 
 
-def _stamp(conn: Conn, chain: Chain, revision: str, options: Options, echo: Echo) -> None:
+def _stamp(
+    conn: Conn, chain: Chain, revision: str, options: Options, echo: Echo, *, force: bool
+) -> None:
     with advisory_lock(conn, options.lock_deadline, echo):
         with conn.transaction():
             bookkeeping.create_bookkeeping().run(conn)
         with conn.transaction():
-            who = who_runs(conn)
+            recorded = read_state(conn).version
+            older = recorded in chain and chain.position(recorded) > chain.position(revision)
+            if older and not force:
+                raise MigrationError(
+                    f"refusing to stamp {revision}: the database is recorded at {recorded}, "
+                    "a later revision whose history this would forget; pass force "
+                    "(stamp --force) to do it anyway"
+                )
             later = [m.revision for m in chain.between(revision, None)]
-            conn.execute("DELETE FROM roboco_sql.history WHERE revision = ANY(%s)", (later,))
+            forgot = conn.execute(
+                "DELETE FROM roboco_sql.history WHERE revision = ANY(%s)", (later,)
+            ).rowcount
             conn.execute("DELETE FROM roboco_sql.progress")
-            _stamp_row(conn, chain[revision], who)
+            _stamp_row(conn, chain[revision], who_runs(conn))
+    if forgot:
+        echo(f"forgot the history rows of {forgot} later revisions")
 
 
 def accept(url: str, chain: Chain, revision: str, *, options: Options | None = None) -> str:
