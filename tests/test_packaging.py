@@ -8,6 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 _BYTECODE = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -37,3 +39,28 @@ def test_wheel_ships_the_chain_queries_and_fingerprints(tmp_path: Path) -> None:
     }
     assert shipped == on_disk
     assert "roboco_sql/py.typed" in names
+
+
+def test_import_loads_the_public_names_on_first_use() -> None:
+    """`import roboco_sql` costs the orchestrator nothing but the error classes; each public
+    name still resolves (and `dir` lists it) when first used."""
+    probe = (
+        "import sys, roboco_sql\n"
+        "heavy = ('psycopg', 'pydantic', 'roboco_sql.')\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(heavy))\n"
+        "print(','.join(loaded))\n"
+        "missing = [n for n in roboco_sql.__all__ if n not in dir(roboco_sql)]\n"
+        "print(','.join(missing))\n"
+        "print(all(getattr(roboco_sql, n) is not None for n in roboco_sql.__all__))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    assert out == ["roboco_sql.errors", "", "True"]
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    import roboco_sql
+
+    with pytest.raises(AttributeError, match="no_such_name"):
+        roboco_sql.no_such_name  # noqa: B018
