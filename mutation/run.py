@@ -72,20 +72,32 @@ TARGETS: dict[str, Target] = {
             "tests/test_repo_credentials.py::test_keys_check_and_rotate_cover_every_credential_column",
         ),
     ),
-    # the task state machine: one run (one stats pass over the shared test files), a score
-    # per module
-    "tasks": Target(
+    # the task state machine, one run per module: a mutant runs the tests of its run's list
+    # that call the mutated function, and every transition test calls the lifecycle, so one
+    # shared list gave each lifecycle mutant dozens of database tests; the lifecycle is pure
+    # and its own tests (no database) reach all of it
+    "lifecycle": Target(
+        ("roboco_sql/lifecycle.py",),
+        ("tests/test_lifecycle.py", "tests/test_task_kills.py"),
+    ),
+    "claims": Target(
+        ("roboco_sql/repos/claims.py",),
         (
-            "roboco_sql/lifecycle.py",
-            "roboco_sql/repos/claims.py",
-            "roboco_sql/repos/transitions.py",
-        ),
-        (
-            "tests/test_lifecycle.py",
             "tests/test_lifecycle_guards.py",
             "tests/test_task_flow.py",
             "tests/test_feature_guards.py",
             "tests/test_mutation_kills.py",
+            "tests/test_task_kills.py",
+        ),
+    ),
+    "transitions": Target(
+        ("roboco_sql/repos/transitions.py",),
+        (
+            "tests/test_lifecycle_guards.py",
+            "tests/test_task_flow.py",
+            "tests/test_feature_guards.py",
+            "tests/test_mutation_kills.py",
+            "tests/test_task_kills.py",
         ),
     ),
     # the runner's core (bookkeeping statements, fingerprints, the chain's rules), the part
