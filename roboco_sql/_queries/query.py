@@ -1,0 +1,113 @@
+"""What a compiled named query is, and the mapping of them a directory loads into."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from roboco_sql.errors import RobocoSQLError, ValidationError
+from roboco_sql.validate import check_params
+
+__all__ = ["HELPER", "KINDS", "Queries", "Query", "QueryFileError", "QueryKind"]
+
+
+class QueryFileError(RobocoSQLError):
+    """A query file is malformed; raised at load, before any query runs."""
+
+    def __init__(self, file: str, line: int, message: str) -> None:
+        self.file = file
+        self.line = line
+        super().__init__(f"{file}:{line}: {message}")
+
+
+class QueryKind(StrEnum):
+    """What a query returns; each kind has exactly one helper that runs it."""
+
+    ONE = "one"
+    MANY = "many"
+    SCALAR = "scalar"
+    EXEC = "exec"
+    EXECROWS = "execrows"
+
+
+HELPER = {
+    QueryKind.ONE: "fetch_one",
+    QueryKind.MANY: "fetch_all",
+    QueryKind.SCALAR: "fetch_scalar",
+    QueryKind.EXEC: "execute",
+    QueryKind.EXECROWS: "execute_rows",
+}
+"""The runner function for each kind, named in the error for a query run with another."""
+
+KINDS = " ".join(f":{k}" for k in QueryKind)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One compiled statement: `sql` has $n placeholders, `params` their names in order."""
+
+    name: str
+    kind: QueryKind
+    sql: str
+    params: tuple[str, ...]
+    doc: str = ""
+    file: str = ""
+    line: int = 0
+    writes: bool = False
+
+    @property
+    def label(self) -> str:
+        """file.sql:name, as in the statement's leading comment and in error messages."""
+        return f"{self.file}:{self.name}"
+
+    @property
+    def qualname(self) -> str:
+        """file_stem.name, the key Queries also accepts."""
+        return f"{self.file.removesuffix('.sql')}.{self.name}"
+
+    def args(
+        self, values: Mapping[str, object] | None = None, /, **kwargs: object
+    ) -> tuple[object, ...]:
+        """Positional values for $1..$n; names only in errors, never values (they may be tokens)."""
+        given = dict(values) if values is not None else {}
+        twice = sorted(given.keys() & kwargs.keys())
+        given.update(kwargs)
+        missing = [p for p in self.params if p not in given]
+        extra = sorted(given.keys() - set(self.params))
+        if missing or extra or twice:
+            problems = []
+            if missing:
+                problems.append("missing " + ", ".join(f":{p}" for p in missing))
+            if extra:
+                problems.append("unexpected " + ", ".join(f":{p}" for p in extra))
+            if twice:
+                problems.append("given twice " + ", ".join(f":{p}" for p in twice))
+            expects = ", ".join(f":{p}" for p in self.params) or "no parameters"
+            raise ValidationError(f"{self.label}: {'; '.join(problems)} (expects {expects})")
+        bound = tuple(given[p] for p in self.params)
+        check_params(self.label, self.params, bound)  # NUL, surrogates, int8, JSON depth/size
+        return bound
+
+
+class Queries(Mapping[str, Query]):
+    """Every loaded query by name; "tasks.get_task" and "get_task" both find it."""
+
+    def __init__(self, queries: Iterable[Query] = ()) -> None:
+        self._by_name = {q.name: q for q in queries}
+
+    def __getitem__(self, key: str) -> Query:
+        stem, dot, name = key.rpartition(".")
+        q = self._by_name.get(name)
+        if q is None or (dot and q.file != f"{stem}.sql"):
+            raise KeyError(key)
+        return q
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __repr__(self) -> str:
+        return f"<Queries: {len(self)} queries>"
