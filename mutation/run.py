@@ -78,7 +78,11 @@ TARGETS: dict[str, Target] = {
     # and its own tests (no database) reach all of it
     "lifecycle": Target(
         ("roboco_sql/lifecycle.py",),
-        ("tests/test_lifecycle.py", "tests/test_task_kills.py"),
+        (
+            "tests/test_lifecycle.py",
+            "tests/test_task_kills.py",
+            "tests/test_mutation_kills.py::test_the_edge_table_is_built_from_the_spec_and_refuses_duplicates",
+        ),
     ),
     "claims": Target(
         ("roboco_sql/repos/claims.py",),
