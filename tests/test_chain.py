@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -304,7 +305,15 @@ def test_missing_and_empty_directories(tmp_path: Path) -> None:
         None,
         [f"{tmp_path / 'nope'}: no such migrations directory"],
     )
-    chain = valid(tmp_path, {"README.md": "not a migration", "fingerprints.json": "{}"})
+    empty = write(tmp_path / "empty", {"README.md": "not a migration", "fingerprints.json": "{}"})
+    assert validate(empty) == (None, [f"no revisions in {empty}: it holds no .sql files"])
+    with pytest.raises(
+        ChainError, match=re.escape(f"no revisions in {empty}: it holds no .sql files")
+    ):
+        load_chain(empty)
+    chain, problems = validate(empty, empty_ok=True)  # `new` starts a chain there
+    assert problems == []
+    assert chain is not None
     assert len(chain) == 0
     assert chain.head is None
 
