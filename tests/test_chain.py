@@ -784,7 +784,7 @@ def test_cli_check(tmp_path: Path) -> None:
     assert run.returncode != 0
     assert CLI_PROBLEM in run.stderr.splitlines()
     assert "no database was touched" in run.stderr
-    undone = {"001_a.sql": mig(ID32), "002_b.sql": mig("b", ID32)}
+    undone = {"001_a.sql": mig("a"), "002_b.sql": mig("b", "a")}  # named after their revisions
     run = cli("check", "--migrations-dir", str(write(tmp_path / "undone", undone)))
     assert run.returncode != 0
     assert run.stderr.splitlines()[:2] == [
