@@ -4,11 +4,26 @@ asserted. Named after what they pin; the mutants they kill are in mutation/resul
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import pytest
+from psycopg import AsyncConnection
 
 from roboco_sql import lifecycle
-from roboco_sql.errors import ValidationError
+from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationError
 from roboco_sql.lifecycle import Standing, TaskFacts
+from roboco_sql.models.enums import AgentRole, TaskStatus, Team
+from roboco_sql.models.task import Task
+from roboco_sql.repos import claims, graph, transitions
+from roboco_sql.repos import tasks as task_repo
+from roboco_sql.repos.transitions import Actor
+from tests.test_mutation_kills import _stale_first_read
+from tests.test_task_flow import GIT_DONE, World, _team_of, get, make, seed_agent, seed_project
+
+Conn = AsyncConnection[Any]
+S = TaskStatus
+R = AgentRole
 
 DEV, OTHER = "d" * 8, "o" * 8
 
@@ -157,3 +172,247 @@ def test_the_holder_rule_names_who_holds_it(holders: frozenset[str], named: str)
         f"in_progress -> verifying refused for role developer: agent {DEV} does not hold it "
         f"(held by {named})"
     )
+
+
+# -- the database half: claims and transitions ---------------------------------------------------
+
+
+@pytest.fixture
+async def w(conn: Conn) -> World:
+    creator = await seed_agent(conn, R.MAIN_PM, Team.MAIN_PM)
+    agents = {}
+    for role in AgentRole:
+        team = _team_of(role)
+        agents[role] = Actor(await seed_agent(conn, role, team), role, team)
+    project = await seed_project(conn, creator)
+    await conn.commit()
+    return World(creator, project, agents)
+
+
+def _deleted_after_first_read(monkeypatch: pytest.MonkeyPatch, row: Task) -> list[uuid.UUID]:
+    """The next get_task returns ``row`` (read before another writer deleted it), later ones
+    what the table holds; the ids asked for."""
+    real = task_repo.get_task
+    calls: list[uuid.UUID] = []
+
+    async def gone_after_first(c: Conn, tid: uuid.UUID) -> Task | None:
+        calls.append(tid)
+        return row if len(calls) == 1 else await real(c, tid)
+
+    monkeypatch.setattr(task_repo, "get_task", gone_after_first)
+    return calls
+
+
+# -- claims --------------------------------------------------------------------------------------
+
+
+async def test_a_role_that_claims_nothing_is_told_so(conn: Conn, w: World) -> None:
+    task_id = await make(conn, w)
+    with pytest.raises(TransitionRefused) as caught:
+        await claims.claim(conn, task_id, w.agents[R.CEO])
+    assert str(caught.value) == (
+        f"task {task_id}: claim refused for role ceo: pending is not claimable (claims: nothing)"
+    )
+
+
+async def test_claims_by_an_actor_without_an_id_are_refused_in_words(conn: Conn, w: World) -> None:
+    nobody = Actor(None, R.DEVELOPER, Team.BACKEND)
+    await make(conn, w)
+    with pytest.raises(ValidationError) as caught:
+        await claims.claim_next(conn, nobody)
+    assert str(caught.value) == "a claim needs an agent id"
+
+
+async def test_missing_tasks_are_named(conn: Conn, w: World) -> None:
+    missing = uuid.uuid4()
+    with pytest.raises(NotFound) as caught:
+        await claims.claim(conn, missing, w.agents[R.DEVELOPER])
+    assert str(caught.value) == f"task {missing} not found"
+    with pytest.raises(NotFound) as caught:
+        await claims.reset_to_pending(conn, missing)
+    assert str(caught.value) == f"task {missing} not found"
+
+
+async def test_claims_by_an_unknown_agent_name_the_claim(conn: Conn, w: World) -> None:
+    """The claim statements' database refusals come out labelled as a task claim."""
+    ghost = uuid.uuid4()
+    pending = await make(conn, w)
+    with pytest.raises(NotFound) as caught:
+        await claims.claim(conn, pending, Actor(ghost, R.DEVELOPER, Team.BACKEND))
+    assert str(caught.value).startswith("task claim: no agents row with ")
+    with pytest.raises(NotFound) as caught:
+        await claims.claim_next(conn, Actor(ghost, R.DEVELOPER, Team.BACKEND))
+    assert str(caught.value).startswith("task claim: no agents row with ")
+    queued = await make(conn, w, S.AWAITING_QA, **GIT_DONE)
+    with pytest.raises(NotFound) as caught:
+        await claims.claim_review(conn, queued, Actor(ghost, R.QA, Team.BACKEND))
+    assert str(caught.value).startswith("task claim: no agents row with ")
+
+
+async def test_claim_next_skips_a_reviewers_own_work(conn: Conn, w: World) -> None:
+    qa = w.agents[R.QA]
+    mine = await make(
+        conn, w, S.AWAITING_QA, orchestration_markers={"original_developer": str(qa.id)}
+    )
+    assert await claims.claim_next(conn, qa) is None
+    # a developer's own work is its to take back
+    dev = w.agents[R.DEVELOPER]
+    revise = await make(
+        conn, w, S.NEEDS_REVISION, orchestration_markers={"original_developer": str(dev.id)}
+    )
+    taken = await claims.claim_next(conn, dev)
+    assert taken is not None and taken.id == revise
+    assert (await get(conn, mine)).status is S.AWAITING_QA
+
+
+async def test_a_claim_lost_to_an_assignment_meanwhile_is_a_conflict(
+    conn: Conn, w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dev = w.agents[R.DEVELOPER]
+    other = await seed_agent(conn, R.DEVELOPER, Team.BACKEND)
+    task_id = await make(conn, w, assigned_to=other)
+    _stale_first_read(monkeypatch, assigned_to=None)
+    with pytest.raises(Conflict) as caught:
+        await claims.claim(conn, task_id, dev)
+    assert str(caught.value) == (
+        f"task {task_id}: changed while claiming (was pending, found pending assigned to {other})"
+    )
+
+
+async def test_claims_of_a_task_deleted_meanwhile_name_it(
+    conn: Conn, w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for status, claim in (
+        (S.PENDING, claims.claim),
+        (S.AWAITING_QA, claims.claim_review),
+    ):
+        task_id = await make(conn, w, status, **GIT_DONE)
+        row = await get(conn, task_id)
+        await conn.execute("DELETE FROM tasks WHERE id = %s", (task_id,))
+        who = w.agents[R.DEVELOPER if status is S.PENDING else R.QA]
+        calls = _deleted_after_first_read(monkeypatch, row)
+        with pytest.raises(NotFound) as caught:
+            await claim(conn, task_id, who)
+        assert str(caught.value) == f"task {task_id} not found"
+        assert calls == [task_id, task_id]
+        monkeypatch.undo()
+
+
+async def test_a_claim_waiting_on_dependencies_names_each(conn: Conn, w: World) -> None:
+    first = await make(conn, w, S.IN_PROGRESS)
+    second = await make(conn, w, S.PENDING)
+    task_id = await make(conn, w, dependency_ids=[first, second])
+    unmet = await graph.unmet_dependencies(conn, task_id)
+    assert set(unmet) == {first, second}
+    with pytest.raises(TransitionRefused) as caught:
+        await claims.claim(conn, task_id, w.agents[R.DEVELOPER])
+    assert str(caught.value) == (
+        f"task {task_id}: claim refused for role developer: depends on unfinished task(s) "
+        f"{', '.join(map(str, unmet))}"
+    )
+
+
+async def test_a_pm_releases_only_what_it_still_holds_at_write_time(
+    conn: Conn, w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PM is not owner-bound in the lifecycle, so release's own holder check is what stops
+    it from freeing a task another agent took after the PM's read."""
+    pm = w.agents[R.CELL_PM]
+    other = await seed_agent(conn, R.DEVELOPER, Team.BACKEND)
+    held = await make(
+        conn, w, S.CLAIMED, assigned_to=other, claimed_by=other, active_claimant_id=other
+    )
+    _stale_first_read(monkeypatch, assigned_to=pm.id, active_claimant_id=pm.id)
+    with pytest.raises(Conflict) as caught:
+        await claims.release(conn, held, pm)
+    assert str(caught.value) == (
+        f"task {held}: no longer held by agent {pm.id} (assigned to {other}, claimant {other})"
+    )
+    now = await get(conn, held)
+    assert (now.status, now.assigned_to) == (S.CLAIMED, other)
+
+
+# -- transitions ---------------------------------------------------------------------------------
+
+
+async def test_a_pm_cancel_is_refused_by_a_child_awaiting_the_ceo(conn: Conn, w: World) -> None:
+    root = await make(conn, w, S.IN_PROGRESS, **GIT_DONE)
+    waiting = await make(conn, w, S.AWAITING_CEO_APPROVAL, parent_task_id=root, **GIT_DONE)
+    with pytest.raises(TransitionRefused) as caught:
+        await transitions.transition(conn, root, S.CANCELLED, w.agents[R.CELL_PM])
+    assert str(caught.value) == (
+        f"task {root}: cancel refused for role cell_pm: descendant {waiting} is "
+        "awaiting_ceo_approval, which the role may not cancel"
+    )
+
+
+async def test_a_pm_cancel_takes_children_in_review_queues(conn: Conn, w: World) -> None:
+    """Only the cancel edges' own gates bar a cascade, not the gates of other edges out of a
+    descendant's state."""
+    root = await make(conn, w, S.IN_PROGRESS, **GIT_DONE)
+    children = [
+        await make(conn, w, status, parent_task_id=root, **GIT_DONE)
+        for status in (S.AWAITING_QA, S.AWAITING_PR_REVIEW, S.IN_PROGRESS)
+    ]
+    await transitions.transition(conn, root, S.CANCELLED, w.agents[R.CELL_PM])
+    assert [(await get(conn, t)).status for t in children] == [S.CANCELLED] * 3
+
+
+async def test_a_transition_names_the_writer_that_moved_first(
+    conn: Conn, w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    task_id = await make(conn, w, S.BLOCKED)
+    _stale_first_read(monkeypatch, status=S.PENDING)
+    with pytest.raises(Conflict) as caught:
+        await transitions.transition(conn, task_id, S.CANCELLED, w.agents[R.CELL_PM])
+    assert str(caught.value) == (
+        f"task {task_id}: expected pending for pending -> cancelled, found blocked "
+        "(another writer moved it first)"
+    )
+
+
+async def test_a_transition_of_a_task_deleted_meanwhile_names_it(
+    conn: Conn, w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    task_id = await make(conn, w)
+    row = await get(conn, task_id)
+    await conn.execute("DELETE FROM tasks WHERE id = %s", (task_id,))
+    calls = _deleted_after_first_read(monkeypatch, row)
+    with pytest.raises(NotFound) as caught:
+        await transitions.transition(conn, task_id, S.CANCELLED, w.agents[R.CELL_PM])
+    assert str(caught.value) == f"task {task_id} not found"
+    assert calls == [task_id, task_id]
+
+
+async def test_a_missed_write_is_explained_from_the_row_as_it_is_now(conn: Conn, w: World) -> None:
+    """_miss re-asks the authority rules of the row it finds, with the flow's own action; this
+    branch runs only when the row changes twice between the write and its re-read (moved away
+    and back), which no test can schedule, so _miss is asked directly."""
+    qa, dev = w.agents[R.QA], w.agents[R.DEVELOPER]
+    mine = await make(
+        conn, w, S.AWAITING_QA, orchestration_markers={"original_developer": str(qa.id)}
+    )
+    why = await transitions._miss(
+        conn, mine, src=S.AWAITING_QA, dst=S.AWAITING_DOCUMENTATION, who=qa, holder=None,
+        action=None,
+    )  # fmt: skip
+    assert isinstance(why, TransitionRefused)
+    assert str(why) == (
+        f"task {mine}: awaiting_qa -> awaiting_documentation refused for role qa: "
+        f"agent {qa.id} developed it (no self-review)"
+    )
+    held = await make(conn, w, S.IN_PROGRESS, assigned_to=dev.id, **GIT_DONE)
+    as_unblock = await transitions._miss(
+        conn, held, src=S.IN_PROGRESS, dst=S.BLOCKED, who=dev, holder=dev.id, action="unblock"
+    )
+    assert isinstance(as_unblock, TransitionRefused)
+    assert str(as_unblock) == (
+        f"task {held}: in_progress -> blocked refused for role developer: role may not unblock "
+        "(allowed: cell_pm, main_pm)"
+    )
+    # nothing refuses it now: another writer changed it and changed it back
+    again = await transitions._miss(
+        conn, held, src=S.IN_PROGRESS, dst=S.BLOCKED, who=dev, holder=dev.id, action=None
+    )
+    assert isinstance(again, Conflict)
+    assert str(again) == f"task {held}: changed concurrently during in_progress -> blocked; retry"
