@@ -20,8 +20,6 @@ from roboco_sql._queries.query import Queries, Query, QueryFileError
 from roboco_sql.errors import ConfigError
 from roboco_sql.sqllex import Kind as Tok
 
-__all__ = ["column_lists", "default_dir", "include", "load", "render"]
-
 _INCLUDE = re.compile(r"\{\{\s*(?:([A-Za-z_]\w*)\.)?([A-Za-z_]\w*)\s*\}\}")
 
 

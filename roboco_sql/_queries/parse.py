@@ -15,8 +15,6 @@ from roboco_sql import sqllex
 from roboco_sql._queries.query import KINDS, Query, QueryFileError, QueryKind
 from roboco_sql.sqllex import Kind as Tok
 
-__all__ = ["BLANK", "IDENT", "parse"]
-
 _HEADER = re.compile(r"--\s*name\s*:(.*)$")
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # a statement naming one of these can fail on a constraint (or a lock) after changing nothing

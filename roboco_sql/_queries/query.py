@@ -9,8 +9,6 @@ from enum import StrEnum
 from roboco_sql.errors import RobocoSQLError, ValidationError
 from roboco_sql.validate import check_params
 
-__all__ = ["HELPER", "KINDS", "Queries", "Query", "QueryFileError", "QueryKind"]
-
 
 class QueryFileError(RobocoSQLError):
     """A query file is malformed; raised at load, before any query runs."""

@@ -19,16 +19,6 @@ from psycopg.rows import AsyncRowFactory, tuple_row
 from roboco_sql._queries.query import HELPER, Query, QueryKind
 from roboco_sql.errors import ValidationError
 
-__all__ = [
-    "atomic",
-    "execute",
-    "execute_many",
-    "execute_rows",
-    "fetch_all",
-    "fetch_one",
-    "fetch_scalar",
-]
-
 R = TypeVar("R")
 T = TypeVar("T")
 X = TypeVar("X")

@@ -1,12 +1,13 @@
 -- name: upsert_indexed_document :one
 -- Record a document indexed into a RAG chunk table, by its natural key (index_type,
 -- source_hash). A re-index keeps the row's id and first indexed_at, stamps updated_at, keeps
--- title/preview the new one leaves NULL, and merges extra_data (as rag_upsert_document does).
+-- title/preview the new one leaves NULL, and merges extra_data. Run by the repository and by
+-- rag.replace_source, which leaves indexed_at NULL: the transaction's time.
 INSERT INTO indexed_documents AS d (
     {{indexed_documents}}
 ) VALUES (
     :id, :index_type, :source, :source_hash, :title, :preview, :chunk_count, :extra_data,
-    :indexed_at, NULL
+    coalesce(:indexed_at::timestamptz, now()), NULL
 )
 ON CONFLICT ON CONSTRAINT uq_indexed_doc_source DO UPDATE
 SET source = EXCLUDED.source,
@@ -77,6 +78,11 @@ GROUP BY index_type
 ORDER BY index_type;
 
 -- name: delete_indexed_document :execrows
--- Forget one indexed document by its natural key; 0 rows = there was none.
+-- Forget one indexed document by its natural key; 0 rows = there was none (rag.delete_source
+-- runs it as its chunks go).
 DELETE FROM indexed_documents
 WHERE index_type = :index_type AND source_hash = :source_hash;
+
+-- name: clear_indexed_documents :execrows
+-- Forget every indexed document of one index (rag.clear_index, as it empties the chunk table).
+DELETE FROM indexed_documents WHERE index_type = :index_type::text;
