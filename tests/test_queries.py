@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, cast
 
@@ -253,3 +255,16 @@ async def test_helpers_refuse_the_wrong_kind_before_any_sql() -> None:
     with pytest.raises(ValidationError, match="is a :many query"):
         await queries.execute_many(conn, q, [{"id": 1}])
     assert await queries.execute_many(conn, one("DELETE FROM t", "execrows"), []) == 0
+
+
+def test_importing_queries_loads_neither_pydantic_nor_the_models() -> None:
+    """The migration runner may use the loader: importing it must not bring in pydantic or the
+    models, which would add their import time to every `migrate`."""
+    probe = (
+        "import sys, roboco_sql.queries\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('pydantic', 'roboco_sql.models'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout
+    assert out.strip() == "[]"
