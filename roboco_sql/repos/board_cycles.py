@@ -31,8 +31,6 @@ __all__ = [
 _Q = queries.load()
 _OPEN = _Q["board_cycles.open_board_cycle"]
 _GET = _Q["board_cycles.get_board_cycle"]
-_LATEST = _Q["board_cycles.latest_board_cycle"]
-_FOR_EXPLORATION = _Q["board_cycles.board_cycle_for_exploration"]
 _LIST = _Q["board_cycles.list_board_cycles"]
 _CLOSED = _Q["board_cycles.list_closed_board_cycles"]
 _CLOSE = _Q["board_cycles.close_board_cycle"]
@@ -79,33 +77,34 @@ async def get_board_cycle(
     return await queries.fetch_one(conn, _GET, _ROW, id=cycle_id)
 
 
+async def _newest(
+    conn: AsyncConnection[Any], program_key: str, task_id: uuid.UUID | None, limit: int
+) -> list[BoardProgramCycle]:
+    """The program's cycles (of one exploration task, or any), newest opened first."""
+    return await queries.fetch_all(
+        conn, _LIST, _ROW, program_key=_key(program_key), exploration_task_id=task_id, limit=limit
+    )
+
+
 async def latest_board_cycle(
     conn: AsyncConnection[Any], program_key: str
 ) -> BoardProgramCycle | None:
     """The program's most recently opened cycle (open or closed), or None."""
-    return await queries.fetch_one(conn, _LATEST, _ROW, program_key=_key(program_key))
+    return next(iter(await _newest(conn, program_key, None, 1)), None)
 
 
 async def board_cycle_for_exploration(
     conn: AsyncConnection[Any], program_key: str, exploration_task_id: uuid.UUID
 ) -> BoardProgramCycle | None:
     """The program's cycle opened for this exploration task, or None."""
-    return await queries.fetch_one(
-        conn,
-        _FOR_EXPLORATION,
-        _ROW,
-        program_key=_key(program_key),
-        exploration_task_id=exploration_task_id,
-    )
+    return next(iter(await _newest(conn, program_key, exploration_task_id, 1)), None)
 
 
 async def list_board_cycles(
     conn: AsyncConnection[Any], program_key: str, *, limit: int = 20
 ) -> list[BoardProgramCycle]:
     """The program's cycles, newest opened first."""
-    return await queries.fetch_all(
-        conn, _LIST, _ROW, program_key=_key(program_key), limit=checked_limit(limit)
-    )
+    return await _newest(conn, program_key, None, checked_limit(limit))
 
 
 async def list_closed_board_cycles(

@@ -29,10 +29,8 @@ __all__ = [
 
 _Q = queries.load()
 _SAVE = _Q["respawn_tracker.save_respawn_record"]
-_STRIKE = _Q["respawn_tracker.record_respawn_strike"]
-_PROGRESS = _Q["respawn_tracker.reset_respawn_on_progress"]
-_SPEND = _Q["respawn_tracker.spend_respawn_reset"]
-_COOLDOWN = _Q["respawn_tracker.reset_respawn_after_cooldown"]
+_COUNT = _Q["respawn_tracker.count_respawn"]
+_RESTART = _Q["respawn_tracker.restart_respawn_count"]
 _NOTIFIED = _Q["respawn_tracker.mark_respawn_notified"]
 _GET = _Q["respawn_tracker.get_respawn_record"]
 _LIST = _Q["respawn_tracker.list_respawn_records"]
@@ -78,31 +76,33 @@ async def record_respawn_strike(
     conn: AsyncConnection[Any], agent_slug: str, task_id: uuid.UUID, *, last_status: str | None
 ) -> RespawnRecord:
     """Count one more spawn that did not move the task (a new counter starts at 1)."""
-    return await _upsert(conn, _STRIKE, agent_slug, task_id, last_status)
+    return await _count(conn, agent_slug, task_id, last_status, fresh=False)
 
 
 async def reset_respawn_on_progress(
     conn: AsyncConnection[Any], agent_slug: str, task_id: uuid.UUID, *, last_status: str | None
 ) -> RespawnRecord:
     """The task reached a new status: the counter and both reset budgets start over."""
-    return await _upsert(conn, _PROGRESS, agent_slug, task_id, last_status)
+    return await _count(conn, agent_slug, task_id, last_status, fresh=True)
 
 
-async def _upsert(
+async def _count(
     conn: AsyncConnection[Any],
-    query: queries.Query,
     agent_slug: str,
     task_id: uuid.UUID,
     last_status: str | None,
+    *,
+    fresh: bool,
 ) -> RespawnRecord:
-    """Run one of the counter's upserts (strike, progress); they always return the row."""
+    """Count one spawn: a strike, or with fresh a counter starting over; always the row."""
     record = await queries.fetch_one(
         conn,
-        query,
+        _COUNT,
         _ROW,
         agent_slug=_slug(agent_slug),
         task_id=task_id,
         last_status=_status(last_status),
+        fresh=fresh,
     )
     assert record is not None
     return record
@@ -125,12 +125,13 @@ async def spend_respawn_reset(
         raise ValidationError(f"max_resets must not be negative, not {max_resets}")
     return await queries.fetch_one(
         conn,
-        _SPEND,
+        _RESTART,
         _ROW,
         agent_slug=_slug(agent_slug),
         task_id=task_id,
         kind=kind,
         max_resets=max_resets,
+        cooldown=None,
         last_status=_status(last_status),
     )
 
@@ -142,7 +143,15 @@ async def reset_respawn_after_cooldown(
     if cooldown < dt.timedelta(0):
         raise ValidationError("cooldown must not be negative")
     return await queries.fetch_one(
-        conn, _COOLDOWN, _ROW, agent_slug=_slug(agent_slug), task_id=task_id, cooldown=cooldown
+        conn,
+        _RESTART,
+        _ROW,
+        agent_slug=_slug(agent_slug),
+        task_id=task_id,
+        kind="cooldown",
+        max_resets=None,
+        cooldown=cooldown,
+        last_status=None,
     )
 
 

@@ -16,31 +16,15 @@ SELECT
 FROM board_program_cycles
 WHERE id = :id;
 
--- name: latest_board_cycle :one
--- The most recently opened cycle of a program, open or closed (the dedup gate reads it).
-SELECT
-    {{board_program_cycles}}
-FROM board_program_cycles
-WHERE program_key = :program_key
-ORDER BY opened_at DESC, id DESC
-LIMIT 1;
-
--- name: board_cycle_for_exploration :one
--- The cycle a program opened for one exploration task.
-SELECT
-    {{board_program_cycles}}
-FROM board_program_cycles
-WHERE program_key = :program_key
-  AND exploration_task_id = :exploration_task_id
-ORDER BY opened_at DESC, id DESC
-LIMIT 1;
-
 -- name: list_board_cycles :many
--- A program's cycles, newest opened first (the LEARN history).
+-- A program's cycles, optionally only those opened for one exploration task (NULL = any),
+-- newest opened first: the LEARN history, and with a limit of one the latest cycle (open or
+-- closed: the dedup gate reads it) or the one opened for an exploration task.
 SELECT
     {{board_program_cycles}}
 FROM board_program_cycles
 WHERE program_key = :program_key
+  AND (:exploration_task_id::uuid IS NULL OR exploration_task_id = :exploration_task_id::uuid)
 ORDER BY opened_at DESC, id DESC
 LIMIT :limit;
 

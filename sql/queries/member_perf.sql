@@ -3,11 +3,7 @@
 -- given replace the stored ones (a sweep recomputes a day, it never adds to it); the rest keep
 -- their value, or start at zero on a new row.
 INSERT INTO member_performance_daily AS m (
-    id, date, member_kind, agent_slug, team, role, tasks_completed, tasks_first_pass,
-    revisions_caused, revisions_received, active_runtime_seconds, turns, tool_calls, tokens,
-    cost_usd, ceo_approval_dwell_seconds, ceo_unblock_dwell_seconds, godmode_actions,
-    qa_reviews_total, qa_reviews_passed, escalations, blocked_others, idle_seconds,
-    blocked_seconds
+    {{member_performance_daily}}
 ) VALUES (
     :id, :date, :member_kind, :agent_slug,
     :team::text, :role::text,
@@ -53,20 +49,12 @@ SET
     idle_seconds = CASE WHEN :set_idle_seconds THEN EXCLUDED.idle_seconds ELSE m.idle_seconds END,
     blocked_seconds = CASE WHEN :set_blocked_seconds THEN EXCLUDED.blocked_seconds ELSE m.blocked_seconds END
 RETURNING
-    m.id, m.date, m.member_kind, m.agent_slug, m.team, m.role, m.tasks_completed,
-    m.tasks_first_pass, m.revisions_caused, m.revisions_received, m.active_runtime_seconds,
-    m.turns, m.tool_calls, m.tokens, m.cost_usd, m.ceo_approval_dwell_seconds,
-    m.ceo_unblock_dwell_seconds, m.godmode_actions, m.qa_reviews_total, m.qa_reviews_passed,
-    m.escalations, m.blocked_others, m.idle_seconds, m.blocked_seconds;
+    {{m.member_performance_daily}};
 
 -- name: get_member_perf_day :one
 -- One member's row for one day.
 SELECT
-    id, date, member_kind, agent_slug, team, role, tasks_completed, tasks_first_pass,
-    revisions_caused, revisions_received, active_runtime_seconds, turns, tool_calls, tokens,
-    cost_usd, ceo_approval_dwell_seconds, ceo_unblock_dwell_seconds, godmode_actions,
-    qa_reviews_total, qa_reviews_passed, escalations, blocked_others, idle_seconds,
-    blocked_seconds
+    {{member_performance_daily}}
 FROM member_performance_daily
 WHERE date = :date AND member_kind = :member_kind AND agent_slug = :agent_slug;
 
@@ -74,11 +62,7 @@ WHERE date = :date AND member_kind = :member_kind AND agent_slug = :agent_slug;
 -- Rows in [since, until] (inclusive dates) of one kind, agent and team (each NULL = any),
 -- by date then member (ix_member_perf_date).
 SELECT
-    id, date, member_kind, agent_slug, team, role, tasks_completed, tasks_first_pass,
-    revisions_caused, revisions_received, active_runtime_seconds, turns, tool_calls, tokens,
-    cost_usd, ceo_approval_dwell_seconds, ceo_unblock_dwell_seconds, godmode_actions,
-    qa_reviews_total, qa_reviews_passed, escalations, blocked_others, idle_seconds,
-    blocked_seconds
+    {{member_performance_daily}}
 FROM member_performance_daily
 WHERE date >= :since AND date <= :until
   AND (:member_kind::text IS NULL OR member_kind = :member_kind::text)

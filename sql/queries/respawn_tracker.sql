@@ -18,45 +18,32 @@ SET count = EXCLUDED.count,
 RETURNING
     {{respawn_tracker}};
 
--- name: record_respawn_strike :one
--- One more spawn without progress: a new counter starts at 1, an existing one goes up by one,
--- in the database (two strikes at once count two).
-INSERT INTO respawn_tracker (
+-- name: count_respawn :one
+-- One more spawn of an (agent, task), counted in the database (two at once count two): without
+-- :fresh a strike, the counter up by one; with :fresh (the task reached a status not seen
+-- before) a fresh counter at 1, every reset budget back to zero and the trip flag cleared. A
+-- new counter starts at 1 either way.
+INSERT INTO respawn_tracker AS r (
     {{respawn_tracker}}
 ) VALUES (
     :agent_slug, :task_id, 1, :last_status, now(), 0, false, now(), 0
 )
 ON CONFLICT ON CONSTRAINT pk_respawn_tracker DO UPDATE
-SET count = respawn_tracker.count + 1,
+SET count = CASE WHEN :fresh::boolean THEN 1 ELSE r.count + 1 END,
     last_status = EXCLUDED.last_status,
     last_check = EXCLUDED.last_check,
-    updated_at = EXCLUDED.updated_at
-RETURNING
-    {{respawn_tracker}};
-
--- name: reset_respawn_on_progress :one
--- The task reached a status not seen before: a fresh counter at 1 with every reset budget
--- back to zero and the trip flag cleared.
-INSERT INTO respawn_tracker (
-    {{respawn_tracker}}
-) VALUES (
-    :agent_slug, :task_id, 1, :last_status, now(), 0, false, now(), 0
-)
-ON CONFLICT ON CONSTRAINT pk_respawn_tracker DO UPDATE
-SET count = 1,
-    last_status = EXCLUDED.last_status,
-    last_check = EXCLUDED.last_check,
-    tracing_resets = 0,
-    notified = false,
+    tracing_resets = CASE WHEN :fresh::boolean THEN 0 ELSE r.tracing_resets END,
+    notified = CASE WHEN :fresh::boolean THEN false ELSE r.notified END,
     updated_at = EXCLUDED.updated_at,
-    revisit_resets = 0
+    revisit_resets = CASE WHEN :fresh::boolean THEN 0 ELSE r.revisit_resets END
 RETURNING
     {{respawn_tracker}};
 
--- name: spend_respawn_reset :one
--- Spend one reset of a bounded budget (kind 'tracing' or 'revisit') while fewer than
--- max_resets were spent: the counter goes back to 1 and the trip flag clears. An exhausted
--- budget (or no counter) matches no row. last_status, when given, is recorded too.
+-- name: restart_respawn_count :one
+-- Start a counter over at 1 with its trip flag cleared, when :kind allows: 'tracing' or
+-- 'revisit' spends one reset of that bounded budget while fewer than :max_resets were spent;
+-- 'cooldown' heals a tripped (notified) counter whose last check is older than :cooldown. No
+-- row back when it does not (or there is no counter). last_status, when given, is recorded.
 UPDATE respawn_tracker
 SET count = 1,
     last_check = now(),
@@ -67,23 +54,11 @@ SET count = 1,
     revisit_resets = revisit_resets + (:kind::text = 'revisit')::int
 WHERE agent_slug = :agent_slug
   AND task_id = :task_id
-  AND CASE :kind::text WHEN 'tracing' THEN tracing_resets ELSE revisit_resets END
-      < :max_resets::int
-RETURNING
-    {{respawn_tracker}};
-
--- name: reset_respawn_after_cooldown :one
--- A tripped counter (notified) whose last check is older than the cooldown heals: back to 1,
--- flag cleared. A counter not tripped, or tripped too recently, matches no row.
-UPDATE respawn_tracker
-SET count = 1,
-    last_check = now(),
-    notified = false,
-    updated_at = now()
-WHERE agent_slug = :agent_slug
-  AND task_id = :task_id
-  AND notified
-  AND last_check < now() - :cooldown::interval
+  AND CASE :kind::text
+          WHEN 'tracing' THEN tracing_resets < :max_resets::int
+          WHEN 'revisit' THEN revisit_resets < :max_resets::int
+          ELSE notified AND last_check < now() - :cooldown::interval
+      END
 RETURNING
     {{respawn_tracker}};
 

@@ -44,9 +44,7 @@ WHERE id = :id;
 -- name: get_active_session :one
 -- The group's live session: the one active_session_id points at, if it is still active.
 SELECT
-    s.id, s.group_id, s.max_time_window, s.max_message_count, s.max_content_length,
-    s.timeout_seconds, s.status, s.scope, s.started_at, s.last_activity_at, s.closed_at,
-    s.message_count, s.total_content_length, s.created_at
+    {{s.sessions}}
 FROM groups g
 JOIN sessions s ON s.id = g.active_session_id
 WHERE g.id = :group_id AND s.status = 'active';
@@ -101,9 +99,7 @@ ORDER BY added_at DESC, id DESC;
 -- name: get_primary_session :one
 -- The primary session of a task, through the partial unique index on is_primary.
 SELECT
-    s.id, s.group_id, s.max_time_window, s.max_message_count, s.max_content_length,
-    s.timeout_seconds, s.status, s.scope, s.started_at, s.last_activity_at, s.closed_at,
-    s.message_count, s.total_content_length, s.created_at
+    {{s.sessions}}
 FROM session_tasks st
 JOIN sessions s ON s.id = st.session_id
 WHERE st.task_id = :task_id AND st.is_primary;
