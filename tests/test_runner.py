@@ -593,11 +593,11 @@ class Crash(BaseException):
 
 def _crash_at(monkeypatch: pytest.MonkeyPatch, where: str, step: int) -> None:
     """Crash before statement `step` runs, or after it ran but before its progress row."""
-    from roboco_sql.migrate import bookkeeping, runner
+    from roboco_sql.migrate import autocommit, bookkeeping
 
     calls = {"n": 0}
     if where == "before":
-        real_check = runner.autocommit_only
+        real_check = autocommit.autocommit_only
 
         def check(stmt: Any) -> Any:
             calls["n"] += 1
@@ -605,7 +605,7 @@ def _crash_at(monkeypatch: pytest.MonkeyPatch, where: str, step: int) -> None:
                 raise Crash
             return real_check(stmt)
 
-        monkeypatch.setattr(runner, "autocommit_only", check)
+        monkeypatch.setattr(autocommit, "autocommit_only", check)
     else:
         real_progress = bookkeeping.progress_insert
 

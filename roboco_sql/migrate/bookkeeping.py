@@ -119,6 +119,12 @@ def set_lock_timeout(m: Migration) -> Query:
 
 RESET_LOCK_TIMEOUT = Query("RESET lock_timeout")
 
+
+def opening(m: Migration) -> list[Query]:
+    """What opens a transactional part's transaction, before its own statements."""
+    return [Query("BEGIN"), set_local_lock_timeout(m)]
+
+
 # A run of revisions commits each one without waiting for its WAL to reach disk, then makes
 # them all durable with one commit that does wait: WAL is flushed in order, so that commit's
 # flush covers every earlier one. pg_current_xact_id() gives the closing transaction an xid,

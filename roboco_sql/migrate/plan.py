@@ -37,22 +37,20 @@ from roboco_sql.db import connect
 from roboco_sql.errors import MigrationError
 from roboco_sql.migrate import bookkeeping
 from roboco_sql.migrate.additions import DEFAULT, Addition
+from roboco_sql.migrate.autocommit import changed_step
 from roboco_sql.migrate.bookkeeping import LOCK_KEY, Query
 from roboco_sql.migrate.chain import Chain, Migration, autocommit_only
+from roboco_sql.migrate.down import back_steps
 from roboco_sql.migrate.extensions import PROBE as VECTOR_PROBE
-from roboco_sql.migrate.runner import (
+from roboco_sql.migrate.start import Start, decide_start
+from roboco_sql.migrate.state import (
     BASE,
     SHIPPED_EDIT,
     Conn,
     Recorded,
-    Start,
     State,
-    addition_step,
-    back_steps,
-    changed_step,
     check_width,
     clean_at,
-    decide_start,
     due_additions,
     goal,
     past,
@@ -61,6 +59,7 @@ from roboco_sql.migrate.runner import (
     verify_checksums,
     who_runs,
 )
+from roboco_sql.migrate.steps import addition_step
 
 RULE = "-- " + "-" * 93
 
@@ -275,7 +274,7 @@ def _emit_back(
     wanted: frozenset[str],
     to: str | None,
 ) -> None:
-    """Going back: the steps runner._go_back runs, in its order, with its bookkeeping."""
+    """Going back: the steps down.go_back runs, in its order, with its bookkeeping."""
     recorded = start_additions(state, start)
     for step in back:
         out.blank()
@@ -303,7 +302,7 @@ def start_additions(state: State, start: Start) -> Recorded:
 
 
 def _one_flush(out: _Script, body: Callable[[], None]) -> None:
-    """As runner._one_flush: commits that do not wait for the disk, then one that does."""
+    """As steps.one_flush: commits that do not wait for the disk, then one that does."""
     out.blank()
     out.comment("each revision commits without waiting for the disk; the last commit waits for all")
     out.query(bookkeeping.ASYNC_COMMITS)
@@ -344,12 +343,12 @@ def _emit_transactional(out: _Script, m: Migration, who: str) -> None:
 
 
 def _transaction(out: _Script, m: Migration, record: Iterable[Query]) -> None:
-    """m's statements and its record in one transaction, as the runner runs them."""
+    """m's part and its record in one transaction, as the runner sends them (atomic.run):
+    the part's text as it stands in the file, between the same statements."""
     _header(out, m, "one transaction")
-    out.sql("BEGIN")
-    out.query(bookkeeping.set_local_lock_timeout(m))
-    for stmt in m.statements:
-        out.sql(stmt.text)
+    for q in bookkeeping.opening(m):
+        out.query(q)
+    out.sql(m.body)
     for q in record:
         out.query(q)
     out.sql("COMMIT")

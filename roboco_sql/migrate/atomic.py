@@ -1,0 +1,151 @@
+"""One transactional part (a file's up part, a down section, an addition) in one transaction.
+
+The part is not split into statements: its text goes to the server as it stands in the file,
+inside one simple-protocol query string with the statements around it (BEGIN, lock_timeout,
+the backend check, the rows that record it), so a revision costs one round trip plus its
+COMMIT and nothing is lexed on the way. The rows are checked before the COMMIT is sent.
+
+A failure names file:line:col. The server gives a syntax or name error's position as a
+character offset into the string, which maps back into the file. An error without a position
+(raised while the statement ran) does not say which statement failed: the part is rolled back
+and run again statement by statement in a pipeline, which pins the failing one (the lexer
+serves this path only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import errors as pgerr
+from psycopg.pq import TransactionStatus
+
+from roboco_sql import sqllex
+from roboco_sql.errors import MigrationError
+from roboco_sql.migrate import bookkeeping
+from roboco_sql.migrate.bookkeeping import Query
+from roboco_sql.migrate.chain import Migration
+from roboco_sql.migrate.lock import BACKEND, pooled
+from roboco_sql.migrate.state import Conn
+
+RETRIED = (pgerr.LockNotAvailable, pgerr.DeadlockDetected)
+
+
+@dataclass(frozen=True)
+class Record:
+    """The rows that record a part, written in its transaction. moved: when set, the first
+    query must change exactly one row (alembic_version), else this is the error."""
+
+    queries: Sequence[Query]
+    moved: str | None = None
+
+
+def run(conn: Conn, m: Migration, record: Record, backend: int, done: str) -> None:
+    """m's part and its record in one transaction, committed; rolled back on any failure.
+    Lock timeouts and deadlocks propagate as they are (the caller retries them)."""
+    cur = psycopg.ClientCursor(conn)
+    before = bookkeeping.opening(m)
+    head = "".join(f"{q.render(cur)};\n" for q in before) + f"{BACKEND};\n"
+    tail = "".join(f"{q.render(cur)};\n" for q in record.queries)
+    try:
+        try:
+            cur.execute(f"{head}{m.body}\n;\n{tail}", prepare=False)
+        except RETRIED:
+            raise
+        except psycopg.Error as exc:
+            position = _in_body(exc, len(head), len(m.body))
+            if position is None:
+                _rollback(conn)
+                _replay(conn, m, record, backend, done)  # pins it, or (it passed) applies it
+                return
+            raise failure(m, m.span[0] + position, exc, done) from None
+        results = _results(cur)
+        if results[len(before)][0] != backend:
+            raise pooled("its backend changed")
+        if record.moved is not None and results[-len(record.queries)][1] != 1:
+            raise MigrationError(record.moved)
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+
+
+def _results(cur: psycopg.ClientCursor[Any]) -> list[tuple[object, int]]:
+    """Per statement of the string: its first value (or None) and its row count."""
+    out = []
+    while True:
+        value = cur.fetchone() if cur.description else None
+        out.append((value[0] if isinstance(value, tuple) else None, cur.rowcount))
+        if not cur.nextset():
+            return out
+
+
+def _rollback(conn: Conn) -> None:
+    if not conn.broken and conn.info.transaction_status is not TransactionStatus.IDLE:
+        conn.rollback()
+
+
+def _in_body(exc: psycopg.Error, head: int, length: int) -> int | None:
+    """The error's offset into the part's text, when the server gave one that falls there."""
+    position = exc.diag.statement_position
+    if not position:
+        return None
+    offset = int(position) - 1 - head
+    return offset if 0 <= offset < length else None
+
+
+def _replay(conn: Conn, m: Migration, record: Record, backend: int, done: str) -> None:
+    """The part again, statement by statement in one pipeline inside a transaction, to pin
+    a failure without a position to its statement (the first the server sent no result for:
+    every statement after a failed one is skipped). The pipeline also carries the backend
+    check, as the string does."""
+    with conn.transaction():
+        with conn.pipeline() as pipeline:
+            for q in bookkeeping.opening(m)[1:]:  # conn.transaction() sent the BEGIN
+                q.run(conn)
+            here = conn.execute(BACKEND)
+            sent = []
+            for stmt in m.statements:
+                cur = conn.cursor()
+                sent.append(cur)
+                cur.execute(stmt.text, prepare=False)
+            try:
+                pipeline.sync()
+            except RETRIED:
+                raise
+            except psycopg.Error as exc:
+                failed = next(
+                    (s for s, c in zip(m.statements, sent, strict=True) if c.pgresult is None),
+                    m.statements[-1],
+                )
+                raise statement_failure(m, failed, exc, done) from None
+        row = here.fetchone()
+        if row is None or row[0] != backend:
+            raise pooled("its backend changed")
+        for n, q in enumerate(record.queries):
+            changed = q.run(conn).rowcount
+            if n == 0 and record.moved is not None and changed != 1:
+                raise MigrationError(record.moved)
+
+
+def statement_failure(
+    m: Migration, stmt: sqllex.Statement, exc: psycopg.Error, done: str
+) -> MigrationError:
+    """A statement's failure, at the server's position in it (or at its start)."""
+    position = exc.diag.statement_position
+    return failure(m, stmt.start + (int(position) - 1 if position else 0), exc, done)
+
+
+def failure(m: Migration, offset: int, exc: psycopg.Error, done: str) -> MigrationError:
+    """One line: what failed, at file:line:col, the server's message and what was applied."""
+    diag = exc.diag
+    message = (diag.message_primary or str(exc)).strip().splitlines()[0]
+    context = ""
+    if diag.context and not diag.statement_position:
+        context = f" ({diag.context.strip().splitlines()[-1]})"
+    state = f" [{diag.sqlstate}]" if diag.sqlstate else ""
+    return MigrationError(
+        f"{m.label} failed at {m.where(offset)}: {message}{state}{context}; {done}"
+    )
