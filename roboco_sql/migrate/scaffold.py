@@ -19,7 +19,7 @@ def new_revision(directory: Path, name: str) -> Path:
         raise ValidationError(
             f"revision name '{name}' may use only a-z, 0-9 and _ (the file is NNN_name.sql)"
         )
-    chain = load_chain(directory)
+    chain = load_chain(directory, empty_ok=True)
     numbers = [int(m.group(1)) for p in directory.glob("*.sql") if (m := _NUMBER.match(p.name))]
     number = max(numbers, default=0) + 1
     if number >= 10**WIDTH:
