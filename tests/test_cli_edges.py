@@ -163,3 +163,51 @@ def test_exit_codes_are_documented() -> None:
     section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     for code in (cli.EXIT_OK, cli.EXIT_ERROR, cli.EXIT_USAGE, cli.EXIT_CONFIG, 4, 5, 8, 130):
         assert f"| {code} |" in section, code
+
+
+# -- counts of one, stamp --force ---------------------------------------------------------------
+
+ONE_REVISION = (
+    "-- revision: a\n-- down_revision: \nSELECT 1;\n"
+    "-- down\n-- nothing to undo: SELECT 1 changes nothing\n"
+)
+
+
+def test_a_count_of_one_is_singular(
+    tmp_path: Path, empty_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "001_a.sql").write_text(ONE_REVISION, encoding="utf-8")
+    code, out, err = _run(capsys, "check", "--migrations-dir", str(one))
+    assert (code, out) == (0, f"{one}: 1 revision, head a, no problems\n"), err
+    code, out, err = _run(capsys, "lint", "--migrations-dir", str(one))
+    assert (code, out.splitlines()[-1]) == (0, "no findings in 1 file"), err
+    at = ("--migrations-dir", str(one), "--database-url", empty_url)
+    code, _, err = _run(capsys, "plan", *at)
+    assert (code, err.splitlines()[-1]) == (0, "plan: 1 revision from an empty database to a")
+    code, out, err = _run(capsys, "migrate", *at)
+    assert code == 0, err
+    assert out.splitlines()[-1].startswith("applied 1 revision in "), out
+
+
+def test_stamp_back_needs_force(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from roboco_sql.migrate.chain import load_chain
+
+    *_, before, head = (m.revision for m in load_chain(None))
+    code, _, err = _run(capsys, "stamp", before, "--database-url", db_url)
+    assert code == 1 and f"refusing to stamp {before}" in err and "--force" in err, err
+    assert _run(capsys, "status", "--database-url", db_url)[0] == 0  # still at head
+    code, out, err = _run(capsys, "stamp", before, "--force", "--database-url", db_url)
+    assert code == 0, err
+    assert out.splitlines()[-1] == f"stamped at {before}", out
+    code, out, _ = _run(capsys, "status", "--database-url", db_url)
+    assert (code, out.strip()) == (  # the schema is still head's: drift from `before`
+        8,
+        f"at {before}; 1 pending: {head} .. {head}; schema drift: 1 difference from {before} "
+        "(`verify` lists them)",
+    )
+    with pytest.raises(SystemExit):
+        cli.main(["stamp", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--force allow stamping to an older revision (forgets the later history" in help_text
