@@ -30,7 +30,16 @@ from dataclasses import dataclass
 from roboco_sql import sqllex
 from roboco_sql.migrate.chain import Chain, Migration
 from roboco_sql.migrate.lint_optouts import FileLines, read_opt_outs
-from roboco_sql.migrate.lint_rules import BY_ID, ERROR, OPT_OUT, RULES, FileState, Rule, track
+from roboco_sql.migrate.lint_rules import (
+    ERROR,
+    OPT_OUT,
+    RULES,
+    FileState,
+    Rule,
+    checked,
+    rule_named,
+    track,
+)
 from roboco_sql.migrate.lint_sql import (
     Statement,
     Tok,
@@ -45,7 +54,6 @@ __all__ = ["DOWN_EXEMPT", "META", "RULES", "Finding", "Rule", "lint_chain", "lin
 
 META = OPT_OUT.id
 DOWN_EXEMPT = frozenset(rule.id for rule in RULES if not rule.in_down)
-_CHECKED = tuple(rule for rule in RULES if rule.check is not None)
 
 
 @dataclass(frozen=True, order=True)
@@ -66,7 +74,7 @@ class Finding:
     def strict(self) -> bool:
         """Whether `lint --strict` fails on it: an error anywhere (a misused opt-out), a
         warning in an up part (see lint_rules: a down section's are notes)."""
-        return not self.down or BY_ID[self.rule].severity == ERROR
+        return not self.down or rule_named(self.rule).severity == ERROR
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -127,7 +135,7 @@ def lint_migration(m: Migration) -> list[Finding]:
     opt-outs applied; lines are the file's."""
     f = FileLines(m.text)
     state = FileState(m.text, m.transactional)
-    rules = [rule for rule in _CHECKED if rule.in_down or not m.going_down]
+    rules = [rule for rule in checked() if rule.in_down or not m.going_down]
     start, _end = m.span
     comments = list(line_comments(m.body, start))
     found: list[tuple[int, str, str, frozenset[int]]] = []  # (line, rule, message, scope)
@@ -145,7 +153,7 @@ def lint_migration(m: Migration) -> list[Finding]:
     opt_outs = read_opt_outs(f, comments)
     out = [Finding(m.name, line, META, message, fix) for line, message, fix in opt_outs.misuses]
     out += [
-        Finding(m.name, line, rule, message, BY_ID[rule].fix, m.going_down)
+        Finding(m.name, line, rule, message, rule_named(rule).fix, m.going_down)
         for line, rule, message, scope in found
         if not opt_outs.covers(rule, scope)
     ]

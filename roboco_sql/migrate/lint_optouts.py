@@ -10,12 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from roboco_sql import sqllex
-from roboco_sql.migrate.lint_rules import RULES
+from roboco_sql.migrate.lint_rules import checked
 from roboco_sql.migrate.lint_sql import Tok
 
 _DIRECTIVE = re.compile(r"--\s*lint\s*:\s*(\S*)\s*(\S*)\s*(.*?)\s*$")
-# the rules an opt-out may name: every rule but the opt-out rule itself
-KNOWN = tuple(rule.id for rule in RULES if rule.check is not None)
 
 Misuse = tuple[int, str, str]  # (line, message, fix): an opt-out rule finding
 
@@ -117,14 +115,15 @@ def _misuse(kind: str, rules_text: str, reason: str, below_header: bool) -> tupl
             f"unknown lint directive '{kind}'",
             "write '-- lint: allow RULE REASON' or '-- lint: allow-file RULE REASON'",
         )
+    known = [rule.id for rule in checked()]  # every rule but the opt-out rule itself
     rules = [r for r in rules_text.split(",") if r]
-    unknown = [r for r in rules if r not in KNOWN]
+    unknown = [r for r in rules if r not in known]
     if rules_text.endswith(",") or reason.startswith(","):
         unknown.append("a list with spaces; write RULE1,RULE2")
     if not rules or unknown:
         return (
             f"opt-out names no known rule ({', '.join(unknown) or 'none given'})",
-            "name one of: " + ", ".join(KNOWN),
+            "name one of: " + ", ".join(known),
         )
     if not reason:
         return (

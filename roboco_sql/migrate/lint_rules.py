@@ -339,8 +339,17 @@ RULES: tuple[Rule, ...] = (
         None,
     ),
 )
-BY_ID = {rule.id: rule for rule in RULES}
-OPT_OUT = BY_ID["opt-out"]
+OPT_OUT = next(rule for rule in RULES if rule.check is None)
+
+
+def checked() -> tuple[Rule, ...]:
+    """The rules the driver runs over statements (and an opt-out may name), in table order;
+    read from the table on each call."""
+    return tuple(rule for rule in RULES if rule.check is not None)
+
+
+def rule_named(rule_id: str) -> Rule:
+    return next(rule for rule in RULES if rule.id == rule_id)
 
 
 def track(state: FileState, stmt: Statement) -> None:
