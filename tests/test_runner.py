@@ -152,6 +152,58 @@ def test_failing_statement_is_reported_by_file_line_and_column(
     assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_base"
 
 
+def test_a_failure_without_a_position_is_pinned_to_its_statement(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """A run-time error (no position from the server) still names its statement's line, and
+    the whole file is rolled back; a position in a later file maps into that file."""
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_base.sql": "CREATE TABLE t (x int);\n",
+                "002_boom.sql": "INSERT INTO t VALUES (1);\n-- a comment; with a semicolon\n"
+                "SELECT 1;\nUPDATE t SET x = x / 0;\nINSERT INTO t VALUES (2);\n",
+            },
+        )
+    )
+    with pytest.raises(MigrationError) as e:
+        migrate(empty_url, chain)
+    assert str(e.value).startswith("002_boom failed at 002_boom.sql:6:1: division by zero")
+    assert "nothing of 002_boom was applied" in str(e.value)
+    assert one(empty_url, "SELECT count(*) FROM t") == 0
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_base"
+
+
+def test_notices_go_to_the_debug_log_and_warnings_to_the_operator(
+    tmp_path: Path, empty_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_quiet.sql": "DROP TABLE IF EXISTS nope;\nCREATE TABLE t (x int);\n",
+                "002_loud.sql": "DO $$ BEGIN RAISE WARNING 'check the rows of t'; END $$;\n",
+            },
+        )
+    )
+    said: list[str] = []
+    with caplog.at_level("DEBUG", logger="roboco_sql.migrate"):
+        report = migrate(empty_url, chain, echo=said.append)
+    assert not [line for line in said if "NOTICE" in line or "nope" in line], said
+    assert "  002_loud: WARNING: check the rows of t" in said
+    assert report.applied[0].notices == ()
+    assert report.applied[1].notices == ("WARNING: check the rows of t",)
+    debug = [r.getMessage() for r in caplog.records if r.levelname == "DEBUG"]
+    assert any('table "nope" does not exist, skipping' in m for m in debug), debug
+    cli = write_chain(tmp_path / "n", {"001_quiet.sql": "DROP TABLE IF EXISTS nope;\n"})
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA roboco_sql CASCADE; DROP TABLE alembic_version; DROP TABLE t")
+    result = run_cli("migrate", "--migrations-dir", str(cli), "--database-url", empty_url)
+    assert result.returncode == 0, result.stderr
+    assert "NOTICE" not in result.stdout + result.stderr
+
+
 def test_a_pending_files_bad_sql_is_refused_before_any_file_runs(
     tmp_path: Path, empty_url: str
 ) -> None:
