@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from pgvector import Vector
 from psycopg import AsyncConnection, AsyncRawCursor
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
@@ -89,7 +90,7 @@ async def search(
         k=k,
         ef_search=ef_search,
         max_scan_tuples=max_scan_tuples,
-        query_dims=query.dimensions(),
+        query=query,
     )
     return [Hit(index_type=index, **row) for row in rows]
 
@@ -113,9 +114,6 @@ async def keyword_search(
         stmt("keyword_search", table),
         (keywords(text), *where, k),
         k=k,
-        ef_search=DEFAULT_EF_SEARCH,
-        max_scan_tuples=MAX_SCAN_TUPLES,
-        vector=False,
     )
     return [Hit(index_type=index, **row) for row in rows]
 
@@ -152,7 +150,7 @@ async def hybrid_search(
         k=pool,
         ef_search=ef_search,
         max_scan_tuples=max_scan_tuples,
-        query_dims=query.dimensions(),
+        query=query,
     )
     return [HybridHit(index_type=index, **row) for row in rows]
 
@@ -191,7 +189,7 @@ async def mentor_lookup(
         k=k,
         ef_search=ef_search,
         max_scan_tuples=max_scan_tuples,
-        query_dims=query.dimensions(),
+        query=query,
     )
     return [Hit(**row) for row in rows]
 
@@ -227,19 +225,22 @@ async def _run_search(
     args: Sequence[object],
     *,
     k: int,
-    ef_search: int,
-    max_scan_tuples: int,
-    vector: bool = True,
-    query_dims: int | None = None,
+    ef_search: int = DEFAULT_EF_SEARCH,
+    max_scan_tuples: int = MAX_SCAN_TUPLES,
+    query: Vector | None = None,
 ) -> list[dict[str, Any]]:
-    """One read in one round trip: BEGIN/SAVEPOINT, the scan settings, the query, COMMIT."""
+    """One read in one round trip: BEGIN/SAVEPOINT, the scan settings, the query, COMMIT.
+
+    With a query vector the HNSW scan settings go first, and its width tells which operand is
+    which in a dimension-mismatch error; a keyword search has neither.
+    """
     whole("ef_search", ef_search, 1, INT4_MAX)
     whole("max_scan_tuples", max_scan_tuples, 1, INT4_MAX)
-    with translated(table, query_dims):
+    with translated(table, query.dimensions() if query is not None else None):
         # pipeline outermost: BEGIN (or SAVEPOINT) is queued with the rest, not sent alone
         async with connection(db) as conn, conn.pipeline(), queries.atomic(conn):
             version = await require(conn)  # no query once this connection was checked
-            if vector:
+            if query is not None:
                 await _set_scan(conn, version, k, ef_search, max_scan_tuples)
             async with AsyncRawCursor(conn, row_factory=dict_row) as cur:
                 await cur.execute(statement, args)
