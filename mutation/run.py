@@ -125,10 +125,17 @@ TARGETS: dict[str, Target] = {
         (
             "roboco_sql/migrate/bookkeeping.py",
             "roboco_sql/migrate/fingerprint.py",
+            # the chain reader, split along its seams (chain.py loads, the others read)
             "roboco_sql/migrate/chain.py",
+            "roboco_sql/migrate/fileformat.py",
+            "roboco_sql/migrate/migration.py",
+            "roboco_sql/migrate/linear.py",
+            "roboco_sql/migrate/soundness.py",
         ),
         (
             "tests/test_chain.py",
+            "tests/test_check_edges.py",
+            "tests/test_chain_kills.py",
             "tests/test_feature_guards.py",
             "tests/test_mutation_kills.py",
             "tests/test_runner.py",
