@@ -24,6 +24,7 @@ from psycopg.types.json import Jsonb
 from roboco_sql import queries, rag, repos
 from roboco_sql.errors import ValidationError
 from roboco_sql.repos import audit
+from roboco_sql.repos._paging import checked_cursor, checked_limit, checked_offset
 from roboco_sql.validate import MAX_JSON_CHARS, MAX_JSON_DEPTH, check_json
 
 Conn = AsyncConnection[Any]
@@ -291,3 +292,25 @@ async def test_rag_refuses_bad_counts_and_scan_settings(conn: Conn) -> None:
         with pytest.raises(ValidationError, match=name):
             await call()
         assert conn.info.transaction_status is TransactionStatus.IDLE
+
+
+# -- paging: cursors and the name a count is refused under ---------------------------------------
+
+
+def test_cursors_of_the_wrong_shape_are_refused_by_name() -> None:
+    at, key = dt.datetime.now(dt.UTC), uuid.uuid4()
+    assert checked_cursor(None) is None
+    assert checked_cursor((at, key)) == (at, key)
+    for bad in [(), ("x", "y"), (None, None), (at,), (at, key, 1), [at, key], (key, at), "c"]:
+        with pytest.raises(ValidationError, match=r"^after must be a \(datetime, UUID\) cursor"):
+            checked_cursor(bad, "after")  # type: ignore[arg-type]
+
+
+def test_a_refused_count_names_the_callers_parameter_and_shows_a_short_value() -> None:
+    with pytest.raises(ValidationError, match=r"^window must be between 1 and 1000, not 0$"):
+        checked_limit(0, "window")
+    with pytest.raises(ValidationError, match=r"^limit must be a whole number") as caught:
+        checked_limit("9" * 10_000)  # type: ignore[arg-type]
+    assert len(str(caught.value)) < 120
+    with pytest.raises(ValidationError, match=r"^offset must be a whole number >= 0, not -1$"):
+        checked_offset(-1)

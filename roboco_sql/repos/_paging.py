@@ -1,10 +1,12 @@
-"""The page size every list function accepts, checked before any SQL runs, and the offset page
-(items and the total) for the lists RoboCo's API pages by offset."""
+"""The page size, offset and keyset cursor every list function accepts, checked before any SQL
+runs, and the offset page (items and the total) for the lists RoboCo's API pages by offset."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
+from uuid import UUID
 
 from roboco_sql.errors import ValidationError
 
@@ -13,20 +15,45 @@ T = TypeVar("T")
 MAX_LIMIT = 1000
 
 
-def checked_limit(limit: int) -> int:
+def _shown(value: object) -> str:
+    """A refused value in an error: its repr, cut to one short line."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def checked_limit(limit: int, name: str = "limit") -> int:
+    """`limit`, refused naming `name` (the caller's parameter) unless a count of 1..1000."""
     if isinstance(limit, bool) or not isinstance(limit, int):  # None, "10", 1.5: not a count
         raise ValidationError(
-            f"limit must be a whole number between 1 and {MAX_LIMIT}, not {limit!r}"
+            f"{name} must be a whole number between 1 and {MAX_LIMIT}, not {_shown(limit)}"
         )
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        raise ValidationError(f"{name} must be between 1 and {MAX_LIMIT}, not {_shown(limit)}")
     return limit
 
 
 def checked_offset(offset: int) -> int:
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise ValidationError(f"offset must be a whole number >= 0, not {offset!r}")
+        raise ValidationError(f"offset must be a whole number >= 0, not {_shown(offset)}")
     return offset
+
+
+def checked_cursor(
+    cursor: tuple[datetime, UUID] | None, name: str = "before"
+) -> tuple[datetime, UUID] | None:
+    """A keyset cursor, (created_at, id) of the last row seen, or None for the first page;
+    anything else (wrong length, a string for the time) is refused naming `name` before it
+    reaches an unpacking or the server."""
+    if cursor is None:
+        return None
+    if (
+        not isinstance(cursor, tuple)
+        or len(cursor) != 2
+        or not isinstance(cursor[0], datetime)
+        or not isinstance(cursor[1], UUID)
+    ):
+        raise ValidationError(f"{name} must be a (datetime, UUID) cursor, not {_shown(cursor)}")
+    return cursor
 
 
 @dataclass(frozen=True, slots=True)
