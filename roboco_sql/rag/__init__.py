@@ -9,7 +9,7 @@ come from the caller.
 One concept per module: ``availability`` (the pgvector guard and switch-off), ``limits`` and
 ``model`` (numbers and types), ``checks`` (argument checks), ``statements`` (the SQL over the
 chunk tables), ``indexes`` (tables and HNSW indexes), ``ingest`` (sources in and out),
-``admin`` (counts, source lists, emptying an index) and ``search``. Everything public is
+``admin`` (counts, source lists, emptying an index) and ``searches``. Everything public is
 importable from here.
 """
 
@@ -46,7 +46,7 @@ from roboco_sql.rag.model import (
     RagStatus,
     SourceEntry,
 )
-from roboco_sql.rag.search import hybrid_search, keyword_search, mentor_lookup, search
+from roboco_sql.rag.searches import hybrid_search, keyword_search, mentor_lookup, search
 from roboco_sql.rag.statements import stmt
 
 __all__ = [
