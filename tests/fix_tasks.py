@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import AsyncConnection
@@ -20,6 +20,7 @@ from roboco_sql.repos import tasks
 from roboco_sql.repos.transitions import Actor
 
 Conn = AsyncConnection[Any]
+RowT = TypeVar("RowT")
 S = TaskStatus
 R = AgentRole
 
@@ -206,3 +207,14 @@ async def build_world(conn: Conn) -> World:
     project = await seed_project(conn, creator)
     await conn.commit()
     return World(creator, project, agents)
+
+
+async def keyset_pages(fetch: Callable[[RowT | None], Awaitable[list[RowT]]]) -> list[list[RowT]]:
+    """Every page of a keyset-paged list: each fetched after the last row of the page before
+    (None for the first), until one comes back empty."""
+    pages: list[list[RowT]] = []
+    last: RowT | None = None
+    while page := await fetch(last):
+        pages.append(page)
+        last = page[-1]
+    return pages

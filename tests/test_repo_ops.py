@@ -17,6 +17,7 @@ from roboco_sql.models.gateway import GatewayDecision, GatewayTrigger, GatewayTr
 from roboco_sql.models.handoff import Handoff, HandoffCreate
 from roboco_sql.models.waiting import WaitingFor, WaitingRecordCreate
 from roboco_sql.repos import audit, gateway, handoffs, tasks, waiting
+from tests.fix_tasks import keyset_pages
 from tests.test_repo_tasks import scalar, seed_agent, seed_project, task_input
 
 Conn = AsyncConnection[Any]
@@ -108,12 +109,8 @@ async def test_handoff_list(conn: Conn, world: dict[str, uuid.UUID]) -> None:
         made[1].id,
         made[3].id,
     }
-    paged: list[uuid.UUID] = []
-    after: Handoff | None = None
-    while page := await handoffs.list_handoffs(conn, after=after, limit=2):
-        paged += [h.id for h in page]
-        after = page[-1]
-    assert paged == oldest_first
+    pages = await keyset_pages(lambda after: handoffs.list_handoffs(conn, after=after, limit=2))
+    assert [h.id for page in pages for h in page] == oldest_first
 
 
 # -- waiting records -------------------------------------------------------------------------
@@ -276,12 +273,8 @@ async def test_audit_list_by_entity_and_actor(conn: Conn, world: dict[str, uuid.
     assert await ids(
         agent_id=world["agent"], target_id=world["task"], details_contain={"reason": "tracing_gap"}
     ) == [made[2].id]
-    paged: list[uuid.UUID] = []
-    before: AuditLogEntry | None = None
-    while page := await audit.list_audit_log(conn, before=before, limit=2):
-        paged += [e.id for e in page]
-        before = page[-1]
-    assert paged == newest_first
+    pages = await keyset_pages(lambda before: audit.list_audit_log(conn, before=before, limit=2))
+    assert [e.id for page in pages for e in page] == newest_first
 
 
 # -- gateway triggers ------------------------------------------------------------------------
@@ -357,12 +350,10 @@ async def test_gateway_list_and_count(conn: Conn, world: dict[str, uuid.UUID]) -
     }
     assert await ids(since=T0 + dt.timedelta(minutes=2)) == {made[4].id}
     newest_first = [t.id for t in sorted(made, key=lambda t: (t.created_at, t.id), reverse=True)]
-    paged: list[uuid.UUID] = []
-    before: GatewayTrigger | None = None
-    while page := await gateway.list_gateway_triggers(conn, before=before, limit=2):
-        paged += [t.id for t in page]
-        before = page[-1]
-    assert paged == newest_first
+    pages = await keyset_pages(
+        lambda before: gateway.list_gateway_triggers(conn, before=before, limit=2)
+    )
+    assert [t.id for page in pages for t in page] == newest_first
 
     spawn = GatewayDecision.SPAWN
     assert await gateway.count_gateway_triggers(conn, since=T0, task_id=world["task"]) == 3

@@ -18,6 +18,7 @@ from roboco_sql.migrate.runner import Options
 from roboco_sql.models.enums import Complexity, TaskNature, TaskStatus, TaskType, Team
 from roboco_sql.models.task import MAX_TASK_DEPTH, Task, TaskCreate, TaskUpdate
 from roboco_sql.repos import tasks
+from tests.fix_tasks import keyset_pages
 
 Conn = AsyncConnection[Any]
 
@@ -282,14 +283,7 @@ async def test_list_board_order_and_keyset_pages(conn: Conn, world: dict[str, uu
     newest_first = sorted(made, key=lambda t: (t.created_at, t.id), reverse=True)
     expected = sorted(newest_first, key=lambda t: t.priority)
 
-    pages: list[list[Task]] = []
-    after: Task | None = None
-    while True:
-        page = await tasks.list_tasks(conn, after=after, limit=4)
-        if not page:
-            break
-        pages.append(page)
-        after = page[-1]
+    pages = await keyset_pages(lambda after: tasks.list_tasks(conn, after=after, limit=4))
     assert [len(p) for p in pages] == [4, 4, 4, 1]
     assert [t.id for p in pages for t in p] == [t.id for t in expected]
 

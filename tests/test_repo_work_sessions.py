@@ -22,6 +22,7 @@ from roboco_sql.models.work_session import (
     WorkSessionUpdate,
 )
 from roboco_sql.repos import tasks, work_sessions
+from tests.fix_tasks import keyset_pages
 from tests.test_repo_tasks import scalar, seed_agent, seed_project, task_input
 
 Conn = AsyncConnection[Any]
@@ -131,12 +132,10 @@ async def test_list_filters_and_pages(conn: Conn, world: dict[str, uuid.UUID]) -
     assert len(await ids(project_id=world["project"])) == 5
     assert await ids(project_id=uuid.uuid4()) == []
 
-    paged: list[uuid.UUID] = []
-    before: WorkSession | None = None
-    while page := await work_sessions.list_work_sessions(conn, before=before, limit=2):
-        paged += [s.id for s in page]
-        before = page[-1]
-    assert paged == newest_first
+    pages = await keyset_pages(
+        lambda before: work_sessions.list_work_sessions(conn, before=before, limit=2)
+    )
+    assert [s.id for page in pages for s in page] == newest_first
 
 
 async def test_record_commits_appends_validated_unique(
