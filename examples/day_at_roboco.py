@@ -4,7 +4,7 @@
 
 ``roboco_sql.demo.run_day`` is what ``python -m roboco_sql demo`` runs: it boots as RoboCo's
 orchestrator does (``init_db()``, ``open_pool()``, db-init's seed), then twenty agents work a
-day through the repositories (see roboco_sql/demo.py). Afterwards this script reads the day
+day through the repositories (see roboco_sql/demo/). Afterwards this script reads the day
 back as the orchestrator would: the first feature's task tree (``graph.subtree``) and the audit
 trail of the task that went to the CEO (``audit.list_audit_log``).
 

@@ -83,7 +83,7 @@ def test_every_connecting_command_hides_the_password(
 ) -> None:
     monkeypatch.setenv("ROBOCO_ENCRYPTION_KEY", generate_key())
     shipped = cli.chain_mod.load_chain(None)  # load the chain once, not 200 times
-    monkeypatch.setattr(cli, "_chain", lambda _args: shipped)
+    monkeypatch.setattr(cli.common, "chain", lambda _args: shipped)
     for name in ("ROBOCO_DATABASE_URL", "ROBOCO_DATABASE_HOST", "ROBOCO_MIGRATION_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     caplog.set_level(logging.DEBUG)

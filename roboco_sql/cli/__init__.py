@@ -22,7 +22,6 @@ from .common import (
     EXIT_USAGE,
     Handler,
 )
-from .common import chain as _chain  # cli.py's name for it, which tests/test_secrets.py patches
 from .local import MAX_DEMO_SCALE, cmd_demo, cmd_embedded
 from .migration import cmd_accept, cmd_history, cmd_migrate, cmd_stamp, cmd_status, cmd_verify
 from .operations import cmd_backup, cmd_db_init, cmd_keys, cmd_restore
@@ -39,7 +38,6 @@ __all__ = [
     "MAX_DEMO_SCALE",
     "Command",
     "Handler",
-    "_chain",
     "build_parser",
     "chain_mod",
     "cmd_accept",

@@ -18,7 +18,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     chain, problems = chain_mod.validate(directory)
     if chain is None:
         raise ChainError(problems)
-    if problems := chain_mod.missing_downs(chain):
+    if problems := chain_mod.check_problems(chain):
         raise ChainError(problems)
     common.emit(
         args,
