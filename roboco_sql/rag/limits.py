@@ -55,6 +55,3 @@ MAX_QUERY_WORDS: Final = 1_000
 
 MAX_K: Final = 1000
 """The most results (or candidates) one search returns."""
-
-INT4_MAX: Final = 2**31 - 1
-"""The bound of every other integer argument: the server binds them as int4."""

@@ -33,7 +33,6 @@ from roboco_sql.rag.checks import (
 from roboco_sql.rag.limits import (
     DEFAULT_EF_SEARCH,
     HYBRID_CANDIDATES,
-    INT4_MAX,
     MAX_SCAN_TUPLES,
     MENTOR_TYPES,
     MIN_CHUNK_LENGTH,
@@ -41,6 +40,7 @@ from roboco_sql.rag.limits import (
 )
 from roboco_sql.rag.model import Db, Hit, HybridHit
 from roboco_sql.rag.statements import mentor_stmt, stmt
+from roboco_sql.repos._checks import INT4_MAX
 from roboco_sql.validate import check_text
 
 _ITERATIVE_SINCE: Final = (0, 8, 0)
