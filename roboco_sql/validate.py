@@ -8,7 +8,9 @@ are built per table, calls the same checks itself. What is refused, and why:
 - integers outside int8 (a bigint column or LIMIT fails on the server, a raw error);
 - JSON deeper than MAX_JSON_DEPTH (psycopg's serializer recurses: RecursionError) or larger
   than MAX_JSON_CHARS, and NaN/infinity inside JSON (jsonb has no such numbers);
-- vectors wider than pgvector's 16000, with NaN/infinity or values beyond float4's range.
+- vectors wider than pgvector's 16000, with NaN/infinity or values beyond float4's range;
+- spans of time counted back from now that leave the calendar (``check_span``: Python's date
+  arithmetic overflows long before PostgreSQL's interval does).
 
 The checks walk with an explicit stack (never recursion) and cost nothing measurable for the
 plain scalars most calls bind (a type lookup per value).
@@ -34,11 +36,13 @@ __all__ = [
     "INT8_MIN",
     "MAX_JSON_CHARS",
     "MAX_JSON_DEPTH",
+    "MAX_SPAN",
     "MAX_VECTOR_DIMENSIONS",
     "ParamRefused",
     "check_json",
     "check_param",
     "check_params",
+    "check_span",
     "check_text",
     "check_vector",
 ]
@@ -49,6 +53,7 @@ MAX_JSON_DEPTH: Final = 64
 MAX_JSON_CHARS: Final = 8 * 1024 * 1024
 MAX_VECTOR_DIMENSIONS: Final = 16000  # pgvector's vector type
 FLOAT4_MAX: Final = 3.4028234663852886e38
+MAX_SPAN: Final = timedelta(days=365_000)  # a thousand years: now minus it stays after year 1
 _MAX_ARRAY_DEPTH: Final = 6  # PostgreSQL's MAXDIM
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -145,6 +150,23 @@ def check_vector(name: str, values: Sequence[float], *, nonzero: bool = False) -
     if nonzero and not any(floats):
         raise ValidationError(f"{name} is all zeros: its cosine distance to anything is NaN")
     return floats
+
+
+def check_span(name: str, value: timedelta | int) -> timedelta:
+    """A span of time (a timedelta, or whole seconds) a caller counts back from now, as a
+    timedelta; refused by name when negative, not a span, or so long that now minus it is
+    before year 1 (an OverflowError in the arithmetic)."""
+    if isinstance(value, bool) or not isinstance(value, (timedelta, int)):
+        raise ValidationError(f"{name} must be a timedelta or whole seconds")
+    if isinstance(value, int):
+        if abs(value) > MAX_SPAN.total_seconds():
+            raise ValidationError(f"{name} is longer than {MAX_SPAN.days} days")
+        value = timedelta(seconds=value)
+    if value < timedelta(0):
+        raise ValidationError(f"{name} must not be negative")
+    if value > MAX_SPAN:
+        raise ValidationError(f"{name} is longer than {MAX_SPAN.days} days")
+    return value
 
 
 def check_param(name: str, value: object) -> None:

@@ -25,7 +25,7 @@ from roboco_sql import queries, rag, repos
 from roboco_sql.errors import ValidationError
 from roboco_sql.repos import audit
 from roboco_sql.repos._paging import checked_cursor, checked_limit, checked_offset
-from roboco_sql.validate import MAX_JSON_CHARS, MAX_JSON_DEPTH, check_json
+from roboco_sql.validate import MAX_JSON_CHARS, MAX_JSON_DEPTH, MAX_SPAN, check_json, check_span
 
 Conn = AsyncConnection[Any]
 _Q = queries.load()
@@ -314,3 +314,20 @@ def test_a_refused_count_names_the_callers_parameter_and_shows_a_short_value() -
     assert len(str(caught.value)) < 120
     with pytest.raises(ValidationError, match=r"^offset must be a whole number >= 0, not -1$"):
         checked_offset(-1)
+
+
+def test_spans_counted_back_from_now_stay_in_the_calendar() -> None:
+    assert check_span("threshold", dt.timedelta(hours=1)) == dt.timedelta(hours=1)
+    assert check_span("within_seconds", 90) == dt.timedelta(seconds=90)
+    assert check_span("t", MAX_SPAN) == MAX_SPAN
+    dt.datetime.now(dt.UTC) - MAX_SPAN  # the longest accepted still subtracts from now
+    for bad, reason in [
+        (dt.timedelta.max, "is longer than 365000 days"),
+        (10**12, "is longer than 365000 days"),
+        (-dt.timedelta(seconds=1), "must not be negative"),
+        (-1, "must not be negative"),
+        (True, "must be a timedelta or whole seconds"),
+        ("60", "must be a timedelta or whole seconds"),
+    ]:
+        with pytest.raises(ValidationError, match=f"^threshold {reason}"):
+            check_span("threshold", bad)  # type: ignore[arg-type]
