@@ -167,6 +167,13 @@ async def make(conn: Conn, w: World, status: TaskStatus = S.PENDING, **kw: Any) 
     return uuid.UUID(str(row["id"]))
 
 
+async def make_held(
+    conn: Conn, w: World, status: TaskStatus, holder: uuid.UUID, **kw: Any
+) -> uuid.UUID:
+    """A task in `status` assigned to and claimed by `holder`."""
+    return await make(conn, w, status, assigned_to=holder, claimed_by=holder, **kw)
+
+
 async def get(conn: Conn, task_id: uuid.UUID) -> Task:
     task = await tasks.get_task(conn, task_id)
     assert task is not None

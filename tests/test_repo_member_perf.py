@@ -60,20 +60,9 @@ async def test_list_range_and_filters(conn: Conn) -> None:
 
 
 async def test_totals_sum_agent_days_since(conn: Conn) -> None:
-    await mp.upsert_member_perf_day(
-        conn,
-        D1,
-        AGENT,
-        "be-dev-1",
-        MemberPerfFields(team="backend", tasks_completed=1, cost_usd=0.5),
-    )
-    await mp.upsert_member_perf_day(
-        conn,
-        D2,
-        AGENT,
-        "be-dev-1",
-        MemberPerfFields(team="backend", tasks_completed=2, cost_usd=1.0),
-    )
+    for day, done, cost in ((D1, 1, 0.5), (D2, 2, 1.0)):
+        fields = MemberPerfFields(team="backend", tasks_completed=done, cost_usd=cost)
+        await mp.upsert_member_perf_day(conn, day, AGENT, "be-dev-1", fields)
     await mp.upsert_member_perf_day(
         conn, D2, AGENT, "fe-dev-1", MemberPerfFields(team="frontend", tasks_completed=7)
     )

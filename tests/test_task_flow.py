@@ -42,6 +42,7 @@ from tests.fix_tasks import (
     get,
     insert,
     make,
+    make_held,
     seed_agent,
     seed_product,
     seed_project,
@@ -162,14 +163,7 @@ async def test_claim_start_complete_stamp_their_columns(conn: Conn, world: World
 
 async def test_block_snapshots_and_unblock_restores(conn: Conn, world: World) -> None:
     dev, pm = world.agents[R.DEVELOPER], world.agents[R.CELL_PM]
-    task_id = await make(
-        conn,
-        world,
-        S.IN_PROGRESS,
-        branch_name="feature/backend/a",
-        assigned_to=dev.id,
-        claimed_by=dev.id,
-    )
+    task_id = await make_held(conn, world, S.IN_PROGRESS, dev.id, branch_name="feature/backend/a")
     blocked = await transitions.transition(
         conn, task_id, S.BLOCKED, dev, resolver_type=BlockerResolverType.HUMAN
     )
@@ -191,13 +185,12 @@ async def test_handoffs_clear_the_owner_and_failures_return_to_the_developer(
     conn: Conn, world: World
 ) -> None:
     dev, qa = world.agents[R.DEVELOPER], world.agents[R.QA]
-    task_id = await make(
+    task_id = await make_held(
         conn,
         world,
         S.VERIFYING,
+        dev.id,
         branch_name="feature/backend/a",
-        assigned_to=dev.id,
-        claimed_by=dev.id,
         active_claimant_id=dev.id,
         last_heartbeat_at=dt.datetime.now(dt.UTC),
     )
@@ -450,14 +443,7 @@ async def test_completion_releases_dependents_and_revives_blocked_ones(
     first = await make(conn, world, S.IN_PROGRESS, branch_name="feature/backend/1")
     second = await make(conn, world, S.IN_PROGRESS, branch_name="feature/backend/2")
     waiting = await make(conn, world, S.PENDING, dependency_ids=[first, second])
-    blocked = await make(
-        conn,
-        world,
-        S.IN_PROGRESS,
-        branch_name="feature/backend/3",
-        assigned_to=dev.id,
-        claimed_by=dev.id,
-    )
+    blocked = await make_held(conn, world, S.IN_PROGRESS, dev.id, branch_name="feature/backend/3")
     await graph.add_blocker(conn, blocked, first, raised_by=dev)
     assert (await get(conn, blocked)).status is S.BLOCKED
 
@@ -686,7 +672,7 @@ async def test_release_gives_the_task_back(conn: Conn, world: World) -> None:
 
 async def test_release_of_a_blocked_task(conn: Conn, world: World) -> None:
     dev = world.agents[R.DEVELOPER]
-    task_id = await make(conn, world, S.BLOCKED, assigned_to=dev.id, claimed_by=dev.id)
+    task_id = await make_held(conn, world, S.BLOCKED, dev.id)
     back = await claims.release(conn, task_id, dev)
     assert back.status is S.PENDING and back.assigned_to is None and back.claimed_by is None
 
