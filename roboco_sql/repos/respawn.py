@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from psycopg import AsyncConnection
@@ -123,17 +124,8 @@ async def spend_respawn_reset(
         raise ValidationError(f"kind must be 'tracing' or 'revisit', not {kind!r}")
     if max_resets < 0:
         raise ValidationError(f"max_resets must not be negative, not {max_resets}")
-    return await queries.fetch_one(
-        conn,
-        _RESTART,
-        _ROW,
-        agent_slug=_slug(agent_slug),
-        task_id=task_id,
-        kind=kind,
-        max_resets=max_resets,
-        cooldown=None,
-        last_status=_status(last_status),
-    )
+    budget = {"kind": kind, "max_resets": max_resets, "cooldown": None}
+    return await _restart(conn, agent_slug, task_id, budget, last_status)
 
 
 async def reset_respawn_after_cooldown(
@@ -142,16 +134,26 @@ async def reset_respawn_after_cooldown(
     """Heal a tripped counter whose last check is older than cooldown; None otherwise."""
     if cooldown < dt.timedelta(0):
         raise ValidationError("cooldown must not be negative")
+    healing = {"kind": "cooldown", "max_resets": None, "cooldown": cooldown}
+    return await _restart(conn, agent_slug, task_id, healing, None)
+
+
+async def _restart(
+    conn: AsyncConnection[Any],
+    agent_slug: str,
+    task_id: uuid.UUID,
+    when: Mapping[str, object],
+    last_status: str | None,
+) -> RespawnRecord | None:
+    """Start the counter over when `when` (kind, max_resets, cooldown) allows; else None."""
     return await queries.fetch_one(
         conn,
         _RESTART,
         _ROW,
         agent_slug=_slug(agent_slug),
         task_id=task_id,
-        kind="cooldown",
-        max_resets=None,
-        cooldown=cooldown,
-        last_status=None,
+        last_status=_status(last_status),
+        **when,
     )
 
 
