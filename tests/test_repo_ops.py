@@ -15,7 +15,7 @@ from roboco_sql.models.audit import AuditLogCreate, AuditLogEntry, AuditSeverity
 from roboco_sql.models.enums import HandoffStatus
 from roboco_sql.models.gateway import GatewayDecision, GatewayTrigger, GatewayTriggerCreate
 from roboco_sql.models.handoff import Handoff, HandoffCreate
-from roboco_sql.models.waiting import WaitingFor, WaitingRecordCreate
+from roboco_sql.models.waiting import WaitingFor, WaitingRecord, WaitingRecordCreate
 from roboco_sql.repos import audit, gateway, handoffs, tasks, waiting
 from tests.fix_tasks import keyset_pages
 from tests.test_repo_tasks import scalar, seed_agent, seed_project, task_input
@@ -119,36 +119,24 @@ async def test_handoff_list(conn: Conn, world: dict[str, uuid.UUID]) -> None:
 async def test_waiting_set_replaces_get_list_delete(
     conn: Conn, world: dict[str, uuid.UUID]
 ) -> None:
-    first = await waiting.set_waiting_record(
-        conn,
-        WaitingRecordCreate(
-            agent_id="be-dev-1",
-            task_id=world["task"],
-            waiting_for=WaitingFor.QA_RESULT,
-            waiting_since=T0,
-            context={"attempt": 1, "notes": ["a"]},
-        ),
+    async def put(agent_id: str, waiting_for: WaitingFor, **kw: Any) -> WaitingRecord:
+        data = WaitingRecordCreate(agent_id=agent_id, waiting_for=waiting_for, **kw)
+        return await waiting.set_waiting_record(conn, data)
+
+    first = await put(
+        "be-dev-1",
+        WaitingFor.QA_RESULT,
+        task_id=world["task"],
+        waiting_since=T0,
+        context={"attempt": 1, "notes": ["a"]},
     )
     assert first.waiting_for == "qa_result" and first.context == {"attempt": 1, "notes": ["a"]}
     assert await waiting.get_waiting_record(conn, "be-dev-1") == first
     # one record per agent: setting again replaces it
-    second = await waiting.set_waiting_record(
-        conn,
-        WaitingRecordCreate(
-            agent_id="be-dev-1", waiting_for=WaitingFor.ANSWER, waiting_since=T0 + dt.timedelta(1)
-        ),
-    )
+    second = await put("be-dev-1", WaitingFor.ANSWER, waiting_since=T0 + dt.timedelta(1))
     assert second.id != first.id and second.task_id is None and second.context == {}
     assert await waiting.get_waiting_record(conn, "be-dev-1") == second
-    other = await waiting.set_waiting_record(
-        conn,
-        WaitingRecordCreate(
-            agent_id="be-qa",
-            task_id=world["task"],
-            waiting_for=WaitingFor.ASSIGNMENT,
-            waiting_since=T0,
-        ),
-    )
+    other = await put("be-qa", WaitingFor.ASSIGNMENT, task_id=world["task"], waiting_since=T0)
     assert await count(conn, "waiting_records") == 2
     assert await waiting.list_waiting_records(conn) == [other, second]  # longest waiting first
     assert await waiting.list_waiting_records(conn, waiting_for=WaitingFor.ANSWER) == [second]
