@@ -27,7 +27,7 @@ from roboco_sql.errors import MigrationError
 from roboco_sql.migrate import bookkeeping
 from roboco_sql.migrate.bookkeeping import Query
 from roboco_sql.migrate.chain import Migration
-from roboco_sql.migrate.lock import BACKEND, pooled
+from roboco_sql.migrate.lock import pooled
 from roboco_sql.migrate.state import Conn
 
 RETRIED = (pgerr.LockNotAvailable, pgerr.DeadlockDetected)
@@ -46,8 +46,8 @@ def run(conn: Conn, m: Migration, record: Record, backend: int, done: str) -> No
     """m's part and its record in one transaction, committed; rolled back on any failure.
     Lock timeouts and deadlocks propagate as they are (the caller retries them)."""
     cur = psycopg.ClientCursor(conn)
-    before = bookkeeping.opening(m)
-    head = "".join(f"{q.render(cur)};\n" for q in before) + f"{BACKEND};\n"
+    before = [*bookkeeping.opening(m), bookkeeping.named("backend")]
+    head = "".join(f"{q.render(cur)};\n" for q in before)
     tail = "".join(f"{q.render(cur)};\n" for q in record.queries)
     try:
         try:
@@ -62,11 +62,11 @@ def run(conn: Conn, m: Migration, record: Record, backend: int, done: str) -> No
                 return
             raise failure(m, m.span[0] + position, exc, done) from None
         results = _results(cur)
-        if results[len(before)][0] != backend:
+        if results[len(before) - 1][0] != backend:
             raise pooled("its backend changed")
         if record.moved is not None and results[-len(record.queries)][1] != 1:
             raise MigrationError(record.moved)
-        conn.execute("COMMIT")
+        bookkeeping.COMMIT.run(conn)
     except BaseException:
         _rollback(conn)
         raise
@@ -105,7 +105,7 @@ def _replay(conn: Conn, m: Migration, record: Record, backend: int, done: str) -
         with conn.pipeline() as pipeline:
             for q in bookkeeping.opening(m)[1:]:  # conn.transaction() sent the BEGIN
                 q.run(conn)
-            here = conn.execute(BACKEND)
+            here = bookkeeping.named("backend").run(conn)
             sent = []
             for stmt in m.statements:
                 cur = conn.cursor()

@@ -17,6 +17,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg.pq import TransactionStatus
 
 from roboco_sql.errors import LockTimeout, MigrationError
+from roboco_sql.migrate import bookkeeping
 from roboco_sql.migrate.bookkeeping import LOCK_KEY
 from roboco_sql.migrate.report import Echo
 from roboco_sql.migrate.state import Conn
@@ -32,16 +33,13 @@ def check_direct(conn: Conn, backend: int | None = None) -> None:
     tunnel) or a pooler, and a probe tells which. Called again with the backend that took the
     lock, which catches a pooler on the server's own port once its backend changes.
     """
-    row = conn.execute("SELECT pg_backend_pid(), current_setting('port')::int").fetchone()
+    row = bookkeeping.named("backend_and_port").run(conn).fetchone()
     assert row is not None
     pid, port = row
     moved = backend is not None and pid != backend
     mapped = backend is None and bool(conn.info.port) and port != conn.info.port
     if moved or (mapped and not _reaches_server_directly(conn)):
         raise pooled("its backend changed" if moved else f"port {conn.info.port} reaches {port}")
-
-
-BACKEND = "SELECT pg_backend_pid()"
 
 
 def pooled(how: str) -> MigrationError:
@@ -62,7 +60,7 @@ def _reaches_server_directly(conn: Conn) -> bool:
     )
     try:
         with psycopg.connect(probe, autocommit=True) as other:
-            row = other.execute("SELECT current_setting('roboco_sql.direct_probe', true)")
+            row = other.execute(bookkeeping.sql("direct_probe"))
             value = row.fetchone()
     except psycopg.OperationalError:
         return False  # e.g. PgBouncer: "unsupported startup parameter: options"
@@ -81,21 +79,17 @@ def advisory_lock(conn: Conn, deadline: float, echo: Echo) -> Iterator[int]:
     delay = 0.02
     last_said = 0.0
     while True:
-        row = conn.execute(
-            "SELECT pg_try_advisory_lock(%s), pg_backend_pid()", (LOCK_KEY,)
-        ).fetchone()
+        row = bookkeeping.named("try_lock", key=LOCK_KEY).run(conn).fetchone()
         assert row is not None
         if row[0]:
             backend = int(row[1])
             break
         waited = time.monotonic() - started
-        holder = conn.execute(
-            "SELECT a.pid, coalesce(nullif(a.application_name, ''), '?') "
-            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s "
-            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-            (_LOCK_CLASSID, _LOCK_OBJID),
-        ).fetchone()
+        holder = (
+            bookkeeping.named("lock_holder", classid=_LOCK_CLASSID, objid=_LOCK_OBJID)
+            .run(conn)
+            .fetchone()
+        )
         who = f"pid {holder[0]} ({holder[1]})" if holder else "another process"
         if waited >= deadline:
             raise LockTimeout(
@@ -125,5 +119,5 @@ def _unlock(conn: Conn) -> bool:
         return False  # the server drops a session lock with its session
     if conn.info.transaction_status != TransactionStatus.IDLE:
         conn.rollback()
-    row = conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,)).fetchone()
+    row = bookkeeping.named("unlock", key=LOCK_KEY).run(conn).fetchone()
     return bool(row and row[0])

@@ -111,10 +111,7 @@ def _say_start(start: Start, report: MigrationReport, echo: Echo) -> None:
 
 
 def _has_tables(conn: Conn) -> bool:
-    row = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public' "
-        "AND tablename <> 'alembic_version' AND tablename NOT LIKE 'chunks\\_%')"
-    ).fetchone()
+    row = bookkeeping.named("has_tables").run(conn).fetchone()
     return bool(row and row[0])
 
 
@@ -162,10 +159,8 @@ def _stamp(
                     "(stamp --force) to do it anyway"
                 )
             later = [m.revision for m in chain.between(revision, None)]
-            forgot = conn.execute(
-                "DELETE FROM roboco_sql.history WHERE revision = ANY(%s)", (later,)
-            ).rowcount
-            conn.execute("DELETE FROM roboco_sql.progress")
+            forgot = bookkeeping.named("history_forget", revisions=later).run(conn).rowcount
+            bookkeeping.named("progress_forget").run(conn)
             _stamp_row(conn, chain[revision], who_runs(conn))
     if forgot:
         echo(f"forgot the history rows of {forgot} later revisions")

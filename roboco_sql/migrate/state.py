@@ -18,21 +18,11 @@ from psycopg.rows import TupleRow
 from roboco_sql.config import describe
 from roboco_sql.errors import ChecksumMismatch, MigrationError, StandbyRefused
 from roboco_sql.migrate import additions as additions_mod
+from roboco_sql.migrate import bookkeeping
 from roboco_sql.migrate.additions import Addition
 from roboco_sql.migrate.chain import MAX_ID, Chain, Migration
 
 Conn = psycopg.Connection[TupleRow]
-
-_STATE = """
-SELECT (SELECT coalesce(json_agg(version_num), '[]') FROM public.alembic_version),
-       (SELECT coalesce(json_agg(json_build_array(revision, checksum, how)), '[]')
-          FROM roboco_sql.history),
-       (SELECT coalesce(json_agg(json_build_array(revision, step, checksum)), '[]')
-          FROM roboco_sql.progress),
-       (SELECT coalesce(json_agg(json_build_array(name, checksum, at_revision)), '[]')
-          FROM roboco_sql.additions),
-       pg_is_in_recovery()
-"""
 
 
 # who accepted a checksum a file declares it supersedes (bookkeeping.accept_edit)
@@ -65,7 +55,9 @@ class State:
 def read_state(conn: Conn) -> State:
     """The database's migration state, in one query when the bookkeeping exists."""
     try:
-        row = conn.execute(_STATE).fetchone()  # autocommit: one round trip, no BEGIN/COMMIT
+        row = (
+            bookkeeping.named("read_state").run(conn).fetchone()
+        )  # autocommit: one round trip, no BEGIN/COMMIT
     except (pgerr.UndefinedTable, pgerr.InvalidSchemaName):
         return _read_state_partial(conn)
     assert row is not None
@@ -84,19 +76,17 @@ def read_state(conn: Conn) -> State:
 
 
 def _read_state_partial(conn: Conn) -> State:
-    row = conn.execute(
-        "SELECT to_regclass('public.alembic_version') IS NOT NULL, pg_is_in_recovery()"
-    ).fetchone()
+    row = bookkeeping.named("read_state_partial").run(conn).fetchone()
     versions: list[str] = []
     if row is not None and row[0]:
-        versions = [v for (v,) in conn.execute("SELECT version_num FROM public.alembic_version")]
+        versions = [v for (v,) in bookkeeping.named("versions").run(conn)]
     standby = bool(row and row[1])
     return State(versions=versions, history={}, progress={}, bookkeeping=False, standby=standby)
 
 
 def in_recovery(conn: Conn) -> bool:
     """Whether the server is a hot standby (recovering: it replays the primary, read-only)."""
-    row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+    row = bookkeeping.named("in_recovery").run(conn).fetchone()
     return bool(row and row[0])
 
 
@@ -161,11 +151,7 @@ def past(chain: Chain, current: str | None, target: str | None) -> bool:
 
 
 def check_width(conn: Conn) -> None:
-    row = conn.execute(
-        "SELECT character_maximum_length FROM information_schema.columns "
-        "WHERE table_schema = 'public' AND table_name = 'alembic_version' "
-        "AND column_name = 'version_num'"
-    ).fetchone()
+    row = bookkeeping.named("version_width").run(conn).fetchone()
     width = row[0] if row else None
     if width is not None and width < MAX_ID:
         raise MigrationError(

@@ -81,29 +81,12 @@ def status(url: str, chain: Chain) -> Status:
     )
 
 
-_APPLIED = (
-    "SELECT revision, parent, how, applied_at, duration_ms, applied_by, checksum, accepted_at "
-    "FROM roboco_sql.history"
-)
-_ORDER = " ORDER BY applied_at, revision"
-# the revisions applied now, those applied once and reverted since, and each going back
-_HISTORY = (
-    _APPLIED
-    + " UNION ALL SELECT revision, parent, was_how, was_applied_at, was_ms, was_applied_by, "
-    "checksum, NULL FROM roboco_sql.reverted WHERE was_applied_at IS NOT NULL "
-    "UNION ALL SELECT revision, parent, 'reverted', reverted_at, duration_ms, reverted_by, "
-    "checksum, NULL FROM roboco_sql.reverted" + _ORDER
-)
-
-
 def history(url: str) -> list[dict[str, Any]]:
     with connect(url, autocommit=True, application_name="roboco_sql history") as conn:
-        row = conn.execute(
-            "SELECT to_regclass('roboco_sql.history'), to_regclass('roboco_sql.reverted')"
-        ).fetchone()
+        row = bookkeeping.named("has_history").run(conn).fetchone()
         if row is None or row[0] is None:
             return []
-        cur = conn.execute(_HISTORY if row[1] is not None else _APPLIED + _ORDER)
+        cur = bookkeeping.named("applied_and_reverted" if row[1] else "applied").run(conn)
         names = [d.name for d in cur.description or ()]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 

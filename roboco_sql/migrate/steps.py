@@ -172,14 +172,7 @@ class Steps:
 
 
 def _blockers(conn: Conn) -> str:
-    rows = conn.execute(
-        "SELECT DISTINCT a.pid, coalesce(nullif(a.application_name, ''), '?'), a.state, "
-        "a.xact_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
-        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        "AND l.relation IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace) "
-        "ORDER BY a.xact_start NULLS LAST LIMIT 3"
-    ).fetchall()
+    rows = bookkeeping.named("blockers").run(conn).fetchall()
     if not rows:
         return "the blocking session has gone"
     return "blocked by " + ", ".join(f"pid {pid} ({app}, {state})" for pid, app, state, _ in rows)
