@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
 from typing import Any, Literal
 
 from psycopg import AsyncConnection
@@ -96,17 +95,29 @@ async def _count(
     fresh: bool,
 ) -> RespawnRecord:
     """Count one spawn: a strike, or with fresh a counter starting over; always the row."""
-    record = await queries.fetch_one(
+    record = await _keyed(conn, _COUNT, agent_slug, task_id, last_status, fresh=fresh)
+    assert record is not None  # an upsert ... RETURNING always yields the row
+    return record
+
+
+async def _keyed(
+    conn: AsyncConnection[Any],
+    query: queries.Query,
+    agent_slug: str,
+    task_id: uuid.UUID,
+    last_status: str | None,
+    **extra: object,
+) -> RespawnRecord | None:
+    """Run one of the counter's statements on its (agent_slug, task_id) key."""
+    return await queries.fetch_one(
         conn,
-        _COUNT,
+        query,
         _ROW,
         agent_slug=_slug(agent_slug),
         task_id=task_id,
         last_status=_status(last_status),
-        fresh=fresh,
+        **extra,
     )
-    assert record is not None
-    return record
 
 
 async def spend_respawn_reset(
@@ -124,8 +135,16 @@ async def spend_respawn_reset(
         raise ValidationError(f"kind must be 'tracing' or 'revisit', not {kind!r}")
     if max_resets < 0:
         raise ValidationError(f"max_resets must not be negative, not {max_resets}")
-    budget = {"kind": kind, "max_resets": max_resets, "cooldown": None}
-    return await _restart(conn, agent_slug, task_id, budget, last_status)
+    return await _keyed(
+        conn,
+        _RESTART,
+        agent_slug,
+        task_id,
+        last_status,
+        kind=kind,
+        max_resets=max_resets,
+        cooldown=None,
+    )
 
 
 async def reset_respawn_after_cooldown(
@@ -134,26 +153,15 @@ async def reset_respawn_after_cooldown(
     """Heal a tripped counter whose last check is older than cooldown; None otherwise."""
     if cooldown < dt.timedelta(0):
         raise ValidationError("cooldown must not be negative")
-    healing = {"kind": "cooldown", "max_resets": None, "cooldown": cooldown}
-    return await _restart(conn, agent_slug, task_id, healing, None)
-
-
-async def _restart(
-    conn: AsyncConnection[Any],
-    agent_slug: str,
-    task_id: uuid.UUID,
-    when: Mapping[str, object],
-    last_status: str | None,
-) -> RespawnRecord | None:
-    """Start the counter over when `when` (kind, max_resets, cooldown) allows; else None."""
-    return await queries.fetch_one(
+    return await _keyed(
         conn,
         _RESTART,
-        _ROW,
-        agent_slug=_slug(agent_slug),
-        task_id=task_id,
-        last_status=_status(last_status),
-        **when,
+        agent_slug,
+        task_id,
+        None,
+        kind="cooldown",
+        max_resets=None,
+        cooldown=cooldown,
     )
 
 
