@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -341,6 +342,96 @@ def has_nul(*values: Any) -> bool:
     return False
 
 
+def mismatches(row: Any, columns: dict[str, Any]) -> list[str]:
+    """The given columns a row read back through its repository holds otherwise."""
+    return [
+        f"{column}: {_short(getattr(row, column))}, given {_short(given)}"
+        for column, given in columns.items()
+        if not same_json(given, getattr(row, column))
+    ]
+
+
+async def created(
+    guard: Guard,
+    entity: str,
+    build: Callable[[], Any],
+    create: Callable[[Any], Awaitable[Any]],
+    get: Callable[[Any], Awaitable[Any]],
+    *,
+    columns: dict[str, Any],
+    table: str,
+    slug: str | None = None,
+    text: tuple[Any, ...] = (),
+) -> Any | None:
+    """build() the model and create() it: refused (by the model, or by the repository as a
+    ValidationError naming `entity`), a Conflict on a `slug` an earlier example stored, or
+    stored exactly: read back through get() equal to what create returned and holding every
+    given column (recorded for the guard's own read-back). The stored row, or None."""
+    try:
+        data = build()
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+        return None
+    assert not has_nul(*text)
+    try:
+        made = await create(data)
+    except Conflict:
+        assert slug is not None and slug in guard.slugs
+        guard.tally["slug taken"] += 1
+        return None
+    except Exception as exc:
+        refused(guard, exc, entity)
+        return None
+    if slug is not None:
+        guard.slugs.add(slug)
+    guard.wrote(table)
+    guard.tally["stored"] += 1
+    guard.stored(table, made.id, **columns)
+    got = await get(made.id)
+    assert got is not None and got == made
+    assert not mismatches(got, columns)
+    return got
+
+
+async def updated(
+    guard: Guard,
+    entity: str,
+    target: Any,
+    build: Callable[[], Any],
+    update: Callable[[Any, Any], Awaitable[Any]],
+    *,
+    get: Callable[[Any], Awaitable[Any]],
+    columns: dict[str, Any],
+    table: str,
+    text: tuple[Any, ...] = (),
+    forget: tuple[str, ...] = (),
+) -> Any | None:
+    """build() the patch and update() row `target` with it: refused with the row left as it
+    was (nothing half-written), or stored exactly as in created(); `forget` names recorded
+    columns the update rewrites on its own. The updated row, or None."""
+    before = await get(target)
+    try:
+        patch = build()
+    except pydantic.ValidationError as exc:
+        model_refused(guard, exc)
+        return None
+    assert not has_nul(*text)
+    try:
+        result = await update(target, patch)
+    except Exception as exc:
+        refused(guard, exc, entity)
+        assert await get(target) == before  # nothing half-written
+        return None
+    guard.tally["stored"] += 1
+    for column in forget:
+        guard.rows[(table, target)].pop(column)
+    guard.stored(table, target, **columns)
+    got = await get(target)
+    assert got is not None and got == result
+    assert not mismatches(got, columns)
+    return got
+
+
 # -- agents ------------------------------------------------------------------------------------
 
 
@@ -380,9 +471,19 @@ async def test_agents_create_and_update(
     new_description: str | None,
 ) -> None:
     guard.tally["examples"] += 1
+    get = partial(agents.get_agent, aconn)
     target = world.agent
-    try:
-        data = AgentCreate(
+    columns: dict[str, Any] = {
+        "name": name,
+        "slug": slug,
+        "system_prompt": prompt,
+        "capabilities": capabilities,
+        "description": description,
+    }
+    made = await created(
+        guard,
+        "agent",
+        lambda: AgentCreate(
             name=name,
             slug=slug,
             role=AgentRole.DEVELOPER,
@@ -392,84 +493,35 @@ async def test_agents_create_and_update(
             metrics=metrics,
             description=description,
             model_config=LLMSettings(name=llm_name),
-        )
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
-    else:
-        assert not has_nul(name, slug, prompt, capabilities, description)
-        try:
-            made = await agents.create_agent(aconn, data)
-        except Conflict:
-            assert slug in guard.slugs
-            guard.tally["slug taken"] += 1
-        except Exception as exc:
-            refused(guard, exc, "agent")
-        else:
-            guard.slugs.add(slug)
-            guard.wrote("agents")
-            guard.tally["stored"] += 1
-            guard.stored(
-                "agents",
-                made.id,
-                name=name,
-                slug=slug,
-                system_prompt=prompt,
-                capabilities=capabilities,
-                description=description,
-                permissions=permissions,
-                metrics=metrics,
-            )
-            got = await agents.get_agent(aconn, made.id)
-            assert got is not None and got == made
-            assert (got.name, got.slug, got.system_prompt, got.capabilities, got.description) == (
-                name,
-                slug,
-                prompt,
-                capabilities,
-                description,
-            )
-            assert same_json(permissions, got.permissions) and same_json(metrics, got.metrics)
-            assert got.llm_config == ({"name": llm_name} if llm_name is not None else {})
-            target = made.id
+        ),
+        partial(agents.create_agent, aconn),
+        get,
+        columns=columns | {"permissions": permissions, "metrics": metrics},
+        table="agents",
+        slug=slug,
+        text=tuple(columns.values()),
+    )
+    if made is not None:
+        assert made.llm_config == ({"name": llm_name} if llm_name is not None else {})
+        target = made.id
 
-    before = await agents.get_agent(aconn, target)
-    try:
-        patch = AgentUpdate(
-            name=new_name,
-            system_prompt=new_prompt,
-            capabilities=new_capabilities,
-            permissions=new_permissions,
-            description=new_description,
-        )
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
-        return
-    assert not has_nul(new_name, new_prompt, new_capabilities, new_description)
-    try:
-        updated = await agents.update_agent(aconn, target, patch)
-    except Exception as exc:
-        refused(guard, exc, "agent")
-        assert await agents.get_agent(aconn, target) == before  # nothing half-written
-        return
-    guard.tally["stored"] += 1
-    guard.stored(
-        "agents",
+    columns = {
+        "name": new_name,
+        "system_prompt": new_prompt,
+        "capabilities": new_capabilities,
+        "description": new_description,
+    }
+    await updated(
+        guard,
+        "agent",
         target,
-        name=new_name,
-        system_prompt=new_prompt,
-        capabilities=new_capabilities,
-        description=new_description,
-        permissions=new_permissions,
+        lambda: AgentUpdate(**columns, permissions=new_permissions),
+        partial(agents.update_agent, aconn),
+        get=get,
+        columns=columns | {"permissions": new_permissions},
+        table="agents",
+        text=tuple(columns.values()),
     )
-    got = await agents.get_agent(aconn, target)
-    assert got is not None and got == updated
-    assert (got.name, got.system_prompt, got.capabilities, got.description) == (
-        new_name,
-        new_prompt,
-        new_capabilities,
-        new_description,
-    )
-    assert same_json(new_permissions, got.permissions)
 
 
 # -- projects ----------------------------------------------------------------------------------
@@ -514,116 +566,65 @@ async def test_projects_create_and_update(
 ) -> None:
     guard.tally["examples"] += 1
     assert world.project is not None
+    get = partial(projects.get_project, aconn)
     target = world.project.id
-    try:
-        data = ProjectCreate(
-            name=name,
-            slug=slug,
-            git_url=git_url,
-            default_branch=branch,
-            protected_branches=protected,
+    commands = dict.fromkeys(
+        (f"{kind}_command" for kind in ("test", "lint", "format", "typecheck", "build", "quality")),
+        command,
+    )
+    columns: dict[str, Any] = {
+        "name": name,
+        "slug": slug,
+        "git_url": git_url,
+        "default_branch": branch,
+        "protected_branches": protected,
+        "workspace_path": workspace,
+        **commands,
+    }
+    made = await created(
+        guard,
+        "project",
+        lambda: ProjectCreate(
+            **columns,
             git_token=None if token is None else SecretStr(token),
-            test_command=command,
-            lint_command=command,
-            format_command=command,
-            typecheck_command=command,
-            build_command=command,
-            quality_command=command,
-            workspace_path=workspace,
             assigned_cell=Team.BACKEND,
             created_by=world.agent,
-        )
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
-    else:
-        assert not has_nul(name, slug, git_url, branch, protected, command, workspace)
-        try:
-            made = await projects.create_project(aconn, data, box=BOX)
-        except Conflict:
-            assert slug in guard.slugs
-            guard.tally["slug taken"] += 1
-        except Exception as exc:
-            refused(guard, exc, "project")
-        else:
-            guard.slugs.add(slug)
-            guard.wrote("projects")
-            guard.tally["stored"] += 1
-            guard.stored(
-                "projects",
-                made.id,
-                name=name,
-                slug=slug,
-                git_url=git_url,
-                default_branch=branch,
-                protected_branches=protected,
-                workspace_path=workspace,
-                test_command=command,
-                lint_command=command,
-                format_command=command,
-                typecheck_command=command,
-                build_command=command,
-                quality_command=command,
-            )
-            got = await projects.get_project(aconn, made.id)
-            assert got is not None and got == made
-            assert (got.name, got.slug, got.git_url, got.default_branch) == (
-                name,
-                slug,
-                git_url,
-                branch,
-            )
-            assert got.protected_branches == protected and got.workspace_path == workspace
-            assert {
-                got.test_command,
-                got.lint_command,
-                got.format_command,
-                got.typecheck_command,
-                got.build_command,
-                got.quality_command,
-            } == {command}
-            secret = await projects.read_git_token(aconn, made.id, box=BOX)
-            assert plain(secret) == (token or None)  # an empty token means none
-            target = made.id
+        ),
+        partial(projects.create_project, aconn, box=BOX),
+        get,
+        columns=columns,
+        table="projects",
+        slug=slug,
+        text=(name, slug, git_url, branch, protected, command, workspace),
+    )
+    if made is not None:
+        secret = await projects.read_git_token(aconn, made.id, box=BOX)
+        assert plain(secret) == (token or None)  # an empty token means none
+        target = made.id
 
-    before = await projects.get_project(aconn, target)
-    try:
-        patch = ProjectUpdate(
-            git_url=new_url,
-            protected_branches=new_protected,
-            test_command=new_command,
-            head_commit=head_commit,
-            git_token=None if new_token is None else SecretStr(new_token),
-        )
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
-        return
-    assert not has_nul(new_url, new_protected, new_command, head_commit)
     token_before = await projects.read_git_token(aconn, target, box=BOX)
-    try:
-        updated = await projects.update_project(aconn, target, patch, box=BOX)
-    except Exception as exc:
-        refused(guard, exc, "project")
-        assert await projects.get_project(aconn, target) == before
-        return
-    guard.tally["stored"] += 1
-    guard.stored(
-        "projects",
+    columns = {
+        "git_url": new_url,
+        "protected_branches": new_protected,
+        "test_command": new_command,
+        "head_commit": head_commit,
+    }
+    got = await updated(
+        guard,
+        "project",
         target,
-        git_url=new_url,
-        protected_branches=new_protected,
-        test_command=new_command,
-        head_commit=head_commit,
+        lambda: ProjectUpdate(
+            **columns, git_token=None if new_token is None else SecretStr(new_token)
+        ),
+        partial(projects.update_project, aconn, box=BOX),
+        get=get,
+        columns=columns,
+        table="projects",
+        text=tuple(columns.values()),
     )
-    got = await projects.get_project(aconn, target)
-    assert got is not None and got == updated
-    assert (got.git_url, got.protected_branches, got.test_command, got.head_commit) == (
-        new_url,
-        new_protected,
-        new_command,
-        head_commit,
-    )
-    token_after = plain(await projects.read_git_token(aconn, target, box=BOX))
-    assert token_after == (plain(token_before) if new_token is None else new_token or None)
+    if got is not None:
+        token_after = plain(await projects.read_git_token(aconn, target, box=BOX))
+        assert token_after == (plain(token_before) if new_token is None else new_token or None)
 
 
 def plain(secret: SecretStr | None) -> str | None:
@@ -719,58 +720,39 @@ async def test_tasks_create_and_update(
     assert got.acceptance_criteria_ids == data.acceptance_criteria_ids
     assert got.parent_ac_refs == data.parent_ac_refs
 
-    try:
-        patch = TaskUpdate(
-            title=new_title,
-            description=new_description,
-            acceptance_criteria=new_criteria,
-            dev_notes=notes,
-            qa_notes=notes,
-            auditor_notes=notes,
-            quick_context=notes,
-            pr_reviewer_notes=notes,
-            doc_notes=notes,
-            branch_name=branch,
-            pr_url=pr_url,
-        )
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
-        return
-    try:
-        updated = await tasks.update_task(aconn, made.id, patch)
-    except Exception as exc:
-        refused(guard, exc, "task")
-        assert await tasks.get_task(aconn, made.id) == got
-        return
-    guard.tally["stored"] += 1
-    # rewritten criteria get their ids from the repository (kept per text, else fresh)
-    guard.rows[("tasks", made.id)].pop("acceptance_criteria_ids")
-    guard.stored(
-        "tasks",
+    notes_columns = dict.fromkeys(
+        (
+            "dev_notes",
+            "qa_notes",
+            "auditor_notes",
+            "quick_context",
+            "pr_reviewer_notes",
+            "doc_notes",
+        ),
+        notes,
+    )
+    columns: dict[str, Any] = {
+        "title": new_title,
+        "description": new_description,
+        "acceptance_criteria": new_criteria,
+        **notes_columns,
+        "branch_name": branch,
+        "pr_url": pr_url,
+    }
+    again = await updated(
+        guard,
+        "task",
         made.id,
-        title=new_title,
-        description=new_description,
-        acceptance_criteria=new_criteria,
-        dev_notes=notes,
-        qa_notes=notes,
-        auditor_notes=notes,
-        quick_context=notes,
-        pr_reviewer_notes=notes,
-        doc_notes=notes,
-        branch_name=branch,
-        pr_url=pr_url,
+        lambda: TaskUpdate(**columns),
+        partial(tasks.update_task, aconn),
+        get=partial(tasks.get_task, aconn),
+        columns=columns,
+        table="tasks",
+        # rewritten criteria get their ids from the repository (kept per text, else fresh)
+        forget=("acceptance_criteria_ids",),
     )
-    again = await tasks.get_task(aconn, made.id)
-    assert again is not None and again == updated
-    assert (again.title, again.description, again.acceptance_criteria) == (
-        new_title,
-        new_description,
-        new_criteria,
-    )
-    assert {again.dev_notes, again.qa_notes, again.auditor_notes, again.quick_context} == {notes}
-    assert (again.pr_reviewer_notes, again.doc_notes) == (notes, notes)
-    assert (again.branch_name, again.pr_url) == (branch, pr_url)
-    assert len(again.acceptance_criteria_ids) == len(new_criteria)
+    if again is not None:
+        assert len(again.acceptance_criteria_ids) == len(new_criteria)
 
 
 # -- messages ----------------------------------------------------------------------------------
@@ -833,28 +815,22 @@ async def test_notifications_send(
     aconn: Conn, guard: Guard, world: World, subject: str, body: str
 ) -> None:
     guard.tally["examples"] += 1
-    try:
-        data = NotificationCreate(
+    await created(
+        guard,
+        "notification",
+        lambda: NotificationCreate(
             type=NotificationType.ALERT,
             from_agent=world.agent,
             to_agents=[world.agent],
             subject=subject,
             body=body,
-        )
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
-        return
-    assert not has_nul(subject, body)
-    try:
-        made = await notifications.send_notification(aconn, data)
-    except Exception as exc:
-        refused(guard, exc, "notification")
-        return
-    guard.wrote("notifications")
-    guard.tally["stored"] += 1
-    guard.stored("notifications", made.id, subject=subject, body=body)
-    got = await notifications.get_notification(aconn, made.id)
-    assert got is not None and got == made and (got.subject, got.body) == (subject, body)
+        ),
+        partial(notifications.send_notification, aconn),
+        partial(notifications.get_notification, aconn),
+        columns={"subject": subject, "body": body},
+        table="notifications",
+        text=(subject, body),
+    )
 
 
 @hostile_settings
@@ -874,32 +850,24 @@ async def test_journals_add_entry(
     if journal is None:
         journal = await journals.get_or_create_journal(aconn, world.agent)
         guard.wrote("journals")
-    try:
-        data = JournalEntryCreate(
-            journal_id=journal.id,
-            type=JournalEntryType.LEARNING,
-            title=title,
-            content=content,
-            tags=tags,
-            sentiment=sentiment,
-        )
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
-        return
-    assert not has_nul(title, content, tags, sentiment)
-    try:
-        made = await journals.add_entry(aconn, data)
-    except Exception as exc:
-        refused(guard, exc, "journal entry")
-        return
-    guard.wrote("journal_entries")
-    guard.tally["stored"] += 1
-    guard.stored(
-        "journal_entries", made.id, title=title, content=content, tags=tags, sentiment=sentiment
+    columns: dict[str, Any] = {
+        "title": title,
+        "content": content,
+        "tags": tags,
+        "sentiment": sentiment,
+    }
+    await created(
+        guard,
+        "journal entry",
+        lambda: JournalEntryCreate(
+            journal_id=journal.id, type=JournalEntryType.LEARNING, **columns
+        ),
+        partial(journals.add_entry, aconn),
+        partial(journals.get_entry, aconn),
+        columns=columns,
+        table="journal_entries",
+        text=tuple(columns.values()),
     )
-    got = await journals.get_entry(aconn, made.id)
-    assert got is not None and got == made
-    assert (got.title, got.content, got.tags, got.sentiment) == (title, content, tags, sentiment)
 
 
 @hostile_settings
@@ -908,41 +876,22 @@ async def test_pitches_propose(
     *, aconn: Conn, guard: Guard, world: World, title: str, slug: str, problem: str, solution: str
 ) -> None:
     guard.tally["examples"] += 1
-    try:
-        data = PitchCreate(
-            title=title,
-            slug=slug,
-            problem=problem,
-            proposed_solution=solution,
-            target_cells=[Team.BACKEND],
-            created_by=world.agent,
-        )
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
-        return
-    assert not has_nul(title, slug, problem, solution)
-    try:
-        made = await pitches.propose_pitch(aconn, data)
-    except Conflict:
-        assert slug in guard.slugs
-        guard.tally["slug taken"] += 1
-        return
-    except Exception as exc:
-        refused(guard, exc, "pitch")
-        return
-    guard.slugs.add(slug)
-    guard.wrote("pitches")
-    guard.tally["stored"] += 1
-    guard.stored(
-        "pitches", made.id, title=title, slug=slug, problem=problem, proposed_solution=solution
-    )
-    got = await pitches.get_pitch(aconn, made.id)
-    assert got is not None and got == made
-    assert (got.title, got.slug, got.problem, got.proposed_solution) == (
-        title,
-        slug,
-        problem,
-        solution,
+    columns: dict[str, Any] = {
+        "title": title,
+        "slug": slug,
+        "problem": problem,
+        "proposed_solution": solution,
+    }
+    await created(
+        guard,
+        "pitch",
+        lambda: PitchCreate(**columns, target_cells=[Team.BACKEND], created_by=world.agent),
+        partial(pitches.propose_pitch, aconn),
+        partial(pitches.get_pitch, aconn),
+        columns=columns,
+        table="pitches",
+        slug=slug,
+        text=tuple(columns.values()),
     )
 
 
@@ -979,75 +928,51 @@ async def test_channels_create_update_and_groups(
 ) -> None:
     guard.tally["examples"] += 1
     assert world.channel is not None
+    get = partial(channels.get_channel, aconn)
     target = world.channel.id
-    try:
-        data = ChannelCreate(
-            name=name, slug=slug, type=ChannelType.CELL, description=description, topic=topic
-        )
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
-    else:
-        assert not has_nul(name, slug, description, topic)
-        try:
-            made = await channels.create_channel(aconn, data)
-        except Conflict:
-            assert slug in guard.slugs
-            guard.tally["slug taken"] += 1
-        except Exception as exc:
-            refused(guard, exc, "channel")
-        else:
-            guard.slugs.add(slug)
-            guard.wrote("channels")
-            guard.tally["stored"] += 1
-            guard.stored(
-                "channels", made.id, name=name, slug=slug, description=description, topic=topic
-            )
-            got = await channels.get_channel(aconn, made.id)
-            assert got is not None and got == made
-            assert (got.name, got.slug, got.description, got.topic) == (
-                name,
-                slug,
-                description,
-                topic,
-            )
-            target = made.id
+    columns: dict[str, Any] = {
+        "name": name,
+        "slug": slug,
+        "description": description,
+        "topic": topic,
+    }
+    made = await created(
+        guard,
+        "channel",
+        lambda: ChannelCreate(**columns, type=ChannelType.CELL),
+        partial(channels.create_channel, aconn),
+        get,
+        columns=columns,
+        table="channels",
+        slug=slug,
+        text=tuple(columns.values()),
+    )
+    if made is not None:
+        target = made.id
 
-    before = await channels.get_channel(aconn, target)
-    try:
-        patch = ChannelUpdate(name=new_name, description=new_description)
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
-    else:
-        try:
-            updated = await channels.update_channel(aconn, target, patch)
-        except Exception as exc:
-            refused(guard, exc, "channel")
-            assert await channels.get_channel(aconn, target) == before
-        else:
-            guard.tally["stored"] += 1
-            guard.stored("channels", target, name=new_name, description=new_description)
-            got = await channels.get_channel(aconn, target)
-            assert got is not None and got == updated
-            assert (got.name, got.description) == (new_name, new_description)
+    columns = {"name": new_name, "description": new_description}
+    await updated(
+        guard,
+        "channel",
+        target,
+        lambda: ChannelUpdate(**columns),
+        partial(channels.update_channel, aconn),
+        get=get,
+        columns=columns,
+        table="channels",
+    )
 
-    try:
-        group = GroupCreate(
+    await created(
+        guard,
+        "group",
+        lambda: GroupCreate(
             name=group_name, channel_id=target, default_session_config=session_config
-        )
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
-        return
-    try:
-        made_group = await channels.create_group(aconn, group)
-    except Exception as exc:
-        refused(guard, exc, "group")
-        return
-    guard.wrote("groups")
-    guard.tally["stored"] += 1
-    guard.stored("groups", made_group.id, name=group_name, default_session_config=session_config)
-    got_group = await channels.get_group(aconn, made_group.id)
-    assert got_group is not None and got_group.name == group_name
-    assert same_json(session_config, got_group.default_session_config)
+        ),
+        partial(channels.create_group, aconn),
+        partial(channels.get_group, aconn),
+        columns={"name": group_name, "default_session_config": session_config},
+        table="groups",
+    )
 
 
 # -- lookups -----------------------------------------------------------------------------------
