@@ -32,6 +32,7 @@ from roboco_sql.models.messaging import (
     SessionTaskCreate,
     SessionTaskRelationship,
 )
+from roboco_sql.queries import Query
 from roboco_sql.repos import channels
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import checked_limit
@@ -112,6 +113,26 @@ _ENDED = frozenset({SessionStatus.CLOSED, SessionStatus.TIMED_OUT})
 # -- sessions ----------------------------------------------------------------------------------
 
 
+async def _one_session(
+    conn: AsyncConnection[Any], query: Query, **params: object
+) -> Session | None:
+    """The session row a statement returns, or None; a dropped table is SchemaGone."""
+    with translated("session"):
+        return await queries.fetch_one(conn, query, _SESSION, **params)
+
+
+async def _sessions(conn: AsyncConnection[Any], query: Query, **params: object) -> list[Session]:
+    """The session rows a statement returns."""
+    with translated("session"):
+        return await queries.fetch_all(conn, query, _SESSION, **params)
+
+
+async def _links(conn: AsyncConnection[Any], query: Query, **params: object) -> list[SessionTask]:
+    """The session-task link rows a statement returns."""
+    with translated("session task"):
+        return await queries.fetch_all(conn, query, _LINK_ROW, **params)
+
+
 async def open_session(conn: AsyncConnection[Any], data: SessionCreate) -> Session:
     """Insert a session and make it the group's live one; NotFound naming a missing group.
 
@@ -153,10 +174,9 @@ async def close_session(
     """
     if status not in _ENDED:
         raise ValidationError(f"a session closes as closed or timed_out, not {status}")
-    with translated("session"):
-        session = await queries.fetch_one(
-            conn, _CLOSE, _SESSION, id=session_id, status=status, closed_at=closed_at or utcnow()
-        )
+    session = await _one_session(
+        conn, _CLOSE, id=session_id, status=status, closed_at=closed_at or utcnow()
+    )
     if session is not None:
         return session
     current = await get_session(conn, session_id)
@@ -167,14 +187,12 @@ async def close_session(
 
 async def get_session(conn: AsyncConnection[Any], session_id: uuid.UUID) -> Session | None:
     """One session by id, or None."""
-    with translated("session"):
-        return await queries.fetch_one(conn, _GET, _SESSION, id=session_id)
+    return await _one_session(conn, _GET, id=session_id)
 
 
 async def get_active_session(conn: AsyncConnection[Any], group_id: uuid.UUID) -> Session | None:
     """The group's live session (its active_session_id, if still active), or None."""
-    with translated("session"):
-        return await queries.fetch_one(conn, _GET_ACTIVE, _SESSION, group_id=group_id)
+    return await _one_session(conn, _GET_ACTIVE, group_id=group_id)
 
 
 async def list_sessions(
@@ -187,17 +205,15 @@ async def list_sessions(
 ) -> list[Session]:
     """A group's sessions, newest start first; pass the last one's (started_at, id) as before."""
     before_at, before_id = before if before is not None else (None, None)
-    with translated("session"):
-        return await queries.fetch_all(
-            conn,
-            _LIST,
-            _SESSION,
-            group_id=group_id,
-            status=status,
-            before_at=before_at,
-            before_id=before_id,
-            limit=checked_limit(limit),
-        )
+    return await _sessions(
+        conn,
+        _LIST,
+        group_id=group_id,
+        status=status,
+        before_at=before_at,
+        before_id=before_id,
+        limit=checked_limit(limit),
+    )
 
 
 async def sweep_timed_out(
@@ -214,8 +230,7 @@ async def sweep_timed_out(
         raise ValidationError(f"a session closes as closed or timed_out, not {status}")
     if now is not None and now.tzinfo is None:
         raise ValidationError("now must be timezone-aware")
-    with translated("session"):
-        return await queries.fetch_all(conn, _SWEEP, _SESSION, now=now or utcnow(), status=status)
+    return await _sessions(conn, _SWEEP, now=now or utcnow(), status=status)
 
 
 async def list_sessions_with_tasks(
@@ -252,10 +267,7 @@ async def list_task_sessions_in_context(
     links = await list_task_sessions(conn, task_id, relationship_type=relationship_type)
     if not links:
         return []
-    with translated("session"):
-        rows = await queries.fetch_all(
-            conn, _BY_IDS, _SESSION, ids=list({link.session_id for link in links})
-        )
+    rows = await _sessions(conn, _BY_IDS, ids=list({link.session_id for link in links}))
     by_id = {s.id: s for s in rows}
     groups = await channels.list_groups_by_ids(conn, {s.group_id for s in rows})
     rooms = await channels.list_channels_by_ids(conn, {g.channel_id for g in groups.values()})
@@ -306,8 +318,7 @@ async def list_session_tasks(
     conn: AsyncConnection[Any], session_id: uuid.UUID
 ) -> list[SessionTask]:
     """The task links of a session, newest first."""
-    with translated("session task"):
-        return await queries.fetch_all(conn, _LIST_BY_SESSION, _LINK_ROW, session_id=session_id)
+    return await _links(conn, _LIST_BY_SESSION, session_id=session_id)
 
 
 async def list_task_sessions(
@@ -317,16 +328,12 @@ async def list_task_sessions(
     relationship_type: SessionTaskRelationship | None = None,
 ) -> list[SessionTask]:
     """The session links of a task, newest first, optionally of one relationship type."""
-    with translated("session task"):
-        return await queries.fetch_all(
-            conn, _LIST_BY_TASK, _LINK_ROW, task_id=task_id, relationship_type=relationship_type
-        )
+    return await _links(conn, _LIST_BY_TASK, task_id=task_id, relationship_type=relationship_type)
 
 
 async def get_primary_session(conn: AsyncConnection[Any], task_id: uuid.UUID) -> Session | None:
     """The task's primary session (the discussion of record), or None."""
-    with translated("session"):
-        return await queries.fetch_one(conn, _GET_PRIMARY, _SESSION, task_id=task_id)
+    return await _one_session(conn, _GET_PRIMARY, task_id=task_id)
 
 
 async def set_primary_session(

@@ -129,13 +129,7 @@ async def update_work_session(
     conn: AsyncConnection[Any], session_id: uuid.UUID, data: WorkSessionUpdate
 ) -> WorkSession:
     """Write the fields the update set (lists are replaced whole); NotFound when missing."""
-    changes = data.changes()
-    params = {"id": session_id, "updated_at": utcnow(), **patch_params(changes, _UPDATABLE)}
-    with translated("work session"):
-        updated = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
-    if updated is None:
-        raise _not_found(session_id)
-    return updated
+    return await _write(conn, _UPDATE, session_id, **patch_params(data.changes(), _UPDATABLE))
 
 
 async def record_commits(
@@ -150,15 +144,18 @@ async def record_commits(
     WorkSessionUpdate before any SQL runs.
     """
     checked = WorkSessionUpdate(commits=list(commits), files_modified=list(files_modified))
+    return await _write(
+        conn, _APPEND, session_id, commits=checked.commits, files_modified=checked.files_modified
+    )
+
+
+async def _write(
+    conn: AsyncConnection[Any], query: queries.Query, session_id: uuid.UUID, **params: object
+) -> WorkSession:
+    """Run one of the session's writes, stamped updated_at now; NotFound when it is missing."""
     with translated("work session"):
         updated = await queries.fetch_one(
-            conn,
-            _APPEND,
-            _ROW,
-            id=session_id,
-            commits=checked.commits,
-            files_modified=checked.files_modified,
-            updated_at=utcnow(),
+            conn, query, _ROW, id=session_id, updated_at=utcnow(), **params
         )
     if updated is None:
         raise _not_found(session_id)
