@@ -71,7 +71,8 @@ def _maker(cls: type[BaseModel], columns: tuple[str, ...]) -> Callable[[Sequence
     What model_construct does, minus defaults (every field comes from the row), as generated
     straight-line code: unpacking the row and a literal dict cost half of dict(zip(...)) and
     a converter loop, which was most of a 100-row list's cost over raw psycopg. Column names
-    enter the source only as string literals (repr), never as code.
+    enter the source only as string literals (repr), never as code. Fields go into the dict
+    in the model's order whatever the SELECT's, so a dump reads as a validated row's does.
     """
     by_alias = {(f.alias or name): name for name, f in cls.model_fields.items()}
     names = [by_alias.get(c, c) for c in columns]
@@ -82,10 +83,12 @@ def _maker(cls: type[BaseModel], columns: tuple[str, ...]) -> Callable[[Sequence
         "fields_set": set(names),  # shared by every row: trusted models are frozen
         **{f"set{name}": setter for name, setter in _SLOT.items()},
     }
-    items = ", ".join(
-        f"{name!r}: {_value(cls, name, var, scope)}"
-        for name, var in zip(names, variables, strict=True)
-    )
+    var_of = dict(zip(names, variables, strict=True))  # a repeated column: the last one wins
+    # in field order, as model_validate puts them: the dump's key order follows __dict__
+    order = [n for n in cls.model_fields if n in var_of] + [
+        n for n in var_of if n not in cls.model_fields
+    ]
+    items = ", ".join(f"{name!r}: {_value(cls, name, var_of[name], scope)}" for name in order)
     unpack = f"    {', '.join(variables)}, = row\n" if variables else ""
     source = (
         "def make(row):\n"

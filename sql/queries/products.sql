@@ -65,15 +65,8 @@ RETURNING {{products}};
 -- name: resolve_product_project :one
 -- The project one cell builds for one product (the unique key product_id, team), as a Project.
 SELECT
-    p.id, p.name, p.slug, p.git_url, p.default_branch, p.protected_branches,
-    p.git_token_encrypted IS NOT NULL AS has_git_token,
-    p.test_command, p.lint_command, p.format_command, p.typecheck_command, p.build_command,
-    p.quality_command, p.assigned_cell, p.allowed_agents, p.workspace_path, p.last_synced_at,
-    p.head_commit, p.created_by, p.is_active, p.created_at, p.updated_at,
-    p.ci_watch_enabled, p.ci_watch_workflow, p.dep_update_command, p.dep_update_paths,
-    p.sandbox_services, p.video_engine_enabled, p.sandbox_extensions, p.environments,
-    p.git_provider, p.github_installation_id, p.codegen_command, p.monthly_budget_usd,
-    p.board_programs
+    {{p.projects_head}}, p.git_token_encrypted IS NOT NULL AS has_git_token,
+    {{p.projects_tail}}
 FROM product_projects AS pp
 JOIN projects AS p ON p.id = pp.project_id
 WHERE pp.product_id = :product_id

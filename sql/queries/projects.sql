@@ -18,40 +18,22 @@ INSERT INTO projects (
     :codegen_command::varchar, :monthly_budget_usd::float8, NULL
 )
 RETURNING
-    id, name, slug, git_url, default_branch, protected_branches,
-    git_token_encrypted IS NOT NULL AS has_git_token,
-    test_command, lint_command, format_command, typecheck_command, build_command,
-    quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
-    head_commit, created_by, is_active, created_at, updated_at,
-    ci_watch_enabled, ci_watch_workflow, dep_update_command, dep_update_paths,
-    sandbox_services, video_engine_enabled, sandbox_extensions, environments, git_provider,
-    github_installation_id, codegen_command, monthly_budget_usd, board_programs;
+    {{projects_head}}, git_token_encrypted IS NOT NULL AS has_git_token,
+    {{projects_tail}};
 
 -- name: get_project :one
 -- One project by primary key; the token is reported only as has_git_token.
 SELECT
-    id, name, slug, git_url, default_branch, protected_branches,
-    git_token_encrypted IS NOT NULL AS has_git_token,
-    test_command, lint_command, format_command, typecheck_command, build_command,
-    quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
-    head_commit, created_by, is_active, created_at, updated_at,
-    ci_watch_enabled, ci_watch_workflow, dep_update_command, dep_update_paths,
-    sandbox_services, video_engine_enabled, sandbox_extensions, environments, git_provider,
-    github_installation_id, codegen_command, monthly_budget_usd, board_programs
+    {{projects_head}}, git_token_encrypted IS NOT NULL AS has_git_token,
+    {{projects_tail}}
 FROM projects
 WHERE id = :id;
 
 -- name: get_project_by_slug :one
 -- One project by slug (served by the unique index ix_projects_slug).
 SELECT
-    id, name, slug, git_url, default_branch, protected_branches,
-    git_token_encrypted IS NOT NULL AS has_git_token,
-    test_command, lint_command, format_command, typecheck_command, build_command,
-    quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
-    head_commit, created_by, is_active, created_at, updated_at,
-    ci_watch_enabled, ci_watch_workflow, dep_update_command, dep_update_paths,
-    sandbox_services, video_engine_enabled, sandbox_extensions, environments, git_provider,
-    github_installation_id, codegen_command, monthly_budget_usd, board_programs
+    {{projects_head}}, git_token_encrypted IS NOT NULL AS has_git_token,
+    {{projects_tail}}
 FROM projects
 WHERE slug = :slug;
 
@@ -60,14 +42,8 @@ WHERE slug = :slug;
 -- slug order (keyset after a slug), or by name (RoboCo's lists, by offset) or oldest first
 -- (RoboCo's default project for git context).
 SELECT
-    id, name, slug, git_url, default_branch, protected_branches,
-    git_token_encrypted IS NOT NULL AS has_git_token,
-    test_command, lint_command, format_command, typecheck_command, build_command,
-    quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
-    head_commit, created_by, is_active, created_at, updated_at,
-    ci_watch_enabled, ci_watch_workflow, dep_update_command, dep_update_paths,
-    sandbox_services, video_engine_enabled, sandbox_extensions, environments, git_provider,
-    github_installation_id, codegen_command, monthly_budget_usd, board_programs
+    {{projects_head}}, git_token_encrypted IS NOT NULL AS has_git_token,
+    {{projects_tail}}
 FROM projects
 WHERE (:assigned_cell::team IS NULL OR assigned_cell = :assigned_cell::team)
   AND (:is_active::boolean IS NULL OR is_active = :is_active::boolean)
@@ -162,14 +138,8 @@ SET name = CASE WHEN :set_name THEN :name ELSE name END,
     updated_at = now()
 WHERE id = :id
 RETURNING
-    id, name, slug, git_url, default_branch, protected_branches,
-    git_token_encrypted IS NOT NULL AS has_git_token,
-    test_command, lint_command, format_command, typecheck_command, build_command,
-    quality_command, assigned_cell, allowed_agents, workspace_path, last_synced_at,
-    head_commit, created_by, is_active, created_at, updated_at,
-    ci_watch_enabled, ci_watch_workflow, dep_update_command, dep_update_paths,
-    sandbox_services, video_engine_enabled, sandbox_extensions, environments, git_provider,
-    github_installation_id, codegen_command, monthly_budget_usd, board_programs;
+    {{projects_head}}, git_token_encrypted IS NOT NULL AS has_git_token,
+    {{projects_tail}};
 
 -- name: get_project_git_token :scalar
 -- The one query that reads the ciphertext, for read_git_token to decrypt on demand: '' when
