@@ -103,6 +103,18 @@ def test_the_shipped_chain_is_named_after_its_revisions() -> None:
     assert check_problems(load_chain()) == []
 
 
+def test_cli_check_names_files_after_their_revision(tmp_path: Path) -> None:
+    files = {"001_a.sql": mig("a") + DOWN, "002_b.sql": mig("c", "a") + DOWN}
+    run = run_cli("check", "--migrations-dir", str(write(tmp_path / "m", files)))
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[0] == (
+        "002_b.sql:1:14: revision 'c' does not match the file name 002_b.sql (name the file c.sql)"
+    )
+    renamed = {"001_a.sql": files["001_a.sql"], "002_c.sql": files["002_b.sql"]}
+    run = run_cli("check", "--migrations-dir", str(write(tmp_path / "n", renamed)))
+    assert (run.returncode, run.stderr) == (0, "")
+
+
 # -- psql meta-commands, anywhere in a part ----------------------------------------------------
 
 
