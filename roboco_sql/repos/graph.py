@@ -22,6 +22,7 @@ from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationE
 from roboco_sql.lifecycle import EDGES, MAX_DEPTH, TERMINAL
 from roboco_sql.models.enums import CELL_TEAMS, BlockerResolverType, TaskStatus, Team
 from roboco_sql.models.task import Task, TaskCreate
+from roboco_sql.queries import Query
 from roboco_sql.repos import products, tasks
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._rows import model_row
@@ -137,16 +138,7 @@ async def add_blocker(
                 "(the dependency would close a cycle)"
             )
         with translated("task"):
-            recorded = await queries.fetch_one(
-                conn,
-                _RECORD,
-                _ROW,
-                task_id=task_id,
-                blocker_id=blocker_id,
-                expected_status=task.status,
-            )
-        if recorded is None:
-            raise Conflict(f"task {task_id}: changed while adding blocker {blocker_id}; retry")
+            recorded = await _edit_blockers(conn, _RECORD, task, blocker_id, "adding")
         if blocker.status in TERMINAL or (recorded.status, TaskStatus.BLOCKED) not in EDGES:
             return recorded
         return await apply_transition(
@@ -157,6 +149,19 @@ async def add_blocker(
             resolver_type=resolver_type,
             raised_by=who.id,
         )
+
+
+async def _edit_blockers(
+    conn: AsyncConnection[Any], query: Query, task: Task, blocker_id: uuid.UUID, doing: str
+) -> Task:
+    """Add or drop one blocker edge of a task, provided it is still in the status it was read
+    in; Conflict (retry) when it changed meanwhile."""
+    edited = await queries.fetch_one(
+        conn, query, _ROW, task_id=task.id, blocker_id=blocker_id, expected_status=task.status
+    )
+    if edited is None:
+        raise Conflict(f"task {task.id}: changed while {doing} blocker {blocker_id}; retry")
+    return edited
 
 
 async def resolve_blocker(
@@ -179,16 +184,7 @@ async def resolve_blocker(
             if blocker_id in task.completed_dependency_ids:
                 return task
             raise NotFound(f"task {task_id} is not blocked by task {blocker_id}")
-        dropped = await queries.fetch_one(
-            conn,
-            _DROP,
-            _ROW,
-            task_id=task_id,
-            blocker_id=blocker_id,
-            expected_status=task.status,
-        )
-        if dropped is None:
-            raise Conflict(f"task {task_id}: changed while resolving blocker {blocker_id}; retry")
+        dropped = await _edit_blockers(conn, _DROP, task, blocker_id, "resolving")
         if dropped.status is not TaskStatus.BLOCKED or await unmet_dependencies(conn, task_id):
             return dropped
         owner = (
