@@ -24,6 +24,7 @@ message at all.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -76,35 +77,32 @@ def _agent(slug: str, name: str, role: AgentRole, team: Team | None, tail: str) 
 
 
 R = AgentRole
+_SEATS = (  # a delivery cell's six agents: slug tail, name tail, role
+    ("dev-1", "Developer 1", R.DEVELOPER),
+    ("dev-2", "Developer 2", R.DEVELOPER),
+    ("qa", "QA", R.QA),
+    ("pm", "PM", R.CELL_PM),
+    ("doc", "Documenter", R.DOCUMENTER),
+    ("pr-reviewer", "PR Reviewer", R.PR_REVIEWER),
+)
+
+
+def _cell(prefix: str, label: str, team: Team, group: str) -> tuple[AgentSeed, ...]:
+    """Every cell is staffed alike; seat n's id is 00000000-0000-0000-<group>-<n, 12 digits>."""
+    return tuple(
+        _agent(f"{prefix}-{slug}", f"{label} {name}", role, team, f"{group}-{n:012d}")
+        for n, (slug, name, role) in enumerate(_SEATS, 1)
+    )
+
+
 ROSTER: tuple[AgentSeed, ...] = (
     # 0000: the sentinel that authors system-made rows, and the human CEO
     _agent("system", "System", R.SYSTEM, None, "0000-000000000000"),
     _agent("ceo", "Renzo", R.CEO, Team.BOARD, "0000-000000000001"),
-    # 0001: backend cell
-    _agent("be-dev-1", "Backend Developer 1", R.DEVELOPER, Team.BACKEND, "0001-000000000001"),
-    _agent("be-dev-2", "Backend Developer 2", R.DEVELOPER, Team.BACKEND, "0001-000000000002"),
-    _agent("be-qa", "Backend QA", R.QA, Team.BACKEND, "0001-000000000003"),
-    _agent("be-pm", "Backend PM", R.CELL_PM, Team.BACKEND, "0001-000000000004"),
-    _agent("be-doc", "Backend Documenter", R.DOCUMENTER, Team.BACKEND, "0001-000000000005"),
-    _agent(
-        "be-pr-reviewer", "Backend PR Reviewer", R.PR_REVIEWER, Team.BACKEND, "0001-000000000006"
-    ),
-    # 0002: frontend cell
-    _agent("fe-dev-1", "Frontend Developer 1", R.DEVELOPER, Team.FRONTEND, "0002-000000000001"),
-    _agent("fe-dev-2", "Frontend Developer 2", R.DEVELOPER, Team.FRONTEND, "0002-000000000002"),
-    _agent("fe-qa", "Frontend QA", R.QA, Team.FRONTEND, "0002-000000000003"),
-    _agent("fe-pm", "Frontend PM", R.CELL_PM, Team.FRONTEND, "0002-000000000004"),
-    _agent("fe-doc", "Frontend Documenter", R.DOCUMENTER, Team.FRONTEND, "0002-000000000005"),
-    _agent(
-        "fe-pr-reviewer", "Frontend PR Reviewer", R.PR_REVIEWER, Team.FRONTEND, "0002-000000000006"
-    ),
-    # 0003: UX/UI cell
-    _agent("ux-dev-1", "UX/UI Developer 1", R.DEVELOPER, Team.UX_UI, "0003-000000000001"),
-    _agent("ux-dev-2", "UX/UI Developer 2", R.DEVELOPER, Team.UX_UI, "0003-000000000002"),
-    _agent("ux-qa", "UX/UI QA", R.QA, Team.UX_UI, "0003-000000000003"),
-    _agent("ux-pm", "UX/UI PM", R.CELL_PM, Team.UX_UI, "0003-000000000004"),
-    _agent("ux-doc", "UX/UI Documenter", R.DOCUMENTER, Team.UX_UI, "0003-000000000005"),
-    _agent("ux-pr-reviewer", "UX/UI PR Reviewer", R.PR_REVIEWER, Team.UX_UI, "0003-000000000006"),
+    # 0001-0003: the delivery cells
+    *_cell("be", "Backend", Team.BACKEND, "0001"),
+    *_cell("fe", "Frontend", Team.FRONTEND, "0002"),
+    *_cell("ux", "UX/UI", Team.UX_UI, "0003"),
     # 0004: board and management
     _agent("main-pm", "Main PM", R.MAIN_PM, Team.MAIN_PM, "0004-000000000001"),
     _agent("product-owner", "Product Owner", R.PRODUCT_OWNER, Team.BOARD, "0004-000000000002"),
@@ -391,6 +389,19 @@ async def seed(conn: AsyncConnection[Any]) -> SeedReport:
     return SeedReport(agents=SeedCount(agents, len(ROSTER) - agents), messaging=messaging)
 
 
+async def _by_pair(
+    conn: AsyncConnection[Any], query: str, agents_of: Callable[[ChannelSeed], Iterable[str]]
+) -> int:
+    """Run a bootstrap_messaging statement over every (channel slug, agent slug) pair."""
+    pairs = [(c.slug, agent) for c in CHANNELS for agent in agents_of(c)]
+    return await queries.execute_rows(
+        conn,
+        _Q[f"bootstrap_messaging.{query}"],
+        channel_slugs=[c for c, _ in pairs],
+        agent_slugs=[a for _, a in pairs],
+    )
+
+
 async def _seed_messaging(conn: AsyncConnection[Any]) -> MessagingSeed:
     """Channels, their memberships and the welcomes, inside seed()'s transaction."""
     channels = await queries.execute_rows(
@@ -401,20 +412,8 @@ async def _seed_messaging(conn: AsyncConnection[Any]) -> MessagingSeed:
         types=[c.type.value for c in CHANNELS],
         descriptions=[c.description for c in CHANNELS],
     )
-    members = [(c.slug, s) for c in CHANNELS for s in channel_members(c)]
-    memberships = await queries.execute_rows(
-        conn,
-        _Q["bootstrap_messaging.sync_channel_members"],
-        channel_slugs=[c for c, _ in members],
-        agent_slugs=[s for _, s in members],
-    )
-    observers = [(c.slug, s) for c in CHANNELS for s in silent_observers(c)]
-    observed = await queries.execute_rows(
-        conn,
-        _Q["bootstrap_messaging.add_silent_observers"],
-        channel_slugs=[c for c, _ in observers],
-        agent_slugs=[s for _, s in observers],
-    )
+    memberships = await _by_pair(conn, "sync_channel_members", channel_members)
+    observed = await _by_pair(conn, "add_silent_observers", silent_observers)
     welcomes = [(c.slug, c.welcome) for c in CHANNELS if c.welcome is not None]
     welcomed = await queries.execute_rows(
         conn,
