@@ -7,6 +7,7 @@ that may not (CREATE INDEX CONCURRENTLY) commits alone, then its row. A run that
 
 from __future__ import annotations
 
+import functools
 import time
 from contextlib import nullcontext
 from typing import TYPE_CHECKING
@@ -27,8 +28,7 @@ if TYPE_CHECKING:
 
 def run(steps: Steps, m: Migration) -> Applied:
     """m statement by statement, each recorded in roboco_sql.progress; a statement already
-    recorded (a resumed run) is skipped once its checksum is found unchanged. Long: one
-    loop whose steps share the resume bookkeeping; its retried attempt is a closure."""
+    recorded (a resumed run) is skipped once its checksum is found unchanged."""
     conn = steps.conn
     done = read_state(conn).progress.get(m.revision, {})
     total = len(m.statements)
@@ -44,39 +44,15 @@ def run(steps: Steps, m: Migration) -> Applied:
                 if done[number] != bookkeeping.statement_checksum(stmt.text):
                     raise changed_step(m, number, stmt)
                 continue
-            progress = (
-                (
-                    f"statements 1-{number - 1} of {total} of {m.revision} are applied; "
-                    f"the next run resumes at statement {number}"
-                )
-                if number > 1
-                else (f"nothing of {m.revision} was applied")
-            )
             if _index_already_built(steps, m, stmt):
                 bookkeeping.progress_insert(m, number, stmt).run(conn)
                 continue
-
-            def attempt(
-                stmt: sqllex.Statement = stmt, progress: str = progress, number: int = number
-            ) -> None:
-                # A statement that may run in a transaction commits with its progress row,
-                # so a crash never leaves it done but unrecorded. One that may not (CREATE
-                # INDEX CONCURRENTLY, ...) commits alone, and the chain admits it only in an
-                # idempotent form (chain.resume_unsafe), so re-running it is harmless.
-                atomic = autocommit_only(stmt) is None
-                try:
-                    with conn.transaction() if atomic else nullcontext():
-                        conn.execute(stmt.text, prepare=False)
-                        if atomic:
-                            bookkeeping.progress_insert(m, number, stmt).run(conn)
-                except RETRIED:
-                    raise
-                except psycopg.Error as exc:
-                    raise statement_failure(m, stmt, exc, progress) from None
-                if not atomic:
-                    bookkeeping.progress_insert(m, number, stmt).run(conn)
-
-            steps.retrying(m, attempt, lambda progress=progress: progress)  # type: ignore[misc]
+            progress = _progress(m, number, total)
+            steps.retrying(
+                m,
+                functools.partial(_one, conn, m, number, stmt, progress),
+                lambda progress=progress: progress,  # type: ignore[misc]
+            )
             notices += steps.flush_notices(m)
     finally:
         bookkeeping.RESET_LOCK_TIMEOUT.run(conn)
@@ -90,6 +66,38 @@ def run(steps: Steps, m: Migration) -> Applied:
         resumed_at if done else None,
         tuple(notices),
     )
+
+
+def _progress(m: Migration, number: int, total: int) -> str:
+    """What is applied when statement `number` fails."""
+    if number == 1:
+        return f"nothing of {m.revision} was applied"
+    return (
+        f"statements 1-{number - 1} of {total} of {m.revision} are applied; "
+        f"the next run resumes at statement {number}"
+    )
+
+
+def _one(conn: Conn, m: Migration, number: int, stmt: sqllex.Statement, progress: str) -> None:
+    """One statement and its progress row.
+
+    A statement that may run in a transaction commits with its progress row, so a crash never
+    leaves it done but unrecorded. One that may not (CREATE INDEX CONCURRENTLY, ...) commits
+    alone, and the chain admits it only in an idempotent form (chain.resume_unsafe), so
+    re-running it is harmless.
+    """
+    atomic = autocommit_only(stmt) is None
+    try:
+        with conn.transaction() if atomic else nullcontext():
+            conn.execute(stmt.text, prepare=False)
+            if atomic:
+                bookkeeping.progress_insert(m, number, stmt).run(conn)
+    except RETRIED:
+        raise
+    except psycopg.Error as exc:
+        raise statement_failure(m, stmt, exc, progress) from None
+    if not atomic:
+        bookkeeping.progress_insert(m, number, stmt).run(conn)
 
 
 def _index_already_built(steps: Steps, m: Migration, stmt: sqllex.Statement) -> bool:

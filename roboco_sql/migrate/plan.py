@@ -161,6 +161,8 @@ def build(
     wanted: frozenset[str] = frozenset({DEFAULT}),
     allow_data_loss: bool = False,
 ) -> Plan:
+    """The plan from this connection's database: decided as migrate decides, then written
+    in migrate's order."""
     state = read_state(conn)
     out = _Script(conn)
     result = Plan(state.version, target)
@@ -178,7 +180,53 @@ def build(
             out.comment(f"nothing to apply: the database is at {state.version}")
         result.sql = out.text()
         return result
+    d = _decide(conn, chain, state, target, wanted, allow_data_loss=allow_data_loss)
+    result.current, result.revisions = d.current, [m.revision for m in d.pending]
+    result.reverted = [m.revision for m in d.back if isinstance(m, Migration)]
 
+    def body() -> None:
+        _emit_books(out, d)
+        if d.back:
+            _one_flush(out, lambda: _emit_back(out, d))
+            return
+        if vector:
+            _emit_vector(out)
+        _one_flush(out, lambda: _emit_forward(out, conn, d))
+
+    _locked(out, body)
+    result.sql = out.text()
+    return result
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """What migrate would decide under the lock: where it starts, and the steps it takes."""
+
+    chain: Chain
+    state: State
+    start: Start
+    who: str
+    target: str | None
+    wanted: frozenset[str]
+    superseded: list[Migration]
+    back: list[Addition | Migration]
+    pending: list[Migration]
+
+    @property
+    def current(self) -> str | None:
+        return self.start.revision
+
+
+def _decide(
+    conn: Conn,
+    chain: Chain,
+    state: State,
+    target: str | None,
+    wanted: frozenset[str],
+    *,
+    allow_data_loss: bool,
+) -> _Decided:
+    """The start and the steps, refused as migrate refuses them (reads only)."""
     who = who_runs(conn)
     check_width(conn)
     start = decide_start(conn, chain, state, who)
@@ -199,84 +247,58 @@ def build(
         for number, stmt in enumerate(pending[0].statements, start=1):
             if number in done and done[number] != bookkeeping.statement_checksum(stmt.text):
                 raise changed_step(pending[0], number, stmt)
-    result.current, result.revisions = current, [m.revision for m in pending]
-    result.reverted = [m.revision for m in back if isinstance(m, Migration)]
-
-    def body() -> None:
-        if not state.bookkeeping or start.queries or back:
-            out.blank()
-            out.comment("bookkeeping" + (" schema" if not state.bookkeeping else ""), RULE[3:])
-            if start.adopted:
-                out.comment(f"adopt an Alembic-managed database at {start.adopted}")
-            if start.stamped:
-                out.comment(f"stamp a version-less database at {start.stamped} (exact match)")
-            if start.relaid:
-                out.comment(f"move a database at roboco_sql's old {start.relaid} to {current}")
-            out.sql("BEGIN")
-            if not state.bookkeeping or back:  # going back logs to a table added since
-                out.query(bookkeeping.create_bookkeeping())
-            for q in start.queries:
-                out.query(q)
-            out.sql("COMMIT")
-        if superseded:
-            out.blank()
-            out.comment("files edited upstream since they were applied: their new checksums")
-            for m in superseded:
-                out.query(bookkeeping.accept_edit(m, SHIPPED_EDIT))
-        if back:
-            _one_flush(
-                out,
-                lambda: _emit_back(
-                    out,
-                    chain,
-                    back,
-                    state=state,
-                    start=start,
-                    who=who,
-                    wanted=wanted,
-                    to=goal(target),
-                ),
-            )
-            return
-        if vector:
-            _emit_vector(out)
-        _one_flush(out, forward)
-
-    def forward() -> None:
-        for m in pending:
-            out.blank()
-            if m.transactional:
-                _emit_transactional(out, m, who)
-            else:
-                _emit_autocommit(out, conn, m, who, state.progress.get(m.revision, {}))
-        if not pending:
-            out.blank()
-            out.comment(f"no revision to apply: the database stays at {current}")
-        final = pending[-1].revision if pending else current
-        for a in due_additions(chain, start_additions(state, start), wanted, final):
-            assert final is not None
-            out.blank()
-            _transaction(out, addition_step(a), [bookkeeping.addition_record(a, final, who)])
-
-    _locked(out, body)
-    result.sql = out.text()
-    return result
+    return _Decided(chain, state, start, who, target, wanted, superseded, back, pending)
 
 
-def _emit_back(
-    out: _Script,
-    chain: Chain,
-    back: list[Addition | Migration],
-    *,
-    state: State,
-    start: Start,
-    who: str,
-    wanted: frozenset[str],
-    to: str | None,
-) -> None:
+def _emit_books(out: _Script, d: _Decided) -> None:
+    """The bookkeeping schema and the start's rows in one transaction, then the new
+    checksums of files edited upstream (as start.open_books)."""
+    state, start = d.state, d.start
+    if not state.bookkeeping or start.queries or d.back:
+        out.blank()
+        out.comment("bookkeeping" + (" schema" if not state.bookkeeping else ""), RULE[3:])
+        if start.adopted:
+            out.comment(f"adopt an Alembic-managed database at {start.adopted}")
+        if start.stamped:
+            out.comment(f"stamp a version-less database at {start.stamped} (exact match)")
+        if start.relaid:
+            out.comment(f"move a database at roboco_sql's old {start.relaid} to {d.current}")
+        out.sql("BEGIN")
+        if not state.bookkeeping or d.back:  # going back logs to a table added since
+            out.query(bookkeeping.create_bookkeeping())
+        for q in start.queries:
+            out.query(q)
+        out.sql("COMMIT")
+    if d.superseded:
+        out.blank()
+        out.comment("files edited upstream since they were applied: their new checksums")
+        for m in d.superseded:
+            out.query(bookkeeping.accept_edit(m, SHIPPED_EDIT))
+
+
+def _emit_forward(out: _Script, conn: Conn, d: _Decided) -> None:
+    """Each pending revision as the runner applies it, then the additions due there."""
+    for m in d.pending:
+        out.blank()
+        if m.transactional:
+            _emit_transactional(out, m, d.who)
+        else:
+            _emit_autocommit(out, conn, m, d.who, d.state.progress.get(m.revision, {}))
+    if not d.pending:
+        out.blank()
+        out.comment(f"no revision to apply: the database stays at {d.current}")
+    final = d.pending[-1].revision if d.pending else d.current
+    for a in due_additions(d.chain, start_additions(d.state, d.start), d.wanted, final):
+        assert final is not None
+        out.blank()
+        _transaction(out, addition_step(a), [bookkeeping.addition_record(a, final, d.who)])
+
+
+def _emit_back(out: _Script, d: _Decided) -> None:
     """Going back: the steps down.go_back runs, in its order, with its bookkeeping."""
-    recorded = start_additions(state, start)
-    for step in back:
+    chain, who, wanted, to = d.chain, d.who, d.wanted, goal(d.target)
+    recorded = start_additions(d.state, d.start)
+    for step in d.back:
         out.blank()
         if isinstance(step, Addition):
             out.comment(f"addition {step.name}: removed before going below {step.requires}")
