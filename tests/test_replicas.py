@@ -511,11 +511,19 @@ def _queries_of(module: str) -> dict[str, set[str]]:
                     names |= used(funcs[callee], seen)
         return names
 
-    return {
+    found = {
         name: used(fn, {name})
         for name, fn in funcs.items()
         if isinstance(fn, ast.AsyncFunctionDef) and not name.startswith("_")
     }
+    for node in tree.body:  # a split module re-exports its parts' functions under its name
+        part = node.module if isinstance(node, ast.ImportFrom) else None
+        if part and part.startswith("roboco_sql.repos.") and "._" not in part:
+            theirs = _queries_of(part.rsplit(".", 1)[1])
+            found.update(
+                {a.asname or a.name: theirs[a.name] for a in node.names if a.name in theirs}
+            )
+    return found
 
 
 def test_every_documented_replica_safe_function_only_reads() -> None:
