@@ -20,7 +20,6 @@ from psycopg.rows import tuple_row
 from pydantic import BaseModel, SecretStr
 
 from roboco_sql import queries
-from roboco_sql.config import Settings
 from roboco_sql.crypto import SecretBox
 from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.base import Row, unstorable
@@ -36,6 +35,7 @@ from roboco_sql.models.credentials import (
 )
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._rows import model_row
+from roboco_sql.repos._secrets import box_or_default
 
 __all__ = [
     "clear_github_app_credentials",
@@ -118,11 +118,6 @@ _GITHUB = _Service("github app", GitHubAppCredentials, GitHubAppSecrets)
 SERVICES = (_X, _TIKTOK, _TELEGRAM, _GITHUB)  # for the agreement tests
 
 
-def _box(box: SecretBox | None) -> SecretBox:
-    """The box given, else one from ROBOCO_ENCRYPTION_KEY (keys are parsed at first use)."""
-    return box if box is not None else SecretBox.from_settings(Settings.from_env())
-
-
 def _plains(**values: object) -> dict[str, str]:
     """Each value as text (a SecretStr unwrapped); anything else is refused by name."""
     out = {}
@@ -147,7 +142,7 @@ def _all_or_none(service: str, values: dict[str, str]) -> bool:
 
 def _encrypt_all(service: str, values: dict[str, str], box: SecretBox | None) -> dict[str, str]:
     """``<name>_encrypted`` -> ciphertext for every value, or an error naming the value."""
-    opener = _box(box)
+    opener = box_or_default(box)
     out: dict[str, str] = {}
     for name, value in values.items():
         try:
@@ -198,7 +193,7 @@ async def _read(
     if stored is None or not all(stored):
         return None
     plain = dict(zip(service.plain, stored, strict=False))
-    opener = _box(box)
+    opener = box_or_default(box)
     secret = {
         name: opener.decrypt(text, what=f"{service.name} credentials {name}")
         for name, text in zip(service.encrypted, stored[len(service.plain) :], strict=True)

@@ -15,9 +15,8 @@ from psycopg.types.json import Jsonb
 from pydantic import SecretStr
 
 from roboco_sql import queries
-from roboco_sql.config import Settings
 from roboco_sql.crypto import SecretBox
-from roboco_sql.errors import EncryptionError, NotFound, ValidationError
+from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import Team
 from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate, TaskProgress
@@ -26,6 +25,7 @@ from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
+from roboco_sql.repos._secrets import box_or_default, read_token, token_params
 
 __all__ = [
     "ProjectOrder",
@@ -98,11 +98,6 @@ _UPDATABLE = (
 _JSON = ("sandbox_extensions", "environments", "board_programs")
 
 
-def _box(box: SecretBox | None) -> SecretBox:
-    """The box given, else one from ROBOCO_ENCRYPTION_KEY (keys are parsed at first use)."""
-    return box if box is not None else SecretBox.from_settings(Settings.from_env())
-
-
 async def create_project(
     conn: AsyncConnection[Any], data: ProjectCreate, *, box: SecretBox | None = None
 ) -> Project:
@@ -110,7 +105,7 @@ async def create_project(
 
     A taken slug is a Conflict; an unknown created_by is NotFound naming the agent id.
     """
-    ciphertext = _box(box).encrypt(data.git_token) if data.git_token is not None else None
+    ciphertext = box_or_default(box).encrypt(data.git_token) if data.git_token is not None else None
     with translated("project"):
         project = await queries.fetch_one(
             conn,
@@ -279,9 +274,7 @@ async def update_project(
     """
     changes = patch.changes()
     params = {"id": project_id, **patch_params(changes, _UPDATABLE, json=_JSON)}
-    token = _box(box).token_update(patch.git_token) if patch.git_token is not None else None
-    params["set_git_token_encrypted"] = token is not None and token.changes
-    params["git_token_encrypted"] = token.ciphertext if token is not None else None
+    params |= token_params(box, patch.git_token, "git_token_encrypted")
     with translated("project"):
         project = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
     if project is None:
@@ -297,20 +290,14 @@ async def read_git_token(
     The one explicit read of the secret, decrypted on demand and never cached. NotFound if
     there is no such project; EncryptionError naming the project if no key opens the token.
     """
-    ciphertext = await queries.fetch_scalar(conn, _GET_TOKEN, str, id=project_id)
-    if ciphertext is None:
-        raise NotFound(f"project {project_id} not found")
-    if ciphertext == "":
-        return None
-    opener = _box(box)
-    try:
-        return opener.decrypt(ciphertext, what=f"project {project_id} git token")
-    except EncryptionError:
-        # The failure path only: look the slug up so the operator sees which project.
-        project = await get_project(conn, project_id)
-        if project is None:
-            raise
-        return opener.decrypt(ciphertext, what=f"project '{project.slug}' git token")
+    return await read_token(
+        conn, _GET_TOKEN, project_id, box, entity="project", token="git token", name_of=_slug
+    )
+
+
+async def _slug(conn: AsyncConnection[Any], project_id: uuid.UUID) -> str | None:
+    project = await get_project(conn, project_id)
+    return project.slug if project is not None else None
 
 
 async def task_progress(

@@ -13,9 +13,8 @@ from psycopg import AsyncConnection
 from pydantic import SecretStr
 
 from roboco_sql import queries
-from roboco_sql.config import Settings
 from roboco_sql.crypto import SecretBox
-from roboco_sql.errors import EncryptionError, NotFound
+from roboco_sql.errors import NotFound
 from roboco_sql.models.enums import AgentRole, AssignmentScope, Complexity, ModelProvider
 from roboco_sql.models.provider import (
     ModelAssignment,
@@ -28,6 +27,7 @@ from roboco_sql.models.provider import (
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
+from roboco_sql.repos._secrets import box_or_default, read_token, token_params
 
 __all__ = [
     "clear_mode_assignments",
@@ -75,11 +75,6 @@ _ASSIGNMENT_ROW = model_row(ModelAssignment)
 _UPDATABLE = ("name", "base_url", "enabled")
 
 
-def _box(box: SecretBox | None) -> SecretBox:
-    """The box given, else one from ROBOCO_ENCRYPTION_KEY (keys are parsed at first use)."""
-    return box if box is not None else SecretBox.from_settings(Settings.from_env())
-
-
 # -- providers ---------------------------------------------------------------------------------
 
 
@@ -88,7 +83,7 @@ async def create_provider_config(
 ) -> ProviderConfig:
     """Insert a provider, encrypting its token first; a taken name is a Conflict."""
     token = data.auth_token
-    ciphertext = _box(box).encrypt(token) if token is not None else None
+    ciphertext = box_or_default(box).encrypt(token) if token is not None else None
     with translated("provider"):
         provider = await queries.fetch_one(
             conn,
@@ -148,9 +143,7 @@ async def update_provider_config(
     """
     changes = patch.changes()
     params = {"id": provider_id, **patch_params(changes, _UPDATABLE)}
-    token = _box(box).token_update(patch.auth_token) if patch.auth_token is not None else None
-    params["set_auth_token_encrypted"] = token is not None and token.changes
-    params["auth_token_encrypted"] = token.ciphertext if token is not None else None
+    params |= token_params(box, patch.auth_token, "auth_token_encrypted")
     with translated("provider"):
         provider = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
     if provider is None:
@@ -174,20 +167,14 @@ async def read_auth_token(
     NotFound if there is no such provider; EncryptionError naming the provider if no
     configured key opens the token.
     """
-    ciphertext = await queries.fetch_scalar(conn, _GET_TOKEN, str, id=provider_id)
-    if ciphertext is None:
-        raise NotFound(f"provider {provider_id} not found")
-    if ciphertext == "":
-        return None
-    opener = _box(box)
-    try:
-        return opener.decrypt(ciphertext, what=f"provider {provider_id} auth token")
-    except EncryptionError:
-        # The failure path only: look the name up so the operator sees which provider.
-        provider = await get_provider_config(conn, provider_id)
-        if provider is None:
-            raise
-        return opener.decrypt(ciphertext, what=f"provider '{provider.name}' auth token")
+    return await read_token(
+        conn, _GET_TOKEN, provider_id, box, entity="provider", token="auth token", name_of=_name
+    )
+
+
+async def _name(conn: AsyncConnection[Any], provider_id: uuid.UUID) -> str | None:
+    provider = await get_provider_config(conn, provider_id)
+    return provider.name if provider is not None else None
 
 
 # -- model assignments -------------------------------------------------------------------------
