@@ -25,7 +25,7 @@ from roboco_sql.models.task import Task, TaskCreate
 from roboco_sql.queries import Query
 from roboco_sql.repos import products, tasks
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._rows import model_row
+from roboco_sql.repos._task_common import existing_task, one_task, task_list, task_not_found
 from roboco_sql.repos.transitions import SYSTEM, ActorLike, actor_of, apply_transition
 
 __all__ = [
@@ -49,7 +49,6 @@ _SUBTREE = _Q["graph.task_subtree"]
 _ANCESTORS = _Q["graph.task_ancestors"]
 _UNMET = _Q["graph.unmet_task_dependencies"]
 _APPEND_DEP = _Q["graph.append_task_dependency"]
-_ROW = model_row(Task)
 
 # pg_advisory_xact_lock key of the task graphs ("roboco" in ASCII, then 1)
 _GRAPH_KEY: Final = 0x726F626F636F0001
@@ -59,13 +58,6 @@ _WAITS_ON_UX: Final = frozenset({Team.FRONTEND, Team.BACKEND})
 
 async def _lock_graph(conn: AsyncConnection[Any]) -> None:
     await queries.execute(conn, _LOCK, key=_GRAPH_KEY)
-
-
-async def _get(conn: AsyncConnection[Any], task_id: uuid.UUID, what: str = "task") -> Task:
-    task = await tasks.get_task(conn, task_id)
-    if task is None:
-        raise NotFound(f"{what} {task_id} not found")
-    return task
 
 
 async def unmet_dependencies(conn: AsyncConnection[Any], task_id: uuid.UUID) -> list[uuid.UUID]:
@@ -91,8 +83,8 @@ async def add_dependency(
         raise ValidationError(f"task {task_id} cannot depend on itself")
     async with queries.atomic(conn):
         await _lock_graph(conn)
-        await _get(conn, task_id)
-        await _get(conn, depends_on_id, "dependency task")
+        await existing_task(conn, task_id)
+        await existing_task(conn, depends_on_id, "dependency task")
         if await queries.fetch_scalar(conn, _DEPENDS, bool, from_id=depends_on_id, to_id=task_id):
             raise ValidationError(
                 f"task {task_id} cannot depend on task {depends_on_id}: it already waits on it "
@@ -128,8 +120,8 @@ async def add_blocker(
     who = SYSTEM if raised_by is None else actor_of(raised_by)
     async with queries.atomic(conn):
         await _lock_graph(conn)
-        task = await _get(conn, task_id)
-        blocker = await _get(conn, blocker_id, "blocker task")
+        task = await existing_task(conn, task_id)
+        blocker = await existing_task(conn, blocker_id, "blocker task")
         if task.status in TERMINAL:
             raise TransitionRefused(f"task {task_id}: cannot be blocked, it is {task.status}")
         if await queries.fetch_scalar(conn, _DEPENDS, bool, from_id=blocker_id, to_id=task_id):
@@ -156,8 +148,8 @@ async def _edit_blockers(
 ) -> Task:
     """Add or drop one blocker edge of a task, provided it is still in the status it was read
     in; Conflict (retry) when it changed meanwhile."""
-    edited = await queries.fetch_one(
-        conn, query, _ROW, task_id=task.id, blocker_id=blocker_id, expected_status=task.status
+    edited = await one_task(
+        conn, query, task_id=task.id, blocker_id=blocker_id, expected_status=task.status
     )
     if edited is None:
         raise Conflict(f"task {task.id}: changed while {doing} blocker {blocker_id}; retry")
@@ -179,7 +171,7 @@ async def resolve_blocker(
     """
     who = SYSTEM if actor is None else actor_of(actor)
     async with queries.atomic(conn):
-        task = await _get(conn, task_id)
+        task = await existing_task(conn, task_id)
         if blocker_id not in task.dependency_ids:
             if blocker_id in task.completed_dependency_ids:
                 return task
@@ -209,14 +201,14 @@ async def set_parent(
     async with queries.atomic(conn):
         await _lock_graph(conn)
         with translated("task"):
-            moved = await queries.fetch_one(
-                conn, _SET_PARENT, _ROW, id=task_id, parent_id=parent_id, max_depth=MAX_DEPTH
+            moved = await one_task(
+                conn, _SET_PARENT, id=task_id, parent_id=parent_id, max_depth=MAX_DEPTH
             )
         if moved is not None:
             return moved
         tree = await subtree(conn, task_id)
         if not tree:
-            raise NotFound(f"task {task_id} not found")
+            raise task_not_found(task_id)
         chain = (
             []
             if parent_id is None
@@ -246,12 +238,12 @@ def _height(tree: list[Task]) -> int:
 
 async def subtree(conn: AsyncConnection[Any], task_id: uuid.UUID) -> list[Task]:
     """The task and all its descendants in one query, parents before children ([] if none)."""
-    return await queries.fetch_all(conn, _SUBTREE, _ROW, id=task_id)
+    return await task_list(conn, _SUBTREE, id=task_id)
 
 
 async def ancestors(conn: AsyncConnection[Any], task_id: uuid.UUID) -> list[Task]:
     """The task's ancestors in one query: its parent first, the root last."""
-    return await queries.fetch_all(conn, _ANCESTORS, _ROW, id=task_id)
+    return await task_list(conn, _ANCESTORS, id=task_id)
 
 
 async def fan_out(
@@ -284,7 +276,7 @@ async def fan_out(
         )
     async with queries.atomic(conn):
         await _lock_graph(conn)
-        parent = await _get(conn, coordination_task_id, "coordination task")
+        parent = await existing_task(conn, coordination_task_id, "coordination task")
         if parent.project_id is not None or parent.product_id is None:
             raise ValidationError(
                 f"task {parent.id} is not a coordination task (it must name a product and "

@@ -13,14 +13,14 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from psycopg import AsyncConnection
 from psycopg.types.json import Json
 from pydantic import JsonValue
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.errors import ValidationError
 from roboco_sql.models.base import JsonObject, unstorable, utcnow
 from roboco_sql.models.task import (
     NOTE_COLUMNS,
@@ -34,8 +34,7 @@ from roboco_sql.models.task import (
     json_texts,
     marker_value,
 )
-from roboco_sql.repos._errors import translated
-from roboco_sql.repos._rows import model_row
+from roboco_sql.repos._task_common import task_not_found, written_task
 
 __all__ = [
     "PlanProgress",
@@ -68,8 +67,8 @@ __all__ = [
 ]
 
 _Q = queries.load()
-_ROW = model_row(Task)
 Conn = AsyncConnection[Any]
+T = TypeVar("T")
 
 
 def _text(name: str, value: object, *, empty: bool = False) -> str:
@@ -111,13 +110,26 @@ def _json(name: str, value: object) -> JsonValue:
 
 
 async def _write(conn: Conn, name: str, task_id: uuid.UUID, **params: object) -> Task:
-    """Run one of the task-row writes; NotFound when there is no such task."""
+    """Run one of the task-row writes, stamped now; NotFound when there is no such task."""
     _uuid("task_id", task_id)
-    with translated("task"):
-        task = await queries.fetch_one(conn, _Q[f"task_notes.{name}"], _ROW, id=task_id, **params)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
-    return task
+    return await written_task(conn, _Q[f"task_notes.{name}"], task_id, now=utcnow(), **params)
+
+
+async def _scalar(
+    conn: Conn, name: str, task_id: uuid.UUID, type_: type[T], **params: object
+) -> T | None:
+    """Run one of the writes that answer a value (None: it wrote nothing), stamped now."""
+    _uuid("task_id", task_id)
+    query = _Q[f"task_notes.{name}"]
+    return await queries.fetch_scalar(conn, query, type_, id=task_id, now=utcnow(), **params)
+
+
+async def _counted(conn: Conn, name: str, task_id: uuid.UUID, **params: object) -> int:
+    """Run one of the counter bumps; the new count, NotFound when there is no such task."""
+    count = await _scalar(conn, name, task_id, int, **params)
+    if count is None:
+        raise task_not_found(task_id)
+    return count
 
 
 def _now_iso() -> str:
@@ -144,7 +156,7 @@ async def add_progress(
         "message": message,
         "percentage": percentage,
     }
-    return await _write(conn, "append_progress", task_id, entry=Json(entry), now=utcnow())
+    return await _write(conn, "append_progress", task_id, entry=Json(entry))
 
 
 async def add_checkpoint(
@@ -172,7 +184,7 @@ async def add_checkpoint(
         "remaining_work": work,
         "notes": notes,
     }
-    return await _write(conn, "append_checkpoint", task_id, entry=Json(entry), now=utcnow())
+    return await _write(conn, "append_checkpoint", task_id, entry=Json(entry))
 
 
 async def add_commit(
@@ -198,7 +210,7 @@ async def add_commit(
         "timestamp": _now_iso(),
         "author_agent_id": None if agent_id is None else str(agent_id),
     }
-    return await _write(conn, "append_commit", task_id, entry=Json(entry), now=utcnow())
+    return await _write(conn, "append_commit", task_id, entry=Json(entry))
 
 
 # -- the plan ----------------------------------------------------------------------------------
@@ -268,7 +280,6 @@ async def record_plan_progress(
         entry=Json(entry),
         plan_step=ref,
         fallback=fallback_percentage,
-        now=utcnow(),
     )
     steps = _sub_tasks(task.plan)
     logged = task.progress_updates[-1]
@@ -295,7 +306,7 @@ async def set_plan(conn: Conn, task_id: uuid.UUID, plan: str | JsonObject) -> Ta
         document = _json("plan", plan)
     else:
         raise ValidationError(f"plan must be a string or a JSON object, not {type(plan).__name__}")
-    return await _write(conn, "set_plan", task_id, plan=Json(document), now=utcnow())
+    return await _write(conn, "set_plan", task_id, plan=Json(document))
 
 
 # -- notes, criteria, review flags, proactive context, documents -------------------------------
@@ -338,7 +349,6 @@ async def record_section_note(
         body=Json(stored),
         mirror=mirror,
         rendered=rendered,
-        now=utcnow(),
     )
 
 
@@ -353,24 +363,18 @@ async def set_acceptance_criteria_status(
         if not isinstance(item, dict) or not isinstance(item.get("criterion"), str):
             raise ValidationError(f"status[{i}] must be an object with a string 'criterion'")
     document = _json("status", list(status))
-    return await _write(
-        conn, "set_acceptance_criteria_status", task_id, status=Json(document), now=utcnow()
-    )
+    return await _write(conn, "set_acceptance_criteria_status", task_id, status=Json(document))
 
 
 async def mark_evidence_inspected(conn: Conn, task_id: uuid.UUID) -> Task:
     """QA inspected the evidence: qa_evidence_inspected becomes true."""
-    return await _write(conn, "mark_evidence_inspected", task_id, now=utcnow())
+    return await _write(conn, "mark_evidence_inspected", task_id)
 
 
 async def mark_board_review_complete(conn: Conn, task_id: uuid.UUID) -> bool:
     """Flag a board task as reviewed; True only when this call flipped it (False: already
     flagged, or no such task, as RoboCo answers). Status is untouched."""
-    _uuid("task_id", task_id)
-    flipped = await queries.fetch_scalar(
-        conn, _Q["task_notes.mark_board_review_complete"], uuid.UUID, id=task_id, now=utcnow()
-    )
-    return flipped is not None
+    return await _scalar(conn, "mark_board_review_complete", task_id, uuid.UUID) is not None
 
 
 async def set_proactive_context(
@@ -386,14 +390,9 @@ async def set_proactive_context(
     _uuid("agent_id", agent_id)
     if not isinstance(context, dict):
         raise ValidationError(f"context must be a JSON object, not {type(context).__name__}")
-    written = await queries.fetch_scalar(
-        conn,
-        _Q["task_notes.set_proactive_context"],
-        uuid.UUID,
-        id=task_id,
-        agent_id=agent_id,
-        context=Json(_json("context", context)),
-        now=utcnow(),
+    document = Json(_json("context", context))
+    written = await _scalar(
+        conn, "set_proactive_context", task_id, uuid.UUID, agent_id=agent_id, context=document
     )
     return written is not None
 
@@ -403,9 +402,7 @@ async def attach_document(conn: Conn, task_id: uuid.UUID, doc: DocRef) -> Task:
     appended."""
     if not isinstance(doc, DocRef):
         raise ValidationError(f"doc must be a DocRef, not {type(doc).__name__}")
-    return await _write(
-        conn, "attach_document", task_id, path=doc.path, doc=Json(doc.model_dump()), now=utcnow()
-    )
+    return await _write(conn, "attach_document", task_id, path=doc.path, doc=Json(doc.model_dump()))
 
 
 async def append_note(
@@ -435,7 +432,6 @@ async def append_note(
         addition=addition,
         cap=cap,
         mark=NOTES_TRIM_MARK,
-        now=utcnow(),
     )
 
 
@@ -445,17 +441,13 @@ async def mark_stalled(conn: Conn, task_id: uuid.UUID, reason: str) -> Task:
     _text("reason", reason)
     if len(reason) > 50:
         raise ValidationError(f"reason must be at most 50 characters, not {len(reason)}")
-    return await _write(conn, "mark_stalled", task_id, reason=reason, now=utcnow())
+    return await _write(conn, "mark_stalled", task_id, reason=reason)
 
 
 async def clear_stalled(conn: Conn, task_id: uuid.UUID) -> bool:
     """Clear the stalled mark on forward progress; True when the task was marked (only then is
     it written), False otherwise or when there is no such task."""
-    _uuid("task_id", task_id)
-    cleared = await queries.fetch_scalar(
-        conn, _Q["task_notes.clear_stalled"], uuid.UUID, id=task_id, now=utcnow()
-    )
-    return cleared is not None
+    return await _scalar(conn, "clear_stalled", task_id, uuid.UUID) is not None
 
 
 # -- orchestration markers ---------------------------------------------------------------------
@@ -470,7 +462,7 @@ async def set_markers(conn: Conn, task_id: uuid.UUID, markers: Mapping[Marker | 
         values = {str(k): marker_value(str(k), v) for k, v in markers.items()}
     except ValueError as exc:
         raise ValidationError(f"markers: {exc}") from None
-    return await _write(conn, "set_markers", task_id, markers=Json(values), now=utcnow())
+    return await _write(conn, "set_markers", task_id, markers=Json(values))
 
 
 async def set_marker(conn: Conn, task_id: uuid.UUID, key: Marker | str, value: Any) -> Task:
@@ -489,7 +481,7 @@ async def clear_markers(conn: Conn, task_id: uuid.UUID, keys: Sequence[Marker | 
             names.append(Marker(key).value)
         except ValueError:
             raise ValidationError(f"keys: {key!r} is not an orchestration marker") from None
-    return await _write(conn, "clear_markers", task_id, keys=names, now=utcnow())
+    return await _write(conn, "clear_markers", task_id, keys=names)
 
 
 async def clear_marker(conn: Conn, task_id: uuid.UUID, key: Marker | str) -> Task:
@@ -526,7 +518,7 @@ async def set_release_execute_outcome(
 async def mark_supersede_pr_closed(conn: Conn, task_id: uuid.UUID) -> Task:
     """The contributor PR a supersede replaced is closed: ``closed=1`` joins the
     external_pr_supersede marker line once, so a repeat call changes nothing."""
-    return await _write(conn, "mark_supersede_pr_closed", task_id, now=utcnow())
+    return await _write(conn, "mark_supersede_pr_closed", task_id)
 
 
 async def set_transition_note(conn: Conn, task_id: uuid.UUID, event: str, note: str) -> Task:
@@ -538,24 +530,17 @@ async def set_transition_note(conn: Conn, task_id: uuid.UUID, event: str, note: 
         task_id,
         event=_text("event", event),
         note=_text("note", note, empty=True),
-        now=utcnow(),
     )
 
 
 async def bump_block_flip_count(conn: Conn, task_id: uuid.UUID) -> int:
     """Count one more block/unblock flip of the task; the new count."""
-    _uuid("task_id", task_id)
-    count = await queries.fetch_scalar(
-        conn, _Q["task_notes.bump_block_flip_count"], int, id=task_id, now=utcnow()
-    )
-    if count is None:
-        raise NotFound(f"task {task_id} not found")
-    return count
+    return await _counted(conn, "bump_block_flip_count", task_id)
 
 
 async def mark_block_flip_notified(conn: Conn, task_id: uuid.UUID) -> Task:
     """The CEO has been alerted about the task's block/unblock flips (the count stays)."""
-    return await _write(conn, "mark_block_flip_notified", task_id, now=utcnow())
+    return await _write(conn, "mark_block_flip_notified", task_id)
 
 
 async def bump_oscillation_strikes(
@@ -567,20 +552,9 @@ async def bump_oscillation_strikes(
         isinstance(n, int) and not isinstance(n, bool) for n in progress_fp
     ):
         raise ValidationError("progress_fp must be a list of integers")
-    _uuid("task_id", task_id)
-    strikes = await queries.fetch_scalar(
-        conn,
-        _Q["task_notes.bump_oscillation_strikes"],
-        int,
-        id=task_id,
-        fp=Json(list(progress_fp)),
-        now=utcnow(),
-    )
-    if strikes is None:
-        raise NotFound(f"task {task_id} not found")
-    return strikes
+    return await _counted(conn, "bump_oscillation_strikes", task_id, fp=Json(list(progress_fp)))
 
 
 async def mark_oscillation_tripped(conn: Conn, task_id: uuid.UUID) -> Task:
     """Trip the escalate/unblock breaker (strikes and fingerprint stay)."""
-    return await _write(conn, "mark_oscillation_tripped", task_id, now=utcnow())
+    return await _write(conn, "mark_oscillation_tripped", task_id)

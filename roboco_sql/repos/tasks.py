@@ -25,6 +25,7 @@ from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
+from roboco_sql.repos._task_common import existing_task, one_task, task_not_found, written_task
 
 __all__ = [
     "create_task",
@@ -78,7 +79,7 @@ async def create_task(conn: AsyncConnection[Any], data: TaskCreate) -> Task:
 
 async def get_task(conn: AsyncConnection[Any], task_id: uuid.UUID) -> Task | None:
     """One task by id, or None."""
-    return await queries.fetch_one(conn, _GET, _ROW, id=task_id)
+    return await one_task(conn, _GET, id=task_id)
 
 
 async def list_tasks(
@@ -129,20 +130,9 @@ async def update_task(
     """
     changes = data.changes()
     if not changes:
-        current = await get_task(conn, task_id)
-        if current is None:
-            raise NotFound(f"task {task_id} not found")
-        return current
-    params = {
-        "id": task_id,
-        "updated_at": utcnow(),
-        **patch_params(changes, _UPDATABLE, json=_JSON_COLUMNS),
-    }
-    with translated("task"):
-        task = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
-    return task
+        return await existing_task(conn, task_id)
+    params = patch_params(changes, _UPDATABLE, json=_JSON_COLUMNS)
+    return await written_task(conn, _UPDATE, task_id, updated_at=utcnow(), **params)
 
 
 async def heal_criteria_ids(conn: AsyncConnection[Any], task_id: uuid.UUID) -> Task:
@@ -150,9 +140,7 @@ async def heal_criteria_ids(conn: AsyncConnection[Any], task_id: uuid.UUID) -> T
     (RoboCo's self_heal_ac_ids): the criteria are rewritten onto themselves, so each keeps the
     id its text had and the rest get fresh ones. A row already 1:1 (or without criteria) is
     returned as it is."""
-    task = await get_task(conn, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
+    task = await existing_task(conn, task_id)
     criteria = task.acceptance_criteria
     if not criteria or len(task.acceptance_criteria_ids) == len(criteria):
         return task
@@ -164,13 +152,7 @@ async def set_sequence(conn: AsyncConnection[Any], task_id: uuid.UUID, sequence:
     lists read it). The value it already has changes nothing, updated_at included."""
     if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
         raise ValidationError(f"sequence must be a non-negative integer, not {sequence!r}")
-    with translated("task"):
-        task = await queries.fetch_one(
-            conn, _SET_SEQUENCE, _ROW, id=task_id, sequence=sequence, now=utcnow()
-        )
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
-    return task
+    return await written_task(conn, _SET_SEQUENCE, task_id, sequence=sequence, now=utcnow())
 
 
 # -- who may own a task (RoboCo's reassign backstops) ------------------------------------------
@@ -267,17 +249,9 @@ async def reassign(
     """
     if new_assignee is not None and not isinstance(new_assignee, uuid.UUID):
         raise ValidationError(f"new_assignee must be a UUID or None, not {new_assignee!r}")
-    current = await get_task(conn, task_id)
-    if current is None:
-        raise NotFound(f"task {task_id} not found")
+    current = await existing_task(conn, task_id)
     owner, note = await _owner_for(conn, current, new_assignee)
-    with translated("task"):
-        task = await queries.fetch_one(
-            conn, _REASSIGN, _ROW, id=task_id, assignee=owner, note=note, now=utcnow()
-        )
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
-    return task
+    return await written_task(conn, _REASSIGN, task_id, assignee=owner, note=note, now=utcnow())
 
 
 async def reassign_active_claim(
@@ -301,9 +275,7 @@ async def reassign_active_claim(
         raise ValidationError(f"new_assignee must be a UUID, not {new_assignee!r}")
     if actor_id is not None and not isinstance(actor_id, uuid.UUID):
         raise ValidationError(f"actor_id must be a UUID or None, not {actor_id!r}")
-    current = await get_task(conn, task_id)
-    if current is None:
-        raise NotFound(f"task {task_id} not found")
+    current = await existing_task(conn, task_id)
     if current.status in (TaskStatus.CLAIMED, TaskStatus.IN_PROGRESS):
         owner, note = await _owner_for(conn, current, new_assignee)
         with translated("task"):
@@ -319,9 +291,7 @@ async def reassign_active_claim(
             )
         if task is not None:
             return task
-        current = await get_task(conn, task_id)  # it changed meanwhile: say how
-        if current is None:
-            raise NotFound(f"task {task_id} not found")
+        current = await existing_task(conn, task_id)  # it changed meanwhile: say how
     raise TransitionRefused(
         f"task {task_id}: no live claim to hand over (status {current.status}; only a claimed "
         "or in_progress task can be reassigned this way)"
@@ -335,7 +305,7 @@ async def delete_task(conn: AsyncConnection[Any], task_id: uuid.UUID) -> int:
     """
     deleted = await queries.execute_rows(conn, _DELETE, id=task_id)
     if deleted == 0:
-        raise NotFound(f"task {task_id} not found")
+        raise task_not_found(task_id)
     return deleted
 
 
