@@ -653,6 +653,41 @@ def _draw_call(
     return args, kwargs
 
 
+async def checked_call(
+    name: str,
+    fn: Callable[..., Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    *,
+    conn: Conn,
+    watcher: Watcher,
+) -> None:
+    """Call fn: it succeeds, holding the text it was given where it returns the row, or raises
+    a one-line project error (a ValidationError naming the parameter) having changed nothing;
+    either way it leaves the connection idle."""
+    before = watcher.state()
+    try:
+        result = await _call(fn, args, kwargs)
+    except RobocoSQLError as exc:
+        text = str(exc)
+        assert "\n" not in text, f"{name}: a multi-line error: {text!r}"
+        if isinstance(exc, ValidationError):
+            named = _given_names(
+                dict(zip(inspect.signature(fn).parameters, args, strict=False)) | kwargs
+            )
+            for hint in typing.get_type_hints(fn).values():
+                named |= type_names(hint)
+            assert names_a_parameter(text, named), f"{name}: names no parameter: {text[:300]}"
+        assert conn.info.transaction_status is TransactionStatus.IDLE, name
+        assert watcher.state() == before, f"{name} changed the database: {text}"
+        return
+    except Exception as exc:
+        pytest.fail(f"{name} raised {type(exc).__name__}: {str(exc)[:300]}")
+    assert conn.info.transaction_status is TransactionStatus.IDLE, name
+    bad = _stored_text_mismatches(kwargs, result)
+    assert not bad, f"{name}: {bad}"
+
+
 # -- the tests ---------------------------------------------------------------------------------
 
 _CURSOR = "a cursor of the wrong shape reaches unpacking or the server raw (needs checked_cursor)"
@@ -707,27 +742,7 @@ async def test_hostile_values_are_stored_or_refused(
         kwargs = {k: gconn if v is CONN else _materialize(v) for k, v in kwargs.items()}
     except pydantic.ValidationError:
         return  # refused at model construction, before the function saw it
-    before = watcher.state()
-    try:
-        result = await _call(fn, args, kwargs)
-    except RobocoSQLError as exc:
-        text = str(exc)
-        assert "\n" not in text, f"{name}: a multi-line error: {text!r}"
-        if isinstance(exc, ValidationError):
-            named = _given_names(
-                dict(zip(inspect.signature(fn).parameters, args, strict=False)) | kwargs
-            )
-            for hint in typing.get_type_hints(fn).values():
-                named |= type_names(hint)
-            assert names_a_parameter(text, named), f"{name}: names no parameter: {text[:300]}"
-        assert gconn.info.transaction_status is TransactionStatus.IDLE, name
-        assert watcher.state() == before, f"{name} changed the database: {text}"
-        return
-    except Exception as exc:
-        pytest.fail(f"{name} raised {type(exc).__name__}: {str(exc)[:300]}")
-    assert gconn.info.transaction_status is TransactionStatus.IDLE, name
-    bad = _stored_text_mismatches(kwargs, result)
-    assert not bad, f"{name}: {bad}"
+    await checked_call(name, fn, args, kwargs, conn=gconn, watcher=watcher)
 
 
 def test_every_parameter_has_a_strategy() -> None:
@@ -761,3 +776,63 @@ def test_discovery_finds_every_module_and_a_new_function() -> None:
     brand_new.__module__ = module.__name__
     module.brand_new = brand_new  # type: ignore[attr-defined]
     assert [n for n, _ in _public_functions(module)] == ["brand_new"]
+
+
+class _Row(pydantic.BaseModel):
+    name: str
+
+
+async def test_the_checks_catch_what_they_are_for(gconn: Conn, watcher: Watcher, ids: Ids) -> None:
+    """Each way a function can fail the contract is caught by checked_call; the ways it can
+    keep it pass."""
+
+    async def stores(conn: Conn, name: str) -> _Row:
+        return _Row(name=name)
+
+    async def trims(conn: Conn, name: str) -> _Row:
+        return _Row(name=name.strip())
+
+    async def refuses(conn: Conn, name: str) -> None:
+        raise ValidationError(f"agent: name {name!r} is refused")
+
+    async def refuses_namelessly(conn: Conn, name: str) -> None:
+        raise ValidationError("that will not do")
+
+    async def refuses_on_two_lines(conn: Conn, name: str) -> None:
+        raise ValidationError("agent: name\nis refused")
+
+    async def raises_raw(conn: Conn, name: str) -> None:
+        raise KeyError(name)
+
+    async def writes_then_refuses(conn: Conn, name: str) -> None:
+        await make_world(conn, f"half{uuid.uuid4().hex[:8]}")
+        raise ValidationError("agent: name is refused")
+
+    async def alters_then_refuses(conn: Conn, name: str) -> None:
+        await conn.execute("CREATE TABLE hostile_probe (id int)")
+        raise ValidationError("agent: name is refused")
+
+    async def leaves_a_transaction(conn: Conn, name: str) -> None:
+        await conn.execute("BEGIN")
+        raise ValidationError("agent: name is refused")
+
+    async def check(fn: Callable[..., Any]) -> None:
+        await checked_call(fn.__name__, fn, [gconn], {"name": " x "}, conn=gconn, watcher=watcher)
+
+    for fine in (stores, refuses):
+        await check(fine)
+    for broken, says in [
+        (trims, "given ' x ', stored 'x'"),
+        (refuses_namelessly, "names no parameter"),
+        (refuses_on_two_lines, "multi-line"),
+        (writes_then_refuses, "changed the database"),
+        (alters_then_refuses, "changed the database"),
+        (leaves_a_transaction, "leaves_a_transaction"),
+    ]:
+        with pytest.raises(AssertionError, match=says):
+            await check(broken)
+        if gconn.info.transaction_status is not TransactionStatus.IDLE:
+            await gconn.rollback()
+    await gconn.execute("DROP TABLE hostile_probe")
+    with pytest.raises(pytest.fail.Exception, match="raises_raw raised KeyError"):
+        await check(raises_raw)
