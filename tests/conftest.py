@@ -110,36 +110,43 @@ def _conn_url(conn: psycopg.Connection[Any]) -> str:
     return url
 
 
-@pytest.fixture
-def db_url(postgresql: psycopg.Connection[Any]) -> str:
-    """A fresh database at head, cloned from the migrated template."""
-    return _conn_url(postgresql)
+Conn = psycopg.AsyncConnection[Any]
 
 
-@pytest.fixture
-async def conn(db_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-    """An async connection to a fresh database at head."""
-    async with await psycopg.AsyncConnection.connect(db_url) as c:
-        yield c
+def _url_fixture(database: str, holds: str) -> Any:
+    """A fixture giving the URL of a fresh database made by the pytest-postgresql fixture
+    ``database`` (each kind of database is then one line below)."""
+
+    def url(request: pytest.FixtureRequest) -> str:
+        return _conn_url(request.getfixturevalue(database))
+
+    url.__doc__ = f"A fresh database {holds}."
+    return pytest.fixture(url)
 
 
-@pytest.fixture
-def db059_url(postgresql059: psycopg.Connection[Any]) -> str:
-    """A fresh database at 059_x_credentials (messaging tables still there), from its template."""
-    return _conn_url(postgresql059)
+def _conn_fixture(url_fixture: str, *, autocommit: bool = False) -> Any:
+    """A fixture giving an async connection to the database of the URL fixture ``url_fixture``;
+    in autocommit each statement stands alone, so what a refused call left is there to count."""
+
+    async def conn(request: pytest.FixtureRequest) -> AsyncIterator[Conn]:
+        url = request.getfixturevalue(url_fixture)
+        async with await psycopg.AsyncConnection.connect(url, autocommit=autocommit) as c:
+            yield c
+
+    mode = ", in autocommit" if autocommit else ""
+    conn.__doc__ = f"An async connection to the database of {url_fixture}{mode}."
+    return pytest.fixture(conn)
 
 
-@pytest.fixture
-async def conn059(db059_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-    """An async connection to a fresh database at 059_x_credentials."""
-    async with await psycopg.AsyncConnection.connect(db059_url) as c:
-        yield c
-
-
-@pytest.fixture
-def empty_url(postgresql_empty: psycopg.Connection[Any]) -> str:
-    """A fresh, empty database."""
-    return _conn_url(postgresql_empty)
+db_url = _url_fixture("postgresql", "at head, cloned from the migrated template")
+db059_url = _url_fixture(
+    "postgresql059", "at 059_x_credentials (messaging tables still there), from its template"
+)
+empty_url = _url_fixture("postgresql_empty", "with nothing in it")
+conn = _conn_fixture("db_url")
+conn059 = _conn_fixture("db059_url")
+aconn = _conn_fixture("db_url", autocommit=True)
+aconn059 = _conn_fixture("db059_url", autocommit=True)
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -932,19 +932,6 @@ async def test_pool_with_the_server_gone_fails_clearly(db_url: str) -> None:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-@pytest.fixture
-async def aconn(db_url: str) -> AsyncIterator[Conn]:
-    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as c:
-        yield c
-
-
-@pytest.fixture
-async def aconn059(db059_url: str) -> AsyncIterator[Conn]:
-    """At 059_x_credentials, where the messaging tables still are."""
-    async with await psycopg.AsyncConnection.connect(db059_url, autocommit=True) as c:
-        yield c
 
 
 @pytest.mark.slow
