@@ -14,6 +14,7 @@ from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.agent import Agent, AgentCreate, AgentUpdate
 from roboco_sql.models.enums import AgentRole, AgentStatus, Team
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import input_params
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -64,20 +65,12 @@ async def create_agent(conn: AsyncConnection[Any], data: AgentCreate) -> Agent:
             conn,
             _CREATE,
             _ROW,
-            id=data.id,
-            name=data.name,
-            slug=data.slug,
-            role=data.role,
-            team=data.team,
-            status=data.status,
-            model_config=Json(data.llm_config.model_dump(mode="json")),
-            system_prompt=data.system_prompt,
-            capabilities=data.capabilities,
-            permissions=Json(data.permissions),
-            metrics=Json(data.metrics),
-            journal_id=data.journal_id,
-            description=data.description,
-            created_at=data.created_at,
+            **input_params(
+                _CREATE,
+                data,
+                json=("permissions", "metrics"),
+                model_config=Json(data.llm_config.model_dump(mode="json")),
+            ),
         )
     assert agent is not None  # INSERT ... RETURNING always yields the row
     return agent

@@ -14,6 +14,7 @@ from roboco_sql import queries
 from roboco_sql.errors import Conflict, NotFound
 from roboco_sql.models.pitch import Pitch, PitchCreate, PitchDecision, PitchStatus
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import input_params
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -44,15 +45,9 @@ async def propose_pitch(conn: AsyncConnection[Any], data: PitchCreate) -> Pitch:
             conn,
             _PROPOSE,
             _ROW,
-            id=data.id,
-            title=data.title,
-            slug=data.slug,
-            problem=data.problem,
-            proposed_solution=data.proposed_solution,
-            target_cells=Json([cell.value for cell in data.target_cells]),
-            status=data.status,
-            created_by=data.created_by,
-            created_at=data.created_at,
+            **input_params(
+                _PROPOSE, data, target_cells=Json([cell.value for cell in data.target_cells])
+            ),
         )
     assert pitch is not None  # INSERT ... RETURNING always yields the row
     return pitch

@@ -14,6 +14,7 @@ from roboco_sql import queries
 from roboco_sql.errors import Conflict, NotFound
 from roboco_sql.models.playbook import Playbook, PlaybookCreate, PlaybookStatus, PlaybookUpdate
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import input_params
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -55,18 +56,12 @@ async def draft_playbook(conn: AsyncConnection[Any], data: PlaybookCreate) -> Pl
             conn,
             _DRAFT,
             _ROW,
-            id=data.id,
-            title=data.title,
-            slug=data.slug,
-            problem=data.problem,
-            procedure=data.procedure,
-            tags=Json(data.tags),
-            team=data.team,
-            scope=data.scope,
-            source_task_ids=Json([str(task_id) for task_id in data.source_task_ids]),
-            created_by=data.created_by,
-            created_at=data.created_at,
-            source_program=data.source_program,
+            **input_params(
+                _DRAFT,
+                data,
+                json=("tags",),
+                source_task_ids=Json([str(task_id) for task_id in data.source_task_ids]),
+            ),
         )
     assert playbook is not None  # INSERT ... RETURNING always yields the row
     return playbook

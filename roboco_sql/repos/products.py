@@ -21,6 +21,7 @@ from roboco_sql.models.product import (
 )
 from roboco_sql.models.project import Project, TaskProgress
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import input_params
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._rows import model_row
 
@@ -102,12 +103,7 @@ async def create_product(conn: AsyncConnection[Any], data: ProductCreate) -> Pro
                 conn,
                 _CREATE,
                 _ROW,
-                id=data.id,
-                name=data.name,
-                slug=data.slug,
-                description=data.description,
-                created_by=data.created_by,
-                created_at=data.created_at,
+                **input_params(_CREATE, data),
             )
             assert product is not None  # INSERT ... RETURNING always yields the row
             cells = await _add_cells(conn, product.id, data.cells)

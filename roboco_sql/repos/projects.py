@@ -22,6 +22,7 @@ from roboco_sql.models.enums import Team
 from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate, TaskProgress
 from roboco_sql.repos import work_sessions
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import input_params
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -111,34 +112,16 @@ async def create_project(
             conn,
             _CREATE,
             _ROW,
-            id=data.id,
-            name=data.name,
-            slug=data.slug,
-            git_url=data.git_url,
-            default_branch=data.default_branch,
-            protected_branches=data.protected_branches,
-            git_token_encrypted=ciphertext,
-            test_command=data.test_command,
-            lint_command=data.lint_command,
-            format_command=data.format_command,
-            typecheck_command=data.typecheck_command,
-            build_command=data.build_command,
-            quality_command=data.quality_command,
-            assigned_cell=data.assigned_cell,
-            allowed_agents=data.allowed_agents,
-            workspace_path=data.workspace_path,
-            created_by=data.created_by,
-            is_active=data.is_active,
-            created_at=data.created_at,
-            environments=(
-                Jsonb([env.model_dump() for env in data.environments])
-                if data.environments is not None
-                else None
+            **input_params(
+                _CREATE,
+                data,
+                git_token_encrypted=ciphertext,
+                environments=(
+                    Jsonb([env.model_dump() for env in data.environments])
+                    if data.environments is not None
+                    else None
+                ),
             ),
-            git_provider=data.git_provider,
-            github_installation_id=data.github_installation_id,
-            codegen_command=data.codegen_command,
-            monthly_budget_usd=data.monthly_budget_usd,
         )
     assert project is not None  # INSERT ... RETURNING always yields the row
     return project

@@ -25,6 +25,7 @@ from roboco_sql.models.provider import (
     ProviderConfigUpdate,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import input_params
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 from roboco_sql.repos._secrets import box_or_default, read_token, token_params
@@ -89,13 +90,7 @@ async def create_provider_config(
             conn,
             _CREATE,
             _ROW,
-            id=data.id,
-            name=data.name,
-            type=data.type,
-            base_url=data.base_url,
-            auth_token_encrypted=ciphertext,
-            enabled=data.enabled,
-            created_at=data.created_at,
+            **input_params(_CREATE, data, auth_token_encrypted=ciphertext),
         )
     assert provider is not None  # INSERT ... RETURNING always yields the row
     return provider
@@ -193,12 +188,7 @@ async def create_model_assignment(
             conn,
             _CREATE_ASSIGNMENT,
             _ASSIGNMENT_ROW,
-            id=data.id,
-            scope=data.scope,
-            scope_value=data.scope_value,
-            provider_config_id=data.provider_config_id,
-            model_name=data.model_name,
-            created_at=data.created_at,
+            **input_params(_CREATE_ASSIGNMENT, data),
         )
     assert assignment is not None  # INSERT ... RETURNING always yields the row
     return assignment
@@ -272,12 +262,7 @@ async def upsert_model_assignment(
             conn,
             _UPSERT_ASSIGNMENT,
             _ASSIGNMENT_ROW,
-            id=data.id,
-            scope=data.scope,
-            scope_value=data.scope_value,
-            provider_config_id=data.provider_config_id,
-            model_name=data.model_name,
-            created_at=data.created_at,
+            **input_params(_UPSERT_ASSIGNMENT, data),
         )
     assert assignment is not None
     return assignment

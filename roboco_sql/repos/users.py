@@ -19,6 +19,7 @@ from roboco_sql.errors import Conflict, NotFound, ValidationError
 from roboco_sql.models.base import unstorable
 from roboco_sql.models.user import EMAIL_MAX, User, UserCreate, UserUpdate
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import input_params
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -80,12 +81,7 @@ async def create_user(conn: AsyncConnection[Any], data: UserCreate) -> User:
             conn,
             _CREATE,
             _ROW,
-            id=data.id,
-            email=data.email,
-            hashed_password=data.hashed_password.get_secret_value(),
-            is_active=data.is_active,
-            is_superuser=data.is_superuser,
-            is_verified=data.is_verified,
+            **input_params(_CREATE, data, hashed_password=data.hashed_password.get_secret_value()),
         )
     if user is None:
         raise Conflict(f"user with email={data.email} already exists (addresses match case-blind)")
