@@ -495,6 +495,7 @@ def generated_url(postgresql_proc: Any) -> Iterator[str]:
         template_dbname=p.template_dbname,
         password=p.password,
     )
+    janitor.drop()  # one a crashed run left on a shared server
     janitor.init()
     try:
         yield psycopg.conninfo.make_conninfo(
