@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,11 +45,11 @@ class Standby:
     data: Path
     owner: str | None  # the system user to run as (we are root), else None
 
-    def run(self, program: str, *args: str) -> subprocess.CompletedProcess[str]:
+    def run(self, program: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = [str(embedded.bin_dir() / program), *args]
         if self.owner is not None:
             cmd = ["runuser", "-u", self.owner, "--", *cmd]
-        return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120)
+        return subprocess.run(cmd, capture_output=True, text=True, check=check, timeout=120)
 
     def start(self) -> None:
         self.run(
@@ -111,17 +111,7 @@ def standby(admin_url: str) -> Iterator[Standby]:
     try:
         yield node
     finally:
-        subprocess.run(
-            [str(embedded.bin_dir() / "pg_ctl"), "-D", str(node.data), "-m", "immediate", "stop"]
-            if owner is None
-            else [
-                *("runuser", "-u", owner, "--"),
-                *(str(embedded.bin_dir() / "pg_ctl"), "-D", str(node.data)),
-                *("-m", "immediate", "stop"),
-            ],
-            capture_output=True,
-            check=False,
-        )
+        node.run("pg_ctl", "-D", str(node.data), "-m", "immediate", "stop", check=False)
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -134,6 +124,26 @@ def pair(db_url: str, standby: Standby) -> tuple[str, str]:
 
 def _settings(**env: str) -> Settings:
     return Settings.from_env({f"ROBOCO_DATABASE_{k.upper()}": v for k, v in env.items()})
+
+
+def _cluster(
+    primary: str,
+    *replicas: str,
+    settings: Settings | None = None,
+    min_size: int = 1,
+    max_size: int = 2,
+    **timing: float,
+) -> Coroutine[Any, Any, Cluster]:
+    """open_cluster on primary with these replicas (none: the settings' list, empty), small
+    pools, the default settings unless given; timing: check, retry and checkout seconds."""
+    return open_cluster(
+        primary,
+        settings or _settings(),
+        replica_urls=list(replicas) or None,
+        min_size=min_size,
+        max_size=max_size,
+        **timing,
+    )
 
 
 async def _on_standby(conn: psycopg.AsyncConnection[Any]) -> bool:
@@ -191,7 +201,7 @@ def test_lsn_reads_and_writes_postgres_notation() -> None:
 
 
 async def test_without_replicas_reads_are_the_primarys_pool(db_url: str) -> None:
-    async with await open_cluster(db_url, _settings(), min_size=1, max_size=2) as cluster:
+    async with await _cluster(db_url) as cluster:
         async with read_connection(cluster) as conn:
             assert not await _on_standby(conn)
         assert await cluster.read(_on_standby) is False
@@ -204,9 +214,7 @@ async def test_reads_go_to_the_replica_and_writes_to_the_primary(
     pair: tuple[str, str],
 ) -> None:
     primary, replica = pair
-    async with await open_cluster(
-        primary, _settings(), replica_urls=[replica], min_size=1, max_size=4
-    ) as cluster:
+    async with await _cluster(primary, replica, max_size=4) as cluster:
         for _ in range(5):
             async with read_connection(cluster) as conn:
                 assert await _on_standby(conn)
@@ -227,9 +235,7 @@ async def test_read_your_writes_waits_for_replay_then_falls_back(
     primary, replica = pair
     admin = make_conninfo(replica, dbname="postgres")
     settings = _settings(replica_wait="0.3")
-    async with await open_cluster(
-        primary, settings, replica_urls=[replica], min_size=1, max_size=4
-    ) as cluster:
+    async with await _cluster(primary, replica, settings=settings, max_size=4) as cluster:
 
         async def seen(conn: psycopg.AsyncConnection[Any]) -> tuple[bool, int]:
             cur = await conn.execute("SELECT count(*) FROM rw_probe")
@@ -265,12 +271,10 @@ async def test_a_lagging_replica_is_skipped_until_it_catches_up(
 ) -> None:
     primary, replica = pair
     admin = make_conninfo(replica, dbname="postgres")
-    async with await open_cluster(
+    async with await _cluster(
         primary,
-        _settings(replica_max_lag="0.2"),
-        replica_urls=[replica],
-        min_size=1,
-        max_size=2,
+        replica,
+        settings=_settings(replica_max_lag="0.2"),
         check_interval=0.05,
         retry_interval=0.1,
     ) as cluster:
@@ -298,14 +302,7 @@ async def test_a_replica_down_from_the_start_costs_one_short_wait(
     gone = tempfile.mkdtemp(prefix="roboco-sql-nowhere-")
     dead = f"postgresql://postgres:s3cret@/postgres?host={gone}&port=5999"
     try:
-        async with await open_cluster(
-            db_url,
-            _settings(),
-            replica_urls=[dead],
-            min_size=1,
-            max_size=2,
-            checkout_timeout=0.3,
-        ) as cluster:
+        async with await _cluster(db_url, dead, checkout_timeout=0.3) as cluster:
             started = time.monotonic()
             assert await cluster.read(_on_standby) is False
             assert time.monotonic() - started < 1.5
@@ -326,14 +323,8 @@ async def test_the_replica_stopped_mid_load_moves_reads_to_the_primary(
     pair: tuple[str, str], standby: Standby
 ) -> None:
     primary, replica = pair
-    async with await open_cluster(
-        primary,
-        _settings(),
-        replica_urls=[replica],
-        min_size=2,
-        max_size=6,
-        retry_interval=0.2,
-        checkout_timeout=0.5,
+    async with await _cluster(
+        primary, replica, min_size=2, max_size=6, retry_interval=0.2, checkout_timeout=0.5
     ) as cluster:
         served: list[bool] = []
         stop = asyncio.Event()
@@ -565,9 +556,7 @@ async def test_rag_searches_run_on_the_replica(pair: tuple[str, str]) -> None:
             for word, vector in (("alpha", [1, 0, 0]), ("beta", [0, 1, 0]), ("gamma", [0, 0, 1]))
         ]
         await rag.replace_source(conn, IndexType.DOCUMENTATION, "doc://replicated", chunks)
-    async with await open_cluster(
-        primary, _settings(), replica_urls=[replica], min_size=1, max_size=2
-    ) as cluster:
+    async with await _cluster(primary, replica) as cluster:
         lsn = await cluster.write_lsn()
 
         async def search(conn: psycopg.AsyncConnection[Any]) -> tuple[bool, list[str], int]:
