@@ -47,7 +47,6 @@ _CREATE_SPAWN = _Q["usage.create_spawn_session"]
 _GET_SPAWN = _Q["usage.get_spawn_session"]
 _LIST_SPAWNS = _Q["usage.list_spawn_sessions"]
 _CLOSE_SPAWN = _Q["usage.close_spawn_session"]
-_ADD_SNAPSHOT = _Q["usage.add_usage_snapshot"]
 _INSERT_SNAPSHOT = _Q["usage.insert_usage_snapshot"]
 _LIST_SNAPSHOTS = _Q["usage.list_usage_snapshots"]
 _UPSERT_ROLLUP = _Q["usage.upsert_daily_rollup"]
@@ -127,11 +126,12 @@ async def close_spawn_session(
 async def add_usage_snapshot(
     conn: AsyncConnection[Any], snapshot: TokenUsageSnapshotCreate
 ) -> TokenUsageSnapshot:
-    """Record one cumulative reading and raise the spawn's counters to it."""
+    """Record one cumulative reading and raise the spawn's counters to it; the row written
+    (the reading as given: the statement stores it unchanged)."""
+    values = snapshot.model_dump()
     with translated("token usage snapshot"):
-        row = await queries.fetch_one(conn, _ADD_SNAPSHOT, _SNAPSHOT, **snapshot.model_dump())
-    assert row is not None
-    return row
+        await queries.execute_rows(conn, _INSERT_SNAPSHOT, **values)
+    return TokenUsageSnapshot.model_validate(values)
 
 
 async def add_usage_snapshots(

@@ -47,32 +47,10 @@ WHERE id = :id
 RETURNING
     {{agent_spawn_sessions}};
 
--- name: add_usage_snapshot :one
--- Record a cumulative usage reading and raise its spawn's counters to it (never lowering them:
--- readings may arrive out of order), in one statement.
-WITH raised AS (
-    UPDATE agent_spawn_sessions
-    SET tokens_input = GREATEST(tokens_input, :tokens_input::bigint),
-        tokens_output = GREATEST(tokens_output, :tokens_output::bigint),
-        tokens_cache_read = GREATEST(tokens_cache_read, :tokens_cache_read::bigint),
-        tokens_cache_write = GREATEST(tokens_cache_write, :tokens_cache_write::bigint)
-    WHERE id = :agent_spawn_session_id::uuid
-    RETURNING id
-)
-INSERT INTO token_usage_snapshots (
-    id, agent_spawn_session_id, snapshotted_at,
-    tokens_input, tokens_output, tokens_cache_read, tokens_cache_write
-) VALUES (
-    :id, :agent_spawn_session_id::uuid, :snapshotted_at,
-    :tokens_input::bigint, :tokens_output::bigint, :tokens_cache_read::bigint,
-    :tokens_cache_write::bigint
-)
-RETURNING
-    id, agent_spawn_session_id, snapshotted_at,
-    tokens_input, tokens_output, tokens_cache_read, tokens_cache_write;
-
 -- name: insert_usage_snapshot :execrows
--- add_usage_snapshot without the row back, for executemany batches.
+-- Record a cumulative usage reading and raise its spawn's counters to it (never lowering them:
+-- readings may arrive out of order), in one statement; one reading or an executemany batch.
+-- The row written is the reading as given, so nothing is read back.
 WITH raised AS (
     UPDATE agent_spawn_sessions
     SET tokens_input = GREATEST(tokens_input, :tokens_input::bigint),
