@@ -20,16 +20,15 @@ from roboco_sql.models.enums import AgentRole, TaskStatus, Team
 from roboco_sql.models.task import Marker, TaskUpdate
 from roboco_sql.repos import claims, graph, task_notes, tasks, transitions
 from roboco_sql.repos.transitions import SYSTEM, Actor
-from tests.test_task_flow import (
+from tests.fix_tasks import (
     GIT_DONE,
     World,
-    _team_of,
     audits,
+    build_world,
     fetch,
     get,
     make,
     seed_agent,
-    seed_project,
 )
 
 Conn = AsyncConnection[Any]
@@ -40,14 +39,7 @@ BRANCH = "feature/backend/abcdef12"
 
 @pytest.fixture
 async def w(conn: Conn) -> World:
-    creator = await seed_agent(conn, R.MAIN_PM, Team.MAIN_PM)
-    agents = {}
-    for role in AgentRole:
-        team = _team_of(role)
-        agents[role] = Actor(await seed_agent(conn, role, team), role, team)
-    project = await seed_project(conn, creator)
-    await conn.commit()
-    return World(creator, project, agents)
+    return await build_world(conn)
 
 
 async def another(conn: Conn, role: AgentRole, team: Team = Team.BACKEND) -> Actor:

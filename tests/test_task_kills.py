@@ -18,8 +18,8 @@ from roboco_sql.models.task import Task
 from roboco_sql.repos import claims, graph, transitions
 from roboco_sql.repos import tasks as task_repo
 from roboco_sql.repos.transitions import Actor
+from tests.fix_tasks import GIT_DONE, World, build_world, get, make, seed_agent
 from tests.test_mutation_kills import _stale_first_read
-from tests.test_task_flow import GIT_DONE, World, _team_of, get, make, seed_agent, seed_project
 
 Conn = AsyncConnection[Any]
 S = TaskStatus
@@ -179,14 +179,7 @@ def test_the_holder_rule_names_who_holds_it(holders: frozenset[str], named: str)
 
 @pytest.fixture
 async def w(conn: Conn) -> World:
-    creator = await seed_agent(conn, R.MAIN_PM, Team.MAIN_PM)
-    agents = {}
-    for role in AgentRole:
-        team = _team_of(role)
-        agents[role] = Actor(await seed_agent(conn, role, team), role, team)
-    project = await seed_project(conn, creator)
-    await conn.commit()
-    return World(creator, project, agents)
+    return await build_world(conn)
 
 
 def _deleted_after_first_read(monkeypatch: pytest.MonkeyPatch, row: Task) -> list[uuid.UUID]:
