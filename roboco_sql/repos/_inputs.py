@@ -8,12 +8,17 @@ it computes itself (a ciphertext, a renamed or converted field) instead of repea
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, TypeVar
 
+from psycopg import AsyncConnection
+from psycopg.rows import AsyncRowFactory
 from psycopg.types.json import Json
 from pydantic import BaseModel
 
 from roboco_sql import queries
+from roboco_sql.repos._errors import translated
+
+R = TypeVar("R")
 
 
 def input_params(
@@ -29,3 +34,23 @@ def input_params(
             value = getattr(data, name)
             params[name] = Json(value) if name in json else value
     return params
+
+
+async def insert(
+    conn: AsyncConnection[Any],
+    q: queries.Query,
+    row_factory: AsyncRowFactory[R],
+    data: BaseModel,
+    *,
+    entity: str,
+    json: Collection[str] = (),
+    **given: object,
+) -> R:
+    """Run an INSERT (or upsert) ... RETURNING of one row, its parameters from `data` as
+    input_params takes them; a refusal comes out as the domain error naming `entity`."""
+    with translated(entity):
+        row = await queries.fetch_one(
+            conn, q, row_factory, **input_params(q, data, json=json, **given)
+        )
+    assert row is not None  # INSERT ... RETURNING always yields the row
+    return row

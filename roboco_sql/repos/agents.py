@@ -14,7 +14,7 @@ from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.agent import Agent, AgentCreate, AgentUpdate
 from roboco_sql.models.enums import AgentRole, AgentStatus, Team
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import input_params
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -60,20 +60,15 @@ _JSON = frozenset({"model_config", "permissions"})
 
 async def create_agent(conn: AsyncConnection[Any], data: AgentCreate) -> Agent:
     """Insert a new agent; a taken slug is a Conflict naming it."""
-    with translated("agent"):
-        agent = await queries.fetch_one(
-            conn,
-            _CREATE,
-            _ROW,
-            **input_params(
-                _CREATE,
-                data,
-                json=("permissions", "metrics"),
-                model_config=Json(data.llm_config.model_dump(mode="json")),
-            ),
-        )
-    assert agent is not None  # INSERT ... RETURNING always yields the row
-    return agent
+    return await insert(
+        conn,
+        _CREATE,
+        _ROW,
+        data,
+        entity="agent",
+        json=("permissions", "metrics"),
+        model_config=Json(data.llm_config.model_dump(mode="json")),
+    )
 
 
 async def get_agent(conn: AsyncConnection[Any], agent_id: uuid.UUID) -> Agent | None:

@@ -14,7 +14,7 @@ from roboco_sql import queries
 from roboco_sql.errors import Conflict, NotFound
 from roboco_sql.models.pitch import Pitch, PitchCreate, PitchDecision, PitchStatus
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import input_params
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -40,17 +40,14 @@ _ROW = model_row(Pitch)
 
 async def propose_pitch(conn: AsyncConnection[Any], data: PitchCreate) -> Pitch:
     """Insert a proposal; a taken slug is a Conflict naming it."""
-    with translated("pitch"):
-        pitch = await queries.fetch_one(
-            conn,
-            _PROPOSE,
-            _ROW,
-            **input_params(
-                _PROPOSE, data, target_cells=Json([cell.value for cell in data.target_cells])
-            ),
-        )
-    assert pitch is not None  # INSERT ... RETURNING always yields the row
-    return pitch
+    return await insert(
+        conn,
+        _PROPOSE,
+        _ROW,
+        data,
+        entity="pitch",
+        target_cells=Json([cell.value for cell in data.target_cells]),
+    )
 
 
 async def get_pitch(conn: AsyncConnection[Any], pitch_id: uuid.UUID) -> Pitch | None:

@@ -13,8 +13,7 @@ from psycopg.types.json import Json
 from roboco_sql import queries
 from roboco_sql.errors import Conflict, NotFound
 from roboco_sql.models.playbook import Playbook, PlaybookCreate, PlaybookStatus, PlaybookUpdate
-from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import input_params
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -51,20 +50,15 @@ _UPDATABLE = ("title", "problem", "procedure", "tags", "team", "scope")
 
 async def draft_playbook(conn: AsyncConnection[Any], data: PlaybookCreate) -> Playbook:
     """Insert a draft; a taken slug (the unique index decides, race-free) is a Conflict."""
-    with translated("playbook"):
-        playbook = await queries.fetch_one(
-            conn,
-            _DRAFT,
-            _ROW,
-            **input_params(
-                _DRAFT,
-                data,
-                json=("tags",),
-                source_task_ids=Json([str(task_id) for task_id in data.source_task_ids]),
-            ),
-        )
-    assert playbook is not None  # INSERT ... RETURNING always yields the row
-    return playbook
+    return await insert(
+        conn,
+        _DRAFT,
+        _ROW,
+        data,
+        entity="playbook",
+        json=("tags",),
+        source_task_ids=Json([str(task_id) for task_id in data.source_task_ids]),
+    )
 
 
 async def get_playbook(conn: AsyncConnection[Any], playbook_id: uuid.UUID) -> Playbook | None:

@@ -23,6 +23,7 @@ from roboco_sql.models.project import Project, TaskProgress
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import input_params
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
+from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -165,10 +166,7 @@ async def update_product(
                 _UPDATE,
                 _ROW,
                 id=product_id,
-                set_name="name" in changes,
-                name=changes.get("name"),
-                set_description="description" in changes,
-                description=changes.get("description"),
+                **patch_params(changes, ("name", "description")),
             )
             if product is None:
                 raise NotFound(f"product {product_id} not found")

@@ -22,7 +22,7 @@ from roboco_sql.models.enums import Team
 from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate, TaskProgress
 from roboco_sql.repos import work_sessions
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import input_params
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -107,24 +107,19 @@ async def create_project(
     A taken slug is a Conflict; an unknown created_by is NotFound naming the agent id.
     """
     ciphertext = box_or_default(box).encrypt(data.git_token) if data.git_token is not None else None
-    with translated("project"):
-        project = await queries.fetch_one(
-            conn,
-            _CREATE,
-            _ROW,
-            **input_params(
-                _CREATE,
-                data,
-                git_token_encrypted=ciphertext,
-                environments=(
-                    Jsonb([env.model_dump() for env in data.environments])
-                    if data.environments is not None
-                    else None
-                ),
-            ),
-        )
-    assert project is not None  # INSERT ... RETURNING always yields the row
-    return project
+    return await insert(
+        conn,
+        _CREATE,
+        _ROW,
+        data,
+        entity="project",
+        git_token_encrypted=ciphertext,
+        environments=(
+            Jsonb([env.model_dump() for env in data.environments])
+            if data.environments is not None
+            else None
+        ),
+    )
 
 
 async def get_project(conn: AsyncConnection[Any], project_id: uuid.UUID) -> Project | None:

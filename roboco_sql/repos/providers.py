@@ -25,7 +25,7 @@ from roboco_sql.models.provider import (
     ProviderConfigUpdate,
 )
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import input_params
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 from roboco_sql.repos._secrets import box_or_default, read_token, token_params
@@ -85,15 +85,9 @@ async def create_provider_config(
     """Insert a provider, encrypting its token first; a taken name is a Conflict."""
     token = data.auth_token
     ciphertext = box_or_default(box).encrypt(token) if token is not None else None
-    with translated("provider"):
-        provider = await queries.fetch_one(
-            conn,
-            _CREATE,
-            _ROW,
-            **input_params(_CREATE, data, auth_token_encrypted=ciphertext),
-        )
-    assert provider is not None  # INSERT ... RETURNING always yields the row
-    return provider
+    return await insert(
+        conn, _CREATE, _ROW, data, entity="provider", auth_token_encrypted=ciphertext
+    )
 
 
 async def get_provider_config(
@@ -183,15 +177,7 @@ async def create_model_assignment(
     A second rule for the same (scope, scope_value) — a second global rule included — is a
     Conflict naming the key; an unknown provider is NotFound naming its id.
     """
-    with translated("model assignment"):
-        assignment = await queries.fetch_one(
-            conn,
-            _CREATE_ASSIGNMENT,
-            _ASSIGNMENT_ROW,
-            **input_params(_CREATE_ASSIGNMENT, data),
-        )
-    assert assignment is not None  # INSERT ... RETURNING always yields the row
-    return assignment
+    return await insert(conn, _CREATE_ASSIGNMENT, _ASSIGNMENT_ROW, data, entity="model assignment")
 
 
 async def get_model_assignment(
@@ -257,15 +243,7 @@ async def upsert_model_assignment(
 ) -> ModelAssignment:
     """Insert the rule, or re-point the existing rule of its (scope, scope_value), in one
     statement (two racing upserts of a key leave one rule). Unknown provider: NotFound."""
-    with translated("model assignment"):
-        assignment = await queries.fetch_one(
-            conn,
-            _UPSERT_ASSIGNMENT,
-            _ASSIGNMENT_ROW,
-            **input_params(_UPSERT_ASSIGNMENT, data),
-        )
-    assert assignment is not None
-    return assignment
+    return await insert(conn, _UPSERT_ASSIGNMENT, _ASSIGNMENT_ROW, data, entity="model assignment")
 
 
 async def clear_mode_assignments(conn: AsyncConnection[Any]) -> int:
@@ -285,10 +263,7 @@ async def update_model_assignment(
             _UPDATE_ASSIGNMENT,
             _ASSIGNMENT_ROW,
             id=assignment_id,
-            set_provider_config_id="provider_config_id" in changes,
-            provider_config_id=changes.get("provider_config_id"),
-            set_model_name="model_name" in changes,
-            model_name=changes.get("model_name"),
+            **patch_params(changes, ("provider_config_id", "model_name")),
         )
     if assignment is None:
         raise NotFound(f"model assignment {assignment_id} not found")
