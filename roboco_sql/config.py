@@ -124,7 +124,7 @@ class Settings:
     target_revision: str | None = None
     # our additions to keep applied (migrate/additions.py): names, "default", "none"
     additions: str = "default"
-    # hot standbys for read-only work (replicas.py); empty: every read goes to the primary
+    # hot standbys for read-only work (roboco_sql/replicas/); empty: every read goes to the primary
     replica_urls: tuple[str, ...] = ()
     # a replica replaying more than this many seconds behind is skipped until it catches up
     replica_max_lag: float = 5.0

@@ -1,8 +1,8 @@
 -- Streaming replication: what a hot standby has replayed and how far behind it is, and the
--- primary's WAL position that read-your-writes waits for (replicas.py).
+-- primary's WAL position that read-your-writes waits for (roboco_sql/replicas/).
 
 -- name: replica_health :one
--- returns: rows (read by replicas.py itself, no model)
+-- returns: rows (read by roboco_sql/replicas/ itself, no model)
 -- Whether this server is a standby (in recovery), the WAL it has received and replayed, and
 -- its lag in seconds: 0 while it streams and has replayed all it received, else the age of
 -- the last transaction it replayed (NULL before the first one). Runs on any server.
