@@ -482,6 +482,16 @@ class Watcher:
 # -- fixtures ----------------------------------------------------------------------------------
 
 
+VECTOR_WIDTH = 8
+"""The chunk tables' width here: small, so that valid embeddings are cheap to draw."""
+
+
+async def _chunk_tables(url: str) -> None:
+    """RAG's chunk tables, so that searches and ingestion reach them (the template has none)."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await rag.ensure_indexes(conn, VECTOR_WIDTH)
+
+
 @pytest.fixture(scope="module")
 def generated_url(postgresql_proc: Any) -> Iterator[str]:
     """One database for the whole file, cloned from the migrated template: a clone per test
@@ -497,10 +507,12 @@ def generated_url(postgresql_proc: Any) -> Iterator[str]:
     )
     janitor.drop()  # one a crashed run left on a shared server
     janitor.init()
+    url = psycopg.conninfo.make_conninfo(
+        host=p.host, port=p.port, user=p.user, dbname=janitor.dbname, password=p.password
+    )
+    asyncio.run(_chunk_tables(url))
     try:
-        yield psycopg.conninfo.make_conninfo(
-            host=p.host, port=p.port, user=p.user, dbname=janitor.dbname, password=p.password
-        )
+        yield url
     finally:
         janitor.drop()
 
@@ -530,18 +542,12 @@ async def ids(gconn: Conn, request: pytest.FixtureRequest) -> Ids:
     task = await tasks.create_task(gconn, world.task())
     agent = await agents.get_agent(gconn, world.agent)
     assert agent is not None
-    cur = await gconn.execute(
-        "SELECT max(atttypmod) FROM pg_attribute WHERE attname = 'embedding' AND NOT attisdropped"
-        " AND atttypid = to_regtype('vector')"
-    )
-    row = await cur.fetchone()
-    width = row[0] if row and row[0] and row[0] > 0 else 8
     entities: dict[type, object] = {
         Task: task,
         type(agent): agent,
         type(world.project): world.project,
     }
-    return Ids(world.agent, world.project.id, task.id, agent.slug, entities, width)
+    return Ids(world.agent, world.project.id, task.id, agent.slug, entities, VECTOR_WIDTH)
 
 
 # -- the checks --------------------------------------------------------------------------------
