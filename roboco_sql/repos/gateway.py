@@ -11,6 +11,7 @@ from psycopg import AsyncConnection
 from roboco_sql import queries
 from roboco_sql.models.gateway import GatewayDecision, GatewayTrigger, GatewayTriggerCreate
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -80,8 +81,7 @@ async def list_gateway_triggers(
         decision=decision,
         target_role=target_role,
         since=since,
-        before_created_at=None if before is None else before.created_at,
-        before_id=None if before is None else before.id,
+        **keyset("before", before, "created_at", "id"),
         limit=checked_limit(limit),
     )
 

@@ -12,6 +12,7 @@ from roboco_sql import queries
 from roboco_sql.models.enums import HandoffStatus
 from roboco_sql.models.handoff import Handoff, HandoffCreate
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -73,7 +74,6 @@ async def list_handoffs(
         _ROW,
         status=status,
         assigned_to=assigned_to,
-        after_created_at=None if after is None else after.created_at,
-        after_id=None if after is None else after.id,
+        **keyset("after", after, "created_at", "id"),
         limit=checked_limit(limit),
     )

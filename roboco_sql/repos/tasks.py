@@ -22,6 +22,7 @@ from roboco_sql.models.enums import CELL_TEAMS, AgentRole, TaskStatus, TaskType,
 from roboco_sql.models.task import MAX_TASK_DEPTH, Task, TaskCreate, TaskUpdate
 from roboco_sql.repos import agents
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -112,9 +113,7 @@ async def list_tasks(
         assigned_to=assigned_to,
         created_by=created_by,
         parent_task_id=parent_task_id,
-        after_priority=None if after is None else after.priority,
-        after_created_at=None if after is None else after.created_at,
-        after_id=None if after is None else after.id,
+        **keyset("after", after, "priority", "created_at", "id"),
         limit=checked_limit(limit),
     )
 

@@ -21,6 +21,7 @@ from roboco_sql.models.work_session import (
     WorkSessionUpdate,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -119,8 +120,7 @@ async def list_work_sessions(
         agent_id=agent_id,
         project_id=project_id,
         status=status,
-        before_started_at=None if before is None else before.started_at,
-        before_id=None if before is None else before.id,
+        **keyset("before", before, "started_at", "id"),
         limit=checked_limit(limit),
     )
 
