@@ -9,11 +9,12 @@ properties of the small row types rather than more SQL.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from psycopg import AsyncConnection
-from psycopg.rows import class_row
+from psycopg.rows import class_row, kwargs_row
 
 from roboco_sql import queries
 from roboco_sql.errors import ValidationError
@@ -39,9 +40,7 @@ _MAX_SWEEP_DAYS = 366
 
 _Q = queries.load()
 _SWEEP = _Q["usage_stats.sweep_daily_rollups"]
-_TOTALS = _Q["usage_stats.usage_totals"]
-_SERIES = _Q["usage_stats.usage_series"]
-_BY = _Q["usage_stats.usage_by"]
+_SUMS = _Q["usage_stats.usage_sums"]
 _ROLLUP_TOTALS = _Q["usage_stats.rollup_totals"]
 
 
@@ -87,6 +86,19 @@ class UsageShare(UsageTotals):
     key: str
 
 
+R = TypeVar("R")
+
+# what the sums are over no spawn at all
+_NOTHING = UsageTotals(
+    tokens_input=0,
+    tokens_output=0,
+    tokens_cache_read=0,
+    tokens_cache_write=0,
+    cost_usd=0.0,
+    spawns=0,
+)
+
+
 def _aware(name: str, value: dt.datetime) -> dt.datetime:
     if not isinstance(value, dt.datetime) or value.tzinfo is None:
         raise ValidationError(f"{name} must be a timezone-aware datetime, not {value!r}")
@@ -114,6 +126,40 @@ async def sweep_daily_rollups(
     )
 
 
+def _totals(bucket: object, key: object, **sums: Any) -> UsageTotals:
+    return UsageTotals(**sums)
+
+
+def _bucket(bucket: dt.datetime, key: object, **sums: Any) -> UsageBucket:
+    return UsageBucket(bucket=bucket, **sums)
+
+
+def _share(bucket: object, key: str, **sums: Any) -> UsageShare:
+    return UsageShare(key=key, **sums)
+
+
+async def _sums(
+    conn: AsyncConnection[Any],
+    group: str,
+    make: Callable[..., R],
+    *,
+    since: dt.datetime,
+    until: dt.datetime | None = None,
+    agent_slug: str | None = None,
+) -> list[R]:
+    """The usage sums grouped by `group` (total, hour, day or a dimension), each row made by
+    `make` from its bucket, key and sums."""
+    return await queries.fetch_all(
+        conn,
+        _SUMS,
+        kwargs_row(make),
+        group=group,
+        since=since,
+        until=until,
+        agent_slug=agent_slug,
+    )
+
+
 async def usage_totals(
     conn: AsyncConnection[Any],
     since: dt.datetime,
@@ -122,16 +168,15 @@ async def usage_totals(
     agent_slug: str | None = None,
 ) -> UsageTotals:
     """Sums of the closed spawns started in [since, until) (until None: up to now)."""
-    row = await queries.fetch_one(
+    rows = await _sums(
         conn,
-        _TOTALS,
-        class_row(UsageTotals),
+        "total",
+        _totals,
         since=_aware("since", since),
         until=None if until is None else _aware("until", until),
         agent_slug=agent_slug,
     )
-    assert row is not None  # an aggregate always has its row
-    return row
+    return rows[0] if rows else _NOTHING
 
 
 async def usage_series(
@@ -144,14 +189,7 @@ async def usage_series(
     """The sums per UTC hour or day since `since`, oldest first (empty buckets absent)."""
     if bucket not in _BUCKETS:
         raise ValidationError(f"bucket must be 'hour' or 'day', not {bucket!r}")
-    return await queries.fetch_all(
-        conn,
-        _SERIES,
-        class_row(UsageBucket),
-        since=_aware("since", since),
-        bucket=bucket,
-        agent_slug=agent_slug,
-    )
+    return await _sums(conn, bucket, _bucket, since=_aware("since", since), agent_slug=agent_slug)
 
 
 async def usage_by(
@@ -162,9 +200,7 @@ async def usage_by(
         raise ValidationError(
             f"dimension must be one of {', '.join(sorted(_DIMENSIONS))}, not {dimension!r}"
         )
-    return await queries.fetch_all(
-        conn, _BY, class_row(UsageShare), dimension=dimension, since=_aware("since", since)
-    )
+    return await _sums(conn, dimension, _share, since=_aware("since", since))
 
 
 async def rollup_totals(

@@ -31,48 +31,18 @@ SET tokens_input = EXCLUDED.tokens_input,
 RETURNING
     {{daily_usage_rollups}};
 
--- name: usage_totals :one
--- returns: rows (UsageTotals)
+-- name: usage_sums :many
+-- returns: rows (read into UsageTotals, UsageBucket or UsageShare)
 -- Token and cost sums of the closed spawns started in [:since, :until) (NULL until: now on),
--- optionally of one agent: RoboCo's usage summary, its previous-period trend (a second call),
--- its 7-day projection and its cache efficiency all read these sums.
-SELECT coalesce(sum(tokens_input), 0)::bigint AS tokens_input,
-       coalesce(sum(tokens_output), 0)::bigint AS tokens_output,
-       coalesce(sum(tokens_cache_read), 0)::bigint AS tokens_cache_read,
-       coalesce(sum(tokens_cache_write), 0)::bigint AS tokens_cache_write,
-       coalesce(sum(estimated_cost_usd), 0)::float8 AS cost_usd,
-       count(*)::int AS spawns
-FROM agent_spawn_sessions
-WHERE ended_at IS NOT NULL
-  AND started_at >= :since::timestamptz
-  AND (:until::timestamptz IS NULL OR started_at < :until::timestamptz)
-  AND (:agent_slug::text IS NULL OR agent_slug = :agent_slug::text);
-
--- name: usage_series :many
--- returns: rows (UsageBucket)
--- The same sums per UTC hour or day (:bucket) of started_at, oldest first, optionally of one
--- agent (the per-agent sparkline).
-SELECT date_trunc(:bucket::text, started_at, 'UTC') AS bucket,
-       coalesce(sum(tokens_input), 0)::bigint AS tokens_input,
-       coalesce(sum(tokens_output), 0)::bigint AS tokens_output,
-       coalesce(sum(tokens_cache_read), 0)::bigint AS tokens_cache_read,
-       coalesce(sum(tokens_cache_write), 0)::bigint AS tokens_cache_write,
-       coalesce(sum(estimated_cost_usd), 0)::float8 AS cost_usd,
-       count(*)::int AS spawns
-FROM agent_spawn_sessions
-WHERE ended_at IS NOT NULL
-  AND started_at >= :since::timestamptz
-  AND (:agent_slug::text IS NULL OR agent_slug = :agent_slug::text)
-GROUP BY 1
-ORDER BY 1;
-
--- name: usage_by :many
--- returns: rows (UsageShare)
--- The same sums per agent, team, model or role (:dimension) since :since, the heaviest
--- (input + output) first, as RoboCo's usage breakdowns order them.
-SELECT CASE :dimension::text
+-- optionally of one agent, grouped by :group: 'total' (one row, none when nothing matched),
+-- 'hour' or 'day' (the UTC bucket of started_at, oldest first), or 'agent_slug', 'team',
+-- 'model' or 'role' (the key, the heaviest by input + output first). RoboCo's usage summary
+-- and its trend, time series, breakdowns, 7-day projection and cache efficiency all read these.
+SELECT CASE WHEN :group::text IN ('hour', 'day')
+            THEN date_trunc(:group::text, started_at, 'UTC') END AS bucket,
+       CASE :group::text
            WHEN 'agent_slug' THEN agent_slug WHEN 'team' THEN team
-           WHEN 'model' THEN model ELSE role
+           WHEN 'model' THEN model WHEN 'role' THEN role
        END AS key,
        coalesce(sum(tokens_input), 0)::bigint AS tokens_input,
        coalesce(sum(tokens_output), 0)::bigint AS tokens_output,
@@ -83,8 +53,12 @@ SELECT CASE :dimension::text
 FROM agent_spawn_sessions
 WHERE ended_at IS NOT NULL
   AND started_at >= :since::timestamptz
-GROUP BY 1
-ORDER BY sum(tokens_input + tokens_output) DESC, 1;
+  AND (:until::timestamptz IS NULL OR started_at < :until::timestamptz)
+  AND (:agent_slug::text IS NULL OR agent_slug = :agent_slug::text)
+GROUP BY 1, 2
+ORDER BY CASE WHEN :group::text IN ('total', 'hour', 'day') THEN 0
+              ELSE -sum(tokens_input + tokens_output) END,
+         1, 2;
 
 -- name: rollup_totals :one
 -- returns: rows (UsageTotals)
