@@ -56,6 +56,8 @@ def run(conn: Conn, m: Migration, record: Record, backend: int, done: str) -> No
             raise
         except psycopg.Error as exc:
             position = _in_body(exc, len(head), len(m.body))
+            if position is None and conn.broken:  # nothing to replay on: the session is gone
+                raise failure(m, m.span[0], exc, done) from None
             if position is None:
                 _rollback(conn)
                 _replay(conn, m, record, backend, done)  # pins it, or (it passed) applies it
