@@ -22,7 +22,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from psycopg import AsyncConnection
 from psycopg.pq import TransactionStatus
@@ -108,6 +108,61 @@ def _name(column: _Column, row: _Stored) -> str:
     return f"{column.kind} '{row.label}'"
 
 
+# -- the reports ---------------------------------------------------------------------------------
+
+
+class _Counts(Protocol):
+    """What a report needs of each column's counts."""
+
+    @property
+    def unreadable(self) -> list[str]: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+    def line(self) -> str: ...
+
+
+_C = TypeVar("_C", bound=_Counts)
+
+
+def _naming(unreadable: list[str], line: str) -> str:
+    """A column's line, followed by the rows no key opens, when there are any."""
+    return line + ": " + ", ".join(unreadable) if unreadable else line
+
+
+@dataclass(frozen=True, slots=True)
+class _Report(Generic[_C]):
+    """What a check or a rotation found, column by column; ok when every token opened.
+
+    ``_TOTALS`` names the counts summed over the columns, as (as_dict key, column attribute).
+    """
+
+    columns: tuple[_C, ...]
+    _TOTALS: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def _total(self, count: str) -> int:
+        return sum(getattr(c, count) for c in self.columns)
+
+    @property
+    def unreadable(self) -> int:
+        return sum(len(c.unreadable) for c in self.columns)
+
+    @property
+    def ok(self) -> bool:
+        return self.unreadable == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            **{key: self._total(count) for key, count in self._TOTALS},
+            "unreadable": self.unreadable,
+            "columns": [c.as_dict() for c in self.columns],
+        }
+
+    def lines(self) -> list[str]:
+        return [c.line() for c in self.columns]
+
+
 # -- check -------------------------------------------------------------------------------------
 
 
@@ -129,42 +184,21 @@ class ColumnCheck:
             "unreadable_rows": list(self.unreadable),
         }
 
+    def line(self) -> str:
+        return _naming(
+            self.unreadable,
+            f"{self.column}: {self.readable} readable ({self.current} under the newest key), "
+            f"{len(self.unreadable)} unreadable",
+        )
+
 
 @dataclass(frozen=True, slots=True)
-class CheckReport:
-    columns: tuple[ColumnCheck, ...]
+class CheckReport(_Report[ColumnCheck]):
+    _TOTALS = (("readable", "readable"),)
 
     @property
     def readable(self) -> int:
-        return sum(c.readable for c in self.columns)
-
-    @property
-    def unreadable(self) -> int:
-        return sum(len(c.unreadable) for c in self.columns)
-
-    @property
-    def ok(self) -> bool:
-        return self.unreadable == 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "readable": self.readable,
-            "unreadable": self.unreadable,
-            "columns": [c.as_dict() for c in self.columns],
-        }
-
-    def lines(self) -> list[str]:
-        out = []
-        for c in self.columns:
-            line = (
-                f"{c.column}: {c.readable} readable ({c.current} under the newest key), "
-                f"{len(c.unreadable)} unreadable"
-            )
-            if c.unreadable:
-                line += ": " + ", ".join(c.unreadable)
-            out.append(line)
-        return out
+        return self._total("readable")
 
 
 async def check_keys(
@@ -223,49 +257,27 @@ class ColumnRotation:
             "batches": self.batches,
         }
 
+    def line(self) -> str:
+        line = (
+            f"{self.column}: {self.rotated} rotated, {self.current} already under the newest "
+            f"key, {len(self.unreadable)} unreadable"
+        )
+        return _naming(
+            self.unreadable, line + (f", {self.changed} changed meanwhile" if self.changed else "")
+        )
+
 
 @dataclass(frozen=True, slots=True)
-class RotationReport:
-    columns: tuple[ColumnRotation, ...]
+class RotationReport(_Report[ColumnRotation]):
+    _TOTALS = (("rotated", "rotated"), ("already_current", "current"))
 
     @property
     def rotated(self) -> int:
-        return sum(c.rotated for c in self.columns)
+        return self._total("rotated")
 
     @property
     def current(self) -> int:
-        return sum(c.current for c in self.columns)
-
-    @property
-    def unreadable(self) -> int:
-        return sum(len(c.unreadable) for c in self.columns)
-
-    @property
-    def ok(self) -> bool:
-        return self.unreadable == 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "rotated": self.rotated,
-            "already_current": self.current,
-            "unreadable": self.unreadable,
-            "columns": [c.as_dict() for c in self.columns],
-        }
-
-    def lines(self) -> list[str]:
-        out = []
-        for c in self.columns:
-            line = (
-                f"{c.column}: {c.rotated} rotated, {c.current} already under the newest key, "
-                f"{len(c.unreadable)} unreadable"
-            )
-            if c.changed:
-                line += f", {c.changed} changed meanwhile"
-            if c.unreadable:
-                line += ": " + ", ".join(c.unreadable)
-            out.append(line)
-        return out
+        return self._total("current")
 
 
 BatchHook = Callable[[ColumnRotation], Awaitable[None] | None]
@@ -298,34 +310,13 @@ async def rotate(
         columns.append(result)
         after: uuid.UUID | None = None
         while True:
-            async with queries.atomic(conn):
-                rows = await queries.fetch_all(
-                    conn, column.page_locked, _ROW, after=after, limit=batch_size
-                )
-                ids: list[uuid.UUID] = []
-                olds: list[str] = []
-                news: list[str] = []
-                for row in rows:
-                    if box.is_current(row.ciphertext):
-                        result.current += 1
-                    elif box.readable(row.ciphertext):
-                        ids.append(row.id)
-                        olds.append(row.ciphertext)
-                        news.append(box.rotate(row.ciphertext, what=_name(column, row)))
-                    else:
-                        result.unreadable.append(_name(column, row))
-                        log.warning(
-                            "%s: no configured key opens its token; left as is", _name(column, row)
-                        )
-                swapped = 0
-                if ids:
-                    swapped = await queries.execute_rows(
-                        conn, column.swap, ids=ids, old_ciphertexts=olds, new_ciphertexts=news
-                    )
+            rows, tried, swapped = await _rotate_batch(
+                conn, box, column, result, after=after, limit=batch_size
+            )
             if not rows:
                 break
             result.rotated += swapped
-            result.changed += len(ids) - swapped
+            result.changed += tried - swapped
             result.batches += 1
             log.info(
                 "%s: batch %d done (%d rotated so far)", column.name, result.batches, result.rotated
@@ -338,6 +329,40 @@ async def rotate(
                 break
             after = rows[-1].id
     return RotationReport(tuple(columns))
+
+
+async def _rotate_batch(
+    conn: AsyncConnection[Any],
+    box: SecretBox,
+    column: _Column,
+    result: ColumnRotation,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+) -> tuple[list[_Stored], int, int]:
+    """One transaction: lock the page of rows after `after`, count onto `result` the tokens
+    left as they are, rewrite the others; returns the page, the rewrites tried and made."""
+    async with queries.atomic(conn):
+        rows = await queries.fetch_all(conn, column.page_locked, _ROW, after=after, limit=limit)
+        ids: list[uuid.UUID] = []
+        olds: list[str] = []
+        news: list[str] = []
+        for row in rows:
+            if box.is_current(row.ciphertext):
+                result.current += 1
+            elif box.readable(row.ciphertext):
+                ids.append(row.id)
+                olds.append(row.ciphertext)
+                news.append(box.rotate(row.ciphertext, what=_name(column, row)))
+            else:
+                result.unreadable.append(_name(column, row))
+                log.warning("%s: no configured key opens its token; left as is", _name(column, row))
+        swapped = 0
+        if ids:
+            swapped = await queries.execute_rows(
+                conn, column.swap, ids=ids, old_ciphertexts=olds, new_ciphertexts=news
+            )
+    return rows, len(ids), swapped
 
 
 def _check_batch_size(batch_size: int) -> None:
