@@ -5,6 +5,12 @@ so a database moves between Alembic and roboco_sql either way without a rebuild.
 bookkeeping lives in schema ``roboco_sql``: ``history`` (one row per revision: parent,
 checksum, when, how long, by whom, how) and ``progress`` (statements done so far of a
 non-transactional file).
+
+This module tells the story of a run (`_migrate`); each chapter has a module of its own:
+`state` (where the database stands), `lock` (the migration lock), `start` (adopt, stamp,
+move over; the operator's stamp and accept), `steps` with `atomic` and `autocommit` (one step
+and its bookkeeping), `down` (going back), `status`. Their public names are importable from
+here too.
 """
 
 from __future__ import annotations
