@@ -276,14 +276,7 @@ async def fan_out(
         )
     async with queries.atomic(conn):
         await _lock_graph(conn)
-        parent = await existing_task(conn, coordination_task_id, "coordination task")
-        if parent.project_id is not None or parent.product_id is None:
-            raise ValidationError(
-                f"task {parent.id} is not a coordination task (it must name a product and "
-                "no project)"
-            )
-        if parent.status in TERMINAL:
-            raise ValidationError(f"task {parent.id} is {parent.status}; nothing to fan out")
+        parent = await _coordination_task(conn, coordination_task_id)
         siblings = [
             s
             for s in await tasks.list_tasks(conn, parent_task_id=parent.id, limit=1000)
@@ -292,15 +285,7 @@ async def fan_out(
         taken = sorted({s.team for s in siblings} & set(cells))
         if taken:
             raise Conflict(f"task {parent.id} already has a child for cell(s) {', '.join(taken)}")
-        routes = {}
-        for cell in cells:
-            project = await products.resolve_project(conn, parent.product_id, cell)
-            if project is None:
-                raise ValidationError(
-                    f"product {parent.product_id} maps no project for cell {cell}; add the "
-                    "mapping before fanning out"
-                )
-            routes[cell] = project.id
+        routes = await _cell_projects(conn, parent, cells)
         inherited = await unmet_dependencies(conn, parent.id)
         drafts = {
             cell: _child(
@@ -320,6 +305,37 @@ async def fan_out(
             if ux_id is not None and cell in _WAITS_ON_UX and ux_id not in draft.dependency_ids:
                 draft.dependency_ids.append(ux_id)
         return [await tasks.create_task(conn, drafts[cell]) for cell in cells]
+
+
+async def _coordination_task(conn: AsyncConnection[Any], task_id: uuid.UUID) -> Task:
+    """The unfinished coordination task (a product, no project) to fan out; ValidationError
+    otherwise, NotFound when there is none."""
+    parent = await existing_task(conn, task_id, "coordination task")
+    if parent.project_id is not None or parent.product_id is None:
+        raise ValidationError(
+            f"task {parent.id} is not a coordination task (it must name a product and no project)"
+        )
+    if parent.status in TERMINAL:
+        raise ValidationError(f"task {parent.id} is {parent.status}; nothing to fan out")
+    return parent
+
+
+async def _cell_projects(
+    conn: AsyncConnection[Any], parent: Task, cells: Sequence[Team]
+) -> dict[Team, uuid.UUID]:
+    """The project each cell builds for the parent's product; ValidationError for a cell the
+    product maps no project to."""
+    assert parent.product_id is not None  # a coordination task's, checked by the caller
+    routes = {}
+    for cell in cells:
+        project = await products.resolve_project(conn, parent.product_id, cell)
+        if project is None:
+            raise ValidationError(
+                f"product {parent.product_id} maps no project for cell {cell}; add the "
+                "mapping before fanning out"
+            )
+        routes[cell] = project.id
+    return routes
 
 
 def _open_ux_sibling(siblings: list[Task]) -> uuid.UUID | None:
