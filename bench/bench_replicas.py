@@ -25,7 +25,6 @@ import asyncio
 import os
 import pwd
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
@@ -222,19 +221,11 @@ async def _routing_cost(ctx: Context, url: str) -> list[Figure]:
                     await fn()
                 times[name].append((time.perf_counter() - t0) / max(1, calls // 20) * 1e6)
     return [
-        Figure(
-            "SELECT 1 via connection(pool)",
-            statistics.median(times["plain"]),
-            "us",
-            len(times["plain"]),
-            times["plain"],
-        ),
-        Figure(
+        Figure.median_of("SELECT 1 via connection(pool)", times["plain"], "us"),
+        Figure.median_of(
             "SELECT 1 via read_connection, no replica",
-            statistics.median(times["routed"]),
-            "us",
-            len(times["routed"]),
             times["routed"],
+            "us",
             baseline="SELECT 1 via connection(pool)",
             target=Target("<=", 1.05, on="ratio"),
             note="no replica configured: the primary's pooled connection, nothing added",
@@ -321,22 +312,18 @@ async def _throughput(ctx: Context, url: str, replica_url: str, base: F32) -> li
         await routed.close()
     first = "RAG search, 8 clients: primary alone"
     return [
-        Figure(first, statistics.median(rates["alone"]), "ops/s", rounds, rates["alone"]),
-        Figure(
+        Figure.median_of(first, rates["alone"], "ops/s"),
+        Figure.median_of(
             "RAG search, 8 clients: routed to the replica",
-            statistics.median(rates["routed"]),
-            "ops/s",
-            rounds,
             rates["routed"],
+            "ops/s",
             baseline=first,
             note="every read on the standby, same machine: routing plus a server of equal size",
         ),
-        Figure(
+        Figure.median_of(
             "RAG search, 8 clients: primary + replica sharing",
-            statistics.median(rates["shared"]),
-            "ops/s",
-            rounds,
             rates["shared"],
+            "ops/s",
             baseline=first,
             note="4 clients on each server; both servers and the client share the same cores",
         ),

@@ -45,7 +45,6 @@ import datetime as dt
 import gc
 import os
 import random
-import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -622,9 +621,7 @@ def _per_call(sample: Sample, calls: int) -> list[float]:
 def _figure(
     name: str, values: list[float], baseline: str | None, target: Target | None, note: str
 ) -> Figure:
-    return Figure(
-        name, statistics.median(values), "us", len(values), values, baseline, target, note
-    )
+    return Figure.median_of(name, values, "us", baseline=baseline, target=target, note=note)
 
 
 def run(ctx: Context) -> list[Figure]:

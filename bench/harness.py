@@ -108,6 +108,22 @@ class Figure:
     met: bool | None = None
     suite: str = ""
 
+    @classmethod
+    def median_of(
+        cls,
+        name: str,
+        samples: list[float],
+        unit: str,
+        *,
+        baseline: str | None = None,
+        target: Target | None = None,
+        note: str = "",
+    ) -> Figure:
+        """The median of repeated runs, each of them kept as a sample."""
+        return cls(
+            name, statistics.median(samples), unit, len(samples), samples, baseline, target, note
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "suite": self.suite,
@@ -171,20 +187,11 @@ class Sample:
         per_second: float | None = None,
     ) -> Figure:
         """The median in ms; with per_second=N, N operations per run as a rate in ops/s."""
-        if per_second is not None:
-            rates = [per_second / s for s in self.seconds]
-            return Figure(
-                name,
-                statistics.median(rates),
-                "ops/s",
-                len(rates),
-                rates,
-                baseline,
-                target,
-                note,
-            )
-        ms = [s * 1000 for s in self.seconds]
-        return Figure(name, statistics.median(ms), "ms", len(ms), ms, baseline, target, note)
+        if per_second is None:
+            samples, unit = [s * 1000 for s in self.seconds], "ms"
+        else:
+            samples, unit = [per_second / s for s in self.seconds], "ops/s"
+        return Figure.median_of(name, samples, unit, baseline=baseline, target=target, note=note)
 
 
 def _timed(fn: Callable[[], object]) -> float:
