@@ -7,7 +7,6 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import psycopg
 import pydantic
 import pytest
 from psycopg import AsyncConnection
@@ -16,6 +15,7 @@ from roboco_sql.errors import Conflict, NotFound, ValidationError
 from roboco_sql.models.a2a import A2AConversationCreate, A2AMessageCreate
 from roboco_sql.models.enums import A2AConversationStatus, A2AMessageKind
 from roboco_sql.repos import a2a
+from tests.fix_conn import autocommit, count
 
 Conn = AsyncConnection[Any]
 T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -24,15 +24,8 @@ T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 @pytest.fixture
 async def conn(db_url: str) -> AsyncIterator[Conn]:
     """Autocommit, so what a failed call leaves behind is really there to count."""
-    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as c:
+    async with autocommit(db_url) as c:
         yield c
-
-
-async def count(conn: Conn, table: str) -> int:
-    cur = await conn.execute(f"SELECT count(*) FROM {table}")
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def conversation(a: str, b: str, **kw: Any) -> A2AConversationCreate:

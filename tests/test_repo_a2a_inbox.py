@@ -8,7 +8,6 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import psycopg
 import pytest
 from psycopg import AsyncConnection
 
@@ -18,6 +17,7 @@ from roboco_sql.models.a2a import A2AConversationCreate, A2AMessageCreate
 from roboco_sql.models.enums import A2AMessageKind
 from roboco_sql.repos import a2a, task_queues, tasks, transitions
 from roboco_sql.repos.transitions import SYSTEM
+from tests.fix_conn import autocommit
 from tests.fix_rows import make_agent, make_task
 
 Conn = AsyncConnection[Any]
@@ -26,7 +26,7 @@ T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 async def conn(db_url: str) -> AsyncIterator[Conn]:
-    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as c:
+    async with autocommit(db_url) as c:
         yield c
 
 

@@ -22,6 +22,7 @@ from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.enums import AgentRole, JournalEntryType
 from roboco_sql.models.journal import JournalEntryCreate
 from roboco_sql.repos import journals
+from tests.fix_conn import autocommit, count
 from tests.fix_rows import make_agent, make_task
 
 Conn = AsyncConnection[Any]
@@ -37,15 +38,8 @@ def url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 async def conn(url: str) -> AsyncIterator[Conn]:
     """Autocommit, so what a failed call leaves behind is really there to count."""
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as c:
+    async with autocommit(url) as c:
         yield c
-
-
-async def count(conn: Conn, table: str) -> int:
-    cur = await conn.execute(f"SELECT count(*) FROM {table}")
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def entry(journal_id: uuid.UUID, kind: JournalEntryType, **kw: Any) -> JournalEntryCreate:

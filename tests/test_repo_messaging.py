@@ -37,6 +37,7 @@ from roboco_sql.models.messaging import (
     SessionTaskRelationship,
 )
 from roboco_sql.repos import channels, messages, sessions
+from tests.fix_conn import autocommit
 from tests.fix_rows import make_agent, make_task
 
 Conn = AsyncConnection[Any]
@@ -47,14 +48,14 @@ T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 async def conn(db059_url: str) -> AsyncIterator[Conn]:
     """At 059 (the messaging tables exist); autocommit, so what a failed call leaves behind is
     really there to count."""
-    async with await psycopg.AsyncConnection.connect(db059_url, autocommit=True) as c:
+    async with autocommit(db059_url) as c:
         yield c
 
 
 @pytest.fixture
 async def head(db_url: str) -> AsyncIterator[Conn]:
     """At head, past 060_drop_messaging; autocommit, so each refused call stands alone."""
-    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as c:
+    async with autocommit(db_url) as c:
         yield c
 
 

@@ -42,6 +42,7 @@ from roboco_sql.models.usage import (
     TokenUsageSnapshotCreate,
 )
 from roboco_sql.repos import conventions, indexed_documents, prompter, secretary, usage
+from tests.fix_conn import count
 
 Conn = AsyncConnection[Any]
 T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -49,13 +50,6 @@ T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 def at(minutes: int) -> dt.datetime:
     return T0 + dt.timedelta(minutes=minutes)
-
-
-async def count(conn: Conn, table: str) -> int:
-    cur = await conn.execute(f"SELECT count(*) FROM {table}")  # table names are literals here
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 async def make_agent(conn: Conn, slug: str = "intake-1") -> uuid.UUID:

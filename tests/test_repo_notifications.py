@@ -17,6 +17,7 @@ from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.enums import NotificationPriority, NotificationType
 from roboco_sql.models.notification import NotificationCounts, NotificationCreate
 from roboco_sql.repos import notifications
+from tests.fix_conn import autocommit
 from tests.fix_rows import make_task
 
 Conn = AsyncConnection[Any]
@@ -26,7 +27,7 @@ T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 @pytest.fixture
 async def conn(db_url: str) -> AsyncIterator[Conn]:
     """Autocommit, so what a failed call leaves behind is really there to count."""
-    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as c:
+    async with autocommit(db_url) as c:
         yield c
 
 

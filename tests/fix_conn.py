@@ -1,0 +1,30 @@
+"""The connection and row count the repository tests share.
+
+Autocommit, so what a refused call leaves behind (or does not) is really there to count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+from psycopg import AsyncConnection
+
+Conn = AsyncConnection[Any]
+
+
+@asynccontextmanager
+async def autocommit(url: str) -> AsyncIterator[Conn]:
+    """A connection of its own in autocommit mode, closed at the end."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as c:
+        yield c
+
+
+async def count(conn: Conn, table: str) -> int:
+    """How many rows `table` holds (a literal of the test's, never input)."""
+    cur = await conn.execute(f"SELECT count(*) FROM {table}")
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
