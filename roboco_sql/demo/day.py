@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -32,6 +32,17 @@ S = TaskStatus
 Key = tuple[str, Team | None]
 """Who a wake-up is for: a role ("dev", "qa", "doc", "pr", "pm", "main", "ceo") and its cell."""
 _PENDING: ContextVar[list[Task] | None] = ContextVar("_PENDING", default=None)
+
+
+@contextmanager
+def _collecting() -> Iterator[list[Task]]:
+    """The tasks this agent moves meanwhile, collected (for Day.tx to wake) instead of woken."""
+    pending: list[Task] = []
+    token = _PENDING.set(pending)
+    try:
+        yield pending
+    finally:
+        _PENDING.reset(token)
 
 
 @dataclass
@@ -144,13 +155,9 @@ class Day:
     async def tx(self, conn: Conn) -> AsyncIterator[None]:
         """One transaction; the agents its moves concern are woken after it commits, so
         they find the rows it wrote."""
-        pending: list[Task] = []
-        token = _PENDING.set(pending)
-        try:
+        with _collecting() as pending:
             async with conn.transaction():
                 yield
-        finally:
-            _PENDING.reset(token)
         for task in pending:
             self.wake(task)
 

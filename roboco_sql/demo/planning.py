@@ -4,6 +4,9 @@ standup."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from roboco_sql.models.agent import Agent
 from roboco_sql.models.enums import (
     AgentRole,
     Complexity,
@@ -104,6 +107,21 @@ async def _feature(
     return deps
 
 
+async def _under(conn: Conn, child: Task, main: Agent, **fields: Any) -> Task:
+    """A technical task under the cell task `child`: in its cell and project, by the Main PM."""
+    return await tasks.create_task(
+        conn,
+        TaskCreate(
+            nature=TaskNature.TECHNICAL,
+            team=child.team,
+            project_id=child.project_id,
+            created_by=main.id,
+            parent_task_id=child.id,
+            **fields,
+        ),
+    )
+
+
 async def _cell_work(conn: Conn, day: Day, feature: Feature, child: Task, room: Room) -> int:
     """A cell task's subtasks (with their fates) and its spike; returns the dependencies made."""
     cell, name, main = child.team, feature.name, day.agent("main-pm")
@@ -115,24 +133,19 @@ async def _cell_work(conn: Conn, day: Day, feature: Feature, child: Task, room: 
             waits += [t.id for t in made]  # the third needs the first two
         deps += len(waits)
         backlog = (cell, index) in FROM_BACKLOG
-        sub = await tasks.create_task(
+        sub = await _under(
             conn,
-            TaskCreate(
-                title=f"{what} for {name}",
-                description=f"{what} for {name} ({cell.value}), per the pitch.",
-                acceptance_criteria=[f"{what} reviewed", "tests or checks pass"],
-                status=S.BACKLOG if backlog else S.PENDING,
-                priority=2,
-                task_type=TaskType.DESIGN if cell is Team.UX_UI else TaskType.CODE,
-                nature=TaskNature.TECHNICAL,
-                estimated_complexity=Complexity.MEDIUM,
-                team=cell,
-                project_id=child.project_id,
-                created_by=main.id,
-                parent_task_id=child.id,
-                dependency_ids=waits,
-                sequence=index,
-            ),
+            child,
+            main,
+            title=f"{what} for {name}",
+            description=f"{what} for {name} ({cell.value}), per the pitch.",
+            acceptance_criteria=[f"{what} reviewed", "tests or checks pass"],
+            status=S.BACKLOG if backlog else S.PENDING,
+            priority=2,
+            task_type=TaskType.DESIGN if cell is Team.UX_UI else TaskType.CODE,
+            estimated_complexity=Complexity.MEDIUM,
+            dependency_ids=waits,
+            sequence=index,
         )
         made.append(sub)
         day.fates[sub.id] = FATES[(cell, index)]
@@ -140,23 +153,18 @@ async def _cell_work(conn: Conn, day: Day, feature: Feature, child: Task, room: 
         if backlog:
             day.from_backlog.append(sub)
     feature.subtasks[cell] = made
-    spike = await tasks.create_task(
+    spike = await _under(
         conn,
-        TaskCreate(
-            title=f"Spike: offline mode for {name}",
-            description="Explore offline support; likely out of scope today.",
-            acceptance_criteria=["a written recommendation"],
-            status=S.BACKLOG,
-            priority=3,
-            task_type=TaskType.RESEARCH,
-            nature=TaskNature.TECHNICAL,
-            estimated_complexity=Complexity.LOW,
-            team=cell,
-            project_id=child.project_id,
-            created_by=main.id,
-            parent_task_id=child.id,
-            sequence=len(WORK[cell]),
-        ),
+        child,
+        main,
+        title=f"Spike: offline mode for {name}",
+        description="Explore offline support; likely out of scope today.",
+        acceptance_criteria=["a written recommendation"],
+        status=S.BACKLOG,
+        priority=3,
+        task_type=TaskType.RESEARCH,
+        estimated_complexity=Complexity.LOW,
+        sequence=len(WORK[cell]),
     )
     feature.spikes.append(spike)
     day.room_of[spike.id] = room
