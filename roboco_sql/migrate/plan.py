@@ -108,7 +108,13 @@ class _Script:
         self.lines.append("")
 
     def sql(self, text: str) -> None:
-        self.lines.append(text.rstrip() + (";" if _ends_cleanly(text) else "\n;"))
+        """text, ended by ';' unless its last statement already is (a file's part)."""
+        text = text.rstrip()
+        if not _ends_cleanly(text):
+            text += "\n;"
+        elif not text.endswith(";"):
+            text += ";"
+        self.lines.append(text)
 
     def query(self, q: Query) -> None:
         self.sql(q.render(self.cur))
