@@ -188,6 +188,10 @@ DATETIME = st.one_of(
         ]
     ),
 )
+DATETIME_VALID = st.datetimes(
+    min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(UTC)
+)
+JSON_VALID = st.dictionaries(TEXT_VALID, st.one_of(st.integers(-9, 9), TEXT_VALID), max_size=3)
 DATE = st.one_of(st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1)), st.just(dt.date.max))
 DELTA = st.one_of(
     st.timedeltas(dt.timedelta(0), dt.timedelta(days=30)),
@@ -222,9 +226,13 @@ JSON_MAP = st.one_of(
 JSON_ANY = st.one_of(JSON_MAP, st.lists(st.integers(), max_size=3), TEXT_VALID)
 
 
+def valid_vectors(width: int) -> st.SearchStrategy[list[float]]:
+    return st.lists(st.floats(-1, 1, width=32).filter(bool), min_size=width, max_size=width)
+
+
 def vectors(width: int) -> st.SearchStrategy[list[float]]:
     """Embeddings: valid ones of the chunk tables' width, and every kind pgvector refuses."""
-    valid = st.lists(st.floats(-1, 1, width=32).filter(bool), min_size=width, max_size=width)
+    valid = valid_vectors(width)
     return st.one_of(
         valid,
         valid,
@@ -270,6 +278,9 @@ class Ids:
     agent_slug: str
     entities: Mapping[type, object]
     width: int
+    valid: bool = False
+    """Draw valid values only: a model's fields all valid at once now and then (with hostile
+    ones mixed in, a model of ten text fields would almost never get past construction)."""
 
 
 DUMMY = Ids(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), "dummy", {}, 8)
@@ -285,8 +296,10 @@ class Build:
     kwargs: Mapping[str, Any]
 
 
-def _union(args: tuple[Any, ...], name: str, world: Ids) -> st.SearchStrategy[Any] | None:
-    arms = [strategy(a, name, world) for a in args]
+def _union(
+    args: tuple[Any, ...], name: str, world: Ids, depth: int
+) -> st.SearchStrategy[Any] | None:
+    arms = [strategy(a, name, world, depth) for a in args]
     if any(a is None for a in arms):
         return None
     return st.one_of(*[a for a in arms if a is not None])
@@ -298,9 +311,11 @@ def _class_fields(cls: type) -> list[tuple[str, Any, bool]] | None:
         fields = []
         for name, info in cls.model_fields.items():
             alias = info.alias if isinstance(info.alias, str) else name
-            hint = info.annotation
+            hint: Any = info.annotation
             if typing.get_origin(hint) is typing.Annotated:
                 hint = typing.get_args(hint)[0]
+            if info.metadata:  # length and pattern constraints, for valid text
+                hint = typing.Annotated[hint, *info.metadata]
             fields.append((alias, hint, info.is_required()))
         return fields
     if dataclasses.is_dataclass(cls):
@@ -331,16 +346,46 @@ def _build(cls: type, world: Ids, depth: int) -> st.SearchStrategy[Any] | None:
             continue
         (required if needed else optional)[field_name] = s
     built = st.fixed_dictionaries(required, optional=optional).map(lambda kw: Build(cls, kw))
+    if not world.valid:
+        valid = _build(cls, dataclasses.replace(world, valid=True), depth)
+        built = built if valid is None else st.one_of(valid, built)
     entity = world.entities.get(cls)
     return built if entity is None else st.one_of(st.just(entity), built)
 
 
+VALID: dict[Any, st.SearchStrategy[Any]] = {
+    str: TEXT_VALID,
+    int: st.integers(1, 20),
+    float: st.floats(-1e3, 1e3),
+    dt.datetime: DATETIME_VALID,
+    pydantic.AwareDatetime: DATETIME_VALID,
+    dt.date: st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1)),
+    dt.timedelta: st.timedeltas(dt.timedelta(0), dt.timedelta(days=30)),
+    SecretStr: TEXT_VALID.map(SecretStr),
+    typing.Any: JSON_VALID,
+}
+"""What a value of each scalar type is when only valid ones are drawn."""
+
+
+def _constrained_text(metadata: tuple[Any, ...]) -> st.SearchStrategy[str]:
+    """Valid text within a model field's length and pattern constraints."""
+    pattern = next((m.pattern for m in metadata if getattr(m, "pattern", None)), None)
+    if pattern is not None:
+        return st.from_regex(pattern, fullmatch=True)
+    low = max([1, *(m.min_length for m in metadata if getattr(m, "min_length", None))])
+    high = min([max(low, 30), *(m.max_length for m in metadata if getattr(m, "max_length", None))])
+    return st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=low, max_size=high)
+
+
 def _special(hint: Any, name: str, world: Ids) -> st.SearchStrategy[Any] | None:
     if hint is uuid.UUID:
-        return st.one_of(st.sampled_from(_id_pool(name, world)), st.uuids())
+        pool = st.sampled_from(_id_pool(name, world))
+        return pool if world.valid else st.one_of(pool, st.uuids())
+    if hint is str and ("slug" in name or name in ("agent", "holder")):
+        return st.one_of(st.just(world.agent_slug), TEXT_VALID if world.valid else TEXT)
+    if world.valid and hint in VALID:
+        return VALID[hint]
     if hint is str:
-        if "slug" in name or name in ("agent", "holder"):
-            return st.one_of(st.just(world.agent_slug), TEXT)
         return TEXT
     if hint is int:
         return COUNT if name in COUNT_NAMES else INT
@@ -363,12 +408,14 @@ def _generic(
     origin: Any, args: tuple[Any, ...], name: str, world: Ids, depth: int
 ) -> st.SearchStrategy[Any] | None:
     if origin is typing.Literal:
-        return st.one_of(st.sampled_from(args), TEXT)
+        return st.sampled_from(args) if world.valid else st.one_of(st.sampled_from(args), TEXT)
     if origin in (AsyncConnection, AsyncConnectionPool):
         return st.just(CONN)
     if origin is tuple:
         if len(args) == 2 and args[1] is not Ellipsis:
             if args == (dt.datetime, uuid.UUID):  # a keyset cursor, and ones of the wrong shape
+                if world.valid:
+                    return st.tuples(DATETIME_VALID, st.uuids())
                 bad = st.sampled_from([(), ("x", "y"), (None, None), (1, 2, 3)])
                 return st.one_of(st.tuples(DATETIME, st.uuids()), bad)
             parts = [strategy(a, name, world, depth + 1) for a in args]
@@ -377,7 +424,7 @@ def _generic(
         return None if elem is None else st.lists(elem, max_size=4).map(tuple)
     if origin in (list, set, frozenset, cabc.Sequence, cabc.Collection, cabc.Iterable):
         if args and args[0] is float:
-            return vectors(world.width)
+            return valid_vectors(world.width) if world.valid else vectors(world.width)
         elem = strategy(args[0], name, world, depth + 1) if args else None
         if elem is None:
             return None
@@ -385,7 +432,7 @@ def _generic(
         return lists.map(frozenset) if origin in (frozenset, set) else lists
     if origin in (dict, cabc.Mapping):
         if args and args[0] is str:
-            return JSON_MAP
+            return JSON_VALID if world.valid else JSON_MAP
         key = strategy(args[0], name, world, depth + 1)
         value = strategy(args[1], name, world, depth + 1)
         if key is None or value is None:
@@ -400,11 +447,13 @@ def strategy(hint: Any, name: str, world: Ids, depth: int = 0) -> st.SearchStrat
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Annotated:
+        if world.valid and args[0] is str:
+            return _constrained_text(args[1:])
         return strategy(args[0], name, world, depth)
     if origin in (typing.Union, types.UnionType):
-        return _union(args, name, world)
+        return _union(args, name, world, depth)
     if hint is pydantic.JsonValue:
-        return JSON_ANY
+        return JSON_VALID if world.valid else JSON_ANY
     if isinstance(hint, TypeAliasType):
         return strategy(hint.__value__, name, world, depth)
     if origin is not None:
@@ -768,11 +817,18 @@ def test_every_parameter_has_a_strategy() -> None:
 
 
 def test_discovery_finds_every_module_and_a_new_function() -> None:
-    """The discovery reaches every repository module, lifecycle and rag, and a function added
-    to a module is found without a list to edit."""
-    found = {name.rsplit(".", 1)[0] for name, _ in FUNCTIONS}
-    wanted = {i.name for i in pkgutil.iter_modules(repos.__path__) if not i.name.startswith("_")}
-    assert wanted | {"lifecycle", "rag"} <= found
+    """The discovery reaches every repository module, lifecycle and rag, and every public
+    function defined in them (a re-exported one under the first module that exports it); a
+    function added to a module is found without a list to edit."""
+    discovered = {id(fn) for _, fn in FUNCTIONS}
+    modules = _modules()
+    assert len(modules) == 2 + sum(
+        not i.name.startswith("_") for i in pkgutil.iter_modules(repos.__path__)
+    )
+    for module in modules:
+        for name, value in vars(module).items():
+            if inspect.isfunction(value) and value.__module__ == module.__name__:
+                assert name.startswith("_") or id(value) in discovered, (module, name)
     for needed in ("tasks.create_task", "rag.search", "lifecycle.check", "rag.replace_source"):
         assert needed in dict(FUNCTIONS), needed
     module = types.ModuleType("roboco_sql.repos.fake")
