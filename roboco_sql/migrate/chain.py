@@ -256,21 +256,12 @@ def misnamed(chain: Chain) -> list[str]:
         numbered = _NUMBERED.fullmatch(stem)
         if m.revision == stem or (numbered is not None and numbered.group(1) == m.revision):
             continue
-        line_start = _line_start(m.text, m.revision_line)
-        line = m.text[line_start:].split("\n", 1)[0]
+        line = m.text.split("\n")[m.revision_line - 1]
         problems.append(
-            f"{m.where(line_start + value_column(line) - 1)}: revision '{m.revision}' does not "
+            f"{m.name}:{m.revision_line}:{value_column(line)}: revision '{m.revision}' does not "
             f"match the file name {m.name} (name the file {m.revision}.sql)"
         )
     return problems
-
-
-def _line_start(text: str, line: int) -> int:
-    """Offset of the first character of a 1-based line."""
-    offset = 0
-    for _ in range(line - 1):
-        offset = text.index("\n", offset) + 1
-    return offset
 
 
 def check_problems(chain: Chain) -> list[str]:

@@ -91,7 +91,7 @@ def snapshot(conn: Conn) -> frozenset[str]:
 
 def seed_key(line: str) -> str:
     """What a seed row is known by: its table and name (key, id)."""
-    return line.split("|", 1)[0]
+    return line.partition("|")[0]
 
 
 def comparable(live: frozenset[str], prints: Fingerprints) -> frozenset[str]:
@@ -122,7 +122,7 @@ class Fingerprints:
         return json.dumps({"format": 1, "revisions": out}, indent=1, sort_keys=False) + "\n"
 
     @classmethod
-    def from_json(cls, text: str) -> Fingerprints:
+    def from_json(cls, text: str | bytes) -> Fingerprints:
         data = json.loads(text)
         current: set[str] = set()
         revisions: dict[str, frozenset[str]] = {}
@@ -137,7 +137,7 @@ def load(directory: Path) -> Fingerprints | None:
     path = directory / FILENAME
     if not path.exists():
         return None
-    return Fingerprints.from_json(path.read_text(encoding="utf-8"))
+    return Fingerprints.from_json(path.read_bytes())  # json reads bytes as UTF-8, any locale
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def _key(line: str) -> str:
     if line.startswith("seed "):
         return seed_key(line)
     kind, _, rest = line.partition(" ")
-    return f"{kind} {rest.split(' ', 1)[0]}" if kind in _NAMED else line
+    return f"{kind} {rest.partition(' ')[0]}" if kind in _NAMED else line
 
 
 @dataclass(frozen=True)
