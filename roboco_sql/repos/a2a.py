@@ -27,6 +27,7 @@ from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import A2AConversationStatus
 from roboco_sql.models.task import Task
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -103,10 +104,7 @@ async def create_conversation(
 
     Topic-less conversations are not unique per pair (NULLs are distinct in the constraint).
     """
-    with translated("a2a conversation"):
-        row = await queries.fetch_one(conn, _CREATE, _CONVERSATION, **data.model_dump())
-    assert row is not None
-    return row
+    return await insert(conn, _CREATE, _CONVERSATION, data, entity="a2a conversation")
 
 
 async def get_conversation(

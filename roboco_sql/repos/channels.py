@@ -14,7 +14,6 @@ from collections.abc import Collection
 from typing import Any
 
 from psycopg import AsyncConnection
-from psycopg.types.json import Json
 
 from roboco_sql import queries
 from roboco_sql.errors import NotFound
@@ -28,6 +27,7 @@ from roboco_sql.models.messaging import (
     GroupCreate,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -91,10 +91,7 @@ _UPDATABLE = (
 
 async def create_channel(conn: AsyncConnection[Any], data: ChannelCreate) -> Channel:
     """Insert a channel; a taken slug is a Conflict naming it."""
-    with translated("channel"):
-        channel = await queries.fetch_one(conn, _CREATE, _CHANNEL, **data.model_dump())
-    assert channel is not None  # INSERT ... RETURNING always yields the row
-    return channel
+    return await insert(conn, _CREATE, _CHANNEL, data, entity="channel")
 
 
 async def get_channel(conn: AsyncConnection[Any], channel_id: uuid.UUID) -> Channel | None:
@@ -226,12 +223,9 @@ async def remove_member(
 
 async def create_group(conn: AsyncConnection[Any], data: GroupCreate) -> Group:
     """Insert a group and count it on its channel; NotFound naming the channel if it is missing."""
-    params = data.model_dump()
-    params["default_session_config"] = Json(data.default_session_config)
-    with translated("group"):
-        group = await queries.fetch_one(conn, _CREATE_GROUP, _GROUP, **params)
-    assert group is not None
-    return group
+    return await insert(
+        conn, _CREATE_GROUP, _GROUP, data, entity="group", json=("default_session_config",)
+    )
 
 
 async def get_group(conn: AsyncConnection[Any], group_id: uuid.UUID) -> Group | None:

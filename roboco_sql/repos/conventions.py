@@ -25,6 +25,7 @@ from roboco_sql.models.conventions import (
     RuleLevel,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -58,12 +59,14 @@ async def upsert_conventions_cache(
     conn: AsyncConnection[Any], cache: ProjectConventionsCacheCreate
 ) -> ProjectConventionsCache:
     """Store a project commit's derived conventions, replacing an earlier derivation of it."""
-    values = cache.model_dump()
-    values["effective_map"] = Jsonb(cache.effective_map)
-    with translated("project conventions cache"):
-        row = await queries.fetch_one(conn, _UPSERT_CACHE, _CACHE, **values)
-    assert row is not None
-    return row
+    return await insert(
+        conn,
+        _UPSERT_CACHE,
+        _CACHE,
+        cache,
+        entity="project conventions cache",
+        effective_map=Jsonb(cache.effective_map),
+    )
 
 
 async def get_conventions_cache(
@@ -99,10 +102,7 @@ async def add_convention_finding(
     conn: AsyncConnection[Any], finding: ProjectConventionFindingCreate
 ) -> ProjectConventionFinding:
     """Record one finding; NotFound if its project does not exist."""
-    with translated("project convention finding"):
-        row = await queries.fetch_one(conn, _ADD_FINDING, _FINDING, **finding.model_dump())
-    assert row is not None
-    return row
+    return await insert(conn, _ADD_FINDING, _FINDING, finding, entity="project convention finding")
 
 
 async def add_convention_findings(

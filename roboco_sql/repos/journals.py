@@ -29,6 +29,7 @@ from roboco_sql.models.journal import (
     TaskEntryTime,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit, checked_offset
 from roboco_sql.repos._rows import model_row
 
@@ -137,10 +138,7 @@ async def get_journal_by_agent(conn: AsyncConnection[Any], agent_id: uuid.UUID) 
 async def add_entry(conn: AsyncConnection[Any], entry: JournalEntryCreate) -> JournalEntry:
     """Insert an entry and update its journal's tallies; NotFound naming a missing journal or
     task."""
-    with translated("journal entry"):
-        row = await queries.fetch_one(conn, _ADD_ENTRY, _ENTRY, **entry.model_dump())
-    assert row is not None
-    return row
+    return await insert(conn, _ADD_ENTRY, _ENTRY, entry, entity="journal entry")
 
 
 async def get_entry(conn: AsyncConnection[Any], entry_id: uuid.UUID) -> JournalEntry | None:

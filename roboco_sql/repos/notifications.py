@@ -21,6 +21,7 @@ from roboco_sql.models.enums import NotificationType
 from roboco_sql.models.notification import Notification, NotificationCounts, NotificationCreate
 from roboco_sql.queries import Query
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import MAX_LIMIT, checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -84,10 +85,7 @@ async def send_notification(conn: AsyncConnection[Any], data: NotificationCreate
 
     NotFound names a sender or related task that does not exist.
     """
-    with translated("notification"):
-        row = await queries.fetch_one(conn, _SEND, _ROW, **data.model_dump())
-    assert row is not None
-    return row
+    return await insert(conn, _SEND, _ROW, data, entity="notification")
 
 
 async def get_notification(

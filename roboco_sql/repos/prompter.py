@@ -26,6 +26,7 @@ from roboco_sql.models.prompter import (
     TaskDraftUpdate,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -75,10 +76,7 @@ async def create_prompter_session(
     conn: AsyncConnection[Any], session: PrompterSessionCreate
 ) -> PrompterSession:
     """Open an intake session; NotFound if its agent does not exist."""
-    with translated("prompter session"):
-        row = await queries.fetch_one(conn, _CREATE_SESSION, _SESSION, **session.model_dump())
-    assert row is not None
-    return row
+    return await insert(conn, _CREATE_SESSION, _SESSION, session, entity="prompter session")
 
 
 async def get_prompter_session(
@@ -142,10 +140,7 @@ async def add_prompter_message(
     conn: AsyncConnection[Any], message: PrompterMessageCreate
 ) -> PrompterMessage:
     """Append one turn; NotFound if the session does not exist."""
-    with translated("prompter message"):
-        row = await queries.fetch_one(conn, _ADD_MESSAGE, _MESSAGE, **message.model_dump())
-    assert row is not None
-    return row
+    return await insert(conn, _ADD_MESSAGE, _MESSAGE, message, entity="prompter message")
 
 
 async def list_prompter_messages(
@@ -173,12 +168,9 @@ async def list_prompter_messages(
 
 async def create_task_draft(conn: AsyncConnection[Any], draft: TaskDraftCreate) -> TaskDraft:
     """Store a proposed task; NotFound if the session does not exist."""
-    values = draft.model_dump()
-    values["draft_data"] = Jsonb(draft.draft_data)
-    with translated("task draft"):
-        row = await queries.fetch_one(conn, _CREATE_DRAFT, _DRAFT, **values)
-    assert row is not None
-    return row
+    return await insert(
+        conn, _CREATE_DRAFT, _DRAFT, draft, entity="task draft", draft_data=Jsonb(draft.draft_data)
+    )
 
 
 async def get_task_draft(conn: AsyncConnection[Any], draft_id: uuid.UUID) -> TaskDraft | None:

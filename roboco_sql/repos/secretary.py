@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 from psycopg import AsyncConnection
-from psycopg.types.json import Json
 
 from roboco_sql import queries
 from roboco_sql.errors import Conflict, NotFound, ValidationError
@@ -23,6 +22,7 @@ from roboco_sql.models.secretary import (
     SecretaryDirectiveResolution,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -46,12 +46,9 @@ async def create_directive(
     conn: AsyncConnection[Any], directive: SecretaryDirectiveCreate
 ) -> SecretaryDirective:
     """Record a new directive, pending."""
-    values = directive.model_dump()
-    values["payload"] = Json(directive.payload)
-    with translated("secretary directive"):
-        row = await queries.fetch_one(conn, _CREATE, _DIRECTIVE, **values)
-    assert row is not None
-    return row
+    return await insert(
+        conn, _CREATE, _DIRECTIVE, directive, entity="secretary directive", json=("payload",)
+    )
 
 
 async def get_directive(
