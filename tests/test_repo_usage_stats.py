@@ -41,17 +41,11 @@ async def spend(
             agent_slug=slug, team=team, role="developer", model=model, started_at=start
         ),
     )
-    tin, tout, tcr, tcw = tokens
+    kinds = ("tokens_input", "tokens_output", "tokens_cache_read", "tokens_cache_write")
+    reading = dict(zip(kinds, tokens, strict=True))
     await usage.add_usage_snapshot(
         conn,
-        TokenUsageSnapshotCreate(
-            agent_spawn_session_id=s.id,
-            snapshotted_at=start,
-            tokens_input=tin,
-            tokens_output=tout,
-            tokens_cache_read=tcr,
-            tokens_cache_write=tcw,
-        ),
+        TokenUsageSnapshotCreate(agent_spawn_session_id=s.id, snapshotted_at=start, **reading),
     )
     if close:
         end = AgentSpawnSessionEnd(
