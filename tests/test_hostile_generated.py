@@ -53,7 +53,13 @@ from typing_extensions import TypeAliasType
 from roboco_sql import lifecycle, rag, repos
 from roboco_sql.crypto import SecretBox
 from roboco_sql.errors import RobocoSQLError, ValidationError
-from roboco_sql.models.task import Task
+from roboco_sql.models.agent import Agent
+from roboco_sql.models.enums import Team
+from roboco_sql.models.pitch import PitchCreate
+from roboco_sql.models.project import Project
+from roboco_sql.models.secretary import DirectiveKind, SecretaryDirectiveCreate
+from roboco_sql.models.settings import SystemSettingWrite
+from roboco_sql.models.task import Task, TaskCreate
 from roboco_sql.repos import agents, tasks
 from roboco_sql.repos._paging import MAX_LIMIT
 from roboco_sql.validate import MAX_JSON_CHARS
@@ -276,7 +282,9 @@ class Ids:
     project: uuid.UUID
     task: uuid.UUID
     agent_slug: str
-    entities: Mapping[type, object]
+    samples: Mapping[type, Callable[[], object]]
+    """A valid value of a model, made afresh per draw: the test's own rows for the row models,
+    and for the inputs whose model-level rules no field-by-field draw meets."""
     width: int
     valid: bool = False
     """Draw valid values only: a model's fields all valid at once now and then (with hostile
@@ -349,8 +357,8 @@ def _build(cls: type, world: Ids, depth: int) -> st.SearchStrategy[Any] | None:
     if not world.valid:
         valid = _build(cls, dataclasses.replace(world, valid=True), depth)
         built = built if valid is None else st.one_of(valid, built)
-    entity = world.entities.get(cls)
-    return built if entity is None else st.one_of(st.just(entity), built)
+    sample = world.samples.get(cls)
+    return built if sample is None else st.one_of(st.builds(sample), built)
 
 
 VALID: dict[Any, st.SearchStrategy[Any]] = {
@@ -591,12 +599,26 @@ async def ids(gconn: Conn, request: pytest.FixtureRequest) -> Ids:
     task = await tasks.create_task(gconn, world.task())
     agent = await agents.get_agent(gconn, world.agent)
     assert agent is not None
-    entities: dict[type, object] = {
-        Task: task,
-        type(agent): agent,
-        type(world.project): world.project,
+    project = world.project
+    samples: dict[type, Callable[[], object]] = {
+        Task: lambda: task,
+        Agent: lambda: agent,
+        Project: lambda: project,
+        TaskCreate: world.task,
+        PitchCreate: lambda: PitchCreate(
+            title="A pitch",
+            slug=f"{tag}-{uuid.uuid4().hex[:8]}",
+            problem="What hurts",
+            proposed_solution="What helps",
+            target_cells=[Team.BACKEND],
+            created_by=world.agent,
+        ),
+        SecretaryDirectiveCreate: lambda: SecretaryDirectiveCreate(
+            kind=DirectiveKind.ANNOUNCE, payload={"text": "Friday demo"}, requested_by=agent.id
+        ),
+        SystemSettingWrite: lambda: SystemSettingWrite(key="transcript_retention_days", value="14"),
     }
-    return Ids(world.agent, world.project.id, task.id, agent.slug, entities, VECTOR_WIDTH)
+    return Ids(world.agent, project.id, task.id, agent.slug, samples, VECTOR_WIDTH)
 
 
 # -- the checks --------------------------------------------------------------------------------
