@@ -2,7 +2,7 @@
 ``lifecycle`` and ``rag``, found by introspection, driven with hostile values of its
 parameters' types.
 
-Nothing is listed by hand: a function added tomorrow is called the day it lands, and
+No function is listed by hand: one added tomorrow is called the day it lands, and
 test_every_parameter_has_a_strategy fails if one of its parameters has a type no strategy
 knows. Each value is a mix of valid ones (the test's own agent, project and task, plain text,
 sane counts) and hostile ones: NUL, lone surrogates, megabytes of text, 100k-word queries,
