@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from psycopg import AsyncConnection
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from roboco_sql import queries
 from roboco_sql.config import Settings
@@ -33,12 +33,13 @@ async def read_token(
     *,
     entity: str,
     token: str,
-    name_of: Callable[[AsyncConnection[Any], uuid.UUID], Awaitable[str | None]],
+    get: Callable[[AsyncConnection[Any], uuid.UUID], Awaitable[BaseModel | None]],
+    name: str,
 ) -> SecretStr | None:
     """One entity's token decrypted on demand (never cached), or None when it has none.
 
-    NotFound when there is no such entity; an EncryptionError names the entity by `name_of`
-    (looked up on that failure path only), e.g. "project 'web' git token".
+    NotFound when there is no such entity; an EncryptionError names the entity by its field
+    `name`, read with `get` on that failure path only, e.g. "project 'web' git token".
     """
     ciphertext = await queries.fetch_scalar(conn, query, str, id=entity_id)
     if ciphertext is None:
@@ -49,10 +50,10 @@ async def read_token(
     try:
         return opener.decrypt(ciphertext, what=f"{entity} {entity_id} {token}")
     except EncryptionError:
-        name = await name_of(conn, entity_id)
-        if name is None:
+        row = await get(conn, entity_id)
+        if row is None:
             raise
-        return opener.decrypt(ciphertext, what=f"{entity} '{name}' {token}")
+        return opener.decrypt(ciphertext, what=f"{entity} '{getattr(row, name)}' {token}")
 
 
 def token_params(box: SecretBox | None, value: SecretStr | None, column: str) -> dict[str, Any]:

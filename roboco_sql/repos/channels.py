@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from typing import Any
+from typing import Any, TypeVar
 
 from psycopg import AsyncConnection
+from psycopg.rows import AsyncRowFactory
 
 from roboco_sql import queries
 from roboco_sql.errors import NotFound
@@ -65,6 +66,8 @@ _ADD_MEMBER = _Q["channels.add_channel_member"]
 _REMOVE_MEMBER = _Q["channels.remove_channel_member"]
 _BY_IDS = _Q["channels.list_channels_by_ids"]
 _GROUPS_BY_IDS = _Q["channels.list_groups_by_ids"]
+
+R = TypeVar("R", Channel, Group)
 
 _CHANNEL = model_row(Channel)
 _GROUP = model_row(Group)
@@ -175,9 +178,19 @@ async def list_channels_by_ids(
     conn: AsyncConnection[Any], ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, Channel]:
     """The channels of a set of ids, by id, in one statement (missing ids are absent)."""
-    with translated("channel"):
-        rows = await queries.fetch_all(conn, _BY_IDS, _CHANNEL, ids=list(set(ids)))
-    return {c.id: c for c in rows}
+    return await _by_id(conn, _BY_IDS, _CHANNEL, ids, "channel")
+
+
+async def _by_id(
+    conn: AsyncConnection[Any],
+    q: queries.Query,
+    row_factory: AsyncRowFactory[R],
+    ids: Collection[uuid.UUID],
+    entity: str,
+) -> dict[uuid.UUID, R]:
+    with translated(entity):
+        rows = await queries.fetch_all(conn, q, row_factory, ids=list(set(ids)))
+    return {r.id: r for r in rows}
 
 
 async def add_member(
@@ -248,6 +261,4 @@ async def list_groups_by_ids(
     conn: AsyncConnection[Any], ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, Group]:
     """The groups of a set of ids, by id, in one statement (missing ids are absent)."""
-    with translated("group"):
-        rows = await queries.fetch_all(conn, _GROUPS_BY_IDS, _GROUP, ids=list(set(ids)))
-    return {g.id: g for g in rows}
+    return await _by_id(conn, _GROUPS_BY_IDS, _GROUP, ids, "group")

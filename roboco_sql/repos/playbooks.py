@@ -151,23 +151,31 @@ async def reject_playbook(
     conn: AsyncConnection[Any], playbook_id: uuid.UUID, *, rejected_by: uuid.UUID
 ) -> Playbook:
     """Decline a draft: draft -> archived, stamping archived_by/at (approval stays untouched)."""
-    playbook = await queries.fetch_one(
-        conn, _RETIRE, _ROW, id=playbook_id, archived_by=rejected_by, from_status="draft"
-    )
-    if playbook is None:
-        raise await _refusal(conn, playbook_id, "only a draft can be rejected")
-    return playbook
+    return await _retire(conn, playbook_id, rejected_by, "draft", "only a draft can be rejected")
 
 
 async def archive_playbook(
     conn: AsyncConnection[Any], playbook_id: uuid.UUID, *, archived_by: uuid.UUID
 ) -> Playbook:
     """Retire an approved playbook: approved -> archived; archived is final."""
+    return await _retire(
+        conn, playbook_id, archived_by, "approved", "only an approved playbook can be archived"
+    )
+
+
+async def _retire(
+    conn: AsyncConnection[Any],
+    playbook_id: uuid.UUID,
+    by: uuid.UUID,
+    from_status: str,
+    refusal: str,
+) -> Playbook:
+    """from_status -> archived, stamping archived_by/at; refused (naming why) from any other."""
     playbook = await queries.fetch_one(
-        conn, _RETIRE, _ROW, id=playbook_id, archived_by=archived_by, from_status="approved"
+        conn, _RETIRE, _ROW, id=playbook_id, archived_by=by, from_status=from_status
     )
     if playbook is None:
-        raise await _refusal(conn, playbook_id, "only an approved playbook can be archived")
+        raise await _refusal(conn, playbook_id, refusal)
     return playbook
 
 

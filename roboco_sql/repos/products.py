@@ -21,7 +21,7 @@ from roboco_sql.models.product import (
 )
 from roboco_sql.models.project import Project, TaskProgress
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import input_params
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -99,14 +99,8 @@ async def create_product(conn: AsyncConnection[Any], data: ProductCreate) -> Pro
     A taken slug is a Conflict; an unknown creator or project is NotFound naming the id.
     """
     async with queries.atomic(conn):
+        product = await insert(conn, _CREATE, _ROW, data, entity="product")
         with translated("product"):
-            product = await queries.fetch_one(
-                conn,
-                _CREATE,
-                _ROW,
-                **input_params(_CREATE, data),
-            )
-            assert product is not None  # INSERT ... RETURNING always yields the row
             cells = await _add_cells(conn, product.id, data.cells)
     return ProductMap(product, cells)
 

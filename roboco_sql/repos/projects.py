@@ -269,13 +269,15 @@ async def read_git_token(
     there is no such project; EncryptionError naming the project if no key opens the token.
     """
     return await read_token(
-        conn, _GET_TOKEN, project_id, box, entity="project", token="git token", name_of=_slug
+        conn,
+        _GET_TOKEN,
+        project_id,
+        box,
+        entity="project",
+        token="git token",
+        get=get_project,
+        name="slug",
     )
-
-
-async def _slug(conn: AsyncConnection[Any], project_id: uuid.UUID) -> str | None:
-    project = await get_project(conn, project_id)
-    return project.slug if project is not None else None
 
 
 async def task_progress(

@@ -157,13 +157,15 @@ async def read_auth_token(
     configured key opens the token.
     """
     return await read_token(
-        conn, _GET_TOKEN, provider_id, box, entity="provider", token="auth token", name_of=_name
+        conn,
+        _GET_TOKEN,
+        provider_id,
+        box,
+        entity="provider",
+        token="auth token",
+        get=get_provider_config,
+        name="name",
     )
-
-
-async def _name(conn: AsyncConnection[Any], provider_id: uuid.UUID) -> str | None:
-    provider = await get_provider_config(conn, provider_id)
-    return provider.name if provider is not None else None
 
 
 # -- model assignments -------------------------------------------------------------------------
