@@ -8,13 +8,7 @@ INSERT INTO respawn_tracker (
     :revisit_resets
 )
 ON CONFLICT ON CONSTRAINT pk_respawn_tracker DO UPDATE
-SET count = EXCLUDED.count,
-    last_status = EXCLUDED.last_status,
-    last_check = EXCLUDED.last_check,
-    tracing_resets = EXCLUDED.tracing_resets,
-    notified = EXCLUDED.notified,
-    updated_at = EXCLUDED.updated_at,
-    revisit_resets = EXCLUDED.revisit_resets
+SET ({{respawn_tracker}}) = ROW({{EXCLUDED.respawn_tracker}})
 RETURNING
     {{respawn_tracker}};
 

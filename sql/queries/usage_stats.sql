@@ -18,16 +18,10 @@ WITH sums AS (
 INSERT INTO daily_usage_rollups AS r (
     {{daily_usage_rollups}}
 )
-SELECT gen_random_uuid(), date, agent_slug, team, model, tokens_input, tokens_output,
-       tokens_cache_read, tokens_cache_write, total_cost_usd, session_count
+SELECT gen_random_uuid(), date, agent_slug, team, model, {{daily_usage_rollups_counts}}
 FROM sums
 ON CONFLICT ON CONSTRAINT uq_daily_rollup_date_agent_team_model DO UPDATE
-SET tokens_input = EXCLUDED.tokens_input,
-    tokens_output = EXCLUDED.tokens_output,
-    tokens_cache_read = EXCLUDED.tokens_cache_read,
-    tokens_cache_write = EXCLUDED.tokens_cache_write,
-    total_cost_usd = EXCLUDED.total_cost_usd,
-    session_count = EXCLUDED.session_count
+SET ({{daily_usage_rollups_counts}}) = ROW({{EXCLUDED.daily_usage_rollups_counts}})
 RETURNING
     {{daily_usage_rollups}};
 

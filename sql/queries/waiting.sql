@@ -7,12 +7,7 @@ INSERT INTO waiting_records (
     :id, :agent_id, :task_id, :waiting_for, :waiting_since, :context, :created_at
 )
 ON CONFLICT (agent_id) DO UPDATE
-SET id = EXCLUDED.id,
-    task_id = EXCLUDED.task_id,
-    waiting_for = EXCLUDED.waiting_for,
-    waiting_since = EXCLUDED.waiting_since,
-    context = EXCLUDED.context,
-    created_at = EXCLUDED.created_at
+SET ({{waiting_records}}) = ROW({{EXCLUDED.waiting_records}})
 RETURNING {{waiting_records}};
 
 -- name: get_waiting_record :one
