@@ -20,6 +20,7 @@ from roboco_sql.errors import MigrationError, ValidationError
 from roboco_sql.migrate import load_chain, migrate
 from roboco_sql.migrate.lint import Finding, lint_chain
 from roboco_sql.migrate.plan import plan
+from roboco_sql.migrate.runner import Options
 from roboco_sql.migrate.scaffold import new_revision
 from tests.conftest import run_cli
 from tests.fix_catalog import diff, dump
@@ -161,6 +162,42 @@ def test_plan_adopts_an_alembic_database_and_continues(
     assert diff(dump(db_url), dump(empty_url)) == []
     hows = dict(rows(empty_url, "SELECT revision, how FROM roboco_sql.history"))
     assert hows["020_backfill_enum_values"] == "adopted" and hows[CHAIN.head] == "applied"
+
+
+def test_plan_prints_each_transactional_part_as_migrate_sends_it(
+    tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One source: the text migrate sends for a transactional file (the file's part as it
+    stands, comments and all, between the bookkeeping statements) is the plan's, line for line
+    (the backend check aside, which only the runner needs)."""
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_a.sql": "-- a table; and a comment\nCREATE TABLE a (x int);\n"
+                "/* two */ INSERT INTO a VALUES (1);  -- trailing\n",
+                "002_b.sql": "ALTER TABLE a ADD COLUMN y int",
+            },
+        )
+    )
+    script = plan(empty_url, chain, wanted=frozenset({"none"})).sql
+    sent: list[str] = []
+
+    class Spy(psycopg.ClientCursor[Any]):
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.append(str(query))
+            return super().execute(query, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(psycopg, "ClientCursor", Spy)
+        migrate(empty_url, chain, options=Options(additions=frozenset({"none"})))
+
+    assert len(sent) == 2
+    for text, rev in zip(sent, ("001_a", "002_b"), strict=True):
+        start = script.index("BEGIN;", script.index(f"-- {rev} ({rev}.sql): one transaction"))
+        section = script[start : script.index("COMMIT;", start)]
+        assert text.replace("SELECT pg_backend_pid();\n", "") == section
+        assert chain[rev].body.rstrip() in text
 
 
 def test_plan_of_a_half_done_non_transactional_file(

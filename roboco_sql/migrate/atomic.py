@@ -42,6 +42,19 @@ class Record:
     moved: str | None = None
 
 
+def part_text(m: Migration) -> str:
+    """m's part as sent (and as plan prints it): the file's text, its last statement ended.
+
+    A ';' is added on a line of its own unless the part already ends with one on a line
+    holding no '--' (the chain's check has lexed the part, so no quote or block comment is
+    left open at its end; a '--' might be a comment swallowing that ';').
+    """
+    text = m.body.rstrip()
+    if text.endswith(";") and "--" not in text.rsplit("\n", 1)[-1]:
+        return text
+    return text + "\n;"
+
+
 def run(conn: Conn, m: Migration, record: Record, backend: int, done: str) -> None:
     """m's part and its record in one transaction, committed; rolled back on any failure.
     Lock timeouts and deadlocks propagate as they are (the caller retries them)."""
@@ -51,7 +64,7 @@ def run(conn: Conn, m: Migration, record: Record, backend: int, done: str) -> No
     tail = "".join(f"{q.render(cur)};\n" for q in record.queries)
     try:
         try:
-            cur.execute(f"{head}{m.body}\n;\n{tail}", prepare=False)
+            cur.execute(f"{head}{part_text(m)}\n{tail}", prepare=False)
         except RETRIED:
             raise
         except psycopg.Error as exc:

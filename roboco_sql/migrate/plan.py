@@ -37,6 +37,7 @@ from roboco_sql.db import connect
 from roboco_sql.errors import MigrationError
 from roboco_sql.migrate import bookkeeping
 from roboco_sql.migrate.additions import DEFAULT, Addition
+from roboco_sql.migrate.atomic import part_text
 from roboco_sql.migrate.autocommit import changed_step
 from roboco_sql.migrate.bookkeeping import LOCK_KEY, Query
 from roboco_sql.migrate.chain import Chain, Migration, autocommit_only
@@ -376,7 +377,7 @@ def _transaction(out: _Script, m: Migration, record: Iterable[Query]) -> None:
     _header(out, m, "one transaction")
     for q in bookkeeping.opening(m):
         out.query(q)
-    out.sql(m.body)
+    out.lines.append(part_text(m))
     for q in record:
         out.query(q)
     out.sql("COMMIT")
