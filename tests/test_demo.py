@@ -31,15 +31,12 @@ from roboco_sql.lifecycle import EDGES, TERMINAL
 from roboco_sql.models.enums import (
     AgentRole,
     Complexity,
-    TaskNature,
     TaskStatus,
-    TaskType,
-    Team,
 )
 from roboco_sql.models.product import ProductCreate
-from roboco_sql.models.task import TaskCreate
 from roboco_sql.repos import agents, products, projects, tasks
 from tests.conftest import run_cli
+from tests.test_repo_tasks import task_input
 
 S = TaskStatus
 
@@ -283,16 +280,13 @@ async def test_open_work_of_others_is_refused(db_url: str) -> None:
         )
         await tasks.create_task(
             conn,
-            TaskCreate(
+            task_input(  # a backend code task
+                main.id,
                 title="Real work in flight",
                 description="Someone else's task, not the demo's.",
                 acceptance_criteria=["done"],
-                task_type=TaskType.CODE,
-                nature=TaskNature.TECHNICAL,
                 estimated_complexity=Complexity.LOW,
-                team=Team.BACKEND,
                 product_id=product.product.id,
-                created_by=main.id,
             ),
         )
         await conn.commit()

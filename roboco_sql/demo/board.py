@@ -8,12 +8,13 @@ import secrets
 from pydantic import SecretStr
 
 from roboco_sql.errors import EncryptionError
-from roboco_sql.models.enums import A2AMessageKind, JournalEntryType, Team
+from roboco_sql.models.enums import Team
 from roboco_sql.models.pitch import Pitch, PitchCreate
 from roboco_sql.models.product import ProductCellMapping, ProductCreate
 from roboco_sql.models.project import Project, ProjectCreate
 from roboco_sql.repos import pitches, products, projects
 
+from . import words
 from .cast import CELLS, cell_slug, theme
 from .day import Day
 from .talk import Conn, Room
@@ -48,13 +49,7 @@ async def _pitch(conn: Conn, day: Day, name: str) -> Pitch:
                 created_by=owner.id,
             ),
         )
-        await day.talk.say(
-            conn,
-            room,
-            owner,
-            f"Pitch: Robo {name}. {pitch.problem} {pitch.proposed_solution}",
-            kind=A2AMessageKind.RESPONSE,
-        )
+        await day.speak(conn, owner, words.PITCH, room=room, name=name, pitch=pitch)
     return pitch
 
 
@@ -82,21 +77,7 @@ async def _approve(conn: Conn, day: Day, name: str, pitch: Pitch) -> None:
             provisioned_project_ids=[p.id for p in made],
             notes="Approved: start with the design, ship behind a flag.",
         )
-        await day.talk.say(
-            conn,
-            day.board,
-            ceo,
-            f"Approved Robo {name}. Start with the design.",
-            kind=A2AMessageKind.RESPONSE,
-        )
-        await day.talk.write(
-            conn,
-            ceo,
-            JournalEntryType.DECISION_LOG,
-            f"Approved the {name} pitch",
-            f"Approved Robo {name}: the support tickets make the case, and three cells can "
-            "ship it in a day if UX/UI leads. Provisioned one project per cell.",
-        )
+        await day.speak(conn, ceo, words.PITCH_APPROVED, room=day.board, name=name)
     report.product_id, report.product_slug, report.pitch_id = product.product.id, day.slug, pitch.id
 
 

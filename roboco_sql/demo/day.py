@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from roboco_sql.repos import tasks, transitions
 from .cast import CREW, DEMO_PREFIX, PREFIX, Fate
 from .report import DayReport
 from .talk import Conn, Room, Talk
+from .words import Words
 
 S = TaskStatus
 Key = tuple[str, Team | None]
@@ -187,6 +188,39 @@ class Day:
         elif task.status is S.BLOCKED:
             kind = "unblocks"
         return self.moved(await transitions.transition(conn, task.id, to, who), kind)
+
+    async def speak(
+        self,
+        conn: Conn,
+        me: Agent,
+        words: Words,
+        task: Task | None = None,
+        *,
+        room: Room | None = None,
+        to: Agent | None = None,
+        **fields: object,
+    ) -> None:
+        """Talk.speak, said in the task's room unless another is given."""
+        if room is None and task is not None and words.say:
+            room = self.room_of[task.id]
+        await self.talk.speak(conn, me, words, room=room, task=task, to=to, **fields)
+
+    async def each_waiting(
+        self,
+        conn: Conn,
+        status: TaskStatus,
+        team: Team,
+        act: Callable[[Task], Awaitable[bool]],
+        *,
+        limit: int = 20,
+    ) -> bool:
+        """`act` on each of the cell's tasks waiting at `status`, oldest first, in one
+        transaction; True if it acted on any."""
+        did = False
+        async with self.tx(conn):
+            for task in await self.waiting_in(conn, status, team, limit=limit):
+                did = await act(task) or did
+        return did
 
     async def waiting_in(
         self, conn: Conn, status: TaskStatus, team: Team, limit: int = 20

@@ -16,13 +16,12 @@ from roboco_sql.models.agent import Agent
 from roboco_sql.models.enums import (
     A2AMessageKind,
     AgentStatus,
-    JournalEntryType,
-    NotificationType,
     TaskStatus,
 )
 from roboco_sql.models.task import Task, TaskUpdate
 from roboco_sql.repos import agents, claims, graph, tasks, work_sessions
 
+from . import words
 from .cast import FILES, Fate, cell_slug
 from .day import Day
 from .talk import Conn, Room
@@ -94,7 +93,7 @@ async def build(day: Day, conn: Conn, me: Agent, task: Task, *, resumed: bool) -
     if not resumed and day.spend(task.id, Fate.ON_DECISION):
         await _wait_on_decision(day, conn, me, task, room)
         return
-    await _submit_for_qa(day, conn, me, task, room, session_id=session_id, revision=revision)
+    await _submit_for_qa(day, conn, me, task, session_id=session_id, revision=revision)
 
 
 async def _release(day: Day, conn: Conn, me: Agent, task: Task, room: Room) -> None:
@@ -154,7 +153,6 @@ async def _submit_for_qa(
     conn: Conn,
     me: Agent,
     task: Task,
-    room: Room,
     *,
     session_id: uuid.UUID,
     revision: bool,
@@ -175,43 +173,7 @@ async def _submit_for_qa(
         task = await day.transition(conn, task, S.VERIFYING, me)
         task = await day.transition(conn, task, S.AWAITING_QA, me)
         qa = day.cell_agent(task.team, "qa")
-        await day.talk.say(
-            conn,
-            room,
-            me,
-            f"'{task.title}' is ready for QA (PR #{task.pr_number}). @{qa.slug}",
-            task=task,
-            mentions=[qa],
-        )
-        await day.talk.notify(
-            conn,
-            me,
-            [qa],
-            NotificationType.REVIEW_REQUEST,
-            f"QA please: {task.title}",
-            body=f"Branch {task.branch_name}",
-            task=task,
-        )
-        await _reflect(day, conn, me, task, revision=revision)
+        await day.speak(conn, me, words.FOR_QA, task, to=qa)
+        reflection = words.REWORKED if revision else words.BUILT
+        await day.speak(conn, me, reflection, task)
         await agents.update_status(conn, me.id, AgentStatus.IDLE, current_task_id=None)
-
-
-async def _reflect(day: Day, conn: Conn, me: Agent, task: Task, *, revision: bool) -> None:
-    done = "Reworked" if revision else "Built"
-    await day.talk.write(
-        conn,
-        me,
-        JournalEntryType.STRUGGLE if revision else JournalEntryType.TASK_REFLECTION,
-        f"{done} {task.title}",
-        (
-            f"{done} {task.title} on branch {task.branch_name}. "
-            + (
-                "The review sent it back for revision; I fixed what was found and "
-                "added a test so the same edge case cannot slip through again."
-                if revision
-                else "Small commits and an early pull request kept the review short; "
-                "next time I will write the acceptance tests before the code."
-            )
-        ),
-        task=task,
-    )

@@ -31,6 +31,8 @@ from roboco_sql.models.notification import NotificationCreate
 from roboco_sql.models.task import Task
 from roboco_sql.repos import a2a, agents, journals, notifications
 
+from .words import Words
+
 Conn = AsyncConnection[Any]
 
 
@@ -203,6 +205,35 @@ class Talk:
         )
         self.entries[who.id].append(entry)
         self.count["journal_entries"] += 1
+
+    async def speak(
+        self,
+        conn: Conn,
+        who: Agent,
+        words: Words,
+        *,
+        room: Room | None = None,
+        task: Task | None = None,
+        to: Agent | None = None,
+        **fields: object,
+    ) -> None:
+        """A step's words (see words.py), filled in: said in `room`, sent to `to`, written
+        down; about `task` where given."""
+        values = {"task": task, "to": to, **fields}
+        if words.say:
+            assert room is not None, "words said need a room"
+            named = [to] if to is not None and "{to.slug}" in words.say else []
+            text = words.say.format(**values)
+            await self.say(conn, room, who, text, task=task, kind=words.kind, mentions=named)
+        if words.notice is not None:
+            assert to is not None, "a notice needs the agent it goes to"
+            n = words.notice
+            subject, body = n.subject.format(**values), n.body.format(**values)
+            await self.notify(conn, who, [to], n.kind, subject, body=body, task=task)
+        if words.entry is not None:
+            e = words.entry
+            title, content = e.title.format(**values), e.content.format(**values)
+            await self.write(conn, who, e.kind, title, content, task=task)
 
     async def inbox(self, conn: Conn, me: Agent) -> None:
         """Read and acknowledge what arrived (the orchestrator's per-turn inbox)."""
