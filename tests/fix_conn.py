@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import psycopg
+import pytest
 from psycopg import AsyncConnection
 
 Conn = AsyncConnection[Any]
@@ -19,6 +20,13 @@ Conn = AsyncConnection[Any]
 async def autocommit(url: str) -> AsyncIterator[Conn]:
     """A connection of its own in autocommit mode, closed at the end."""
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture(name="conn")
+async def autocommit_conn(db_url: str) -> AsyncIterator[Conn]:
+    """The `conn` fixture of the test modules that import it: a database at head, autocommit."""
+    async with autocommit(db_url) as c:
         yield c
 
 

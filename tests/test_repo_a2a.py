@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pydantic
@@ -15,17 +14,10 @@ from roboco_sql.errors import Conflict, NotFound, ValidationError
 from roboco_sql.models.a2a import A2AConversationCreate, A2AMessageCreate
 from roboco_sql.models.enums import A2AConversationStatus, A2AMessageKind
 from roboco_sql.repos import a2a
-from tests.fix_conn import autocommit, count
+from tests.fix_conn import autocommit_conn, count  # noqa: F401 (registers the conn fixture)
 
 Conn = AsyncConnection[Any]
 T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-async def conn(db_url: str) -> AsyncIterator[Conn]:
-    """Autocommit, so what a failed call leaves behind is really there to count."""
-    async with autocommit(db_url) as c:
-        yield c
 
 
 def conversation(a: str, b: str, **kw: Any) -> A2AConversationCreate:

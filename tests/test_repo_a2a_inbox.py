@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,17 +16,11 @@ from roboco_sql.models.a2a import A2AConversationCreate, A2AMessageCreate
 from roboco_sql.models.enums import A2AMessageKind
 from roboco_sql.repos import a2a, task_queues, tasks, transitions
 from roboco_sql.repos.transitions import SYSTEM
-from tests.fix_conn import autocommit
+from tests.fix_conn import autocommit_conn  # noqa: F401 (registers the conn fixture)
 from tests.fix_rows import make_agent, make_task
 
 Conn = AsyncConnection[Any]
 T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-async def conn(db_url: str) -> AsyncIterator[Conn]:
-    async with autocommit(db_url) as c:
-        yield c
 
 
 def at(minutes: int) -> dt.datetime:

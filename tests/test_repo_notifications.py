@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -17,18 +16,11 @@ from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.enums import NotificationPriority, NotificationType
 from roboco_sql.models.notification import NotificationCounts, NotificationCreate
 from roboco_sql.repos import notifications
-from tests.fix_conn import autocommit
+from tests.fix_conn import autocommit_conn  # noqa: F401 (registers the conn fixture)
 from tests.fix_rows import make_task
 
 Conn = AsyncConnection[Any]
 T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-async def conn(db_url: str) -> AsyncIterator[Conn]:
-    """Autocommit, so what a failed call leaves behind is really there to count."""
-    async with autocommit(db_url) as c:
-        yield c
 
 
 async def make_agent(conn: Conn, slug: str) -> uuid.UUID:
