@@ -17,6 +17,7 @@ from roboco_sql.models.enums import AgentRole, Team
 from roboco_sql.models.product import ProductCellMapping, ProductCreate, ProductUpdate
 from roboco_sql.models.project import Project, ProjectCreate
 from roboco_sql.repos import agents, products, projects
+from tests.fix_conn import count
 from tests.fix_rows import make_task
 
 Conn = AsyncConnection[Any]
@@ -66,21 +67,17 @@ def cells(**by_team: uuid.UUID) -> list[ProductCellMapping]:
     return [ProductCellMapping(team=Team(t), project_id=p) for t, p in by_team.items()]
 
 
-async def count(conn: Conn, table: str) -> int:
-    cur = await conn.execute(f"SELECT count(*) FROM {table}")  # test-only, fixed names
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row[0])
+def shop(owner: uuid.UUID, **kw: Any) -> ProductCreate:
+    """The product most tests make: "Shop", slug shop, created by the owner."""
+    return ProductCreate(name="Shop", slug="shop", created_by=owner, **kw)
 
 
 async def test_create_with_map_and_get(
     conn: Conn, owner: uuid.UUID, repos: dict[Team, Project]
 ) -> None:
-    data = ProductCreate(
-        name="Shop",
-        slug="shop",
+    data = shop(
+        owner,
         description="the web shop",
-        created_by=owner,
         cells=cells(frontend=repos[Team.FRONTEND].id, backend=repos[Team.BACKEND].id),
     )
     made = await products.create_product(conn, data)
@@ -119,12 +116,7 @@ async def test_resolve_project_per_cell(
 ) -> None:
     made = await products.create_product(
         conn,
-        ProductCreate(
-            name="Shop",
-            slug="shop",
-            created_by=owner,
-            cells=cells(backend=repos[Team.BACKEND].id, ux_ui=repos[Team.UX_UI].id),
-        ),
+        shop(owner, cells=cells(backend=repos[Team.BACKEND].id, ux_ui=repos[Team.UX_UI].id)),
     )
     pid = made.product.id
     assert await products.resolve_project(conn, pid, Team.BACKEND) == repos[Team.BACKEND]
@@ -138,12 +130,7 @@ async def test_a_bad_mapping_writes_nothing(
 ) -> None:
     await conn.commit()  # make the fixtures' agent and projects visible to autocommit
     ghost = uuid.uuid4()
-    data = ProductCreate(
-        name="Shop",
-        slug="shop",
-        created_by=owner,
-        cells=cells(backend=repos[Team.BACKEND].id, frontend=ghost),
-    )
+    data = shop(owner, cells=cells(backend=repos[Team.BACKEND].id, frontend=ghost))
     with pytest.raises(NotFound, match=f"product: no projects row with project_id={ghost}"):
         await products.create_product(autocommit, data)
     assert await count(autocommit, "products") == 0
@@ -203,13 +190,7 @@ async def test_update_fields_and_replace_the_map(
 ) -> None:
     made = await products.create_product(
         conn,
-        ProductCreate(
-            name="Shop",
-            slug="shop",
-            description="old",
-            created_by=owner,
-            cells=cells(backend=repos[Team.BACKEND].id),
-        ),
+        shop(owner, description="old", cells=cells(backend=repos[Team.BACKEND].id)),
     )
     pid = made.product.id
 
@@ -242,9 +223,7 @@ async def test_a_bad_remap_keeps_the_old_map(
 ) -> None:
     made = await products.create_product(
         conn,
-        ProductCreate(
-            name="Shop", slug="shop", created_by=owner, cells=cells(backend=repos[Team.BACKEND].id)
-        ),
+        shop(owner, cells=cells(backend=repos[Team.BACKEND].id)),
     )
     await conn.commit()
     ghost = uuid.uuid4()

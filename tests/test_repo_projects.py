@@ -470,34 +470,33 @@ async def test_allowed_agents_change_in_one_statement_each(
         await projects.remove_allowed_agent(conn, uuid.uuid4(), devs[0])
 
 
+def session_on(
+    project_id: uuid.UUID, task_id: uuid.UUID, agent_id: uuid.UUID, branch: str
+) -> WorkSessionCreate:
+    return WorkSessionCreate(
+        project_id=project_id,
+        task_id=task_id,
+        agent_id=agent_id,
+        branch_name=branch,
+        base_branch="main",
+        target_branch="main",
+    )
+
+
 async def test_delete_project_abandons_its_work_then_goes(conn: Conn, owner: uuid.UUID) -> None:
     doomed = await projects.create_project(conn, new_project("be-doomed", owner))
     home = await projects.create_project(conn, new_project("be-home", owner))
     task = await make_task(conn, owner, home.id)
     session = await work_sessions.open_work_session(
         conn,
-        WorkSessionCreate(
-            project_id=doomed.id,
-            task_id=task,
-            agent_id=owner,
-            branch_name="feat/x",
-            base_branch="main",
-            target_branch="main",
-        ),
+        session_on(doomed.id, task, owner, "feat/x"),
     )
     abandoned = await work_sessions.abandon_for_project(conn, doomed.id)
     assert [(s.id, s.status) for s in abandoned] == [(session.id, WorkSessionStatus.ABANDONED)]
     assert await work_sessions.abandon_for_project(conn, doomed.id) == []
     reopened = await work_sessions.open_work_session(
         conn,
-        WorkSessionCreate(
-            project_id=doomed.id,
-            task_id=task,
-            agent_id=owner,
-            branch_name="feat/y",
-            base_branch="main",
-            target_branch="main",
-        ),
+        session_on(doomed.id, task, owner, "feat/y"),
     )
 
     # a task of the project refuses the delete; nothing changes and the caller goes on
