@@ -22,6 +22,7 @@ from roboco_sql.models.provider import (
     ProviderConfigUpdate,
 )
 from roboco_sql.repos import providers
+from tests.fix_conn import count
 
 Conn = AsyncConnection[Any]
 KEY = "sk-" + "0123456789abcdef" * 3
@@ -49,13 +50,6 @@ async def stored_ciphertext(conn: Conn, provider_id: uuid.UUID) -> str | None:
     row = await cur.fetchone()
     assert row is not None
     return row[0]  # type: ignore[no-any-return]
-
-
-async def count(conn: Conn, table: str) -> int:
-    cur = await conn.execute(f"SELECT count(*) FROM {table}")  # test-only, fixed names
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 # -- providers ---------------------------------------------------------------------------------

@@ -10,15 +10,9 @@ from psycopg import AsyncConnection
 
 from roboco_sql.errors import ValidationError
 from roboco_sql.repos import x_seen
+from tests.fix_conn import count
 
 Conn = AsyncConnection[Any]
-
-
-async def count(conn: Conn, table: str) -> int:
-    cur = await conn.execute(f"SELECT count(*) FROM {table}")
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 async def test_mentions_are_marked_once(conn: Conn) -> None:
