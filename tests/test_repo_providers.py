@@ -15,6 +15,7 @@ from roboco_sql.crypto import SecretBox
 from roboco_sql.errors import Conflict, EncryptionError, NotFound
 from roboco_sql.models.enums import AgentRole, AssignmentScope, ModelProvider
 from roboco_sql.models.provider import (
+    ModelAssignment,
     ModelAssignmentCreate,
     ModelAssignmentUpdate,
     ProviderConfig,
@@ -216,34 +217,25 @@ def test_update_statement_covers_every_patch_field() -> None:
 # -- model assignments -------------------------------------------------------------------------
 
 
+async def make_rule(
+    conn: Conn, scope: AssignmentScope, value: str | None, provider_id: uuid.UUID, model: str
+) -> ModelAssignment:
+    """A routing rule made through the repository."""
+    return await providers.create_model_assignment(
+        conn,
+        ModelAssignmentCreate(
+            scope=scope, scope_value=value, provider_config_id=provider_id, model_name=model
+        ),
+    )
+
+
 async def test_assignments_create_get_list(conn: Conn) -> None:
     anthropic = await seeded(conn, "Anthropic (default)")
     ollama = await seeded(conn, "Ollama Cloud")
-    glob = await providers.create_model_assignment(
-        conn,
-        ModelAssignmentCreate(
-            scope=AssignmentScope.GLOBAL,
-            provider_config_id=anthropic.id,
-            model_name="claude-sonnet",
-        ),
-    )
-    role = await providers.create_model_assignment(
-        conn,
-        ModelAssignmentCreate(
-            scope=AssignmentScope.ROLE,
-            scope_value="developer",
-            provider_config_id=ollama.id,
-            model_name="qwen3-coder:cloud",
-        ),
-    )
-    slug = await providers.create_model_assignment(
-        conn,
-        ModelAssignmentCreate(
-            scope=AssignmentScope.AGENT_SLUG,
-            scope_value="be-dev-1",
-            provider_config_id=anthropic.id,
-            model_name="claude-opus",
-        ),
+    glob = await make_rule(conn, AssignmentScope.GLOBAL, None, anthropic.id, "claude-sonnet")
+    role = await make_rule(conn, AssignmentScope.ROLE, "developer", ollama.id, "qwen3-coder:cloud")
+    slug = await make_rule(
+        conn, AssignmentScope.AGENT_SLUG, "be-dev-1", anthropic.id, "claude-opus"
     )
     assert glob.scope_value is None
     assert await providers.get_model_assignment(conn, role.id) == role
@@ -260,12 +252,7 @@ async def test_resolve_precedence(conn: Conn) -> None:
     anthropic = await seeded(conn, "Anthropic (default)")
 
     async def rule(scope: AssignmentScope, value: str | None, model: str) -> None:
-        await providers.create_model_assignment(
-            conn,
-            ModelAssignmentCreate(
-                scope=scope, scope_value=value, provider_config_id=anthropic.id, model_name=model
-            ),
-        )
+        await make_rule(conn, scope, value, anthropic.id, model)
 
     async def model_for(slug: str, role: AgentRole) -> str | None:
         found = await providers.resolve_model_assignment(conn, agent_slug=slug, role=role)
@@ -319,12 +306,7 @@ async def test_assignment_to_a_missing_provider_is_not_found(conn: Conn) -> None
     with pytest.raises(
         NotFound, match=f"model assignment: no provider_configs row with provider_config_id={ghost}"
     ):
-        await providers.create_model_assignment(
-            conn,
-            ModelAssignmentCreate(
-                scope=AssignmentScope.GLOBAL, provider_config_id=ghost, model_name="m"
-            ),
-        )
+        await make_rule(conn, AssignmentScope.GLOBAL, None, ghost, "m")
 
 
 async def test_invalid_assignment_is_refused_before_sql(conn: Conn) -> None:
@@ -347,15 +329,7 @@ async def test_invalid_assignment_is_refused_before_sql(conn: Conn) -> None:
 async def test_update_and_delete_assignment(conn: Conn) -> None:
     anthropic = await seeded(conn, "Anthropic (default)")
     ollama = await seeded(conn, "Ollama Cloud")
-    rule = await providers.create_model_assignment(
-        conn,
-        ModelAssignmentCreate(
-            scope=AssignmentScope.ROLE,
-            scope_value="qa",
-            provider_config_id=anthropic.id,
-            model_name="claude-haiku",
-        ),
-    )
+    rule = await make_rule(conn, AssignmentScope.ROLE, "qa", anthropic.id, "claude-haiku")
     moved = await providers.update_model_assignment(
         conn, rule.id, ModelAssignmentUpdate(provider_config_id=ollama.id)
     )
@@ -381,12 +355,7 @@ async def test_update_and_delete_assignment(conn: Conn) -> None:
 
 async def test_update_assignment_to_a_missing_provider(conn: Conn) -> None:
     anthropic = await seeded(conn, "Anthropic (default)")
-    rule = await providers.create_model_assignment(
-        conn,
-        ModelAssignmentCreate(
-            scope=AssignmentScope.GLOBAL, provider_config_id=anthropic.id, model_name="m"
-        ),
-    )
+    rule = await make_rule(conn, AssignmentScope.GLOBAL, None, anthropic.id, "m")
     ghost = uuid.uuid4()
     with pytest.raises(NotFound, match=f"no provider_configs row with provider_config_id={ghost}"):
         await providers.update_model_assignment(
