@@ -325,6 +325,8 @@ def _score(module: str, statuses: dict[str, str], equivalent: dict[str, str]) ->
         "score": round(raw, 1),
         "adjusted_score": round(adjusted, 1),
         "survivors": [m for m in survivors if m not in equivalent],
+        # what a cut run did not reach, for a later `--only` run to finish
+        "not_checked": sorted(m for m, s in statuses.items() if s == "not checked"),
     }
 
 
