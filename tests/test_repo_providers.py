@@ -13,9 +13,9 @@ from pydantic import SecretStr
 
 from roboco_sql.crypto import SecretBox
 from roboco_sql.errors import Conflict, EncryptionError, NotFound
+from roboco_sql.models import ModelAssignment
 from roboco_sql.models.enums import AgentRole, AssignmentScope, ModelProvider
 from roboco_sql.models.provider import (
-    ModelAssignment,
     ModelAssignmentCreate,
     ModelAssignmentUpdate,
     ProviderConfig,
