@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 _BYTECODE = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
-def test_wheel_ships_the_chain_queries_and_fingerprints(tmp_path: Path) -> None:
+def test_wheel_ships_every_module_the_chain_queries_and_fingerprints(tmp_path: Path) -> None:
     # built from a copy of the sources: setuptools reuses the tree's build/ directory, where a
     # file deleted since the last build would linger and ship
     source = tmp_path / "src"
@@ -39,6 +39,13 @@ def test_wheel_ships_the_chain_queries_and_fingerprints(tmp_path: Path) -> None:
     }
     assert shipped == on_disk
     assert "roboco_sql/py.typed" in names
+    # every module ships (the package list is explicit: a new subpackage must be added to it)
+    modules = {
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "roboco_sql").rglob("*.py")
+        if "sql" not in p.relative_to(ROOT / "roboco_sql").parts[:1]
+    }
+    assert modules <= names, sorted(modules - names)
 
 
 def test_import_loads_the_public_names_on_first_use() -> None:
