@@ -553,28 +553,29 @@ def finding(project_id: uuid.UUID, **kw: Any) -> ProjectConventionFindingCreate:
     return ProjectConventionFindingCreate(**values)
 
 
+def derived(
+    project: uuid.UUID, sha: str, effective: dict[str, Any], status: ConventionsStatus, minute: int
+) -> ProjectConventionsCacheCreate:
+    """A conventions map derived at a commit (sha: one hex digit, repeated)."""
+    return ProjectConventionsCacheCreate(
+        project_id=project,
+        commit_sha=sha * 40,
+        effective_map=effective,
+        status=status,
+        derived_at=at(minute),
+    )
+
+
 async def test_conventions_cache(conn: Conn) -> None:
     agent = await make_agent(conn)
     project = await make_project(conn, agent)
     first = await conventions.upsert_conventions_cache(
         conn,
-        ProjectConventionsCacheCreate(
-            project_id=project,
-            commit_sha="a" * 40,
-            effective_map={"models": "app/models"},
-            status=ConventionsStatus.DEGRADED,
-            derived_at=at(0),
-        ),
+        derived(project, "a", {"models": "app/models"}, ConventionsStatus.DEGRADED, 0),
     )
     again = await conventions.upsert_conventions_cache(
         conn,
-        ProjectConventionsCacheCreate(
-            project_id=project,
-            commit_sha="a" * 40,
-            effective_map={"models": "src/models"},
-            status=ConventionsStatus.OK,
-            derived_at=at(5),
-        ),
+        derived(project, "a", {"models": "src/models"}, ConventionsStatus.OK, 5),
     )
     assert again.id == first.id
     assert (again.effective_map, again.status, again.derived_at) == (
@@ -584,13 +585,7 @@ async def test_conventions_cache(conn: Conn) -> None:
     )
     newer = await conventions.upsert_conventions_cache(
         conn,
-        ProjectConventionsCacheCreate(
-            project_id=project,
-            commit_sha="b" * 40,
-            effective_map={},
-            status=ConventionsStatus.MISSING,
-            derived_at=at(9),
-        ),
+        derived(project, "b", {}, ConventionsStatus.MISSING, 9),
     )
     assert await count(conn, "project_conventions_cache") == 2
     assert await conventions.get_conventions_cache(conn, project, "a" * 40) == again
