@@ -16,9 +16,24 @@ from psycopg.types.json import Json
 from pydantic import BaseModel
 
 from roboco_sql import queries
+from roboco_sql.errors import ValidationError
+from roboco_sql.models.base import unstorable
 from roboco_sql.repos._errors import translated
 
 R = TypeVar("R")
+
+
+def checked_text(name: str, value: object, longest: int) -> str:
+    """A text argument a statement looks up by (an email, an X id): a string of 1 to
+    `longest` characters that PostgreSQL text can hold, else a ValidationError naming it."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string, not {type(value).__name__}")
+    if not 1 <= len(value) <= longest:
+        raise ValidationError(f"{name} must be 1 to {longest} characters, not {len(value)}")
+    reason = unstorable(value)
+    if reason is not None:
+        raise ValidationError(f"{name} {reason}")
+    return value
 
 
 def input_params(

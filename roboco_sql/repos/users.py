@@ -16,10 +16,9 @@ from pydantic import SecretStr
 
 from roboco_sql import queries
 from roboco_sql.errors import Conflict, NotFound, ValidationError
-from roboco_sql.models.base import unstorable
 from roboco_sql.models.user import EMAIL_MAX, User, UserCreate, UserUpdate
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import input_params
+from roboco_sql.repos._inputs import checked_text, input_params
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -57,17 +56,6 @@ def _user_id(name: str, value: object) -> uuid.UUID:
     return value
 
 
-def _email(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(f"email must be a string, not {type(value).__name__}")
-    if not 1 <= len(value) <= EMAIL_MAX:
-        raise ValidationError(f"email must be 1 to {EMAIL_MAX} characters, not {len(value)}")
-    reason = unstorable(value)
-    if reason is not None:
-        raise ValidationError(f"email {reason}")
-    return value
-
-
 def _input(name: str, value: object, cls: type[Any]) -> None:
     if not isinstance(value, cls):
         raise ValidationError(f"{name} must be a {cls.__name__}, not {type(value).__name__}")
@@ -95,7 +83,9 @@ async def get_user(conn: AsyncConnection[Any], user_id: uuid.UUID) -> User | Non
 
 async def get_user_by_email(conn: AsyncConnection[Any], email: str) -> User | None:
     """One user by address, compared case-blind (an exact match wins a tie), or None."""
-    return await queries.fetch_one(conn, _GET_BY_EMAIL, _ROW, email=_email(email))
+    return await queries.fetch_one(
+        conn, _GET_BY_EMAIL, _ROW, email=checked_text("email", email, EMAIL_MAX)
+    )
 
 
 async def get_first_user(conn: AsyncConnection[Any]) -> User | None:

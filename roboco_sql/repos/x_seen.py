@@ -13,8 +13,8 @@ from psycopg import AsyncConnection
 
 from roboco_sql import queries
 from roboco_sql.errors import ValidationError
-from roboco_sql.models.base import unstorable
 from roboco_sql.models.x_seen import FEATURE_SLUG_MAX, MENTION_ID_MAX, XSeenFeature
+from roboco_sql.repos._inputs import checked_text
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -38,38 +38,27 @@ _LAST_FEATURE = _Q["x_seen.last_feature_seen_at"]
 _FEATURE_ROW = model_row(XSeenFeature)
 
 
-def _key(name: str, value: object, longest: int) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} must be a string, not {type(value).__name__}")
-    if not 1 <= len(value) <= longest:
-        raise ValidationError(f"{name} must be 1 to {longest} characters, not {len(value)}")
-    reason = unstorable(value)
-    if reason is not None:
-        raise ValidationError(f"{name} {reason}")
-    return value
-
-
 async def mention_seen(conn: AsyncConnection[Any], mention_id: str) -> bool:
     """Whether the tweet id (a mention, or a post found by search) was already handled."""
-    key = _key("mention_id", mention_id, MENTION_ID_MAX)
+    key = checked_text("mention_id", mention_id, MENTION_ID_MAX)
     return bool(await queries.fetch_scalar(conn, _MENTION_SEEN, bool, mention_id=key))
 
 
 async def mark_mention_seen(conn: AsyncConnection[Any], mention_id: str) -> bool:
     """Record the tweet id as handled; True if it was new, False if it already was."""
-    key = _key("mention_id", mention_id, MENTION_ID_MAX)
+    key = checked_text("mention_id", mention_id, MENTION_ID_MAX)
     return await queries.execute_rows(conn, _MARK_MENTION, mention_id=key) == 1
 
 
 async def feature_seen(conn: AsyncConnection[Any], feature_slug: str) -> bool:
     """Whether a spotlight was already drafted for the feature."""
-    key = _key("feature_slug", feature_slug, FEATURE_SLUG_MAX)
+    key = checked_text("feature_slug", feature_slug, FEATURE_SLUG_MAX)
     return bool(await queries.fetch_scalar(conn, _FEATURE_SEEN, bool, feature_slug=key))
 
 
 async def mark_feature_seen(conn: AsyncConnection[Any], feature_slug: str) -> bool:
     """Record the feature as spotlighted; True if it was new, False if it already was."""
-    key = _key("feature_slug", feature_slug, FEATURE_SLUG_MAX)
+    key = checked_text("feature_slug", feature_slug, FEATURE_SLUG_MAX)
     return await queries.execute_rows(conn, _MARK_FEATURE, feature_slug=key) == 1
 
 
