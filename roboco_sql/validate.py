@@ -63,6 +63,13 @@ _INERT: Final = frozenset(
 )
 
 
+def shown(value: object) -> str:
+    """A refused value in an error: its repr, cut to one short line (never the whole of a
+    500 kB string, never a newline)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
 def _text_problem(value: str) -> str | None:
     if "\x00" in value:
         return "holds a NUL character, which PostgreSQL text cannot store"

@@ -774,7 +774,6 @@ _MODEL = "a model built inside from the arguments raises pydantic's error, not o
 _JSON = "its own recursive JSON walk (task_notes._json) overflows on 1000-deep JSON"
 XFAIL: dict[str, str] = {
     "a2a.list_conversations": _CURSOR,
-    "indexed_documents.list_indexed_documents": _CURSOR,
     "journals.list_entries": _CURSOR,
     "messages.list_messages": _CURSOR,
     "prompter.list_prompter_sessions": _CURSOR,
@@ -786,7 +785,6 @@ XFAIL: dict[str, str] = {
     "task_feeds.list_roots_to_curate": "window=0 refused as 'limit' (needs checked_limit's name)",
     "tasks.validate_scope": "UndefinedObject when the task_scope_check addition is off",
     "journals.list_task_highlights": "an int beyond int4 reaches the server raw (out of range)",
-    "indexed_documents.delete_indexed_document": "NotFound echoes the source raw: multi-line",
 }
 """Functions whose refusal needs a fix in a module of another engineer, each with the reason
 (/work/notes/H.md says the fix); derandomized examples make each failure repeat every run."""

@@ -13,7 +13,7 @@ from pydantic import JsonValue
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.knowledge import IndexType
 from roboco_sql.rag.limits import MAX_K, MAX_QUERY_CHARS, MAX_QUERY_WORDS
-from roboco_sql.validate import check_json, check_text, check_vector
+from roboco_sql.validate import check_json, check_text, check_vector, shown
 
 
 def chunk_table(index_type: IndexType | str) -> str:
@@ -23,7 +23,7 @@ def chunk_table(index_type: IndexType | str) -> str:
 
 def source_hash(source: str) -> str:
     """``indexed_documents.source_hash`` as RoboCo computes it: SHA-256 hex of the source."""
-    return hashlib.sha256(source.encode()).hexdigest()
+    return hashlib.sha256(check_text("source", source).encode()).hexdigest()
 
 
 def kind(index_type: IndexType | str) -> IndexType:
@@ -32,7 +32,7 @@ def kind(index_type: IndexType | str) -> IndexType:
         return IndexType(index_type)
     except ValueError:
         names = ", ".join(t.value for t in IndexType)
-        raise ValidationError(f"unknown index type {index_type!r} (one of: {names})") from None
+        raise ValidationError(f"unknown index type {shown(index_type)} (one of: {names})") from None
 
 
 def whole(name: str, value: int, low: int, high: int) -> int:

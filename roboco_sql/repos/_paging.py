@@ -9,32 +9,27 @@ from typing import Generic, TypeVar
 from uuid import UUID
 
 from roboco_sql.errors import ValidationError
+from roboco_sql.validate import shown
 
 T = TypeVar("T")
 
 MAX_LIMIT = 1000
 
 
-def _shown(value: object) -> str:
-    """A refused value in an error: its repr, cut to one short line."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."
-
-
 def checked_limit(limit: int, name: str = "limit") -> int:
     """`limit`, refused naming `name` (the caller's parameter) unless a count of 1..1000."""
     if isinstance(limit, bool) or not isinstance(limit, int):  # None, "10", 1.5: not a count
         raise ValidationError(
-            f"{name} must be a whole number between 1 and {MAX_LIMIT}, not {_shown(limit)}"
+            f"{name} must be a whole number between 1 and {MAX_LIMIT}, not {shown(limit)}"
         )
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationError(f"{name} must be between 1 and {MAX_LIMIT}, not {_shown(limit)}")
+        raise ValidationError(f"{name} must be between 1 and {MAX_LIMIT}, not {shown(limit)}")
     return limit
 
 
 def checked_offset(offset: int) -> int:
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise ValidationError(f"offset must be a whole number >= 0, not {_shown(offset)}")
+        raise ValidationError(f"offset must be a whole number >= 0, not {shown(offset)}")
     return offset
 
 
@@ -52,8 +47,16 @@ def checked_cursor(
         or not isinstance(cursor[0], datetime)
         or not isinstance(cursor[1], UUID)
     ):
-        raise ValidationError(f"{name} must be a (datetime, UUID) cursor, not {_shown(cursor)}")
+        raise ValidationError(f"{name} must be a (datetime, UUID) cursor, not {shown(cursor)}")
     return cursor
+
+
+def cursor_params(cursor: tuple[datetime, UUID] | None, name: str = "before") -> dict[str, object]:
+    """A checked keyset cursor as a list statement's ``<name>_at`` / ``<name>_id`` parameters
+    (both None for the first page)."""
+    checked = checked_cursor(cursor, name)
+    at, id_ = checked if checked is not None else (None, None)
+    return {f"{name}_at": at, f"{name}_id": id_}
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,9 @@ from roboco_sql import queries
 from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.knowledge import IndexedDocument, IndexedDocumentCreate, IndexType
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._paging import Page, checked_limit, checked_offset
+from roboco_sql.repos._paging import Page, checked_limit, checked_offset, cursor_params
 from roboco_sql.repos._rows import model_row
+from roboco_sql.validate import shown
 
 __all__ = [
     "IndexStats",
@@ -62,7 +63,7 @@ def _index_type(value: IndexType | str) -> IndexType:
     try:
         return IndexType(value)
     except ValueError:
-        raise ValidationError(f"{value!r} is not an index type") from None
+        raise ValidationError(f"{shown(value)} is not an index type") from None
 
 
 async def upsert_indexed_document(
@@ -106,14 +107,12 @@ async def list_indexed_documents(
 ) -> list[IndexedDocument]:
     """Documents of one index (or all), most recently indexed first, keyset-paged."""
     checked = _index_type(index_type) if index_type is not None else None
-    before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
         _LIST,
         _DOCUMENT,
         index_type=checked,
-        before_at=before_at,
-        before_id=before_id,
+        **cursor_params(before),
         limit=checked_limit(limit),
     )
 
@@ -125,7 +124,7 @@ async def delete_indexed_document(
     kind = _index_type(index_type)
     deleted = await queries.execute_rows(conn, _DELETE, index_type=kind, source_hash=source_hash)
     if deleted == 0:
-        raise NotFound(f"indexed document ({kind.value}, {source_hash}) not found")
+        raise NotFound(f"indexed document ({kind.value}, {shown(source_hash)}) not found")
 
 
 async def page_indexed_documents(
