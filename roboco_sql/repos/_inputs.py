@@ -1,8 +1,10 @@
-"""A statement's parameters taken from an input model's fields of the same names.
+"""The one-row write paths the repositories share, and the checks of what they are given.
 
 An INSERT names its columns once, in the query file; the repository then passes only what
 it computes itself (a ciphertext, a renamed or converted field) instead of repeating every
-``name=data.name`` of the model.
+``name=data.name`` of the model (``input_params``, ``insert``). A statement about an existing
+row returns it or means NotFound (``existing``); a looked-up text key is checked before any
+SQL (``checked_text``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from psycopg.types.json import Json
 from pydantic import BaseModel
 
 from roboco_sql import queries
-from roboco_sql.errors import ValidationError
+from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.base import unstorable
 from roboco_sql.repos._errors import translated
 
@@ -68,4 +70,22 @@ async def insert(
             conn, q, row_factory, **input_params(q, data, json=json, **given)
         )
     assert row is not None  # INSERT ... RETURNING always yields the row
+    return row
+
+
+async def existing(
+    conn: AsyncConnection[Any],
+    q: queries.Query,
+    row_factory: AsyncRowFactory[R],
+    entity: str,
+    key: object,
+    /,
+    **params: object,
+) -> R:
+    """The one row a statement about an existing `entity` returns (an update, a state
+    change); no row is NotFound "<entity> <key> not found", a refusal the domain error."""
+    with translated(entity):
+        row = await queries.fetch_one(conn, q, row_factory, **params)
+    if row is None:
+        raise NotFound(f"{entity} {key} not found")
     return row

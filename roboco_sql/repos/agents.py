@@ -10,11 +10,10 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Json
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.errors import ValidationError
 from roboco_sql.models.agent import Agent, AgentCreate, AgentUpdate
 from roboco_sql.models.enums import AgentRole, AgentStatus, Team
-from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import insert
+from roboco_sql.repos._inputs import existing, insert
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -125,19 +124,17 @@ async def update_status(
     Raises NotFound for an unknown agent, NotFound naming the task for an unknown task id.
     """
     set_task = not isinstance(current_task_id, EllipsisType)
-    with translated("agent"):
-        agent = await queries.fetch_one(
-            conn,
-            _UPDATE_STATUS,
-            _ROW,
-            id=agent_id,
-            status=status,
-            set_current_task_id=set_task,
-            current_task_id=current_task_id if set_task else None,
-        )
-    if agent is None:
-        raise NotFound(f"agent {agent_id} not found")
-    return agent
+    return await existing(
+        conn,
+        _UPDATE_STATUS,
+        _ROW,
+        "agent",
+        agent_id,
+        id=agent_id,
+        status=status,
+        set_current_task_id=set_task,
+        current_task_id=current_task_id if set_task else None,
+    )
 
 
 async def update_agent(
@@ -146,11 +143,7 @@ async def update_agent(
     """Write the fields the patch set; the others keep their values. NotFound if no such agent."""
     changes = patch.changes()
     params = {"id": agent_id, **patch_params(changes, _UPDATABLE, json=_JSON)}
-    with translated("agent"):
-        agent = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
-    if agent is None:
-        raise NotFound(f"agent {agent_id} not found")
-    return agent
+    return await existing(conn, _UPDATE, _ROW, "agent", agent_id, **params)
 
 
 async def first_agent_with_role(

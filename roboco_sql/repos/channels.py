@@ -17,7 +17,6 @@ from psycopg import AsyncConnection
 from psycopg.rows import AsyncRowFactory
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import ChannelType
 from roboco_sql.models.messaging import (
@@ -28,7 +27,7 @@ from roboco_sql.models.messaging import (
     GroupCreate,
 )
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import insert
+from roboco_sql.repos._inputs import existing, insert
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -142,11 +141,7 @@ async def update_channel(
     """Write the fields the patch set (membership arrays are replaced whole); NotFound if none."""
     changes = patch.changes()
     params = {"id": channel_id, "updated_at": utcnow(), **patch_params(changes, _UPDATABLE)}
-    with translated("channel"):
-        channel = await queries.fetch_one(conn, _UPDATE, _CHANNEL, **params)
-    if channel is None:
-        raise NotFound(f"channel {channel_id} not found")
-    return channel
+    return await existing(conn, _UPDATE, _CHANNEL, "channel", channel_id, **params)
 
 
 async def page_channels(
@@ -202,19 +197,17 @@ async def add_member(
 ) -> Channel:
     """Add an agent to the channel's members (and writers, if it may write) in one statement,
     so concurrent additions all survive; a repeat changes nothing. NotFound if no channel."""
-    with translated("channel"):
-        channel = await queries.fetch_one(
-            conn,
-            _ADD_MEMBER,
-            _CHANNEL,
-            id=channel_id,
-            member_id=member_id,
-            can_write=can_write,
-            updated_at=utcnow(),
-        )
-    if channel is None:
-        raise NotFound(f"channel {channel_id} not found")
-    return channel
+    return await existing(
+        conn,
+        _ADD_MEMBER,
+        _CHANNEL,
+        "channel",
+        channel_id,
+        id=channel_id,
+        member_id=member_id,
+        can_write=can_write,
+        updated_at=utcnow(),
+    )
 
 
 async def remove_member(
@@ -222,13 +215,16 @@ async def remove_member(
 ) -> Channel:
     """Take an agent off the channel's members and writers in one statement; NotFound if no
     channel."""
-    with translated("channel"):
-        channel = await queries.fetch_one(
-            conn, _REMOVE_MEMBER, _CHANNEL, id=channel_id, member_id=member_id, updated_at=utcnow()
-        )
-    if channel is None:
-        raise NotFound(f"channel {channel_id} not found")
-    return channel
+    return await existing(
+        conn,
+        _REMOVE_MEMBER,
+        _CHANNEL,
+        "channel",
+        channel_id,
+        id=channel_id,
+        member_id=member_id,
+        updated_at=utcnow(),
+    )
 
 
 # -- groups ------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from roboco_sql.models.enums import Team
 from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate, TaskProgress
 from roboco_sql.repos import work_sessions
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import insert
+from roboco_sql.repos._inputs import existing, insert
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -253,11 +253,7 @@ async def update_project(
     changes = patch.changes()
     params = {"id": project_id, **patch_params(changes, _UPDATABLE, json=_JSON)}
     params |= token_params(box, patch.git_token, "git_token_encrypted")
-    with translated("project"):
-        project = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
-    if project is None:
-        raise NotFound(f"project {project_id} not found")
-    return project
+    return await existing(conn, _UPDATE, _ROW, "project", project_id, **params)
 
 
 async def read_git_token(

@@ -25,7 +25,7 @@ from roboco_sql.models.provider import (
     ProviderConfigUpdate,
 )
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import insert
+from roboco_sql.repos._inputs import existing, insert
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 from roboco_sql.repos._secrets import box_or_default, read_token, token_params
@@ -133,11 +133,7 @@ async def update_provider_config(
     changes = patch.changes()
     params = {"id": provider_id, **patch_params(changes, _UPDATABLE)}
     params |= token_params(box, patch.auth_token, "auth_token_encrypted")
-    with translated("provider"):
-        provider = await queries.fetch_one(conn, _UPDATE, _ROW, **params)
-    if provider is None:
-        raise NotFound(f"provider {provider_id} not found")
-    return provider
+    return await existing(conn, _UPDATE, _ROW, "provider", provider_id, **params)
 
 
 async def delete_provider_config(conn: AsyncConnection[Any], provider_id: uuid.UUID) -> None:
@@ -259,17 +255,15 @@ async def update_model_assignment(
 ) -> ModelAssignment:
     """Re-point a rule at another provider and/or model; NotFound for no rule or no provider."""
     changes = patch.changes()
-    with translated("model assignment"):
-        assignment = await queries.fetch_one(
-            conn,
-            _UPDATE_ASSIGNMENT,
-            _ASSIGNMENT_ROW,
-            id=assignment_id,
-            **patch_params(changes, ("provider_config_id", "model_name")),
-        )
-    if assignment is None:
-        raise NotFound(f"model assignment {assignment_id} not found")
-    return assignment
+    return await existing(
+        conn,
+        _UPDATE_ASSIGNMENT,
+        _ASSIGNMENT_ROW,
+        "model assignment",
+        assignment_id,
+        id=assignment_id,
+        **patch_params(changes, ("provider_config_id", "model_name")),
+    )
 
 
 async def delete_model_assignment(conn: AsyncConnection[Any], assignment_id: uuid.UUID) -> None:
