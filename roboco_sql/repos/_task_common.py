@@ -2,8 +2,9 @@
 (a list of tasks, one task or none, a yes/no), the bool check of their flags, and the one-row
 write that answers the task or NotFound.
 
-Written once so that each function in tasks, task_notes, graph, task_queues, task_origins,
-task_children and task_feeds is its own arguments and nothing else.
+Written once so that each function in tasks, graph, the annotation writes (_task_writes, for
+task_notes and task_markers) and the task reads (task_queues, task_origins, task_children,
+task_feeds) is its own arguments and nothing else.
 """
 
 from __future__ import annotations
