@@ -218,6 +218,98 @@ def test_shipped_queries_load() -> None:
         assert q.sql.startswith(f"/* {q.file}:{q.name} */\n")
 
 
+# -- fragments -----------------------------------------------------------------------------
+
+
+def _tree(tmp_path: Path, statements: str, **pieces: str) -> Path:
+    """A query directory: t.sql holding `statements`, fragments/<name>.sql for each piece."""
+    (tmp_path / "fragments").mkdir()
+    for name, text in pieces.items():
+        (tmp_path / "fragments" / f"{name}.sql").write_text(text)
+    (tmp_path / "t.sql").write_text(statements)
+    return tmp_path
+
+
+LOCKED = (
+    "-- the row, locked\n"
+    "SELECT t.id, t.status\n"
+    "  FROM tasks AS t  -- by id\n"
+    " WHERE t.id = :id /* ours */\n"
+    "   FOR UPDATE\n"
+)
+
+
+def test_a_fragment_is_folded_onto_its_line_and_its_params_bound(tmp_path: Path) -> None:
+    qs = load(
+        _tree(tmp_path, "-- name: q :one\nWITH cur AS ({{> locked}})\nSELECT :x;\n", locked=LOCKED)
+    )
+    q = qs["q"]
+    assert body(q) == (
+        "WITH cur AS (SELECT t.id, t.status FROM tasks AS t WHERE t.id = $1 FOR UPDATE)\nSELECT $2"
+    )
+    assert q.params == ("id", "x")
+    assert q.args(x=2, id=1) == (1, 2)
+
+
+def test_lines_after_a_fragment_are_unchanged(tmp_path: Path) -> None:
+    text = (
+        "-- name: a :one\n"
+        "SELECT * FROM ({{> locked}}) AS l\n"
+        " WHERE {{> status}};\n"
+        "\n"
+        "-- name: b :one\n"
+        "SELECT 1;\n"
+        "-- name: c :one\n"
+        "SELECT arr[1:hi];\n"
+    )
+    status = "l.status\n  = :status\n"
+    with pytest.raises(QueryFileError) as err:
+        load(_tree(tmp_path, text, locked=LOCKED, status=status))
+    assert (err.value.file, err.value.line) == ("t.sql", 8)
+    (tmp_path / "t.sql").write_text(text.replace("arr[1:hi]", "2"))
+    qs = load(tmp_path)
+    assert [(qs[n].line, qs[n].params) for n in "abc"] == [(1, ("id", "status")), (5, ()), (7, ())]
+
+
+def test_a_fragment_may_use_column_lists(tmp_path: Path) -> None:
+    (tmp_path / "columns").mkdir()
+    (tmp_path / "columns" / "things.sql").write_text("id,\nname\n")
+    tree = _tree(tmp_path, "-- name: q :many\n{{> pick}};\n", pick="SELECT {{w.things}}\nFROM w")
+    assert body(load(tree)["q"]) == "SELECT w.id, w.name FROM w"
+
+
+def test_an_unknown_fragment_is_refused_with_file_and_line(tmp_path: Path) -> None:
+    text = "-- name: q :one\nSELECT 1\n  FROM ({{> nope }}) AS n;\n"
+    with pytest.raises(QueryFileError) as err:
+        load(_tree(tmp_path, text, locked=LOCKED))
+    assert str(err.value) == "t.sql:3: no fragment 'nope' in fragments/"
+
+
+@pytest.mark.parametrize(
+    ("piece", "line", "message"),
+    [
+        ("SELECT 1;\n", 1, "a fragment is part of one statement: no ';'"),
+        ("SELECT 1\nFROM ({{> other}}) AS o", 2, "a fragment cannot include a fragment"),
+        ("SELECT 'a\nb'", 1, "quoted text across lines cannot be folded"),
+        ("-- only a comment\n", 1, "fragment has no SQL"),
+        ("SELECT 'open", 1, "unterminated quoted string"),
+    ],
+)
+def test_a_fragment_that_cannot_be_folded_is_refused(
+    piece: str, line: int, message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(QueryFileError) as err:
+        load(_tree(tmp_path, "-- name: q :one\nSELECT 1;\n", bad=piece, other="1"))
+    assert str(err.value).startswith(f"fragments/bad.sql:{line}: {message}")
+
+
+def test_every_shipped_fragment_is_used() -> None:
+    shipped = queries.default_dir()
+    text = "".join(f.read_text() for f in shipped.glob("*.sql"))
+    for name in queries.fragments(shipped / "fragments"):
+        assert f"{{{{> {name}}}}}" in text, f"fragments/{name}.sql is included nowhere"
+
+
 # -- binding -------------------------------------------------------------------------------
 
 

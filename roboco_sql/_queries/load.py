@@ -1,26 +1,19 @@
-"""A directory of query files -> one :class:`Queries`, with column lists and templates.
+"""A directory of query files -> one :class:`Queries`, with includes and templates.
 
-A table's row, written once in ``columns/<table>.sql`` (the task row's 72 columns, ...), is
-included as ``{{table}}``, or ``{{t.table}}`` with every column qualified by alias t; the list
-is put on the line of the include, so file:line of everything after it stays true. A statement
-run on several tables (keys.py's per-column queries) is written once in ``templates/`` and
-rendered per table with :func:`render`.
+Each file's ``{{table}}`` column lists and ``{{> name}}`` fragments are expanded first (see
+:mod:`roboco_sql._queries.include`). A statement run on several tables (keys.py's per-column
+queries) is written once in ``templates/`` and rendered per table with :func:`render`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
 
-from roboco_sql import sqllex
-from roboco_sql._queries.parse import BLANK, IDENT, parse
+from roboco_sql._queries.include import column_lists, fragments, include
+from roboco_sql._queries.parse import IDENT, parse
 from roboco_sql._queries.query import Queries, Query, QueryFileError
 from roboco_sql.errors import ConfigError
-from roboco_sql.sqllex import Kind as Tok
-
-_INCLUDE = re.compile(r"\{\{\s*(?:([A-Za-z_]\w*)\.)?([A-Za-z_]\w*)\s*\}\}")
 
 
 def default_dir() -> Path:
@@ -45,8 +38,9 @@ def load(directory: Path | str | None = None) -> Queries:
         raise ConfigError(f"query directory {path} does not exist")
     seen: dict[str, Query] = {}
     lists = column_lists(path / "columns")
+    pieces = fragments(path / "fragments")
     for file in sorted(path.glob("*.sql")):
-        for q in parse(include(_read(file), file.name, lists), file.name):
+        for q in parse(include(_read(file), file.name, lists, pieces), file.name):
             first = seen.get(q.name)
             if first is not None:
                 raise QueryFileError(
@@ -77,33 +71,3 @@ def render(template: str, directory: Path | str | None = None, **names: str) -> 
     path = Path(directory) if directory is not None else default_dir()
     text = (path / "templates" / template).read_text(encoding="utf-8")
     return parse(text.format(**names), template)
-
-
-def column_lists(directory: Path) -> dict[str, list[str]]:
-    """The column lists of columns/*.sql: identifiers separated by commas, comments allowed."""
-    lists: dict[str, list[str]] = {}
-    if not directory.is_dir():
-        return lists
-    for file in sorted(directory.glob("*.sql")):
-        text = file.read_text(encoding="utf-8")
-        words = [t for t in sqllex.tokenize(text) if t.kind not in BLANK]
-        names = [t.text for t in words if t.kind is Tok.WORD]
-        commas = [t for t in words if t.text == ","]
-        if not names or len(commas) != len(names) - 1 or len(words) != 2 * len(names) - 1:
-            raise QueryFileError(f"columns/{file.name}", 1, "not a comma-separated column list")
-        lists[file.name.removesuffix(".sql")] = names
-    return lists
-
-
-def include(text: str, file: str, lists: Mapping[str, list[str]]) -> str:
-    """Replace each {{name}} / {{alias.name}} by its column list, on the include's line."""
-
-    def expand(match: re.Match[str]) -> str:
-        alias, name = match.group(1), match.group(2)
-        if name not in lists:
-            line = text.count("\n", 0, match.start()) + 1
-            raise QueryFileError(file, line, f"no column list {name!r} in columns/")
-        prefix = f"{alias}." if alias else ""
-        return ", ".join(prefix + column for column in lists[name])
-
-    return _INCLUDE.sub(expand, text)
