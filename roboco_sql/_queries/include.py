@@ -29,14 +29,15 @@ _QUOTED = (Tok.STRING, Tok.IDENT, Tok.DOLLAR)
 
 
 def column_lists(directory: Path) -> dict[str, list[str]]:
-    """The column lists of columns/*.sql: identifiers separated by commas, comments allowed."""
+    """The column lists of columns/*.sql: identifiers (plain or "quoted", as audit_log's
+    "timestamp") separated by commas, comments allowed."""
     lists: dict[str, list[str]] = {}
     if not directory.is_dir():
         return lists
     for file in sorted(directory.glob("*.sql")):
         text = file.read_text(encoding="utf-8")
         words = [t for t in sqllex.tokenize(text) if t.kind not in BLANK]
-        names = [t.text for t in words if t.kind is Tok.WORD]
+        names = [t.text for t in words if t.kind in (Tok.WORD, Tok.IDENT)]
         commas = [t for t in words if t.text == ","]
         if not names or len(commas) != len(names) - 1 or len(words) != 2 * len(names) - 1:
             raise QueryFileError(f"columns/{file.name}", 1, "not a comma-separated column list")

@@ -1,13 +1,12 @@
 -- name: append_audit_event :one
 -- Append one event to the audit log (append-only: no update or delete query exists).
-INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
-                       "timestamp")
+INSERT INTO audit_log ({{audit_log}})
 VALUES (:id, :event_type, :agent_id, :target_type, :target_id, :severity, :details, :timestamp)
-RETURNING id, event_type, agent_id, target_type, target_id, severity, details, "timestamp";
+RETURNING {{audit_log}};
 
 -- name: get_audit_event :one
 -- One audit event by primary key.
-SELECT id, event_type, agent_id, target_type, target_id, severity, details, "timestamp"
+SELECT {{audit_log}}
 FROM audit_log
 WHERE id = :id;
 
@@ -16,7 +15,7 @@ WHERE id = :id;
 -- ix_audit_log_target), by actor (ix_audit_log_agent_timestamp), by event type, severities,
 -- since a time, and details containing a JSON object (details @> :details_contain, so a key
 -- like reason can be matched). Keyset: pass the last row's (timestamp, id) as before_*.
-SELECT id, event_type, agent_id, target_type, target_id, severity, details, "timestamp"
+SELECT {{audit_log}}
 FROM audit_log
 WHERE (:target_type::varchar IS NULL OR target_type = :target_type::varchar)
   AND (:target_id::uuid IS NULL OR target_id = :target_id::uuid)

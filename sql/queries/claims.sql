@@ -139,8 +139,7 @@ claimed AS (
     RETURNING t.*, p.from_status
 ),
 logged AS (
-    INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
-                           "timestamp")
+    INSERT INTO audit_log ({{audit_log}})
     SELECT gen_random_uuid(), 'task.claimed', :agent_id::uuid, 'task', k.id, 'info',
            jsonb_build_object('from_status', k.from_status, 'to_status', 'claimed',
                               'agent_role', :agent_role::text, 'team', k.team,
@@ -201,8 +200,7 @@ closed AS (
       AND w.status = 'active'
 ),
 logged AS (
-    INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
-                           "timestamp")
+    INSERT INTO audit_log ({{audit_log}})
     SELECT gen_random_uuid(), 'task.pending', r.owner, 'task', r.id, 'info',
            jsonb_build_object('from_status', r.from_status, 'to_status', 'pending',
                               'agent_role', 'system', 'team', r.team, 'action', 'reap',

@@ -92,10 +92,7 @@ tally AS (
            count(s.pos) AS total,
            count(s.pos) FILTER (
                WHERE s.pos = h.pos
-                  OR coalesce(s.step -> 'completed' NOT IN ('null'::jsonb, 'false'::jsonb,
-                                                            '0'::jsonb, '""'::jsonb,
-                                                            '[]'::jsonb, '{}'::jsonb),
-                              false)) AS done,
+                  OR coalesce(s.step -> 'completed' NOT IN {{> falsy_jsonb}}, false)) AS done,
            h.pos AS hit
       FROM hit AS h
       LEFT JOIN steps AS s ON true
@@ -130,20 +127,15 @@ FROM moved;
 -- written at all, updated_at included.
 UPDATE tasks
 SET plan = CASE WHEN json_typeof(plan) = 'object'
-                     AND coalesce(plan::jsonb -> 'approach' NOT IN (
-                             'null'::jsonb, 'false'::jsonb, '0'::jsonb, '""'::jsonb,
-                             '[]'::jsonb, '{}'::jsonb), false)
-                     AND NOT coalesce(:plan::jsonb -> 'approach' NOT IN (
-                             'null'::jsonb, 'false'::jsonb, '0'::jsonb, '""'::jsonb,
-                             '[]'::jsonb, '{}'::jsonb), false)
+                     AND coalesce(plan::jsonb -> 'approach' NOT IN {{> falsy_jsonb}}, false)
+                     AND NOT coalesce(:plan::jsonb -> 'approach' NOT IN {{> falsy_jsonb}},
+                                  false)
                 THEN plan ELSE :plan::json END,
     updated_at = CASE WHEN json_typeof(plan) = 'object'
-                           AND coalesce(plan::jsonb -> 'approach' NOT IN (
-                                   'null'::jsonb, 'false'::jsonb, '0'::jsonb, '""'::jsonb,
-                                   '[]'::jsonb, '{}'::jsonb), false)
-                           AND NOT coalesce(:plan::jsonb -> 'approach' NOT IN (
-                                   'null'::jsonb, 'false'::jsonb, '0'::jsonb, '""'::jsonb,
-                                   '[]'::jsonb, '{}'::jsonb), false)
+                           AND coalesce(plan::jsonb -> 'approach' NOT IN {{> falsy_jsonb}},
+                                        false)
+                           AND NOT coalesce(:plan::jsonb -> 'approach' NOT IN {{> falsy_jsonb}},
+                                            false)
                       THEN updated_at ELSE :now::timestamptz END
 WHERE id = :id
 RETURNING
@@ -280,14 +272,7 @@ RETURNING
 -- name: set_transition_note :one
 -- Set the note of one lifecycle event inside the transition_notes marker, keeping the notes of
 -- the other events.
-WITH cur AS (
-    SELECT t.id,
-           CASE WHEN json_typeof(t.orchestration_markers) = 'object'
-                THEN t.orchestration_markers::jsonb ELSE '{}'::jsonb END AS om
-      FROM tasks AS t
-     WHERE t.id = :id
-       FOR UPDATE
-),
+WITH cur AS ({{> locked_markers}}),
 moved AS (
     UPDATE tasks AS t
     SET orchestration_markers = (
@@ -308,23 +293,13 @@ FROM moved;
 -- name: bump_block_flip_count :scalar
 -- Count one more block/unblock flip: block_flip_count.count + 1 (a count that is not an integer
 -- reads as 0), its notified flag kept; the new count. No row = no such task.
-WITH cur AS (
-    SELECT t.id,
-           CASE WHEN json_typeof(t.orchestration_markers) = 'object'
-                THEN t.orchestration_markers::jsonb ELSE '{}'::jsonb END AS om
-      FROM tasks AS t
-     WHERE t.id = :id
-       FOR UPDATE
-),
+WITH cur AS ({{> locked_markers}}),
 was AS (
     SELECT c.id, c.om,
+           {{> flip_count}} AS count,
            CASE WHEN jsonb_typeof(c.om -> 'block_flip_count') = 'object'
-                     AND (c.om -> 'block_flip_count' ->> 'count') ~ '^-?[0-9]+$'
-                THEN (c.om -> 'block_flip_count' ->> 'count')::bigint ELSE 0 END AS count,
-           CASE WHEN jsonb_typeof(c.om -> 'block_flip_count') = 'object'
-                THEN coalesce(c.om -> 'block_flip_count' -> 'notified' NOT IN (
-                         'null'::jsonb, 'false'::jsonb, '0'::jsonb, '""'::jsonb,
-                         '[]'::jsonb, '{}'::jsonb), false)
+                THEN coalesce(c.om -> 'block_flip_count' -> 'notified' NOT IN {{> falsy_jsonb}},
+                              false)
                 ELSE false END AS notified
       FROM cur AS c
 )
@@ -340,14 +315,7 @@ RETURNING w.count + 1;
 
 -- name: mark_block_flip_notified :one
 -- Note that the CEO was alerted about the block/unblock flips: notified true, count kept.
-WITH cur AS (
-    SELECT t.id,
-           CASE WHEN json_typeof(t.orchestration_markers) = 'object'
-                THEN t.orchestration_markers::jsonb ELSE '{}'::jsonb END AS om
-      FROM tasks AS t
-     WHERE t.id = :id
-       FOR UPDATE
-),
+WITH cur AS ({{> locked_markers}}),
 moved AS (
     UPDATE tasks AS t
     SET orchestration_markers = (
@@ -355,9 +323,7 @@ moved AS (
                 'block_flip_count',
                 jsonb_build_object(
                     'count',
-                    CASE WHEN jsonb_typeof(c.om -> 'block_flip_count') = 'object'
-                              AND (c.om -> 'block_flip_count' ->> 'count') ~ '^-?[0-9]+$'
-                         THEN (c.om -> 'block_flip_count' ->> 'count')::bigint ELSE 0 END,
+                    {{> flip_count}},
                     'notified', true)))::json,
         updated_at = :now::timestamptz
     FROM cur AS c
@@ -372,25 +338,15 @@ FROM moved;
 -- Record one escalate/unblock round trip against the progress fingerprint :fp: strikes + 1 when
 -- the stored fingerprint is absent or equal, else back to 1 (something moved); tripped kept.
 -- The new strike count. No row = no such task.
-WITH cur AS (
-    SELECT t.id,
-           CASE WHEN json_typeof(t.orchestration_markers) = 'object'
-                THEN t.orchestration_markers::jsonb ELSE '{}'::jsonb END AS om
-      FROM tasks AS t
-     WHERE t.id = :id
-       FOR UPDATE
-),
+WITH cur AS ({{> locked_markers}}),
 was AS (
     SELECT c.id, c.om,
-           CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes') = 'object'
-                     AND (c.om -> 'oscillation_strikes' ->> 'strikes') ~ '^-?[0-9]+$'
-                THEN (c.om -> 'oscillation_strikes' ->> 'strikes')::bigint ELSE 0 END AS strikes,
+           {{> oscillation_strikes}} AS strikes,
            CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes' -> 'progress_fp') = 'array'
                 THEN c.om -> 'oscillation_strikes' -> 'progress_fp' END AS fp,
            CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes') = 'object'
-                THEN coalesce(c.om -> 'oscillation_strikes' -> 'tripped' NOT IN (
-                         'null'::jsonb, 'false'::jsonb, '0'::jsonb, '""'::jsonb,
-                         '[]'::jsonb, '{}'::jsonb), false)
+                THEN coalesce(c.om -> 'oscillation_strikes' -> 'tripped' NOT IN {{> falsy_jsonb}},
+                              false)
                 ELSE false END AS tripped
       FROM cur AS c
 ),
@@ -413,14 +369,7 @@ RETURNING n.strikes;
 -- name: mark_oscillation_tripped :one
 -- Trip the escalate/unblock breaker: tripped true, strikes and fingerprint kept (an absent
 -- fingerprint is written as []).
-WITH cur AS (
-    SELECT t.id,
-           CASE WHEN json_typeof(t.orchestration_markers) = 'object'
-                THEN t.orchestration_markers::jsonb ELSE '{}'::jsonb END AS om
-      FROM tasks AS t
-     WHERE t.id = :id
-       FOR UPDATE
-),
+WITH cur AS ({{> locked_markers}}),
 moved AS (
     UPDATE tasks AS t
     SET orchestration_markers = (
@@ -428,10 +377,7 @@ moved AS (
                 'oscillation_strikes',
                 jsonb_build_object(
                     'strikes',
-                    CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes') = 'object'
-                              AND (c.om -> 'oscillation_strikes' ->> 'strikes') ~ '^-?[0-9]+$'
-                         THEN (c.om -> 'oscillation_strikes' ->> 'strikes')::bigint
-                         ELSE 0 END,
+                    {{> oscillation_strikes}},
                     'progress_fp',
                     CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes' -> 'progress_fp')
                               = 'array'

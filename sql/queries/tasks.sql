@@ -224,8 +224,7 @@ new_active AS (
     WHERE a.id = :assignee::uuid
 ),
 logged AS (
-    INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
-                           "timestamp")
+    INSERT INTO audit_log ({{audit_log}})
     SELECT gen_random_uuid(), 'task.claim_handed_over', :actor_id::uuid, 'task', c.id, 'info',
            jsonb_build_object('status', c.status, 'team', c.team, 'from_agent', c.previous,
                               'to_agent', :assignee::uuid, 'action', 'reassign_active_claim'),

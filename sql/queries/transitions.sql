@@ -188,8 +188,7 @@ moved AS (
     RETURNING t.*
 ),
 logged AS (
-    INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
-                           "timestamp")
+    INSERT INTO audit_log ({{audit_log}})
     SELECT gen_random_uuid(), 'task.' || m.status::text, :actor_id::uuid, 'task', m.id, 'info',
            jsonb_build_object('from_status', :from_status::taskstatus, 'to_status', m.status,
                               'agent_role', :actor_role::text, 'team', m.team,
@@ -232,8 +231,7 @@ swept AS (
     RETURNING d.id, d.team, x.status AS from_status
 ),
 swept_logged AS (
-    INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
-                           "timestamp")
+    INSERT INTO audit_log ({{audit_log}})
     SELECT gen_random_uuid(), 'task.cancelled', :actor_id::uuid, 'task', x.id, 'info',
            jsonb_build_object('from_status', x.from_status, 'to_status', 'cancelled',
                               'agent_role', :actor_role::text, 'team', x.team,
@@ -316,8 +314,7 @@ released AS (
     RETURNING d.id, d.team, d.status, x.revive
 ),
 revived AS (
-    INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
-                           "timestamp")
+    INSERT INTO audit_log ({{audit_log}})
     SELECT gen_random_uuid(), 'task.' || r.status::text, NULL, 'task', r.id, 'info',
            jsonb_build_object('from_status', 'blocked', 'to_status', r.status,
                               'agent_role', 'system', 'team', r.team, 'action', 'unblock',
@@ -409,8 +406,7 @@ moved AS (
     RETURNING t.*, p.restore
 ),
 logged AS (
-    INSERT INTO audit_log (id, event_type, agent_id, target_type, target_id, severity, details,
-                           "timestamp")
+    INSERT INTO audit_log ({{audit_log}})
     SELECT gen_random_uuid(), 'task.' || m.status::text, :actor_id::uuid, 'task', m.id, 'info',
            jsonb_build_object('from_status', :from_status::taskstatus, 'to_status', m.status,
                               'agent_role', :actor_role::text, 'team', m.team,
