@@ -24,19 +24,7 @@ by_id AS (
            t.source
       FROM tasks AS t
      WHERE t.id = :task_id::uuid
-       AND t.status = ANY(:statuses::taskstatus[])
-       AND (:any_team::boolean OR t.team = :team::team)
-       AND (t.assigned_to IS NULL OR t.assigned_to = :agent_id::uuid)
-       AND (NOT :self_review::boolean
-            OR (t.orchestration_markers ->> 'original_developer')
-               IS DISTINCT FROM (:agent_id::uuid)::text)
-       AND (NOT :no_code::boolean OR t.task_type <> 'code' OR t.status = 'needs_revision')
-       AND (t.dependency_ids <@ t.completed_dependency_ids
-            OR NOT EXISTS (SELECT 1
-                             FROM tasks AS d
-                            WHERE d.id = ANY(t.dependency_ids)
-                              AND d.id <> ALL(t.completed_dependency_ids)
-                              AND d.status NOT IN ('completed', 'cancelled')))
+       AND {{> claimable}}
        FOR UPDATE SKIP LOCKED
 ),
 by_queue AS (
@@ -46,19 +34,7 @@ by_queue AS (
      WHERE :task_id::uuid IS NULL
        AND t.status IN ('pending', 'needs_revision', 'awaiting_qa', 'awaiting_documentation',
                         'awaiting_pr_review')
-       AND t.status = ANY(:statuses::taskstatus[])
-       AND (:any_team::boolean OR t.team = :team::team)
-       AND (t.assigned_to IS NULL OR t.assigned_to = :agent_id::uuid)
-       AND (NOT :self_review::boolean
-            OR (t.orchestration_markers ->> 'original_developer')
-               IS DISTINCT FROM (:agent_id::uuid)::text)
-       AND (NOT :no_code::boolean OR t.task_type <> 'code' OR t.status = 'needs_revision')
-       AND (t.dependency_ids <@ t.completed_dependency_ids
-            OR NOT EXISTS (SELECT 1
-                             FROM tasks AS d
-                            WHERE d.id = ANY(t.dependency_ids)
-                              AND d.id <> ALL(t.completed_dependency_ids)
-                              AND d.status NOT IN ('completed', 'cancelled')))
+       AND {{> claimable}}
      ORDER BY t.priority, t.created_at, t.id
      LIMIT 1
        FOR UPDATE SKIP LOCKED

@@ -46,12 +46,7 @@ FROM tasks AS t
 WHERE t.assigned_to = :agent_id::uuid
   AND t.status = 'pending'
   AND (t.source <> ALL(:held_sources::varchar[]) OR t.confirmed_by_human)
-  AND NOT EXISTS (
-        SELECT 1
-          FROM unnest(t.dependency_ids) AS dep(id)
-          JOIN tasks AS d ON d.id = dep.id
-         WHERE dep.id <> ALL(t.completed_dependency_ids)
-           AND d.status NOT IN ('completed', 'cancelled'))
+  AND {{> dependencies_met}}
   AND NOT EXISTS (
         SELECT 1
           FROM tasks AS c
@@ -126,12 +121,7 @@ SELECT
 FROM tasks AS t
 WHERE t.status = 'pending'
   AND (:team::team IS NULL OR t.team = :team::team)
-  AND NOT EXISTS (
-        SELECT 1
-          FROM unnest(t.dependency_ids) AS dep(id)
-          JOIN tasks AS d ON d.id = dep.id
-         WHERE dep.id <> ALL(t.completed_dependency_ids)
-           AND d.status NOT IN ('completed', 'cancelled'))
+  AND {{> dependencies_met}}
 ORDER BY t.priority, t.sequence, t.created_at, t.id
 LIMIT :limit;
 
@@ -162,15 +152,7 @@ SELECT count(*) FROM tasks;
 -- Whether a review task already covers this PR of this repo (every project sharing the
 -- project's git_url) at this head commit: any review task when the head is unknown, else one
 -- recorded at that head or at no head (RoboCo's external_review_task_exists).
-WITH scope AS (
-    SELECT s.id
-      FROM projects AS p
-      JOIN projects AS s ON s.git_url = p.git_url
-     WHERE p.id = :project_id::uuid
-       AND p.git_url <> ''
-    UNION
-    SELECT :project_id::uuid
-)
+WITH scope AS ({{> repo_scope}})
 SELECT EXISTS (
     SELECT 1
       FROM tasks AS t
@@ -184,15 +166,7 @@ SELECT EXISTS (
 -- name: live_task_owns_branch :scalar
 -- Whether a task that is neither completed nor cancelled, on this repo (every project sharing
 -- the project's git_url), owns this branch.
-WITH scope AS (
-    SELECT s.id
-      FROM projects AS p
-      JOIN projects AS s ON s.git_url = p.git_url
-     WHERE p.id = :project_id::uuid
-       AND p.git_url <> ''
-    UNION
-    SELECT :project_id::uuid
-)
+WITH scope AS ({{> repo_scope}})
 SELECT EXISTS (
     SELECT 1
       FROM tasks AS t

@@ -82,32 +82,12 @@ moved AS (
         assigned_to = CASE
             WHEN :owner::text = 'keep' THEN t.assigned_to
             WHEN :owner::text IN ('clear', 'unassign') THEN NULL
-            WHEN :owner::text = 'actor' THEN :actor_id::uuid
-            WHEN :owner::text = 'restore'
-                THEN coalesce(t.blocker_raised_by, t.pre_block_assignee, t.assigned_to,
-                              t.claimed_by)
-            WHEN :owner::text = 'holder'
-                THEN coalesce(t.assigned_to, t.claimed_by, t.active_claimant_id)
-            WHEN :owner::text IN ('review_pm', 'developer_or_pm', 'revision_dev', 'ancestor')
-                THEN (SELECT l.owner FROM looked_up AS l)
-            WHEN (t.orchestration_markers ->> 'original_developer')
-                 ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                THEN (t.orchestration_markers ->> 'original_developer')::uuid
+            {{> new_owner}}
         END,
         claimed_by = CASE
             WHEN :owner::text IN ('keep', 'unassign') THEN t.claimed_by
             WHEN :owner::text = 'clear' THEN NULL
-            WHEN :owner::text = 'actor' THEN :actor_id::uuid
-            WHEN :owner::text = 'restore'
-                THEN coalesce(t.blocker_raised_by, t.pre_block_assignee, t.assigned_to,
-                              t.claimed_by)
-            WHEN :owner::text = 'holder'
-                THEN coalesce(t.assigned_to, t.claimed_by, t.active_claimant_id)
-            WHEN :owner::text IN ('review_pm', 'developer_or_pm', 'revision_dev', 'ancestor')
-                THEN (SELECT l.owner FROM looked_up AS l)
-            WHEN (t.orchestration_markers ->> 'original_developer')
-                 ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                THEN (t.orchestration_markers ->> 'original_developer')::uuid
+            {{> new_owner}}
         END,
         claimed_at = CASE WHEN :claim::boolean THEN c.now ELSE t.claimed_at END,
         active_claimant_id = CASE
