@@ -44,10 +44,7 @@ WHERE (agent_a = :agent::varchar OR agent_b = :agent::varchar)
   AND (:task_id::uuid IS NULL OR task_id = :task_id::uuid)
   AND (NOT :unread_only::boolean
        OR CASE WHEN agent_a = :agent::varchar THEN unread_by_a ELSE unread_by_b END > 0)
-  AND (updated_at, id) < (
-      COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
-      COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  )
+  AND (updated_at, id) < ({{> before_cursor}})
 ORDER BY updated_at DESC, id DESC
 LIMIT :limit;
 
@@ -72,12 +69,7 @@ CROSS JOIN LATERAL (
 -- message_count, last_message_at, updated_at and the other side's unread counter. No row when
 -- the conversation is missing or the sender is not one of its two agents.
 WITH conv AS (
-    UPDATE a2a_conversations SET
-        message_count = message_count + 1,
-        last_message_at = GREATEST(last_message_at, :created_at::timestamptz),
-        updated_at = GREATEST(updated_at, :created_at::timestamptz),
-        unread_by_a = unread_by_a + CASE WHEN agent_a = :from_agent::varchar THEN 0 ELSE 1 END,
-        unread_by_b = unread_by_b + CASE WHEN agent_b = :from_agent::varchar THEN 0 ELSE 1 END
+    UPDATE a2a_conversations SET {{> a2a_message_counted}}
     WHERE id = :conversation_id
       AND :from_agent::varchar IN (agent_a, agent_b)
     RETURNING id
@@ -113,12 +105,7 @@ WITH dup AS (
     ORDER BY created_at, id
     LIMIT 1
 ), conv AS (
-    UPDATE a2a_conversations SET
-        message_count = message_count + 1,
-        last_message_at = GREATEST(last_message_at, :created_at::timestamptz),
-        updated_at = GREATEST(updated_at, :created_at::timestamptz),
-        unread_by_a = unread_by_a + CASE WHEN agent_a = :from_agent::varchar THEN 0 ELSE 1 END,
-        unread_by_b = unread_by_b + CASE WHEN agent_b = :from_agent::varchar THEN 0 ELSE 1 END
+    UPDATE a2a_conversations SET {{> a2a_message_counted}}
     WHERE id = :conversation_id::uuid
       AND :from_agent::varchar IN (agent_a, agent_b)
       AND NOT EXISTS (SELECT 1 FROM dup)
@@ -208,10 +195,7 @@ SELECT
     {{a2a_messages}}
 FROM a2a_messages
 WHERE conversation_id = :conversation_id
-  AND (created_at, id) < (
-      COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
-      COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  )
+  AND (created_at, id) < ({{> before_cursor}})
 ORDER BY created_at DESC, id DESC
 LIMIT :limit;
 

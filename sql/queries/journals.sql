@@ -67,10 +67,7 @@ WHERE journal_id = :journal_id
   AND (:type::journalentrytype IS NULL OR type = :type::journalentrytype)
   AND (:task_id::uuid IS NULL OR task_id = :task_id::uuid)
   AND (:include_private::boolean OR NOT is_private)
-  AND (timestamp, id) < (
-      COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
-      COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  )
+  AND (timestamp, id) < ({{> before_cursor}})
 ORDER BY timestamp DESC, id DESC
 LIMIT :limit
 OFFSET :offset;

@@ -83,10 +83,7 @@ FROM messages
 WHERE session_id = :session_id
   AND (:after::timestamptz IS NULL OR timestamp > :after::timestamptz)
   AND (:type::messagetype IS NULL OR type = :type::messagetype)
-  AND (timestamp, id) < (
-      COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
-      COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  )
+  AND (timestamp, id) < ({{> before_cursor}})
 ORDER BY timestamp DESC, id DESC
 LIMIT :limit;
 
@@ -97,10 +94,7 @@ SELECT
     {{messages}}
 FROM messages
 WHERE channel_id = :channel_id
-  AND (timestamp, id) < (
-      COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
-      COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  )
+  AND (timestamp, id) < ({{> before_cursor}})
 ORDER BY timestamp DESC, id DESC
 LIMIT :limit;
 

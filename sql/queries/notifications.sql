@@ -21,13 +21,7 @@ WHERE id = :id;
 -- One recipient acknowledges: append it to acked_by with its time in acked_at (agent-id string
 -- -> ISO timestamp) unless already there, and mark it read, as RoboCo does; idempotent. No row
 -- when the notification is missing or the agent is not a recipient.
-UPDATE notifications SET
-    acked_by = CASE WHEN :agent_id::uuid = ANY(acked_by) THEN acked_by
-        ELSE array_append(acked_by, :agent_id::uuid) END,
-    acked_at = CASE WHEN :agent_id::uuid = ANY(acked_by) THEN acked_at
-        ELSE (acked_at::jsonb || jsonb_build_object(:agent_id::text, :acked_at::text))::json END,
-    read_by = CASE WHEN :agent_id::uuid = ANY(read_by) THEN read_by
-        ELSE array_append(read_by, :agent_id::uuid) END
+UPDATE notifications SET {{> notification_acked}}
 WHERE id = :id AND :agent_id::uuid = ANY(to_agents)
 RETURNING
     {{notifications}};
@@ -63,10 +57,7 @@ WHERE :agent_id::uuid = ANY(to_agents)
   AND NOT (:agent_id::uuid = ANY(acked_by))
   AND (:type::notificationtype IS NULL OR type = :type::notificationtype)
   AND (:include_expired::boolean OR expires_at IS NULL OR expires_at > now())
-  AND (timestamp, id) < (
-      COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
-      COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  )
+  AND (timestamp, id) < ({{> before_cursor}})
 ORDER BY timestamp DESC, id DESC
 LIMIT :limit;
 
@@ -82,10 +73,7 @@ WHERE :agent_id::uuid = ANY(to_agents)
   AND (NOT :pending_ack_only::boolean
        OR (requires_ack AND NOT (:agent_id::uuid = ANY(acked_by))))
   AND (:type::notificationtype IS NULL OR type = :type::notificationtype)
-  AND (timestamp, id) < (
-      COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
-      COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  )
+  AND (timestamp, id) < ({{> before_cursor}})
 ORDER BY timestamp DESC, id DESC
 LIMIT :limit;
 
@@ -209,13 +197,7 @@ RETURNING
 -- name: acknowledge_notifications :execrows
 -- One recipient acknowledges several notifications at once, each as acknowledge_notification
 -- does (idempotent; ids it is not a recipient of are skipped); how many it is a recipient of.
-UPDATE notifications SET
-    acked_by = CASE WHEN :agent_id::uuid = ANY(acked_by) THEN acked_by
-        ELSE array_append(acked_by, :agent_id::uuid) END,
-    acked_at = CASE WHEN :agent_id::uuid = ANY(acked_by) THEN acked_at
-        ELSE (acked_at::jsonb || jsonb_build_object(:agent_id::text, :acked_at::text))::json END,
-    read_by = CASE WHEN :agent_id::uuid = ANY(read_by) THEN read_by
-        ELSE array_append(read_by, :agent_id::uuid) END
+UPDATE notifications SET {{> notification_acked}}
 WHERE id = ANY(:ids::uuid[]) AND :agent_id::uuid = ANY(to_agents);
 
 -- name: send_notifications :execrows

@@ -57,10 +57,7 @@ SELECT
 FROM sessions
 WHERE group_id = :group_id
   AND (:status::sessionstatus IS NULL OR status = :status::sessionstatus)
-  AND (started_at, id) < (
-      COALESCE(:before_at::timestamptz, 'infinity'::timestamptz),
-      COALESCE(:before_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  )
+  AND (started_at, id) < ({{> before_cursor}})
 ORDER BY started_at DESC, id DESC
 LIMIT :limit;
 
