@@ -303,9 +303,22 @@ def test_a_fragment_that_cannot_be_folded_is_refused(
     assert str(err.value).startswith(f"fragments/bad.sql:{line}: {message}")
 
 
+def test_a_template_includes_fragments_before_its_placeholders_are_filled(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "per_table.sql").write_text(
+        "-- name: {key}_count :scalar\n{{> counted}};\n-- name: {key}_one :one\nSELECT 1;\n"
+    )
+    tree = _tree(tmp_path, "-- name: q :one\nSELECT 1;\n", counted="SELECT count(*)\nFROM {table}")
+    count, one = queries.render("per_table.sql", tree, key="things", table="thing")
+    assert (count.name, body(count), one.line) == ("things_count", "SELECT count(*) FROM thing", 3)
+
+
 def test_every_shipped_fragment_is_used() -> None:
     shipped = queries.default_dir()
-    text = "".join(f.read_text() for f in shipped.glob("*.sql"))
+    files = [*shipped.glob("*.sql"), *shipped.glob("templates/*.sql")]
+    text = "".join(f.read_text() for f in files)
     for name in queries.fragments(shipped / "fragments"):
         assert f"{{{{> {name}}}}}" in text, f"fragments/{name}.sql is included nowhere"
 

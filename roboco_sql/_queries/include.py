@@ -7,14 +7,14 @@ rule, ...) is written once in ``fragments/<name>.sql`` and included as ``{{> nam
 ``:params`` are bound like the statement's own, and it may use column lists but no fragment.
 
 Both are put on the line of their include (a fragment folded onto one line, its comments
-dropped), so file:line of everything after an include stays true in errors and in the
-``/* file.sql:name */`` comment's neighbours.
+dropped), so file:line of everything after an include stays true. Templates (see
+``load.render``) take fragments only, before their ``{placeholders}`` are filled.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from roboco_sql import sqllex
@@ -45,16 +45,28 @@ def column_lists(directory: Path) -> dict[str, list[str]]:
     return lists
 
 
-def fragments(directory: Path) -> dict[str, str]:
-    """The fragments of fragments/*.sql, each folded onto one line for :func:`include`."""
+def fragments(directory: Path, names: Iterable[str] | None = None) -> dict[str, str]:
+    """The fragments of fragments/*.sql (only `names`, when given, that exist), each folded
+    onto one line for :func:`include`."""
     pieces: dict[str, str] = {}
     if not directory.is_dir():
         return pieces
-    for file in sorted(directory.glob("*.sql")):
-        pieces[file.name.removesuffix(".sql")] = _fold(
-            file.read_text(encoding="utf-8"), f"fragments/{file.name}"
-        )
+    wanted = (
+        sorted(directory.glob("*.sql"))
+        if names is None
+        else [directory / f"{name}.sql" for name in sorted(set(names))]
+    )
+    for file in wanted:
+        if file.is_file():
+            pieces[file.name.removesuffix(".sql")] = _fold(
+                file.read_text(encoding="utf-8"), f"fragments/{file.name}"
+            )
     return pieces
+
+
+def named_fragments(text: str) -> set[str]:
+    """The names of the fragments a text includes."""
+    return set(_FRAGMENT.findall(text))
 
 
 def _fold(text: str, file: str) -> str:
@@ -88,6 +100,19 @@ def _fold(text: str, file: str) -> str:
     return folded
 
 
+def include_fragments(text: str, file: str, pieces: Mapping[str, str]) -> str:
+    """Replace each {{> name}} by its folded SQL, on the include's line."""
+
+    def fragment(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in pieces:
+            line = text.count("\n", 0, match.start()) + 1
+            raise QueryFileError(file, line, f"no fragment {name!r} in fragments/")
+        return pieces[name]
+
+    return _FRAGMENT.sub(fragment, text)
+
+
 def include(
     text: str,
     file: str,
@@ -96,24 +121,13 @@ def include(
 ) -> str:
     """Replace each {{> fragment}} by its folded SQL, then each {{name}} / {{alias.name}} by
     its column list, all on the include's line."""
-
-    def line(match: re.Match[str], source: str) -> int:
-        return source.count("\n", 0, match.start()) + 1
-
-    def fragment(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if pieces is None or name not in pieces:
-            raise QueryFileError(file, line(match, text), f"no fragment {name!r} in fragments/")
-        return pieces[name]
-
-    expanded = _FRAGMENT.sub(fragment, text)
+    expanded = include_fragments(text, file, pieces or {})
 
     def columns(match: re.Match[str]) -> str:
         alias, name = match.group(1), match.group(2)
         if name not in lists:
-            raise QueryFileError(
-                file, line(match, expanded), f"no column list {name!r} in columns/"
-            )
+            line = expanded.count("\n", 0, match.start()) + 1
+            raise QueryFileError(file, line, f"no column list {name!r} in columns/")
         prefix = f"{alias}." if alias else ""
         return ", ".join(prefix + column for column in lists[name])
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from roboco_sql._queries.include import column_lists, fragments, include
+from roboco_sql._queries.include import (
+    column_lists,
+    fragments,
+    include,
+    include_fragments,
+    named_fragments,
+)
 from roboco_sql._queries.parse import IDENT, parse
 from roboco_sql._queries.query import Queries, Query, QueryFileError
 from roboco_sql.errors import ConfigError
@@ -63,11 +69,13 @@ def _read(file: Path) -> str:
 
 
 def render(template: str, directory: Path | str | None = None, **names: str) -> list[Query]:
-    """The queries of templates/<template>, its {placeholders} filled with `names`.
+    """The queries of templates/<template>, its {{> fragments}} included, then its
+    {placeholders} filled with `names` (a fragment may hold placeholders too).
 
     For one set of statements run on several tables or columns (keys.py's per-column
     queries): the names must be trusted identifiers or SQL of our own, never input.
     """
     path = Path(directory) if directory is not None else default_dir()
     text = (path / "templates" / template).read_text(encoding="utf-8")
-    return parse(text.format(**names), template)
+    pieces = fragments(path / "fragments", named_fragments(text))
+    return parse(include_fragments(text, template, pieces).format(**names), template)

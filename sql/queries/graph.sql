@@ -99,9 +99,7 @@ down AS (
      WHERE c.id = :id::uuid
     UNION ALL
     SELECT c.id, d.height + 1, d.path || c.id
-      FROM down AS d
-      JOIN tasks AS c ON c.parent_task_id = d.id
-     WHERE c.id <> ALL(d.path)
+    {{> down_children}}
 )
 UPDATE tasks AS t
 SET parent_task_id = :parent_id::uuid,
@@ -123,9 +121,7 @@ WITH RECURSIVE down AS (
      WHERE r.id = :id::uuid
     UNION ALL
     SELECT c.id, d.depth + 1, d.path || c.id
-      FROM down AS d
-      JOIN tasks AS c ON c.parent_task_id = d.id
-     WHERE c.id <> ALL(d.path)
+    {{> down_children}}
 )
 SELECT
     {{t.tasks}}

@@ -5,25 +5,13 @@
 -- name: {key}_page :many
 -- returns: rows (read by keys.py itself: id, label, ciphertext)
 -- One keyset page of stored ciphertexts, by id, for `keys check`.
-SELECT id, {label} AS label, {column} AS ciphertext
-FROM {table}
-WHERE {column} IS NOT NULL
-  AND {column} <> ''
-  AND (:after::uuid IS NULL OR id > :after::uuid)
-ORDER BY id
-LIMIT :limit;
+{{> encrypted_page}};
 
 -- name: {key}_page_locked :many
 -- returns: rows (read by keys.py itself: id, label, ciphertext)
 -- The same page for rotation, locked until the batch's transaction ends so no update of a
 -- token can slip between reading and rewriting it.
-SELECT id, {label} AS label, {column} AS ciphertext
-FROM {table}
-WHERE {column} IS NOT NULL
-  AND {column} <> ''
-  AND (:after::uuid IS NULL OR id > :after::uuid)
-ORDER BY id
-LIMIT :limit
+{{> encrypted_page}}
 FOR UPDATE;
 
 -- name: {key}_swap :execrows
