@@ -93,54 +93,70 @@ def _block_comment_end(text: str, start: int) -> int:
     raise LexError("unterminated block comment", start)
 
 
+# One pass of one pattern per token, in the order the branches used to be tried: what a
+# regular expression can end (spaces, comments to the end of the line, words, numbers, plain
+# quoted runs) ends there; nested comments, E'' strings and dollar quotes are finished by hand.
+_TOKEN = re.compile(
+    r"(?P<space>\s+)"
+    r"|(?P<line>--[^\n]*)"
+    r"|(?P<block>/\*)"
+    r"|(?P<string>'(?:[^']|'')*'(?!'))"
+    r"|(?P<quote>')"
+    r'|(?P<ident>"(?:[^"]|"")*"(?!"))'
+    r'|(?P<dquote>")'
+    rf"|(?P<dollar>{_DOLLAR_TAG.pattern})"
+    r"|(?P<cast>::)"
+    rf"|(?P<param>{_PARAM.pattern})"
+    r"|(?P<semi>;)"
+    rf"|(?P<word>{_WORD.pattern})"
+    rf"|(?P<number>{_NUMBER.pattern})"
+    r"|(?P<other>.)",
+    re.S,
+)
+_SIMPLE = {
+    "space": Kind.SPACE,
+    "line": Kind.COMMENT,
+    "ident": Kind.IDENT,
+    "cast": Kind.CAST,
+    "param": Kind.PARAM,
+    "semi": Kind.SEMI,
+    "word": Kind.WORD,
+    "number": Kind.OTHER,
+    "other": Kind.OTHER,
+}
+
+
 def tokenize(text: str) -> Iterator[Token]:
     i = 0
     n = len(text)
+    match = _TOKEN.match
     while i < n:
-        ch = text[i]
-        if ch.isspace():
-            end = _SPACE.match(text, i).end()  # type: ignore[union-attr]
-            yield Token(Kind.SPACE, text[i:end], i)
-        elif text.startswith("--", i):
-            nl = text.find("\n", i)
-            end = n if nl < 0 else nl
-            yield Token(Kind.COMMENT, text[i:end], i)
-        elif text.startswith("/*", i):
-            end = _block_comment_end(text, i)
-            yield Token(Kind.COMMENT, text[i:end], i)
-        elif ch == "'":
-            escaped = i > 0 and text[i - 1] in "eE" and (i < 2 or not _is_word_char(text[i - 2]))
-            end = _quoted_end(text, i, "'", backslash=escaped)
-            yield Token(Kind.STRING, text[i:end], i)
-        elif ch == '"':
-            end = _quoted_end(text, i, '"', backslash=False)
-            yield Token(Kind.IDENT, text[i:end], i)
-        elif ch == "$" and (m := _DOLLAR_TAG.match(text, i)):
-            tag = m.group(0)
-            close = text.find(tag, m.end())
-            if close < 0:
-                raise LexError(f"unterminated dollar quote {tag}", i)
-            end = close + len(tag)
-            yield Token(Kind.DOLLAR, text[i:end], i)
-        elif text.startswith("::", i):
-            yield Token(Kind.CAST, "::", i)
-            end = i + 2
-        elif ch == ":" and (m := _PARAM.match(text, i)):
-            end = m.end()
-            yield Token(Kind.PARAM, text[i:end], i)
-        elif ch == ";":
-            end = i + 1
-            yield Token(Kind.SEMI, ";", i)
-        elif m := _WORD.match(text, i):
-            end = m.end()
-            yield Token(Kind.WORD, text[i:end], i)
-        elif m := _NUMBER.match(text, i):
-            end = m.end()
-            yield Token(Kind.OTHER, text[i:end], i)
-        else:
-            end = i + 1
-            yield Token(Kind.OTHER, ch, i)
+        m = match(text, i)
+        assert m is not None  # the last alternative takes any one character
+        group = m.lastgroup
+        end = m.end()
+        kind = _SIMPLE.get(group)  # type: ignore[arg-type]
+        if kind is None:
+            kind, end = _finish(text, i, end, group)
+        yield Token(kind, text[i:end], i)
         i = end
+
+
+def _finish(text: str, i: int, end: int, group: str | None) -> tuple[Kind, int]:
+    """The kind and end of a token the pattern alone cannot end."""
+    if group == "block":
+        return Kind.COMMENT, _block_comment_end(text, i)
+    if group in ("string", "quote"):
+        escaped = i > 0 and text[i - 1] in "eE" and (i < 2 or not _is_word_char(text[i - 2]))
+        if group == "quote" or escaped:
+            end = _quoted_end(text, i, "'", backslash=escaped)
+        return Kind.STRING, end
+    if group == "dquote":
+        return Kind.IDENT, _quoted_end(text, i, '"', backslash=False)
+    close = text.find(text[i:end], end)  # a dollar quote: the same tag closes it
+    if close < 0:
+        raise LexError(f"unterminated dollar quote {text[i:end]}", i)
+    return Kind.DOLLAR, close + (end - i)
 
 
 def _is_word_char(ch: str) -> bool:
@@ -177,30 +193,40 @@ def split(text: str, lead_words: int = 6) -> list[Statement]:
     words: list[str] = []
     head: list[str] = []  # the first four words, to spot CREATE [OR REPLACE] FUNCTION
     parens = begins = 0
-    for tok in tokenize(text):
-        if tok.kind is Kind.SEMI and parens == 0 and begins == 0:
+    routine = False  # the statement so far is CREATE [OR REPLACE] FUNCTION/PROCEDURE
+    # tokenize() inlined, without a Token per token: most of a chain's load time was those
+    i, n, match = 0, len(text), _TOKEN.match
+    while i < n:
+        m = match(text, i)
+        assert m is not None  # the last alternative takes any one character
+        start, i, group = i, m.end(), m.lastgroup
+        if group in {"space", "line"}:
+            continue
+        if group == "semi" and parens == 0 and begins == 0:
             if first is not None:
-                out.append(Statement(text[first : tok.start], first, tuple(words)))
-            first, words, head = None, [], []
+                out.append(Statement(text[first:start], first, tuple(words)))
+            first, words, head, routine = None, [], [], False
             continue
-        if tok.kind in (Kind.SPACE, Kind.COMMENT):
-            continue
+        if group not in _SIMPLE:
+            kind, i = _finish(text, start, i, group)
+            if kind is Kind.COMMENT:
+                continue
         if first is None:
-            first = tok.start
-        upper = tok.text.upper()
-        if len(words) < lead_words and tok.kind in (Kind.WORD, Kind.OTHER):
-            words.append(upper)
-        if len(head) < 4 and tok.kind in (Kind.WORD, Kind.OTHER):
-            head.append(upper)
-        if upper == "(":
+            first = start
+        if group not in {"word", "number", "other"}:
+            continue  # strings, identifiers, dollar quotes, casts, parameters: no keyword
+        word = text[start:i]
+        if len(words) < lead_words:
+            words.append(word.upper())
+        if len(head) < 4:
+            head.append(word.upper())
+            routine = tuple(head[:2]) in _ROUTINE or tuple(head) in _OR_REPLACE_ROUTINE
+        if word == "(":
             parens += 1
-        elif upper == ")" and parens > 0:
-            parens -= 1
-        elif (
-            tok.kind is Kind.WORD
-            and parens == 0
-            and (tuple(head[:2]) in _ROUTINE or tuple(head) in _OR_REPLACE_ROUTINE)
-        ):
+        elif word == ")":
+            parens -= parens > 0
+        elif routine and group == "word" and parens == 0:
+            upper = word.upper()
             if upper == "BEGIN" or (upper == "CASE" and begins > 0):
                 begins += 1
             elif upper == "END" and begins > 0:
