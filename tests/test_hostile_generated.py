@@ -769,21 +769,12 @@ async def checked_call(
 # -- the tests ---------------------------------------------------------------------------------
 
 _CURSOR = "a cursor of the wrong shape reaches unpacking or the server raw (needs checked_cursor)"
-_SPAN = "now minus a huge span overflows in Python (needs validate.check_span)"
-_MODEL = "a model built inside from the arguments raises pydantic's error, not ours"
-_JSON = "its own recursive JSON walk (task_notes._json) overflows on 1000-deep JSON"
 XFAIL: dict[str, str] = {
     "a2a.list_conversations": _CURSOR,
     "journals.list_entries": _CURSOR,
     "messages.list_messages": _CURSOR,
     "prompter.list_prompter_sessions": _CURSOR,
     "secretary.list_directives": _CURSOR,
-    "task_queues.blocked_longer_than": _SPAN,
-    "work_sessions.record_commits": _MODEL,
-    "work_sessions.set_toolchain": _MODEL,
-    "task_notes.set_plan": _JSON,
-    "task_feeds.list_roots_to_curate": "window=0 refused as 'limit' (needs checked_limit's name)",
-    "tasks.validate_scope": "UndefinedObject when the task_scope_check addition is off",
     "journals.list_task_highlights": "an int beyond int4 reaches the server raw (out of range)",
 }
 """Functions whose refusal needs a fix in a module of another engineer, each with the reason

@@ -97,3 +97,18 @@ async def test_bad_input_is_refused(conn: Conn) -> None:
         await respawn.spend_respawn_reset(conn, "a", TASK, kind="other", max_resets=1)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="limit"):
         await respawn.list_respawn_records(conn, limit=5000)
+
+
+async def test_a_cooldown_beyond_the_calendar_is_refused_by_name(conn: Conn) -> None:
+    """The server's now() - timedelta.max overflows (a raw DatetimeFieldOverflow before the
+    fix): refused naming cooldown, and the tripped counter is left as it was."""
+    await respawn.record_respawn_strike(conn, "be-pm", TASK, last_status=None)
+    tripped = await respawn.mark_respawn_notified(conn, "be-pm", TASK)
+    for cooldown, says in [
+        (dt.timedelta.max, "is longer than 365000 days"),
+        (dt.timedelta(days=365_001), "is longer than 365000 days"),
+        (-dt.timedelta(seconds=1), "must not be negative"),
+    ]:
+        with pytest.raises(ValidationError, match=rf"^cooldown {says}$"):
+            await respawn.reset_respawn_after_cooldown(conn, "be-pm", TASK, cooldown=cooldown)
+    assert await respawn.get_respawn_record(conn, "be-pm", TASK) == tripped

@@ -287,6 +287,43 @@ async def test_set_plan_wraps_text_and_never_drops_an_approach(
     assert (await fetch(conn, task.id)).plan == {"approach": "another way"}
 
 
+def deep(levels: int) -> dict[str, Any]:
+    """A JSON object nested ``levels`` deep: {"k": {"k": ... {}}}."""
+    doc: dict[str, Any] = {}
+    for _ in range(levels - 1):
+        doc = {"k": doc}
+    return doc
+
+
+async def test_json_documents_past_the_limits_are_refused_by_name(
+    conn: Conn, made: tuple[Task, uuid.UUID]
+) -> None:
+    """Every JSON argument of the task's writes goes through one check (depth 64, 8 MiB, no
+    NaN): 1000-deep JSON is a ValidationError naming the parameter, not a RecursionError, and
+    nothing is written."""
+    task, agent = made
+    await notes.set_plan(conn, task.id, deep(64))  # the deepest JSON taken
+    before = await fetch(conn, task.id)
+    nested = r"is JSON nested deeper than 64 levels$"
+    with pytest.raises(ValidationError, match=rf"^plan {nested}"):
+        await notes.set_plan(conn, task.id, deep(1000))
+    with pytest.raises(ValidationError, match=rf"^plan {nested}"):
+        await notes.set_plan(conn, task.id, deep(65))
+    with pytest.raises(ValidationError, match=rf"^body {nested}"):
+        await notes.record_section_note(conn, task.id, "qa", deep(1000), "QA")
+    with pytest.raises(ValidationError, match=rf"^status {nested}"):
+        await notes.set_acceptance_criteria_status(
+            conn, task.id, [{"criterion": "c1", "evidence": deep(1000)}]
+        )
+    with pytest.raises(ValidationError, match=rf"^context {nested}"):
+        await notes.set_proactive_context(conn, task.id, agent, deep(1000))
+    with pytest.raises(ValidationError, match=r"^plan holds nan in JSON"):
+        await notes.set_plan(conn, task.id, {"estimate": float("nan")})
+    with pytest.raises(ValidationError, match=r"^plan is JSON larger than 8388608 characters$"):
+        await notes.set_plan(conn, task.id, {"approach": "x" * (8 * 1024 * 1024 + 1)})
+    assert await fetch(conn, task.id) == before
+
+
 # -- notes, criteria, review flags, proactive context, documents -------------------------------
 
 

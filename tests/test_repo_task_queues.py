@@ -262,6 +262,14 @@ async def test_blocked_longer_than_a_threshold(w: World) -> None:
         await tq.blocked_longer_than(w.conn, 30)  # type: ignore[arg-type]
 
 
+async def test_a_threshold_beyond_the_calendar_is_refused_by_name(w: World) -> None:
+    """now minus timedelta.max leaves the calendar (an OverflowError before the fix)."""
+    with pytest.raises(ValidationError, match=r"^threshold is longer than 365000 days$"):
+        await tq.blocked_longer_than(w.conn, dt.timedelta.max)
+    with pytest.raises(ValidationError, match=r"^threshold must not be negative$"):
+        await tq.blocked_longer_than(w.conn, dt.timedelta(seconds=-1))
+
+
 async def test_ready_pending_in_one_query(w: World) -> None:
     open_dep = await w.task(status="claimed")
     done_dep = await w.task(status="cancelled")
@@ -674,3 +682,5 @@ async def test_janitor_drains_and_curator_window(w: World) -> None:
     await w.task(status="completed", completed_at=at(95), parent_task_id=curated)
     assert ids(await tq.list_roots_to_curate(w.conn)) == [fresh, c]
     assert await tq.list_roots_to_curate(w.conn, window=1) == []  # the window comes first
+    with pytest.raises(ValidationError, match=r"^window must be between 1 and 1000, not 0$"):
+        await tq.list_roots_to_curate(w.conn, window=0)

@@ -12,7 +12,13 @@ import pydantic
 import pytest
 from psycopg import AsyncConnection
 
-from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationError
+from roboco_sql.errors import (
+    ConfigError,
+    Conflict,
+    NotFound,
+    TransitionRefused,
+    ValidationError,
+)
 from roboco_sql.migrate import load_chain, migrate
 from roboco_sql.migrate.runner import Options
 from roboco_sql.models.enums import Complexity, TaskNature, TaskStatus, TaskType, Team
@@ -428,6 +434,15 @@ async def test_scope_check_is_off_by_default(conn: Conn) -> None:
     """RoboCo's delegation writes both ids on cell subtasks: by default nothing refuses it."""
     assert not await constraint_validated(conn)
     assert await scalar(conn, "SELECT to_regclass('rsql_tasks_claim_queue') IS NOT NULL")
+
+
+async def test_validate_scope_without_the_addition_says_it_is_not_installed(conn: Conn) -> None:
+    """By default there is no rsql_tasks_scope: a ConfigError naming the addition and the
+    setting, not the server's raw UndefinedObject."""
+    with pytest.raises(
+        ConfigError, match=r"^tasks: the task_scope_check addition is not installed.*ADDITIONS"
+    ):
+        await tasks.validate_scope(conn)
 
 
 async def test_clean_database_has_the_constraint_validated(conn: Conn, db_url: str) -> None:

@@ -160,7 +160,7 @@ async def test_bad_commit_hash_is_refused_before_sql(
     conn: Conn, world: dict[str, uuid.UUID], bad: str
 ) -> None:
     s = await work_sessions.open_work_session(conn, session_input(world))
-    with pytest.raises(pydantic.ValidationError, match="pattern"):
+    with pytest.raises(ValidationError, match=r"^work session: commits\.1 .*pattern"):
         await work_sessions.record_commits(conn, s.id, ["abcdef1", bad])
     with pytest.raises(pydantic.ValidationError):
         WorkSessionUpdate(commits=[bad])
@@ -190,6 +190,28 @@ async def test_pr_merge_and_toolchain(conn: Conn, world: dict[str, uuid.UUID]) -
             await work_sessions.record_merge(conn, s.id, uuid.uuid4())
     with pytest.raises(pydantic.ValidationError):
         WorkSessionUpdate.model_validate({"toolchain_status": "fine"})
+
+
+async def test_recording_functions_refuse_with_our_error_naming_the_field(
+    conn: Conn, world: dict[str, uuid.UUID]
+) -> None:
+    """The update a recording function builds from its arguments is refused as the project's
+    one-line ValidationError naming the field (not pydantic's), and nothing is written."""
+    s = await work_sessions.open_work_session(conn, session_input(world))
+    with pytest.raises(
+        ValidationError,
+        match=r"^work session: toolchain_python String should have at most 20 characters$",
+    ):
+        await work_sessions.set_toolchain(conn, s.id, "3." * 11, ToolchainStatus.OK)
+    with pytest.raises(ValidationError, match=r"^work session: toolchain_status Input should be"):
+        await work_sessions.set_toolchain(conn, s.id, "3.12", "fine")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"^work session: pr_url String should have at most"):
+        await work_sessions.record_pr(conn, s.id, 7, "https://x/" + "p" * 500)
+    with pytest.raises(ValidationError, match=r"^work session: commits\.0 String should match"):
+        await work_sessions.record_commits(conn, s.id, ["not\nhex"])
+    with pytest.raises(ValidationError, match=r"^work session: files_modified contains a NUL"):
+        await work_sessions.record_commits(conn, s.id, ["abcdef1"], ["a\x00b"])
+    assert await work_sessions.get_work_session(conn, s.id) == s
 
 
 async def test_update_work_session(conn: Conn, world: dict[str, uuid.UUID]) -> None:

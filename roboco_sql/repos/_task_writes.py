@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
 from psycopg import AsyncConnection
@@ -15,8 +16,9 @@ from pydantic import JsonValue
 from roboco_sql import queries
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.base import unstorable, utcnow
-from roboco_sql.models.task import Task, json_texts
+from roboco_sql.models.task import Task
 from roboco_sql.repos._task_common import task_not_found, written_task
+from roboco_sql.validate import check_json
 
 _Q = queries.load()
 Conn = AsyncConnection[Any]
@@ -48,16 +50,34 @@ def checked_percent(name: str, value: object) -> None:
         raise ValidationError(f"{name} must be an integer from 0 to 100 or None, not {value!r}")
 
 
+def _json_strings(value: object) -> Iterator[str]:
+    """Every string in a JSON value, keys included, walked with a stack: a 1000-deep
+    document must not exhaust Python's recursion before its depth is refused."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, Mapping):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+
+
 def checked_json(name: str, value: object) -> JsonValue:
-    """A JSON document parameter: only what json can encode, and text jsonb can store."""
+    """A JSON document parameter: text jsonb can store, within validate.check_json's depth,
+    size and number rules, and only what json can encode (checked in that order: json.dumps
+    recurses, so the depth is refused before it runs)."""
+    for text in _json_strings(value):
+        reason = unstorable(text)
+        if reason is not None:
+            raise ValidationError(f"{name} {reason}")
+    check_json(name, value)
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"{name} is not a JSON document: {exc}") from None
-    for text in json_texts(value):
-        reason = unstorable(text)
-        if reason is not None:
-            raise ValidationError(f"{name} {reason}")
     return value  # type: ignore[return-value]  # json.dumps accepted it
 
 

@@ -14,6 +14,7 @@ from roboco_sql.errors import ValidationError
 from roboco_sql.models.respawn import RespawnRecord, RespawnRecordWrite
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
+from roboco_sql.validate import check_span
 
 __all__ = [
     "delete_respawn_record",
@@ -150,9 +151,8 @@ async def spend_respawn_reset(
 async def reset_respawn_after_cooldown(
     conn: AsyncConnection[Any], agent_slug: str, task_id: uuid.UUID, *, cooldown: dt.timedelta
 ) -> RespawnRecord | None:
-    """Heal a tripped counter whose last check is older than cooldown; None otherwise."""
-    if cooldown < dt.timedelta(0):
-        raise ValidationError("cooldown must not be negative")
+    """Heal a tripped counter whose last check is older than cooldown; None otherwise.
+    The cooldown is refused unless 0 to 1000 years (the server's now() - it would overflow)."""
     return await _keyed(
         conn,
         _RESTART,
@@ -161,7 +161,7 @@ async def reset_respawn_after_cooldown(
         None,
         kind="cooldown",
         max_resets=None,
-        cooldown=cooldown,
+        cooldown=check_span("cooldown", cooldown),
     )
 
 

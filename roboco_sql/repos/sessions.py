@@ -35,7 +35,7 @@ from roboco_sql.models.messaging import (
 from roboco_sql.queries import Query
 from roboco_sql.repos import channels
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._paging import checked_limit
+from roboco_sql.repos._paging import checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -204,14 +204,12 @@ async def list_sessions(
     limit: int = 50,
 ) -> list[Session]:
     """A group's sessions, newest start first; pass the last one's (started_at, id) as before."""
-    before_at, before_id = before if before is not None else (None, None)
     return await _sessions(
         conn,
         _LIST,
         group_id=group_id,
         status=status,
-        before_at=before_at,
-        before_id=before_id,
+        **cursor_params(before),
         limit=checked_limit(limit),
     )
 

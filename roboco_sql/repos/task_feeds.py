@@ -177,5 +177,5 @@ async def list_roots_to_curate(conn: AsyncConnection[Any], *, window: int = 20) 
     The marker is read after the window, as RoboCo does, so an old completion never crowds
     out a fresh one and the scan stays bounded.
     """
-    roots = await task_list(conn, _COMPLETED_ROOTS, limit=checked_limit(window))
+    roots = await task_list(conn, _COMPLETED_ROOTS, limit=checked_limit(window, "window"))
     return [t for t in roots if not (t.orchestration_markers or {}).get(_VAULT_CURATION_DISPATCHED)]

@@ -59,6 +59,7 @@ from roboco_sql.repos.task_origins import (
     task_by_branch,
     task_by_pr,
 )
+from roboco_sql.validate import check_span
 
 __all__ = [
     "AgentQueue",
@@ -255,9 +256,9 @@ async def blocked_longer_than(
 ) -> list[Task]:
     """Blocked tasks not touched for longer than threshold (by the application's clock, as
     RoboCo), the stalest first; a blocked task never updated is not listed."""
-    if not isinstance(threshold, dt.timedelta) or threshold < dt.timedelta(0):
+    if not isinstance(threshold, dt.timedelta):  # whole seconds are not taken here
         raise ValidationError("threshold must be a timedelta >= 0")
-    cutoff = utcnow() - threshold
+    cutoff = utcnow() - check_span("threshold", threshold)
     return await task_list(conn, _BLOCKED_BEFORE, cutoff=cutoff, limit=checked_limit(limit))
 
 

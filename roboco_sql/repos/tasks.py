@@ -12,11 +12,12 @@ from collections.abc import Collection
 from typing import Any
 
 from psycopg import AsyncConnection
+from psycopg import errors as pgerr
 from psycopg.rows import scalar_row
 from psycopg.types.json import Json
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound, TransitionRefused, ValidationError
+from roboco_sql.errors import ConfigError, NotFound, TransitionRefused, ValidationError
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import CELL_TEAMS, AgentRole, TaskStatus, TaskType, Team
 from roboco_sql.models.task import MAX_TASK_DEPTH, Task, TaskCreate, TaskUpdate
@@ -321,11 +322,18 @@ async def validate_scope(conn: AsyncConnection[Any]) -> None:
     """Validate rsql_tasks_scope after the operator fixed the rows scope_violations() lists.
 
     A no-op when already valid; a ValidationError, validating nothing, while any row still
-    violates it.
+    violates it; a ConfigError when the task_scope_check addition is not installed (the
+    setting ROBOCO_DATABASE_ADDITIONS leaves it out, its default), so there is nothing to
+    validate.
     """
     try:
         with translated("task"):
             await queries.execute(conn, _VALIDATE_SCOPE)
+    except pgerr.UndefinedObject:  # no rsql_tasks_scope on this database
+        raise ConfigError(
+            "tasks: the task_scope_check addition is not installed, so there is no "
+            "rsql_tasks_scope to validate; add it to ROBOCO_DATABASE_ADDITIONS and migrate"
+        ) from None
     except ValidationError:
         raise ValidationError(
             "tasks: some rows still set both or neither of project_id/product_id, so "

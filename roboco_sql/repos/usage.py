@@ -26,7 +26,7 @@ from roboco_sql.models.usage import (
     TokenUsageSnapshotCreate,
 )
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._paging import MAX_LIMIT, checked_limit
+from roboco_sql.repos._paging import MAX_LIMIT, checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -90,7 +90,6 @@ async def list_spawn_sessions(
     limit: int = 100,
 ) -> list[AgentSpawnSession]:
     """Spawns newest first; `before` is the (started_at, id) of the previous page's last row."""
-    before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
         _LIST_SPAWNS,
@@ -100,8 +99,7 @@ async def list_spawn_sessions(
         open_only=open_only,
         since=since,
         until=until,
-        before_at=before_at,
-        before_id=before_id,
+        **cursor_params(before),
         limit=checked_limit(limit),
     )
 

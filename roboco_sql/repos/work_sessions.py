@@ -20,6 +20,7 @@ from roboco_sql.models.work_session import (
     WorkSessionCreate,
     WorkSessionUpdate,
 )
+from roboco_sql.repos._built import built
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
@@ -53,6 +54,11 @@ _CLOSE = _Q["work_sessions.close_work_session"]
 _ROW = model_row(WorkSession)
 _UPDATABLE = tuple(WorkSessionUpdate.model_fields)
 _OUTCOMES = frozenset({WorkSessionStatus.COMPLETED, WorkSessionStatus.ABANDONED})
+
+
+def _update(**fields: object) -> WorkSessionUpdate:
+    """The update a recording function builds from its arguments, refused as our error."""
+    return built("work session", WorkSessionUpdate, **fields)
 
 
 def _not_found(session_id: uuid.UUID) -> NotFound:
@@ -141,9 +147,9 @@ async def record_commits(
     """Append commits (7-40 hex characters each) and modified files not yet recorded.
 
     Duplicates are dropped, order kept; the hashes are checked (and lowercased) by
-    WorkSessionUpdate before any SQL runs.
+    WorkSessionUpdate before any SQL runs (a refusal is a ValidationError naming the field).
     """
-    checked = WorkSessionUpdate(commits=list(commits), files_modified=list(files_modified))
+    checked = _update(commits=list(commits), files_modified=list(files_modified))
     return await _write(
         conn, _APPEND, session_id, commits=checked.commits, files_modified=checked.files_modified
     )
@@ -174,7 +180,7 @@ async def record_pr(
     return await update_work_session(
         conn,
         session_id,
-        WorkSessionUpdate(
+        _update(
             pr_number=pr_number,
             pr_url=pr_url,
             pr_status=PullRequestStatus.OPEN,
@@ -195,7 +201,7 @@ async def record_merge(
     return await update_work_session(
         conn,
         session_id,
-        WorkSessionUpdate(
+        _update(
             pr_status=PullRequestStatus.MERGED,
             pr_merged_at=when,
             merged_by=merged_by,
@@ -213,7 +219,7 @@ async def set_toolchain(
 ) -> WorkSession:
     """Record the toolchain probe of the session's workspace (Python version, ok/broken)."""
     return await update_work_session(
-        conn, session_id, WorkSessionUpdate(toolchain_python=python, toolchain_status=status)
+        conn, session_id, _update(toolchain_python=python, toolchain_status=status)
     )
 
 
