@@ -11,9 +11,10 @@ given box or ROBOCO_ENCRYPTION_KEY, and never logged.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from psycopg import AsyncConnection
 from psycopg.rows import tuple_row
@@ -64,6 +65,8 @@ APP_ID_MAX = 32  # github_app_credentials.app_id is varchar(32)
 Plain = str | SecretStr
 R = TypeVar("R", bound=Row)
 S = TypeVar("S", bound=BaseModel)
+S_co = TypeVar("S_co", covariant=True)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,14 @@ class _Service(Generic[R, S]):
     """
 
     name: str  # as errors name it: "x", "tiktok", "telegram", "github app"
+    title: str  # as documentation names it: "X", "TikTok", "Telegram", "GitHub App"
     row: type[R]
     secrets: type[S]
+
+    @property
+    def key(self) -> str:
+        """The service in function names: x, tiktok, telegram, github_app."""
+        return self.row.__table__.removesuffix("_credentials")
 
     @cached_property
     def encrypted(self) -> tuple[str, ...]:
@@ -97,7 +106,7 @@ class _Service(Generic[R, S]):
         ]
         rendered = queries.render(
             "singleton_credentials.sql",
-            key=self.row.__table__.removesuffix("_credentials"),
+            key=self.key,
             table=self.row.__table__,
             stored=", ".join(stored),
             shown=", ".join(shown),
@@ -111,10 +120,10 @@ class _Service(Generic[R, S]):
         return model_row(self.row)
 
 
-_X = _Service("x", XCredentials, XSecrets)
-_TIKTOK = _Service("tiktok", TikTokCredentials, TikTokSecrets)
-_TELEGRAM = _Service("telegram", TelegramCredentials, TelegramSecrets)
-_GITHUB = _Service("github app", GitHubAppCredentials, GitHubAppSecrets)
+_X = _Service("x", "X", XCredentials, XSecrets)
+_TIKTOK = _Service("tiktok", "TikTok", TikTokCredentials, TikTokSecrets)
+_TELEGRAM = _Service("telegram", "Telegram", TelegramCredentials, TelegramSecrets)
+_GITHUB = _Service("github app", "GitHub App", GitHubAppCredentials, GitHubAppSecrets)
 SERVICES = (_X, _TIKTOK, _TELEGRAM, _GITHUB)  # for the agreement tests
 
 
@@ -201,12 +210,57 @@ async def _read(
     return service.secrets(**plain, **secret)
 
 
+# -- the per-service functions -----------------------------------------------------------------
+# get_*, clear_* and read_* differ by service only, so each is made here, named and documented
+# as if written out; set_* take each service's own values and are written out below.
+
+
+class _Read(Protocol[S_co]):
+    def __call__(
+        self, conn: AsyncConnection[Any], *, box: SecretBox | None = None
+    ) -> Coroutine[Any, Any, S_co | None]: ...
+
+
+def _named(fn: F, verb: str, service: _Service[Any, Any], doc: str, returns: object) -> F:
+    """Name and document `fn` as the service's own, its return annotation made concrete."""
+    fn.__name__ = fn.__qualname__ = f"{verb}_{service.key}_credentials"
+    fn.__doc__ = doc
+    fn.__annotations__ = {**fn.__annotations__, "return": returns}
+    return fn
+
+
+def _getter(
+    service: _Service[R, S], doc: str
+) -> Callable[[AsyncConnection[Any]], Coroutine[Any, Any, R | None]]:
+    async def get(conn: AsyncConnection[Any]) -> R | None:
+        return await _get(conn, service)
+
+    return _named(get, "get", service, doc, service.row | None)
+
+
+def _clearer(
+    service: _Service[R, S],
+) -> Callable[[AsyncConnection[Any]], Coroutine[Any, Any, bool]]:
+    async def clear(conn: AsyncConnection[Any]) -> bool:
+        return await _clear(conn, service)
+
+    doc = f"Forget the {service.title} credentials; whether there were any."
+    return _named(clear, "clear", service, doc, bool)
+
+
+def _reader(service: _Service[R, S], doc: str) -> _Read[S]:
+    async def read(conn: AsyncConnection[Any], *, box: SecretBox | None = None) -> S | None:
+        return await _read(conn, service, box)
+
+    return _named(read, "read", service, doc, service.secrets | None)
+
+
 # -- X -----------------------------------------------------------------------------------------
 
 
-async def get_x_credentials(conn: AsyncConnection[Any]) -> XCredentials | None:
-    """The X credentials row (``has_credentials`` when all four are stored), or None."""
-    return await _get(conn, _X)
+get_x_credentials = _getter(
+    _X, "The X credentials row (``has_credentials`` when all four are stored), or None."
+)
 
 
 async def set_x_credentials(
@@ -229,27 +283,24 @@ async def set_x_credentials(
     return await _set(conn, _X, values, box)
 
 
-async def clear_x_credentials(conn: AsyncConnection[Any]) -> bool:
-    """Forget the X credentials; whether there were any."""
-    return await _clear(conn, _X)
+clear_x_credentials = _clearer(_X)
 
 
-async def read_x_credentials(
-    conn: AsyncConnection[Any], *, box: SecretBox | None = None
-) -> XSecrets | None:
+read_x_credentials = _reader(
+    _X,
     """The four secrets decrypted (server-side use only), or None unless all are stored.
 
     EncryptionError naming the value when no configured key opens it.
-    """
-    return await _read(conn, _X, box)
+    """,
+)
 
 
 # -- TikTok ------------------------------------------------------------------------------------
 
 
-async def get_tiktok_credentials(conn: AsyncConnection[Any]) -> TikTokCredentials | None:
-    """The TikTok credentials row (``has_credentials`` when all four are stored), or None."""
-    return await _get(conn, _TIKTOK)
+get_tiktok_credentials = _getter(
+    _TIKTOK, "The TikTok credentials row (``has_credentials`` when all four are stored), or None."
+)
 
 
 async def set_tiktok_credentials(
@@ -298,24 +349,21 @@ async def update_tiktok_tokens(
     return cast(TikTokCredentials, row)
 
 
-async def clear_tiktok_credentials(conn: AsyncConnection[Any]) -> bool:
-    """Forget the TikTok credentials; whether there were any."""
-    return await _clear(conn, _TIKTOK)
+clear_tiktok_credentials = _clearer(_TIKTOK)
 
 
-async def read_tiktok_credentials(
-    conn: AsyncConnection[Any], *, box: SecretBox | None = None
-) -> TikTokSecrets | None:
-    """The four secrets decrypted (server-side use only), or None unless all are stored."""
-    return await _read(conn, _TIKTOK, box)
+read_tiktok_credentials = _reader(
+    _TIKTOK,
+    """The four secrets decrypted (server-side use only), or None unless all are stored.""",
+)
 
 
 # -- Telegram ----------------------------------------------------------------------------------
 
 
-async def get_telegram_credentials(conn: AsyncConnection[Any]) -> TelegramCredentials | None:
-    """The Telegram credentials row (``has_credentials`` when both are stored), or None."""
-    return await _get(conn, _TELEGRAM)
+get_telegram_credentials = _getter(
+    _TELEGRAM, "The Telegram credentials row (``has_credentials`` when both are stored), or None."
+)
 
 
 async def set_telegram_credentials(
@@ -330,16 +378,13 @@ async def set_telegram_credentials(
     return await _set(conn, _TELEGRAM, _plains(bot_token=bot_token, chat_id=chat_id), box)
 
 
-async def clear_telegram_credentials(conn: AsyncConnection[Any]) -> bool:
-    """Forget the Telegram credentials; whether there were any."""
-    return await _clear(conn, _TELEGRAM)
+clear_telegram_credentials = _clearer(_TELEGRAM)
 
 
-async def read_telegram_credentials(
-    conn: AsyncConnection[Any], *, box: SecretBox | None = None
-) -> TelegramSecrets | None:
-    """Bot token and chat id decrypted (server-side use only), or None unless both are stored."""
-    return await _read(conn, _TELEGRAM, box)
+read_telegram_credentials = _reader(
+    _TELEGRAM,
+    """Bot token and chat id decrypted (server-side use only), or None unless both are stored.""",
+)
 
 
 # -- GitHub App --------------------------------------------------------------------------------
@@ -364,9 +409,9 @@ def _check_github_app(app_id: str, private_key: str) -> None:
         ) from None
 
 
-async def get_github_app_credentials(conn: AsyncConnection[Any]) -> GitHubAppCredentials | None:
-    """The GitHub App row (app id; key as ``has_private_key``), or None."""
-    return await _get(conn, _GITHUB)
+get_github_app_credentials = _getter(
+    _GITHUB, "The GitHub App row (app id; key as ``has_private_key``), or None."
+)
 
 
 async def set_github_app_credentials(
@@ -385,14 +430,11 @@ async def set_github_app_credentials(
     return await _set(conn, _GITHUB, values, box)
 
 
-async def clear_github_app_credentials(conn: AsyncConnection[Any]) -> bool:
-    """Forget the GitHub App credentials; whether there were any."""
-    return await _clear(conn, _GITHUB)
+clear_github_app_credentials = _clearer(_GITHUB)
 
 
-async def read_github_app_credentials(
-    conn: AsyncConnection[Any], *, box: SecretBox | None = None
-) -> GitHubAppSecrets | None:
+read_github_app_credentials = _reader(
+    _GITHUB,
     """App id and decrypted private key (server-side use only), or None unless both are
-    stored."""
-    return await _read(conn, _GITHUB, box)
+    stored.""",
+)
