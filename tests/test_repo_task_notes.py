@@ -298,9 +298,9 @@ def deep(levels: int) -> dict[str, Any]:
 async def test_json_documents_past_the_limits_are_refused_by_name(
     conn: Conn, made: tuple[Task, uuid.UUID]
 ) -> None:
-    """Every JSON argument of the task's writes goes through one check (depth 64, 8 MiB, no
-    NaN): 1000-deep JSON is a ValidationError naming the parameter, not a RecursionError, and
-    nothing is written."""
+    """Every JSON argument of the task's writes, markers included, goes through one check
+    (depth 64, 8 MiB, no NaN): 1000-deep JSON is a ValidationError naming the parameter, not a
+    RecursionError, and nothing is written."""
     task, agent = made
     await notes.set_plan(conn, task.id, deep(64))  # the deepest JSON taken
     before = await fetch(conn, task.id)
@@ -317,6 +317,8 @@ async def test_json_documents_past_the_limits_are_refused_by_name(
         )
     with pytest.raises(ValidationError, match=rf"^context {nested}"):
         await notes.set_proactive_context(conn, task.id, agent, deep(1000))
+    with pytest.raises(ValidationError, match=rf"^markers {nested}"):
+        await notes.set_marker(conn, task.id, Marker.ESCALATION, deep(1000))
     with pytest.raises(ValidationError, match=r"^plan holds nan in JSON"):
         await notes.set_plan(conn, task.id, {"estimate": float("nan")})
     with pytest.raises(ValidationError, match=r"^plan is JSON larger than 8388608 characters$"):

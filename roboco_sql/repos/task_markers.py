@@ -18,6 +18,7 @@ from psycopg.types.json import Json
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.task import Marker, Task, marker_value
 from roboco_sql.repos._task_writes import Conn, checked_text, run_counter, run_write
+from roboco_sql.validate import check_json
 
 __all__ = [
     "bump_block_flip_count",
@@ -40,6 +41,9 @@ async def set_markers(conn: Conn, task_id: uuid.UUID, markers: Mapping[Marker | 
     against the shape RoboCo's accessor for that key writes (``MARKER_SHAPES``)."""
     if not isinstance(markers, Mapping) or not markers:
         raise ValidationError("markers must be a non-empty mapping of marker keys to values")
+    # nested values meet the JSON limits before marker_value's walk (it recurses); a scalar's
+    # shape is marker_value's to judge, with the key in its message
+    check_json("markers", [v for v in markers.values() if isinstance(v, Mapping | list | tuple)])
     try:
         values = {str(k): marker_value(str(k), v) for k, v in markers.items()}
     except ValueError as exc:
