@@ -66,7 +66,10 @@ _INERT: Final = frozenset(
 def shown(value: object) -> str:
     """A refused value in an error: its repr, cut to one short line (never the whole of a
     500 kB string, never a newline)."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int past Python's 4300-digit limit for str()
+        return f"an integer of {value.bit_length()} bits" if isinstance(value, int) else "?"
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 

@@ -24,6 +24,7 @@ from psycopg.types.json import Jsonb
 from roboco_sql import queries, rag, repos
 from roboco_sql.errors import ValidationError
 from roboco_sql.repos import audit
+from roboco_sql.repos._checks import int_arg
 from roboco_sql.repos._paging import checked_cursor, checked_limit, checked_offset
 from roboco_sql.validate import MAX_JSON_CHARS, MAX_JSON_DEPTH, MAX_SPAN, check_json, check_span
 
@@ -331,3 +332,13 @@ def test_spans_counted_back_from_now_stay_in_the_calendar() -> None:
     ]:
         with pytest.raises(ValidationError, match=f"^threshold {reason}"):
             check_span("threshold", bad)  # type: ignore[arg-type]
+
+
+def test_an_integer_too_long_to_print_is_refused_in_one_line() -> None:
+    """Python will not print an int of more than 4300 digits: the refusal still says what it
+    was, in one line, instead of raising ValueError from the message itself."""
+    huge = 10**5000
+    with pytest.raises(ValidationError, match=r"^limit .* an integer of 16610 bits$"):
+        checked_limit(huge)
+    with pytest.raises(ValidationError, match=r"^k must be .* an integer of 16610 bits$"):
+        int_arg("k", huge, 1, 10)

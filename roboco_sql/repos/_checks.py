@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.enums import TaskStatus
+from roboco_sql.validate import shown
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -29,7 +30,8 @@ def enum_arg(name: str, cls: type[E], value: object) -> E:
             return cls(value)
     except ValueError:
         pass
-    raise ValidationError(f"{name} must be one of {', '.join(m.value for m in cls)}, not {value!r}")
+    names = ", ".join(m.value for m in cls)
+    raise ValidationError(f"{name} must be one of {names}, not {shown(value)}")
 
 
 def optional_enum_arg(name: str, cls: type[E], value: object) -> E | None:
@@ -65,7 +67,9 @@ def text_arg(name: str, value: object, max_length: int) -> str:
 
 def int_arg(name: str, value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+        raise ValidationError(
+            f"{name} must be a whole number from {low} to {high}, not {shown(value)}"
+        )
     return value
 
 
