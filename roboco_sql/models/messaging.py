@@ -299,19 +299,10 @@ class MessageVolume(BaseModel):
     by_type: dict[str, int]
 
 
-class LinkedTask(BaseModel):
+class LinkedTask(SessionTask):
     """A session's link to a task, with the task's headline (the columns a task has had since
     RoboCo's first revision, so it reads the same at every revision that has sessions)."""
 
-    model_config = ConfigDict(frozen=True)
-
-    id: uuid.UUID
-    session_id: uuid.UUID
-    task_id: uuid.UUID
-    is_primary: bool
-    relationship_type: str
-    added_at: AwareDatetime
-    added_by: uuid.UUID | None
     title: str
     status: TaskStatus
     priority: int
