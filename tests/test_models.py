@@ -861,3 +861,13 @@ def test_indexed_document_hash() -> None:
     for bad in ({"source_hash": "A" * 64}, {"source_hash": "a" * 63}, {"index_type": "x"}):
         with pytest.raises(ValidationError):
             IndexedDocumentCreate.model_validate({**good, **bad})
+
+
+def test_a_patch_names_the_columns_its_update_writes() -> None:
+    """Patch.columns(): every field by its column name (alias), in order, secrets left out."""
+    from roboco_sql.models import AgentUpdate, ProjectUpdate
+
+    assert "git_token" not in ProjectUpdate.columns()
+    assert ProjectUpdate.columns()[:2] == ("name", "git_url")
+    assert "model_config" in AgentUpdate.columns() and "llm_config" not in AgentUpdate.columns()
+    assert len(ProjectUpdate.columns()) == len(ProjectUpdate.model_fields) - 1

@@ -129,6 +129,16 @@ class Patch(Input):
             raise ValueError(f"cannot set NOT NULL column(s) to null: {', '.join(refused)}")
         return self
 
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        """Every column a patch can write, in field order: its fields (by alias) but the
+        secret inputs. The names of its update statement's ``:set_<column>`` flags."""
+        return tuple(
+            f.alias or name
+            for name, f in cls.model_fields.items()
+            if name not in cls.__secret_inputs__
+        )
+
     def changes(self) -> dict[str, Any]:
         """Column name -> new value for every field the caller set, secrets excluded."""
         return self.model_dump(

@@ -43,17 +43,7 @@ _UPDATE = _Q["agents.update_agent"]
 
 _ROW = model_row(Agent)
 
-# AgentUpdate fields as update_agent's statement names them (llm_config is the model_config column).
-_UPDATABLE = (
-    "name",
-    "status",
-    "current_task_id",
-    "model_config",
-    "system_prompt",
-    "capabilities",
-    "permissions",
-    "description",
-)
+_UPDATABLE = AgentUpdate.columns()
 _JSON = frozenset({"model_config", "permissions"})
 
 

@@ -71,21 +71,7 @@ R = TypeVar("R", Channel, Group)
 _CHANNEL = model_row(Channel)
 _GROUP = model_row(Group)
 
-# ChannelUpdate fields, as update_channel's statement names them.
-_UPDATABLE = (
-    "name",
-    "description",
-    "topic",
-    "members",
-    "writers",
-    "silent_observers",
-    "is_archived",
-    "is_private",
-    "allow_threads",
-    "allow_reactions",
-    "message_retention_days",
-    "max_message_length",
-)
+_UPDATABLE = ChannelUpdate.columns()
 
 
 # -- channels ----------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ _RETIRE = _Q["playbooks.retire_playbook"]
 _INDEXED = _Q["playbooks.mark_playbook_indexed"]
 
 _ROW = model_row(Playbook)
-_UPDATABLE = ("title", "problem", "procedure", "tags", "team", "scope")
+_UPDATABLE = PlaybookUpdate.columns()
 
 
 async def draft_playbook(conn: AsyncConnection[Any], data: PlaybookCreate) -> Playbook:

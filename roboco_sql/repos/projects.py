@@ -64,38 +64,7 @@ _ORDERS = ("slug", "name", "created_at")
 _ROW = model_row(Project)
 _PROGRESS_ROW = model_row(TaskProgress)
 
-# ProjectUpdate fields update_project's statement writes (git_token travels separately).
-_UPDATABLE = (
-    "name",
-    "git_url",
-    "default_branch",
-    "protected_branches",
-    "test_command",
-    "lint_command",
-    "format_command",
-    "typecheck_command",
-    "build_command",
-    "quality_command",
-    "assigned_cell",
-    "allowed_agents",
-    "workspace_path",
-    "last_synced_at",
-    "head_commit",
-    "is_active",
-    "ci_watch_enabled",
-    "ci_watch_workflow",
-    "dep_update_command",
-    "dep_update_paths",
-    "sandbox_services",
-    "video_engine_enabled",
-    "sandbox_extensions",
-    "environments",
-    "git_provider",
-    "github_installation_id",
-    "codegen_command",
-    "monthly_budget_usd",
-    "board_programs",
-)
+_UPDATABLE = ProjectUpdate.columns()
 _JSON = ("sandbox_extensions", "environments", "board_programs")
 
 

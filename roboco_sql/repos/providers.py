@@ -72,8 +72,7 @@ _CLEAR_MODE_ASSIGNMENTS = _Q["providers.clear_mode_assignments"]
 _ROW = model_row(ProviderConfig)
 _ASSIGNMENT_ROW = model_row(ModelAssignment)
 
-# ProviderConfigUpdate fields update_provider_config's statement writes (auth_token apart).
-_UPDATABLE = ("name", "base_url", "enabled")
+_UPDATABLE = ProviderConfigUpdate.columns()
 
 
 # -- providers ---------------------------------------------------------------------------------

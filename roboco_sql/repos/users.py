@@ -46,8 +46,7 @@ _READ_HASH = _Q["users.read_user_password_hash"]
 
 _ROW = model_row(User)
 
-# UserUpdate fields update_user's statement writes (the hash travels separately).
-_UPDATABLE = ("email", "is_active", "is_superuser", "is_verified")
+_UPDATABLE = UserUpdate.columns()
 
 
 def _user_id(name: str, value: object) -> uuid.UUID:
