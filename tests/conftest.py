@@ -187,20 +187,27 @@ def server_log() -> Path | None:
     return None if _server is None else Path(_server.pgdata) / "log"
 
 
-def run_cli(
+def run_python(
     *args: str, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """python -m roboco_sql in a child process, as an operator runs it."""
-    full_env = {**os.environ, **(env or {})}
+    """This interpreter in a child process at the repository root, its output kept as text;
+    env is the child's whole environment (None: ours)."""
     return subprocess.run(
-        [sys.executable, "-m", "roboco_sql", *args],
+        [sys.executable, *args],
         capture_output=True,
         text=True,
-        env=full_env,
+        env=env,
         timeout=timeout,
         cwd=ROOT,
         check=False,
     )
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """python -m roboco_sql in a child process, as an operator runs it (env is added to ours)."""
+    return run_python("-m", "roboco_sql", *args, env={**os.environ, **(env or {})}, timeout=timeout)
 
 
 @pytest.fixture(scope="session")

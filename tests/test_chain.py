@@ -11,7 +11,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,8 @@ import pytest
 from roboco_sql import sqllex
 from roboco_sql.errors import ChainError
 from roboco_sql.migrate.chain import Chain, default_dir, load_chain, validate
+from tests.conftest import ROOT, run_python
 
-ROOT = Path(__file__).resolve().parent.parent
 Files = dict[str, str | bytes]
 TX_NONE = "\n-- transaction: none"
 
@@ -767,15 +766,7 @@ CLI_PROBLEM = (
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROBOCO_")}
-    return subprocess.run(
-        [sys.executable, "-m", "roboco_sql", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_python("-m", "roboco_sql", *args, env=env, timeout=60)
 
 
 def test_cli_check(tmp_path: Path) -> None:

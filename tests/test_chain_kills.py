@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import cast
 
@@ -18,9 +16,9 @@ from roboco_sql.errors import ChainError, MigrationError
 from roboco_sql.migrate import fingerprint
 from roboco_sql.migrate.chain import load_chain, misnamed, missing_downs
 from roboco_sql.migrate.fingerprint import Fingerprints, Match
+from tests.conftest import run_python
 from tests.test_chain import BASE, mig, problems_of, valid, with_b, write
 
-ROOT = Path(__file__).resolve().parent.parent
 UP = "-- revision: b\n-- down_revision: a\nCREATE TABLE t (id int);\n"
 EMPTY = "empty down section; when nothing is to be undone, say why in a comment"
 NONE = "\n-- transaction: none"
@@ -230,14 +228,6 @@ def test_fingerprints_are_read_as_utf8_whatever_the_locale(tmp_path: Path) -> No
         "p = fingerprint.load(Path(sys.argv[1])); "
         "print(ascii(sorted(p.revisions['a'])))"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = run_python("-c", code, str(tmp_path), env=env, timeout=60)
     assert (run.returncode, run.stdout.strip()) == (0, ascii([line])), run.stderr
     assert json.loads((tmp_path / fingerprint.FILENAME).read_text(encoding="utf-8"))

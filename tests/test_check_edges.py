@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from roboco_sql.errors import ChainError
@@ -19,6 +18,7 @@ from roboco_sql.migrate.chain import (
     validate,
 )
 from tests.conftest import run_cli
+from tests.fix_migrate import row
 from tests.test_chain import BASE, mig, problems_of, valid, with_b, write
 
 DOWN = "\n-- down\n-- nothing to undo: SELECT 1 changes nothing\n"
@@ -47,13 +47,13 @@ def test_migrate_refuses_an_empty_directory_before_any_bookkeeping(
     run = run_cli("migrate", "--migrations-dir", str(empty), "--database-url", empty_url)
     assert run.returncode == 1
     assert run.stderr.splitlines()[0] == no_revisions(empty)
-    with psycopg.connect(empty_url) as conn:
-        row = conn.execute(
-            "SELECT to_regnamespace('roboco_sql'), to_regclass('public.alembic_version'), "
-            "(SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast'))"
-        ).fetchone()
-    assert row == (None, None, 0)
+    left = row(
+        empty_url,
+        "SELECT to_regnamespace('roboco_sql'), to_regclass('public.alembic_version'), "
+        "(SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast'))",
+    )
+    assert left == (None, None, 0)
 
 
 def test_new_still_starts_a_chain_in_an_empty_directory(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from roboco_sql.migrate.runner import Options
 from roboco_sql.migrate.scaffold import new_revision
 from tests.conftest import run_cli
 from tests.fix_catalog import diff, dump
+from tests.fix_migrate import rows, write_chain
 
 CHAIN = load_chain()
 
@@ -49,24 +50,6 @@ def replay(url: str, script: str, tmp_path: Path) -> subprocess.CompletedProcess
         timeout=120,
         check=False,
     )
-
-
-def rows(url: str, query: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url) as conn:
-        return conn.execute(query).fetchall()
-
-
-def write_chain(directory: Path, files: dict[str, str]) -> Path:
-    """name -> body; the revision headers are added in the order given."""
-    directory.mkdir(parents=True, exist_ok=True)
-    parent = ""
-    for name, body in files.items():
-        rev = name.removesuffix(".sql")
-        (directory / name).write_text(
-            f"-- revision: {rev}\n-- down_revision: {parent}\n{body}", encoding="utf-8"
-        )
-        parent = rev
-    return directory
 
 
 # --- plan ---------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from roboco_sql.errors import (
     StandbyRefused,
 )
 from roboco_sql.migrate import load_chain, migrate, stamp, status
+from roboco_sql.migrate.chain import Chain
 from roboco_sql.migrate.runner import (
     SHIPPED_EDIT,
     Options,
@@ -37,33 +38,14 @@ from roboco_sql.migrate.runner import (
 )
 from tests.conftest import ROOT, run_cli
 from tests.fix_catalog import diff, dump, reference
+from tests.fix_migrate import one, row, rows, write_chain
 
 CHAIN = load_chain()
 HEAD = CHAIN.head
 
 
-def write_chain(directory: Path, files: dict[str, str]) -> Path:
-    """A chain of small files: name -> body (headers added from the order given)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    parent = ""
-    for name, body in files.items():
-        rev = name.removesuffix(".sql")
-        (directory / name).write_text(
-            f"-- revision: {rev}\n-- down_revision: {parent}\n{body}", encoding="utf-8"
-        )
-        parent = rev
-    return directory
-
-
-def one(url: str, query: str, *args: Any) -> Any:
-    with psycopg.connect(url) as conn:
-        row = conn.execute(query, args).fetchone()
-        return None if row is None else row[0]
-
-
-def history_rows(url: str) -> list[tuple[str, str]]:
-    with psycopg.connect(url) as conn:
-        return conn.execute("SELECT revision, how FROM roboco_sql.history ORDER BY 1").fetchall()
+def history_rows(url: str) -> list[tuple[Any, ...]]:
+    return rows(url, "SELECT revision, how FROM roboco_sql.history ORDER BY 1")
 
 
 # --- building, re-running, status -------------------------------------------------------
@@ -307,28 +289,37 @@ def test_non_transactional_file_resumes_where_it_failed(tmp_path: Path, empty_ur
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming at statement 2 of 3" in resumed.stdout
     assert "index ux_t_b is INVALID" in resumed.stdout
-    with psycopg.connect(empty_url) as conn:
-        valid = conn.execute(
-            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = "
-            "i.indexrelid WHERE i.indrelid = 't'::regclass ORDER BY 1"
-        ).fetchall()
-        assert conn.execute("SELECT count(*) FROM roboco_sql.progress").fetchone() == (0,)
+    valid = rows(
+        empty_url,
+        "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = "
+        "i.indexrelid WHERE i.indrelid = 't'::regclass ORDER BY 1",
+    )
+    assert row(empty_url, "SELECT count(*) FROM roboco_sql.progress") == (0,)
     assert valid == [("ix_t_a", True), ("ix_t_c", True), ("ux_t_b", True)]
     assert run_cli("status", *args).returncode == 0
+
+
+def _alter_pending(directory: Path, url: str, lock_timeout: str, seed: str = "") -> Chain:
+    """Table t (with the seed's rows) at 001_t; 002_alter, adding a column under that
+    lock_timeout, still to run."""
+    chain = load_chain(
+        write_chain(
+            directory,
+            {
+                "001_t.sql": f"CREATE TABLE t (a int);\n{seed}",
+                "002_alter.sql": f"-- lock_timeout: {lock_timeout}\n"
+                "ALTER TABLE t ADD COLUMN b int;\n",
+            },
+        )
+    )
+    migrate(url, chain, "001_t")
+    return chain
 
 
 def test_blocked_migration_retries_then_succeeds_and_readers_go_on(
     tmp_path: Path, empty_url: str
 ) -> None:
-    chain_dir = write_chain(
-        tmp_path / "m",
-        {
-            "001_t.sql": "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\n",
-            "002_alter.sql": "-- lock_timeout: 150ms\nALTER TABLE t ADD COLUMN b int;\n",
-        },
-    )
-    chain = load_chain(chain_dir)
-    migrate(empty_url, chain, "001_t")
+    chain = _alter_pending(tmp_path / "m", empty_url, "150ms", "INSERT INTO t VALUES (1);\n")
     lines: list[str] = []
     result: dict[str, Any] = {}
     blocker = psycopg.connect(empty_url)
@@ -361,15 +352,7 @@ def test_blocked_migration_retries_then_succeeds_and_readers_go_on(
 
 
 def test_blocked_migration_gives_up_naming_the_blocker(tmp_path: Path, empty_url: str) -> None:
-    chain_dir = write_chain(
-        tmp_path / "m",
-        {
-            "001_t.sql": "CREATE TABLE t (a int);\n",
-            "002_alter.sql": "-- lock_timeout: 100ms\nALTER TABLE t ADD COLUMN b int;\n",
-        },
-    )
-    chain = load_chain(chain_dir)
-    migrate(empty_url, chain, "001_t")
+    chain = _alter_pending(tmp_path / "m", empty_url, "100ms")
     with psycopg.connect(empty_url, application_name="stuck-report") as blocker:
         blocker.execute("SELECT * FROM t")
         with pytest.raises(MigrationError) as caught:
@@ -436,16 +419,16 @@ def test_killed_migrations_leave_a_clean_revision_and_finish(empty_url: str, db_
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()
-        with psycopg.connect(empty_url) as conn:
-            version = (
-                conn.execute(
-                    "SELECT (SELECT version_num FROM alembic_version), "
-                    "(SELECT count(*) FROM roboco_sql.history), "
-                    "(SELECT count(*) FROM roboco_sql.progress)"
-                ).fetchone()
-                if one(empty_url, "SELECT to_regclass('roboco_sql.progress')")
-                else None
+        version = (
+            row(
+                empty_url,
+                "SELECT (SELECT version_num FROM alembic_version), "
+                "(SELECT count(*) FROM roboco_sql.history), "
+                "(SELECT count(*) FROM roboco_sql.progress)",
             )
+            if one(empty_url, "SELECT to_regclass('roboco_sql.progress')")
+            else None
+        )
         if version is not None and version[0] is not None:
             position = [m.revision for m in CHAIN].index(version[0])
             assert version[1] == position + 1 and version[2] == 0
@@ -474,9 +457,9 @@ def test_alembic_database_is_adopted_and_continued(empty_url: str) -> None:
     report = migrate(empty_url, CHAIN)
     assert report.adopted == "020_backfill_enum_values"
     assert len(report.applied) == len(CHAIN) - 20
-    rows = dict(history_rows(empty_url))
-    assert rows["020_backfill_enum_values"] == "adopted" and rows[HEAD] == "applied"
-    assert "019_seed_default_providers" not in rows
+    hows = dict(history_rows(empty_url))
+    assert hows["020_backfill_enum_values"] == "adopted" and hows[HEAD] == "applied"
+    assert "019_seed_default_providers" not in hows
 
 
 def test_unknown_alembic_revision_is_refused_untouched(empty_url: str) -> None:
@@ -693,12 +676,12 @@ def test_a_crash_between_any_two_steps_resumes_exactly(
         with pytest.raises(Crash):
             migrate(empty_url, chain)
     migrate(empty_url, chain)
-    with psycopg.connect(empty_url) as conn:
-        state = conn.execute(
-            "SELECT (SELECT n FROM counter), to_regclass('counter_n'), "
-            "enum_range(NULL::mood)::text[], (SELECT version_num FROM alembic_version), "
-            "(SELECT count(*) FROM roboco_sql.progress)"
-        ).fetchone()
+    state = row(
+        empty_url,
+        "SELECT (SELECT n FROM counter), to_regclass('counter_n'), "
+        "enum_range(NULL::mood)::text[], (SELECT version_num FROM alembic_version), "
+        "(SELECT count(*) FROM roboco_sql.progress)",
+    )
     assert state == (111, None, ["a", "b"], "002_steps", 0)
 
 
@@ -739,12 +722,12 @@ def test_a_file_edited_upstream_is_re_recorded_not_refused(empty_url: str) -> No
     said: list[str] = []
     assert migrate(empty_url, CHAIN, echo=said.append).applied == []
     assert any("recorded 030_rag_chunks_content_schema" in line for line in said)
-    with psycopg.connect(empty_url) as conn:
-        row = conn.execute(
-            "SELECT checksum, accepted_checksum, accepted_by FROM roboco_sql.history "
-            "WHERE revision = '030_rag_chunks_content_schema'"
-        ).fetchone()
-    assert row == (CHAIN["030_rag_chunks_content_schema"].checksum, OLD_030, SHIPPED_EDIT)
+    recorded = row(
+        empty_url,
+        "SELECT checksum, accepted_checksum, accepted_by FROM roboco_sql.history "
+        "WHERE revision = '030_rag_chunks_content_schema'",
+    )
+    assert recorded == (CHAIN["030_rag_chunks_content_schema"].checksum, OLD_030, SHIPPED_EDIT)
     with psycopg.connect(empty_url) as conn:  # any other checksum is still an edit
         conn.execute(
             "UPDATE roboco_sql.history SET checksum = %s WHERE revision = %s",
@@ -770,13 +753,13 @@ def test_030_reshapes_roboco_s_new_chunk_tables(empty_url: str) -> None:
         for table in ("chunks_playbooks", "chunks_vault_notes", "chunks_conversations"):
             conn.execute(f"CREATE TABLE {table} (id uuid PRIMARY KEY, text text NOT NULL)")
     migrate(empty_url, CHAIN, "030_rag_chunks_content_schema")
-    with psycopg.connect(empty_url) as conn:
-        columns = dict(
-            conn.execute(
-                "SELECT table_name, string_agg(column_name, ',' ORDER BY column_name) "
-                "FROM information_schema.columns WHERE table_name LIKE 'chunks%' GROUP BY 1"
-            ).fetchall()
+    columns = dict(
+        rows(
+            empty_url,
+            "SELECT table_name, string_agg(column_name, ',' ORDER BY column_name) "
+            "FROM information_schema.columns WHERE table_name LIKE 'chunks%' GROUP BY 1",
         )
+    )
     assert columns == {
         "chunks_playbooks": "content,created_at,id",
         "chunks_vault_notes": "content,created_at,id",
@@ -797,10 +780,9 @@ SMALL = {
 
 
 def reverted_rows(url: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url) as conn:
-        return conn.execute(
-            "SELECT revision, parent, data_lost, was_how FROM roboco_sql.reverted ORDER BY id"
-        ).fetchall()
+    return rows(
+        url, "SELECT revision, parent, data_lost, was_how FROM roboco_sql.reverted ORDER BY id"
+    )
 
 
 def test_going_back_runs_downs_newest_first_with_their_bookkeeping(

@@ -16,6 +16,7 @@ from roboco_sql.migrate.fingerprint import Fingerprints, load, snapshot
 from roboco_sql.migrate.runner import BASE, PURE, Options
 from tests.conftest import FIXTURES, run_cli
 from tests.fix_catalog import diff, dump, reference
+from tests.fix_migrate import row
 
 CHAIN = load_chain()
 PURE_RUN = Options(additions=PURE)  # RoboCo's catalog exactly, none of our additions
@@ -222,9 +223,8 @@ def test_a_database_of_the_old_layout_moves_over_with_its_rows(
 
 
 def _row_count(url: str, table: str) -> int:
-    with psycopg.connect(url) as conn:
-        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
-    return int(row[0]) if row else 0
+    counted = row(url, f"SELECT count(*) FROM {table}")
+    return int(counted[0]) if counted else 0
 
 
 def test_060_refuses_to_drop_messaging_with_rows_unless_told(empty_url: str) -> None:
@@ -247,9 +247,7 @@ def test_060_refuses_to_drop_messaging_with_rows_unless_told(empty_url: str) -> 
     assert pinned.returncode == 0 and "nothing to apply" in pinned.stdout, pinned.stderr
     allowed = run_cli("migrate", "--allow-data-loss", "--database-url", empty_url)
     assert allowed.returncode == 0, allowed.stderr
-    with psycopg.connect(empty_url) as conn:
-        gone = conn.execute("SELECT to_regclass('channels')").fetchone()
-    assert gone == (None,)
+    assert row(empty_url, "SELECT to_regclass('channels')") == (None,)
 
 
 def test_a_database_matching_no_revision_is_refused_untouched(empty_url: str) -> None:
@@ -262,11 +260,11 @@ def test_a_database_matching_no_revision_is_refused_untouched(empty_url: str) ->
     assert result.returncode == 1
     assert "matches no revision exactly; nothing was changed" in result.stderr
     assert "Closest revision: 050_playbooks; missing: column playbooks.tags" in result.stderr
-    with psycopg.connect(empty_url) as conn:
-        left = conn.execute(
-            "SELECT to_regclass('alembic_version'), to_regnamespace('roboco_sql'), "
-            "(SELECT count(*) FROM pg_extension WHERE extname = 'vector')"
-        ).fetchone()
+    left = row(
+        empty_url,
+        "SELECT to_regclass('alembic_version'), to_regnamespace('roboco_sql'), "
+        "(SELECT count(*) FROM pg_extension WHERE extname = 'vector')",
+    )
     assert left == (None, None, 0)
 
 
@@ -317,7 +315,7 @@ def _seed_tasks(conn: psycopg.Connection[Any], rows: list[dict[str, Any]]) -> No
     project, agent = uuid.uuid4(), uuid.uuid4()
     _insert(conn, "agents", {"id": agent, "slug": "dev-1"})
     _insert(conn, "projects", {"id": project, "slug": "p", "name": "p", "created_by": agent})
-    for row in rows:
+    for task in rows:
         _insert(
             conn,
             "tasks",
@@ -326,7 +324,7 @@ def _seed_tasks(conn: psycopg.Connection[Any], rows: list[dict[str, Any]]) -> No
                 "created_by": agent,
                 "title": "t",
                 "description": "a description long enough",
-                **row,
+                **task,
             },
         )
 

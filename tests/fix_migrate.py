@@ -1,0 +1,40 @@
+"""What the migration tests share: a small chain written to disk, and one-shot reads of a
+database by URL (each opens its own connection, so it sees only what was committed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+
+def write_chain(directory: Path, files: dict[str, str]) -> Path:
+    """A chain of small files: name -> body (headers added from the order given)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    parent = ""
+    for name, body in files.items():
+        rev = name.removesuffix(".sql")
+        (directory / name).write_text(
+            f"-- revision: {rev}\n-- down_revision: {parent}\n{body}", encoding="utf-8"
+        )
+        parent = rev
+    return directory
+
+
+def rows(url: str, query: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Every row the query returns."""
+    with psycopg.connect(url) as conn:
+        return conn.execute(query, args or None).fetchall()
+
+
+def row(url: str, query: str, *args: Any) -> tuple[Any, ...] | None:
+    """The query's first row (None when it returns none)."""
+    with psycopg.connect(url) as conn:
+        return conn.execute(query, args or None).fetchone()
+
+
+def one(url: str, query: str, *args: Any) -> Any:
+    """The first column of the query's first row (None when it returns none)."""
+    first = row(url, query, *args)
+    return None if first is None else first[0]
