@@ -119,17 +119,21 @@ def version_write(m: Migration) -> Query:
     return named("version_move", to=m.revision, **{"from": m.down_revision})
 
 
+def _logged(m: Migration, who: str, ms: float | None) -> dict[str, Any]:
+    """The columns history and reverted both record of a revision (ms None: the server times
+    it)."""
+    return {
+        "revision": m.revision,
+        "parent": m.down_revision,
+        "checksum": m.checksum,
+        "ms": ms,
+        "who": who,
+    }
+
+
 def history_insert(m: Migration, how: str, who: str, ms: float | None) -> Query:
-    """The history row of an applied revision; ms None lets the server time it."""
-    return named(
-        "history_insert",
-        revision=m.revision,
-        parent=m.down_revision,
-        checksum=m.checksum,
-        how=how,
-        ms=ms,
-        who=who,
-    )
+    """The history row of an applied revision."""
+    return named("history_insert", how=how, **_logged(m, who, ms))
 
 
 def record(m: Migration, who: str, ms: float | None) -> tuple[Query, Query]:
@@ -148,15 +152,7 @@ def version_back(m: Migration) -> Query:
 def reverted_insert(m: Migration, who: str, ms: float | None) -> Query:
     """m's history row goes into roboco_sql.reverted (see bookkeeping.sql), with the reason
     its file gives for the data lost, when going back past it was allowed."""
-    return named(
-        "reverted_insert",
-        revision=m.revision,
-        parent=m.down_revision,
-        checksum=m.checksum,
-        ms=ms,
-        who=who,
-        data_lost=m.irreversible,
-    )
+    return named("reverted_insert", data_lost=m.irreversible, **_logged(m, who, ms))
 
 
 def revert_record(m: Migration, who: str, ms: float | None) -> tuple[Query, Query]:

@@ -109,36 +109,36 @@ def _actions(state: FileState, stmt: Statement, kind: str) -> Iterator[tuple[str
             yield table, action
 
 
-def _rename_table(state: FileState, stmt: Statement) -> Iterator[Hit]:
-    for table, action in _actions(state, stmt, "rename-table"):
-        renamed, _ = name_at(action, 2)
-        yield (
-            action[0],
-            f"RENAME of table {table} to {renamed}{stmt.where} breaks code that still uses "
-            "the old name",
-        )
+def _breaks_code(kind: str, what: Callable[[str, list[Tok]], str], uses: str) -> Check:
+    """The check that each action of that kind (of an ALTER TABLE of an existing table)
+    breaks code still running: what(table, action) it does, where, and how the code uses
+    what it takes away."""
 
+    def check(state: FileState, stmt: Statement) -> Iterator[Hit]:
+        for table, action in _actions(state, stmt, kind):
+            yield action[0], f"{what(table, action)}{stmt.where} breaks code that still {uses}"
+
+    return check
+
+
+_rename_table = _breaks_code(
+    "rename-table",
+    lambda table, action: f"RENAME of table {table} to {name_at(action, 2)[0]}",
+    "uses the old name",
+)
 
 # -- columns ---------------------------------------------------------------------------------
 
-
-def _rename_column(state: FileState, stmt: Statement) -> Iterator[Hit]:
-    for table, action in _actions(state, stmt, "rename-column"):
-        column, _ = column_at(action, 1)
-        yield (
-            action[0],
-            f"RENAME of column {table}.{column}{stmt.where} breaks code that still uses the "
-            "old name",
-        )
-
-
-def _drop_column(state: FileState, stmt: Statement) -> Iterator[Hit]:
-    for table, action in _actions(state, stmt, "drop-column"):
-        column, _ = column_at(action, 1, ("IF", "EXISTS"))
-        yield (
-            action[0],
-            f"DROP COLUMN {table}.{column}{stmt.where} breaks code that still reads or writes it",
-        )
+_rename_column = _breaks_code(
+    "rename-column",
+    lambda table, action: f"RENAME of column {table}.{column_at(action, 1)[0]}",
+    "uses the old name",
+)
+_drop_column = _breaks_code(
+    "drop-column",
+    lambda table, action: f"DROP COLUMN {table}.{column_at(action, 1, ('IF', 'EXISTS'))[0]}",
+    "reads or writes it",
+)
 
 
 def _altered_columns(

@@ -85,15 +85,21 @@ def skip(toks: list[Tok], i: int, *words: str) -> int:
     return i
 
 
-def _top_level(toks: list[Tok]) -> Iterator[Tok]:
+def _depths(toks: list[Tok]) -> Iterator[tuple[int, Tok]]:
+    """Each token with its parenthesis depth (a parenthesis counted as inside what it opens
+    and outside what it closes)."""
     depth = 0
     for t in toks:
         if t.text == "(":
             depth += 1
         elif t.text == ")":
             depth -= 1
-        elif depth == 0:
-            yield t
+        yield depth, t
+
+
+def _top_level(toks: list[Tok]) -> Iterator[Tok]:
+    """The tokens at depth 0 that are no parenthesis."""
+    return (t for depth, t in _depths(toks) if depth == 0 and t.text not in ("(", ")"))
 
 
 def has(toks: list[Tok], *words: str) -> Tok | None:
@@ -109,12 +115,7 @@ def has(toks: list[Tok], *words: str) -> Tok | None:
 def _split_actions(toks: list[Tok]) -> list[list[Tok]]:
     """The comma-separated actions of an ALTER TABLE, commas inside parentheses kept."""
     actions: list[list[Tok]] = [[]]
-    depth = 0
-    for t in toks:
-        if t.text == "(":
-            depth += 1
-        elif t.text == ")":
-            depth -= 1
+    for depth, t in _depths(toks):
         if t.text == "," and depth == 0:
             actions.append([])
         else:
