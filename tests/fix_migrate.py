@@ -38,3 +38,8 @@ def one(url: str, query: str, *args: Any) -> Any:
     """The first column of the query's first row (None when it returns none)."""
     first = row(url, query, *args)
     return None if first is None else first[0]
+
+
+def names(url: str, query: str) -> set[Any]:
+    """The first column of every row, as a set (names of indexes, tables...)."""
+    return {first for first, *_ in rows(url, query)}

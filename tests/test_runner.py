@@ -38,7 +38,7 @@ from roboco_sql.migrate.runner import (
 )
 from tests.conftest import ROOT, run_cli
 from tests.fix_catalog import diff, dump, reference
-from tests.fix_migrate import one, row, rows, write_chain
+from tests.fix_migrate import names, one, row, rows, write_chain
 
 CHAIN = load_chain()
 HEAD = CHAIN.head
@@ -952,14 +952,11 @@ def test_additions_leave_before_the_chain_goes_below_them_and_come_back(
     migrate(empty_url, CHAIN, options=Options(additions=both))
 
     def ours() -> set[str]:
-        with psycopg.connect(empty_url) as conn:
-            return {
-                n
-                for (n,) in conn.execute(
-                    "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'rsql%%' UNION "
-                    "SELECT conname FROM pg_constraint WHERE conname LIKE 'rsql%%'"
-                )
-            }
+        return names(
+            empty_url,
+            "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'rsql%%' UNION "
+            "SELECT conname FROM pg_constraint WHERE conname LIKE 'rsql%%'",
+        )
 
     at_head = {
         "rsql_tasks_dependency_ids",

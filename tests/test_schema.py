@@ -16,7 +16,7 @@ from roboco_sql.migrate.fingerprint import Fingerprints, load, snapshot
 from roboco_sql.migrate.runner import BASE, PURE, Options
 from tests.conftest import FIXTURES, run_cli
 from tests.fix_catalog import diff, dump, reference
-from tests.fix_migrate import row
+from tests.fix_migrate import names, row
 
 CHAIN = load_chain()
 PURE_RUN = Options(additions=PURE)  # RoboCo's catalog exactly, none of our additions
@@ -163,14 +163,11 @@ def test_our_objects_never_take_a_name_roboco_uses(empty_url: str) -> None:
 
 def test_the_parent_index_gives_way_to_roboco_069(empty_url: str) -> None:
     def indexes() -> set[str]:
-        with psycopg.connect(empty_url) as conn:
-            return {
-                n
-                for (n,) in conn.execute(
-                    "SELECT indexname FROM pg_indexes WHERE tablename = 'tasks' "
-                    "AND indexdef LIKE '%(parent_task_id)'"
-                )
-            }
+        return names(
+            empty_url,
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'tasks' "
+            "AND indexdef LIKE '%(parent_task_id)'",
+        )
 
     migrate(empty_url, CHAIN, "068_tasks_constraints_column")
     assert indexes() == {"rsql_tasks_parent_task_id"}
