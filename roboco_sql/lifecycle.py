@@ -23,6 +23,7 @@ from typing import Final
 
 from roboco_sql.errors import TransitionRefused, ValidationError
 from roboco_sql.models.enums import AgentRole, TaskStatus
+from roboco_sql.validate import shown
 
 __all__ = [
     "ACTIONS",
@@ -453,7 +454,7 @@ def _status(value: TaskStatus | str) -> TaskStatus:
     try:
         return TaskStatus(value)
     except ValueError:
-        raise ValidationError(f"unknown task status {value!r}") from None
+        raise ValidationError(f"unknown task status {shown(value)}") from None
 
 
 def _role(value: AgentRole | str) -> AgentRole:

@@ -342,3 +342,20 @@ def test_an_integer_too_long_to_print_is_refused_in_one_line() -> None:
         checked_limit(huge)
     with pytest.raises(ValidationError, match=r"^k must be .* an integer of 16610 bits$"):
         int_arg("k", huge, 1, 10)
+
+
+async def test_the_reaper_refuses_a_span_past_the_calendar(conn: Conn) -> None:
+    from roboco_sql.repos import claims
+
+    with pytest.raises(ValidationError, match=r"^older_than is longer than"):
+        await claims.reap_stale_claims(conn, dt.timedelta.max)
+    assert conn.info.transaction_status.name == "IDLE"  # refused before any SQL
+
+
+def test_an_unknown_status_is_shown_in_one_short_line() -> None:
+    from roboco_sql import lifecycle
+
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.can_claim("developer", "x\n" * 10_000)  # type: ignore[arg-type]
+    assert "\n" not in str(caught.value)
+    assert len(str(caught.value)) < 120

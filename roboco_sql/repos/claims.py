@@ -35,6 +35,7 @@ from roboco_sql.repos.transitions import (
     actor_of,
     apply_transition,
 )
+from roboco_sql.validate import check_span
 
 __all__ = [
     "ANY_TEAM_ROLES",
@@ -371,8 +372,9 @@ async def reap_stale_claims(
     reaper, the owner stays on the task (``keep_owner``) so the same agent resumes it; with
     ``keep_owner=False`` it returns to the open pool.
     """
-    if older_than < dt.timedelta(0):
+    if isinstance(older_than, dt.timedelta) and older_than < dt.timedelta(0):
         raise ValidationError("reap_stale_claims: older_than must not be negative")
+    older_than = check_span("older_than", older_than)  # not a span, or past the calendar
     return await queries.fetch_all(
         conn, _REAP, scalar_row, older_than=older_than, keep_owner=keep_owner
     )
