@@ -17,13 +17,14 @@ from roboco_sql.repos import sessions, usage
 Conn = AsyncConnection[Any]
 
 WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+KEY = uuid.UUID(int=7)  # fixed: the ids must be the same on every xdist worker
 BAD_CURSORS = [
     ("x", "y"),  # strings: "'str' object has no attribute 'tzinfo'" on the server side
-    (WHEN, uuid.uuid4(), 3),  # too many values to unpack
+    (WHEN, KEY, 3),  # too many values to unpack
     (WHEN,),
-    (str(WHEN), uuid.uuid4()),
-    (WHEN, str(uuid.uuid4())),
-    [WHEN, uuid.uuid4()],  # a list, not the tuple a row's key is
+    (str(WHEN), KEY),
+    (WHEN, str(KEY)),
+    [WHEN, KEY],  # a list, not the tuple a row's key is
 ]
 
 
