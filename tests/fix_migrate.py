@@ -1,5 +1,6 @@
-"""What the migration tests share: a small chain written to disk, and one-shot reads of a
-database by URL (each opens its own connection, so it sees only what was committed)."""
+"""What the migration tests share: a small chain written to disk, one-shot reads of a
+database by URL (each opens its own connection, so it sees only what was committed), and the
+names our additions leave at head."""
 
 from __future__ import annotations
 
@@ -7,6 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+
+# our additions' indexes and constraints at head when default and task_scope_check are applied
+# (the parent index gave way to RoboCo's ix_tasks_parent_task_id in 069)
+OURS_AT_HEAD = frozenset(
+    {
+        "rsql_tasks_dependency_ids",
+        "rsql_tasks_claim_queue",
+        "rsql_tasks_scope",
+        "rsql_tasks_branch_name",
+        "rsql_tasks_pr_number",
+        "rsql_tasks_created_at",
+    }
+)
 
 
 def write_chain(directory: Path, files: dict[str, str]) -> Path:

@@ -38,7 +38,7 @@ from roboco_sql.migrate.runner import (
 )
 from tests.conftest import ROOT, run_cli
 from tests.fix_catalog import diff, dump, reference
-from tests.fix_migrate import names, one, row, rows, write_chain
+from tests.fix_migrate import OURS_AT_HEAD, names, one, row, rows, write_chain
 
 CHAIN = load_chain()
 HEAD = CHAIN.head
@@ -958,19 +958,11 @@ def test_additions_leave_before_the_chain_goes_below_them_and_come_back(
             "SELECT conname FROM pg_constraint WHERE conname LIKE 'rsql%%'",
         )
 
-    at_head = {
-        "rsql_tasks_dependency_ids",
-        "rsql_tasks_claim_queue",
-        "rsql_tasks_scope",
-        "rsql_tasks_branch_name",
-        "rsql_tasks_pr_number",
-        "rsql_tasks_created_at",
-    }
-    assert ours() == at_head
+    assert ours() == OURS_AT_HEAD
     back = Options(additions=both, go_back=True, allow_data_loss=True)
     # above their requires (044) they stay, maintained: below 069 the parent index is ours again
     report = migrate(empty_url, CHAIN, "068_tasks_constraints_column", options=back)
-    assert report.removed == [] and ours() == at_head | {"rsql_tasks_parent_task_id"}
+    assert report.removed == [] and ours() == OURS_AT_HEAD | {"rsql_tasks_parent_task_id"}
     lines: list[str] = []
     report = migrate(empty_url, CHAIN, "043_conventions_cache", options=back, echo=lines.append)
     assert report.removed == ["task_graph_indexes", "task_scope_check", "task_lookup_indexes"]
@@ -983,7 +975,7 @@ def test_additions_leave_before_the_chain_goes_below_them_and_come_back(
     assert diff(reference()["catalogs"]["043_conventions_cache"], dump(empty_url)) == []
     report = migrate(empty_url, CHAIN, options=Options(additions=both))
     assert report.additions == ["task_graph_indexes", "task_scope_check", "task_lookup_indexes"]
-    assert ours() == at_head
+    assert ours() == OURS_AT_HEAD
     assert diff(reference()["catalogs"][CHAIN.head], dump(empty_url)) == []
 
 

@@ -16,7 +16,7 @@ from roboco_sql.migrate.fingerprint import Fingerprints, load, snapshot
 from roboco_sql.migrate.runner import BASE, PURE, Options
 from tests.conftest import FIXTURES, run_cli
 from tests.fix_catalog import diff, dump, reference
-from tests.fix_migrate import names, row
+from tests.fix_migrate import OURS_AT_HEAD, names, row
 
 CHAIN = load_chain()
 PURE_RUN = Options(additions=PURE)  # RoboCo's catalog exactly, none of our additions
@@ -139,24 +139,13 @@ def test_our_objects_never_take_a_name_roboco_uses(empty_url: str) -> None:
         for table in catalog["tables"].values():
             theirs |= set(table["constraints"]) | set(table["indexes"])
     migrate(empty_url, CHAIN, options=Options(additions=frozenset({"default", "task_scope_check"})))
-    with psycopg.connect(empty_url) as conn:
-        ours = {
-            name
-            for (name,) in conn.execute(
-                "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' "
-                "UNION SELECT conname FROM pg_constraint "
-                "WHERE connamespace = 'public'::regnamespace"
-            )
-            if name.startswith("rsql_")
-        }
-    assert ours == {
-        "rsql_tasks_dependency_ids",
-        "rsql_tasks_claim_queue",
-        "rsql_tasks_scope",
-        "rsql_tasks_branch_name",
-        "rsql_tasks_pr_number",
-        "rsql_tasks_created_at",
-    }  # the parent index gave way to RoboCo's ix_tasks_parent_task_id (069)
+    public = names(
+        empty_url,
+        "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' "
+        "UNION SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace",
+    )
+    ours = {name for name in public if name.startswith("rsql_")}
+    assert ours == OURS_AT_HEAD
     assert not ours & theirs
     assert not any(name.startswith("rsql_") for name in theirs)
 
