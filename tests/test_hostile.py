@@ -45,7 +45,7 @@ from roboco_sql.models.messaging import ChannelCreate, ChannelUpdate, GroupCreat
 from roboco_sql.models.notification import NotificationCreate
 from roboco_sql.models.pitch import PitchCreate
 from roboco_sql.models.project import ProjectCreate, ProjectUpdate
-from roboco_sql.models.task import TaskUpdate
+from roboco_sql.models.task import NOTE_COLUMNS, TaskUpdate
 from roboco_sql.repos import (
     agents,
     channels,
@@ -720,17 +720,7 @@ async def test_tasks_create_and_update(
     assert got.acceptance_criteria_ids == data.acceptance_criteria_ids
     assert got.parent_ac_refs == data.parent_ac_refs
 
-    notes_columns = dict.fromkeys(
-        (
-            "dev_notes",
-            "qa_notes",
-            "auditor_notes",
-            "quick_context",
-            "pr_reviewer_notes",
-            "doc_notes",
-        ),
-        notes,
-    )
+    notes_columns = dict.fromkeys(sorted(NOTE_COLUMNS), notes)  # every free-text note column
     columns: dict[str, Any] = {
         "title": new_title,
         "description": new_description,
