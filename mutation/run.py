@@ -99,7 +99,7 @@ TARGETS: dict[str, Target] = {
     # shared list gave each lifecycle mutant dozens of database tests; the lifecycle is pure
     # and its own tests (no database) reach all of it
     "lifecycle": Target(
-        ("roboco_sql/lifecycle.py",),
+        ("roboco_sql/lifecycle/*",),
         (
             "tests/test_lifecycle.py",
             "tests/test_task_kills.py",
