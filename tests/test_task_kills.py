@@ -409,3 +409,10 @@ async def test_a_missed_write_is_explained_from_the_row_as_it_is_now(conn: Conn,
     )
     assert isinstance(again, Conflict)
     assert str(again) == f"task {held}: changed concurrently during in_progress -> blocked; retry"
+
+
+def test_an_unknown_status_is_named_in_the_refusal() -> None:
+    """The lifecycle's status check names the value it could not read (shown cut to a line)."""
+    with pytest.raises(ValidationError) as raised:
+        lifecycle.refusal("nope", S.PENDING, R.DEVELOPER, TaskFacts())
+    assert str(raised.value) == "unknown task status 'nope'"

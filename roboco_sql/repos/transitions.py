@@ -7,18 +7,15 @@ of the task's work sessions and, on completion, RoboCo's dependency rule for its
 Of two writers that read the same state, exactly one matches; the other gets
 :class:`~roboco_sql.errors.Conflict` naming the task and the state it found.
 
-What an edge does besides moving the status is data: :data:`EFFECTS` maps every lifecycle
-edge to an :class:`Effects` record, built from one rule per target state plus a few per
-action, and the statement turns each field into a fixed ``CASE`` of its SET list.
+What an edge does besides moving the status is data: :data:`EFFECTS` (in
+:mod:`roboco_sql.repos.transition_effects`, re-exported here) maps every lifecycle edge to an
+:class:`Effects` record, and the statement turns each field into a fixed ``CASE``.
 """
 
 from __future__ import annotations
 
-import enum
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Any, Final
 
 from psycopg import AsyncConnection
@@ -32,12 +29,17 @@ from roboco_sql.models.enums import (
     BlockerResolverType,
     TaskStatus,
     Team,
-    WorkSessionStatus,
 )
 from roboco_sql.models.task import Task
 from roboco_sql.repos import tasks
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._rows import model_row
+from roboco_sql.repos.transition_effects import (
+    EFFECTS,
+    Effects,
+    Owner,
+    _edge_effects,  # noqa: F401 (tests rebuild it)
+)
 
 __all__ = [
     "EFFECTS",
@@ -91,118 +93,6 @@ def actor_of(who: ActorLike) -> Actor:
         raise ValidationError(f"unknown agent role {role!r}") from None
 
 
-class Owner(enum.StrEnum):
-    """What happens to ``assigned_to`` / ``claimed_by`` on an edge."""
-
-    KEEP = "keep"
-    ACTOR = "actor"  # the actor takes the task (a claim)
-    CLEAR = "clear"  # both cleared: handed off to the next role's claim
-    UNASSIGN = "unassign"  # assigned_to cleared, claimed_by kept (an agent's unclaim)
-    RESTORE = "restore"  # back to whoever held it before the block
-    HOLDER = "holder"  # both set to whoever holds it (the reaper keeps the owner)
-    DEVELOPER = "developer"  # back to the original developer (a failed review), else none
-    REVIEW_PM = "review_pm"  # the PM who assembles it: its cell's PM, else the Main PM
-    DEVELOPER_OR_PM = "developer_or_pm"  # the original developer, else that PM
-    REVISION_DEV = "revision_dev"  # the original developer, else its latest developer session
-    ANCESTOR = "ancestor"  # the first assignee up the parent chain, with the live claim
-
-
-@dataclass(frozen=True, slots=True)
-class Effects:
-    """The columns an edge writes besides ``status``, each a fixed CASE in the statement."""
-
-    owner: Owner = Owner.KEEP
-    claim: bool = False  # claimed_at, active_claimant_id, last_heartbeat_at = actor, now
-    release: bool = False  # the live claim ends: active_claimant_id, last_heartbeat_at NULL
-    start: bool = False  # started_at, first time only
-    complete: bool = False  # completed_at, and the dependents' rule
-    cascade_cancel: bool = False  # the unfinished subtree is cancelled too
-    detach_session: bool = False  # work_session_id NULL
-    session: WorkSessionStatus | None = None  # end its active work sessions with this outcome
-    snapshot_block: bool = False  # pre_block_state/assignee (first block), blocker metadata
-    clear_block: bool = False  # pre-block snapshot and blocker metadata cleared
-    mark_developer: bool = False  # orchestration_markers.original_developer = assigned_to
-    self_verified: bool = False
-    qa_verified: bool | None = None
-    reset_docs: bool = False  # docs_complete = false: the documenter writes this cycle's docs
-
-
-_S = TaskStatus
-_HANDOFF = Effects(owner=Owner.CLEAR, release=True)
-
-# One rule per target state (RoboCo's TaskService methods that reach it) ...
-_BY_TARGET: Final[Mapping[TaskStatus, Effects]] = MappingProxyType(
-    {
-        _S.BACKLOG: Effects(),
-        _S.PENDING: Effects(
-            owner=Owner.UNASSIGN,
-            release=True,
-            detach_session=True,
-            session=WorkSessionStatus.ABANDONED,
-        ),
-        _S.CLAIMED: Effects(owner=Owner.ACTOR, claim=True),
-        _S.IN_PROGRESS: Effects(start=True),
-        _S.BLOCKED: Effects(snapshot_block=True),
-        _S.PAUSED: Effects(),
-        _S.VERIFYING: Effects(self_verified=True),  # the developer's own check, attested
-        _S.AWAITING_QA: replace(_HANDOFF, mark_developer=True, self_verified=True),
-        _S.AWAITING_DOCUMENTATION: _HANDOFF,
-        _S.AWAITING_PR_REVIEW: _HANDOFF,
-        _S.AWAITING_PM_REVIEW: _HANDOFF,
-        # an escalation changes only the status (its note: task_notes.set_transition_note)
-        _S.AWAITING_CEO_APPROVAL: Effects(),
-        _S.NEEDS_REVISION: Effects(owner=Owner.DEVELOPER, release=True),
-        _S.COMPLETED: Effects(complete=True, release=True, session=WorkSessionStatus.COMPLETED),
-        _S.CANCELLED: Effects(
-            release=True, session=WorkSessionStatus.ABANDONED, cascade_cancel=True
-        ),
-    }
-)
-
-# ... refined per action where RoboCo's method for it does more.
-_BY_ACTION: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType(
-    {
-        # a backlog task becomes claimable; whoever it was assigned to keeps it
-        "activate": {
-            "owner": Owner.KEEP,
-            "release": False,
-            "detach_session": False,
-            "session": None,
-        },
-        "unblock": {"owner": Owner.RESTORE, "clear_block": True},
-        # a coordination root back to the pool for the Main PM to re-plan: the owner stays
-        "ceo_reject_to_pool": {
-            "owner": Owner.KEEP,
-            "detach_session": False,
-            "session": None,
-        },
-        "qa_pass": {"qa_verified": True, "reset_docs": True},
-        "qa_fail": {"qa_verified": False, "owner": Owner.REVISION_DEV},
-        # the documented task goes to the PM up its parent chain, who also takes the claim
-        "docs_complete": {"owner": Owner.ANCESTOR},
-        # RoboCo hands a passed assembled PR to its PM; a failed one to its PM as well (an
-        # assembled task carries no original developer), a leaf back to its developer
-        "pr_pass": {"owner": Owner.REVIEW_PM},
-        "pr_fail": {"owner": Owner.DEVELOPER_OR_PM},
-        "request_changes": {"owner": Owner.DEVELOPER_OR_PM},
-        # a direct submission for PM review changes only the status
-        "submit_pm_review": {"owner": Owner.KEEP, "release": False},
-    }
-)
-
-
-def _edge_effects() -> Mapping[tuple[TaskStatus, TaskStatus], Effects]:
-    table = {
-        pair: replace(_BY_TARGET[pair[1]], **_BY_ACTION.get(edge.action, {}))
-        for pair, edge in EDGES.items()
-    }
-    return MappingProxyType(table)
-
-
-EFFECTS: Final[Mapping[tuple[TaskStatus, TaskStatus], Effects]] = _edge_effects()
-"""The side effects of every lifecycle edge, keyed like :data:`lifecycle.EDGES`."""
-
-
 def _not_found(task_id: uuid.UUID) -> NotFound:
     return NotFound(f"task {task_id} not found")
 
@@ -253,9 +143,7 @@ async def apply_transition(
     records ``resolver_type`` and ``raised_by`` (else the assignee) unless already set.
     """
     src = task.status
-    reason = lifecycle.refusal(src, dst, who.role, _facts(task))
-    if reason is None:
-        reason = lifecycle.authority_refusal(src, dst, who.role, standing(task, who), action=action)
+    reason = _refusal(task, src, dst, who, action)
     if reason is not None:
         raise TransitionRefused(f"task {task.id}: {reason}")
     if holder is None and who.id is not None and lifecycle.holds_own_work(who.role, src):
@@ -264,7 +152,6 @@ async def apply_transition(
     eff = effects if effects is not None else EFFECTS[(src, dst)]
     if eff.cascade_cancel:
         await _check_cascade(conn, task.id, who)
-    needs = set(edge.preconditions)
     with translated("task"):
         moved = await queries.fetch_one(
             conn,
@@ -277,31 +164,55 @@ async def apply_transition(
             actor_role=who.role,
             action=action or edge.action,
             holder=holder,
-            owner=eff.owner,
-            claim=eff.claim,
-            release=eff.release,
-            start=eff.start,
-            complete=eff.complete,
-            cascade_cancel=eff.cascade_cancel,
-            detach_session=eff.detach_session,
-            session_outcome=eff.session,
-            snapshot_block=eff.snapshot_block,
-            clear_block=eff.clear_block,
             resolver_type=resolver_type,
             raised_by=raised_by,
-            mark_developer=eff.mark_developer,
-            self_verified=eff.self_verified,
-            qa_verified=eff.qa_verified,
-            reset_docs=eff.reset_docs,
-            need_docs=Precondition.DOCS_COMPLETE in needs,
-            need_pr_created=Precondition.PR_CREATED in needs,
-            need_pr_number=Precondition.PR_NUMBER in needs,
-            need_branch=Precondition.BRANCH_NAME in needs,
             pr_review_sources=_PR_REVIEW_SOURCES,
+            **_effect_params(eff),
+            **_precondition_params(edge.preconditions),
         )
     if moved is None:
         raise await _miss(conn, task.id, src=src, dst=dst, who=who, holder=holder, action=action)
     return moved
+
+
+def _refusal(
+    task: Task, src: TaskStatus, dst: TaskStatus, who: Actor, action: str | None
+) -> str | None:
+    """Why the lifecycle refuses this move on this row: the edge's gates, then authority."""
+    reason = lifecycle.refusal(src, dst, who.role, _facts(task))
+    if reason is None:
+        reason = lifecycle.authority_refusal(src, dst, who.role, standing(task, who), action=action)
+    return reason
+
+
+def _effect_params(eff: Effects) -> dict[str, object]:
+    """The statement's parameters for the edge's effects, one per CASE of its SET list."""
+    return {
+        "owner": eff.owner,
+        "claim": eff.claim,
+        "release": eff.release,
+        "start": eff.start,
+        "complete": eff.complete,
+        "cascade_cancel": eff.cascade_cancel,
+        "detach_session": eff.detach_session,
+        "session_outcome": eff.session,
+        "snapshot_block": eff.snapshot_block,
+        "clear_block": eff.clear_block,
+        "mark_developer": eff.mark_developer,
+        "self_verified": eff.self_verified,
+        "qa_verified": eff.qa_verified,
+        "reset_docs": eff.reset_docs,
+    }
+
+
+def _precondition_params(preconditions: tuple[Precondition, ...]) -> dict[str, bool]:
+    """Which git facts the statement re-checks at write time (the edge's preconditions)."""
+    return {
+        "need_docs": Precondition.DOCS_COMPLETE in preconditions,
+        "need_pr_created": Precondition.PR_CREATED in preconditions,
+        "need_pr_number": Precondition.PR_NUMBER in preconditions,
+        "need_branch": Precondition.BRANCH_NAME in preconditions,
+    }
 
 
 async def _check_cascade(conn: AsyncConnection[Any], task_id: uuid.UUID, who: Actor) -> None:
@@ -364,9 +275,7 @@ async def _miss(
             f"task {task_id}: no longer held by agent {holder} "
             f"(assigned to {now.assigned_to}, claimant {now.active_claimant_id})"
         )
-    reason = lifecycle.refusal(src, dst, who.role, _facts(now))
-    if reason is None:
-        reason = lifecycle.authority_refusal(src, dst, who.role, standing(now, who), action=action)
+    reason = _refusal(now, src, dst, who, action)
     if reason is not None:
         return TransitionRefused(f"task {task_id}: {reason}")
     return Conflict(f"task {task_id}: changed concurrently during {src} -> {dst}; retry")
