@@ -116,7 +116,7 @@ TARGETS: dict[str, Target] = {
         ),
     ),
     "transitions": Target(
-        ("roboco_sql/repos/transitions.py",),
+        ("roboco_sql/repos/transitions.py", "roboco_sql/repos/transition_effects.py"),
         ("tests/test_lifecycle_guards.py", "tests/test_task_flow.py", *_TASK_KILLS),
     ),
     # the runner's core (bookkeeping statements, fingerprints, the chain's rules), the part
