@@ -150,14 +150,21 @@ MARKER_SHAPES: Final[Mapping[Marker, MarkerShape]] = {
 
 
 def json_texts(value: object) -> list[str]:
-    """Every string in a JSON-like value, object keys included (to check each is storable)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [t for k, v in value.items() for t in (*json_texts(k), *json_texts(v))]
-    if isinstance(value, list | tuple):
-        return [t for item in value for t in json_texts(item)]
-    return []
+    """Every string in a JSON-like value, object keys included, in document order (to check
+    each is storable); walked with an explicit stack, so a 1000-deep value is walked, not a
+    RecursionError."""
+    texts: list[str] = []
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            texts.append(node)
+        elif isinstance(node, dict):
+            for key, item in reversed(node.items()):
+                stack += (item, key)
+        elif isinstance(node, list | tuple):
+            stack.extend(reversed(node))
+    return texts
 
 
 def _is_count(value: object) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
 from psycopg import AsyncConnection
@@ -17,6 +16,7 @@ from roboco_sql import queries
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.base import unstorable, utcnow
 from roboco_sql.models.task import Task
+from roboco_sql.models.task_markers import json_texts
 from roboco_sql.repos._task_common import task_not_found, written_task
 from roboco_sql.validate import check_json
 
@@ -50,26 +50,11 @@ def checked_percent(name: str, value: object) -> None:
         raise ValidationError(f"{name} must be an integer from 0 to 100 or None, not {value!r}")
 
 
-def _json_strings(value: object) -> Iterator[str]:
-    """Every string in a JSON value, keys included, walked with a stack: a 1000-deep
-    document must not exhaust Python's recursion before its depth is refused."""
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, str):
-            yield node
-        elif isinstance(node, Mapping):
-            stack.extend(node.keys())
-            stack.extend(node.values())
-        elif isinstance(node, (list, tuple)):
-            stack.extend(node)
-
-
 def checked_json(name: str, value: object) -> JsonValue:
     """A JSON document parameter: text jsonb can store, within validate.check_json's depth,
     size and number rules, and only what json can encode (checked in that order: json.dumps
     recurses, so the depth is refused before it runs)."""
-    for text in _json_strings(value):
+    for text in json_texts(value):
         reason = unstorable(text)
         if reason is not None:
             raise ValidationError(f"{name} {reason}")

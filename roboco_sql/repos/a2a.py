@@ -28,7 +28,7 @@ from roboco_sql.models.enums import A2AConversationStatus
 from roboco_sql.models.task import Task
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
-from roboco_sql.repos._paging import checked_limit
+from roboco_sql.repos._paging import checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -141,7 +141,6 @@ async def list_conversations(
     Narrowed to one status, the pair with `with_agent`, one task, or (`unread_only`) those
     holding messages the agent has not read. Their newest messages: `latest_messages`.
     """
-    before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
         _LIST,
@@ -151,8 +150,7 @@ async def list_conversations(
         with_agent=with_agent,
         task_id=task_id,
         unread_only=unread_only,
-        before_at=before_at,
-        before_id=before_id,
+        **cursor_params(before),
         limit=checked_limit(limit),
     )
 
@@ -276,14 +274,12 @@ async def list_messages(
     limit: int = 100,
 ) -> list[A2AMessage]:
     """A conversation's messages newest first; pass the last one's (created_at, id) as before."""
-    before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
         _LIST_MESSAGES,
         _MESSAGE,
         conversation_id=conversation_id,
-        before_at=before_at,
-        before_id=before_id,
+        **cursor_params(before),
         limit=checked_limit(limit),
     )
 

@@ -26,7 +26,7 @@ from roboco_sql.models.conventions import (
 )
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
-from roboco_sql.repos._paging import checked_limit
+from roboco_sql.repos._paging import checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -159,7 +159,6 @@ async def list_convention_findings(
         checked = RuleLevel(level) if level is not None else None
     except ValueError:
         raise ValidationError(f"{level!r} is not a convention rule level") from None
-    before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
         _LIST_FINDINGS,
@@ -167,7 +166,6 @@ async def list_convention_findings(
         project_id=project_id,
         level=checked,
         task_id=task_id,
-        before_at=before_at,
-        before_id=before_id,
+        **cursor_params(before),
         limit=checked_limit(limit),
     )

@@ -28,9 +28,10 @@ from roboco_sql.models.journal import (
     LearningTopic,
     TaskEntryTime,
 )
+from roboco_sql.repos._checks import INT4_MAX, int_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
-from roboco_sql.repos._paging import checked_limit, checked_offset
+from roboco_sql.repos._paging import checked_limit, checked_offset, cursor_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -160,7 +161,6 @@ async def list_entries(
     """A journal's entries newest first, optionally of one kind or about one task; pass the
     last (timestamp, id) as before for the next page, or skip offset entries as RoboCo's
     journal API pages."""
-    before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
         _LIST_ENTRIES,
@@ -169,8 +169,7 @@ async def list_entries(
         type=type,
         task_id=task_id,
         include_private=include_private,
-        before_at=before_at,
-        before_id=before_id,
+        **cursor_params(before),
         limit=checked_limit(limit),
         offset=checked_offset(offset),
     )
@@ -205,8 +204,8 @@ async def list_task_highlights(
         raise ValidationError("types must name at least one journal entry kind")
     if roles is not None and not roles:
         raise ValidationError("roles must be None (any author) or name at least one role")
-    if content_cap is not None and content_cap < 1:
-        raise ValidationError(f"content_cap must be positive, not {content_cap}")
+    if content_cap is not None:
+        content_cap = int_arg("content_cap", content_cap, 1, INT4_MAX)
     return await queries.fetch_all(
         conn,
         _HIGHLIGHTS,

@@ -32,7 +32,7 @@ from roboco_sql.models.messaging import (
 )
 from roboco_sql.repos import channels, sessions
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._paging import checked_limit
+from roboco_sql.repos._paging import checked_cursor, checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -216,7 +216,8 @@ async def _session_page(
     type: MessageType | None,
     rows: int,
 ) -> list[Message]:
-    before_at, before_id = before if before is not None else (None, None)
+    checked = checked_cursor(before)
+    before_at, before_id = checked if checked is not None else (None, None)
     with translated("message"):
         return await queries.fetch_all(
             conn,
@@ -257,15 +258,13 @@ async def list_channel_messages(
     limit: int = 50,
 ) -> list[Message]:
     """A channel's recent messages across its groups and sessions, newest first."""
-    before_at, before_id = before if before is not None else (None, None)
     with translated("message"):
         return await queries.fetch_all(
             conn,
             _LIST_CHANNEL,
             _MESSAGE,
             channel_id=channel_id,
-            before_at=before_at,
-            before_id=before_id,
+            **cursor_params(before),
             limit=checked_limit(limit),
         )
 

@@ -22,7 +22,7 @@ from roboco_sql.models.notification import Notification, NotificationCounts, Not
 from roboco_sql.queries import Query
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
-from roboco_sql.repos._paging import MAX_LIMIT, checked_limit
+from roboco_sql.repos._paging import MAX_LIMIT, checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -162,7 +162,6 @@ async def list_unacknowledged(
     requires_ack=False drops that filter: RoboCo's briefing reads unread mentions as
     ``type=MENTION, requires_ack=False, include_expired=True``, and mentions need no ack.
     """
-    before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
         _UNACKED,
@@ -171,8 +170,7 @@ async def list_unacknowledged(
         requires_ack=requires_ack,
         type=type,
         include_expired=include_expired,
-        before_at=before_at,
-        before_id=before_id,
+        **cursor_params(before),
         limit=checked_limit(limit),
     )
 
@@ -189,7 +187,6 @@ async def list_for_agent(
 ) -> list[Notification]:
     """Notifications addressed to an agent, newest first; the filters combine: only unread,
     only those still owing its ack (expired or not), only one type."""
-    before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
         _FOR_AGENT,
@@ -198,8 +195,7 @@ async def list_for_agent(
         unread_only=unread_only,
         pending_ack_only=pending_ack_only,
         type=type,
-        before_at=before_at,
-        before_id=before_id,
+        **cursor_params(before),
         limit=checked_limit(limit),
     )
 

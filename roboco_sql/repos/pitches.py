@@ -13,6 +13,7 @@ from psycopg.types.json import Json
 from roboco_sql import queries
 from roboco_sql.errors import Conflict, NotFound
 from roboco_sql.models.pitch import Pitch, PitchCreate, PitchDecision, PitchStatus
+from roboco_sql.repos._built import built
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit
@@ -126,12 +127,14 @@ async def approve_pitch(
     notes: str | None = None,
 ) -> Pitch:
     """Approve a proposed pitch as provisioned, recording the product, projects and seed task."""
-    decision = PitchDecision(
+    decision = built(
+        "pitch decision",
+        PitchDecision,
         status=PitchStatus.PROVISIONED,
         decided_by=decided_by,
         decision_notes=notes,
         provisioned_product_id=provisioned_product_id,
-        provisioned_project_ids=list(provisioned_project_ids),
+        provisioned_project_ids=provisioned_project_ids,
         seed_task_id=seed_task_id,
     )
     return await decide_pitch(conn, pitch_id, decision)
@@ -145,7 +148,11 @@ async def reject_pitch(
     notes: str | None = None,
 ) -> Pitch:
     """Reject a proposed pitch; nothing is provisioned."""
-    decision = PitchDecision(
-        status=PitchStatus.REJECTED, decided_by=decided_by, decision_notes=notes
+    decision = built(
+        "pitch decision",
+        PitchDecision,
+        status=PitchStatus.REJECTED,
+        decided_by=decided_by,
+        decision_notes=notes,
     )
     return await decide_pitch(conn, pitch_id, decision)

@@ -27,7 +27,7 @@ from roboco_sql.models.prompter import (
 )
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
-from roboco_sql.repos._paging import checked_limit
+from roboco_sql.repos._paging import checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -96,15 +96,13 @@ async def list_prompter_sessions(
 ) -> list[PrompterSession]:
     """Sessions newest first; `before` is the (created_at, id) of the previous page's last."""
     checked = _status(status, "filter") if status is not None else None
-    before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
         _LIST_SESSIONS,
         _SESSION,
         agent_id=agent_id,
         status=checked,
-        before_at=before_at,
-        before_id=before_id,
+        **cursor_params(before),
         limit=checked_limit(limit),
     )
 
@@ -151,14 +149,12 @@ async def list_prompter_messages(
     limit: int = 100,
 ) -> list[PrompterMessage]:
     """A session's turns in chat order; `after` is the (created_at, id) of the last one read."""
-    after_at, after_id = after if after is not None else (None, None)
     return await queries.fetch_all(
         conn,
         _LIST_MESSAGES,
         _MESSAGE,
         session_id=session_id,
-        after_at=after_at,
-        after_id=after_id,
+        **cursor_params(after, "after"),
         limit=checked_limit(limit),
     )
 

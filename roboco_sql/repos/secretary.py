@@ -23,7 +23,7 @@ from roboco_sql.models.secretary import (
 )
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
-from roboco_sql.repos._paging import checked_limit
+from roboco_sql.repos._paging import checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -72,15 +72,13 @@ async def list_directives(
         kind = DirectiveKind(kind) if kind is not None else None
     except ValueError as exc:
         raise ValidationError(f"secretary directive filter: {exc}") from None
-    before_at, before_id = before if before is not None else (None, None)
     return await queries.fetch_all(
         conn,
         _LIST,
         _DIRECTIVE,
         status=status,
         kind=kind,
-        before_at=before_at,
-        before_id=before_id,
+        **cursor_params(before),
         limit=checked_limit(limit),
     )
 

@@ -56,7 +56,7 @@ _REASSIGN = _Q["tasks.reassign_task"]
 _HAND_OVER = _Q["tasks.hand_over_claim"]
 
 _ROW = model_row(Task)
-_UPDATABLE = tuple(TaskUpdate.model_fields)
+_UPDATABLE = TaskUpdate.columns()
 _JSON_COLUMNS = ("plan", "notes_structured", "progress_updates", "checkpoints", "commits")
 
 

@@ -52,7 +52,7 @@ _APPEND = _Q["work_sessions.append_work_session_commits"]
 _CLOSE = _Q["work_sessions.close_work_session"]
 
 _ROW = model_row(WorkSession)
-_UPDATABLE = tuple(WorkSessionUpdate.model_fields)
+_UPDATABLE = WorkSessionUpdate.columns()
 _OUTCOMES = frozenset({WorkSessionStatus.COMPLETED, WorkSessionStatus.ABANDONED})
 
 
