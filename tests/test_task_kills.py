@@ -416,3 +416,18 @@ def test_an_unknown_status_is_named_in_the_refusal() -> None:
     with pytest.raises(ValidationError) as raised:
         lifecycle.refusal("nope", S.PENDING, R.DEVELOPER, TaskFacts())
     assert str(raised.value) == "unknown task status 'nope'"
+
+
+async def test_standing_keeps_no_id_as_none_and_reads_only_a_text_marker(
+    conn: Conn, w: World
+) -> None:
+    """An actor without an id stands as no agent (not the text "None", which a marker could
+    name), and an original_developer marker that is not text names nobody."""
+    row = await get(conn, await make(conn, w, S.AWAITING_QA))
+    odd = row.model_copy(update={"orchestration_markers": {"original_developer": 7}})
+    nobody = transitions.standing(odd, Actor(None, R.QA))
+    assert nobody.agent_id is None
+    assert nobody.original_developer is None
+    named = row.model_copy(update={"orchestration_markers": {"original_developer": "None"}})
+    assert transitions.standing(named, Actor(None, R.QA)).original_developer == "None"
+    assert transitions.standing(named, Actor(None, R.QA)).agent_id is None
