@@ -431,3 +431,14 @@ async def test_standing_keeps_no_id_as_none_and_reads_only_a_text_marker(
     named = row.model_copy(update={"orchestration_markers": {"original_developer": "None"}})
     assert transitions.standing(named, Actor(None, R.QA)).original_developer == "None"
     assert transitions.standing(named, Actor(None, R.QA)).agent_id is None
+
+
+async def test_a_blocker_records_who_raised_it_not_the_assignee(conn: Conn, w: World) -> None:
+    """raised_by reaches the write: a PM raising a blocker on a developer's task is recorded,
+    not the assignee the statement falls back to."""
+    dev, pm = w.agents[R.DEVELOPER], w.agents[R.CELL_PM]
+    a = await make(conn, w, S.IN_PROGRESS, branch_name="x", assigned_to=dev.id)
+    b = await make(conn, w)
+    blocked = await graph.add_blocker(conn, a, b, raised_by=pm)
+    assert blocked.status is S.BLOCKED
+    assert blocked.blocker_raised_by == pm.id
