@@ -442,3 +442,13 @@ async def test_a_blocker_records_who_raised_it_not_the_assignee(conn: Conn, w: W
     blocked = await graph.add_blocker(conn, a, b, raised_by=pm)
     assert blocked.status is S.BLOCKED
     assert blocked.blocker_raised_by == pm.id
+
+
+async def test_a_transition_by_an_unknown_agent_names_the_task(conn: Conn, w: World) -> None:
+    """The transition statement's database refusals come out labelled as the task's."""
+    ghost = Actor(uuid.uuid4(), R.DEVELOPER, Team.BACKEND)
+    pending = await make(conn, w)
+    with pytest.raises(NotFound) as caught:
+        await transitions.transition(conn, pending, S.CLAIMED, ghost)
+    assert str(caught.value).startswith("task: no agents row with ")
+    assert (await get(conn, pending)).status is S.PENDING

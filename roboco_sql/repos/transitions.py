@@ -40,6 +40,7 @@ from roboco_sql.repos.transition_effects import (
     Owner,
     _edge_effects,  # noqa: F401 (tests rebuild it)
 )
+from roboco_sql.validate import shown
 
 __all__ = [
     "EFFECTS",
@@ -116,7 +117,7 @@ async def transition(
     try:
         dst = TaskStatus(to)
     except ValueError:
-        raise ValidationError(f"unknown task status {to!r}") from None
+        raise ValidationError(f"unknown task status {shown(to)}") from None
     who = actor_of(actor)
     task = await tasks.get_task(conn, task_id)
     if task is None:
