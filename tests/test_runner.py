@@ -157,6 +157,29 @@ def test_a_failure_without_a_position_is_pinned_to_its_statement(
     assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_base"
 
 
+def test_a_failure_the_server_answers_while_the_replay_still_sends_is_pinned_quietly(
+    tmp_path: Path, empty_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With many statements after the failing one, the server's error arrives while the replay
+    is still sending: psycopg raises it from a later statement's execute. It is still pinned to
+    the failing statement, and leaving the pipeline logs nothing."""
+    inserts = "".join(f"INSERT INTO t VALUES ({n});\n" for n in range(2000))
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_base.sql": "CREATE TABLE t (x int);\n",
+                "002_boom.sql": f"INSERT INTO t VALUES (1);\nUPDATE t SET x = x / 0;\n{inserts}",
+            },
+        )
+    )
+    with caplog.at_level("WARNING"), pytest.raises(MigrationError) as e:
+        migrate(empty_url, chain)
+    assert str(e.value).startswith("002_boom failed at 002_boom.sql:4:1: division by zero")
+    assert not [r for r in caplog.records if r.name.startswith("psycopg")], caplog.records
+    assert one(empty_url, "SELECT count(*) FROM t") == 0
+
+
 def test_notices_go_to_the_debug_log_and_warnings_to_the_operator(
     tmp_path: Path, empty_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -14,6 +14,7 @@ serves this path only).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -121,20 +122,23 @@ def _replay(conn: Conn, m: Migration, record: Record, backend: int, done: str) -
             for q in bookkeeping.opening(m)[1:]:  # conn.transaction() sent the BEGIN
                 q.run(conn)
             here = bookkeeping.named("backend").run(conn)
-            sent = []
-            for stmt in m.statements:
-                cur = conn.cursor()
-                sent.append(cur)
-                cur.execute(stmt.text, prepare=False)
+            sent: list[psycopg.Cursor[Any]] = []
             try:
+                for stmt in m.statements:
+                    sent.append(conn.cursor())
+                    sent[-1].execute(stmt.text, prepare=False)
                 pipeline.sync()
             except RETRIED:
                 raise
             except psycopg.Error as exc:
+                # raised by the sync, or by a later statement's execute when psycopg read the
+                # failure's result early: either way the statements answered are before it
                 failed = next(
-                    (s for s, c in zip(m.statements, sent, strict=True) if c.pgresult is None),
+                    (s for s, c in zip(m.statements, sent, strict=False) if c.pgresult is None),
                     m.statements[-1],
                 )
+                with contextlib.suppress(psycopg.Error):
+                    pipeline.sync()  # drain what the server skipped: leaving is then quiet
                 raise statement_failure(m, failed, exc, done) from None
         row = here.fetchone()
         if row is None or row[0] != backend:
