@@ -452,3 +452,40 @@ async def test_a_transition_by_an_unknown_agent_names_the_task(conn: Conn, w: Wo
         await transitions.transition(conn, pending, S.CLAIMED, ghost)
     assert str(caught.value).startswith("task: no agents row with ")
     assert (await get(conn, pending)).status is S.PENDING
+
+
+async def test_a_transition_by_an_agent_model_moves_as_that_agent(conn: Conn, w: World) -> None:
+    """An Agent row read from the repository acts with its own id and role (claimed_by is its
+    id, and a developer's claim passes the developer's claim rule)."""
+    from roboco_sql.repos import agents
+
+    model = await agents.get_agent(conn, w.agents[R.DEVELOPER].id)
+    assert model is not None
+    pending = await make(conn, w)
+    taken = await claims.claim(conn, pending, model)
+    assert taken.status is S.CLAIMED
+    assert taken.claimed_by == model.id
+
+
+async def test_a_flow_that_misses_its_write_is_judged_with_its_own_action(
+    conn: Conn, w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A developer's release rides the unblock edge under its own action: when the write
+    misses (another writer changed the row and changed it back), the row is re-judged as a
+    release (nothing refuses it: a retry), not as an unblock (which a developer may not do)."""
+    dev = w.agents[R.DEVELOPER]
+    task_id = await make(conn, w, S.BLOCKED, assigned_to=dev.id)
+    real = transitions.queries.fetch_one
+
+    async def write_misses(c: Conn, statement: Any, *args: Any, **kw: Any) -> Any:
+        if statement is transitions._TRANSITION:
+            return None
+        return await real(c, statement, *args, **kw)
+
+    monkeypatch.setattr(transitions.queries, "fetch_one", write_misses)
+    with pytest.raises(Conflict) as caught:
+        await claims.release(conn, task_id, dev)
+    assert (
+        str(caught.value)
+        == f"task {task_id}: changed concurrently during blocked -> pending; retry"
+    )
