@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from psycopg import AsyncConnection
 
-from roboco_sql import lifecycle
+from roboco_sql import lifecycle, queries
 from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationError
 from roboco_sql.lifecycle import Standing, TaskFacts
 from roboco_sql.models.enums import AgentRole, TaskStatus, Team
@@ -459,7 +459,9 @@ async def test_a_transition_by_an_agent_model_moves_as_that_agent(conn: Conn, w:
     id, and a developer's claim passes the developer's claim rule)."""
     from roboco_sql.repos import agents
 
-    model = await agents.get_agent(conn, w.agents[R.DEVELOPER].id)
+    dev_id = w.agents[R.DEVELOPER].id
+    assert dev_id is not None
+    model = await agents.get_agent(conn, dev_id)
     assert model is not None
     pending = await make(conn, w)
     taken = await claims.claim(conn, pending, model)
@@ -475,14 +477,14 @@ async def test_a_flow_that_misses_its_write_is_judged_with_its_own_action(
     release (nothing refuses it: a retry), not as an unblock (which a developer may not do)."""
     dev = w.agents[R.DEVELOPER]
     task_id = await make(conn, w, S.BLOCKED, assigned_to=dev.id)
-    real = transitions.queries.fetch_one
+    real = queries.fetch_one
 
     async def write_misses(c: Conn, statement: Any, *args: Any, **kw: Any) -> Any:
         if statement is transitions._TRANSITION:
             return None
         return await real(c, statement, *args, **kw)
 
-    monkeypatch.setattr(transitions.queries, "fetch_one", write_misses)
+    monkeypatch.setattr(queries, "fetch_one", write_misses)
     with pytest.raises(Conflict) as caught:
         await claims.release(conn, task_id, dev)
     assert (
