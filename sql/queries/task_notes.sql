@@ -97,29 +97,25 @@ tally AS (
       FROM hit AS h
       LEFT JOIN steps AS s ON true
      GROUP BY h.pos
-),
-moved AS (
-    UPDATE tasks AS t
-    SET plan = CASE WHEN g.hit IS NOT NULL
-                    THEN (c.plan || jsonb_build_object('sub_tasks', g.sub_tasks))::json
-                    ELSE t.plan END,
-        progress_updates = (CASE WHEN json_typeof(t.progress_updates) = 'array'
-                                 THEN t.progress_updates::jsonb ELSE '[]'::jsonb END
-                            || jsonb_build_array(
-                                   :entry::jsonb
-                                   || jsonb_build_object(
-                                          'percentage',
-                                          CASE WHEN g.total = 0 THEN :fallback::integer
-                                               ELSE round(g.done::float8 / g.total::float8
-                                                          * 100)::integer END)))::json,
-        updated_at = :now::timestamptz
-    FROM cur AS c, tally AS g
-    WHERE t.id = c.id
-    RETURNING t.*
 )
-SELECT
-    {{tasks}}
-FROM moved;
+UPDATE tasks AS t
+SET plan = CASE WHEN g.hit IS NOT NULL
+                THEN (c.plan || jsonb_build_object('sub_tasks', g.sub_tasks))::json
+                ELSE t.plan END,
+    progress_updates = (CASE WHEN json_typeof(t.progress_updates) = 'array'
+                             THEN t.progress_updates::jsonb ELSE '[]'::jsonb END
+                        || jsonb_build_array(
+                               :entry::jsonb
+                               || jsonb_build_object(
+                                      'percentage',
+                                      CASE WHEN g.total = 0 THEN :fallback::integer
+                                           ELSE round(g.done::float8 / g.total::float8
+                                                      * 100)::integer END)))::json,
+    updated_at = :now::timestamptz
+FROM cur AS c, tally AS g
+WHERE t.id = c.id
+RETURNING
+    {{t.tasks}};
 
 -- name: set_plan :one
 -- Write the plan, except that a stored plan with an approach is never replaced by one without
@@ -228,18 +224,14 @@ merged AS (
                         FROM items AS i)
            END AS docs
       FROM cur AS c, first_match AS f
-),
-moved AS (
-    UPDATE tasks AS t
-    SET documents = m.docs::json,
-        updated_at = :now::timestamptz
-    FROM cur AS c, merged AS m
-    WHERE t.id = c.id
-    RETURNING t.*
 )
-SELECT
-    {{tasks}}
-FROM moved;
+UPDATE tasks AS t
+SET documents = m.docs::json,
+    updated_at = :now::timestamptz
+FROM cur AS c, merged AS m
+WHERE t.id = c.id
+RETURNING
+    {{t.tasks}};
 
 -- name: set_markers :one
 -- Set orchestration markers: each key of :markers replaces that key's value, the other keys stay.
@@ -273,22 +265,17 @@ RETURNING
 -- Set the note of one lifecycle event inside the transition_notes marker, keeping the notes of
 -- the other events.
 WITH cur AS ({{> locked_markers}}),
-moved AS (
-    UPDATE tasks AS t
-    SET orchestration_markers = (
-            c.om || jsonb_build_object(
-                'transition_notes',
-                CASE WHEN jsonb_typeof(c.om -> 'transition_notes') = 'object'
-                     THEN c.om -> 'transition_notes' ELSE '{}'::jsonb END
-                || jsonb_build_object(:event::text, :note::text)))::json,
-        updated_at = :now::timestamptz
-    FROM cur AS c
-    WHERE t.id = c.id
-    RETURNING t.*
+patch AS (
+    SELECT c.id, c.om,
+           jsonb_build_object('transition_notes',
+                              CASE WHEN jsonb_typeof(c.om -> 'transition_notes') = 'object'
+                                   THEN c.om -> 'transition_notes' ELSE '{}'::jsonb END
+                              || jsonb_build_object(:event::text, :note::text)) AS patch
+      FROM cur AS c
 )
-SELECT
-    {{tasks}}
-FROM moved;
+{{> markers_patched}}
+RETURNING
+    {{t.tasks}};
 
 -- name: bump_block_flip_count :scalar
 -- Count one more block/unblock flip: block_flip_count.count + 1 (a count that is not an integer
@@ -296,43 +283,34 @@ FROM moved;
 WITH cur AS ({{> locked_markers}}),
 was AS (
     SELECT c.id, c.om,
-           {{> flip_count}} AS count,
-           CASE WHEN jsonb_typeof(c.om -> 'block_flip_count') = 'object'
-                THEN coalesce(c.om -> 'block_flip_count' -> 'notified' NOT IN {{> falsy_jsonb}},
-                              false)
-                ELSE false END AS notified
+           {{> flip_count}} + 1 AS count,
+           coalesce(c.om -> 'block_flip_count' -> 'notified' NOT IN {{> falsy_jsonb}}, false)
+               AS notified
       FROM cur AS c
+),
+patch AS (
+    SELECT w.id, w.om, w.count,
+           jsonb_build_object('block_flip_count',
+                              jsonb_build_object('count', w.count, 'notified', w.notified))
+               AS patch
+      FROM was AS w
 )
-UPDATE tasks AS t
-SET orchestration_markers = (
-        w.om || jsonb_build_object('block_flip_count',
-                                   jsonb_build_object('count', w.count + 1,
-                                                      'notified', w.notified)))::json,
-    updated_at = :now::timestamptz
-FROM was AS w
-WHERE t.id = w.id
-RETURNING w.count + 1;
+{{> markers_patched}}
+RETURNING p.count;
 
 -- name: mark_block_flip_notified :one
 -- Note that the CEO was alerted about the block/unblock flips: notified true, count kept.
 WITH cur AS ({{> locked_markers}}),
-moved AS (
-    UPDATE tasks AS t
-    SET orchestration_markers = (
-            c.om || jsonb_build_object(
-                'block_flip_count',
-                jsonb_build_object(
-                    'count',
-                    {{> flip_count}},
-                    'notified', true)))::json,
-        updated_at = :now::timestamptz
-    FROM cur AS c
-    WHERE t.id = c.id
-    RETURNING t.*
+patch AS (
+    SELECT c.id, c.om,
+           jsonb_build_object('block_flip_count',
+                              jsonb_build_object('count', {{> flip_count}}, 'notified', true))
+               AS patch
+      FROM cur AS c
 )
-SELECT
-    {{tasks}}
-FROM moved;
+{{> markers_patched}}
+RETURNING
+    {{t.tasks}};
 
 -- name: bump_oscillation_strikes :scalar
 -- Record one escalate/unblock round trip against the progress fingerprint :fp: strikes + 1 when
@@ -344,54 +322,46 @@ was AS (
            {{> oscillation_strikes}} AS strikes,
            CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes' -> 'progress_fp') = 'array'
                 THEN c.om -> 'oscillation_strikes' -> 'progress_fp' END AS fp,
-           CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes') = 'object'
-                THEN coalesce(c.om -> 'oscillation_strikes' -> 'tripped' NOT IN {{> falsy_jsonb}},
-                              false)
-                ELSE false END AS tripped
+           coalesce(c.om -> 'oscillation_strikes' -> 'tripped' NOT IN {{> falsy_jsonb}}, false)
+               AS tripped
       FROM cur AS c
 ),
 next AS (
     SELECT w.id, w.om, w.tripped,
            CASE WHEN w.fp IS NULL OR w.fp = :fp::jsonb THEN w.strikes + 1 ELSE 1 END AS strikes
       FROM was AS w
+),
+patch AS (
+    SELECT n.id, n.om, n.strikes,
+           jsonb_build_object('oscillation_strikes',
+                              jsonb_build_object('strikes', n.strikes, 'progress_fp', :fp::jsonb,
+                                                 'tripped', n.tripped)) AS patch
+      FROM next AS n
 )
-UPDATE tasks AS t
-SET orchestration_markers = (
-        n.om || jsonb_build_object('oscillation_strikes',
-                                   jsonb_build_object('strikes', n.strikes,
-                                                      'progress_fp', :fp::jsonb,
-                                                      'tripped', n.tripped)))::json,
-    updated_at = :now::timestamptz
-FROM next AS n
-WHERE t.id = n.id
-RETURNING n.strikes;
+{{> markers_patched}}
+RETURNING p.strikes;
 
 -- name: mark_oscillation_tripped :one
 -- Trip the escalate/unblock breaker: tripped true, strikes and fingerprint kept (an absent
 -- fingerprint is written as []).
 WITH cur AS ({{> locked_markers}}),
-moved AS (
-    UPDATE tasks AS t
-    SET orchestration_markers = (
-            c.om || jsonb_build_object(
-                'oscillation_strikes',
-                jsonb_build_object(
-                    'strikes',
-                    {{> oscillation_strikes}},
-                    'progress_fp',
-                    CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes' -> 'progress_fp')
-                              = 'array'
-                         THEN c.om -> 'oscillation_strikes' -> 'progress_fp'
-                         ELSE '[]'::jsonb END,
-                    'tripped', true)))::json,
-        updated_at = :now::timestamptz
-    FROM cur AS c
-    WHERE t.id = c.id
-    RETURNING t.*
+patch AS (
+    SELECT c.id, c.om,
+           jsonb_build_object(
+               'oscillation_strikes',
+               jsonb_build_object(
+                   'strikes', {{> oscillation_strikes}},
+                   'progress_fp',
+                   CASE WHEN jsonb_typeof(c.om -> 'oscillation_strikes' -> 'progress_fp')
+                             = 'array'
+                        THEN c.om -> 'oscillation_strikes' -> 'progress_fp'
+                        ELSE '[]'::jsonb END,
+                   'tripped', true)) AS patch
+      FROM cur AS c
 )
-SELECT
-    {{tasks}}
-FROM moved;
+{{> markers_patched}}
+RETURNING
+    {{t.tasks}};
 
 -- name: mark_stalled :one
 -- Mark the task stalled: why the dispatcher gave up respawning it, and since when (now, even
@@ -451,27 +421,23 @@ capped AS (
                 ELSE :mark::text || right(j.body, :cap::integer - char_length(:mark::text))
            END AS body
       FROM joined AS j
-),
-moved AS (
-    UPDATE tasks AS t
-    SET dev_notes = CASE WHEN :column::text = 'dev_notes' THEN c.body ELSE t.dev_notes END,
-        qa_notes = CASE WHEN :column::text = 'qa_notes' THEN c.body ELSE t.qa_notes END,
-        auditor_notes = CASE WHEN :column::text = 'auditor_notes' THEN c.body
-                             ELSE t.auditor_notes END,
-        doc_notes = CASE WHEN :column::text = 'doc_notes' THEN c.body ELSE t.doc_notes END,
-        pr_reviewer_notes = CASE WHEN :column::text = 'pr_reviewer_notes' THEN c.body
-                                 ELSE t.pr_reviewer_notes END,
-        quick_context = CASE WHEN :column::text = 'quick_context' THEN c.body
-                             ELSE t.quick_context END,
-        pm_notes = CASE WHEN :column::text = 'pm_notes' THEN c.body ELSE t.pm_notes END,
-        updated_at = :now::timestamptz
-    FROM capped AS c
-    WHERE t.id = c.id
-    RETURNING t.*
 )
-SELECT
-    {{tasks}}
-FROM moved;
+UPDATE tasks AS t
+SET dev_notes = CASE WHEN :column::text = 'dev_notes' THEN c.body ELSE t.dev_notes END,
+    qa_notes = CASE WHEN :column::text = 'qa_notes' THEN c.body ELSE t.qa_notes END,
+    auditor_notes = CASE WHEN :column::text = 'auditor_notes' THEN c.body
+                         ELSE t.auditor_notes END,
+    doc_notes = CASE WHEN :column::text = 'doc_notes' THEN c.body ELSE t.doc_notes END,
+    pr_reviewer_notes = CASE WHEN :column::text = 'pr_reviewer_notes' THEN c.body
+                             ELSE t.pr_reviewer_notes END,
+    quick_context = CASE WHEN :column::text = 'quick_context' THEN c.body
+                         ELSE t.quick_context END,
+    pm_notes = CASE WHEN :column::text = 'pm_notes' THEN c.body ELSE t.pm_notes END,
+    updated_at = :now::timestamptz
+FROM capped AS c
+WHERE t.id = c.id
+RETURNING
+    {{t.tasks}};
 
 -- name: mark_supersede_pr_closed :one
 -- Record that a landed supersede's contributor PR is closed: the token closed=1 is added to
@@ -489,18 +455,14 @@ plan AS (
     SELECT c.id, c.om, c.line,
            'closed=1' = ANY(regexp_split_to_array(c.line, '\s+')) AS already
       FROM cur AS c
-),
-moved AS (
-    UPDATE tasks AS t
-    SET orchestration_markers = CASE
-            WHEN p.already THEN t.orchestration_markers
-            ELSE (p.om || jsonb_build_object('external_pr_supersede',
-                                             btrim(p.line || ' closed=1')))::json END,
-        updated_at = CASE WHEN p.already THEN t.updated_at ELSE :now::timestamptz END
-    FROM plan AS p
-    WHERE t.id = p.id
-    RETURNING t.*
 )
-SELECT
-    {{tasks}}
-FROM moved;
+UPDATE tasks AS t
+SET orchestration_markers = CASE
+        WHEN p.already THEN t.orchestration_markers
+        ELSE (p.om || jsonb_build_object('external_pr_supersede',
+                                         btrim(p.line || ' closed=1')))::json END,
+    updated_at = CASE WHEN p.already THEN t.updated_at ELSE :now::timestamptz END
+FROM plan AS p
+WHERE t.id = p.id
+RETURNING
+    {{t.tasks}};
