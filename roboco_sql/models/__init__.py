@@ -1,292 +1,52 @@
 """Pydantic models for every RoboCo table: rows as read, and the inputs repositories write.
 
-``ENTITY_MODELS`` lists the row model of each table at head, so agreement tests can walk
-them against the live schema; ``MESSAGING_MODELS`` those of the five tables RoboCo's
-060_drop_messaging dropped, walked against a database below 060.
+The package re-exports each module's ``__all__``, so a model is declared public in one place:
+its own module. ``ENTITY_MODELS`` lists the row model of each table at head, so agreement
+tests can walk them against the live schema; ``MESSAGING_MODELS`` those of the five tables
+RoboCo's 060_drop_messaging dropped, walked against a database below 060.
 """
 
+# ruff: noqa: F403, F405 -- the star imports are the re-export; mypy --strict checks every name.
 from __future__ import annotations
 
-from roboco_sql.models.a2a import (
-    A2AConversation,
-    A2AConversationCreate,
-    A2AMessage,
-    A2AMessageCreate,
-)
-from roboco_sql.models.agent import (
-    Agent,
-    AgentCreate,
-    AgentUpdate,
-    LLMSettings,
-)
-from roboco_sql.models.audit import (
-    AuditLogCreate,
-    AuditLogEntry,
-    AuditSeverity,
-)
-from roboco_sql.models.base import (
-    Input,
-    JsonArray,
-    JsonObject,
-    Name,
-    Patch,
-    Row,
-    SecretChange,
-    Slug,
-    Title,
-    blank_secret_to_none,
-    new_id,
-    secret_change,
-    utcnow,
-)
-from roboco_sql.models.board_cycle import (
-    BoardDecision,
-    BoardProgramCycle,
-)
-from roboco_sql.models.cell_project import (
-    TaskCellProject,
-)
-from roboco_sql.models.conventions import (
-    ConventionsStatus,
-    DefinitionKind,
-    ProjectConventionFinding,
-    ProjectConventionFindingCreate,
-    ProjectConventionsCache,
-    ProjectConventionsCacheCreate,
-    RuleLevel,
-)
-from roboco_sql.models.credentials import (
-    GitHubAppCredentials,
-    GitHubAppSecrets,
-    TelegramCredentials,
-    TelegramSecrets,
-    TikTokCredentials,
-    TikTokSecrets,
-    XCredentials,
-    XSecrets,
-)
-from roboco_sql.models.enums import (
-    CELL_TEAMS,
-    PG_ENUMS,
-    A2AConversationStatus,
-    A2AMessageKind,
-    AgentRole,
-    AgentStatus,
-    AssignmentScope,
-    BlockerResolverType,
-    ChannelType,
-    Complexity,
-    HandoffStatus,
-    JournalEntryType,
-    MessageType,
-    ModelProvider,
-    NotificationPriority,
-    NotificationType,
-    PrompterMessageRole,
-    PrompterSessionStatus,
-    SessionScope,
-    SessionStatus,
-    TaskNature,
-    TaskStatus,
-    TaskType,
-    Team,
-    WorkSessionStatus,
-)
-from roboco_sql.models.gateway import (
-    GatewayDecision,
-    GatewayTrigger,
-    GatewayTriggerCreate,
-)
-from roboco_sql.models.handoff import (
-    Handoff,
-    HandoffCreate,
-)
-from roboco_sql.models.journal import (
-    DEFAULT_SENTIMENT,
-    Journal,
-    JournalCreate,
-    JournalEntry,
-    JournalEntryCreate,
-    JournalHighlight,
-    LearningTopic,
-    TaskEntryTime,
-)
-from roboco_sql.models.knowledge import (
-    IndexedDocument,
-    IndexedDocumentCreate,
-    IndexType,
-)
-from roboco_sql.models.member_perf import (
-    MEMBER_PERF_COUNTERS,
-    MemberKind,
-    MemberPerfFields,
-    MemberPerformanceDay,
-    MemberPerfTotals,
-)
-from roboco_sql.models.messaging import (
-    Channel,
-    ChannelCreate,
-    ChannelUpdate,
-    Group,
-    GroupCreate,
-    GroupUpdate,
-    LinkedTask,
-    Message,
-    MessageCreate,
-    MessageVolume,
-    Session,
-    SessionCreate,
-    SessionTask,
-    SessionTaskCreate,
-    SessionTaskRelationship,
-)
-from roboco_sql.models.notification import (
-    Notification,
-    NotificationCounts,
-    NotificationCreate,
-)
-from roboco_sql.models.pitch import (
-    Pitch,
-    PitchCreate,
-    PitchDecision,
-    PitchStatus,
-)
-from roboco_sql.models.playbook import (
-    Playbook,
-    PlaybookCreate,
-    PlaybookStatus,
-    PlaybookUpdate,
-    playbook_slug,
-)
-from roboco_sql.models.product import (
-    Product,
-    ProductCellMapping,
-    ProductCreate,
-    ProductProject,
-    ProductUpdate,
-)
-from roboco_sql.models.project import (
-    Project,
-    ProjectCreate,
-    ProjectUpdate,
-    TaskProgress,
-)
-from roboco_sql.models.prompter import (
-    PrompterMessage,
-    PrompterMessageCreate,
-    PrompterSession,
-    PrompterSessionCreate,
-    TaskDraft,
-    TaskDraftCreate,
-    TaskDraftUpdate,
-)
-from roboco_sql.models.provider import (
-    ModelAssignment,
-    ModelAssignmentCreate,
-    ModelAssignmentUpdate,
-    ProviderConfig,
-    ProviderConfigCreate,
-    ProviderConfigUpdate,
-)
-from roboco_sql.models.rag_failure import (
-    RagIndexFailure,
-)
-from roboco_sql.models.respawn import (
-    RespawnRecord,
-    RespawnRecordWrite,
-)
-from roboco_sql.models.review_finding import (
-    EscapedDefect,
-    FindingFileCount,
-    FindingOrigin,
-    FindingSeverity,
-    FindingStatus,
-    FindingStatusCount,
-    ReviewFindingCreate,
-    SeverityCount,
-    TaskReviewFinding,
-)
-from roboco_sql.models.routing_preset import (
-    RoutingPreset,
-)
-from roboco_sql.models.secretary import (
-    GATED_KINDS,
-    REQUIRED_PAYLOAD_KEYS,
-    DirectiveKind,
-    DirectiveStatus,
-    SecretaryDirective,
-    SecretaryDirectiveCreate,
-    SecretaryDirectiveResolution,
-)
-from roboco_sql.models.settings import (
-    COMPANY_GOALS_ID,
-    FEATURE_FLAGS,
-    SETTING_CHECKS,
-    CompanyGoals,
-    CompanyGoalsUpdate,
-    SystemSetting,
-    SystemSettingWrite,
-)
-from roboco_sql.models.task import (
-    MARKER_SHAPES,
-    MAX_TASK_DEPTH,
-    NOTE_MIRRORS,
-    DocRef,
-    Marker,
-    MarkerShape,
-    NoteSection,
-    Task,
-    TaskCreate,
-    TaskUpdate,
-    marker_value,
-)
-from roboco_sql.models.task_views import (
-    AgentMetrics,
-    BlockerStats,
-    ChildCoverage,
-    DeliveryStats,
-    HealthCounts,
-    KanbanTask,
-    RoadmapProgress,
-    SupersedeToClose,
-    TaskStatusCount,
-    TaskTeamCount,
-    TeamMetrics,
-    Velocity,
-)
-from roboco_sql.models.usage import (
-    AgentSpawnSession,
-    AgentSpawnSessionCreate,
-    AgentSpawnSessionEnd,
-    DailyUsageRollup,
-    DailyUsageRollupCreate,
-    TokenUsageSnapshot,
-    TokenUsageSnapshotCreate,
-)
-from roboco_sql.models.user import (
-    User,
-    UserCreate,
-    UserUpdate,
-)
-from roboco_sql.models.vault import (
-    VaultSeenNote,
-)
-from roboco_sql.models.waiting import (
-    WaitingFor,
-    WaitingRecord,
-    WaitingRecordCreate,
-)
-from roboco_sql.models.work_session import (
-    PullRequestStatus,
-    ToolchainStatus,
-    WorkSession,
-    WorkSessionCreate,
-    WorkSessionUpdate,
-)
-from roboco_sql.models.x_seen import (
-    XSeenFeature,
-    XSeenMention,
-)
+from types import ModuleType as _ModuleType
+
+from roboco_sql.models.a2a import *
+from roboco_sql.models.agent import *
+from roboco_sql.models.audit import *
+from roboco_sql.models.base import *
+from roboco_sql.models.board_cycle import *
+from roboco_sql.models.cell_project import *
+from roboco_sql.models.conventions import *
+from roboco_sql.models.credentials import *
+from roboco_sql.models.enums import *
+from roboco_sql.models.gateway import *
+from roboco_sql.models.handoff import *
+from roboco_sql.models.journal import *
+from roboco_sql.models.knowledge import *
+from roboco_sql.models.member_perf import *
+from roboco_sql.models.messaging import *
+from roboco_sql.models.notification import *
+from roboco_sql.models.pitch import *
+from roboco_sql.models.playbook import *
+from roboco_sql.models.product import *
+from roboco_sql.models.project import *
+from roboco_sql.models.prompter import *
+from roboco_sql.models.provider import *
+from roboco_sql.models.rag_failure import *
+from roboco_sql.models.respawn import *
+from roboco_sql.models.review_finding import *
+from roboco_sql.models.routing_preset import *
+from roboco_sql.models.secretary import *
+from roboco_sql.models.settings import *
+from roboco_sql.models.task import *
+from roboco_sql.models.task_views import *
+from roboco_sql.models.usage import *
+from roboco_sql.models.user import *
+from roboco_sql.models.vault import *
+from roboco_sql.models.waiting import *
+from roboco_sql.models.work_session import *
+from roboco_sql.models.x_seen import *
 
 ENTITY_MODELS: tuple[type[Row], ...] = (
     Agent,
@@ -343,214 +103,8 @@ MESSAGING_MODELS: tuple[type[Row], ...] = (Channel, Group, Session, SessionTask,
 database below 060 (the messaging repos raise SchemaGone past it)."""
 
 __all__ = [
-    "CELL_TEAMS",
-    "COMPANY_GOALS_ID",
-    "DEFAULT_SENTIMENT",
-    "ENTITY_MODELS",
-    "FEATURE_FLAGS",
-    "GATED_KINDS",
-    "MARKER_SHAPES",
-    "MAX_TASK_DEPTH",
-    "MEMBER_PERF_COUNTERS",
-    "MESSAGING_MODELS",
-    "NOTE_MIRRORS",
-    "PG_ENUMS",
-    "REQUIRED_PAYLOAD_KEYS",
-    "SETTING_CHECKS",
-    "A2AConversation",
-    "A2AConversationCreate",
-    "A2AConversationStatus",
-    "A2AMessage",
-    "A2AMessageCreate",
-    "A2AMessageKind",
-    "Agent",
-    "AgentCreate",
-    "AgentMetrics",
-    "AgentRole",
-    "AgentSpawnSession",
-    "AgentSpawnSessionCreate",
-    "AgentSpawnSessionEnd",
-    "AgentStatus",
-    "AgentUpdate",
-    "AssignmentScope",
-    "AuditLogCreate",
-    "AuditLogEntry",
-    "AuditSeverity",
-    "BlockerResolverType",
-    "BlockerStats",
-    "BoardDecision",
-    "BoardProgramCycle",
-    "Channel",
-    "ChannelCreate",
-    "ChannelType",
-    "ChannelUpdate",
-    "ChildCoverage",
-    "CompanyGoals",
-    "CompanyGoalsUpdate",
-    "Complexity",
-    "ConventionsStatus",
-    "DailyUsageRollup",
-    "DailyUsageRollupCreate",
-    "DefinitionKind",
-    "DeliveryStats",
-    "DirectiveKind",
-    "DirectiveStatus",
-    "DocRef",
-    "EscapedDefect",
-    "FindingFileCount",
-    "FindingOrigin",
-    "FindingSeverity",
-    "FindingStatus",
-    "FindingStatusCount",
-    "GatewayDecision",
-    "GatewayTrigger",
-    "GatewayTriggerCreate",
-    "GitHubAppCredentials",
-    "GitHubAppSecrets",
-    "Group",
-    "GroupCreate",
-    "GroupUpdate",
-    "Handoff",
-    "HandoffCreate",
-    "HandoffStatus",
-    "HealthCounts",
-    "IndexType",
-    "IndexedDocument",
-    "IndexedDocumentCreate",
-    "Input",
-    "Journal",
-    "JournalCreate",
-    "JournalEntry",
-    "JournalEntryCreate",
-    "JournalEntryType",
-    "JournalHighlight",
-    "JsonArray",
-    "JsonObject",
-    "KanbanTask",
-    "LLMSettings",
-    "LearningTopic",
-    "LinkedTask",
-    "Marker",
-    "MarkerShape",
-    "MemberKind",
-    "MemberPerfFields",
-    "MemberPerfTotals",
-    "MemberPerformanceDay",
-    "Message",
-    "MessageCreate",
-    "MessageType",
-    "MessageVolume",
-    "ModelAssignment",
-    "ModelAssignmentCreate",
-    "ModelAssignmentUpdate",
-    "ModelProvider",
-    "Name",
-    "NoteSection",
-    "Notification",
-    "NotificationCounts",
-    "NotificationCreate",
-    "NotificationPriority",
-    "NotificationType",
-    "Patch",
-    "Pitch",
-    "PitchCreate",
-    "PitchDecision",
-    "PitchStatus",
-    "Playbook",
-    "PlaybookCreate",
-    "PlaybookStatus",
-    "PlaybookUpdate",
-    "Product",
-    "ProductCellMapping",
-    "ProductCreate",
-    "ProductProject",
-    "ProductUpdate",
-    "Project",
-    "ProjectConventionFinding",
-    "ProjectConventionFindingCreate",
-    "ProjectConventionsCache",
-    "ProjectConventionsCacheCreate",
-    "ProjectCreate",
-    "ProjectUpdate",
-    "PrompterMessage",
-    "PrompterMessageCreate",
-    "PrompterMessageRole",
-    "PrompterSession",
-    "PrompterSessionCreate",
-    "PrompterSessionStatus",
-    "ProviderConfig",
-    "ProviderConfigCreate",
-    "ProviderConfigUpdate",
-    "PullRequestStatus",
-    "RagIndexFailure",
-    "RespawnRecord",
-    "RespawnRecordWrite",
-    "ReviewFindingCreate",
-    "RoadmapProgress",
-    "RoutingPreset",
-    "Row",
-    "RuleLevel",
-    "SecretChange",
-    "SecretaryDirective",
-    "SecretaryDirectiveCreate",
-    "SecretaryDirectiveResolution",
-    "Session",
-    "SessionCreate",
-    "SessionScope",
-    "SessionStatus",
-    "SessionTask",
-    "SessionTaskCreate",
-    "SessionTaskRelationship",
-    "SeverityCount",
-    "Slug",
-    "SupersedeToClose",
-    "SystemSetting",
-    "SystemSettingWrite",
-    "Task",
-    "TaskCellProject",
-    "TaskCreate",
-    "TaskDraft",
-    "TaskDraftCreate",
-    "TaskDraftUpdate",
-    "TaskEntryTime",
-    "TaskNature",
-    "TaskProgress",
-    "TaskReviewFinding",
-    "TaskStatus",
-    "TaskStatusCount",
-    "TaskTeamCount",
-    "TaskType",
-    "TaskUpdate",
-    "Team",
-    "TeamMetrics",
-    "TelegramCredentials",
-    "TelegramSecrets",
-    "TikTokCredentials",
-    "TikTokSecrets",
-    "Title",
-    "TokenUsageSnapshot",
-    "TokenUsageSnapshotCreate",
-    "ToolchainStatus",
-    "User",
-    "UserCreate",
-    "UserUpdate",
-    "VaultSeenNote",
-    "Velocity",
-    "WaitingFor",
-    "WaitingRecord",
-    "WaitingRecordCreate",
-    "WorkSession",
-    "WorkSessionCreate",
-    "WorkSessionStatus",
-    "WorkSessionUpdate",
-    "XCredentials",
-    "XSecrets",
-    "XSeenFeature",
-    "XSeenMention",
-    "blank_secret_to_none",
-    "marker_value",
-    "new_id",
-    "playbook_slug",
-    "secret_change",
-    "utcnow",
+    name
+    for name, value in globals().items()
+    if not name.startswith("_") and name != "annotations" and not isinstance(value, _ModuleType)
 ]
+"""Every name re-exported above (the submodules themselves and the ``__future__`` flag aside)."""

@@ -10,6 +10,8 @@ from pydantic import AwareDatetime, Field, model_validator
 from roboco_sql.models.base import Input, JsonArray, Row, Slug, new_id, utcnow
 from roboco_sql.models.enums import A2AConversationStatus, A2AMessageKind
 
+__all__ = ["A2AConversation", "A2AConversationCreate", "A2AMessage", "A2AMessageCreate"]
+
 
 class A2AConversation(Row):
     """Row of ``a2a_conversations``; ``agent_a`` is the lexically smaller slug of the pair."""

@@ -17,6 +17,8 @@ from pydantic import (
 from roboco_sql.models.base import Input, JsonObject, Name, Patch, Row, Slug, new_id, utcnow
 from roboco_sql.models.enums import AgentRole, AgentStatus, ModelProvider, Team
 
+__all__ = ["Agent", "AgentCreate", "AgentUpdate", "LLMSettings"]
+
 
 class Agent(Row):
     """Row of ``agents``.

@@ -9,6 +9,8 @@ from pydantic import AwareDatetime, Field
 
 from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
 
+__all__ = ["AuditLogCreate", "AuditLogEntry", "AuditSeverity"]
+
 
 class AuditSeverity(StrEnum):
     """Values of ``audit_log.severity``."""

@@ -183,6 +183,5 @@ __all__ = [
     "blank_secret_to_none",
     "new_id",
     "secret_change",
-    "unstorable",
     "utcnow",
 ]

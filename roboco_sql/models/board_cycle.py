@@ -8,6 +8,8 @@ from pydantic import AwareDatetime, Field, JsonValue
 
 from roboco_sql.models.base import Input, JsonArray, Row
 
+__all__ = ["BoardDecision", "BoardProgramCycle"]
+
 PROGRAM_KEY_MAX = 40
 
 

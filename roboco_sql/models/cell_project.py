@@ -7,6 +7,8 @@ import uuid
 from roboco_sql.models.base import Row
 from roboco_sql.models.enums import Team
 
+__all__ = ["TaskCellProject"]
+
 
 class TaskCellProject(Row):
     """Row of ``task_cell_projects``: one project per (task, team), the team in enum ``team``."""

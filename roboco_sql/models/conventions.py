@@ -9,6 +9,16 @@ from pydantic import AwareDatetime, Field
 
 from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
 
+__all__ = [
+    "ConventionsStatus",
+    "DefinitionKind",
+    "ProjectConventionFinding",
+    "ProjectConventionFindingCreate",
+    "ProjectConventionsCache",
+    "ProjectConventionsCacheCreate",
+    "RuleLevel",
+]
+
 
 class ConventionsStatus(StrEnum):
     """Values of ``project_conventions_cache.status``."""

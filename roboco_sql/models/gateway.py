@@ -9,6 +9,8 @@ from pydantic import AwareDatetime, Field
 
 from roboco_sql.models.base import Input, Row, new_id, utcnow
 
+__all__ = ["GatewayDecision", "GatewayTrigger", "GatewayTriggerCreate"]
+
 
 class GatewayDecision(StrEnum):
     """Values RoboCo writes to ``gateway_triggers.decision``."""

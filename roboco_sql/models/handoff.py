@@ -12,6 +12,8 @@ from pydantic import AwareDatetime, Field
 from roboco_sql.models.base import Input, JsonArray, Row, new_id, utcnow
 from roboco_sql.models.enums import HandoffStatus
 
+__all__ = ["Handoff", "HandoffCreate"]
+
 
 class Handoff(Row):
     """Row of ``handoffs``; one per task, enforced by a unique constraint."""

@@ -10,6 +10,17 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from roboco_sql.models.base import Input, JsonObject, Row, Title, new_id, utcnow
 from roboco_sql.models.enums import AgentRole, JournalEntryType
 
+__all__ = [
+    "DEFAULT_SENTIMENT",
+    "Journal",
+    "JournalCreate",
+    "JournalEntry",
+    "JournalEntryCreate",
+    "JournalHighlight",
+    "LearningTopic",
+    "TaskEntryTime",
+]
+
 DEFAULT_SENTIMENT: dict[JournalEntryType, str] = {
     JournalEntryType.LEARNING: "positive",
     JournalEntryType.STRUGGLE: "frustrated",

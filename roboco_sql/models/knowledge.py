@@ -9,6 +9,8 @@ from pydantic import AwareDatetime, Field
 
 from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
 
+__all__ = ["IndexType", "IndexedDocument", "IndexedDocumentCreate"]
+
 
 class IndexType(StrEnum):
     """Values of ``indexed_documents.index_type``; each names a ``chunks_<type>`` table.

@@ -10,6 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from roboco_sql.models.base import Patch, Row
 
+__all__ = [
+    "MEMBER_PERF_COUNTERS",
+    "MemberKind",
+    "MemberPerfFields",
+    "MemberPerfTotals",
+    "MemberPerformanceDay",
+]
+
 MEMBER_PERF_COUNTERS: tuple[str, ...] = (
     "tasks_completed",
     "tasks_first_pass",

@@ -30,6 +30,24 @@ from roboco_sql.models.enums import (
     Team,
 )
 
+__all__ = [
+    "Channel",
+    "ChannelCreate",
+    "ChannelUpdate",
+    "Group",
+    "GroupCreate",
+    "GroupUpdate",
+    "LinkedTask",
+    "Message",
+    "MessageCreate",
+    "MessageVolume",
+    "Session",
+    "SessionCreate",
+    "SessionTask",
+    "SessionTaskCreate",
+    "SessionTaskRelationship",
+]
+
 ChannelName = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^#?[a-z0-9-]+$")
 ]

@@ -9,6 +9,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from roboco_sql.models.base import Input, JsonObject, Row, Title, new_id, utcnow
 from roboco_sql.models.enums import NotificationPriority, NotificationType
 
+__all__ = ["Notification", "NotificationCounts", "NotificationCreate"]
+
 
 class Notification(Row):
     """Row of ``notifications``; ``acked_at`` maps agent-id strings to ISO timestamps."""

@@ -10,6 +10,8 @@ from pydantic import AwareDatetime, Field, field_validator
 from roboco_sql.models.base import Input, JsonArray, Patch, Row, Slug, Title, new_id, utcnow
 from roboco_sql.models.enums import CELL_TEAMS, Team
 
+__all__ = ["Pitch", "PitchCreate", "PitchDecision", "PitchStatus"]
+
 
 class PitchStatus(StrEnum):
     """Values of the ``pitches.status`` column (a varchar, not a PostgreSQL enum)."""

@@ -11,6 +11,8 @@ from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from roboco_sql.models.base import Input, JsonArray, Patch, Row, Title, new_id, utcnow
 
+__all__ = ["Playbook", "PlaybookCreate", "PlaybookStatus", "PlaybookUpdate", "playbook_slug"]
+
 PLAYBOOK_SLUG_MAX = 80
 
 PlaybookSlug = Annotated[

@@ -10,6 +10,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from roboco_sql.models.base import Input, Name, Patch, Row, Slug, new_id, utcnow
 from roboco_sql.models.enums import CELL_TEAMS, Team
 
+__all__ = ["Product", "ProductCellMapping", "ProductCreate", "ProductProject", "ProductUpdate"]
+
 
 class Product(Row):
     """Row of ``products``; its cell mappings are ``ProductProject`` rows."""

@@ -24,6 +24,8 @@ from roboco_sql.models.base import (
 )
 from roboco_sql.models.enums import Team
 
+__all__ = ["Project", "ProjectCreate", "ProjectUpdate", "TaskProgress"]
+
 
 def _default_protected() -> list[str]:
     return ["main", "master"]

@@ -9,6 +9,16 @@ from pydantic import AwareDatetime, Field
 from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
 from roboco_sql.models.enums import PrompterMessageRole, PrompterSessionStatus
 
+__all__ = [
+    "PrompterMessage",
+    "PrompterMessageCreate",
+    "PrompterSession",
+    "PrompterSessionCreate",
+    "TaskDraft",
+    "TaskDraftCreate",
+    "TaskDraftUpdate",
+]
+
 
 class PrompterSession(Row):
     """Row of ``prompter_sessions``."""

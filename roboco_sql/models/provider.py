@@ -20,6 +20,15 @@ from roboco_sql.models.base import (
 )
 from roboco_sql.models.enums import AgentRole, AssignmentScope, Complexity, ModelProvider
 
+__all__ = [
+    "ModelAssignment",
+    "ModelAssignmentCreate",
+    "ModelAssignmentUpdate",
+    "ProviderConfig",
+    "ProviderConfigCreate",
+    "ProviderConfigUpdate",
+]
+
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _ROLE_VALUES = frozenset(role.value for role in AgentRole) | frozenset(
     f"{role.value}:{level.value}" for role in AgentRole for level in Complexity

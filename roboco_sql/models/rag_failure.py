@@ -8,6 +8,8 @@ from pydantic import AwareDatetime
 
 from roboco_sql.models.base import JsonObject, Row
 
+__all__ = ["RagIndexFailure"]
+
 
 class RagIndexFailure(Row):
     """Row of ``rag_index_failures``; ``payload`` (jsonb) replays the original index call."""

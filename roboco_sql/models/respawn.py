@@ -8,6 +8,8 @@ from pydantic import AwareDatetime, Field
 
 from roboco_sql.models.base import Input, Row, utcnow
 
+__all__ = ["RespawnRecord", "RespawnRecordWrite"]
+
 
 class RespawnRecord(Row):
     """Row of ``respawn_tracker``, keyed by (agent_slug, task_id); task_id has no foreign key."""

@@ -13,6 +13,18 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from roboco_sql.models.base import Input, Row, new_id
 
+__all__ = [
+    "EscapedDefect",
+    "FindingFileCount",
+    "FindingOrigin",
+    "FindingSeverity",
+    "FindingStatus",
+    "FindingStatusCount",
+    "ReviewFindingCreate",
+    "SeverityCount",
+    "TaskReviewFinding",
+]
+
 RESOLUTION_NOTE_MAX = 300
 """``resolution_note`` is a varchar(300); longer notes are cut to fit, as RoboCo does."""
 

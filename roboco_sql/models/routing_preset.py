@@ -8,6 +8,8 @@ from pydantic import AwareDatetime
 
 from roboco_sql.models.base import JsonObject, Row
 
+__all__ = ["RoutingPreset"]
+
 
 class RoutingPreset(Row):
     """Row of ``routing_presets``; ``payload`` (jsonb) is ``{"mode", "assignments": [...]}``."""

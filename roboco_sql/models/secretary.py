@@ -10,6 +10,16 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from roboco_sql.models.base import Input, JsonObject, Patch, Row, new_id, utcnow
 
+__all__ = [
+    "GATED_KINDS",
+    "REQUIRED_PAYLOAD_KEYS",
+    "DirectiveKind",
+    "DirectiveStatus",
+    "SecretaryDirective",
+    "SecretaryDirectiveCreate",
+    "SecretaryDirectiveResolution",
+]
+
 
 class DirectiveKind(StrEnum):
     """Values of ``secretary_directives.kind``."""

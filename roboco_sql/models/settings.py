@@ -10,6 +10,16 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from roboco_sql.models.base import Input, JsonArray, JsonObject, Patch, Row, utcnow
 
+__all__ = [
+    "COMPANY_GOALS_ID",
+    "FEATURE_FLAGS",
+    "SETTING_CHECKS",
+    "CompanyGoals",
+    "CompanyGoalsUpdate",
+    "SystemSetting",
+    "SystemSettingWrite",
+]
+
 COMPANY_GOALS_ID = uuid.UUID(int=0)
 """The one ``company_goals`` row always has the all-zero id (seeded by migration 032)."""
 

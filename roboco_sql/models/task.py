@@ -40,9 +40,6 @@ from roboco_sql.models.task_markers import (
 __all__ = [
     "MARKER_SHAPES",
     "MAX_TASK_DEPTH",
-    "NOTES_CAP",
-    "NOTES_TRIM_MARK",
-    "NOTE_COLUMNS",
     "NOTE_MIRRORS",
     "DocRef",
     "Marker",
@@ -51,9 +48,7 @@ __all__ = [
     "Task",
     "TaskCreate",
     "TaskUpdate",
-    "json_texts",
     "marker_value",
-    "marker_values",
 ]
 
 MAX_TASK_DEPTH = 3

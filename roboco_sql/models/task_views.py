@@ -15,6 +15,21 @@ from pydantic import BaseModel, ConfigDict
 from roboco_sql.models.enums import TaskStatus, Team
 from roboco_sql.models.task import Task
 
+__all__ = [
+    "AgentMetrics",
+    "BlockerStats",
+    "ChildCoverage",
+    "DeliveryStats",
+    "HealthCounts",
+    "KanbanTask",
+    "RoadmapProgress",
+    "SupersedeToClose",
+    "TaskStatusCount",
+    "TaskTeamCount",
+    "TeamMetrics",
+    "Velocity",
+]
+
 # -- RoboCo's task source tags ------------------------------------------------------------------
 
 SELF_HEAL_SOURCE: Final = "self_heal"

@@ -9,6 +9,16 @@ from pydantic import AwareDatetime, Field
 
 from roboco_sql.models.base import Input, Row, new_id, utcnow
 
+__all__ = [
+    "AgentSpawnSession",
+    "AgentSpawnSessionCreate",
+    "AgentSpawnSessionEnd",
+    "DailyUsageRollup",
+    "DailyUsageRollupCreate",
+    "TokenUsageSnapshot",
+    "TokenUsageSnapshotCreate",
+]
+
 
 class AgentSpawnSession(Row):
     """Row of ``agent_spawn_sessions``; ``team``/``role`` are plain strings, ``task_id`` text."""

@@ -68,4 +68,4 @@ class UserUpdate(Patch):
     is_verified: bool | None = None
 
 
-__all__ = ["EMAIL_MAX", "HASH_MAX", "Email", "PasswordHash", "User", "UserCreate", "UserUpdate"]
+__all__ = ["User", "UserCreate", "UserUpdate"]

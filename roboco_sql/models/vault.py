@@ -8,6 +8,8 @@ from pydantic import AwareDatetime
 
 from roboco_sql.models.base import Row
 
+__all__ = ["VaultSeenNote"]
+
 
 class VaultSeenNote(Row):
     """Row of ``vault_seen_notes``, unique on (note_path, content_hash)."""

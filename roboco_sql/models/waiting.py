@@ -9,6 +9,8 @@ from pydantic import AwareDatetime, Field
 
 from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
 
+__all__ = ["WaitingFor", "WaitingRecord", "WaitingRecordCreate"]
+
 
 class WaitingFor(StrEnum):
     """Values RoboCo writes to ``waiting_records.waiting_for``."""

@@ -11,6 +11,14 @@ from pydantic import AwareDatetime, Field, StringConstraints
 from roboco_sql.models.base import Input, Patch, Row, new_id, utcnow
 from roboco_sql.models.enums import WorkSessionStatus
 
+__all__ = [
+    "PullRequestStatus",
+    "ToolchainStatus",
+    "WorkSession",
+    "WorkSessionCreate",
+    "WorkSessionUpdate",
+]
+
 
 class PullRequestStatus(StrEnum):
     """Values RoboCo writes to the free-text ``work_sessions.pr_status``."""

@@ -31,4 +31,4 @@ class XSeenFeature(Row):
     seen_at: AwareDatetime
 
 
-__all__ = ["FEATURE_SLUG_MAX", "MENTION_ID_MAX", "XSeenFeature", "XSeenMention"]
+__all__ = ["XSeenFeature", "XSeenMention"]
