@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from pgvector import Vector
@@ -61,6 +62,24 @@ def _scope(
     return index, chunk_table(index), (min_length, *filters(source, metadata))
 
 
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """What a vector search asks of the HNSW scan: its query vector, the rows it must fill
+    (``ef_search`` is raised to at least that many) and the two scan settings."""
+
+    query: Vector
+    rows: int
+    ef_search: int
+    max_scan_tuples: int
+
+
+def _scan(query: Vector, rows: int, ef_search: int, max_scan_tuples: int) -> _Scan:
+    """The scan, its settings checked (by the caller's parameter names) before any SQL."""
+    whole("ef_search", ef_search, 1, INT4_MAX)
+    whole("max_scan_tuples", max_scan_tuples, 1, INT4_MAX)
+    return _Scan(query, rows, ef_search, max_scan_tuples)
+
+
 async def search(
     db: Db,
     index_type: IndexType | str,
@@ -81,17 +100,8 @@ async def search(
     Chunks shorter than ``min_length`` characters are skipped, as RoboCo does.
     """
     index, table, where = _scope(index_type, k, min_length, source, metadata)
-    query = query_vector(embedding)
-    rows = await _run_search(
-        db,
-        table,
-        stmt("search", table),
-        (query, *where, k),
-        k=k,
-        ef_search=ef_search,
-        max_scan_tuples=max_scan_tuples,
-        query=query,
-    )
+    scan = _scan(query_vector(embedding), k, ef_search, max_scan_tuples)
+    rows = await _run_search(db, table, stmt("search", table), (scan.query, *where, k), scan)
     return [Hit(index_type=index, **row) for row in rows]
 
 
@@ -108,13 +118,7 @@ async def keyword_search(
     """Full-text search over ``tsv`` with ``websearch_to_tsquery('english', text)`` (quotes,
     ``or``, ``-word``); score = ``ts_rank``. Text without search terms finds nothing."""
     index, table, where = _scope(index_type, k, min_length, source, metadata)
-    rows = await _run_search(
-        db,
-        table,
-        stmt("keyword_search", table),
-        (keywords(text), *where, k),
-        k=k,
-    )
+    rows = await _run_search(db, table, stmt("keyword_search", table), (keywords(text), *where, k))
     return [Hit(index_type=index, **row) for row in rows]
 
 
@@ -142,16 +146,9 @@ async def hybrid_search(
     query = query_vector(embedding)
     text = keywords(text)
     pool = max(candidates, k)
-    rows = await _run_search(
-        db,
-        table,
-        stmt("hybrid_search", table),
-        (text, *where, pool, query, rrf_k, k),
-        k=pool,
-        ef_search=ef_search,
-        max_scan_tuples=max_scan_tuples,
-        query=query,
-    )
+    scan = _scan(query, pool, ef_search, max_scan_tuples)
+    args = (text, *where, pool, query, rrf_k, k)
+    rows = await _run_search(db, table, stmt("hybrid_search", table), args, scan)
     return [HybridHit(index_type=index, **row) for row in rows]
 
 
@@ -180,27 +177,17 @@ async def mentor_lookup(
     if not agent_id:
         raise ValidationError("mentor_lookup needs an agent id")
     check_text("agent", agent_id)
-    query = query_vector(embedding)
-    rows = await _run_search(
-        db,
-        chunk_table(kinds[0]),
-        mentor_stmt(kinds),
-        (query, min_length, Jsonb({"agent_id": agent_id}), k),
-        k=k,
-        ef_search=ef_search,
-        max_scan_tuples=max_scan_tuples,
-        query=query,
-    )
+    scan = _scan(query_vector(embedding), k, ef_search, max_scan_tuples)
+    args = (scan.query, min_length, Jsonb({"agent_id": agent_id}), k)
+    rows = await _run_search(db, chunk_table(kinds[0]), mentor_stmt(kinds), args, scan)
     return [Hit(**row) for row in rows]
 
 
-async def _set_scan(
-    conn: AsyncConnection[Any], version: tuple[int, ...], k: int, ef: int, max_scan: int
-) -> None:
+async def _set_scan(conn: AsyncConnection[Any], version: tuple[int, ...], scan: _Scan) -> None:
     """Per-transaction HNSW settings (SET LOCAL): a wider candidate list, iterative scans so a
-    filtered query still fills k rows, and custom plans so LIMIT and filters are planned with
+    filtered query still fills its rows, and custom plans so LIMIT and filters are planned with
     their values rather than a generic plan's guesses."""
-    ef_search = str(min(1000, max(ef, k)))
+    ef_search = str(min(1000, max(scan.ef_search, scan.rows)))
     async with AsyncRawCursor(conn) as cur:
         if version >= _ITERATIVE_SINCE:
             await cur.execute(
@@ -208,7 +195,7 @@ async def _set_scan(
                 "set_config('hnsw.iterative_scan', 'relaxed_order', true), "
                 "set_config('hnsw.max_scan_tuples', $2, true), "
                 "set_config('plan_cache_mode', 'force_custom_plan', true)",
-                (ef_search, str(max_scan)),
+                (ef_search, str(scan.max_scan_tuples)),
             )
         else:
             await cur.execute(
@@ -223,25 +210,19 @@ async def _run_search(
     table: str,
     statement: bytes,
     args: Sequence[object],
-    *,
-    k: int,
-    ef_search: int = DEFAULT_EF_SEARCH,
-    max_scan_tuples: int = MAX_SCAN_TUPLES,
-    query: Vector | None = None,
+    scan: _Scan | None = None,
 ) -> list[dict[str, Any]]:
     """One read in one round trip: BEGIN/SAVEPOINT, the scan settings, the query, COMMIT.
 
-    With a query vector the HNSW scan settings go first, and its width tells which operand is
-    which in a dimension-mismatch error; a keyword search has neither.
+    A vector search's HNSW scan settings go first, and its query's width tells which operand
+    is which in a dimension-mismatch error; a keyword search has neither.
     """
-    whole("ef_search", ef_search, 1, INT4_MAX)
-    whole("max_scan_tuples", max_scan_tuples, 1, INT4_MAX)
-    with translated(table, query.dimensions() if query is not None else None):
+    with translated(table, scan.query.dimensions() if scan is not None else None):
         # pipeline outermost: BEGIN (or SAVEPOINT) is queued with the rest, not sent alone
         async with connection(db) as conn, conn.pipeline(), queries.atomic(conn):
             version = await require(conn)  # no query once this connection was checked
-            if query is not None:
-                await _set_scan(conn, version, k, ef_search, max_scan_tuples)
+            if scan is not None:
+                await _set_scan(conn, version, scan)
             async with AsyncRawCursor(conn, row_factory=dict_row) as cur:
                 await cur.execute(statement, args)
                 return await cur.fetchall()
