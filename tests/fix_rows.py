@@ -11,13 +11,15 @@ from psycopg import AsyncConnection
 Conn = AsyncConnection[Any]
 
 
-async def make_agent(conn: Conn, slug: str = "auditor-1") -> uuid.UUID:
+async def make_agent(
+    conn: Conn, slug: str = "auditor-1", *, role: str = "auditor", team: str = "board"
+) -> uuid.UUID:
     agent_id = uuid.uuid4()
     await conn.execute(
         "INSERT INTO agents (id, name, slug, role, team, status, model_config, system_prompt,"
         " capabilities, permissions, metrics, created_at)"
-        " VALUES (%s, %s, %s, 'auditor', 'board', 'active', '{}', '', '{}', '{}', '{}', now())",
-        (agent_id, slug.title(), slug),
+        " VALUES (%s, %s, %s, %s, %s, 'active', '{}', '', '{}', '{}', '{}', now())",
+        (agent_id, slug.title(), slug, role, team),
     )
     return agent_id
 

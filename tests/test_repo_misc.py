@@ -43,6 +43,7 @@ from roboco_sql.models.usage import (
 )
 from roboco_sql.repos import conventions, indexed_documents, prompter, secretary, usage
 from tests.fix_conn import count
+from tests.fix_rows import make_agent, make_project, make_task
 
 Conn = AsyncConnection[Any]
 T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -50,45 +51,6 @@ T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 def at(minutes: int) -> dt.datetime:
     return T0 + dt.timedelta(minutes=minutes)
-
-
-async def make_agent(conn: Conn, slug: str = "intake-1") -> uuid.UUID:
-    agent_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO agents (id, name, slug, role, team, status, model_config, system_prompt,"
-        " capabilities, permissions, metrics, created_at)"
-        " VALUES (%s, %s, %s, 'prompter', 'board', 'active', '{}', '', '{}', '{}', '{}', now())",
-        (agent_id, slug.title(), slug),
-    )
-    return agent_id
-
-
-async def make_project(conn: Conn, created_by: uuid.UUID, slug: str = "api") -> uuid.UUID:
-    project_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO projects (id, name, slug, git_url, default_branch, protected_branches,"
-        " assigned_cell, is_active, created_by, created_at)"
-        " VALUES (%s, %s, %s, 'https://git.example/api.git', 'main', '{main}', 'backend', true,"
-        " %s, now())",
-        (project_id, slug.upper(), slug, created_by),
-    )
-    return project_id
-
-
-async def make_task(conn: Conn, created_by: uuid.UUID, project_id: uuid.UUID) -> uuid.UUID:
-    task_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO tasks (id, title, description, acceptance_criteria,"
-        " acceptance_criteria_status, status, priority, task_type, nature,"
-        " estimated_complexity, team, project_id, created_by, dependency_ids, blocker_ids,"
-        " progress_updates, checkpoints, commits, documents, self_verified, pr_created,"
-        " docs_complete, qa_evidence_inspected, sequence, created_at)"
-        " VALUES (%s, 'Add the health endpoint', 'Expose GET /health with the pool state.',"
-        " '{returns 200}', '{}', 'pending', 2, 'code', 'technical', 'low', 'backend', %s, %s,"
-        " '{}', '{}', '[]', '[]', '[]', '[]', false, false, false, false, 0, now())",
-        (task_id, project_id, created_by),
-    )
-    return task_id
 
 
 # -- token usage -------------------------------------------------------------------------------

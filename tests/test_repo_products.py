@@ -12,30 +12,19 @@ import pytest
 from psycopg import AsyncConnection
 
 from roboco_sql.errors import Conflict, NotFound
-from roboco_sql.models.agent import AgentCreate
-from roboco_sql.models.enums import AgentRole, Team
+from roboco_sql.models.enums import Team
 from roboco_sql.models.product import ProductCellMapping, ProductCreate, ProductUpdate
 from roboco_sql.models.project import Project, ProjectCreate
-from roboco_sql.repos import agents, products, projects
+from roboco_sql.repos import products, projects
 from tests.fix_conn import count
-from tests.fix_rows import make_task
+from tests.fix_rows import make_agent, make_task
 
 Conn = AsyncConnection[Any]
 
 
 @pytest.fixture
 async def owner(conn: Conn) -> uuid.UUID:
-    agent = await agents.create_agent(
-        conn,
-        AgentCreate(
-            name="Product Owner",
-            slug="product-owner",
-            role=AgentRole.PRODUCT_OWNER,
-            team=Team.BOARD,
-            system_prompt="p",
-        ),
-    )
-    return agent.id
+    return await make_agent(conn, "product-owner", role="product_owner", team="board")
 
 
 @pytest.fixture

@@ -16,12 +16,11 @@ from pydantic import SecretStr
 
 from roboco_sql.crypto import SecretBox
 from roboco_sql.errors import Conflict, EncryptionError, NotFound, ValidationError
-from roboco_sql.models.agent import AgentCreate
-from roboco_sql.models.enums import AgentRole, Team, WorkSessionStatus
+from roboco_sql.models.enums import Team, WorkSessionStatus
 from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate
 from roboco_sql.models.work_session import WorkSessionCreate
-from roboco_sql.repos import agents, projects, work_sessions
-from tests.fix_rows import make_task
+from roboco_sql.repos import projects, work_sessions
+from tests.fix_rows import make_agent, make_task
 
 Conn = AsyncConnection[Any]
 PAT = "ghp_" + "s3cret" * 6
@@ -34,17 +33,7 @@ def box() -> SecretBox:
 
 @pytest.fixture
 async def owner(conn: Conn) -> uuid.UUID:
-    agent = await agents.create_agent(
-        conn,
-        AgentCreate(
-            name="Main PM",
-            slug="main-pm",
-            role=AgentRole.MAIN_PM,
-            team=Team.MAIN_PM,
-            system_prompt="p",
-        ),
-    )
-    return agent.id
+    return await make_agent(conn, "main-pm", role="main_pm", team="main_pm")
 
 
 def new_project(slug: str, owner: uuid.UUID, **kw: Any) -> ProjectCreate:
