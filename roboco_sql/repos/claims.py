@@ -19,13 +19,14 @@ from psycopg import AsyncConnection
 from psycopg.rows import scalar_row
 
 from roboco_sql import lifecycle, queries
-from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationError
+from roboco_sql.errors import Conflict, TransitionRefused, ValidationError
 from roboco_sql.lifecycle import CLAIMABLE_BY_ROLE, EDGES, MAX_DEPTH, PR_REVIEW_SOURCES
 from roboco_sql.models.enums import AgentRole, TaskStatus, TaskType
 from roboco_sql.models.task import Task, TaskUpdate
 from roboco_sql.repos import graph, tasks
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._rows import model_row
+from roboco_sql.repos._task_common import task_not_found
 from roboco_sql.repos.transitions import (
     EFFECTS,
     SYSTEM,
@@ -140,6 +141,14 @@ async def claim_next(conn: AsyncConnection[Any], agent: ActorLike) -> Task | Non
         return await queries.fetch_one(conn, _CLAIM, _ROW, **_params(who, None, statuses))
 
 
+async def _found(conn: AsyncConnection[Any], task_id: uuid.UUID) -> Task:
+    """The task as it is now (read through ``tasks.get_task``); NotFound when there is none."""
+    task = await tasks.get_task(conn, task_id)
+    if task is None:
+        raise task_not_found(task_id)
+    return task
+
+
 async def claim(conn: AsyncConnection[Any], task_id: uuid.UUID, agent: ActorLike) -> Task:
     """Claim one task for the agent, with the same effects as :func:`claim_next`.
 
@@ -148,9 +157,7 @@ async def claim(conn: AsyncConnection[Any], task_id: uuid.UUID, agent: ActorLike
     changed or is locked by another writer meanwhile; NotFound when it does not exist.
     """
     who = actor_of(agent)
-    task = await tasks.get_task(conn, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
+    task = await _found(conn, task_id)
     _check_claim(task, who)
     with translated("task claim"):
         claimed = await queries.fetch_one(
@@ -158,9 +165,7 @@ async def claim(conn: AsyncConnection[Any], task_id: uuid.UUID, agent: ActorLike
         )
     if claimed is not None:
         return claimed
-    now = await tasks.get_task(conn, task_id)
-    if now is None:
-        raise NotFound(f"task {task_id} not found")
+    now = await _found(conn, task_id)
     if now.status != task.status or now.assigned_to != task.assigned_to:
         raise Conflict(
             f"task {task_id}: changed while claiming (was {task.status}, found {now.status} "
@@ -211,9 +216,7 @@ async def heartbeat(
     beat = await queries.fetch_scalar(conn, _HEARTBEAT, dt.datetime, id=task_id, agent_id=who.id)
     if beat is not None:
         return beat
-    task = await tasks.get_task(conn, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
+    task = await _found(conn, task_id)
     raise Conflict(
         f"task {task_id}: agent {who.id} holds no live claim on it "
         f"(status {task.status}, claimant {task.active_claimant_id})"
@@ -238,9 +241,7 @@ async def claim_review(conn: AsyncConnection[Any], task_id: uuid.UUID, agent: Ac
     head = f"task {task_id}: review claim refused for role {who.role}"
     if queue is None:
         raise TransitionRefused(f"{head}: the role claims no review queue")
-    task = await tasks.get_task(conn, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
+    task = await _found(conn, task_id)
     if task.status is not queue:
         raise TransitionRefused(f"{head}: {task.status} is not its queue ({queue})")
     if who.role not in _REVIEW_ANY_TEAM and who.team is not None and who.team != task.team:
@@ -260,9 +261,7 @@ async def claim_review(conn: AsyncConnection[Any], task_id: uuid.UUID, agent: Ac
         )
     if claimed is not None:
         return claimed
-    now = await tasks.get_task(conn, task_id)
-    if now is None:
-        raise NotFound(f"task {task_id} not found")
+    now = await _found(conn, task_id)
     raise Conflict(
         f"task {task_id}: review claim lost: status {now.status}, live claimant "
         f"{now.active_claimant_id}"
@@ -298,9 +297,7 @@ async def reset_to_pending(
     dropped too, so the next claim cuts a fresh one. None, writing nothing, when the task is
     in no such state (as RoboCo's no-op); NotFound when it does not exist.
     """
-    task = await tasks.get_task(conn, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
+    task = await _found(conn, task_id)
     if task.status not in _RESETTABLE:
         return None
     effects = replace(EFFECTS[(task.status, TaskStatus.PENDING)], owner=Owner.HOLDER)
@@ -323,9 +320,7 @@ async def release(conn: AsyncConnection[Any], task_id: uuid.UUID, agent: ActorLi
     TransitionRefused from any other status.
     """
     who = actor_of(agent)
-    task = await tasks.get_task(conn, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
+    task = await _found(conn, task_id)
     head = f"task {task_id}: release refused for role {who.role}"
     if task.status is TaskStatus.PENDING:
         if who.id is None or task.assigned_to != who.id:
