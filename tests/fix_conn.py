@@ -1,4 +1,4 @@
-"""The connection and row count the repository tests share.
+"""The connection, row count and refusal check the repository tests share.
 
 Autocommit, so what a refused call leaves behind (or does not) is really there to count.
 """
@@ -36,3 +36,12 @@ async def count(conn: Conn, table: str) -> int:
     row = await cur.fetchone()
     assert row is not None
     return int(row[0])
+
+
+@asynccontextmanager
+async def refused(conn: Conn, error: type[Exception], match: str) -> AsyncIterator[None]:
+    """The block must raise `error` matching `match`; it runs in a transaction of its own (a
+    savepoint inside an open one), so the connection stays usable after the refusal."""
+    with pytest.raises(error, match=match):
+        async with conn.transaction():
+            yield

@@ -42,7 +42,7 @@ from roboco_sql.models.usage import (
     TokenUsageSnapshotCreate,
 )
 from roboco_sql.repos import conventions, indexed_documents, prompter, secretary, usage
-from tests.fix_conn import count
+from tests.fix_conn import count, refused
 from tests.fix_rows import make_agent, make_project, make_task
 
 Conn = AsyncConnection[Any]
@@ -104,9 +104,8 @@ async def test_spawn_session_invalid_input_writes_nothing(conn: Conn) -> None:
     assert await count(conn, "agent_spawn_sessions") == 0
     duplicate = spawn()
     await usage.create_spawn_session(conn, duplicate)
-    with pytest.raises(Conflict, match=f"id={duplicate.id} already exists"):
-        async with conn.transaction():
-            await usage.create_spawn_session(conn, duplicate)
+    async with refused(conn, Conflict, f"id={duplicate.id} already exists"):
+        await usage.create_spawn_session(conn, duplicate)
     assert await count(conn, "agent_spawn_sessions") == 1
 
 
@@ -171,11 +170,10 @@ async def test_usage_snapshots_raise_spawn_counters(conn: Conn) -> None:
 
 async def test_usage_snapshot_errors(conn: Conn) -> None:
     missing = uuid.uuid4()
-    with pytest.raises(NotFound, match=f"no agent_spawn_sessions row with .*{missing}"):
-        async with conn.transaction():
-            await usage.add_usage_snapshot(
-                conn, TokenUsageSnapshotCreate(agent_spawn_session_id=missing, tokens_input=1)
-            )
+    async with refused(conn, NotFound, f"no agent_spawn_sessions row with .*{missing}"):
+        await usage.add_usage_snapshot(
+            conn, TokenUsageSnapshotCreate(agent_spawn_session_id=missing, tokens_input=1)
+        )
     with pytest.raises(pydantic.ValidationError):
         TokenUsageSnapshotCreate(agent_spawn_session_id=missing, tokens_input=-1)
     assert await count(conn, "token_usage_snapshots") == 0
@@ -312,9 +310,8 @@ async def test_prompter_sessions(conn: Conn) -> None:
     assert [s.id for s in page] == [s2.id]
 
     missing = uuid.uuid4()
-    with pytest.raises(NotFound, match=f"no agents row with agent_id={missing}"):
-        async with conn.transaction():
-            await prompter.create_prompter_session(conn, PrompterSessionCreate(agent_id=missing))
+    async with refused(conn, NotFound, f"no agents row with agent_id={missing}"):
+        await prompter.create_prompter_session(conn, PrompterSessionCreate(agent_id=missing))
     with pytest.raises(pydantic.ValidationError):
         PrompterSessionCreate(agent_id=agent, status="done")
     assert await count(conn, "prompter_sessions") == 3
@@ -346,14 +343,11 @@ async def test_prompter_messages(conn: Conn) -> None:
     assert await prompter.list_prompter_messages(conn, session.id, limit=1) == written[:1]
 
     missing = uuid.uuid4()
-    with pytest.raises(NotFound, match=f"no prompter_sessions row with session_id={missing}"):
-        async with conn.transaction():
-            await prompter.add_prompter_message(
-                conn,
-                PrompterMessageCreate(
-                    session_id=missing, role=PrompterMessageRole.USER, content=""
-                ),
-            )
+    async with refused(conn, NotFound, f"no prompter_sessions row with session_id={missing}"):
+        await prompter.add_prompter_message(
+            conn,
+            PrompterMessageCreate(session_id=missing, role=PrompterMessageRole.USER, content=""),
+        )
     with pytest.raises(pydantic.ValidationError):
         PrompterMessageCreate(session_id=session.id, role="robot", content="hi")
     assert await count(conn, "prompter_messages") == 3
@@ -393,17 +387,15 @@ async def test_task_drafts(conn: Conn) -> None:
     with pytest.raises(NotFound, match=r"task draft .* not found"):
         await prompter.confirm_task_draft(conn, uuid.uuid4(), task)
     missing_task = uuid.uuid4()
-    with pytest.raises(NotFound, match=f"no tasks row with task_id={missing_task}"):
-        async with conn.transaction():
-            await prompter.confirm_task_draft(conn, d2.id, missing_task)
+    async with refused(conn, NotFound, f"no tasks row with task_id={missing_task}"):
+        await prompter.confirm_task_draft(conn, d2.id, missing_task)
     unchanged = await prompter.get_task_draft(conn, d2.id)
     assert unchanged == d2
 
-    with pytest.raises(NotFound, match="no prompter_sessions row"):
-        async with conn.transaction():
-            await prompter.create_task_draft(
-                conn, TaskDraftCreate(session_id=uuid.uuid4(), draft_data={})
-            )
+    async with refused(conn, NotFound, "no prompter_sessions row"):
+        await prompter.create_task_draft(
+            conn, TaskDraftCreate(session_id=uuid.uuid4(), draft_data={})
+        )
     with pytest.raises(pydantic.ValidationError):
         TaskDraftCreate(session_id=session.id, draft_data={"when": object()})
     with pytest.raises(pydantic.ValidationError):
@@ -561,17 +553,16 @@ async def test_conventions_cache(conn: Conn) -> None:
     assert last_ok == again
 
     missing = uuid.uuid4()
-    with pytest.raises(NotFound, match=f"no projects row with project_id={missing}"):
-        async with conn.transaction():
-            await conventions.upsert_conventions_cache(
-                conn,
-                ProjectConventionsCacheCreate(
-                    project_id=missing,
-                    commit_sha="a" * 40,
-                    effective_map={},
-                    status=ConventionsStatus.OK,
-                ),
-            )
+    async with refused(conn, NotFound, f"no projects row with project_id={missing}"):
+        await conventions.upsert_conventions_cache(
+            conn,
+            ProjectConventionsCacheCreate(
+                project_id=missing,
+                commit_sha="a" * 40,
+                effective_map={},
+                status=ConventionsStatus.OK,
+            ),
+        )
     with pytest.raises(pydantic.ValidationError):
         ProjectConventionsCacheCreate(
             project_id=project, commit_sha="a" * 41, effective_map={}, status="ok"

@@ -20,6 +20,7 @@ from roboco_sql.models.enums import Team, WorkSessionStatus
 from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate
 from roboco_sql.models.work_session import WorkSessionCreate
 from roboco_sql.repos import projects, work_sessions
+from tests.fix_conn import count, refused
 from tests.fix_rows import make_agent, make_task
 
 Conn = AsyncConnection[Any]
@@ -54,13 +55,6 @@ async def stored_ciphertext(conn: Conn, project_id: uuid.UUID) -> str | None:
     row = await cur.fetchone()
     assert row is not None
     return row[0]  # type: ignore[no-any-return]
-
-
-async def count_projects(conn: Conn) -> int:
-    cur = await conn.execute("SELECT count(*) FROM projects")
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 async def test_create_and_get_round_trip(conn: Conn, owner: uuid.UUID) -> None:
@@ -128,7 +122,7 @@ async def test_create_with_token_but_no_key_writes_nothing(
     monkeypatch.delenv("ROBOCO_ENCRYPTION_KEY", raising=False)
     with pytest.raises(EncryptionError, match="ROBOCO_ENCRYPTION_KEY is not set"):
         await projects.create_project(conn, new_project("api", owner, git_token=PAT))
-    assert await count_projects(conn) == 0
+    assert await count(conn, "projects") == 0
 
 
 async def test_box_from_the_environment(
@@ -198,10 +192,9 @@ async def test_duplicate_slug_is_a_conflict(conn: Conn, owner: uuid.UUID) -> Non
 
 async def test_unknown_creator_is_not_found(conn: Conn) -> None:
     ghost = uuid.uuid4()
-    with pytest.raises(NotFound, match=f"project: no agents row with created_by={ghost}"):
-        async with conn.transaction():  # a savepoint, so the connection stays usable
-            await projects.create_project(conn, new_project("api", ghost))
-    assert await count_projects(conn) == 0
+    async with refused(conn, NotFound, f"project: no agents row with created_by={ghost}"):
+        await projects.create_project(conn, new_project("api", ghost))
+    assert await count(conn, "projects") == 0
 
 
 async def test_invalid_input_is_refused_before_sql(conn: Conn, owner: uuid.UUID) -> None:
@@ -224,7 +217,7 @@ async def test_invalid_input_is_refused_before_sql(conn: Conn, owner: uuid.UUID)
             await projects.create_project(conn, ProjectCreate.model_validate(fields))
     with pytest.raises(pydantic.ValidationError, match="NOT NULL"):
         ProjectUpdate(git_url=None)
-    assert await count_projects(conn) == 0
+    assert await count(conn, "projects") == 0
 
 
 async def test_list_filters_and_pages(conn: Conn, owner: uuid.UUID) -> None:
