@@ -9,17 +9,19 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from roboco_sql import embedded
 from roboco_sql.config import Settings, describe
 from roboco_sql.errors import DatabaseUnavailable
 from roboco_sql.redact import check_url, install_log_filter, redact
+
+if TYPE_CHECKING:  # the pool functions import psycopg_pool when called: a migrate opens none
+    from psycopg_pool import AsyncConnectionPool
 
 log = logging.getLogger("roboco_sql")
 install_log_filter()  # the pool logs connection errors, whose text may quote the URL
@@ -150,6 +152,8 @@ def make_pool(
     exists, and skip server-side prepared statements when ROBOCO_DATABASE_PREPARED_STATEMENTS
     is false (needed behind PgBouncer in transaction mode).
     """
+    from psycopg_pool import AsyncConnectionPool
+
     check_url(_URL_NAME, url)  # before the pool's workers log a parse error quoting it
     settings = settings or Settings.from_env()
     kwargs: dict[str, object] = {
@@ -179,6 +183,8 @@ async def open_pool(
     max_size: int | None = None,
 ) -> AsyncConnectionPool:
     """Open a pool and wait until its minimum of connections is up."""
+    from psycopg_pool import PoolTimeout
+
     settings = settings or Settings.from_env()
     url = resolve_url(settings) if url is None else url  # "" is refused, not the embedded one
     pool = make_pool(url, settings, min_size=min_size, max_size=max_size)
@@ -227,6 +233,8 @@ async def connection(
     - the connection dropped mid-call (server restart, network): "lost the connection ...";
       whether a commit in flight at that moment landed is unknown, so retry idempotently.
     """
+    from psycopg_pool import PoolTimeout
+
     wait = pool.timeout if timeout is None else timeout
     conn: AsyncConnection[Any] | None = None
     started = time.monotonic()
