@@ -12,12 +12,8 @@ from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
 __all__ = ["AuditLogCreate", "AuditLogEntry", "AuditSeverity"]
 
 
-class AuditSeverity(StrEnum):
-    """Values of ``audit_log.severity``."""
-
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
+AuditSeverity = StrEnum("AuditSeverity", "INFO WARNING ERROR")
+"""Values of ``audit_log.severity``."""
 
 
 class AuditLogEntry(Row):

@@ -146,12 +146,8 @@ class Patch(Input):
         )
 
 
-class SecretChange(StrEnum):
-    """What an update does to an encrypted column."""
-
-    KEEP = "keep"
-    CLEAR = "clear"
-    SET = "set"
+SecretChange = StrEnum("SecretChange", "KEEP CLEAR SET")
+"""What an update does to an encrypted column."""
 
 
 def secret_change(value: SecretStr | None) -> SecretChange:

@@ -3,261 +3,82 @@
 Member values are the labels stored in the database; the order is the order a fresh migration
 chain produces (labels added later by ``ALTER TYPE ... ADD VALUE`` sit at the end), which is
 what ``ORDER BY`` on an enum column sorts by.
+
+Each type is built from its member names by ``StrEnum``'s functional form, which makes every
+label its name in lower case: the rule all of RoboCo's enums follow, so the labels are written
+once. ``PG_ENUMS`` names each one's PostgreSQL type.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+A2AConversationStatus = StrEnum("A2AConversationStatus", "ACTIVE PAUSED CLOSED")
 
-class A2AConversationStatus(StrEnum):
-    """PostgreSQL type ``a2aconversationstatus``."""
+A2AMessageKind = StrEnum("A2AMessageKind", "MESSAGE REQUEST RESPONSE SYSTEM")
 
-    ACTIVE = "active"
-    PAUSED = "paused"
-    CLOSED = "closed"
+AgentRole = StrEnum(
+    "AgentRole",
+    "CEO PRODUCT_OWNER HEAD_MARKETING AUDITOR MAIN_PM CELL_PM DEVELOPER QA DOCUMENTER SYSTEM"
+    " PROMPTER SECRETARY PR_REVIEWER",
+)
+"""Database order, not RoboCo's Python order: roles were appended as they were introduced."""
 
+AgentStatus = StrEnum("AgentStatus", "ACTIVE IDLE OFFLINE")
 
-class A2AMessageKind(StrEnum):
-    """PostgreSQL type ``a2amessagekind``."""
+AssignmentScope = StrEnum("AssignmentScope", "GLOBAL ROLE AGENT_SLUG")
 
-    MESSAGE = "message"
-    REQUEST = "request"
-    RESPONSE = "response"
-    SYSTEM = "system"
+BlockerResolverType = StrEnum("BlockerResolverType", "AGENT HUMAN")
 
+ChannelType = StrEnum("ChannelType", "CELL CROSS_CELL MANAGEMENT SPECIAL")
 
-class AgentRole(StrEnum):
-    """PostgreSQL type ``agentrole``.
+Complexity = StrEnum("Complexity", "LOW MEDIUM HIGH")
 
-    Database order, not RoboCo's Python order: roles were appended as they were introduced.
-    """
+HandoffStatus = StrEnum("HandoffStatus", "PENDING CLAIMED IN_PROGRESS COMPLETED ACCEPTED")
+"""Database order: ``accepted`` was backfilled after ``completed`` by migration 020."""
 
-    CEO = "ceo"
-    PRODUCT_OWNER = "product_owner"
-    HEAD_MARKETING = "head_marketing"
-    AUDITOR = "auditor"
-    MAIN_PM = "main_pm"
-    CELL_PM = "cell_pm"
-    DEVELOPER = "developer"
-    QA = "qa"
-    DOCUMENTER = "documenter"
-    SYSTEM = "system"
-    PROMPTER = "prompter"
-    SECRETARY = "secretary"
-    PR_REVIEWER = "pr_reviewer"
+JournalEntryType = StrEnum(
+    "JournalEntryType", "TASK_REFLECTION DECISION_LOG LEARNING STRUGGLE GENERAL"
+)
 
+MessageType = StrEnum("MessageType", "REASONING DIALOGUE DECISION ACTION BLOCKER TECHNICAL")
 
-class AgentStatus(StrEnum):
-    """PostgreSQL type ``agentstatus``."""
+ModelProvider = StrEnum("ModelProvider", "ANTHROPIC OLLAMA_CLOUD OPENAI LOCAL GROK GEMINI KIMI")
+"""``gemini`` was appended by migration 084, ``kimi`` by 090."""
 
-    ACTIVE = "active"
-    IDLE = "idle"
-    OFFLINE = "offline"
+NotificationPriority = StrEnum("NotificationPriority", "NORMAL HIGH URGENT")
 
+NotificationType = StrEnum(
+    "NotificationType",
+    "TASK_ASSIGNMENT PRIORITY_CHANGE BLOCKER_ESCALATION REVIEW_REQUEST DOCUMENTATION_REQUEST"
+    " ALERT BROADCAST APPROVAL A2A_REQUEST KNOWLEDGE_SHARE MENTION",
+)
+"""Database order: ``approval`` and the last three were appended after ``broadcast``."""
 
-class AssignmentScope(StrEnum):
-    """PostgreSQL type ``assignmentscope``."""
+PrompterMessageRole = StrEnum("PrompterMessageRole", "USER ASSISTANT SYSTEM")
 
-    GLOBAL = "global"
-    ROLE = "role"
-    AGENT_SLUG = "agent_slug"
+PrompterSessionStatus = StrEnum("PrompterSessionStatus", "ACTIVE DRAFT_READY CONFIRMED ABANDONED")
 
+SessionScope = StrEnum("SessionScope", "INITIATIVE CELL TASK")
 
-class BlockerResolverType(StrEnum):
-    """PostgreSQL type ``blockerresolvertype``."""
+SessionStatus = StrEnum("SessionStatus", "ACTIVE CLOSED TIMED_OUT")
 
-    AGENT = "agent"
-    HUMAN = "human"
+TaskNature = StrEnum("TaskNature", "TECHNICAL NON_TECHNICAL")
 
+TaskStatus = StrEnum(
+    "TaskStatus",
+    "BACKLOG PENDING CLAIMED IN_PROGRESS BLOCKED PAUSED VERIFYING NEEDS_REVISION AWAITING_QA"
+    " AWAITING_DOCUMENTATION AWAITING_PM_REVIEW AWAITING_CEO_APPROVAL COMPLETED CANCELLED"
+    " AWAITING_PR_REVIEW",
+)
+"""``awaiting_pr_review`` was appended last by migration 040, so it sorts after ``cancelled``."""
 
-class ChannelType(StrEnum):
-    """PostgreSQL type ``channeltype``."""
+TaskType = StrEnum("TaskType", "CODE DOCUMENTATION RESEARCH PLANNING DESIGN ADMINISTRATIVE")
 
-    CELL = "cell"
-    CROSS_CELL = "cross_cell"
-    MANAGEMENT = "management"
-    SPECIAL = "special"
+Team = StrEnum("Team", "BACKEND FRONTEND UX_UI MAIN_PM BOARD MARKETING FULLSTACK SYSTEM")
+"""Database order: ``fullstack`` and ``system`` were backfilled at the end by migration 020."""
 
-
-class Complexity(StrEnum):
-    """PostgreSQL type ``complexity``."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-
-class HandoffStatus(StrEnum):
-    """PostgreSQL type ``handoffstatus``.
-
-    Database order: ``accepted`` was backfilled after ``completed`` by migration 020.
-    """
-
-    PENDING = "pending"
-    CLAIMED = "claimed"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    ACCEPTED = "accepted"
-
-
-class JournalEntryType(StrEnum):
-    """PostgreSQL type ``journalentrytype``."""
-
-    TASK_REFLECTION = "task_reflection"
-    DECISION_LOG = "decision_log"
-    LEARNING = "learning"
-    STRUGGLE = "struggle"
-    GENERAL = "general"
-
-
-class MessageType(StrEnum):
-    """PostgreSQL type ``messagetype``."""
-
-    REASONING = "reasoning"
-    DIALOGUE = "dialogue"
-    DECISION = "decision"
-    ACTION = "action"
-    BLOCKER = "blocker"
-    TECHNICAL = "technical"
-
-
-class ModelProvider(StrEnum):
-    """PostgreSQL type ``modelprovider``."""
-
-    ANTHROPIC = "anthropic"
-    OLLAMA_CLOUD = "ollama_cloud"
-    OPENAI = "openai"
-    LOCAL = "local"
-    GROK = "grok"
-    GEMINI = "gemini"  # 084
-    KIMI = "kimi"  # 090
-
-
-class NotificationPriority(StrEnum):
-    """PostgreSQL type ``notificationpriority``."""
-
-    NORMAL = "normal"
-    HIGH = "high"
-    URGENT = "urgent"
-
-
-class NotificationType(StrEnum):
-    """PostgreSQL type ``notificationtype``.
-
-    Database order: ``approval`` and the last three were appended after ``broadcast``.
-    """
-
-    TASK_ASSIGNMENT = "task_assignment"
-    PRIORITY_CHANGE = "priority_change"
-    BLOCKER_ESCALATION = "blocker_escalation"
-    REVIEW_REQUEST = "review_request"
-    DOCUMENTATION_REQUEST = "documentation_request"
-    ALERT = "alert"
-    BROADCAST = "broadcast"
-    APPROVAL = "approval"
-    A2A_REQUEST = "a2a_request"
-    KNOWLEDGE_SHARE = "knowledge_share"
-    MENTION = "mention"
-
-
-class PrompterMessageRole(StrEnum):
-    """PostgreSQL type ``promptermessagerole``."""
-
-    USER = "user"
-    ASSISTANT = "assistant"
-    SYSTEM = "system"
-
-
-class PrompterSessionStatus(StrEnum):
-    """PostgreSQL type ``promptersessionstatus``."""
-
-    ACTIVE = "active"
-    DRAFT_READY = "draft_ready"
-    CONFIRMED = "confirmed"
-    ABANDONED = "abandoned"
-
-
-class SessionScope(StrEnum):
-    """PostgreSQL type ``sessionscope``."""
-
-    INITIATIVE = "initiative"
-    CELL = "cell"
-    TASK = "task"
-
-
-class SessionStatus(StrEnum):
-    """PostgreSQL type ``sessionstatus``."""
-
-    ACTIVE = "active"
-    CLOSED = "closed"
-    TIMED_OUT = "timed_out"
-
-
-class TaskNature(StrEnum):
-    """PostgreSQL type ``tasknature``."""
-
-    TECHNICAL = "technical"
-    NON_TECHNICAL = "non_technical"
-
-
-class TaskStatus(StrEnum):
-    """PostgreSQL type ``taskstatus``.
-
-    ``awaiting_pr_review`` was appended last by migration 040, so it sorts after ``cancelled``.
-    """
-
-    BACKLOG = "backlog"
-    PENDING = "pending"
-    CLAIMED = "claimed"
-    IN_PROGRESS = "in_progress"
-    BLOCKED = "blocked"
-    PAUSED = "paused"
-    VERIFYING = "verifying"
-    NEEDS_REVISION = "needs_revision"
-    AWAITING_QA = "awaiting_qa"
-    AWAITING_DOCUMENTATION = "awaiting_documentation"
-    AWAITING_PM_REVIEW = "awaiting_pm_review"
-    AWAITING_CEO_APPROVAL = "awaiting_ceo_approval"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-    AWAITING_PR_REVIEW = "awaiting_pr_review"
-
-
-class TaskType(StrEnum):
-    """PostgreSQL type ``tasktype``."""
-
-    CODE = "code"
-    DOCUMENTATION = "documentation"
-    RESEARCH = "research"
-    PLANNING = "planning"
-    DESIGN = "design"
-    ADMINISTRATIVE = "administrative"
-
-
-class Team(StrEnum):
-    """PostgreSQL type ``team``.
-
-    Database order: ``fullstack`` and ``system`` were backfilled at the end by migration 020.
-    """
-
-    BACKEND = "backend"
-    FRONTEND = "frontend"
-    UX_UI = "ux_ui"
-    MAIN_PM = "main_pm"
-    BOARD = "board"
-    MARKETING = "marketing"
-    FULLSTACK = "fullstack"
-    SYSTEM = "system"
-
-
-class WorkSessionStatus(StrEnum):
-    """PostgreSQL type ``worksessionstatus``."""
-
-    ACTIVE = "active"
-    COMPLETED = "completed"
-    ABANDONED = "abandoned"
-
+WorkSessionStatus = StrEnum("WorkSessionStatus", "ACTIVE COMPLETED ABANDONED")
 
 CELL_TEAMS: frozenset[Team] = frozenset({Team.BACKEND, Team.FRONTEND, Team.UX_UI})
 """The three delivery cells; products map one project per cell and pitches target cells."""

@@ -12,12 +12,8 @@ from roboco_sql.models.base import Input, Row, new_id, utcnow
 __all__ = ["GatewayDecision", "GatewayTrigger", "GatewayTriggerCreate"]
 
 
-class GatewayDecision(StrEnum):
-    """Values RoboCo writes to ``gateway_triggers.decision``."""
-
-    SPAWN = "spawn"
-    QUEUE = "queue"
-    DROP = "drop"
+GatewayDecision = StrEnum("GatewayDecision", "SPAWN QUEUE DROP")
+"""Values RoboCo writes to ``gateway_triggers.decision``."""
 
 
 class GatewayTrigger(Row):

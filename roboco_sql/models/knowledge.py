@@ -12,23 +12,15 @@ from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
 __all__ = ["IndexType", "IndexedDocument", "IndexedDocumentCreate"]
 
 
-class IndexType(StrEnum):
-    """Values of ``indexed_documents.index_type``; each names a ``chunks_<type>`` table.
+IndexType = StrEnum(
+    "IndexType",
+    "CODE DOCUMENTATION JOURNALS ERRORS STANDARDS DECISIONS REVIEWS LEARNINGS PLAYBOOKS"
+    " VAULT_NOTES",
+)
+"""Values of ``indexed_documents.index_type``; each names a ``chunks_<type>`` table.
 
-    RoboCo v0.29.0's list: ``conversations`` is gone (060_drop_messaging drops its table),
-    ``playbooks`` and ``vault_notes`` are new.
-    """
-
-    CODE = "code"
-    DOCUMENTATION = "documentation"
-    JOURNALS = "journals"
-    ERRORS = "errors"
-    STANDARDS = "standards"
-    DECISIONS = "decisions"
-    REVIEWS = "reviews"
-    LEARNINGS = "learnings"
-    PLAYBOOKS = "playbooks"
-    VAULT_NOTES = "vault_notes"
+RoboCo v0.29.0's list: ``conversations`` is gone (060_drop_messaging drops its table),
+``playbooks`` and ``vault_notes`` are new."""
 
 
 class IndexedDocument(Row):

@@ -41,11 +41,8 @@ MEMBER_PERF_COUNTERS: tuple[str, ...] = (
 """The numeric columns, in table order; each is NOT NULL with a zero default."""
 
 
-class MemberKind(StrEnum):
-    """Values of ``member_kind`` (varchar(16)); the CEO's row has agent_slug ''."""
-
-    AGENT = "agent"
-    CEO = "ceo"
+MemberKind = StrEnum("MemberKind", "AGENT CEO")
+"""Values of ``member_kind`` (varchar(16)); the CEO's row has agent_slug ''."""
 
 
 class MemberPerformanceDay(Row):

@@ -54,13 +54,10 @@ ChannelName = Annotated[
 """Channel names are slugs that may carry a leading ``#``."""
 
 
-class SessionTaskRelationship(StrEnum):
-    """Values of ``session_tasks.relationship_type`` (a varchar)."""
-
-    DISCUSSION = "discussion"
-    PLANNING = "planning"
-    REVIEW = "review"
-    RETROSPECTIVE = "retrospective"
+SessionTaskRelationship = StrEnum(
+    "SessionTaskRelationship", "DISCUSSION PLANNING REVIEW RETROSPECTIVE"
+)
+"""Values of ``session_tasks.relationship_type`` (a varchar)."""
 
 
 class Channel(Row):

@@ -30,12 +30,8 @@ def playbook_slug(title: str) -> str:
     return slug[:PLAYBOOK_SLUG_MAX].rstrip("-") or "playbook"
 
 
-class PlaybookStatus(StrEnum):
-    """Values of ``playbooks.status`` (a varchar with no CHECK): draft -> approved -> archived."""
-
-    DRAFT = "draft"
-    APPROVED = "approved"
-    ARCHIVED = "archived"
+PlaybookStatus = StrEnum("PlaybookStatus", "DRAFT APPROVED ARCHIVED")
+"""Values of ``playbooks.status`` (a varchar with no CHECK): draft -> approved -> archived."""
 
 
 class Playbook(Row):

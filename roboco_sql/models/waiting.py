@@ -12,13 +12,8 @@ from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
 __all__ = ["WaitingFor", "WaitingRecord", "WaitingRecordCreate"]
 
 
-class WaitingFor(StrEnum):
-    """Values RoboCo writes to ``waiting_records.waiting_for``."""
-
-    BLOCKER_RESOLUTION = "blocker_resolution"
-    QA_RESULT = "qa_result"
-    ANSWER = "answer"
-    ASSIGNMENT = "assignment"
+WaitingFor = StrEnum("WaitingFor", "BLOCKER_RESOLUTION QA_RESULT ANSWER ASSIGNMENT")
+"""Values RoboCo writes to ``waiting_records.waiting_for``."""
 
 
 class WaitingRecord(Row):

@@ -20,20 +20,12 @@ __all__ = [
 ]
 
 
-class PullRequestStatus(StrEnum):
-    """Values RoboCo writes to the free-text ``work_sessions.pr_status``."""
-
-    OPEN = "open"
-    MERGED = "merged"
-    CLOSED = "closed"
+PullRequestStatus = StrEnum("PullRequestStatus", "OPEN MERGED CLOSED")
+"""Values RoboCo writes to the free-text ``work_sessions.pr_status``."""
 
 
-class ToolchainStatus(StrEnum):
-    """Values RoboCo writes to ``work_sessions.toolchain_status``."""
-
-    OK = "ok"
-    BROKEN = "broken"
-    UNKNOWN = "unknown"
+ToolchainStatus = StrEnum("ToolchainStatus", "OK BROKEN UNKNOWN")
+"""Values RoboCo writes to ``work_sessions.toolchain_status``."""
 
 
 CommitHash = Annotated[
