@@ -18,15 +18,9 @@ ORDER BY c.ord
 ON CONFLICT (slug) DO NOTHING;
 
 -- name: sync_channel_members :execrows
--- Members and writers of each listed channel := its agents' ids in the order given (slugs
--- without an agent row are skipped). Rows already equal are not touched.
-WITH wanted AS (
-    SELECT m.channel_slug, array_agg(a.id ORDER BY m.ord) AS ids
-    FROM unnest(:channel_slugs::text[], :agent_slugs::text[])
-         WITH ORDINALITY AS m (channel_slug, agent_slug, ord)
-    JOIN agents AS a ON a.slug = m.agent_slug
-    GROUP BY m.channel_slug
-)
+-- Members and writers of each listed channel := its agents' ids in the order given. Rows
+-- already equal are not touched.
+WITH wanted AS ({{> channel_agent_ids}})
 UPDATE channels AS c
 SET members = w.ids,
     writers = w.ids,
@@ -37,13 +31,7 @@ WHERE c.slug = w.channel_slug
 
 -- name: add_silent_observers :execrows
 -- Append each (channel, agent) pair's agent to the channel's silent observers, once.
-WITH wanted AS (
-    SELECT o.channel_slug, array_agg(a.id ORDER BY o.ord) AS ids
-    FROM unnest(:channel_slugs::text[], :agent_slugs::text[])
-         WITH ORDINALITY AS o (channel_slug, agent_slug, ord)
-    JOIN agents AS a ON a.slug = o.agent_slug
-    GROUP BY o.channel_slug
-)
+WITH wanted AS ({{> channel_agent_ids}})
 UPDATE channels AS c
 SET silent_observers = c.silent_observers || ARRAY(
         SELECT x FROM unnest(w.ids) WITH ORDINALITY AS n (x, ord)

@@ -93,20 +93,13 @@ WITH RECURSIVE up AS (
       JOIN tasks AS p ON p.id = u.parent_task_id
      WHERE p.id <> ALL(u.path)
 ),
-down AS (
-    SELECT c.id, 1 AS height, ARRAY[c.id] AS path
-      FROM tasks AS c
-     WHERE c.id = :id::uuid
-    UNION ALL
-    SELECT c.id, d.height + 1, d.path || c.id
-    {{> down_children}}
-)
+down AS ({{> subtree}})
 UPDATE tasks AS t
 SET parent_task_id = :parent_id::uuid,
     updated_at = clock_timestamp()
 WHERE t.id = :id::uuid
   AND NOT EXISTS (SELECT 1 FROM up WHERE up.id = :id::uuid)
-  AND (SELECT count(*) FROM up) + (SELECT max(d.height) FROM down AS d) <= :max_depth::integer
+  AND (SELECT count(*) FROM up) + (SELECT max(d.depth) + 1 FROM down AS d) <= :max_depth::integer
 RETURNING
     {{t.tasks}};
 
@@ -115,14 +108,7 @@ RETURNING
 -- then age); a parent cycle in old data ends the walk instead of looping. Served by
 -- rsql_tasks_parent_task_id (an addition of ours) or, from 069 on, RoboCo's
 -- ix_tasks_parent_task_id.
-WITH RECURSIVE down AS (
-    SELECT r.id, 0 AS depth, ARRAY[r.id] AS path
-      FROM tasks AS r
-     WHERE r.id = :id::uuid
-    UNION ALL
-    SELECT c.id, d.depth + 1, d.path || c.id
-    {{> down_children}}
-)
+WITH RECURSIVE down AS ({{> subtree}})
 SELECT
     {{t.tasks}}
 FROM down
