@@ -23,12 +23,8 @@ LIMIT :limit;
 -- name: list_agent_queue :many
 -- An agent's tasks in the statuses given, priority first, then the most recently touched; a
 -- task never updated comes first within its priority, as PostgreSQL sorts NULL in a plain
--- DESC (RoboCo's order_by(updated_at.desc())). Served by ix_tasks_assigned_status.
-SELECT
-    {{tasks}}
-FROM tasks
-WHERE assigned_to = :agent_id::uuid
-  AND status = ANY(:statuses::taskstatus[])
+-- DESC (RoboCo's order_by(updated_at.desc())).
+{{> agent_tasks}}
 ORDER BY priority, updated_at DESC NULLS FIRST, id DESC
 LIMIT :limit;
 
@@ -82,11 +78,7 @@ LIMIT :limit;
 -- name: agent_current_task :one
 -- The task of an agent, in the statuses given, touched most recently (a never-updated task
 -- last); RoboCo's get_active_task_for_agent / get_journal_context_task_for_agent.
-SELECT
-    {{tasks}}
-FROM tasks
-WHERE assigned_to = :agent_id::uuid
-  AND status = ANY(:statuses::taskstatus[])
+{{> agent_tasks}}
 ORDER BY updated_at DESC NULLS LAST, id DESC
 LIMIT 1;
 
