@@ -21,7 +21,10 @@ connection: HNSW at several ef_search values (40 is pgvector's default, 100 is
 ``rag.DEFAULT_EF_SEARCH``), IVFFlat at RoboCo's probes = 1; the configurations are interleaved
 query by query after a warm-up pass. Latency is the client-side time of the whole call. Filtered
 queries keep one agent's rows (1/32, about 3%) through the same HNSW index (iterative scans),
-against the exact filtered top-10.
+against the exact filtered top-10. The HNSW index is then dropped and built again the same way,
+BUILDS times in all, and the HNSW searches repeated for recall: no two builds make the same graph
+(pgvector draws each element's level at random), so each HNSW recall figure is the worst
+build's (its name says so; each build's recall is a sample); latencies are the first build's.
 
 Real-model part (``bench.corpus.generate`` + all-MiniLM-L6-v2): 3,000 RoboCo-like chunks over
 six index types, HNSW from the start, ingested source by source; 200 questions worded unlike the
@@ -57,7 +60,8 @@ from bench import corpus
 from bench.harness import BenchError, Context, Figure, Target
 from roboco_sql import rag
 from roboco_sql.migrate import load_chain, migrate
-from roboco_sql.rag import ChunkIn, IndexType
+from roboco_sql.rag import ChunkIn, ChunkTable, IndexType
+from roboco_sql.rag.statements import drop_index, index_name
 
 N = 100_000
 DIMS = corpus.DIMENSIONS
@@ -69,6 +73,7 @@ K = 10
 QUERIES = 200
 EXACT_QUERIES = 30  # a sequential scan costs ~0.3 s here: a subset is timed
 BATCH = 10_000  # rows per replace_source call (one source each)
+BUILDS = 3  # HNSW builds per dataset: each is another graph (see _build_hnsw), so recall varies
 AGENTS = 32  # the filter keeps one agent's rows: 1/32 = 3.1%
 EF_DEFAULT = rag.DEFAULT_EF_SEARCH  # 100
 EF_SWEEP = (40, EF_DEFAULT, 200, 400)  # 40 = pgvector's own default
@@ -175,18 +180,56 @@ class Case:
     ms: list[float] = field(default_factory=list)
 
 
-def _recall_figure(
-    name: str, case: Case, truth: I64, target: float | None, *, note: str = ""
-) -> Figure:
-    """A case's recall@10 in percent; `target` (a floor) only on the configuration we ship."""
+def _hnsw(ef: int, *, filtered: bool = False) -> str:
+    """The name of one HNSW search configuration."""
+    return f"{'filtered ' if filtered else ''}HNSW ef_search={ef}"
+
+
+def _recall_figure(name: str, recalls: list[float], target: float | None, note: str) -> Figure:
+    """A configuration's recall@10 in percent; over several index builds, the worst of them
+    (each build's recall a sample), since any build is the one a user gets, and the name says
+    so. `target` (a floor) only on the configuration we ship."""
+    worst = f", worst of {len(recalls)} builds" if len(recalls) > 1 else ""
     return Figure(
-        f"{name}: recall@10",
-        _recall(case.found, truth),
+        f"{name}: recall@10{worst}",
+        min(recalls),
         "%",
-        len(case.found),
+        len(recalls),
+        recalls,
         target=Target(">=", target) if target is not None else None,
-        note=note,
+        note=f"{note}; {QUERIES} queries a build" if note else f"{QUERIES} queries a build",
     )
+
+
+def _search_figures(
+    p: str, cases: dict[str, Case], recalls: dict[str, list[float]], exact: Case, *, filtered: bool
+) -> list[Figure]:
+    """Recall and latency of each searched configuration, then the exact scan's latency; the
+    targets go on the configuration we ship (rag.DEFAULT_EF_SEARCH)."""
+    kind = "filtered " if filtered else ""
+    shipped = _hnsw(EF_DEFAULT, filtered=filtered)
+    floor = FILTERED_RECALL_TARGET if filtered else RECALL_TARGET
+    scope = f" (1 agent of {AGENTS})" if filtered else ""
+    figures = []
+    for name, case in cases.items():
+        ours = name == shipped
+        note = "rag.DEFAULT_EF_SEARCH" if ours else ""
+        figures.append(
+            _recall_figure(f"{p}{name}{scope}", recalls[name], floor if ours else None, note)
+        )
+        if filtered:
+            figures.append(
+                Figure(
+                    f"{p}{name}: queries returning k rows",
+                    100.0 * sum(len(f) == K for f in case.found) / len(case.found),
+                    "%",
+                    len(case.found),
+                    target=Target("==", 100.0),
+                )
+            )
+        p50_target = Target("<", P50_TARGET_MS) if ours and not filtered else None
+        figures += _latency(p + name, case.ms, baseline=f"{p}{kind}{EXACT}: p50", target=p50_target)
+    return figures + _latency(f"{p}{kind}{EXACT}", exact.ms)
 
 
 async def _interleaved(cases: dict[str, Case], n: int, warmup: int) -> None:
@@ -216,6 +259,30 @@ async def _database(ctx: Context, prefix: str) -> tuple[Any, Conn]:
     db = ctx.new_database(prefix)
     migrate(db.url, load_chain(), pgvector=True)
     return db, await AsyncConnection.connect(db.url, autocommit=True)
+
+
+async def _build_hnsw(conn: Conn) -> tuple[float, list[ChunkTable], list[str]]:
+    """(Re)build the HNSW index as ``ensure_indexes()`` does (concurrently), with
+    MAINTENANCE_WORK_MEM: the seconds it took, what it built, the server's notices.
+
+    No two builds make the same graph: pgvector draws each element's level from the backend's
+    random state (seeded per connection, not settable from SQL), and a parallel build also
+    inserts in whatever order its workers reach the rows; so recall is measured per build.
+    """
+    notices: list[str] = []
+
+    def on_notice(d: Diagnostic) -> None:
+        notices.append(f"{d.severity}: {d.message_primary}")
+
+    await conn.execute(drop_index(index_name(rag.chunk_table(HNSW_TABLE), "hnsw")))
+    conn.add_notice_handler(on_notice)
+    await conn.execute(f"SET maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
+    t0 = time.perf_counter()
+    made = await rag.ensure_indexes(conn, DIMS, [HNSW_TABLE])
+    seconds = time.perf_counter() - t0
+    await conn.execute("RESET maintenance_work_mem")
+    conn.remove_notice_handler(on_notice)
+    return seconds, made, notices
 
 
 # -- the scale part ------------------------------------------------------------------------------
@@ -349,25 +416,13 @@ async def _dataset(ctx: Context, data: Dataset, peaks: dict[str, float]) -> list
         if list(span) != [1, N, N]:
             raise BenchError(f"{ivf}: ids are not 1..{N}: {span}")
 
-        notices: list[str] = []
-
-        def on_notice(d: Diagnostic) -> None:
-            notices.append(f"{d.severity}: {d.message_primary}")
-
-        conn.add_notice_handler(on_notice)
-        await conn.execute(f"SET maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
-        t0 = time.perf_counter()
-        made = await rag.ensure_indexes(conn, DIMS, [HNSW_TABLE])
-        build_s = time.perf_counter() - t0
-        await conn.execute("RESET maintenance_work_mem")
-        conn.remove_notice_handler(on_notice)
+        build_s, made, notices = await _build_hnsw(conn)
         for table in (hnsw, ivf):
             await conn.execute(sql.SQL("VACUUM ANALYZE {}").format(sql.Identifier(table)))
         notes.update(
             {
                 "ingest_s": round(ingest_s, 1),
                 "ivfflat_fill_s": round(ivf_fill_s, 1),
-                "hnsw_build_s": round(build_s, 1),
                 "hnsw_built": [t.built for t in made],
                 "hnsw_build_notices": notices,
                 "hnsw_build_settings": {
@@ -392,20 +447,12 @@ async def _dataset(ctx: Context, data: Dataset, peaks: dict[str, float]) -> list
                 ),
             }
         )
-        figures = [
-            Figure(
-                f"{p}ingest {N:,} x {DIMS} (replace_source, binary COPY)",
-                N / ingest_s,
-                "rows/s",
-                note=f"{N // BATCH} sources of {BATCH:,} rows; no vector index during the load",
-            ),
-            Figure(
-                f"{p}HNSW build after the load",
-                build_s,
-                "s",
-                note=f"ensure_indexes(): CONCURRENTLY, maintenance_work_mem={MAINTENANCE_WORK_MEM}",
-            ),
-        ]
+        ingest = Figure(
+            f"{p}ingest {N:,} x {DIMS} (replace_source, binary COPY)",
+            N / ingest_s,
+            "rows/s",
+            note=f"{N // BATCH} sources of {BATCH:,} rows; no vector index during the load",
+        )
 
         # -- searches
         qlists = [q.tolist() for q in queries]
@@ -433,83 +480,69 @@ async def _dataset(ctx: Context, data: Dataset, peaks: dict[str, float]) -> list
             return Case(call)
 
         with ctx.track_rss() as search_rss:
-            cases = {f"HNSW ef_search={ef}": indexed(HNSW_TABLE, ef) for ef in EF_SWEEP}
+            cases = {_hnsw(ef): indexed(HNSW_TABLE, ef) for ef in EF_SWEEP}
             cases[IVF] = indexed(IVF_TABLE, EF_DEFAULT)
             await _interleaved(cases, QUERIES, warmup=QUERIES)
-            if all(
-                _recall(cases[f"HNSW ef_search={ef}"].found, truth) < RECALL_TARGET
-                for ef in EF_SWEEP
-            ):
-                more = {f"HNSW ef_search={ef}": indexed(HNSW_TABLE, ef) for ef in EF_MORE}
+            if all(_recall(cases[_hnsw(ef)].found, truth) < RECALL_TARGET for ef in EF_SWEEP):
+                more = {_hnsw(ef): indexed(HNSW_TABLE, ef) for ef in EF_MORE}
                 await _interleaved(more, QUERIES, warmup=QUERIES // 4)
                 cases.update(more)
                 cases = {n: cases[n] for n in sorted(cases, key=lambda n: n == IVF)}
             exact_cases = {EXACT: exact(False), f"filtered {EXACT}": exact(True)}
             await _interleaved(exact_cases, EXACT_QUERIES, warmup=2)
             filtered = {
-                f"filtered HNSW ef_search={ef}": indexed(HNSW_TABLE, ef, True)
-                for ef in FILTERED_EF_SWEEP
+                _hnsw(ef, filtered=True): indexed(HNSW_TABLE, ef, True) for ef in FILTERED_EF_SWEEP
             }
             await _interleaved(filtered, QUERIES, warmup=QUERIES // 4)
         peaks["search"] = max(peaks["search"], search_rss.peak_mb)
         notes["filtered_plan"] = await _explain(conn, hnsw, qvecs[0], owner_meta[0])
+
+        # -- the same HNSW searches over BUILDS - 1 more builds, for recall only
+        swept = [ef for ef in (*EF_SWEEP, *EF_MORE) if _hnsw(ef) in cases]
+        again = [(ef, False) for ef in swept] + [(ef, True) for ef in FILTERED_EF_SWEEP]
+        recalls = {n: [_recall(c.found, truth)] for n, c in cases.items()}
+        recalls |= {n: [_recall(c.found, filtered_truth)] for n, c in filtered.items()}
+        builds_s = [build_s]
+        for _ in range(BUILDS - 1):
+            builds_s.append((await _build_hnsw(conn))[0])
+            rebuilt = {_hnsw(ef, filtered=f): indexed(HNSW_TABLE, ef, f) for ef, f in again}
+            await _interleaved(rebuilt, QUERIES, warmup=0)
+            for (_, f), (name, case) in zip(again, rebuilt.items(), strict=True):
+                recalls[name].append(_recall(case.found, filtered_truth if f else truth))
     finally:
         await conn.close()
         ctx.drop_database(db)
 
-    exact_p50 = f"{p}{EXACT}: p50"
-    default = f"HNSW ef_search={EF_DEFAULT}"
-    for name, case in cases.items():
-        ours = name == default
-        figures.append(
-            _recall_figure(
-                f"{p}{name}",
-                case,
-                truth,
-                RECALL_TARGET if ours else None,
-                note="rag.DEFAULT_EF_SEARCH" if ours else "",
-            )
-        )
-        figures += _latency(
-            p + name,
-            case.ms,
-            baseline=exact_p50,
-            target=Target("<", P50_TARGET_MS) if ours else None,
-        )
-    figures += _latency(p + EXACT, exact_cases[EXACT].ms)
-
-    default_filtered = f"filtered HNSW ef_search={EF_DEFAULT}"
-    for name, case in filtered.items():
-        ours = name == default_filtered
-        figures.append(
-            _recall_figure(
-                f"{p}{name} (1 agent of {AGENTS})",
-                case,
-                filtered_truth,
-                FILTERED_RECALL_TARGET if ours else None,
-            )
-        )
-        figures.append(
-            Figure(
-                f"{p}{name}: queries returning k rows",
-                100.0 * sum(len(f) == K for f in case.found) / len(case.found),
-                "%",
-                len(case.found),
-                target=Target("==", 100.0),
-            )
-        )
-        figures += _latency(p + name, case.ms, baseline=f"{p}filtered {EXACT}: p50")
-    figures += _latency(f"{p}filtered {EXACT}", exact_cases[f"filtered {EXACT}"].ms)
-
-    swept = [ef for ef in (*EF_SWEEP, *EF_MORE) if f"HNSW ef_search={ef}" in cases]
+    figures = [
+        ingest,
+        Figure.median_of(
+            f"{p}HNSW build after the load",
+            builds_s,
+            "s",
+            note=f"ensure_indexes(): CONCURRENTLY, maintenance_work_mem={MAINTENANCE_WORK_MEM}; "
+            f"median of {BUILDS} builds",
+        ),
+    ]
+    figures += _search_figures(p, cases, recalls, exact_cases[EXACT], filtered=False)
+    figures += _search_figures(
+        p, filtered, recalls, exact_cases[f"filtered {EXACT}"], filtered=True
+    )
     reaching = [
-        (ef, statistics.median(cases[f"HNSW ef_search={ef}"].ms))
+        (ef, statistics.median(cases[_hnsw(ef)].ms))
         for ef in swept
-        if _recall(cases[f"HNSW ef_search={ef}"].found, truth) >= RECALL_TARGET
+        if min(recalls[_hnsw(ef)]) >= RECALL_TARGET
     ]
     notes.update(
         {
-            "lowest_ef_search_reaching_recall_target": (
+            "hnsw_builds": {
+                "builds": BUILDS,
+                "seconds": [round(s, 1) for s in builds_s],
+                "recall_at_10_per_build": recalls,
+                "why": "no two HNSW builds make the same graph (see _build_hnsw): every HNSW "
+                "recall figure is the worst of the builds, each build a sample; latencies are "
+                "timed on the first build",
+            },
+            "lowest_ef_search_reaching_recall_target_on_every_build": (
                 {"ef_search": reaching[0][0], "p50_ms": round(reaching[0][1], 2)}
                 if reaching
                 else f"none up to {swept[-1]}"
