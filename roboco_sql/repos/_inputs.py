@@ -2,14 +2,16 @@
 
 An INSERT names its columns once, in the query file; the repository then passes only what
 it computes itself (a ciphertext, a renamed or converted field) instead of repeating every
-``name=data.name`` of the model (``input_params``, ``insert``). A statement about an existing
-row returns it or means NotFound (``existing``); a looked-up text key is checked before any
-SQL (``checked_text``).
+``name=data.name`` of the model (``input_params``, ``insert``); a write whose parameters are
+the function's own arguments runs through ``returned``. A statement about an existing row
+returns it or means NotFound (``existing``); a guarded one that matched nothing is explained
+from the row as it is now (``missed``); a looked-up text key is checked before any SQL
+(``checked_text``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 from psycopg import AsyncConnection
@@ -18,7 +20,7 @@ from psycopg.types.json import Json
 from pydantic import BaseModel
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.errors import Conflict, NotFound, ValidationError
 from roboco_sql.models.base import unstorable
 from roboco_sql.repos._errors import translated
 
@@ -65,10 +67,21 @@ async def insert(
 ) -> R:
     """Run an INSERT (or upsert) ... RETURNING of one row, its parameters from `data` as
     input_params takes them; a refusal comes out as the domain error naming `entity`."""
+    return await returned(conn, q, row_factory, entity, **input_params(q, data, json=json, **given))
+
+
+async def returned(
+    conn: AsyncConnection[Any],
+    q: queries.Query,
+    row_factory: AsyncRowFactory[R],
+    entity: str,
+    /,
+    **params: object,
+) -> R:
+    """The row an INSERT (or upsert) ... RETURNING writes, always one; a refusal comes out as
+    the domain error naming `entity`."""
     with translated(entity):
-        row = await queries.fetch_one(
-            conn, q, row_factory, **input_params(q, data, json=json, **given)
-        )
+        row = await queries.fetch_one(conn, q, row_factory, **params)
     assert row is not None  # INSERT ... RETURNING always yields the row
     return row
 
@@ -89,3 +102,13 @@ async def existing(
     if row is None:
         raise NotFound(f"{entity} {key} not found")
     return row
+
+
+def missed(
+    current: R | None, entity: str, key: object, conflict: Callable[[R], str]
+) -> NotFound | Conflict:
+    """Why a guarded write of an existing `entity` matched no row, judged from the row as it
+    is now: NotFound "<entity> <key> not found" when it is gone, else Conflict(conflict(row))."""
+    if current is None:
+        return NotFound(f"{entity} {key} not found")
+    return Conflict(conflict(current))

@@ -12,7 +12,7 @@ from psycopg.types.json import Json
 from roboco_sql import queries
 from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.board_cycle import PROGRAM_KEY_MAX, BoardDecision, BoardProgramCycle
-from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import returned
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -56,18 +56,16 @@ async def open_board_cycle(
     """Open a cycle for the task a program originated; NotFound for an unknown task."""
     if opened_at is not None and opened_at.tzinfo is None:
         raise ValidationError("opened_at must be timezone-aware")
-    with translated("board program cycle"):
-        cycle = await queries.fetch_one(
-            conn,
-            _OPEN,
-            _ROW,
-            id=uuid.uuid4(),
-            program_key=_key(program_key),
-            exploration_task_id=exploration_task_id,
-            opened_at=opened_at,
-        )
-    assert cycle is not None  # INSERT ... RETURNING always yields the row
-    return cycle
+    return await returned(
+        conn,
+        _OPEN,
+        _ROW,
+        "board program cycle",
+        id=uuid.uuid4(),
+        program_key=_key(program_key),
+        exploration_task_id=exploration_task_id,
+        opened_at=opened_at,
+    )
 
 
 async def get_board_cycle(

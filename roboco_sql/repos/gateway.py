@@ -10,7 +10,7 @@ from psycopg import AsyncConnection
 
 from roboco_sql import queries
 from roboco_sql.models.gateway import GatewayDecision, GatewayTrigger, GatewayTriggerCreate
-from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
@@ -35,22 +35,7 @@ async def record_gateway_trigger(
     conn: AsyncConnection[Any], data: GatewayTriggerCreate
 ) -> GatewayTrigger:
     """Record one decision; a task that does not exist is NotFound naming it."""
-    with translated("gateway trigger"):
-        trigger = await queries.fetch_one(
-            conn,
-            _RECORD,
-            _ROW,
-            id=data.id,
-            trigger_kind=data.trigger_kind,
-            trigger_id=data.trigger_id,
-            task_id=data.task_id,
-            target_role=data.target_role,
-            decision=data.decision,
-            decision_reason=data.decision_reason,
-            created_at=data.created_at,
-        )
-    assert trigger is not None  # INSERT ... RETURNING always yields the row
-    return trigger
+    return await insert(conn, _RECORD, _ROW, data, entity="gateway trigger")
 
 
 async def get_gateway_trigger(

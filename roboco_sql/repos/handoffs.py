@@ -11,7 +11,7 @@ from psycopg.types.json import Json
 from roboco_sql import queries
 from roboco_sql.models.enums import HandoffStatus
 from roboco_sql.models.handoff import Handoff, HandoffCreate
-from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import returned
 from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
@@ -43,10 +43,7 @@ async def create_handoff(conn: AsyncConnection[Any], data: HandoffCreate) -> Han
     params = data.model_dump()
     for name in _JSON:
         params[name] = Json(params[name])
-    with translated("handoff"):
-        handoff = await queries.fetch_one(conn, _CREATE, _ROW, **params)
-    assert handoff is not None  # INSERT ... RETURNING always yields the row
-    return handoff
+    return await returned(conn, _CREATE, _ROW, "handoff", **params)
 
 
 async def get_handoff(conn: AsyncConnection[Any], handoff_id: uuid.UUID) -> Handoff | None:

@@ -17,6 +17,7 @@ from roboco_sql.models.member_perf import (
     MemberPerformanceDay,
     MemberPerfTotals,
 )
+from roboco_sql.repos._inputs import returned
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -61,18 +62,17 @@ async def upsert_member_perf_day(
     if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
         raise ValidationError("day must be a date")
     kind, slug = _member(member_kind, agent_slug)
-    row = await queries.fetch_one(
+    return await returned(
         conn,
         _UPSERT,
         _ROW,
+        "member performance day",
         id=uuid.uuid4(),
         date=day,
         member_kind=kind,
         agent_slug=slug,
         **patch_params(fields.changes(), _FIELDS),
     )
-    assert row is not None  # an upsert ... RETURNING always yields the row
-    return row
 
 
 async def get_member_perf_day(

@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 from roboco_sql import queries
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.rag_failure import RagIndexFailure
-from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import returned
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -46,19 +46,17 @@ async def enqueue_rag_failure(
     """Queue a failed index write (error cut to 8000 characters); first retry in a minute."""
     if not 1 <= len(doc_source) <= 32:
         raise ValidationError("doc_source must be 1 to 32 characters")
-    with translated("rag index failure"):
-        failure = await queries.fetch_one(
-            conn,
-            _ENQUEUE,
-            _ROW,
-            id=uuid.uuid4(),
-            doc_source=doc_source,
-            payload=Jsonb(dict(payload)),
-            last_error=error,
-            first_backoff_seconds=BASE_BACKOFF_SECONDS,
-        )
-    assert failure is not None  # INSERT ... RETURNING always yields the row
-    return failure
+    return await returned(
+        conn,
+        _ENQUEUE,
+        _ROW,
+        "rag index failure",
+        id=uuid.uuid4(),
+        doc_source=doc_source,
+        payload=Jsonb(dict(payload)),
+        last_error=error,
+        first_backoff_seconds=BASE_BACKOFF_SECONDS,
+    )
 
 
 async def due_rag_failures(

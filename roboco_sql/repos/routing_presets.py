@@ -13,6 +13,7 @@ from roboco_sql import queries
 from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.routing_preset import RoutingPreset
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import returned
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -48,12 +49,15 @@ async def create_routing_preset(
     """Save a snapshot (``{"mode": ..., "assignments": [...]}``); a taken name is a Conflict."""
     if not isinstance(payload.get("assignments"), list):
         raise ValidationError("payload must carry an 'assignments' list")
-    with translated("routing preset"):
-        preset = await queries.fetch_one(
-            conn, _CREATE, _ROW, id=uuid.uuid4(), name=_name(name), payload=Jsonb(dict(payload))
-        )
-    assert preset is not None  # INSERT ... RETURNING always yields the row
-    return preset
+    return await returned(
+        conn,
+        _CREATE,
+        _ROW,
+        "routing preset",
+        id=uuid.uuid4(),
+        name=_name(name),
+        payload=Jsonb(dict(payload)),
+    )
 
 
 async def get_routing_preset(

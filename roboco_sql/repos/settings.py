@@ -18,6 +18,7 @@ from roboco_sql.models.settings import (
     SystemSettingWrite,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import returned
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
@@ -65,12 +66,9 @@ async def list_settings(conn: AsyncConnection[Any]) -> list[SystemSetting]:
 
 async def set_setting(conn: AsyncConnection[Any], write: SystemSettingWrite) -> SystemSetting:
     """Store one setting (insert or overwrite); SystemSettingWrite has checked key and value."""
-    with translated("setting"):
-        row = await queries.fetch_one(
-            conn, _SET, _ROW, key=write.key, value=write.value, updated_at=write.updated_at
-        )
-    assert row is not None  # an upsert ... RETURNING always yields the row
-    return row
+    return await returned(
+        conn, _SET, _ROW, "setting", key=write.key, value=write.value, updated_at=write.updated_at
+    )
 
 
 async def set_settings(
@@ -117,7 +115,4 @@ async def update_company_goals(
         "updated_at": changes["updated_at"],
         **patch_params(changes, _GOALS_FIELDS, json=_GOALS_JSON),
     }
-    with translated("company goals"):
-        goals = await queries.fetch_one(conn, _UPDATE_GOALS, _GOALS_ROW, **params)
-    assert goals is not None  # an upsert always returns its row
-    return goals
+    return await returned(conn, _UPDATE_GOALS, _GOALS_ROW, "company goals", **params)

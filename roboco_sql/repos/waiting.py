@@ -6,12 +6,11 @@ import uuid
 from typing import Any
 
 from psycopg import AsyncConnection
-from psycopg.types.json import Json
 
 from roboco_sql import queries
 from roboco_sql.errors import NotFound
 from roboco_sql.models.waiting import WaitingFor, WaitingRecord, WaitingRecordCreate
-from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._rows import model_row
 
 __all__ = [
@@ -34,21 +33,7 @@ async def set_waiting_record(
     conn: AsyncConnection[Any], data: WaitingRecordCreate
 ) -> WaitingRecord:
     """Record what the agent waits for, replacing any record it had (one per agent slug)."""
-    with translated("waiting record"):
-        record = await queries.fetch_one(
-            conn,
-            _SET,
-            _ROW,
-            id=data.id,
-            agent_id=data.agent_id,
-            task_id=data.task_id,
-            waiting_for=data.waiting_for,
-            waiting_since=data.waiting_since,
-            context=Json(data.context),
-            created_at=data.created_at,
-        )
-    assert record is not None  # the upsert always yields the row
-    return record
+    return await insert(conn, _SET, _ROW, data, entity="waiting record", json=("context",))
 
 
 async def get_waiting_record(conn: AsyncConnection[Any], agent_slug: str) -> WaitingRecord | None:
