@@ -67,24 +67,10 @@ class Addition:
 
 
 def _read(path: Path, problems: list[str]) -> Addition | None:
-    from roboco_sql.migrate.chain import (
-        autocommit_only,
-        checksum_of,
-        meta_command,
-        normalize,
-        sections,
-        transaction_control,
-    )
+    from roboco_sql.migrate.chain import checksum_of, normalize, sections
 
-    raw = normalize(path.read_bytes())
-    text = raw.decode("utf-8", errors="replace")
-    headers: dict[str, str] = {}
-    for header in text.split("\n"):
-        stripped = header.strip()
-        if stripped and not stripped.startswith("--"):
-            break
-        if match := _HEADER.match(stripped):
-            headers[match.group(1)] = match.group(2).strip()
+    text = normalize(path.read_bytes()).decode("utf-8", errors="replace")
+    headers = _headers(text)
     count = len(problems)
     name, requires = headers.get("addition", ""), headers.get("requires", "")
     if not _NAME.fullmatch(name):
@@ -98,24 +84,8 @@ def _read(path: Path, problems: list[str]) -> Addition | None:
     spans = [(0, parts.up_end)]
     if parts.down_start is not None:
         spans.append((parts.down_start, len(text)))
-    for start, end in spans:
-        try:
-            statements = sqllex.split(text[start:end])
-        except sqllex.LexError as exc:
-            line, col = sqllex.line_col(text, start + exc.start)
-            problems.append(f"{path.name}:{line}:{col}: {exc}")
-            return None
-        if (at := meta_command(text[start:end], start)) is not None:
-            line, col = sqllex.line_col(text, at)
-            problems.append(f"{path.name}:{line}:{col}: a psql meta-command is not allowed")
-        for stmt in statements:
-            line, col = sqllex.line_col(text, start + stmt.start)
-            if transaction_control(stmt) or autocommit_only(stmt):
-                problems.append(
-                    f"{path.name}:{line}:{col}: {' '.join(stmt.words[:3])} is not allowed in "
-                    "an addition (each part runs in one transaction of the runner's)"
-                )
-    if len(problems) != count:
+    lexed = all(_part_lexes(path.name, text, start, end, problems) for start, end in spans)
+    if not lexed or len(problems) != count:
         return None
     return Addition(
         name,
@@ -127,6 +97,42 @@ def _read(path: Path, problems: list[str]) -> Addition | None:
         parts.up_end,
         parts.down_start,
     )
+
+
+def _headers(text: str) -> dict[str, str]:
+    """The `-- key: value` headers of the comment lines that open the file."""
+    headers: dict[str, str] = {}
+    for header in text.split("\n"):
+        stripped = header.strip()
+        if stripped and not stripped.startswith("--"):
+            break
+        if match := _HEADER.match(stripped):
+            headers[match.group(1)] = match.group(2).strip()
+    return headers
+
+
+def _part_lexes(name: str, text: str, start: int, end: int, problems: list[str]) -> bool:
+    """The problems of one part (text[start:end], up or down), added to problems; False when
+    the part does not lex (nothing after that is checked)."""
+    from roboco_sql.migrate.chain import autocommit_only, meta_command, transaction_control
+
+    try:
+        statements = sqllex.split(text[start:end])
+    except sqllex.LexError as exc:
+        line, col = sqllex.line_col(text, start + exc.start)
+        problems.append(f"{name}:{line}:{col}: {exc}")
+        return False
+    if (at := meta_command(text[start:end], start)) is not None:
+        line, col = sqllex.line_col(text, at)
+        problems.append(f"{name}:{line}:{col}: a psql meta-command is not allowed")
+    for stmt in statements:
+        line, col = sqllex.line_col(text, start + stmt.start)
+        if transaction_control(stmt) or autocommit_only(stmt):
+            problems.append(
+                f"{name}:{line}:{col}: {' '.join(stmt.words[:3])} is not allowed in "
+                "an addition (each part runs in one transaction of the runner's)"
+            )
+    return True
 
 
 def load(directory: Path | None, revisions: Collection[str]) -> tuple[Addition, ...]:
