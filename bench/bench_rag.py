@@ -261,6 +261,35 @@ async def _database(ctx: Context, prefix: str) -> tuple[Any, Conn]:
     return db, await AsyncConnection.connect(db.url, autocommit=True)
 
 
+async def _check_ids(conn: Conn, table: str) -> None:
+    """The rows are ids 1..N in load order, so an id is its row index + 1 (see _recall)."""
+    span = await _scalar(conn, f"SELECT array[min(id), max(id), count(*)] FROM {table}")
+    if list(span) != [1, N, N]:
+        raise BenchError(f"{table}: ids are not 1..{N} in load order: {span}")
+
+
+async def _fill_ivfflat(conn: Conn, source: str, ivf: str) -> float:
+    """RoboCo's way: its IVFFlat index created on the empty table, then the rows of `source`
+    copied in (same ids); the seconds the fill took."""
+    await conn.execute(
+        sql.SQL(
+            "CREATE INDEX {} ON {} USING ivfflat (embedding vector_cosine_ops) WITH (lists = {})"
+        ).format(
+            sql.Identifier(index_name(ivf, "ivfflat")), sql.Identifier(ivf), sql.Literal(IVF_LISTS)
+        )
+    )
+    t0 = time.perf_counter()
+    await conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (content, source, embedding, metadata) "
+            "SELECT content, source, embedding, metadata FROM {} ORDER BY id"
+        ).format(sql.Identifier(ivf), sql.Identifier(source))
+    )
+    seconds = time.perf_counter() - t0
+    await _check_ids(conn, ivf)
+    return seconds
+
+
 async def _build_hnsw(conn: Conn) -> tuple[float, list[ChunkTable], list[str]]:
     """(Re)build the HNSW index as ``ensure_indexes()`` does (concurrently), with
     MAINTENANCE_WORK_MEM: the seconds it took, what it built, the server's notices.
@@ -376,15 +405,6 @@ async def _dataset(ctx: Context, data: Dataset, peaks: dict[str, float]) -> list
     try:
         hnsw, ivf = rag.chunk_table(HNSW_TABLE), rag.chunk_table(IVF_TABLE)
         await rag.ensure_indexes(conn, DIMS, [HNSW_TABLE, IVF_TABLE], hnsw=False)
-        await conn.execute(
-            sql.SQL(
-                "CREATE INDEX {} ON {} USING ivfflat (embedding vector_cosine_ops) "
-                "WITH (lists = {})"
-            ).format(
-                sql.Identifier(f"{ivf}_embedding_idx"), sql.Identifier(ivf), sql.Literal(IVF_LISTS)
-            )
-        )
-
         with ctx.track_rss() as ingest_rss:
             t0 = time.perf_counter()
             for start in range(0, N, BATCH):
@@ -400,22 +420,8 @@ async def _dataset(ctx: Context, data: Dataset, peaks: dict[str, float]) -> list
                 del chunks
             ingest_s = time.perf_counter() - t0
         peaks["ingest"] = max(peaks["ingest"], ingest_rss.peak_mb)
-        span = await _scalar(conn, f"SELECT array[min(id), max(id), count(*)] FROM {hnsw}")
-        if list(span) != [1, N, N]:
-            raise BenchError(f"{hnsw}: ids are not 1..{N} in load order: {span}")
-
-        t0 = time.perf_counter()
-        await conn.execute(
-            sql.SQL(
-                "INSERT INTO {} (content, source, embedding, metadata) "
-                "SELECT content, source, embedding, metadata FROM {} ORDER BY id"
-            ).format(sql.Identifier(ivf), sql.Identifier(hnsw))
-        )
-        ivf_fill_s = time.perf_counter() - t0
-        span = await _scalar(conn, f"SELECT array[min(id), max(id), count(*)] FROM {ivf}")
-        if list(span) != [1, N, N]:
-            raise BenchError(f"{ivf}: ids are not 1..{N}: {span}")
-
+        await _check_ids(conn, hnsw)
+        ivf_fill_s = await _fill_ivfflat(conn, hnsw, ivf)
         build_s, made, notices = await _build_hnsw(conn)
         for table in (hnsw, ivf):
             await conn.execute(sql.SQL("VACUUM ANALYZE {}").format(sql.Identifier(table)))
@@ -435,7 +441,7 @@ async def _dataset(ctx: Context, data: Dataset, peaks: dict[str, float]) -> list
                         "SELECT coalesce(array_to_string(reloptions, ', '), "
                         "'none: pgvector defaults m = 16, ef_construction = 64') "
                         "FROM pg_class WHERE relname = $1",
-                        f"{hnsw}_embedding_hnsw_idx",
+                        index_name(hnsw, "hnsw"),
                     ),
                 },
                 "sizes": await _scalar(
