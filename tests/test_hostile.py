@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -186,6 +186,17 @@ JSON = st.recursive(
 )
 JSON_OBJECT = st.dictionaries(SHORT, JSON, max_size=5)
 
+Row = dict[str, Any]
+"""Values by column name: drawn, given to a model, and read back."""
+
+
+def columns(
+    table: Mapping[str, st.SearchStrategy[Any]] | None = None, /, **more: st.SearchStrategy[Any]
+) -> st.SearchStrategy[Row]:
+    """A row's hostile values, by column name, drawn from the strategies of `table` and
+    `more`: a test passes them on as they are, to the model and to the read-back checks."""
+    return st.fixed_dictionaries({**(table or {}), **more})
+
 
 # -- fixtures and checks -----------------------------------------------------------------------
 
@@ -342,7 +353,7 @@ def has_nul(*values: Any) -> bool:
     return False
 
 
-def mismatches(row: Any, columns: dict[str, Any]) -> list[str]:
+def mismatches(row: Any, columns: Row) -> list[str]:
     """The given columns a row read back through its repository holds otherwise."""
     return [
         f"{column}: {_short(getattr(row, column))}, given {_short(given)}"
@@ -351,284 +362,214 @@ def mismatches(row: Any, columns: dict[str, Any]) -> list[str]:
     ]
 
 
-async def created(
-    guard: Guard,
-    entity: str,
-    build: Callable[[], Any],
-    create: Callable[[Any], Awaitable[Any]],
-    get: Callable[[Any], Awaitable[Any]],
-    *,
-    columns: dict[str, Any],
-    table: str,
-    slug: str | None = None,
-    text: tuple[Any, ...] = (),
-) -> Any | None:
-    """build() the model and create() it: refused (by the model, or by the repository as a
-    ValidationError naming `entity`), a Conflict on a `slug` an earlier example stored, or
-    stored exactly: read back through get() equal to what create returned and holding every
-    given column (recorded for the guard's own read-back). The stored row, or None."""
+@dataclass(frozen=True)
+class Writes:
+    """An aggregate's write path under test: the entity its refusals name, its table, and its
+    repository's create, read and update functions (each taking the connection first)."""
+
+    entity: str
+    table: str
+    create: Callable[[Conn, Any], Awaitable[Any]]
+    get: Callable[[Conn, Any], Awaitable[Any]]
+    update: Callable[[Conn, Any, Any], Awaitable[Any]] | None = None
+
+
+def built(guard: Guard, build: Callable[[], Any], columns: Row) -> Any | None:
+    """build() the input model: refused by it (tallied; None), or built, and then none of the
+    given text holds a NUL (the models refuse it)."""
     try:
         data = build()
     except pydantic.ValidationError as exc:
         model_refused(guard, exc)
         return None
-    assert not has_nul(*text)
+    assert not has_nul(*columns.values())
+    return data
+
+
+def read_back(guard: Guard, table: str, row: Any, got: Any, columns: Row) -> Any:
+    """A `row` an accepted call stored, and the same row read `got` back through its
+    repository: equal, holding every given column, and recorded for the guard's own read-back.
+    The row read."""
+    guard.tally["stored"] += 1
+    guard.stored(table, row.id, **columns)
+    assert got is not None and got == row
+    assert not mismatches(got, columns)
+    return got
+
+
+async def created(
+    guard: Guard, conn: Conn, writes: Writes, build: Callable[[], Any], columns: Row
+) -> Any | None:
+    """build() the model and create it: refused (by the model, or by the repository as a
+    ValidationError naming the entity), a Conflict on a slug an earlier example stored, or
+    stored exactly (see read_back). The stored row, or None."""
+    data = built(guard, build, columns)
+    if data is None:
+        return None
+    slug = columns.get("slug")
     try:
-        made = await create(data)
+        made = await writes.create(conn, data)
     except Conflict:
         assert slug is not None and slug in guard.slugs
         guard.tally["slug taken"] += 1
         return None
     except Exception as exc:
-        refused(guard, exc, entity)
+        refused(guard, exc, writes.entity)
         return None
     if slug is not None:
         guard.slugs.add(slug)
-    guard.wrote(table)
-    guard.tally["stored"] += 1
-    guard.stored(table, made.id, **columns)
-    got = await get(made.id)
-    assert got is not None and got == made
-    assert not mismatches(got, columns)
-    return got
+    guard.wrote(writes.table)
+    return read_back(guard, writes.table, made, await writes.get(conn, made.id), columns)
 
 
 async def updated(
     guard: Guard,
-    entity: str,
-    target: Any,
+    conn: Conn,
+    writes: Writes,
     build: Callable[[], Any],
-    update: Callable[[Any, Any], Awaitable[Any]],
+    columns: Row,
     *,
-    get: Callable[[Any], Awaitable[Any]],
-    columns: dict[str, Any],
-    table: str,
-    text: tuple[Any, ...] = (),
+    target: Any,
     forget: tuple[str, ...] = (),
 ) -> Any | None:
-    """build() the patch and update() row `target` with it: refused with the row left as it
-    was (nothing half-written), or stored exactly as in created(); `forget` names recorded
+    """build() the patch and update row `target` with it: refused with the row left as it was
+    (nothing half-written), or stored exactly as in created(); `forget` names recorded
     columns the update rewrites on its own. The updated row, or None."""
-    before = await get(target)
-    try:
-        patch = build()
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
+    assert writes.update is not None
+    before = await writes.get(conn, target)
+    patch = built(guard, build, columns)
+    if patch is None:
         return None
-    assert not has_nul(*text)
     try:
-        result = await update(target, patch)
+        result = await writes.update(conn, target, patch)
     except Exception as exc:
-        refused(guard, exc, entity)
-        assert await get(target) == before  # nothing half-written
+        refused(guard, exc, writes.entity)
+        assert await writes.get(conn, target) == before  # nothing half-written
         return None
-    guard.tally["stored"] += 1
     for column in forget:
-        guard.rows[(table, target)].pop(column)
-    guard.stored(table, target, **columns)
-    got = await get(target)
-    assert got is not None and got == result
-    assert not mismatches(got, columns)
-    return got
+        guard.rows[(writes.table, target)].pop(column)
+    return read_back(guard, writes.table, result, await writes.get(conn, target), columns)
+
+
+AGENTS = Writes("agent", "agents", agents.create_agent, agents.get_agent, agents.update_agent)
+BOX = SecretBox(Fernet.generate_key().decode())
+PROJECTS = Writes(
+    "project",
+    "projects",
+    partial(projects.create_project, box=BOX),
+    projects.get_project,
+    partial(projects.update_project, box=BOX),
+)
+TASKS = Writes("task", "tasks", tasks.create_task, tasks.get_task, tasks.update_task)
+NOTIFICATIONS = Writes(
+    "notification", "notifications", notifications.send_notification, notifications.get_notification
+)
+JOURNAL_ENTRIES = Writes("journal entry", "journal_entries", journals.add_entry, journals.get_entry)
+PITCHES = Writes("pitch", "pitches", pitches.propose_pitch, pitches.get_pitch)
+CHANNELS = Writes(
+    "channel", "channels", channels.create_channel, channels.get_channel, channels.update_channel
+)
+GROUPS = Writes("group", "groups", channels.create_group, channels.get_group)
 
 
 # -- agents ------------------------------------------------------------------------------------
 
+AGENT_EDITS = {
+    "name": TEXT,
+    "system_prompt": TEXT,
+    "capabilities": ARRAY,
+    "description": MAYBE,
+    "permissions": JSON_OBJECT,
+}
+"""The agent columns both create and update write."""
+
 
 @hostile_settings
 @given(
-    name=TEXT,
-    slug=SLUG,
-    prompt=TEXT,
-    capabilities=ARRAY,
-    permissions=JSON_OBJECT,
-    metrics=JSON_OBJECT,
-    description=MAYBE,
+    new=columns(AGENT_EDITS, slug=SLUG, metrics=JSON_OBJECT),
     llm_name=st.none() | SHORT,
-    new_name=TEXT,
-    new_prompt=TEXT,
-    new_capabilities=ARRAY,
-    new_permissions=JSON_OBJECT,
-    new_description=MAYBE,
+    patch=columns(AGENT_EDITS),
 )
 async def test_agents_create_and_update(
-    *,
-    aconn: Conn,
-    guard: Guard,
-    world: World,
-    name: str,
-    slug: str,
-    prompt: str,
-    capabilities: list[str],
-    permissions: dict[str, Any],
-    metrics: dict[str, Any],
-    description: str | None,
-    llm_name: str | None,
-    new_name: str,
-    new_prompt: str,
-    new_capabilities: list[str],
-    new_permissions: dict[str, Any],
-    new_description: str | None,
+    *, aconn: Conn, guard: Guard, world: World, new: Row, llm_name: str | None, patch: Row
 ) -> None:
     guard.tally["examples"] += 1
-    get = partial(agents.get_agent, aconn)
     target = world.agent
-    columns: dict[str, Any] = {
-        "name": name,
-        "slug": slug,
-        "system_prompt": prompt,
-        "capabilities": capabilities,
-        "description": description,
-    }
     made = await created(
         guard,
-        "agent",
+        aconn,
+        AGENTS,
         lambda: AgentCreate(
-            name=name,
-            slug=slug,
-            role=AgentRole.DEVELOPER,
-            system_prompt=prompt,
-            capabilities=capabilities,
-            permissions=permissions,
-            metrics=metrics,
-            description=description,
-            model_config=LLMSettings(name=llm_name),
+            **new, role=AgentRole.DEVELOPER, model_config=LLMSettings(name=llm_name)
         ),
-        partial(agents.create_agent, aconn),
-        get,
-        columns=columns | {"permissions": permissions, "metrics": metrics},
-        table="agents",
-        slug=slug,
-        text=tuple(columns.values()),
+        new,
     )
     if made is not None:
         assert made.llm_config == ({"name": llm_name} if llm_name is not None else {})
         target = made.id
-
-    columns = {
-        "name": new_name,
-        "system_prompt": new_prompt,
-        "capabilities": new_capabilities,
-        "description": new_description,
-    }
-    await updated(
-        guard,
-        "agent",
-        target,
-        lambda: AgentUpdate(**columns, permissions=new_permissions),
-        partial(agents.update_agent, aconn),
-        get=get,
-        columns=columns | {"permissions": new_permissions},
-        table="agents",
-        text=tuple(columns.values()),
-    )
+    await updated(guard, aconn, AGENTS, lambda: AgentUpdate(**patch), patch, target=target)
 
 
 # -- projects ----------------------------------------------------------------------------------
 
-BOX = SecretBox(Fernet.generate_key().decode())
+PROJECT_EDITS = {"git_url": TEXT, "protected_branches": ARRAY}
+"""The project columns both create and update write."""
+
+COMMANDS = tuple(
+    f"{kind}_command" for kind in ("test", "lint", "format", "typecheck", "build", "quality")
+)
+
+
+def token(secret: str | None) -> SecretStr | None:
+    return None if secret is None else SecretStr(secret)
+
+
+def plain(secret: SecretStr | None) -> str | None:
+    return None if secret is None else secret.get_secret_value()
 
 
 @hostile_settings
 @given(
-    name=TEXT,
-    slug=SLUG,
-    git_url=TEXT,
-    branch=TEXT,
-    protected=ARRAY,
+    new=columns(PROJECT_EDITS, name=TEXT, slug=SLUG, default_branch=TEXT, workspace_path=MAYBE),
     command=MAYBE,
-    workspace=MAYBE,
-    token=st.none() | SECRET,
-    new_url=TEXT,
-    new_protected=ARRAY,
-    new_command=MAYBE,
-    head_commit=MAYBE,
-    new_token=st.none() | SECRET,
+    secret=st.none() | SECRET,
+    patch=columns(PROJECT_EDITS, test_command=MAYBE, head_commit=MAYBE),
+    new_secret=st.none() | SECRET,
 )
 async def test_projects_create_and_update(
     *,
     aconn: Conn,
     guard: Guard,
     world: World,
-    name: str,
-    slug: str,
-    git_url: str,
-    branch: str,
-    protected: list[str],
+    new: Row,
     command: str | None,
-    workspace: str | None,
-    token: str | None,
-    new_url: str,
-    new_protected: list[str],
-    new_command: str | None,
-    head_commit: str | None,
-    new_token: str | None,
+    secret: str | None,
+    patch: Row,
+    new_secret: str | None,
 ) -> None:
     guard.tally["examples"] += 1
     assert world.project is not None
-    get = partial(projects.get_project, aconn)
     target = world.project.id
-    commands = dict.fromkeys(
-        (f"{kind}_command" for kind in ("test", "lint", "format", "typecheck", "build", "quality")),
-        command,
-    )
-    columns: dict[str, Any] = {
-        "name": name,
-        "slug": slug,
-        "git_url": git_url,
-        "default_branch": branch,
-        "protected_branches": protected,
-        "workspace_path": workspace,
-        **commands,
-    }
+    new = new | dict.fromkeys(COMMANDS, command)
     made = await created(
         guard,
-        "project",
+        aconn,
+        PROJECTS,
         lambda: ProjectCreate(
-            **columns,
-            git_token=None if token is None else SecretStr(token),
-            assigned_cell=Team.BACKEND,
-            created_by=world.agent,
+            **new, git_token=token(secret), assigned_cell=Team.BACKEND, created_by=world.agent
         ),
-        partial(projects.create_project, aconn, box=BOX),
-        get,
-        columns=columns,
-        table="projects",
-        slug=slug,
-        text=(name, slug, git_url, branch, protected, command, workspace),
+        new,
     )
     if made is not None:
-        secret = await projects.read_git_token(aconn, made.id, box=BOX)
-        assert plain(secret) == (token or None)  # an empty token means none
+        stored = await projects.read_git_token(aconn, made.id, box=BOX)
+        assert plain(stored) == (secret or None)  # an empty token means none
         target = made.id
 
-    token_before = await projects.read_git_token(aconn, target, box=BOX)
-    columns = {
-        "git_url": new_url,
-        "protected_branches": new_protected,
-        "test_command": new_command,
-        "head_commit": head_commit,
-    }
-    got = await updated(
-        guard,
-        "project",
-        target,
-        lambda: ProjectUpdate(
-            **columns, git_token=None if new_token is None else SecretStr(new_token)
-        ),
-        partial(projects.update_project, aconn, box=BOX),
-        get=get,
-        columns=columns,
-        table="projects",
-        text=tuple(columns.values()),
-    )
-    if got is not None:
-        token_after = plain(await projects.read_git_token(aconn, target, box=BOX))
-        assert token_after == (plain(token_before) if new_token is None else new_token or None)
-
-
-def plain(secret: SecretStr | None) -> str | None:
-    return None if secret is None else secret.get_secret_value()
+    before = await projects.read_git_token(aconn, target, box=BOX)
+    build = partial(ProjectUpdate, **patch, git_token=token(new_secret))
+    if await updated(guard, aconn, PROJECTS, build, patch, target=target) is not None:
+        after = plain(await projects.read_git_token(aconn, target, box=BOX))
+        assert after == (plain(before) if new_secret is None else new_secret or None)
 
 
 async def test_token_with_a_lone_surrogate_is_refused(aconn: Conn, world: World) -> None:
@@ -646,103 +587,53 @@ async def test_token_with_a_lone_surrogate_is_refused(aconn: Conn, world: World)
 
 # -- tasks -------------------------------------------------------------------------------------
 
+TASK_EDITS = {
+    "title": TEXT,
+    "description": TEXT,
+    "acceptance_criteria": st.lists(SHORT, min_size=1, max_size=6),
+}
+"""The task columns both create and update write."""
+
 
 @hostile_settings
 @given(
-    title=TEXT,
-    description=TEXT,
-    criteria=st.lists(SHORT, min_size=1, max_size=6),
+    new=columns(TASK_EDITS, parent_ac_refs=ARRAY, source=TEXT),
     with_ids=st.booleans(),
-    refs=ARRAY,
-    source=TEXT,
-    new_title=TEXT,
-    new_description=TEXT,
-    new_criteria=st.lists(SHORT, min_size=1, max_size=6),
+    patch=columns(TASK_EDITS, branch_name=MAYBE, pr_url=MAYBE),
     notes=MAYBE,
-    branch=MAYBE,
-    pr_url=MAYBE,
 )
 async def test_tasks_create_and_update(
     *,
     aconn: Conn,
     guard: Guard,
     world: World,
-    title: str,
-    description: str,
-    criteria: list[str],
+    new: Row,
     with_ids: bool,
-    refs: list[str],
-    source: str,
-    new_title: str,
-    new_description: str,
-    new_criteria: list[str],
+    patch: Row,
     notes: str | None,
-    branch: str | None,
-    pr_url: str | None,
 ) -> None:
     guard.tally["examples"] += 1
-    ids = [f"{c}-{n}" for n, c in enumerate(criteria)] if with_ids else []
-    try:
-        data = world.task(
-            title=title,
-            description=description,
-            acceptance_criteria=criteria,
-            acceptance_criteria_ids=ids,
-            parent_ac_refs=refs,
-            source=source,
-        )
-    except pydantic.ValidationError as exc:
-        model_refused(guard, exc)
-        data = world.task()
-    else:
-        assert not has_nul(title, description, criteria, ids, refs, source)
+    ids = [f"{c}-{n}" for n, c in enumerate(new["acceptance_criteria"])] if with_ids else []
+    new = new | {"acceptance_criteria_ids": ids}
+    data = built(guard, lambda: world.task(**new), new)
+    if data is None:
+        data = world.task()  # the update still runs, on a plain task
     try:
         made = await tasks.create_task(aconn, data)
     except Exception as exc:
         refused(guard, exc, "task")
         return
     guard.wrote("tasks")
-    guard.tally["stored"] += 1
-    guard.stored(
-        "tasks",
-        made.id,
-        title=data.title,
-        description=data.description,
-        source=data.source,
-        acceptance_criteria=data.acceptance_criteria,
-        acceptance_criteria_ids=data.acceptance_criteria_ids,
-        parent_ac_refs=data.parent_ac_refs,
-    )
-    got = await tasks.get_task(aconn, made.id)
-    assert got is not None and got == made
-    assert (got.title, got.description, got.source) == (data.title, data.description, data.source)
-    assert got.acceptance_criteria == data.acceptance_criteria
-    assert got.acceptance_criteria_ids == data.acceptance_criteria_ids
-    assert got.parent_ac_refs == data.parent_ac_refs
+    stored = {column: getattr(data, column) for column in new}
+    read_back(guard, "tasks", made, await tasks.get_task(aconn, made.id), stored)
 
-    notes_columns = dict.fromkeys(sorted(NOTE_COLUMNS), notes)  # every free-text note column
-    columns: dict[str, Any] = {
-        "title": new_title,
-        "description": new_description,
-        "acceptance_criteria": new_criteria,
-        **notes_columns,
-        "branch_name": branch,
-        "pr_url": pr_url,
-    }
-    again = await updated(
-        guard,
-        "task",
-        made.id,
-        lambda: TaskUpdate(**columns),
-        partial(tasks.update_task, aconn),
-        get=partial(tasks.get_task, aconn),
-        columns=columns,
-        table="tasks",
-        # rewritten criteria get their ids from the repository (kept per text, else fresh)
-        forget=("acceptance_criteria_ids",),
-    )
+    patch = patch | dict.fromkeys(sorted(NOTE_COLUMNS), notes)  # every free-text note column
+    # rewritten criteria get their ids from the repository (kept per text, else fresh)
+    forget = ("acceptance_criteria_ids",)
+    build = partial(TaskUpdate, **patch)
+    again = await updated(guard, aconn, TASKS, build, patch, target=made.id, forget=forget)
     if again is not None:
-        assert len(again.acceptance_criteria_ids) == len(new_criteria)
+        assert len(again.acceptance_criteria_ids) == len(patch["acceptance_criteria"])
 
 
 # -- messages ----------------------------------------------------------------------------------
@@ -750,30 +641,20 @@ async def test_tasks_create_and_update(
 
 @BELOW_060
 @hostile_settings
-@given(content=TEXT, commit_ref=MAYBE, excerpt=MAYBE, copies=st.integers(1, 3))
+@given(message=columns(content=TEXT, commit_ref=MAYBE, raw_excerpt=MAYBE), copies=st.integers(1, 3))
 async def test_messages_post_and_copy(
-    *,
-    aconn: Conn,
-    guard: Guard,
-    world: World,
-    content: str,
-    commit_ref: str | None,
-    excerpt: str | None,
-    copies: int,
+    *, aconn: Conn, guard: Guard, world: World, message: Row, copies: int
 ) -> None:
     """post_message (one INSERT) and post_messages (COPY, where backslashes, tabs, newlines
     and ``\\N`` are escapes) with the same hostile values."""
     guard.tally["examples"] += 1
     try:
-        one = world.message(content, commit_ref=commit_ref, raw_excerpt=excerpt)
-        batch = [
-            world.message(content, commit_ref=commit_ref, raw_excerpt=excerpt)
-            for _ in range(copies)
-        ]
+        one = world.message(**message)
+        batch = [world.message(**message) for _ in range(copies)]
     except pydantic.ValidationError as exc:
         model_refused(guard, exc)
         return
-    assert not has_nul(content, commit_ref, excerpt)
+    assert not has_nul(*message.values())
     sent: list[MessageCreate] = []
     try:
         await messages.post_message(aconn, one)
@@ -788,181 +669,72 @@ async def test_messages_post_and_copy(
     guard.wrote("messages", len(sent))
     guard.tally["stored"] += len(sent)
     for m in sent:
-        guard.stored("messages", m.id, content=content, commit_ref=commit_ref, raw_excerpt=excerpt)
+        guard.stored("messages", m.id, **message)
     for m in sent:
         got = await messages.get_message(aconn, m.id)
         assert got is not None
-        assert (got.content, got.commit_ref, got.raw_excerpt) == (content, commit_ref, excerpt)
-        assert got.content_length == len(content)
+        assert {column: getattr(got, column) for column in message} == message
+        assert got.content_length == len(message["content"])
 
 
 # -- notifications, journals, pitches ---------------------------------------------------------
 
 
 @hostile_settings
-@given(subject=TEXT, body=TEXT)
-async def test_notifications_send(
-    aconn: Conn, guard: Guard, world: World, subject: str, body: str
-) -> None:
+@given(note=columns(subject=TEXT, body=TEXT))
+async def test_notifications_send(aconn: Conn, guard: Guard, world: World, note: Row) -> None:
     guard.tally["examples"] += 1
-    await created(
-        guard,
-        "notification",
-        lambda: NotificationCreate(
-            type=NotificationType.ALERT,
-            from_agent=world.agent,
-            to_agents=[world.agent],
-            subject=subject,
-            body=body,
-        ),
-        partial(notifications.send_notification, aconn),
-        partial(notifications.get_notification, aconn),
-        columns={"subject": subject, "body": body},
-        table="notifications",
-        text=(subject, body),
-    )
+    alert = partial(NotificationCreate, type=NotificationType.ALERT, from_agent=world.agent)
+    await created(guard, aconn, NOTIFICATIONS, lambda: alert(to_agents=[world.agent], **note), note)
 
 
 @hostile_settings
-@given(title=TEXT, content=TEXT, tags=ARRAY, sentiment=MAYBE)
-async def test_journals_add_entry(
-    *,
-    aconn: Conn,
-    guard: Guard,
-    world: World,
-    title: str,
-    content: str,
-    tags: list[str],
-    sentiment: str | None,
-) -> None:
+@given(entry=columns(title=TEXT, content=TEXT, tags=ARRAY, sentiment=MAYBE))
+async def test_journals_add_entry(aconn: Conn, guard: Guard, world: World, entry: Row) -> None:
     guard.tally["examples"] += 1
     journal = await journals.get_journal_by_agent(aconn, world.agent)
     if journal is None:
         journal = await journals.get_or_create_journal(aconn, world.agent)
         guard.wrote("journals")
-    columns: dict[str, Any] = {
-        "title": title,
-        "content": content,
-        "tags": tags,
-        "sentiment": sentiment,
-    }
-    await created(
-        guard,
-        "journal entry",
-        lambda: JournalEntryCreate(
-            journal_id=journal.id, type=JournalEntryType.LEARNING, **columns
-        ),
-        partial(journals.add_entry, aconn),
-        partial(journals.get_entry, aconn),
-        columns=columns,
-        table="journal_entries",
-        text=tuple(columns.values()),
-    )
+    build = partial(JournalEntryCreate, journal_id=journal.id, type=JournalEntryType.LEARNING)
+    await created(guard, aconn, JOURNAL_ENTRIES, lambda: build(**entry), entry)
 
 
 @hostile_settings
-@given(title=TEXT, slug=SLUG, problem=TEXT, solution=TEXT)
-async def test_pitches_propose(
-    *, aconn: Conn, guard: Guard, world: World, title: str, slug: str, problem: str, solution: str
-) -> None:
+@given(pitch=columns(title=TEXT, slug=SLUG, problem=TEXT, proposed_solution=TEXT))
+async def test_pitches_propose(aconn: Conn, guard: Guard, world: World, pitch: Row) -> None:
     guard.tally["examples"] += 1
-    columns: dict[str, Any] = {
-        "title": title,
-        "slug": slug,
-        "problem": problem,
-        "proposed_solution": solution,
-    }
-    await created(
-        guard,
-        "pitch",
-        lambda: PitchCreate(**columns, target_cells=[Team.BACKEND], created_by=world.agent),
-        partial(pitches.propose_pitch, aconn),
-        partial(pitches.get_pitch, aconn),
-        columns=columns,
-        table="pitches",
-        slug=slug,
-        text=tuple(columns.values()),
-    )
+    build = partial(PitchCreate, target_cells=[Team.BACKEND], created_by=world.agent)
+    await created(guard, aconn, PITCHES, lambda: build(**pitch), pitch)
 
 
 # -- channels ----------------------------------------------------------------------------------
 
 CHANNEL_NAME = st.one_of(*[st.from_regex(r"#?[a-z0-9-]{1,60}", fullmatch=True)] * 3, SHORT)
+CHANNEL_EDITS = {"name": CHANNEL_NAME, "description": MAYBE}
+"""The channel columns both create and update write."""
 
 
 @BELOW_060
 @hostile_settings
 @given(
-    name=CHANNEL_NAME,
-    slug=SLUG,
-    description=MAYBE,
-    topic=MAYBE,
-    new_name=CHANNEL_NAME,
-    new_description=MAYBE,
-    group_name=TEXT,
-    session_config=JSON_OBJECT,
+    new=columns(CHANNEL_EDITS, slug=SLUG, topic=MAYBE),
+    patch=columns(CHANNEL_EDITS),
+    group=columns(name=TEXT, default_session_config=JSON_OBJECT),
 )
 async def test_channels_create_update_and_groups(
-    *,
-    aconn: Conn,
-    guard: Guard,
-    world: World,
-    name: str,
-    slug: str,
-    description: str | None,
-    topic: str | None,
-    new_name: str,
-    new_description: str | None,
-    group_name: str,
-    session_config: dict[str, Any],
+    *, aconn: Conn, guard: Guard, world: World, new: Row, patch: Row, group: Row
 ) -> None:
     guard.tally["examples"] += 1
     assert world.channel is not None
-    get = partial(channels.get_channel, aconn)
     target = world.channel.id
-    columns: dict[str, Any] = {
-        "name": name,
-        "slug": slug,
-        "description": description,
-        "topic": topic,
-    }
     made = await created(
-        guard,
-        "channel",
-        lambda: ChannelCreate(**columns, type=ChannelType.CELL),
-        partial(channels.create_channel, aconn),
-        get,
-        columns=columns,
-        table="channels",
-        slug=slug,
-        text=tuple(columns.values()),
+        guard, aconn, CHANNELS, lambda: ChannelCreate(**new, type=ChannelType.CELL), new
     )
     if made is not None:
         target = made.id
-
-    columns = {"name": new_name, "description": new_description}
-    await updated(
-        guard,
-        "channel",
-        target,
-        lambda: ChannelUpdate(**columns),
-        partial(channels.update_channel, aconn),
-        get=get,
-        columns=columns,
-        table="channels",
-    )
-
-    await created(
-        guard,
-        "group",
-        lambda: GroupCreate(
-            name=group_name, channel_id=target, default_session_config=session_config
-        ),
-        partial(channels.create_group, aconn),
-        partial(channels.get_group, aconn),
-        columns={"name": group_name, "default_session_config": session_config},
-        table="groups",
-    )
+    await updated(guard, aconn, CHANNELS, lambda: ChannelUpdate(**patch), patch, target=target)
+    await created(guard, aconn, GROUPS, lambda: GroupCreate(**group, channel_id=target), group)
 
 
 # -- lookups -----------------------------------------------------------------------------------
