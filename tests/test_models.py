@@ -63,6 +63,7 @@ from roboco_sql.models import (
     TaskUpdate,
     Team,
 )
+from tests.fix_inputs import payloads
 
 CATALOG_PATH = Path(__file__).parent / "fixtures" / "roboco-catalog.json.gz"
 HEAD = "093_playbook_source_program"
@@ -509,16 +510,13 @@ def test_task_update_partial_semantics() -> None:
 # --- projects and tokens ---------------------------------------------------------------------
 
 
-def project_payload(**overrides: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "name": "RoboCo",
-        "slug": "roboco-panel",
-        "git_url": "https://github.com/example/roboco.git",
-        "assigned_cell": "backend",
-        "created_by": uuid.uuid4(),
-    }
-    payload.update(overrides)
-    return payload
+VALID_PROJECT = {
+    "name": "RoboCo",
+    "slug": "roboco-panel",
+    "git_url": "https://github.com/example/roboco.git",
+    "assigned_cell": "backend",
+}
+project_payload = payloads(VALID_PROJECT, "created_by")
 
 
 def test_project_create_defaults() -> None:
@@ -738,17 +736,14 @@ def test_product_cells() -> None:
         )
 
 
-def pitch_payload(**overrides: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "title": "Status page",
-        "slug": "status-page",
-        "problem": "Nobody knows when we are down.",
-        "proposed_solution": "A public status page.",
-        "target_cells": ["backend", "frontend"],
-        "created_by": uuid.uuid4(),
-    }
-    payload.update(overrides)
-    return payload
+VALID_PITCH = {
+    "title": "Status page",
+    "slug": "status-page",
+    "problem": "Nobody knows when we are down.",
+    "proposed_solution": "A public status page.",
+    "target_cells": ["backend", "frontend"],
+}
+pitch_payload = payloads(VALID_PITCH, "created_by")
 
 
 def test_pitch_create_rules() -> None:

@@ -23,6 +23,7 @@ from roboco_sql.models.project import ProjectCreate
 from roboco_sql.models.provider import ProviderConfigUpdate
 from roboco_sql.repos import projects, providers
 from tests.conftest import run_cli
+from tests.fix_inputs import new_project
 
 PROJECTS = 100
 PROVIDERS = 7  # the seeded providers at 093, each given a token
@@ -147,16 +148,8 @@ async def test_no_plaintext_in_dumps_models_reports_or_logs(
         models += await providers.list_provider_configs(conn)
         models.append(await projects.get_project_by_slug(conn, "p-007"))
         token = next(iter(pop.project_tokens.values()))
-        models.append(  # inputs carry the plaintext, as a SecretStr only
-            ProjectCreate(
-                name="X",
-                slug="x",
-                git_url="https://github.com/acme/x.git",
-                assigned_cell=Team.BACKEND,
-                created_by=MAIN_PM,
-                git_token=token,  # type: ignore[arg-type]
-            )
-        )
+        # inputs carry the plaintext, as a SecretStr only
+        models.append(new_project("x", MAIN_PM, git_token=token))
         models.append(ProviderConfigUpdate(auth_token=token))  # type: ignore[arg-type]
         for model in models:
             for shown in (

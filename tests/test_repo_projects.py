@@ -21,6 +21,7 @@ from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate
 from roboco_sql.models.work_session import WorkSessionCreate
 from roboco_sql.repos import projects, work_sessions
 from tests.fix_conn import count, refused
+from tests.fix_inputs import new_project
 from tests.fix_rows import make_agent, make_task
 
 Conn = AsyncConnection[Any]
@@ -35,17 +36,6 @@ def box() -> SecretBox:
 @pytest.fixture
 async def owner(conn: Conn) -> uuid.UUID:
     return await make_agent(conn, "main-pm", role="main_pm", team="main_pm")
-
-
-def new_project(slug: str, owner: uuid.UUID, **kw: Any) -> ProjectCreate:
-    kw.setdefault("assigned_cell", Team.BACKEND)
-    return ProjectCreate(
-        name=slug.title(),
-        slug=slug,
-        git_url=f"https://github.com/acme/{slug}.git",
-        created_by=owner,
-        **kw,
-    )
 
 
 async def stored_ciphertext(conn: Conn, project_id: uuid.UUID) -> str | None:
