@@ -31,39 +31,33 @@ RETURNING
 
 -- name: bump_message_counters :exec
 -- After a bulk load: add the loaded messages (by id) to their sessions', groups' and channels'
--- counters, one UPDATE per table, in one statement.
+-- counters, one UPDATE per table, in one statement. batch holds the loaded messages' count,
+-- length and latest time per session, per group and per channel (a grouping set's row has
+-- NULL in the other two keys, so it matches only its own table).
 WITH batch AS (
-    SELECT session_id, group_id, channel_id, content_length, timestamp
+    SELECT session_id, group_id, channel_id, count(*)::integer AS n,
+        sum(content_length)::integer AS chars, max(timestamp) AS last_at
     FROM messages
     WHERE id = ANY(:ids::uuid[])
+    GROUP BY GROUPING SETS ((session_id), (group_id), (channel_id))
 ), by_session AS (
     UPDATE sessions s SET
         message_count = s.message_count + b.n,
         total_content_length = s.total_content_length + b.chars,
         last_activity_at = GREATEST(s.last_activity_at, b.last_at)
-    FROM (
-        SELECT session_id, count(*)::integer AS n, sum(content_length)::integer AS chars,
-            max(timestamp) AS last_at
-        FROM batch GROUP BY session_id
-    ) b
+    FROM batch b
     WHERE s.id = b.session_id
 ), by_group AS (
     UPDATE groups g SET
         total_messages = g.total_messages + b.n,
         last_activity = GREATEST(g.last_activity, b.last_at)
-    FROM (
-        SELECT group_id, count(*)::integer AS n, max(timestamp) AS last_at
-        FROM batch GROUP BY group_id
-    ) b
+    FROM batch b
     WHERE g.id = b.group_id
 )
 UPDATE channels c SET
     message_count = c.message_count + b.n,
     last_activity = GREATEST(c.last_activity, b.last_at)
-FROM (
-    SELECT channel_id, count(*)::integer AS n, max(timestamp) AS last_at
-    FROM batch GROUP BY channel_id
-) b
+FROM batch b
 WHERE c.id = b.channel_id;
 
 -- name: get_message :one

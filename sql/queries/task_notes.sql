@@ -442,19 +442,15 @@ RETURNING
 -- name: mark_supersede_pr_closed :one
 -- Record that a landed supersede's contributor PR is closed: the token closed=1 is added to
 -- the external_pr_supersede marker line once (a marker already holding it is not written).
-WITH cur AS (
-    SELECT t.id, c.om, coalesce(c.om ->> 'external_pr_supersede', '') AS line
-      FROM tasks AS t,
-           LATERAL (SELECT CASE WHEN json_typeof(t.orchestration_markers) = 'object'
-                                THEN t.orchestration_markers::jsonb
-                                ELSE '{}'::jsonb END AS om) AS c
-     WHERE t.id = :id
-       FOR UPDATE OF t
+WITH cur AS ({{> locked_markers}}),
+marker AS (
+    SELECT c.id, c.om, coalesce(c.om ->> 'external_pr_supersede', '') AS line
+      FROM cur AS c
 ),
 plan AS (
-    SELECT c.id, c.om, c.line,
-           'closed=1' = ANY(regexp_split_to_array(c.line, '\s+')) AS already
-      FROM cur AS c
+    SELECT m.id, m.om, m.line,
+           'closed=1' = ANY(regexp_split_to_array(m.line, '\s+')) AS already
+      FROM marker AS m
 )
 UPDATE tasks AS t
 SET orchestration_markers = CASE
