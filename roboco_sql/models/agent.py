@@ -14,7 +14,7 @@ from pydantic import (
     model_serializer,
 )
 
-from roboco_sql.models.base import Input, JsonObject, Name, Patch, Row, Slug, new_id, utcnow
+from roboco_sql.models.base import JsonObject, Name, Patch, Row, Slug, StampedCreate
 from roboco_sql.models.enums import AgentRole, AgentStatus, ModelProvider, Team
 
 __all__ = ["Agent", "AgentCreate", "AgentUpdate", "LLMSettings"]
@@ -69,13 +69,12 @@ class LLMSettings(BaseModel):
         return {key: value for key, value in dumped.items() if value is not None}
 
 
-class AgentCreate(Input):
+class AgentCreate(StampedCreate):
     """A new agent; slugs are permanent identifiers, so the charset is enforced here."""
 
     __table__ = "agents"
     model_config = ConfigDict(populate_by_name=True)
 
-    id: uuid.UUID = Field(default_factory=new_id)
     name: Name
     slug: Slug
     role: AgentRole
@@ -88,7 +87,6 @@ class AgentCreate(Input):
     metrics: JsonObject = Field(default_factory=dict)
     journal_id: uuid.UUID | None = None
     description: str | None = None
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
 class AgentUpdate(Patch):

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, Field
 
-from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
+from roboco_sql.models.base import Create, JsonObject, Row, utcnow
 
 __all__ = ["AuditLogCreate", "AuditLogEntry", "AuditSeverity"]
 
@@ -31,12 +31,11 @@ class AuditLogEntry(Row):
     timestamp: AwareDatetime
 
 
-class AuditLogCreate(Input):
+class AuditLogCreate(Create):
     """A new audit event; ``event_type`` is dotted, e.g. ``task.claimed``."""
 
     __table__ = "audit_log"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     event_type: str = Field(min_length=1, max_length=80)
     agent_id: uuid.UUID | None = None
     target_type: str | None = Field(default=None, max_length=40)

@@ -15,8 +15,10 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
+    Field,
     JsonValue,
     SecretStr,
     StringConstraints,
@@ -104,6 +106,18 @@ class Input(BaseModel):
                 if reason is not None:
                     raise ValueError(f"{name} {reason}")
         return self
+
+
+class Create(Input):
+    """An input that inserts a row: its ``id`` is made here, as RoboCo does (see ``new_id``)."""
+
+    id: uuid.UUID = Field(default_factory=new_id)
+
+
+class StampedCreate(Create):
+    """A ``Create`` whose row records when it was made: ``created_at`` is now (see ``utcnow``)."""
+
+    created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
 class Patch(Input):

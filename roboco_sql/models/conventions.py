@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, Field
 
-from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
+from roboco_sql.models.base import Create, JsonObject, Row, utcnow
 
 __all__ = [
     "ConventionsStatus",
@@ -62,12 +62,11 @@ class ProjectConventionFinding(Row):
     detected_at: AwareDatetime
 
 
-class ProjectConventionsCacheCreate(Input):
+class ProjectConventionsCacheCreate(Create):
     """The conventions derived at one commit of a project."""
 
     __table__ = "project_conventions_cache"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     project_id: uuid.UUID
     commit_sha: str = Field(min_length=1, max_length=40)
     effective_map: JsonObject
@@ -75,12 +74,11 @@ class ProjectConventionsCacheCreate(Input):
     derived_at: AwareDatetime = Field(default_factory=utcnow)
 
 
-class ProjectConventionFindingCreate(Input):
+class ProjectConventionFindingCreate(Create):
     """One finding; a task's findings are replaced wholesale on each check."""
 
     __table__ = "project_convention_findings"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     project_id: uuid.UUID
     task_id: uuid.UUID | None = None
     file: str = Field(min_length=1, max_length=500)

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, Field
 
-from roboco_sql.models.base import Input, Row, new_id, utcnow
+from roboco_sql.models.base import Row, StampedCreate
 
 __all__ = ["GatewayDecision", "GatewayTrigger", "GatewayTriggerCreate"]
 
@@ -31,16 +31,14 @@ class GatewayTrigger(Row):
     created_at: AwareDatetime
 
 
-class GatewayTriggerCreate(Input):
+class GatewayTriggerCreate(StampedCreate):
     """A recorded gateway decision."""
 
     __table__ = "gateway_triggers"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     trigger_kind: str = Field(min_length=1, max_length=40)
     trigger_id: str | None = Field(default=None, max_length=80)
     task_id: uuid.UUID | None = None
     target_role: str = Field(min_length=1, max_length=40)
     decision: GatewayDecision
     decision_reason: str = Field(max_length=200)
-    created_at: AwareDatetime = Field(default_factory=utcnow)

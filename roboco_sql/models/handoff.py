@@ -9,7 +9,7 @@ import uuid
 
 from pydantic import AwareDatetime, Field
 
-from roboco_sql.models.base import Input, JsonArray, Row, new_id, utcnow
+from roboco_sql.models.base import JsonArray, Row, StampedCreate
 from roboco_sql.models.enums import HandoffStatus
 
 __all__ = ["Handoff", "HandoffCreate"]
@@ -49,12 +49,11 @@ class Handoff(Row):
     documenter_notes: str | None
 
 
-class HandoffCreate(Input):
+class HandoffCreate(StampedCreate):
     """A new handoff; every list column starts empty unless given."""
 
     __table__ = "handoffs"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     task_id: uuid.UUID
     summary: str = Field(min_length=1)
     new_functionality: list[str] = Field(default_factory=list)
@@ -76,4 +75,3 @@ class HandoffCreate(Input):
     dev_notes_location: str | None = Field(default=None, max_length=500)
     status: HandoffStatus = HandoffStatus.PENDING
     assigned_to: uuid.UUID | None = None
-    created_at: AwareDatetime = Field(default_factory=utcnow)

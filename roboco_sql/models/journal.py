@@ -7,7 +7,7 @@ from typing import Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from roboco_sql.models.base import Input, JsonObject, Row, Title, new_id, utcnow
+from roboco_sql.models.base import JsonObject, Row, StampedCreate, Title, utcnow
 from roboco_sql.models.enums import AgentRole, JournalEntryType
 
 __all__ = [
@@ -68,22 +68,19 @@ class JournalEntry(Row):
     updated_at: AwareDatetime | None
 
 
-class JournalCreate(Input):
+class JournalCreate(StampedCreate):
     """A new (empty) journal for an agent."""
 
     __table__ = "journals"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     agent_id: uuid.UUID
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
-class JournalEntryCreate(Input):
+class JournalEntryCreate(StampedCreate):
     """A new journal entry; learning and struggle entries get RoboCo's default sentiment."""
 
     __table__ = "journal_entries"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     journal_id: uuid.UUID
     type: JournalEntryType
     title: Title
@@ -93,7 +90,6 @@ class JournalEntryCreate(Input):
     tags: list[str] = Field(default_factory=list)
     sentiment: str | None = Field(default=None, max_length=50)
     is_private: bool = False
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
     @model_validator(mode="after")
     def _default_sentiment(self) -> Self:

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, Field
 
-from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
+from roboco_sql.models.base import Create, JsonObject, Row, utcnow
 
 __all__ = ["IndexType", "IndexedDocument", "IndexedDocumentCreate"]
 
@@ -40,12 +40,11 @@ class IndexedDocument(Row):
     updated_at: AwareDatetime | None
 
 
-class IndexedDocumentCreate(Input):
+class IndexedDocumentCreate(Create):
     """A document just indexed; ``source_hash`` is the SHA-256 hex of its content."""
 
     __table__ = "indexed_documents"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     index_type: IndexType
     source: str = Field(min_length=1, max_length=1000)
     source_hash: str = Field(pattern=r"^[0-9a-f]{64}$", max_length=64)

@@ -10,14 +10,14 @@ from typing import Annotated, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from roboco_sql.models.base import (
-    Input,
+    Create,
     JsonArray,
     JsonObject,
     Name,
     Patch,
     Row,
     Slug,
-    new_id,
+    StampedCreate,
     utcnow,
 )
 from roboco_sql.models.enums import (
@@ -169,12 +169,11 @@ class Message(Row):
     created_at: AwareDatetime
 
 
-class ChannelCreate(Input):
+class ChannelCreate(StampedCreate):
     """A new channel with RoboCo's defaults (threads and reactions on, 90-day retention)."""
 
     __table__ = "channels"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     name: ChannelName
     slug: Slug
     type: ChannelType
@@ -188,7 +187,6 @@ class ChannelCreate(Input):
     allow_reactions: bool = True
     message_retention_days: int | None = Field(default=90, ge=1)
     max_message_length: int = Field(default=10000, ge=1)
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
 class ChannelUpdate(Patch):
@@ -211,12 +209,11 @@ class ChannelUpdate(Patch):
     max_message_length: int | None = Field(default=None, ge=1)
 
 
-class GroupCreate(Input):
+class GroupCreate(StampedCreate):
     """A new group; level 0 is the CEO tier, 4 (the default) is cell members."""
 
     __table__ = "groups"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     name: Name
     channel_id: uuid.UUID
     allowed_roles: list[AgentRole] = Field(default_factory=list)
@@ -224,7 +221,6 @@ class GroupCreate(Input):
     members: list[uuid.UUID] = Field(default_factory=list)
     is_active: bool = True
     default_session_config: JsonObject = Field(default_factory=dict)
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
 class GroupUpdate(Patch):
@@ -242,12 +238,11 @@ class GroupUpdate(Patch):
     default_session_config: JsonObject | None = None
 
 
-class SessionCreate(Input):
+class SessionCreate(StampedCreate):
     """A new session; limits default to RoboCo's (30 min, 100 messages, 50k chars, 300 s)."""
 
     __table__ = "sessions"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     group_id: uuid.UUID
     max_time_window: dt.timedelta | None = dt.timedelta(minutes=30)
     max_message_count: int | None = Field(default=100, ge=1)
@@ -257,15 +252,13 @@ class SessionCreate(Input):
     scope: SessionScope = SessionScope.TASK
     started_at: AwareDatetime = Field(default_factory=utcnow)
     last_activity_at: AwareDatetime = Field(default_factory=utcnow)
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
-class SessionTaskCreate(Input):
+class SessionTaskCreate(Create):
     """A session-task link; the database keeps the pair unique and one primary per task."""
 
     __table__ = "session_tasks"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     session_id: uuid.UUID
     task_id: uuid.UUID
     is_primary: bool = False
@@ -274,12 +267,11 @@ class SessionTaskCreate(Input):
     added_by: uuid.UUID | None = None
 
 
-class MessageCreate(Input):
+class MessageCreate(StampedCreate):
     """A new message; ``content_length`` is derived from ``content`` unless given."""
 
     __table__ = "messages"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     agent_id: uuid.UUID
     channel_id: uuid.UUID
     group_id: uuid.UUID
@@ -295,7 +287,6 @@ class MessageCreate(Input):
     timestamp: AwareDatetime = Field(default_factory=utcnow)
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     raw_excerpt: str | None = None
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
     @model_validator(mode="after")
     def _length(self) -> Self:

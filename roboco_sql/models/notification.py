@@ -6,7 +6,7 @@ import uuid
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from roboco_sql.models.base import Input, JsonObject, Row, Title, new_id, utcnow
+from roboco_sql.models.base import JsonObject, Row, StampedCreate, Title, utcnow
 from roboco_sql.models.enums import NotificationPriority, NotificationType
 
 __all__ = ["Notification", "NotificationCounts", "NotificationCreate"]
@@ -39,12 +39,11 @@ class Notification(Row):
     last_reescalated_at: AwareDatetime | None
 
 
-class NotificationCreate(Input):
+class NotificationCreate(StampedCreate):
     """A new notification; one with no recipient would never be delivered, so it is refused."""
 
     __table__ = "notifications"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     type: NotificationType
     priority: NotificationPriority = NotificationPriority.NORMAL
     from_agent: uuid.UUID
@@ -56,7 +55,6 @@ class NotificationCreate(Input):
     related_message_ids: list[uuid.UUID] = Field(default_factory=list)
     timestamp: AwareDatetime = Field(default_factory=utcnow)
     expires_at: AwareDatetime | None = None
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
 class NotificationCounts(BaseModel):

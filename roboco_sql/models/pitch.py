@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from roboco_sql.models.base import Input, JsonArray, Patch, Row, Slug, Title, new_id, utcnow
+from roboco_sql.models.base import JsonArray, Patch, Row, Slug, StampedCreate, Title
 from roboco_sql.models.enums import CELL_TEAMS, Team
 
 __all__ = ["Pitch", "PitchCreate", "PitchDecision", "PitchStatus"]
@@ -39,12 +39,11 @@ class Pitch(Row):
     updated_at: AwareDatetime | None
 
 
-class PitchCreate(Input):
+class PitchCreate(StampedCreate):
     """A new proposal; it must name at least one delivery cell to build it."""
 
     __table__ = "pitches"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     title: Title
     slug: Slug
     problem: str = Field(min_length=1)
@@ -52,7 +51,6 @@ class PitchCreate(Input):
     target_cells: list[Team] = Field(min_length=1)
     status: PitchStatus = PitchStatus.PROPOSED
     created_by: uuid.UUID
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
     @field_validator("target_cells")
     @classmethod

@@ -9,7 +9,7 @@ from typing import Annotated, Self
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
-from roboco_sql.models.base import Input, JsonArray, Patch, Row, Title, new_id, utcnow
+from roboco_sql.models.base import JsonArray, Patch, Row, StampedCreate, Title
 
 __all__ = ["Playbook", "PlaybookCreate", "PlaybookStatus", "PlaybookUpdate", "playbook_slug"]
 
@@ -60,12 +60,11 @@ class Playbook(Row):
     source_program: str | None
 
 
-class PlaybookCreate(Input):
+class PlaybookCreate(StampedCreate):
     """A new draft; the slug defaults to one made from the title."""
 
     __table__ = "playbooks"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     title: Title
     slug: PlaybookSlug | None = None
     problem: str = Field(min_length=1)
@@ -76,7 +75,6 @@ class PlaybookCreate(Input):
     source_task_ids: list[uuid.UUID] = Field(default_factory=list)
     created_by: uuid.UUID
     source_program: str | None = Field(default=None, min_length=1, max_length=30)
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
     @model_validator(mode="after")
     def _slug_from_title(self) -> Self:

@@ -7,7 +7,7 @@ from typing import Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from roboco_sql.models.base import Input, Name, Patch, Row, Slug, new_id, utcnow
+from roboco_sql.models.base import Name, Patch, Row, Slug, StampedCreate
 from roboco_sql.models.enums import CELL_TEAMS, Team
 
 __all__ = ["Product", "ProductCellMapping", "ProductCreate", "ProductProject", "ProductUpdate"]
@@ -62,18 +62,16 @@ def _one_project_per_cell(cells: list[ProductCellMapping]) -> None:
         raise ValueError("each cell may map to only one project per product")
 
 
-class ProductCreate(Input):
+class ProductCreate(StampedCreate):
     """A new product and its initial cell map (the database allows one project per cell)."""
 
     __table__ = "products"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     name: Name
     slug: Slug
     description: str | None = None
     cells: list[ProductCellMapping] = Field(default_factory=list)
     created_by: uuid.UUID
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
     @model_validator(mode="after")
     def _unique_cells(self) -> Self:

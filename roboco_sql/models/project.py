@@ -9,7 +9,6 @@ from typing import ClassVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from roboco_sql.models.base import (
-    Input,
     JsonArray,
     JsonObject,
     Name,
@@ -17,10 +16,9 @@ from roboco_sql.models.base import (
     Row,
     SecretChange,
     Slug,
+    StampedCreate,
     blank_secret_to_none,
-    new_id,
     secret_change,
-    utcnow,
 )
 from roboco_sql.models.enums import Team
 
@@ -125,12 +123,11 @@ class Project(Row):
     board_programs: JsonArray | None
 
 
-class ProjectCreate(Input):
+class ProjectCreate(StampedCreate):
     """A new project; ``git_token`` is plaintext only until the repository encrypts it."""
 
     __table__ = "projects"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     name: Name
     slug: Slug
     git_url: str = Field(min_length=1, max_length=500)
@@ -148,7 +145,6 @@ class ProjectCreate(Input):
     workspace_path: str | None = Field(default=None, max_length=500)
     created_by: uuid.UUID
     is_active: bool = True
-    created_at: AwareDatetime = Field(default_factory=utcnow)
     git_provider: GitProvider | None = None
     environments: list[ProjectEnvironment] | None = None
     github_installation_id: int | None = Field(default=None, gt=0)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime
 
-from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
+from roboco_sql.models.base import Input, JsonObject, Row, StampedCreate
 from roboco_sql.models.enums import PrompterMessageRole, PrompterSessionStatus
 
 __all__ = [
@@ -58,38 +58,32 @@ class TaskDraft(Row):
     updated_at: AwareDatetime | None
 
 
-class PrompterSessionCreate(Input):
+class PrompterSessionCreate(StampedCreate):
     """A new intake session."""
 
     __table__ = "prompter_sessions"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     agent_id: uuid.UUID
     status: PrompterSessionStatus = PrompterSessionStatus.ACTIVE
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
-class PrompterMessageCreate(Input):
+class PrompterMessageCreate(StampedCreate):
     """One turn of an intake chat."""
 
     __table__ = "prompter_messages"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     session_id: uuid.UUID
     role: PrompterMessageRole
     content: str
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
-class TaskDraftCreate(Input):
+class TaskDraftCreate(StampedCreate):
     """A draft task proposed in an intake session, not yet confirmed."""
 
     __table__ = "task_drafts"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     session_id: uuid.UUID
     draft_data: JsonObject
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
 class TaskDraftUpdate(Input):

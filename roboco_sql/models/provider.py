@@ -8,15 +8,13 @@ from typing import ClassVar, Self
 from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
 
 from roboco_sql.models.base import (
-    Input,
     Name,
     Patch,
     Row,
     SecretChange,
+    StampedCreate,
     blank_secret_to_none,
-    new_id,
     secret_change,
-    utcnow,
 )
 from roboco_sql.models.enums import AgentRole, AssignmentScope, Complexity, ModelProvider
 
@@ -65,18 +63,16 @@ class ModelAssignment(Row):
     updated_at: AwareDatetime | None
 
 
-class ProviderConfigCreate(Input):
+class ProviderConfigCreate(StampedCreate):
     """A new provider; ``base_url`` None means the provider's standard endpoint."""
 
     __table__ = "provider_configs"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     name: Name
     type: ModelProvider
     base_url: str | None = None
     auth_token: SecretStr | None = None
     enabled: bool = True
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
     _blank_token = field_validator("auth_token")(blank_secret_to_none)
 
@@ -98,7 +94,7 @@ class ProviderConfigUpdate(Patch):
         return secret_change(self.auth_token)
 
 
-class ModelAssignmentCreate(Input):
+class ModelAssignmentCreate(StampedCreate):
     """A routing rule; its ``scope_value`` must fit its scope.
 
     ``global`` takes no value (the unique key treats NULLs as equal, so there is one global
@@ -107,12 +103,10 @@ class ModelAssignmentCreate(Input):
 
     __table__ = "model_assignments"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     scope: AssignmentScope
     scope_value: str | None = Field(default=None, min_length=1, max_length=100)
     provider_config_id: uuid.UUID
     model_name: str = Field(min_length=1, max_length=100)
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
     @model_validator(mode="after")
     def _value_fits_scope(self) -> Self:

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from roboco_sql.models.base import Input, Row, new_id
+from roboco_sql.models.base import Create, Row
 
 __all__ = [
     "EscapedDefect",
@@ -66,12 +66,11 @@ class TaskReviewFinding(Row):
     updated_at: AwareDatetime | None
 
 
-class ReviewFindingCreate(Input):
+class ReviewFindingCreate(Create):
     """One finding as a reviewer states it; the task, origin and round come with the batch."""
 
     __table__ = "task_review_findings"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     file: str | None = Field(default=None, min_length=1, max_length=300)
     line: int | None = Field(default=None, ge=1)
     severity: FindingSeverity

@@ -8,7 +8,7 @@ from typing import Any, Self
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from roboco_sql.models.base import Input, JsonObject, Patch, Row, new_id, utcnow
+from roboco_sql.models.base import Create, JsonObject, Patch, Row, utcnow
 
 __all__ = [
     "GATED_KINDS",
@@ -67,12 +67,11 @@ class SecretaryDirective(Row):
     result: str | None
 
 
-class SecretaryDirectiveCreate(Input):
+class SecretaryDirectiveCreate(Create):
     """A new directive, always inserted ``pending`` with the payload its kind needs."""
 
     __table__ = "secretary_directives"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     kind: DirectiveKind
     payload: JsonObject = Field(default_factory=dict)
     requested_by: uuid.UUID

@@ -10,15 +10,13 @@ from typing import Any, Final, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from roboco_sql.models.base import (
-    Input,
     JsonArray,
     JsonObject,
     Patch,
     Row,
+    StampedCreate,
     Title,
-    new_id,
     unstorable,
-    utcnow,
 )
 from roboco_sql.models.enums import (
     BlockerResolverType,
@@ -207,7 +205,7 @@ def _one_scope(project_id: uuid.UUID | None, product_id: uuid.UUID | None) -> No
         )
 
 
-class TaskCreate(Input):
+class TaskCreate(StampedCreate):
     """A new task.
 
     Type, nature and complexity have no defaults on purpose: RoboCo found silent defaults
@@ -217,7 +215,6 @@ class TaskCreate(Input):
 
     __table__ = "tasks"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     title: Title
     description: str = Field(min_length=20)
     acceptance_criteria: list[str] = Field(min_length=1)
@@ -250,7 +247,6 @@ class TaskCreate(Input):
     pr_number: int | None = None
     pr_url: str | None = Field(default=None, max_length=500)
     orchestration_markers: JsonObject | None = None
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
     @model_validator(mode="after")
     def _scope_and_criteria_ids(self) -> Self:

@@ -7,7 +7,7 @@ import uuid
 
 from pydantic import AwareDatetime, Field
 
-from roboco_sql.models.base import Input, Row, new_id, utcnow
+from roboco_sql.models.base import Create, Input, Row, utcnow
 
 __all__ = [
     "AgentSpawnSession",
@@ -76,12 +76,11 @@ class DailyUsageRollup(Row):
     session_count: int
 
 
-class AgentSpawnSessionCreate(Input):
+class AgentSpawnSessionCreate(Create):
     """A spawn starting; counters begin at zero and grow through snapshots."""
 
     __table__ = "agent_spawn_sessions"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     agent_slug: str = Field(min_length=1, max_length=100)
     team: str = Field(max_length=50)
     role: str = Field(max_length=50)
@@ -90,12 +89,11 @@ class AgentSpawnSessionCreate(Input):
     started_at: AwareDatetime = Field(default_factory=utcnow)
 
 
-class TokenUsageSnapshotCreate(Input):
+class TokenUsageSnapshotCreate(Create):
     """A usage reading for a running spawn; token counts cannot be negative."""
 
     __table__ = "token_usage_snapshots"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     agent_spawn_session_id: uuid.UUID
     snapshotted_at: AwareDatetime = Field(default_factory=utcnow)
     tokens_input: int = Field(default=0, ge=0)
@@ -104,12 +102,11 @@ class TokenUsageSnapshotCreate(Input):
     tokens_cache_write: int = Field(default=0, ge=0)
 
 
-class DailyUsageRollupCreate(Input):
+class DailyUsageRollupCreate(Create):
     """One day's totals for an (agent, team, model); upserted on that key."""
 
     __table__ = "daily_usage_rollups"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     date: dt.date
     agent_slug: str = Field(min_length=1, max_length=100)
     team: str = Field(max_length=50)

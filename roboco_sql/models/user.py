@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, SecretStr, StringConstraints
 
-from roboco_sql.models.base import Input, Patch, Row, new_id
+from roboco_sql.models.base import Create, Patch, Row
 
 EMAIL_MAX = 320
 HASH_MAX = 1024
@@ -40,13 +40,12 @@ class User(Row):
     is_verified: bool
 
 
-class UserCreate(Input):
+class UserCreate(Create):
     """A new login; the flags default as the table (and fastapi-users) do."""
 
     __table__ = "users"
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    id: uuid.UUID = Field(default_factory=new_id)
     email: Email
     hashed_password: PasswordHash
     is_active: bool = True

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, Field
 
-from roboco_sql.models.base import Input, JsonObject, Row, new_id, utcnow
+from roboco_sql.models.base import JsonObject, Row, StampedCreate, utcnow
 
 __all__ = ["WaitingFor", "WaitingRecord", "WaitingRecordCreate"]
 
@@ -30,15 +30,13 @@ class WaitingRecord(Row):
     created_at: AwareDatetime
 
 
-class WaitingRecordCreate(Input):
+class WaitingRecordCreate(StampedCreate):
     """A new (or replacing) waiting record; ``agent_id`` is the agent's slug."""
 
     __table__ = "waiting_records"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     agent_id: str = Field(min_length=1, max_length=64)
     task_id: uuid.UUID | None = None
     waiting_for: WaitingFor
     waiting_since: AwareDatetime = Field(default_factory=utcnow)
     context: JsonObject = Field(default_factory=dict)
-    created_at: AwareDatetime = Field(default_factory=utcnow)

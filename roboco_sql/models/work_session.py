@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from roboco_sql.models.base import Input, Patch, Row, new_id, utcnow
+from roboco_sql.models.base import Patch, Row, StampedCreate, utcnow
 from roboco_sql.models.enums import WorkSessionStatus
 
 __all__ = [
@@ -63,12 +63,11 @@ class WorkSession(Row):
     updated_at: AwareDatetime | None
 
 
-class WorkSessionCreate(Input):
+class WorkSessionCreate(StampedCreate):
     """A new work session; unlike the column, RoboCo always names the working agent."""
 
     __table__ = "work_sessions"
 
-    id: uuid.UUID = Field(default_factory=new_id)
     project_id: uuid.UUID
     task_id: uuid.UUID
     agent_id: uuid.UUID
@@ -77,7 +76,6 @@ class WorkSessionCreate(Input):
     target_branch: str = Field(min_length=1, max_length=500)
     status: WorkSessionStatus = WorkSessionStatus.ACTIVE
     started_at: AwareDatetime = Field(default_factory=utcnow)
-    created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
 class WorkSessionUpdate(Patch):
