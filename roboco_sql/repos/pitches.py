@@ -11,11 +11,10 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Json
 
 from roboco_sql import queries
-from roboco_sql.errors import Conflict, NotFound
 from roboco_sql.models.pitch import Pitch, PitchCreate, PitchDecision, PitchStatus
 from roboco_sql.repos._built import built
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import insert
+from roboco_sql.repos._inputs import insert, missed
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -108,11 +107,11 @@ async def decide_pitch(
         )
     if pitch is not None:
         return pitch
-    current = await get_pitch(conn, pitch_id)
-    if current is None:
-        raise NotFound(f"pitch {pitch_id} not found")
-    raise Conflict(
-        f"pitch '{current.slug}' is {current.status}, not proposed; it was already decided"
+    raise missed(
+        await get_pitch(conn, pitch_id),
+        "pitch",
+        pitch_id,
+        lambda now: f"pitch '{now.slug}' is {now.status}, not proposed; it was already decided",
     )
 
 

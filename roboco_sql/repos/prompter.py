@@ -26,7 +26,7 @@ from roboco_sql.models.prompter import (
     TaskDraftUpdate,
 )
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import insert
+from roboco_sql.repos._inputs import insert, missed
 from roboco_sql.repos._paging import checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
@@ -122,12 +122,14 @@ async def set_prompter_session_status(
     )
     if row is not None:
         return row
-    existing = await get_prompter_session(conn, session_id)
-    if existing is None:
-        raise NotFound(f"prompter session {session_id} not found")
-    raise Conflict(
-        f"prompter session {session_id} is {existing.status.value}, not {old}; "
-        f"cannot move it to {new.value}"
+    raise missed(
+        await get_prompter_session(conn, session_id),
+        "prompter session",
+        session_id,
+        lambda now: (
+            f"prompter session {session_id} is {now.status.value}, not {old}; "
+            f"cannot move it to {new.value}"
+        ),
     )
 
 

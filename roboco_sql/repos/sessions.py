@@ -35,6 +35,7 @@ from roboco_sql.models.messaging import (
 from roboco_sql.queries import Query
 from roboco_sql.repos import channels
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import missed
 from roboco_sql.repos._paging import checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
@@ -179,10 +180,12 @@ async def close_session(
     )
     if session is not None:
         return session
-    current = await get_session(conn, session_id)
-    if current is None:
-        raise NotFound(f"session {session_id} not found")
-    raise Conflict(f"session {session_id} is already {current.status}")
+    raise missed(
+        await get_session(conn, session_id),
+        "session",
+        session_id,
+        lambda now: f"session {session_id} is already {now.status}",
+    )
 
 
 async def get_session(conn: AsyncConnection[Any], session_id: uuid.UUID) -> Session | None:

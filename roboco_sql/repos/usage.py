@@ -15,7 +15,6 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from roboco_sql import queries
-from roboco_sql.errors import Conflict, NotFound
 from roboco_sql.models.usage import (
     AgentSpawnSession,
     AgentSpawnSessionCreate,
@@ -26,6 +25,7 @@ from roboco_sql.models.usage import (
     TokenUsageSnapshotCreate,
 )
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import missed
 from roboco_sql.repos._paging import MAX_LIMIT, checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
@@ -112,10 +112,12 @@ async def close_spawn_session(
         row = await queries.fetch_one(conn, _CLOSE_SPAWN, _SPAWN, id=spawn_id, **end.model_dump())
     if row is not None:
         return row
-    existing = await get_spawn_session(conn, spawn_id)
-    if existing is None:
-        raise NotFound(f"agent spawn session {spawn_id} not found")
-    raise Conflict(f"agent spawn session {spawn_id} already ended at {existing.ended_at}")
+    raise missed(
+        await get_spawn_session(conn, spawn_id),
+        "agent spawn session",
+        spawn_id,
+        lambda now: f"agent spawn session {spawn_id} already ended at {now.ended_at}",
+    )
 
 
 # -- snapshots ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from roboco_sql import queries
-from roboco_sql.errors import Conflict, NotFound, ValidationError
+from roboco_sql.errors import Conflict, ValidationError
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import WorkSessionStatus
 from roboco_sql.models.work_session import (
@@ -22,6 +22,7 @@ from roboco_sql.models.work_session import (
 )
 from roboco_sql.repos._built import built
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import existing, missed
 from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
@@ -59,10 +60,6 @@ _OUTCOMES = frozenset({WorkSessionStatus.COMPLETED, WorkSessionStatus.ABANDONED}
 def _update(**fields: object) -> WorkSessionUpdate:
     """The update a recording function builds from its arguments, refused as our error."""
     return built("work session", WorkSessionUpdate, **fields)
-
-
-def _not_found(session_id: uuid.UUID) -> NotFound:
-    return NotFound(f"work session {session_id} not found")
 
 
 async def open_work_session(conn: AsyncConnection[Any], data: WorkSessionCreate) -> WorkSession:
@@ -159,13 +156,9 @@ async def _write(
     conn: AsyncConnection[Any], query: queries.Query, session_id: uuid.UUID, **params: object
 ) -> WorkSession:
     """Run one of the session's writes, stamped updated_at now; NotFound when it is missing."""
-    with translated("work session"):
-        updated = await queries.fetch_one(
-            conn, query, _ROW, id=session_id, updated_at=utcnow(), **params
-        )
-    if updated is None:
-        raise _not_found(session_id)
-    return updated
+    return await existing(
+        conn, query, _ROW, "work session", session_id, id=session_id, updated_at=utcnow(), **params
+    )
 
 
 async def record_pr(
@@ -245,11 +238,14 @@ async def close_work_session(
     if closed is not None:
         return closed
     current = await get_work_session(conn, session_id)
-    if current is None:
-        raise _not_found(session_id)
-    if current.status == outcome:
+    if current is not None and current.status == outcome:
         return current
-    raise Conflict(f"work session {session_id} already ended as {current.status}")
+    raise missed(
+        current,
+        "work session",
+        session_id,
+        lambda now: f"work session {session_id} already ended as {now.status}",
+    )
 
 
 async def abandon_for_project(
