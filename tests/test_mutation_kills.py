@@ -14,7 +14,9 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -730,15 +732,27 @@ def _stale_first_read(monkeypatch: pytest.MonkeyPatch, **stale: Any) -> None:
     monkeypatch.setattr(task_repo, "get_task", first_stale)
 
 
+async def conflict_after_a_stale_read(
+    monkeypatch: pytest.MonkeyPatch, call: Callable[[], Awaitable[object]], **stale: Any
+) -> str:
+    """The message of the Conflict `call()` raises when its first read of the task is stale
+    (see _stale_first_read)."""
+    _stale_first_read(monkeypatch, **stale)
+    with pytest.raises(Conflict) as caught:
+        await call()
+    return str(caught.value)
+
+
 async def test_admin_set_status_names_the_writer_that_moved_first(
     conn: Conn, flow: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pm = flow.agents[AgentRole.MAIN_PM]
     task_id = await make(conn, flow, TaskStatus.BLOCKED)
-    _stale_first_read(monkeypatch, status=TaskStatus.PENDING)
-    with pytest.raises(Conflict) as caught:
-        await transitions.admin_set_status(conn, task_id, TaskStatus.AWAITING_QA, pm, reason="r")
-    assert str(caught.value) == (
+    override = partial(
+        transitions.admin_set_status, conn, task_id, TaskStatus.AWAITING_QA, pm, reason="r"
+    )
+    message = await conflict_after_a_stale_read(monkeypatch, override, status=TaskStatus.PENDING)
+    assert message == (
         f"task {task_id}: expected pending for the override to awaiting_qa, found blocked "
         "(another writer moved it first)"
     )
