@@ -61,6 +61,13 @@ class Row(BaseModel):
     """Encrypted column -> the boolean field that reports it, for columns never exposed."""
 
 
+class View(BaseModel):
+    """A result computed by a query (counts, sums, a projection): immutable like a Row, but
+    the shape of no one table."""
+
+    model_config = ConfigDict(frozen=True)
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
-from roboco_sql.models.base import JsonObject, Row, StampedCreate, Title, utcnow
+from roboco_sql.models.base import JsonObject, Row, StampedCreate, Title, View, utcnow
 from roboco_sql.models.enums import AgentRole, JournalEntryType
 
 __all__ = [
@@ -98,11 +98,9 @@ class JournalEntryCreate(StampedCreate):
         return self
 
 
-class JournalHighlight(BaseModel):
+class JournalHighlight(View):
     """A journal entry about a task with its author's slug and role: the handoff a task's next
     owner (or the CEO, for the board's review) reads without opening every journal."""
-
-    model_config = ConfigDict(frozen=True)
 
     entry_id: uuid.UUID
     task_id: uuid.UUID
@@ -115,19 +113,15 @@ class JournalHighlight(BaseModel):
     author_role: AgentRole
 
 
-class LearningTopic(BaseModel):
+class LearningTopic(View):
     """A public learning title and how many entries carry it (the librarian's pattern signal)."""
-
-    model_config = ConfigDict(frozen=True)
 
     title: str
     count: int
 
 
-class TaskEntryTime(BaseModel):
+class TaskEntryTime(View):
     """When a journal entry about a task was written (one point of a task's activity)."""
-
-    model_config = ConfigDict(frozen=True)
 
     task_id: uuid.UUID
     timestamp: AwareDatetime

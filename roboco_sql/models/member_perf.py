@@ -6,9 +6,9 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from roboco_sql.models.base import Patch, Row
+from roboco_sql.models.base import Patch, Row, View
 
 __all__ = [
     "MEMBER_PERF_COUNTERS",
@@ -105,10 +105,8 @@ class MemberPerfFields(Patch):
     blocked_seconds: int | None = Field(default=None, ge=0)
 
 
-class MemberPerfTotals(BaseModel):
+class MemberPerfTotals(View):
     """The sums RoboCo's scorecards read over a window of agent days, per agent slug."""
-
-    model_config = ConfigDict(frozen=True)
 
     agent_slug: str
     days: int

@@ -7,7 +7,7 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from roboco_sql.models.base import (
     Create,
@@ -18,6 +18,7 @@ from roboco_sql.models.base import (
     Row,
     Slug,
     StampedCreate,
+    View,
     utcnow,
 )
 from roboco_sql.models.enums import (
@@ -295,10 +296,8 @@ class MessageCreate(StampedCreate):
         return self
 
 
-class MessageVolume(BaseModel):
+class MessageVolume(View):
     """Messages over a period: how many, in how many channels, and how many of each type."""
-
-    model_config = ConfigDict(frozen=True)
 
     total: int
     channels: int

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
-from roboco_sql.models.base import JsonObject, Row, StampedCreate, Title, utcnow
+from roboco_sql.models.base import JsonObject, Row, StampedCreate, Title, View, utcnow
 from roboco_sql.models.enums import NotificationPriority, NotificationType
 
 __all__ = ["Notification", "NotificationCounts", "NotificationCreate"]
@@ -57,10 +57,8 @@ class NotificationCreate(StampedCreate):
     expires_at: AwareDatetime | None = None
 
 
-class NotificationCounts(BaseModel):
+class NotificationCounts(View):
     """An agent's notification counts: addressed to it, not yet read, still owing its ack."""
-
-    model_config = ConfigDict(frozen=True)
 
     total: int
     unread: int

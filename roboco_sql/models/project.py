@@ -17,6 +17,7 @@ from roboco_sql.models.base import (
     SecretChange,
     Slug,
     StampedCreate,
+    View,
     blank_secret_to_none,
     secret_change,
 )
@@ -219,11 +220,9 @@ class ProjectUpdate(Patch):
         return secret_change(self.git_token)
 
 
-class TaskProgress(BaseModel):
+class TaskProgress(View):
     """The tasks of a project (or of a product's projects) by progress: completed, still
     active (neither completed, cancelled nor blocked) and blocked; the dashboard's bars."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
     done: int

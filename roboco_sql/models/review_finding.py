@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator
 
-from roboco_sql.models.base import Create, Row
+from roboco_sql.models.base import Create, Row, View
 
 __all__ = [
     "EscapedDefect",
@@ -88,38 +88,30 @@ class ReviewFindingCreate(Create):
         return file
 
 
-class FindingStatusCount(BaseModel):
+class FindingStatusCount(View):
     """How many of a task's findings of one origin are in one status."""
-
-    model_config = ConfigDict(frozen=True)
 
     origin: str
     status: str
     count: int
 
 
-class FindingFileCount(BaseModel):
+class FindingFileCount(View):
     """A file and how many findings name it."""
-
-    model_config = ConfigDict(frozen=True)
 
     file: str
     count: int
 
 
-class EscapedDefect(BaseModel):
+class EscapedDefect(View):
     """A blocker marked addressed but never verified, on a task that has since completed."""
-
-    model_config = ConfigDict(frozen=True)
 
     task_id: uuid.UUID
     origin: str
 
 
-class SeverityCount(BaseModel):
+class SeverityCount(View):
     """How many open findings have one severity."""
-
-    model_config = ConfigDict(frozen=True)
 
     severity: str
     count: int

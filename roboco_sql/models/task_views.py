@@ -10,8 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict
-
+from roboco_sql.models.base import View
 from roboco_sql.models.enums import TaskStatus, Team
 from roboco_sql.models.task import Task
 
@@ -46,8 +45,6 @@ LEAD_TIME_EXCLUDED_SOURCES: Final = frozenset(
 )
 """Drafts that complete when approved, not when work ships: out of the delivery lead time."""
 
-_VIEW = ConfigDict(frozen=True)
-
 
 class KanbanTask(Task):
     """A task as a kanban card reads it: the row, its assignee's name and its child count."""
@@ -62,39 +59,31 @@ class SupersedeToClose(Task):
     replacement_pr_number: int
 
 
-class ChildCoverage(BaseModel):
+class ChildCoverage(View):
     """A direct child's status and the parent criteria it declares it covers."""
-
-    model_config = _VIEW
 
     id: uuid.UUID
     status: TaskStatus
     parent_ac_refs: list[str]
 
 
-class TaskStatusCount(BaseModel):
+class TaskStatusCount(View):
     """How many tasks are in one status."""
-
-    model_config = _VIEW
 
     status: TaskStatus
     count: int
 
 
-class TaskTeamCount(BaseModel):
+class TaskTeamCount(View):
     """How many tasks one team holds."""
-
-    model_config = _VIEW
 
     team: Team
     count: int
 
 
-class Velocity(BaseModel):
+class Velocity(View):
     """Throughput over a trailing window (RoboCo's MetricsService.get_velocity): tasks
     completed and created since the window opened, and the mean started-to-completed hours."""
-
-    model_config = _VIEW
 
     tasks_completed: int
     tasks_created: int
@@ -106,12 +95,10 @@ class Velocity(BaseModel):
         return self.tasks_completed / self.tasks_created if self.tasks_created else 0.0
 
 
-class TeamMetrics(BaseModel):
+class TeamMetrics(View):
     """A team's load and pace (RoboCo's get_team_metrics): active work (claimed, in progress,
     verifying, awaiting QA), completed and mean cycle hours over the week, blocked work, and
     how many completed tasks carry developer notes."""
-
-    model_config = _VIEW
 
     active_tasks: int
     completed_tasks_week: int
@@ -126,10 +113,8 @@ class TeamMetrics(BaseModel):
         return self.completed_with_notes / self.completed_total if self.completed_total else 0.0
 
 
-class AgentMetrics(BaseModel):
+class AgentMetrics(View):
     """An agent's week (RoboCo's get_agent_metrics)."""
-
-    model_config = _VIEW
 
     agent_id: uuid.UUID
     agent_name: str
@@ -138,10 +123,8 @@ class AgentMetrics(BaseModel):
     avg_completion_hours: float | None
 
 
-class HealthCounts(BaseModel):
+class HealthCounts(View):
     """The counts RoboCo's get_health_status judges a team (or the company) by."""
-
-    model_config = _VIEW
 
     active_tasks: int
     blocked_tasks: int
@@ -162,12 +145,10 @@ class HealthCounts(BaseModel):
         return "ok"
 
 
-class BlockerStats(BaseModel):
+class BlockerStats(View):
     """Blocked work now (RoboCo's get_blocker_metrics): how many, for how long on average and
     the longest; a task is blocked since its last ``task.blocked`` audit row, else since it
     was last touched (updated_at, else created_at)."""
-
-    model_config = _VIEW
 
     active_blockers: int
     avg_blocked_hours: float | None
@@ -175,20 +156,16 @@ class BlockerStats(BaseModel):
     longest_blocked_hours: float | None
 
 
-class DeliveryStats(BaseModel):
+class DeliveryStats(View):
     """Root delivery tasks completed in the last 30 days and their median intake-to-done hours
     (RoboCo's get_delivery_stats_30d)."""
-
-    model_config = _VIEW
 
     completed_30d: int
     median_lead_time_hours: float | None
 
 
-class RoadmapProgress(BaseModel):
+class RoadmapProgress(View):
     """High-priority (P0/P1) tasks, all and completed (RoboCo's get_roadmap_progress)."""
-
-    model_config = _VIEW
 
     high_priority_total: int
     high_priority_completed: int
