@@ -141,24 +141,16 @@ RETURNING
 -- Store one structured note section under notes_structured[:section] (replacing that section
 -- only; the others stay) and its rendered text in the section's mirror column :mirror (NULL:
 -- the section has none), in one write, as RoboCo's apply_structured_note.
-UPDATE tasks
-SET notes_structured = ((CASE WHEN json_typeof(notes_structured) = 'object'
-                              THEN notes_structured::jsonb ELSE '{}'::jsonb END)
+UPDATE tasks AS t
+SET notes_structured = ((CASE WHEN json_typeof(t.notes_structured) = 'object'
+                              THEN t.notes_structured::jsonb ELSE '{}'::jsonb END)
                         || jsonb_build_object(:section::text, :body::jsonb))::json,
-    dev_notes = CASE WHEN :mirror::text = 'dev_notes' THEN :rendered::text ELSE dev_notes END,
-    qa_notes = CASE WHEN :mirror::text = 'qa_notes' THEN :rendered::text ELSE qa_notes END,
-    auditor_notes = CASE WHEN :mirror::text = 'auditor_notes' THEN :rendered::text
-                         ELSE auditor_notes END,
-    doc_notes = CASE WHEN :mirror::text = 'doc_notes' THEN :rendered::text ELSE doc_notes END,
-    pr_reviewer_notes = CASE WHEN :mirror::text = 'pr_reviewer_notes' THEN :rendered::text
-                             ELSE pr_reviewer_notes END,
-    quick_context = CASE WHEN :mirror::text = 'quick_context' THEN :rendered::text
-                         ELSE quick_context END,
-    pm_notes = CASE WHEN :mirror::text = 'pm_notes' THEN :rendered::text ELSE pm_notes END,
+    {{> note_column_set}},
     updated_at = :now::timestamptz
-WHERE id = :id
+FROM (SELECT :mirror::text AS col, :rendered::text AS body) AS n
+WHERE t.id = :id
 RETURNING
-    {{tasks}};
+    {{t.tasks}};
 
 -- name: set_acceptance_criteria_status :one
 -- Replace the per-criterion status list whole (RoboCo's set_acceptance_criteria_status).
@@ -416,26 +408,17 @@ joined AS (
       FROM cur AS c
 ),
 capped AS (
-    SELECT j.id,
+    SELECT j.id, :column::text AS col,
            CASE WHEN :cap::integer IS NULL OR char_length(j.body) <= :cap::integer THEN j.body
                 ELSE :mark::text || right(j.body, :cap::integer - char_length(:mark::text))
            END AS body
       FROM joined AS j
 )
 UPDATE tasks AS t
-SET dev_notes = CASE WHEN :column::text = 'dev_notes' THEN c.body ELSE t.dev_notes END,
-    qa_notes = CASE WHEN :column::text = 'qa_notes' THEN c.body ELSE t.qa_notes END,
-    auditor_notes = CASE WHEN :column::text = 'auditor_notes' THEN c.body
-                         ELSE t.auditor_notes END,
-    doc_notes = CASE WHEN :column::text = 'doc_notes' THEN c.body ELSE t.doc_notes END,
-    pr_reviewer_notes = CASE WHEN :column::text = 'pr_reviewer_notes' THEN c.body
-                             ELSE t.pr_reviewer_notes END,
-    quick_context = CASE WHEN :column::text = 'quick_context' THEN c.body
-                         ELSE t.quick_context END,
-    pm_notes = CASE WHEN :column::text = 'pm_notes' THEN c.body ELSE t.pm_notes END,
+SET {{> note_column_set}},
     updated_at = :now::timestamptz
-FROM capped AS c
-WHERE t.id = c.id
+FROM capped AS n
+WHERE t.id = n.id
 RETURNING
     {{t.tasks}};
 
