@@ -684,8 +684,13 @@ async def test_messages_post_and_copy(
 @given(note=columns(subject=TEXT, body=TEXT))
 async def test_notifications_send(aconn: Conn, guard: Guard, world: World, note: Row) -> None:
     guard.tally["examples"] += 1
-    alert = partial(NotificationCreate, type=NotificationType.ALERT, from_agent=world.agent)
-    await created(guard, aconn, NOTIFICATIONS, lambda: alert(to_agents=[world.agent], **note), note)
+    build = partial(
+        NotificationCreate,
+        type=NotificationType.ALERT,
+        from_agent=world.agent,
+        to_agents=[world.agent],
+    )
+    await created(guard, aconn, NOTIFICATIONS, lambda: build(**note), note)
 
 
 @hostile_settings
