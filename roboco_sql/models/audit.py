@@ -12,8 +12,12 @@ from roboco_sql.models.base import Create, JsonObject, Row, utcnow
 __all__ = ["AuditLogCreate", "AuditLogEntry", "AuditSeverity"]
 
 
-AuditSeverity = StrEnum("AuditSeverity", "INFO WARNING ERROR")
-"""Values of ``audit_log.severity``."""
+class AuditSeverity(StrEnum):
+    """Values of ``audit_log.severity``."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
 
 
 class AuditLogEntry(Row):

@@ -167,8 +167,12 @@ class Patch(Input):
         )
 
 
-SecretChange = StrEnum("SecretChange", "KEEP CLEAR SET")
-"""What an update does to an encrypted column."""
+class SecretChange(StrEnum):
+    """What an update does to an encrypted column."""
+
+    KEEP = "keep"
+    CLEAR = "clear"
+    SET = "set"
 
 
 def secret_change(value: SecretStr | None) -> SecretChange:

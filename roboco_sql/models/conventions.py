@@ -20,16 +20,30 @@ __all__ = [
 ]
 
 
-ConventionsStatus = StrEnum("ConventionsStatus", "OK DEGRADED MISSING")
-"""Values of ``project_conventions_cache.status``."""
+class ConventionsStatus(StrEnum):
+    """Values of ``project_conventions_cache.status``."""
+
+    OK = "ok"
+    DEGRADED = "degraded"
+    MISSING = "missing"
 
 
-RuleLevel = StrEnum("RuleLevel", "WARN BLOCK")
-"""Values of ``project_convention_findings.level``: advise, or stop the task."""
+class RuleLevel(StrEnum):
+    """Values of ``project_convention_findings.level``: advise, or stop the task."""
+
+    WARN = "warn"
+    BLOCK = "block"
 
 
-DefinitionKind = StrEnum("DefinitionKind", "MODEL ROUTE HELPER BUSINESS_LOGIC COMPONENT OTHER")
-"""Values of ``project_convention_findings.kind``."""
+class DefinitionKind(StrEnum):
+    """Values of ``project_convention_findings.kind``."""
+
+    MODEL = "model"
+    ROUTE = "route"
+    HELPER = "helper"
+    BUSINESS_LOGIC = "business_logic"
+    COMPONENT = "component"
+    OTHER = "other"
 
 
 class ProjectConventionsCache(Row):

@@ -12,8 +12,12 @@ from roboco_sql.models.base import Row, StampedCreate
 __all__ = ["GatewayDecision", "GatewayTrigger", "GatewayTriggerCreate"]
 
 
-GatewayDecision = StrEnum("GatewayDecision", "SPAWN QUEUE DROP")
-"""Values RoboCo writes to ``gateway_triggers.decision``."""
+class GatewayDecision(StrEnum):
+    """Values RoboCo writes to ``gateway_triggers.decision``."""
+
+    SPAWN = "spawn"
+    QUEUE = "queue"
+    DROP = "drop"
 
 
 class GatewayTrigger(Row):

@@ -12,15 +12,23 @@ from roboco_sql.models.base import Create, JsonObject, Row, utcnow
 __all__ = ["IndexType", "IndexedDocument", "IndexedDocumentCreate"]
 
 
-IndexType = StrEnum(
-    "IndexType",
-    "CODE DOCUMENTATION JOURNALS ERRORS STANDARDS DECISIONS REVIEWS LEARNINGS PLAYBOOKS"
-    " VAULT_NOTES",
-)
-"""Values of ``indexed_documents.index_type``; each names a ``chunks_<type>`` table.
+class IndexType(StrEnum):
+    """Values of ``indexed_documents.index_type``; each names a ``chunks_<type>`` table.
 
-RoboCo v0.29.0's list: ``conversations`` is gone (060_drop_messaging drops its table),
-``playbooks`` and ``vault_notes`` are new."""
+    RoboCo v0.29.0's list: ``conversations`` is gone (060_drop_messaging drops its table),
+    ``playbooks`` and ``vault_notes`` are new.
+    """
+
+    CODE = "code"
+    DOCUMENTATION = "documentation"
+    JOURNALS = "journals"
+    ERRORS = "errors"
+    STANDARDS = "standards"
+    DECISIONS = "decisions"
+    REVIEWS = "reviews"
+    LEARNINGS = "learnings"
+    PLAYBOOKS = "playbooks"
+    VAULT_NOTES = "vault_notes"
 
 
 class IndexedDocument(Row):

@@ -41,8 +41,11 @@ MEMBER_PERF_COUNTERS: tuple[str, ...] = (
 """The numeric columns, in table order; each is NOT NULL with a zero default."""
 
 
-MemberKind = StrEnum("MemberKind", "AGENT CEO")
-"""Values of ``member_kind`` (varchar(16)); the CEO's row has agent_slug ''."""
+class MemberKind(StrEnum):
+    """Values of ``member_kind`` (varchar(16)); the CEO's row has agent_slug ''."""
+
+    AGENT = "agent"
+    CEO = "ceo"
 
 
 class MemberPerformanceDay(Row):

@@ -55,10 +55,13 @@ ChannelName = Annotated[
 """Channel names are slugs that may carry a leading ``#``."""
 
 
-SessionTaskRelationship = StrEnum(
-    "SessionTaskRelationship", "DISCUSSION PLANNING REVIEW RETROSPECTIVE"
-)
-"""Values of ``session_tasks.relationship_type`` (a varchar)."""
+class SessionTaskRelationship(StrEnum):
+    """Values of ``session_tasks.relationship_type`` (a varchar)."""
+
+    DISCUSSION = "discussion"
+    PLANNING = "planning"
+    REVIEW = "review"
+    RETROSPECTIVE = "retrospective"
 
 
 class Channel(Row):

@@ -13,8 +13,13 @@ from roboco_sql.models.enums import CELL_TEAMS, Team
 __all__ = ["Pitch", "PitchCreate", "PitchDecision", "PitchStatus"]
 
 
-PitchStatus = StrEnum("PitchStatus", "PROPOSED PROVISIONED REJECTED FAILED")
-"""Values of the ``pitches.status`` column (a varchar, not a PostgreSQL enum)."""
+class PitchStatus(StrEnum):
+    """Values of the ``pitches.status`` column (a varchar, not a PostgreSQL enum)."""
+
+    PROPOSED = "proposed"
+    PROVISIONED = "provisioned"
+    REJECTED = "rejected"
+    FAILED = "failed"
 
 
 class Pitch(Row):

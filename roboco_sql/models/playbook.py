@@ -30,8 +30,12 @@ def playbook_slug(title: str) -> str:
     return slug[:PLAYBOOK_SLUG_MAX].rstrip("-") or "playbook"
 
 
-PlaybookStatus = StrEnum("PlaybookStatus", "DRAFT APPROVED ARCHIVED")
-"""Values of ``playbooks.status`` (a varchar with no CHECK): draft -> approved -> archived."""
+class PlaybookStatus(StrEnum):
+    """Values of ``playbooks.status`` (a varchar with no CHECK): draft -> approved -> archived."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    ARCHIVED = "archived"
 
 
 class Playbook(Row):

@@ -29,16 +29,31 @@ RESOLUTION_NOTE_MAX = 300
 """``resolution_note`` is a varchar(300); longer notes are cut to fit, as RoboCo does."""
 
 
-FindingOrigin = StrEnum("FindingOrigin", "QA PR_GATE PM CEO")
-"""Who raised a finding (``task_review_findings.origin``, a varchar(20))."""
+class FindingOrigin(StrEnum):
+    """Who raised a finding (``task_review_findings.origin``, a varchar(20))."""
+
+    QA = "qa"
+    PR_GATE = "pr_gate"
+    PM = "pm"
+    CEO = "ceo"
 
 
-FindingSeverity = StrEnum("FindingSeverity", "BLOCKER MAJOR MINOR NIT")
-"""Worst first; alphabetical order happens to be the same, which RoboCo's sort relies on."""
+class FindingSeverity(StrEnum):
+    """Worst first; alphabetical order happens to be the same, which RoboCo's sort relies on."""
+
+    BLOCKER = "blocker"
+    MAJOR = "major"
+    MINOR = "minor"
+    NIT = "nit"
 
 
-FindingStatus = StrEnum("FindingStatus", "OPEN ADDRESSED VERIFIED WAIVED")
-"""Where a finding is in its life (``task_review_findings.status``, default 'open')."""
+class FindingStatus(StrEnum):
+    """Where a finding is in its life (``task_review_findings.status``, default 'open')."""
+
+    OPEN = "open"
+    ADDRESSED = "addressed"
+    VERIFIED = "verified"
+    WAIVED = "waived"
 
 
 class TaskReviewFinding(Row):

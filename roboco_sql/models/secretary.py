@@ -21,14 +21,23 @@ __all__ = [
 ]
 
 
-DirectiveKind = StrEnum(
-    "DirectiveKind", "RELAY_MESSAGE UPDATE_CHARTER CONTROL_TASK APPROVE_PITCH ANNOUNCE"
-)
-"""Values of ``secretary_directives.kind``."""
+class DirectiveKind(StrEnum):
+    """Values of ``secretary_directives.kind``."""
+
+    RELAY_MESSAGE = "relay_message"
+    UPDATE_CHARTER = "update_charter"
+    CONTROL_TASK = "control_task"
+    APPROVE_PITCH = "approve_pitch"
+    ANNOUNCE = "announce"
 
 
-DirectiveStatus = StrEnum("DirectiveStatus", "PENDING EXECUTED REJECTED FAILED")
-"""Values of ``secretary_directives.status``; every directive starts ``pending``."""
+class DirectiveStatus(StrEnum):
+    """Values of ``secretary_directives.status``; every directive starts ``pending``."""
+
+    PENDING = "pending"
+    EXECUTED = "executed"
+    REJECTED = "rejected"
+    FAILED = "failed"
 
 
 GATED_KINDS: frozenset[DirectiveKind] = frozenset(

@@ -169,10 +169,17 @@ class DocRef(_Entry):
     commit_status: str | None = None
 
 
-NoteSection = StrEnum(
-    "NoteSection", "PR_REVIEW TASK_DESCRIPTION RESUMPTION DEVELOPER QA DOC AUDITOR PM_REVIEW"
-)
-"""The structured note sections RoboCo validates (its CONTENT_MODELS keys)."""
+class NoteSection(StrEnum):
+    """The structured note sections RoboCo validates (its CONTENT_MODELS keys)."""
+
+    PR_REVIEW = "pr_review"
+    TASK_DESCRIPTION = "task_description"
+    RESUMPTION = "resumption"
+    DEVELOPER = "developer"
+    QA = "qa"
+    DOC = "doc"
+    AUDITOR = "auditor"
+    PM_REVIEW = "pm_review"
 
 
 NOTE_MIRRORS: Final[Mapping[NoteSection, str]] = {

@@ -12,8 +12,13 @@ from roboco_sql.models.base import JsonObject, Row, StampedCreate, utcnow
 __all__ = ["WaitingFor", "WaitingRecord", "WaitingRecordCreate"]
 
 
-WaitingFor = StrEnum("WaitingFor", "BLOCKER_RESOLUTION QA_RESULT ANSWER ASSIGNMENT")
-"""Values RoboCo writes to ``waiting_records.waiting_for``."""
+class WaitingFor(StrEnum):
+    """Values RoboCo writes to ``waiting_records.waiting_for``."""
+
+    BLOCKER_RESOLUTION = "blocker_resolution"
+    QA_RESULT = "qa_result"
+    ANSWER = "answer"
+    ASSIGNMENT = "assignment"
 
 
 class WaitingRecord(Row):

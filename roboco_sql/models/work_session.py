@@ -20,12 +20,20 @@ __all__ = [
 ]
 
 
-PullRequestStatus = StrEnum("PullRequestStatus", "OPEN MERGED CLOSED")
-"""Values RoboCo writes to the free-text ``work_sessions.pr_status``."""
+class PullRequestStatus(StrEnum):
+    """Values RoboCo writes to the free-text ``work_sessions.pr_status``."""
+
+    OPEN = "open"
+    MERGED = "merged"
+    CLOSED = "closed"
 
 
-ToolchainStatus = StrEnum("ToolchainStatus", "OK BROKEN UNKNOWN")
-"""Values RoboCo writes to ``work_sessions.toolchain_status``."""
+class ToolchainStatus(StrEnum):
+    """Values RoboCo writes to ``work_sessions.toolchain_status``."""
+
+    OK = "ok"
+    BROKEN = "broken"
+    UNKNOWN = "unknown"
 
 
 CommitHash = Annotated[
