@@ -37,7 +37,7 @@ from roboco_sql.models.messaging import (
     SessionTaskRelationship,
 )
 from roboco_sql.repos import channels, messages, sessions
-from tests.fix_conn import autocommit
+from tests.fix_conn import autocommit, count
 from tests.fix_rows import make_agent, make_task
 
 Conn = AsyncConnection[Any]
@@ -67,10 +67,6 @@ async def _scalar(conn: Conn, sql: str, *args: object) -> Any:
     row = await cur.fetchone()
     assert row is not None
     return row[0]
-
-
-async def count(conn: Conn, table: str) -> int:
-    return int(await _scalar(conn, f"SELECT count(*) FROM {table}"))
 
 
 async def room(conn: Conn, slug: str = "backend-cell") -> tuple[Any, Any, Any]:
