@@ -10,9 +10,9 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Json
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.errors import ValidationError
 from roboco_sql.models.board_cycle import PROGRAM_KEY_MAX, BoardDecision, BoardProgramCycle
-from roboco_sql.repos._inputs import returned
+from roboco_sql.repos._inputs import existing, returned
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -38,6 +38,7 @@ _DECIDE = _Q["board_cycles.record_board_decision"]
 _NOTHING = _Q["board_cycles.record_nothing_to_propose"]
 
 _ROW = model_row(BoardProgramCycle)
+_ENTITY = "board program cycle"
 
 
 def _key(program_key: str) -> str:
@@ -60,7 +61,7 @@ async def open_board_cycle(
         conn,
         _OPEN,
         _ROW,
-        "board program cycle",
+        _ENTITY,
         id=uuid.uuid4(),
         program_key=_key(program_key),
         exploration_task_id=exploration_task_id,
@@ -116,10 +117,7 @@ async def list_closed_board_cycles(
 
 async def close_board_cycle(conn: AsyncConnection[Any], cycle_id: uuid.UUID) -> BoardProgramCycle:
     """Close the cycle now (a closed one keeps its time); NotFound if there is none."""
-    cycle = await queries.fetch_one(conn, _CLOSE, _ROW, id=cycle_id)
-    if cycle is None:
-        raise NotFound(f"board program cycle {cycle_id} not found")
-    return cycle
+    return await existing(conn, _CLOSE, _ROW, _ENTITY, cycle_id, id=cycle_id)
 
 
 async def record_board_decision(
@@ -127,12 +125,16 @@ async def record_board_decision(
 ) -> BoardProgramCycle:
     """Count one verdict on the cycle and append it to decisions, in one UPDATE (concurrent
     verdicts each land; none is lost). NotFound if there is no such cycle."""
-    cycle = await queries.fetch_one(
-        conn, _DECIDE, _ROW, id=cycle_id, verdict=decision.verdict, entry=Json(decision.entry())
+    return await existing(
+        conn,
+        _DECIDE,
+        _ROW,
+        _ENTITY,
+        cycle_id,
+        id=cycle_id,
+        verdict=decision.verdict,
+        entry=Json(decision.entry()),
     )
-    if cycle is None:
-        raise NotFound(f"board program cycle {cycle_id} not found")
-    return cycle
 
 
 async def record_nothing_to_propose(

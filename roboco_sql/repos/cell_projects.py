@@ -12,6 +12,7 @@ from roboco_sql import queries
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.cell_project import TaskCellProject
 from roboco_sql.models.enums import CELL_TEAMS, Team
+from roboco_sql.repos._checks import member
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._rows import model_row
 
@@ -34,10 +35,7 @@ _ROW = model_row(TaskCellProject)
 def _cells(cells: Mapping[Team | str, uuid.UUID]) -> dict[Team, uuid.UUID]:
     checked: dict[Team, uuid.UUID] = {}
     for team, project_id in cells.items():
-        try:
-            cell = Team(team)
-        except ValueError:
-            raise ValidationError(f"cells: {team!r} is not a team") from None
+        cell = member(Team, team, f"cells: {team!r} is not a team")
         if cell not in CELL_TEAMS:
             allowed = ", ".join(sorted(CELL_TEAMS))
             raise ValidationError(f"cells: {cell.value} is not a delivery cell ({allowed})")

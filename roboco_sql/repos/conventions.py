@@ -24,6 +24,7 @@ from roboco_sql.models.conventions import (
     ProjectConventionsCacheCreate,
     RuleLevel,
 )
+from roboco_sql.repos._checks import member
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit, cursor_params
@@ -155,10 +156,11 @@ async def list_convention_findings(
     limit: int = 100,
 ) -> list[ProjectConventionFinding]:
     """A project's findings newest first, e.g. only the blocking ones of a task."""
-    try:
-        checked = RuleLevel(level) if level is not None else None
-    except ValueError:
-        raise ValidationError(f"{level!r} is not a convention rule level") from None
+    checked = (
+        None
+        if level is None
+        else member(RuleLevel, level, f"{level!r} is not a convention rule level")
+    )
     return await queries.fetch_all(
         conn,
         _LIST_FINDINGS,

@@ -17,8 +17,9 @@ from psycopg.rows import class_row, scalar_row
 from psycopg.types.json import Json
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.errors import NotFound
 from roboco_sql.models.knowledge import IndexedDocument, IndexedDocumentCreate, IndexType
+from roboco_sql.repos._checks import member
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset, cursor_params
 from roboco_sql.repos._rows import model_row
@@ -60,10 +61,7 @@ class IndexStats:
 
 
 def _index_type(value: IndexType | str) -> IndexType:
-    try:
-        return IndexType(value)
-    except ValueError:
-        raise ValidationError(f"{shown(value)} is not an index type") from None
+    return member(IndexType, value, f"{shown(value)} is not an index type")
 
 
 async def upsert_indexed_document(

@@ -28,7 +28,7 @@ from roboco_sql.models.journal import (
     LearningTopic,
     TaskEntryTime,
 )
-from roboco_sql.repos._checks import INT4_MAX, int_arg
+from roboco_sql.repos._checks import INT4_MAX, int_arg, member
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit, checked_offset, cursor_params
@@ -69,10 +69,7 @@ _E = TypeVar("_E", bound=StrEnum)
 
 def _member(cls: type[_E], value: str, name: str) -> _E:
     """value as a member of cls, or ValidationError naming the parameter."""
-    try:
-        return cls(value)
-    except ValueError:
-        raise ValidationError(f"{name}: {value!r} is not a {cls.__name__}") from None
+    return member(cls, value, f"{name}: {value!r} is not a {cls.__name__}")
 
 
 MAX_ANCESTOR_DEPTH = 16

@@ -21,7 +21,7 @@ from roboco_sql.models.enums import NotificationType
 from roboco_sql.models.notification import Notification, NotificationCounts, NotificationCreate
 from roboco_sql.queries import Query
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import insert
+from roboco_sql.repos._inputs import existing, insert
 from roboco_sql.repos._paging import MAX_LIMIT, checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
@@ -138,12 +138,15 @@ async def mark_delivered(
     conn: AsyncConnection[Any], notification_id: uuid.UUID, *, at: dt.datetime | None = None
 ) -> Notification:
     """Stamp the first delivery attempt (a later call keeps it); NotFound if missing."""
-    row = await queries.fetch_one(
-        conn, _DELIVERED, _ROW, id=notification_id, delivered_at=at or utcnow()
+    return await existing(
+        conn,
+        _DELIVERED,
+        _ROW,
+        "notification",
+        notification_id,
+        id=notification_id,
+        delivered_at=at or utcnow(),
     )
-    if row is None:
-        raise NotFound(f"notification {notification_id} not found")
-    return row
 
 
 async def list_unacknowledged(

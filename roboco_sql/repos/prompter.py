@@ -14,7 +14,7 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 from roboco_sql import queries
-from roboco_sql.errors import Conflict, NotFound, ValidationError
+from roboco_sql.errors import Conflict, NotFound
 from roboco_sql.models.enums import PrompterSessionStatus
 from roboco_sql.models.prompter import (
     PrompterMessage,
@@ -25,6 +25,7 @@ from roboco_sql.models.prompter import (
     TaskDraftCreate,
     TaskDraftUpdate,
 )
+from roboco_sql.repos._checks import member
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert, missed
 from roboco_sql.repos._paging import checked_limit, cursor_params
@@ -63,10 +64,9 @@ _DRAFT = model_row(TaskDraft)
 
 
 def _status(value: PrompterSessionStatus | str, what: str) -> PrompterSessionStatus:
-    try:
-        return PrompterSessionStatus(value)
-    except ValueError:
-        raise ValidationError(f"prompter session {what} {value!r} is not a status") from None
+    return member(
+        PrompterSessionStatus, value, f"prompter session {what} {value!r} is not a status"
+    )
 
 
 # -- sessions ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from roboco_sql import queries
-from roboco_sql.errors import Conflict, NotFound, ValidationError
+from roboco_sql.errors import Conflict, NotFound
 from roboco_sql.models.secretary import (
     DirectiveKind,
     DirectiveStatus,
@@ -21,6 +21,7 @@ from roboco_sql.models.secretary import (
     SecretaryDirectiveCreate,
     SecretaryDirectiveResolution,
 )
+from roboco_sql.repos._checks import member
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit, cursor_params
@@ -67,11 +68,11 @@ async def list_directives(
     limit: int = 100,
 ) -> list[SecretaryDirective]:
     """Directives newest first (e.g. the pending queue); `before` pages by (requested_at, id)."""
-    try:
-        status = DirectiveStatus(status) if status is not None else None
-        kind = DirectiveKind(kind) if kind is not None else None
-    except ValueError as exc:
-        raise ValidationError(f"secretary directive filter: {exc}") from None
+    refused = "secretary directive filter: {!r} is not a valid {}"
+    if status is not None:
+        status = member(DirectiveStatus, status, refused.format(status, "DirectiveStatus"))
+    if kind is not None:
+        kind = member(DirectiveKind, kind, refused.format(kind, "DirectiveKind"))
     return await queries.fetch_all(
         conn,
         _LIST,
