@@ -15,7 +15,6 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
 
-from roboco_sql import embedded
 from roboco_sql.config import Settings, describe
 from roboco_sql.errors import DatabaseUnavailable
 from roboco_sql.redact import check_url, install_log_filter, redact
@@ -47,6 +46,8 @@ def resolve_url(
     settings = settings or Settings.from_env()
     url = settings.configured_url()
     if url is None:
+        from roboco_sql import embedded  # only when no server is configured
+
         url = embedded.ensure_running(settings.data_dir)
         message = f"using the embedded PostgreSQL {embedded.MAJOR} in {settings.data_dir}"
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 
-from roboco_sql import embedded
 from roboco_sql.config import Settings
 from roboco_sql.errors import ValidationError
 
@@ -17,6 +16,8 @@ MAX_DEMO_SCALE = 100
 
 
 def cmd_embedded(args: argparse.Namespace) -> int:
+    from roboco_sql import embedded
+
     data_dir = Settings.from_env().data_dir
     if args.action == "stop":
         stopped = embedded.stop(data_dir)

@@ -10,14 +10,15 @@ This module tells the story of a run (`_migrate`); each chapter has a module of 
 `state` (where the database stands), `lock` (the migration lock), `start` (adopt, stamp,
 move over; the operator's stamp and accept), `steps` with `atomic` and `autocommit` (one step
 and its bookkeeping), `down` (going back), `status`. Their public names are importable from
-here too.
+here too; `status`'s on first use (PEP 562), so a migrate does not load it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from roboco_sql.db import connect
 from roboco_sql.errors import DataLossRefused, MigrationError
@@ -47,8 +48,12 @@ from roboco_sql.migrate.state import (
     verify_checksums,
     who_runs,
 )
-from roboco_sql.migrate.status import Status, history, status, to_json
 from roboco_sql.migrate.steps import Steps, addition_step, one_flush
+
+if TYPE_CHECKING:
+    from roboco_sql.migrate.status import Status, history, status, to_json
+
+_LAZY = frozenset({"Status", "history", "status", "to_json"})  # of roboco_sql.migrate.status
 
 # the names callers import from here, wherever they live now
 __all__ = [
@@ -87,6 +92,14 @@ __all__ = [
     "verify_checksums",
     "who_runs",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module("roboco_sql.migrate.status"), name)
+    globals()[name] = value
+    return value
 
 
 def migrate(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from roboco_sql.db import connect
 from roboco_sql.errors import MigrationError
-from roboco_sql.migrate import bookkeeping, fingerprint
+from roboco_sql.migrate import bookkeeping
 from roboco_sql.migrate.bookkeeping import Query
 from roboco_sql.migrate.chain import Chain, Migration
 from roboco_sql.migrate.lock import advisory_lock
@@ -64,6 +64,8 @@ def decide_start(conn: Conn, chain: Chain, state: State, who: str) -> Start:
         return Start(version)
     if not _has_tables(conn):
         return Start(None)
+    from roboco_sql.migrate import fingerprint  # only a version-less database with tables
+
     match = fingerprint.identify(conn, chain)
     if match.revision is None:
         raise MigrationError(
