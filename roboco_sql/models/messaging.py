@@ -7,7 +7,7 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
 from roboco_sql.models.base import (
     Create,
@@ -147,10 +147,10 @@ class SessionTask(Row):
     added_by: uuid.UUID | None
 
 
-class Message(Row):
-    """Row of ``messages``: one extracted utterance in a session."""
-
-    __table__ = "messages"
+class _Utterance(BaseModel):
+    """The columns a message starts with, the same as read and as written: who said what,
+    where. ``id`` holds the Row's column order; a Create's own ``id`` (made app-side) takes
+    its place."""
 
     id: uuid.UUID
     agent_id: uuid.UUID
@@ -159,6 +159,13 @@ class Message(Row):
     session_id: uuid.UUID
     type: MessageType
     content: str
+
+
+class Message(Row, _Utterance):
+    """Row of ``messages``: one extracted utterance in a session."""
+
+    __table__ = "messages"
+
     content_length: int
     is_reply: bool
     reply_to: uuid.UUID | None
@@ -271,17 +278,11 @@ class SessionTaskCreate(Create):
     added_by: uuid.UUID | None = None
 
 
-class MessageCreate(StampedCreate):
+class MessageCreate(StampedCreate, _Utterance):
     """A new message; ``content_length`` is derived from ``content`` unless given."""
 
     __table__ = "messages"
 
-    agent_id: uuid.UUID
-    channel_id: uuid.UUID
-    group_id: uuid.UUID
-    session_id: uuid.UUID
-    type: MessageType
-    content: str
     content_length: int | None = Field(default=None, ge=0)
     is_reply: bool = False
     reply_to: uuid.UUID | None = None
