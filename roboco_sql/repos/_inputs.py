@@ -20,7 +20,7 @@ from psycopg.types.json import Json
 from pydantic import BaseModel
 
 from roboco_sql import queries
-from roboco_sql.errors import Conflict, NotFound, ValidationError
+from roboco_sql.errors import Conflict, NotFound, RobocoSQLError, ValidationError
 from roboco_sql.models.base import unstorable
 from roboco_sql.repos._errors import translated
 
@@ -105,10 +105,15 @@ async def existing(
 
 
 def missed(
-    current: R | None, entity: str, key: object, conflict: Callable[[R], str]
-) -> NotFound | Conflict:
+    current: R | None,
+    entity: str,
+    key: object,
+    why: Callable[[R], str],
+    error: Callable[[str], RobocoSQLError] = Conflict,
+) -> RobocoSQLError:
     """Why a guarded write of an existing `entity` matched no row, judged from the row as it
-    is now: NotFound "<entity> <key> not found" when it is gone, else Conflict(conflict(row))."""
+    is now: NotFound "<entity> <key> not found" when it is gone, else ``error(why(row))`` (a
+    Conflict, or the ValidationError of a caller the row is not for)."""
     if current is None:
         return NotFound(f"{entity} {key} not found")
-    return Conflict(conflict(current))
+    return error(why(current))

@@ -21,7 +21,7 @@ from roboco_sql.models.enums import NotificationType
 from roboco_sql.models.notification import Notification, NotificationCounts, NotificationCreate
 from roboco_sql.queries import Query
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import existing, insert
+from roboco_sql.repos._inputs import existing, insert, missed
 from roboco_sql.repos._paging import MAX_LIMIT, checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
@@ -106,9 +106,13 @@ async def _by_recipient(
     row = await queries.fetch_one(conn, q, _ROW, id=notification_id, agent_id=agent_id, **params)
     if row is not None:
         return row
-    if await get_notification(conn, notification_id) is None:
-        raise NotFound(f"notification {notification_id} not found")
-    raise ValidationError(f"agent {agent_id} is not a recipient of notification {notification_id}")
+    raise missed(
+        await get_notification(conn, notification_id),
+        "notification",
+        notification_id,
+        lambda _: f"agent {agent_id} is not a recipient of notification {notification_id}",
+        ValidationError,
+    )
 
 
 async def acknowledge(
