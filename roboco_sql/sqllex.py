@@ -113,6 +113,14 @@ _TOKEN = re.compile(
     r"|(?P<other>.)",
     re.S,
 )
+# Inside a statement whose leading words are known and which is no routine body, only ';',
+# the parentheses and what may hide a ';' (quotes, comments, dollar quotes) matter: a run of
+# the other tokens, matched as _TOKEN matches them (so a '$' inside a word or after a
+# parameter is where _TOKEN would see it), is passed in one match.
+_PLAIN_RUN = re.compile(
+    rf"(?:\s+|::|{_PARAM.pattern}|{_WORD.pattern}|{_NUMBER.pattern}"
+    r"|[^;()'\"$\-/]|-(?!-)|/(?!\*))+"
+)
 _SIMPLE = {
     "space": Kind.SPACE,
     "line": Kind.COMMENT,
@@ -195,8 +203,13 @@ def split(text: str, lead_words: int = 6) -> list[Statement]:
     parens = begins = 0
     routine = False  # the statement so far is CREATE [OR REPLACE] FUNCTION/PROCEDURE
     # tokenize() inlined, without a Token per token: most of a chain's load time was those
-    i, n, match = 0, len(text), _TOKEN.match
+    i, n, match, plain_run = 0, len(text), _TOKEN.match, _PLAIN_RUN.match
     while i < n:
+        if len(words) >= lead_words and len(head) == 4 and not routine:
+            run = plain_run(text, i)
+            if run is not None:
+                i = run.end()
+                continue
         m = match(text, i)
         assert m is not None  # the last alternative takes any one character
         start, i, group = i, m.end(), m.lastgroup

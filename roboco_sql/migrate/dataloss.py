@@ -61,6 +61,8 @@ def _qualified(words: list[str], i: int) -> tuple[str, int]:
 
 def targets(stmt: sqllex.Statement) -> Iterator[tuple[str, str | None]]:
     """(table, column or None) for each table or column the statement drops."""
+    if "DROP" not in stmt.text.upper():
+        return  # drops nothing: not lexed (most of a chain's ALTER TABLEs)
     words = _names(stmt)
     upper = [w.upper() for w in words]
     if upper[:2] == ["DROP", "TABLE"]:
