@@ -4,9 +4,9 @@ An INSERT names its columns once, in the query file; the repository then passes 
 it computes itself (a ciphertext, a renamed or converted field) instead of repeating every
 ``name=data.name`` of the model (``input_params``, ``insert``); a write whose parameters are
 the function's own arguments runs through ``returned``. A statement about an existing row
-returns it or means NotFound (``existing``); a guarded one that matched nothing is explained
-from the row as it is now (``missed``); a looked-up text key is checked before any SQL
-(``checked_text``).
+returns it or means NotFound (``existing``; ``removed`` for a DELETE); a guarded one that
+matched nothing is explained from the row as it is now (``missed``); a looked-up text key is
+checked before any SQL (``checked_text``).
 """
 
 from __future__ import annotations
@@ -102,6 +102,17 @@ async def existing(
     if row is None:
         raise NotFound(f"{entity} {key} not found")
     return row
+
+
+async def removed(
+    conn: AsyncConnection[Any], q: queries.Query, entity: str, key: object, /, **params: object
+) -> None:
+    """Run a DELETE of one existing `entity`; no row is NotFound "<entity> <key> not found", a
+    refusal (a row still referencing it) the domain error."""
+    with translated(entity):
+        count = await queries.execute_rows(conn, q, **params)
+    if count == 0:
+        raise NotFound(f"{entity} {key} not found")
 
 
 def missed(

@@ -17,10 +17,10 @@ from psycopg.rows import class_row, scalar_row
 from psycopg.types.json import Json
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound
 from roboco_sql.models.knowledge import IndexedDocument, IndexedDocumentCreate, IndexType
 from roboco_sql.repos._checks import member
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import removed
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset, cursor_params
 from roboco_sql.repos._rows import model_row
 from roboco_sql.validate import shown
@@ -120,9 +120,8 @@ async def delete_indexed_document(
 ) -> None:
     """Forget one document's row (its chunks are the caller's); NotFound if there is none."""
     kind = _index_type(index_type)
-    deleted = await queries.execute_rows(conn, _DELETE, index_type=kind, source_hash=source_hash)
-    if deleted == 0:
-        raise NotFound(f"indexed document ({kind.value}, {shown(source_hash)}) not found")
+    key = f"({kind.value}, {shown(source_hash)})"
+    await removed(conn, _DELETE, "indexed document", key, index_type=kind, source_hash=source_hash)
 
 
 async def page_indexed_documents(

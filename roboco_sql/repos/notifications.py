@@ -15,7 +15,7 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.errors import ValidationError
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import NotificationType
 from roboco_sql.models.notification import Notification, NotificationCounts, NotificationCreate
@@ -231,12 +231,15 @@ async def add_reescalation_deliveries(
     """Add the recipients a re-escalation reached; NotFound if there is no such notification."""
     if delivered < 0:
         raise ValidationError(f"delivered must not be negative, not {delivered}")
-    row = await queries.fetch_one(
-        conn, _REESCALATION_DELIVERIES, _ROW, id=notification_id, delivered=delivered
+    return await existing(
+        conn,
+        _REESCALATION_DELIVERIES,
+        _ROW,
+        "notification",
+        notification_id,
+        id=notification_id,
+        delivered=delivered,
     )
-    if row is None:
-        raise NotFound(f"notification {notification_id} not found")
-    return row
 
 
 async def send_unless_pending(

@@ -11,9 +11,9 @@ from psycopg.rows import scalar_row
 from psycopg.types.json import Json
 
 from roboco_sql import queries
-from roboco_sql.errors import Conflict, NotFound
+from roboco_sql.errors import RobocoSQLError
 from roboco_sql.models.playbook import Playbook, PlaybookCreate, PlaybookStatus, PlaybookUpdate
-from roboco_sql.repos._inputs import insert
+from roboco_sql.repos._inputs import existing, insert, missed
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -113,20 +113,20 @@ async def update_playbook(
 ) -> Playbook:
     """Write the fields the patch set; NotFound if there is no such playbook."""
     params = patch_params(patch.changes(), _UPDATABLE, json=("tags",))
-    playbook = await queries.fetch_one(conn, _UPDATE, _ROW, id=playbook_id, **params)
-    if playbook is None:
-        raise NotFound(f"playbook {playbook_id} not found")
-    return playbook
+    return await existing(conn, _UPDATE, _ROW, "playbook", playbook_id, id=playbook_id, **params)
 
 
 async def _refusal(
     conn: AsyncConnection[Any], playbook_id: uuid.UUID, wanted: str
-) -> NotFound | Conflict:
-    current = await get_playbook(conn, playbook_id)
-    if current is None:
-        return NotFound(f"playbook {playbook_id} not found")
-    indexed = " and indexed" if current.status == PlaybookStatus.APPROVED else ""
-    return Conflict(f"playbook '{current.slug}' is {current.status}{indexed}; {wanted}")
+) -> RobocoSQLError:
+    """Why a conditional write of the playbook matched no row: NotFound, or a Conflict naming
+    its status and what the write wanted."""
+
+    def why(now: Playbook) -> str:
+        indexed = " and indexed" if now.status == PlaybookStatus.APPROVED else ""
+        return f"playbook '{now.slug}' is {now.status}{indexed}; {wanted}"
+
+    return missed(await get_playbook(conn, playbook_id), "playbook", playbook_id, why)
 
 
 async def approve_playbook(
@@ -183,10 +183,5 @@ async def mark_playbook_indexed(conn: AsyncConnection[Any], playbook_id: uuid.UU
     """Record a successful index write of an approved playbook (indexed_ok, indexed_at)."""
     playbook = await queries.fetch_one(conn, _INDEXED, _ROW, id=playbook_id)
     if playbook is None:
-        current = await get_playbook(conn, playbook_id)
-        if current is None:
-            raise NotFound(f"playbook {playbook_id} not found")
-        raise Conflict(
-            f"playbook '{current.slug}' is {current.status}; only approved ones are indexed"
-        )
+        raise await _refusal(conn, playbook_id, "only approved ones are indexed")
     return playbook

@@ -14,7 +14,6 @@ from pydantic import SecretStr
 
 from roboco_sql import queries
 from roboco_sql.crypto import SecretBox
-from roboco_sql.errors import NotFound
 from roboco_sql.models.enums import AgentRole, AssignmentScope, Complexity, ModelProvider
 from roboco_sql.models.provider import (
     ModelAssignment,
@@ -24,8 +23,7 @@ from roboco_sql.models.provider import (
     ProviderConfigCreate,
     ProviderConfigUpdate,
 )
-from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import existing, insert
+from roboco_sql.repos._inputs import existing, insert, removed
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 from roboco_sql.repos._secrets import box_or_default, read_token, token_params
@@ -137,10 +135,7 @@ async def update_provider_config(
 
 async def delete_provider_config(conn: AsyncConnection[Any], provider_id: uuid.UUID) -> None:
     """Drop a provider; Conflict while a model assignment points at it, NotFound if missing."""
-    with translated("provider config"):
-        deleted = await queries.execute_rows(conn, _DELETE, id=provider_id)
-    if not deleted:
-        raise NotFound(f"provider config {provider_id} not found")
+    await removed(conn, _DELETE, "provider config", provider_id, id=provider_id)
 
 
 async def read_auth_token(
@@ -267,5 +262,4 @@ async def update_model_assignment(
 
 async def delete_model_assignment(conn: AsyncConnection[Any], assignment_id: uuid.UUID) -> None:
     """Drop a routing rule; NotFound if there is no such rule."""
-    if not await queries.execute_rows(conn, _DELETE_ASSIGNMENT, id=assignment_id):
-        raise NotFound(f"model assignment {assignment_id} not found")
+    await removed(conn, _DELETE_ASSIGNMENT, "model assignment", assignment_id, id=assignment_id)

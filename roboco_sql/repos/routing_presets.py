@@ -10,10 +10,9 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 from roboco_sql import queries
-from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.errors import ValidationError
 from roboco_sql.models.routing_preset import RoutingPreset
-from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import returned
+from roboco_sql.repos._inputs import existing, removed, returned
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 
@@ -83,14 +82,11 @@ async def rename_routing_preset(
     conn: AsyncConnection[Any], preset_id: uuid.UUID, name: str
 ) -> RoutingPreset:
     """Rename a preset; Conflict if the name is taken, NotFound if there is no such preset."""
-    with translated("routing preset"):
-        preset = await queries.fetch_one(conn, _RENAME, _ROW, id=preset_id, name=_name(name))
-    if preset is None:
-        raise NotFound(f"routing preset {preset_id} not found")
-    return preset
+    return await existing(
+        conn, _RENAME, _ROW, "routing preset", preset_id, id=preset_id, name=_name(name)
+    )
 
 
 async def delete_routing_preset(conn: AsyncConnection[Any], preset_id: uuid.UUID) -> None:
     """Remove a preset; NotFound if there is none, as RoboCo answers."""
-    if await queries.execute_rows(conn, _DELETE, id=preset_id) == 0:
-        raise NotFound(f"routing preset {preset_id} not found")
+    await removed(conn, _DELETE, "routing preset", preset_id, id=preset_id)
