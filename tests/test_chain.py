@@ -461,6 +461,26 @@ def test_begin_atomic_is_one_statement() -> None:
     assert stmts[0].text.endswith("END")
 
 
+LONG = "UPDATE t SET a = 1, b = 2, c = 3 WHERE x = "  # past the leading words: split's fast runs
+
+
+@pytest.mark.parametrize(
+    ("tail", "statements"),
+    [
+        (":p$$; not the end$$;", 1),  # a parameter ends before '$': a dollar quote follows
+        ("a$$b; SELECT 2;", 2),  # a '$' inside a word opens nothing
+        ("E'\\'; still'; SELECT 2;", 2),  # an E'' string's backslash escapes the quote
+        ("1 -- ; comment\n; SELECT 2;", 2),
+        ("f(';') /* ; */ - 1; SELECT 2;", 2),
+        ('"a;b"::text; SELECT 2;', 2),
+    ],
+)
+def test_a_long_statement_ends_where_its_tokens_say(tail: str, statements: int) -> None:
+    stmts = sqllex.split(LONG + tail)
+    assert len(stmts) == statements
+    assert stmts[0].text.startswith(LONG)
+
+
 def test_statement_positions_after_comments_and_dollar_quotes(tmp_path: Path) -> None:
     body = (
         "/* a comment\n"  # line 3
