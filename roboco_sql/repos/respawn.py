@@ -12,6 +12,7 @@ from psycopg import AsyncConnection
 from roboco_sql import queries
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.respawn import RespawnRecord, RespawnRecordWrite
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 from roboco_sql.validate import check_span
@@ -56,21 +57,7 @@ async def save_respawn_record(
     conn: AsyncConnection[Any], data: RespawnRecordWrite
 ) -> RespawnRecord:
     """Write the counter's whole state over whatever the row held (insert if none)."""
-    record = await queries.fetch_one(
-        conn,
-        _SAVE,
-        _ROW,
-        agent_slug=data.agent_slug,
-        task_id=data.task_id,
-        count=data.count,
-        last_status=data.last_status,
-        last_check=data.last_check,
-        tracing_resets=data.tracing_resets,
-        notified=data.notified,
-        revisit_resets=data.revisit_resets,
-    )
-    assert record is not None  # an upsert ... RETURNING always yields the row
-    return record
+    return await insert(conn, _SAVE, _ROW, data, entity="respawn record")
 
 
 async def record_respawn_strike(

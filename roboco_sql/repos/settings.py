@@ -18,7 +18,7 @@ from roboco_sql.models.settings import (
     SystemSettingWrite,
 )
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import returned
+from roboco_sql.repos._inputs import insert, returned
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
 
@@ -66,9 +66,7 @@ async def list_settings(conn: AsyncConnection[Any]) -> list[SystemSetting]:
 
 async def set_setting(conn: AsyncConnection[Any], write: SystemSettingWrite) -> SystemSetting:
     """Store one setting (insert or overwrite); SystemSettingWrite has checked key and value."""
-    return await returned(
-        conn, _SET, _ROW, "setting", key=write.key, value=write.value, updated_at=write.updated_at
-    )
+    return await insert(conn, _SET, _ROW, write, entity="setting")
 
 
 async def set_settings(
