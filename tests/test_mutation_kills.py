@@ -704,6 +704,33 @@ def test_index_validity_reads_the_catalog(db_url: str) -> None:
         assert bookkeeping.index_validity(c, "public.no_such_index") is None
 
 
+def test_going_back_logs_the_runners_own_timing(db_url: str) -> None:
+    """The reverted row keeps the duration the runner measured (the server's clock is only
+    the fallback for a caller that measured nothing)."""
+    head = load_chain().migrations[-1]
+    with psycopg.connect(db_url) as c:
+        for query in bookkeeping.revert_record(head, "tester", 123.5):
+            query.run(c)
+        row = c.execute(
+            "SELECT duration_ms, reverted_by FROM roboco_sql.reverted WHERE revision = %s",
+            (head.revision,),
+        ).fetchone()
+    assert row == (123.5, "tester")
+
+
+def test_an_adopted_revision_names_its_parent(db_url: str) -> None:
+    """Adoption records the revision's parent: the linear-chain guard (one row per parent)
+    and `history` read it."""
+    head = load_chain().migrations[-1]
+    with psycopg.connect(db_url) as c:
+        c.execute("DELETE FROM roboco_sql.history WHERE revision = %s", (head.revision,))
+        bookkeeping.adopt(head, "tester").run(c)
+        row = c.execute(
+            "SELECT parent, how FROM roboco_sql.history WHERE revision = %s", (head.revision,)
+        ).fetchone()
+    assert row == (head.down_revision, "adopted")
+
+
 def test_the_shipped_chain_misses_no_down_section() -> None:
     assert missing_downs(load_chain()) == []
 
