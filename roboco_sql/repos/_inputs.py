@@ -86,6 +86,11 @@ async def returned(
     return row
 
 
+def not_found(entity: str, key: object) -> NotFound:
+    """The one wording of a missing row: "<entity> <key> not found"."""
+    return NotFound(f"{entity} {key} not found")
+
+
 async def existing(
     conn: AsyncConnection[Any],
     q: queries.Query,
@@ -100,7 +105,7 @@ async def existing(
     with translated(entity):
         row = await queries.fetch_one(conn, q, row_factory, **params)
     if row is None:
-        raise NotFound(f"{entity} {key} not found")
+        raise not_found(entity, key)
     return row
 
 
@@ -112,7 +117,7 @@ async def removed(
     with translated(entity):
         count = await queries.execute_rows(conn, q, **params)
     if count == 0:
-        raise NotFound(f"{entity} {key} not found")
+        raise not_found(entity, key)
 
 
 def missed(
@@ -126,5 +131,5 @@ def missed(
     is now: NotFound "<entity> <key> not found" when it is gone, else ``error(why(row))`` (a
     Conflict, or the ValidationError of a caller the row is not for)."""
     if current is None:
-        return NotFound(f"{entity} {key} not found")
+        return not_found(entity, key)
     return error(why(current))

@@ -19,6 +19,7 @@ from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.task import Task
 from roboco_sql.queries import Query
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import not_found
 from roboco_sql.repos._rows import model_row
 
 TASK_ROW = model_row(Task)
@@ -42,7 +43,7 @@ async def yes_no(conn: AsyncConnection[Any], query: Query, **params: object) -> 
 
 def task_not_found(task_id: uuid.UUID, what: str = "task") -> NotFound:
     """The NotFound of a missing task (`what` names its role: "blocker task", ...)."""
-    return NotFound(f"{what} {task_id} not found")
+    return not_found(what, task_id)
 
 
 async def existing_task(conn: AsyncConnection[Any], task_id: uuid.UUID, what: str = "task") -> Task:
