@@ -22,7 +22,7 @@ from roboco_sql.models.work_session import (
 )
 from roboco_sql.repos._built import built
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._inputs import existing, missed
+from roboco_sql.repos._inputs import existing, input_params, missed
 from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
@@ -69,21 +69,7 @@ async def open_work_session(conn: AsyncConnection[Any], data: WorkSessionCreate)
     missing project, task or agent.
     """
     with translated("work session"):
-        opened = await queries.fetch_one(
-            conn,
-            _CREATE,
-            _ROW,
-            id=data.id,
-            project_id=data.project_id,
-            task_id=data.task_id,
-            agent_id=data.agent_id,
-            branch_name=data.branch_name,
-            base_branch=data.base_branch,
-            target_branch=data.target_branch,
-            started_at=data.started_at,
-            status=data.status,
-            created_at=data.created_at,
-        )
+        opened = await queries.fetch_one(conn, _CREATE, _ROW, **input_params(_CREATE, data))
     if opened is None:
         raise Conflict(
             f"work session: agent {data.agent_id} already has an active session on task "
