@@ -15,7 +15,7 @@ from roboco_sql import queries
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.audit import AuditLogCreate, AuditLogEntry, AuditSeverity
 from roboco_sql.models.base import JsonObject
-from roboco_sql.repos._inputs import returned
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
@@ -37,19 +37,8 @@ async def append_audit_event(conn: AsyncConnection[Any], data: AuditLogCreate) -
     Runs in the caller's transaction, so an event recorded with the change it describes
     commits or rolls back with it.
     """
-    return await returned(
-        conn,
-        _APPEND,
-        _ROW,
-        "audit event",
-        id=data.id,
-        event_type=data.event_type,
-        agent_id=data.agent_id,
-        target_type=data.target_type,
-        target_id=data.target_id,
-        severity=data.severity,
-        details=Jsonb(data.details),
-        timestamp=data.timestamp,
+    return await insert(
+        conn, _APPEND, _ROW, data, entity="audit event", details=Jsonb(data.details)
     )
 
 
