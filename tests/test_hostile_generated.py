@@ -469,7 +469,9 @@ def strategy(hint: Any, name: str, world: Ids, depth: int = 0) -> st.SearchStrat
     if hint is type(None) or hint is None:
         return st.none()
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return st.sampled_from(list(hint))
+        # RoboCo passes labels as text: a label no member has must be refused in words
+        members = st.sampled_from(list(hint))
+        return members if world.valid else st.one_of(members, TEXT)
     special = _special(hint, name, world)
     if special is not None:
         return special
