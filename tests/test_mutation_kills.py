@@ -731,6 +731,39 @@ def test_an_adopted_revision_names_its_parent(db_url: str) -> None:
     assert row == (head.down_revision, "adopted")
 
 
+def test_a_stamp_clears_the_revisions_row_and_any_sibling_of_its_parent(db_url: str) -> None:
+    """Stamping at m removes m's own row (whatever parent it names) and any other row that
+    follows m's parent, so the stamped row fits the one-child-per-parent guard."""
+    m = load_chain().migrations[-1]
+    with psycopg.connect(db_url) as c:
+        c.execute("DELETE FROM roboco_sql.history WHERE revision = %s", (m.revision,))
+        c.execute(
+            "INSERT INTO roboco_sql.history (revision, parent, checksum, how, applied_by)"
+            " VALUES ('sibling', %s, repeat('0', 64), 'applied', 't'),"
+            " (%s, 'old_parent', repeat('0', 64), 'applied', 't')",
+            (m.down_revision, m.revision),
+        )
+        for query in bookkeeping.stamp_rows(m, "tester"):
+            query.run(c)
+        rows = c.execute(
+            "SELECT revision, how FROM roboco_sql.history"
+            " WHERE revision IN ('sibling', %s) OR parent IN ('old_parent', %s)",
+            (m.revision, m.down_revision),
+        ).fetchall()
+    assert rows == [(m.revision, "stamped")]
+
+
+def test_an_addition_records_the_revision_it_was_applied_at(db_url: str) -> None:
+    addition = load_chain().additions[0]
+    with psycopg.connect(db_url) as c:
+        bookkeeping.addition_record(addition, "044_convention_findings", "tester").run(c)
+        row = c.execute(
+            "SELECT at_revision, applied_by FROM roboco_sql.additions WHERE name = %s",
+            (addition.name,),
+        ).fetchone()
+    assert row == ("044_convention_findings", "tester")
+
+
 def test_the_shipped_chain_misses_no_down_section() -> None:
     assert missing_downs(load_chain()) == []
 
