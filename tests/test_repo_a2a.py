@@ -177,3 +177,35 @@ async def test_a_message_carries_the_skill_it_invokes(conn: Conn) -> None:
     assert await a2a.get_message(conn, skilled.id) == skilled
     with pytest.raises(pydantic.ValidationError):
         say(conv.id, "qa-1", T0, skill="s" * 101)
+
+
+async def test_listed_messages_are_the_models_validation_builds(
+    conn: Conn, monkeypatch: Any
+) -> None:
+    """list_messages (the bench's "list 100 A2A messages") builds its rows without validating
+    them; they equal the validated rows, value for value and type for type (enum members,
+    aware datetimes, the JSON list, NULLs), and dump alike."""
+    from roboco_sql.repos import _rows
+
+    made = await a2a.create_conversation(conn, conversation("be-dev-1", "pm-1"))
+    first = await a2a.add_message(conn, say(made.id, "pm-1", T0, requires_response=True))
+    await a2a.add_message(
+        conn,
+        say(made.id, "be-dev-1", T0 + dt.timedelta(seconds=1), response_to_id=first.id).model_copy(
+            update={"message_kind": A2AMessageKind.RESPONSE, "skill": "review"}
+        ),
+    )
+    results = {}
+    for validate in (True, False):
+        monkeypatch.setattr(_rows, "VALIDATE", validate)
+        results[validate] = await a2a.list_messages(conn, made.id)
+    trusted, validated = results[False], results[True]
+    assert trusted == validated and len(trusted) == 2
+    for fast, slow in zip(trusted, validated, strict=True):
+        assert type(fast) is type(slow)
+        assert fast.model_fields_set == slow.model_fields_set
+        assert fast.model_dump() == slow.model_dump()
+        for name in type(fast).model_fields:
+            assert type(getattr(fast, name)) is type(getattr(slow, name)), name
+    assert trusted[0].message_kind is A2AMessageKind.RESPONSE and trusted[0].skill == "review"
+    assert trusted[1].message_kind is A2AMessageKind.MESSAGE and trusted[1].edit_history == []
