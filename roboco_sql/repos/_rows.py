@@ -73,6 +73,11 @@ def _maker(cls: type[BaseModel], columns: tuple[str, ...]) -> Callable[[Sequence
     a converter loop, which was most of a 100-row list's cost over raw psycopg. Column names
     enter the source only as string literals (repr), never as code. Fields go into the dict
     in the model's order whatever the SELECT's, so a dump reads as a validated row's does.
+
+    Measured (callgrind) as the floor: ~8.5k instructions a 12-column row (dict 4.3k, object
+    1.2k, slot stores 3k) beside raw psycopg's ~3.9M for a 100-row list; template copies,
+    dict(zip()), pydantic-core's validator over pass-through fields and a __class__ swap
+    were all slower.
     """
     by_alias = {(f.alias or name): name for name, f in cls.model_fields.items()}
     names = [by_alias.get(c, c) for c in columns]
