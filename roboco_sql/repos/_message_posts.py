@@ -23,13 +23,14 @@ from roboco_sql.models.enums import SessionStatus
 from roboco_sql.models.messaging import Message, MessageCreate, Session, SessionCreate
 from roboco_sql.repos import channels, sessions
 from roboco_sql.repos._errors import translated
-from roboco_sql.repos._message_rows import MESSAGE, Q, get_message
+from roboco_sql.repos._message_rows import MESSAGE, get_message
 
 __all__ = ["Sent", "post_message", "post_messages", "send_message"]
 
-_POST = Q["messages.post_message"]
-_BUMP = Q["messages.bump_message_counters"]
-_MENTIONS = Q["messages.notify_message_mentions"]
+_Q = queries.load()
+_POST = _Q["messages.post_message"]
+_BUMP = _Q["messages.bump_message_counters"]
+_MENTIONS = _Q["messages.notify_message_mentions"]
 
 # COPY cannot be prepared, so it stays out of sql/queries (whose statements are all described
 # by the agreement tests); it is one fixed statement, never built from input. Its label names

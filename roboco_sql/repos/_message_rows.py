@@ -1,5 +1,5 @@
-"""What the message repositories share: the loaded statements, the Message row factory, the
-keyset cursor, the timezone check, and the one read both sides need (a message by id)."""
+"""What the message repositories share: the Message row factory, the keyset cursor, the
+timezone check, and the one read both sides need (a message by id)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from roboco_sql.repos._rows import model_row
 Cursor = tuple[dt.datetime, uuid.UUID]
 """A keyset position: the (timestamp, id) of the last message of the previous page."""
 
-Q = queries.load()
+_Q = queries.load()
+_GET = _Q["messages.get_message"]
 MESSAGE = model_row(Message)
-_GET = Q["messages.get_message"]
 
 
 def aware(name: str, value: dt.datetime | None) -> dt.datetime | None:

@@ -24,7 +24,7 @@ from roboco_sql.models.enums import MessageType
 from roboco_sql.models.messaging import Message, MessageVolume
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._message_posts import Sent, post_message, post_messages, send_message
-from roboco_sql.repos._message_rows import MESSAGE, Cursor, Q, aware, get_message
+from roboco_sql.repos._message_rows import MESSAGE, Cursor, aware, get_message
 from roboco_sql.repos._paging import checked_cursor, checked_limit, cursor_params
 from roboco_sql.repos._rows import model_row
 
@@ -45,13 +45,14 @@ __all__ = [
     "tombstone_message",
 ]
 
-_LIST_SESSION = Q["messages.list_session_messages"]
-_LIST_CHANNEL = Q["messages.list_channel_messages"]
-_EDIT = Q["messages.edit_message"]
-_DELETE = Q["messages.delete_message"]
-_TOMBSTONE = Q["messages.tombstone_message"]
-_RECENT = Q["messages.list_recent_messages"]
-_VOLUME = Q["messages.message_volume"]
+_Q = queries.load()
+_LIST_SESSION = _Q["messages.list_session_messages"]
+_LIST_CHANNEL = _Q["messages.list_channel_messages"]
+_EDIT = _Q["messages.edit_message"]
+_DELETE = _Q["messages.delete_message"]
+_TOMBSTONE = _Q["messages.tombstone_message"]
+_RECENT = _Q["messages.list_recent_messages"]
+_VOLUME = _Q["messages.message_volume"]
 
 _VOLUME_ROW = model_row(MessageVolume)
 
