@@ -24,29 +24,46 @@ def uuid_arg(name: str, value: object) -> uuid.UUID:
     return value
 
 
-def enum_arg(name: str, cls: type[E], value: object) -> E:
-    try:
-        if isinstance(value, str):
+class LabelRefused(ValidationError, ValueError):
+    """A label no member of the enum has: the project's refusal, and still the ValueError the
+    enum's own constructor raised before these checks (a caller catching that keeps working)."""
+
+
+def _label(cls: type[E], value: object) -> E | None:
+    if isinstance(value, str):
+        try:
             return cls(value)
-    except ValueError:
-        pass
-    names = ", ".join(m.value for m in cls)
-    raise ValidationError(f"{name} must be one of {names}, not {shown(value)}")
+        except ValueError:
+            return None
+    return None
+
+
+def enum_arg(name: str, cls: type[E], value: object) -> E:
+    found = _label(cls, value)
+    if found is None:
+        names = ", ".join(m.value for m in cls)
+        raise LabelRefused(f"{name} must be one of {names}, not {shown(value)}")
+    return found
 
 
 def member(cls: type[E], value: object, refusal: str) -> E:
     """`value` as a member of `cls`, else a ValidationError in the caller's own words (the
     functions whose refusals predate enum_arg's wording keep them)."""
-    try:
-        if isinstance(value, str):
-            return cls(value)
-    except ValueError:
-        pass
-    raise ValidationError(refusal)
+    found = _label(cls, value)
+    if found is None:
+        raise LabelRefused(refusal)
+    return found
 
 
 def optional_enum_arg(name: str, cls: type[E], value: object) -> E | None:
     return None if value is None else enum_arg(name, cls, value)
+
+
+def enums_arg(name: str, cls: type[E], value: E | Collection[E]) -> list[E]:
+    """One member or several, as a list (a label is one member, never its characters)."""
+    if isinstance(value, str):
+        return [enum_arg(name, cls, value)]
+    return [enum_arg(name, cls, v) for v in value]
 
 
 def statuses_arg(
@@ -54,9 +71,7 @@ def statuses_arg(
 ) -> list[TaskStatus] | None:
     if value is None:
         return None
-    if isinstance(value, str):
-        return [enum_arg(name, TaskStatus, value)]
-    out = [enum_arg(name, TaskStatus, v) for v in value]
+    out = enums_arg(name, TaskStatus, value)
     if not out:
         raise ValidationError(f"{name} must name at least one status (or be None for any)")
     return out

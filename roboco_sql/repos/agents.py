@@ -13,6 +13,7 @@ from roboco_sql import queries
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.agent import Agent, AgentCreate, AgentUpdate
 from roboco_sql.models.enums import AgentRole, AgentStatus, Team
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._inputs import existing, insert
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
@@ -89,9 +90,9 @@ async def list_agents(
         conn,
         _LIST,
         _ROW,
-        role=role,
-        team=team,
-        status=status,
+        role=optional_enum_arg("role", AgentRole, role),
+        team=optional_enum_arg("team", Team, team),
+        status=optional_enum_arg("status", AgentStatus, status),
         after_slug=after_slug,
         limit=checked_limit(limit),
     )

@@ -12,7 +12,7 @@ from roboco_sql import queries
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.cell_project import TaskCellProject
 from roboco_sql.models.enums import CELL_TEAMS, Team
-from roboco_sql.repos._checks import member
+from roboco_sql.repos._checks import enum_arg, member
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._rows import model_row
 
@@ -75,7 +75,9 @@ async def get_task_cell_project(
     conn: AsyncConnection[Any], task_id: uuid.UUID, team: Team
 ) -> TaskCellProject | None:
     """The map entry of one cell of the task, or None."""
-    return await queries.fetch_one(conn, _GET, _ROW, task_id=task_id, team=Team(team))
+    return await queries.fetch_one(
+        conn, _GET, _ROW, task_id=task_id, team=enum_arg("team", Team, team)
+    )
 
 
 async def task_has_cell_projects(conn: AsyncConnection[Any], task_id: uuid.UUID) -> bool:

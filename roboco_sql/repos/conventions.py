@@ -24,7 +24,7 @@ from roboco_sql.models.conventions import (
     ProjectConventionsCacheCreate,
     RuleLevel,
 )
-from roboco_sql.repos._checks import member
+from roboco_sql.repos._checks import member, optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit, cursor_params
@@ -92,7 +92,7 @@ async def get_latest_conventions_cache(
         _GET_LATEST,
         _CACHE,
         project_id=project_id,
-        status=ConventionsStatus(status) if status is not None else None,
+        status=optional_enum_arg("status", ConventionsStatus, status),
     )
 
 

@@ -28,7 +28,7 @@ from roboco_sql.models.journal import (
     LearningTopic,
     TaskEntryTime,
 )
-from roboco_sql.repos._checks import INT4_MAX, int_arg, member
+from roboco_sql.repos._checks import INT4_MAX, int_arg, member, optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit, checked_offset, cursor_params
@@ -163,7 +163,7 @@ async def list_entries(
         _LIST_ENTRIES,
         _ENTRY,
         journal_id=journal_id,
-        type=type,
+        type=optional_enum_arg("type", JournalEntryType, type),
         task_id=task_id,
         include_private=include_private,
         **cursor_params(before),

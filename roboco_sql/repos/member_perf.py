@@ -17,6 +17,7 @@ from roboco_sql.models.member_perf import (
     MemberPerformanceDay,
     MemberPerfTotals,
 )
+from roboco_sql.repos._checks import enum_arg, optional_enum_arg
 from roboco_sql.repos._inputs import returned
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
@@ -40,7 +41,7 @@ _FIELDS = tuple(MemberPerfFields.model_fields)
 
 
 def _member(member_kind: MemberKind, agent_slug: str) -> tuple[MemberKind, str]:
-    kind = MemberKind(member_kind)
+    kind = enum_arg("member_kind", MemberKind, member_kind)
     if len(agent_slug) > 100:
         raise ValidationError("agent_slug must be at most 100 characters")
     if kind is MemberKind.AGENT and not agent_slug:
@@ -80,7 +81,12 @@ async def get_member_perf_day(
 ) -> MemberPerformanceDay | None:
     """One member's row for one day, or None."""
     return await queries.fetch_one(
-        conn, _GET, _ROW, date=day, member_kind=MemberKind(member_kind), agent_slug=agent_slug
+        conn,
+        _GET,
+        _ROW,
+        date=day,
+        member_kind=enum_arg("member_kind", MemberKind, member_kind),
+        agent_slug=agent_slug,
     )
 
 
@@ -103,7 +109,7 @@ async def list_member_perf_days(
         _ROW,
         since=since,
         until=until,
-        member_kind=MemberKind(member_kind) if member_kind is not None else None,
+        member_kind=optional_enum_arg("member_kind", MemberKind, member_kind),
         agent_slug=agent_slug,
         team=team,
         limit=checked_limit(limit),

@@ -20,6 +20,7 @@ from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import NotificationType
 from roboco_sql.models.notification import Notification, NotificationCounts, NotificationCreate
 from roboco_sql.queries import Query
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import existing, insert, missed
 from roboco_sql.repos._paging import MAX_LIMIT, checked_limit, cursor_params
@@ -175,7 +176,7 @@ async def list_unacknowledged(
         _ROW,
         agent_id=agent_id,
         requires_ack=requires_ack,
-        type=type,
+        type=optional_enum_arg("type", NotificationType, type),
         include_expired=include_expired,
         **cursor_params(before),
         limit=checked_limit(limit),
@@ -201,7 +202,7 @@ async def list_for_agent(
         agent_id=agent_id,
         unread_only=unread_only,
         pending_ack_only=pending_ack_only,
-        type=type,
+        type=optional_enum_arg("type", NotificationType, type),
         **cursor_params(before),
         limit=checked_limit(limit),
     )
@@ -290,7 +291,7 @@ async def list_system(
         _SYSTEM,
         _ROW,
         pending_ack_only=pending_ack_only,
-        type=type,
+        type=optional_enum_arg("type", NotificationType, type),
         limit=checked_limit(limit),
     )
 

@@ -20,6 +20,7 @@ from roboco_sql.models.product import (
     ProductUpdate,
 )
 from roboco_sql.models.project import Project, TaskProgress
+from roboco_sql.repos._checks import enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
@@ -176,7 +177,9 @@ async def resolve_project(
     conn: AsyncConnection[Any], product_id: uuid.UUID, cell: Team
 ) -> Project | None:
     """The project that ``cell`` builds for the product, or None when the cell has none."""
-    return await queries.fetch_one(conn, _RESOLVE, _PROJECT_ROW, product_id=product_id, team=cell)
+    return await queries.fetch_one(
+        conn, _RESOLVE, _PROJECT_ROW, product_id=product_id, team=enum_arg("cell", Team, cell)
+    )
 
 
 async def page_products(

@@ -21,6 +21,7 @@ from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import Team
 from roboco_sql.models.project import Project, ProjectCreate, ProjectUpdate, TaskProgress
 from roboco_sql.repos import work_sessions
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import existing, insert
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
@@ -121,7 +122,7 @@ async def list_projects(
         conn,
         _LIST,
         _ROW,
-        assigned_cell=assigned_cell,
+        assigned_cell=optional_enum_arg("assigned_cell", Team, assigned_cell),
         is_active=is_active,
         order_by=order,
         after_slug=after_slug,
@@ -140,6 +141,7 @@ async def page_projects(
 ) -> Page[Project]:
     """Projects by name, one offset page with the total: RoboCo's list_all (active only by
     default) and, with assigned_cell, its list_by_cell."""
+    assigned_cell = optional_enum_arg("assigned_cell", Team, assigned_cell)
     items = await list_projects(
         conn,
         assigned_cell=assigned_cell,

@@ -23,6 +23,7 @@ from roboco_sql.models.provider import (
     ProviderConfigCreate,
     ProviderConfigUpdate,
 )
+from roboco_sql.repos._checks import enum_arg, optional_enum_arg
 from roboco_sql.repos._inputs import existing, insert, removed
 from roboco_sql.repos._patch import patch_params
 from roboco_sql.repos._rows import model_row
@@ -105,7 +106,9 @@ async def get_provider_config_by_type(
     conn: AsyncConnection[Any], provider_type: ModelProvider
 ) -> ProviderConfig | None:
     """The provider of a type, as the key-setting path looks it up, or None."""
-    return await queries.fetch_one(conn, _GET_BY_TYPE, _ROW, type=provider_type)
+    return await queries.fetch_one(
+        conn, _GET_BY_TYPE, _ROW, type=enum_arg("provider_type", ModelProvider, provider_type)
+    )
 
 
 async def list_provider_configs(
@@ -190,7 +193,7 @@ async def list_model_assignments(
         conn,
         _LIST_ASSIGNMENTS,
         _ASSIGNMENT_ROW,
-        scope=scope,
+        scope=optional_enum_arg("scope", AssignmentScope, scope),
         provider_config_id=provider_config_id,
     )
 
@@ -212,8 +215,8 @@ async def resolve_model_assignment(
         _RESOLVE_ASSIGNMENT,
         _ASSIGNMENT_ROW,
         agent_slug=agent_slug,
-        role=role,
-        complexity=Complexity(complexity) if complexity is not None else None,
+        role=optional_enum_arg("role", AgentRole, role),
+        complexity=optional_enum_arg("complexity", Complexity, complexity),
     )
 
 
@@ -225,7 +228,7 @@ async def get_model_assignment_by_key(
         conn,
         _GET_ASSIGNMENT_BY_KEY,
         _ASSIGNMENT_ROW,
-        scope=AssignmentScope(scope),
+        scope=enum_arg("scope", AssignmentScope, scope),
         scope_value=scope_value,
     )
 

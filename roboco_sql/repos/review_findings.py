@@ -23,6 +23,7 @@ from roboco_sql.models.review_finding import (
     SeverityCount,
     TaskReviewFinding,
 )
+from roboco_sql.repos._checks import enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
@@ -71,7 +72,7 @@ async def add_review_findings(
 ) -> list[TaskReviewFinding]:
     """Append the findings of one review (all open) in one statement, returned in the order
     given. NotFound for an unknown task; ValidationError for a round below 1 or a bad slug."""
-    origin = FindingOrigin(origin)
+    origin = enum_arg("origin", FindingOrigin, origin)
     if round < 1:
         raise ValidationError(f"round must be at least 1, not {round}")
     if author_slug is not None and not 1 <= len(author_slug) <= 64:
@@ -161,7 +162,7 @@ async def verify_addressed_findings(
 ) -> int:
     """A passed re-check by ``origin`` verifies every finding of its own it saw addressed."""
     return await queries.execute_rows(
-        conn, _VERIFY_ADDRESSED, task_id=task_id, origin=FindingOrigin(origin)
+        conn, _VERIFY_ADDRESSED, task_id=task_id, origin=enum_arg("origin", FindingOrigin, origin)
     )
 
 

@@ -22,6 +22,7 @@ from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import CELL_TEAMS, AgentRole, TaskStatus, TaskType, Team
 from roboco_sql.models.task import MAX_TASK_DEPTH, Task, TaskCreate, TaskUpdate
 from roboco_sql.repos import agents
+from roboco_sql.repos._checks import enums_arg, optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
@@ -102,13 +103,12 @@ async def list_tasks(
     ``status`` takes one status or several. For the next page pass the last task of this one
     as ``after``.
     """
-    statuses = [status] if isinstance(status, TaskStatus) else status
     return await queries.fetch_all(
         conn,
         _LIST,
         _ROW,
-        statuses=None if statuses is None else list(statuses),
-        team=team,
+        statuses=None if status is None else enums_arg("status", TaskStatus, status),
+        team=optional_enum_arg("team", Team, team),
         project_id=project_id,
         product_id=product_id,
         assigned_to=assigned_to,

@@ -32,6 +32,7 @@ from roboco_sql.models.enums import (
 )
 from roboco_sql.models.task import Task
 from roboco_sql.repos import tasks
+from roboco_sql.repos._checks import member, optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._rows import model_row
 from roboco_sql.repos.transition_effects import (
@@ -82,16 +83,18 @@ SYSTEM: Final = Actor(None, AgentRole.SYSTEM)
 
 
 def actor_of(who: ActorLike) -> Actor:
-    """Normalise the forms an actor may take; an unknown role is a ValidationError."""
-    if isinstance(who, Actor):
-        return who
+    """Normalise the forms an actor may take; an unknown role or team is a ValidationError
+    (an Actor's labels too: RoboCo may build one from text)."""
     if isinstance(who, Agent):
         return Actor(who.id, who.role, who.team)
+    if isinstance(who, Actor):
+        return Actor(who.id, _role(who.role), optional_enum_arg("team", Team, who.team))
     agent_id, role = who
-    try:
-        return Actor(agent_id, AgentRole(role))
-    except ValueError:
-        raise ValidationError(f"unknown agent role {role!r}") from None
+    return Actor(agent_id, _role(role))
+
+
+def _role(role: object) -> AgentRole:
+    return member(AgentRole, role, f"unknown agent role {role!r}")
 
 
 def _not_found(task_id: uuid.UUID) -> NotFound:
@@ -114,10 +117,7 @@ async def transition(
     A claim through here stamps the claimant only; :func:`roboco_sql.repos.claims.claim`
     also checks the role's claim rule, names the branch and opens the work session.
     """
-    try:
-        dst = TaskStatus(to)
-    except ValueError:
-        raise ValidationError(f"unknown task status {shown(to)}") from None
+    dst = member(TaskStatus, to, f"unknown task status {shown(to)}")
     who = actor_of(actor)
     task = await tasks.get_task(conn, task_id)
     if task is None:
@@ -300,10 +300,7 @@ async def admin_set_status(
     adds a ``task.admin_override`` warning. A finished task is brought back only with
     ``force`` (TransitionRefused otherwise); Conflict when the task moved meanwhile.
     """
-    try:
-        dst = TaskStatus(to)
-    except ValueError:
-        raise ValidationError(f"admin_set_status: unknown task status {to!r}") from None
+    dst = member(TaskStatus, to, f"admin_set_status: unknown task status {to!r}")
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError("admin_set_status: reason must be a non-empty string")
     if len(reason) > _REASON_MAX:

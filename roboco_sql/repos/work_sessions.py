@@ -21,6 +21,7 @@ from roboco_sql.models.work_session import (
     WorkSessionUpdate,
 )
 from roboco_sql.repos._built import built
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import existing, input_params, missed
 from roboco_sql.repos._keyset import keyset
@@ -108,7 +109,7 @@ async def list_work_sessions(
         task_id=task_id,
         agent_id=agent_id,
         project_id=project_id,
-        status=status,
+        status=optional_enum_arg("status", WorkSessionStatus, status),
         **keyset("before", before, "started_at", "id"),
         limit=checked_limit(limit),
     )
