@@ -348,7 +348,10 @@ def _score(module: str, statuses: dict[str, str], equivalent: dict[str, str]) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "modules", nargs="*", help=f"some of {', '.join(TARGETS)} (default all but migrate-core and migrate-lint, parts of migrate)"
+        "modules",
+        nargs="*",
+        help=f"some of {', '.join(TARGETS)} (default: all but migrate's parts, migrate-core"
+        " and migrate-lint)",
     )
     parser.add_argument("--commit", default="HEAD")
     parser.add_argument("--max-children", type=int, default=1)
