@@ -15,19 +15,32 @@ import pytest
 from psycopg import AsyncConnection
 
 from roboco_sql.errors import ValidationError
+from roboco_sql.models.enums import AgentRole, TaskStatus
+from roboco_sql.models.member_perf import MemberPerfFields
 from roboco_sql.models.task_markers import Marker, json_texts, marker_value
 from roboco_sql.repos import (
     a2a,
+    agents,
     audit,
+    cell_projects,
+    claims,
     conventions,
     journals,
+    member_perf,
     messages,
     notifications,
     pitches,
+    products,
+    projects,
     prompter,
+    providers,
+    review_findings,
     secretary,
+    tasks,
+    work_sessions,
 )
 from roboco_sql.repos._task_writes import checked_json
+from roboco_sql.repos.transitions import Actor
 
 Conn = AsyncConnection[Any]
 Lister = Callable[[Conn, Any], Awaitable[object]]
@@ -158,3 +171,164 @@ def test_task_writes_walk_the_same_texts_deep() -> None:
     bottom of a 1000-deep document is found and named."""
     with pytest.raises(ValidationError, match=r"^plan contains a NUL"):
         checked_json("plan", _deep("a\x00b"))
+
+
+# -- enum labels (issue 19) --------------------------------------------------------------------
+# RoboCo passes labels as text: a label no member has is refused naming the parameter before
+# the connection is touched (it used to escape as ValueError, KeyError or the server's
+# InvalidTextRepresentation).
+
+
+class _Untouchable:
+    """A connection that fails the test when anything touches it: the refusal came first."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"a query ran (conn.{name})")
+
+
+NO_CONN: Any = _Untouchable()
+DAY = dt.date(2026, 1, 1)
+Call = Callable[[], Awaitable[object]]
+
+BAD_LABELS: dict[str, tuple[Call, str]] = {
+    # an optional filter (optional_enum_arg)
+    "agents.list_agents:role": (lambda: agents.list_agents(NO_CONN, role="nope"), "role"),  # type: ignore[arg-type]
+    "agents.list_agents:team": (lambda: agents.list_agents(NO_CONN, team="nope"), "team"),  # type: ignore[arg-type]
+    "agents.list_agents:status": (
+        lambda: agents.list_agents(NO_CONN, status="nope"),  # type: ignore[arg-type]
+        "status",
+    ),
+    "conventions.get_latest_conventions_cache": (
+        lambda: conventions.get_latest_conventions_cache(NO_CONN, KEY, status="nope"),  # type: ignore[arg-type]
+        "status",
+    ),
+    "journals.list_entries": (
+        lambda: journals.list_entries(NO_CONN, KEY, type="nope"),  # type: ignore[arg-type]
+        "type",
+    ),
+    "member_perf.list_member_perf_days": (
+        lambda: member_perf.list_member_perf_days(
+            NO_CONN,
+            since=DAY,
+            until=DAY,
+            member_kind="nope",  # type: ignore[arg-type]
+        ),
+        "member_kind",
+    ),
+    "notifications.list_for_agent": (
+        lambda: notifications.list_for_agent(NO_CONN, KEY, type="nope"),  # type: ignore[arg-type]
+        "type",
+    ),
+    "notifications.list_system": (
+        lambda: notifications.list_system(NO_CONN, type="nope"),  # type: ignore[arg-type]
+        "type",
+    ),
+    "notifications.list_unacknowledged": (
+        lambda: notifications.list_unacknowledged(NO_CONN, KEY, type="nope"),  # type: ignore[arg-type]
+        "type",
+    ),
+    "projects.page_projects": (
+        lambda: projects.page_projects(NO_CONN, assigned_cell="nope"),  # type: ignore[arg-type]
+        "assigned_cell",
+    ),
+    "projects.list_projects": (
+        lambda: projects.list_projects(NO_CONN, assigned_cell="nope"),  # type: ignore[arg-type]
+        "assigned_cell",
+    ),
+    "providers.list_model_assignments": (
+        lambda: providers.list_model_assignments(NO_CONN, scope="nope"),  # type: ignore[arg-type]
+        "scope",
+    ),
+    "providers.resolve_model_assignment:role": (
+        lambda: providers.resolve_model_assignment(NO_CONN, role="nope"),  # type: ignore[arg-type]
+        "role",
+    ),
+    "providers.resolve_model_assignment:complexity": (
+        lambda: providers.resolve_model_assignment(NO_CONN, complexity="nope"),  # type: ignore[arg-type]
+        "complexity",
+    ),
+    "tasks.list_tasks:team": (lambda: tasks.list_tasks(NO_CONN, team="nope"), "team"),  # type: ignore[arg-type]
+    "work_sessions.list_work_sessions": (
+        lambda: work_sessions.list_work_sessions(NO_CONN, status="nope"),  # type: ignore[arg-type]
+        "status",
+    ),
+    # a required label (enum_arg)
+    "cell_projects.get_task_cell_project": (
+        lambda: cell_projects.get_task_cell_project(NO_CONN, KEY, "nope"),  # type: ignore[arg-type]
+        "team",
+    ),
+    "member_perf.get_member_perf_day": (
+        lambda: member_perf.get_member_perf_day(NO_CONN, DAY, "nope", "dev"),  # type: ignore[arg-type]
+        "member_kind",
+    ),
+    "member_perf.upsert_member_perf_day": (
+        lambda: member_perf.upsert_member_perf_day(
+            NO_CONN,
+            DAY,
+            "nope",  # type: ignore[arg-type]
+            "dev",
+            MemberPerfFields(),
+        ),
+        "member_kind",
+    ),
+    "products.resolve_project": (
+        lambda: products.resolve_project(NO_CONN, KEY, "nope"),  # type: ignore[arg-type]
+        "cell",
+    ),
+    "providers.get_model_assignment_by_key": (
+        lambda: providers.get_model_assignment_by_key(NO_CONN, "nope", None),  # type: ignore[arg-type]
+        "scope",
+    ),
+    "providers.get_provider_config_by_type": (
+        lambda: providers.get_provider_config_by_type(NO_CONN, "nope"),  # type: ignore[arg-type]
+        "provider_type",
+    ),
+    "review_findings.add_review_findings": (
+        lambda: review_findings.add_review_findings(NO_CONN, KEY, [], origin="nope", round=1),  # type: ignore[arg-type]
+        "origin",
+    ),
+    "review_findings.verify_addressed_findings": (
+        lambda: review_findings.verify_addressed_findings(NO_CONN, KEY, origin="nope"),  # type: ignore[arg-type]
+        "origin",
+    ),
+    # one label or several (enums_arg): a bad one anywhere in the list
+    "tasks.list_tasks:status": (lambda: tasks.list_tasks(NO_CONN, status="nope"), "status"),  # type: ignore[arg-type]
+    "tasks.list_tasks:statuses": (
+        lambda: tasks.list_tasks(NO_CONN, status=[TaskStatus.PENDING, "nope"]),  # type: ignore[list-item]
+        "status",
+    ),
+    # an Actor built from text: its team (actor_of)
+    "claims.claim_next:team": (
+        lambda: claims.claim_next(NO_CONN, Actor(KEY, AgentRole.DEVELOPER, "nope")),  # type: ignore[arg-type]
+        "team",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_LABELS))
+async def test_a_bad_enum_label_is_refused_naming_its_parameter_before_any_sql(name: str) -> None:
+    call, param = BAD_LABELS[name]
+    with pytest.raises(ValidationError, match=rf"^{param} must be one of \w+(, \w+)*, not 'nope'$"):
+        await call()
+
+
+async def test_an_actors_unknown_role_keeps_its_own_words() -> None:
+    """actor_of's refusal predates enum_arg: an Actor's text role now meets the same words
+    as the (id, role) pair's, where it used to be a KeyError in the claim rule."""
+    for agent in [Actor(KEY, "nope"), (KEY, "nope")]:  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match=r"^unknown agent role 'nope'$"):
+            await claims.claim_next(NO_CONN, agent)  # type: ignore[arg-type]
+
+
+async def test_a_refused_label_is_still_the_value_error_it_was() -> None:
+    """Callers that caught the enum constructor's ValueError keep catching the refusal."""
+    with pytest.raises(ValueError, match=r"^origin must be one of "):
+        await review_findings.verify_addressed_findings(NO_CONN, KEY, origin="nope")  # type: ignore[arg-type]
+
+
+async def test_list_tasks_takes_labels_as_text_and_an_empty_list_as_before(aconn: Conn) -> None:
+    """Text labels are members, and an empty list is still accepted (statuses_arg, the queue
+    reads' check, refuses one; list_tasks never did)."""
+    assert await tasks.list_tasks(aconn, status="backlog") == []  # type: ignore[arg-type]
+    assert await tasks.list_tasks(aconn, status=["backlog", TaskStatus.PENDING]) == []  # type: ignore[list-item]
+    assert await tasks.list_tasks(aconn, status=[]) == []
