@@ -192,6 +192,10 @@ Call = Callable[[], Awaitable[object]]
 
 BAD_LABELS: dict[str, tuple[Call, str]] = {
     # an optional filter (optional_enum_arg)
+    "a2a.list_conversations": (
+        lambda: a2a.list_conversations(NO_CONN, "qa", status="nope"),  # type: ignore[arg-type]
+        "status",
+    ),
     "agents.list_agents:role": (lambda: agents.list_agents(NO_CONN, role="nope"), "role"),  # type: ignore[arg-type]
     "agents.list_agents:team": (lambda: agents.list_agents(NO_CONN, team="nope"), "team"),  # type: ignore[arg-type]
     "agents.list_agents:status": (

@@ -26,6 +26,7 @@ from roboco_sql.models.a2a import (
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import A2AConversationStatus
 from roboco_sql.models.task import Task
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._paging import checked_limit, cursor_params
@@ -146,7 +147,7 @@ async def list_conversations(
         _LIST,
         _CONVERSATION,
         agent=agent,
-        status=status,
+        status=optional_enum_arg("status", A2AConversationStatus, status),
         with_agent=with_agent,
         task_id=task_id,
         unread_only=unread_only,
