@@ -231,3 +231,14 @@ def test_fingerprints_are_read_as_utf8_whatever_the_locale(tmp_path: Path) -> No
     run = run_python("-c", code, str(tmp_path), env=env, timeout=60)
     assert (run.returncode, run.stdout.strip()) == (0, ascii([line])), run.stderr
     assert json.loads((tmp_path / fingerprint.FILENAME).read_text(encoding="utf-8"))
+
+
+# -- the chain's shape -------------------------------------------------------------------------
+
+
+def test_no_base_names_the_down_revision_line_of_the_first_file(tmp_path: Path) -> None:
+    """Two files that follow each other: the problem is on the first file's own line."""
+    b = "-- revision: b\n-- the parent is named below\n-- down_revision: a\nSELECT 1;\n"
+    assert problems_of(tmp_path, {"001_a.sql": mig("a", "b"), "002_b.sql": b}) == [
+        "001_a.sql:2: no base revision (a file with an empty down_revision)"
+    ]
