@@ -11,17 +11,23 @@ from pathlib import Path
 
 import pytest
 
-from roboco_sql.migrate.lint import Finding
+from roboco_sql.migrate.chain import load_chain
+from roboco_sql.migrate.lint import Finding, lint_chain
 from roboco_sql.migrate.lint_rules import RULES, rule_named
 from roboco_sql.migrate.lint_sql import (
     Tok,
     action_kind,
     column_at,
+    do_body,
     dynamic_statements,
     has,
     inner_statements,
+    line_comments,
+    name_at,
     tokens,
+    unquote,
 )
+from roboco_sql.sqllex import Kind
 from tests.test_lint_rules import lint_files
 
 KNOWN = ", ".join(rule.id for rule in RULES if rule.check is not None)
@@ -222,3 +228,296 @@ def test_dynamic_statements_keep_the_last_word_and_the_file_offsets() -> None:
 def test_a_string_that_is_not_sql_is_skipped_and_the_next_is_read() -> None:
     src = "EXECUTE 'ALTER TABLE \"p'; EXECUTE 'DROP TABLE q';"
     assert words(list(dynamic_statements(tokens(src)))) == [["DROP", "TABLE", "Q"]]
+
+
+# -- lint_sql: names, strings, comments --------------------------------------------------------
+
+
+def test_unquote_reads_names_and_strings_as_the_server_does() -> None:
+    assert [unquote(t) for t in tokens('"My""T" \'it\'\'s\' "ab" Abc')] == [
+        'My"T',
+        "it's",
+        "ab",
+        "abc",
+    ]
+
+
+def test_name_at_reads_a_qualified_name_up_to_the_end() -> None:
+    assert name_at(tokens("public.t x"), 0) == ("t", 3)
+    assert name_at(tokens("s.t"), 0) == ("s.t", 3)
+    assert name_at(tokens("t"), 0) == ("t", 1)
+    assert name_at(tokens("public"), 0) == ("public", 1)  # a table named public keeps its name
+
+
+def test_tokens_and_line_comments_keep_file_offsets() -> None:
+    assert [t.start for t in tokens("a  b")] == [0, 3]
+    text = "x -- c\n/* b */ y"
+    assert list(line_comments(text)) == [Tok(Kind.COMMENT, "-- c", 2)]
+    assert list(line_comments(text, 10)) == [Tok(Kind.COMMENT, "-- c", 12)]
+
+
+def test_do_body_is_none_without_a_dollar_quoted_body() -> None:
+    assert do_body([]) is None
+    assert do_body(tokens("DO 'BEGIN END'")) is None
+    assert do_body(tokens("SELECT $$x$$")) is None
+    body = do_body(tokens("DO $b$BEGIN END$b$"))
+    assert body is not None and body.text == "$b$BEGIN END$b$"
+
+
+# -- lint: down sections, empty statements, unused opt-outs ------------------------------------
+
+
+def test_a_down_section_finding_is_a_note_without_its_fix(tmp_path: Path) -> None:
+    body = "SELECT 1;\n-- down\nALTER TABLE t ALTER a SET NOT NULL;\n"
+    assert lint_files(tmp_path, body) == [
+        "002_x0.sql:5: set-not-null (down section): SET NOT NULL on t.a scans the whole table "
+        "under an exclusive lock"
+    ]
+
+
+def test_an_opt_out_in_a_down_section_covers_its_statement(tmp_path: Path) -> None:
+    body = (
+        "SELECT 1;\n-- down\n-- lint: allow set-not-null the column is filled\n"
+        "ALTER TABLE t ALTER a SET NOT NULL;\n"
+    )
+    assert lint_files(tmp_path, body) == []
+
+
+def test_printed_findings_show_the_fix_only_when_there_is_one_and_not_going_down() -> None:
+    assert str(Finding("f.sql", 3, "drop-column", "m", "wait", True)) == (
+        "f.sql:3: drop-column (down section): m"
+    )
+    assert str(Finding("f.sql", 3, "opt-out", "m")) == "f.sql:3: opt-out: m"
+    assert str(Finding("f.sql", 3, "opt-out", "m", "fx")) == "f.sql:3: opt-out: m; fix: fx"
+
+
+def test_a_statement_without_tokens_does_not_end_the_file(tmp_path: Path) -> None:
+    body = ";\n/* nothing */;\nALTER TABLE t ALTER a SET NOT NULL;\n"
+    assert lint_files(tmp_path, body) == [
+        "002_x0.sql:5: set-not-null: SET NOT NULL on t.a scans the whole table under an "
+        "exclusive lock; fix: " + rule_named("set-not-null").fix
+    ]
+
+
+def test_an_unused_opt_out_is_named_with_its_rules_and_fix(tmp_path: Path) -> None:
+    body = "-- lint: allow drop-table,set-not-null reason\nSELECT 1;\n"
+    assert lint_files(tmp_path, body) == [
+        "002_x0.sql:3: opt-out: allow drop-table,set-not-null covers no finding; fix: remove "
+        "it, or move it onto the statement's first line or the line above"
+    ]
+
+
+# -- lint: DO blocks ---------------------------------------------------------------------------
+
+DROP_P = (
+    "drop-table: DROP TABLE p breaks code that still uses it; fix: " + rule_named("drop-table").fix
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        pytest.param("DO $$BEGIN DROP TABLE p; END$$;\n", 3, id="no-blank-after-the-tag"),
+        pytest.param("DO $$\nBEGIN\nDROP TABLE p;\nEND $$;\n", 5, id="own-line"),
+    ],
+)
+def test_a_statement_inside_a_do_body_is_found_on_its_line(
+    tmp_path: Path, body: str, line: int
+) -> None:
+    assert lint_files(tmp_path, body) == [f"002_x0.sql:{line}: {DROP_P}"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            "DO $$\nBEGIN\n  -- lint: allow drop-table p goes\n  DROP TABLE p;\nEND $$;\n",
+            id="above-the-inner-statement",
+        ),
+        pytest.param(
+            "DO $$\nBEGIN\n-- lint: allow drop-table p goes\nDROP\nTABLE p;\nEND $$;\n",
+            id="above-an-inner-statement-on-two-lines",
+        ),
+        pytest.param(
+            "-- lint: allow drop-table p goes\nDO $$\nBEGIN\n  EXECUTE 'DROP TABLE p';\nEND $$;\n",
+            id="above-the-do-of-an-executed-statement",
+        ),
+        pytest.param(
+            "DO $$\nBEGIN\n  -- lint: allow drop-table p goes\n"
+            "  EXECUTE 'DROP\nTABLE p';\nEND $$;\n",
+            id="above-an-executed-statement-on-two-lines",
+        ),
+        pytest.param(
+            "ALTER TYPE e ADD VALUE 'plpgsql';\n"
+            "-- lint: allow enum-value-used a label as language\n"
+            "DO LANGUAGE 'plpgsql' $$BEGIN END$$;\n",
+            id="above-the-do-itself",
+        ),
+    ],
+)
+def test_an_opt_out_covers_a_do_blocks_findings(tmp_path: Path, body: str) -> None:
+    assert lint_files(tmp_path, body) == []
+
+
+# -- lint_rules: each message, and the token it stands on --------------------------------------
+
+
+def fixed(rule: str, line: int, message: str) -> str:
+    return f"002_x0.sql:{line}: {rule}: {message}; fix: {rule_named(rule).fix}"
+
+
+NOT_VALID = "without NOT VALID scans the whole table while blocking writes"
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        pytest.param("ALTER TABLE p ADD z int NULL;\n", [], id="null-is-no-not-null"),
+        pytest.param("ALTER TABLE p ADD y int UNIQUE NOT DEFERRABLE;\n", [], id="not-without-null"),
+        pytest.param(
+            "ALTER TABLE p ADD COLUMN IF NOT EXISTS z int NOT NULL;\n",
+            [
+                fixed(
+                    "add-column-not-null",
+                    3,
+                    "ADD COLUMN p.z NOT NULL without a default fails on a table with rows",
+                )
+            ],
+            id="add-column-if-not-exists",
+        ),
+        pytest.param(
+            "ALTER TABLE p ADD\n z int NOT NULL;\n",
+            [
+                fixed(
+                    "add-column-not-null",
+                    3,
+                    "ADD COLUMN p.z NOT NULL without a default fails on a table with rows",
+                )
+            ],
+            id="add-column-on-the-add-line",
+        ),
+        pytest.param(
+            "ALTER TABLE p ALTER\n id TYPE text;\n",
+            [
+                fixed(
+                    "alter-column-type",
+                    3,
+                    "ALTER COLUMN p.id TYPE rewrites the table (and its indexes) under an "
+                    "exclusive lock",
+                )
+            ],
+            id="alter-column-on-the-alter-line",
+        ),
+        pytest.param(
+            "CREATE\nINDEX CONCURRENTLY IF NOT EXISTS i ON p (id);\n",
+            [
+                fixed(
+                    "concurrent-if-not-exists",
+                    3,
+                    "CREATE INDEX CONCURRENTLY IF NOT EXISTS i keeps an INVALID index from a "
+                    "failed build as if it were built",
+                )
+            ],
+            id="concurrent-if-not-exists-on-the-create-line",
+        ),
+        pytest.param(
+            "CREATE\nINDEX i ON p (id);\n",
+            [
+                fixed(
+                    "index-not-concurrent",
+                    3,
+                    "CREATE INDEX i on existing table p blocks writes to it while the index builds",
+                )
+            ],
+            id="index-on-the-create-line",
+        ),
+        pytest.param("ALTER TABLE p ADD CONSTRAINT c;\n", [], id="constraint-without-body"),
+        pytest.param(
+            "ALTER TABLE p ADD CONSTRAINT valid CHECK (id > 0);\n",
+            [fixed("constraint-not-valid", 3, f"ADD CONSTRAINT valid CHECK on p {NOT_VALID}")],
+            id="a-constraint-named-valid",
+        ),
+        pytest.param(
+            "ALTER TABLE p ADD FOREIGN KEY (id) REFERENCES p (id);\n",
+            [fixed("constraint-not-valid", 3, f"ADD CONSTRAINT FOREIGN KEY on p {NOT_VALID}")],
+            id="foreign-key",
+        ),
+        pytest.param(
+            "ALTER TABLE p ADD CONSTRAINT c1 FOREIGN KEY (id) REFERENCES p (id);\n",
+            [fixed("constraint-not-valid", 3, f"ADD CONSTRAINT c1 FOREIGN KEY on p {NOT_VALID}")],
+            id="named-foreign-key",
+        ),
+        pytest.param(
+            "ALTER TABLE p ADD\nCONSTRAINT c CHECK (id > 0);\n",
+            [fixed("constraint-not-valid", 3, f"ADD CONSTRAINT c CHECK on p {NOT_VALID}")],
+            id="constraint-on-the-add-line",
+        ),
+        pytest.param(
+            "ALTER TYPE e ADD VALUE 'c';\nALTER TYPE e ADD VALUE 'd' BEFORE 'c';\n",
+            [],
+            id="a-new-label-placed-by-another",
+        ),
+        pytest.param(
+            "ALTER TABLE t ALTER a SET NOT NULL;\n",
+            [
+                fixed(
+                    "set-not-null",
+                    3,
+                    "SET NOT NULL on t.a scans the whole table under an exclusive lock",
+                )
+            ],
+            id="set-not-null",
+        ),
+        pytest.param(
+            "CREATE TABLE n (a int);\nDROP TABLE n;\nCREATE INDEX i ON n (a);\n",
+            [
+                fixed(
+                    "index-not-concurrent",
+                    5,
+                    "CREATE INDEX i on existing table n blocks writes to it while the index builds",
+                )
+            ],
+            id="a-dropped-new-table-is-new-no-more",
+        ),
+    ],
+)
+def test_a_rule_finds_exactly_this(tmp_path: Path, body: str, found: list[str]) -> None:
+    assert lint_files(tmp_path, body) == found
+
+
+# -- lint_optouts: the header block and a statement's comment lines ----------------------------
+
+
+def lint_file(tmp_path: Path, text: str) -> list[str]:
+    """The findings of a one-file chain whose text is given whole (headers anywhere)."""
+    (tmp_path / "001_a.sql").write_text(text, encoding="utf-8")
+    return [str(f) for f in lint_chain(load_chain(tmp_path, deep=False))]
+
+
+HEAD = "-- revision: a\n-- down_revision:\n"
+
+
+def test_an_allow_file_on_the_last_header_line_covers_the_file(tmp_path: Path) -> None:
+    text = HEAD + "-- lint: allow-file drop-table t goes\nDROP TABLE t;\n"
+    assert lint_file(tmp_path, text) == []
+
+
+def test_an_allow_file_on_the_first_statements_line_is_below_the_header(tmp_path: Path) -> None:
+    text = HEAD + "DROP TABLE t; -- lint: allow-file drop-table on the statement's line\n"
+    assert lint_file(tmp_path, text) == [
+        "001_a.sql:3: drop-table: DROP TABLE t breaks code that still uses it; fix: "
+        + rule_named("drop-table").fix,
+        "001_a.sql:3: opt-out: allow-file drop-table is outside the header block and covers "
+        "nothing; fix: move it into the comments at the top of the file, before the first "
+        "statement",
+    ]
+
+
+def test_a_statements_opt_out_may_stand_on_the_files_first_line(tmp_path: Path) -> None:
+    text = "-- lint: allow drop-table t goes\n" + HEAD + "DROP TABLE t;\n"
+    assert lint_file(tmp_path, text) == []
+
+
+def test_a_statements_opt_out_may_stand_several_comment_lines_above(tmp_path: Path) -> None:
+    text = HEAD + "SELECT 1;\n-- lint: allow drop-table t goes\n-- a second line\nDROP TABLE t;\n"
+    assert lint_file(tmp_path, text) == []
