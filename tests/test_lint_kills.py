@@ -318,6 +318,7 @@ DROP_P = (
     ("body", "line"),
     [
         pytest.param("DO $$BEGIN DROP TABLE p; END$$;\n", 3, id="no-blank-after-the-tag"),
+        pytest.param("DO $b$BEGIN DROP TABLE p; END$b$;\n", 3, id="a-named-tag"),
         pytest.param("DO $$\nBEGIN\nDROP TABLE p;\nEND $$;\n", 5, id="own-line"),
     ],
 )
