@@ -336,6 +336,16 @@ def test_a_statement_inside_a_do_body_is_found_on_its_line(
             id="above-the-inner-statement",
         ),
         pytest.param(
+            "SELECT 1;\nDO $$\nBEGIN\n  -- lint: allow drop-table p goes\n"
+            "  DROP TABLE p;\nEND $$;\n",
+            id="above-the-inner-statement-of-a-do-below-another-statement",
+        ),
+        pytest.param(
+            "ALTER TYPE e ADD VALUE 'c';\n-- lint: allow enum-value-used a test of the scope\n"
+            "DO $$\nBEGIN\n  UPDATE t SET v = 'c';\nEND\n$$;\n",
+            id="above-the-do-of-its-body",
+        ),
+        pytest.param(
             "DO $$\nBEGIN\n-- lint: allow drop-table p goes\nDROP\nTABLE p;\nEND $$;\n",
             id="above-an-inner-statement-on-two-lines",
         ),
