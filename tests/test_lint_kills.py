@@ -291,7 +291,7 @@ def test_printed_findings_show_the_fix_only_when_there_is_one_and_not_going_down
     assert str(Finding("f.sql", 3, "opt-out", "m", "fx")) == "f.sql:3: opt-out: m; fix: fx"
 
 
-def test_a_statement_without_tokens_does_not_end_the_file(tmp_path: Path) -> None:
+def test_empty_statements_do_not_end_the_file(tmp_path: Path) -> None:
     body = ";\n/* nothing */;\nALTER TABLE t ALTER a SET NOT NULL;\n"
     assert lint_files(tmp_path, body) == [
         "002_x0.sql:5: set-not-null: SET NOT NULL on t.a scans the whole table under an "
@@ -308,6 +308,27 @@ def test_an_unused_opt_out_is_named_with_its_rules_and_fix(tmp_path: Path) -> No
 
 
 # -- lint: DO blocks ---------------------------------------------------------------------------
+
+
+def test_a_block_rule_reads_a_do_block_once_not_each_inner_statement(tmp_path: Path) -> None:
+    body = (
+        "ALTER TYPE e ADD VALUE 'c';\nDO $$\nBEGIN\n"
+        "  CREATE INDEX i ON t (a) WHERE v = 'c';\nEND\n$$;\n"
+    )
+    assert lint_files(tmp_path, body) == [
+        fixed(
+            "enum-value-used",
+            6,
+            "'c' is used in the transaction that adds it to e (line 3); PostgreSQL refuses a "
+            "new label before it commits",
+        ),
+        fixed(
+            "index-not-concurrent",
+            6,
+            "CREATE INDEX i on existing table t blocks writes to it while the index builds",
+        ),
+    ]
+
 
 DROP_P = (
     "drop-table: DROP TABLE p breaks code that still uses it; fix: " + rule_named("drop-table").fix
