@@ -242,3 +242,14 @@ def test_no_base_names_the_down_revision_line_of_the_first_file(tmp_path: Path) 
     assert problems_of(tmp_path, {"001_a.sql": mig("a", "b"), "002_b.sql": b}) == [
         "001_a.sql:2: no base revision (a file with an empty down_revision)"
     ]
+
+
+def test_the_supersedes_header_reaches_the_migration(tmp_path: Path) -> None:
+    c1, c2 = "1" * 64, "2" * 64
+    files = {
+        "001_a.sql": mig("a"),
+        "002_b.sql": mig("b", "a", extra=f"\n-- supersedes: {c1}, {c2}"),
+    }
+    chain = valid(tmp_path, files)
+    assert chain["b"].supersedes == (c1, c2)
+    assert chain["a"].supersedes == ()
