@@ -399,122 +399,94 @@ def fixed(rule: str, line: int, message: str) -> str:
 
 
 NOT_VALID = "without NOT VALID scans the whole table while blocking writes"
+NOT_NULL_Z = "ADD COLUMN p.z NOT NULL without a default fails on a table with rows"
+BLOCKS = "blocks writes to it while the index builds"
+
+# (body, the line of its one finding, rule, message); no rule: no finding
+RULE_CASES = {
+    "null-is-no-not-null": ("ALTER TABLE p ADD z int NULL;\n", 0, "", ""),
+    "not-without-null": ("ALTER TABLE p ADD y int UNIQUE NOT DEFERRABLE;\n", 0, "", ""),
+    "add-column-if-not-exists": (
+        "ALTER TABLE p ADD COLUMN IF NOT EXISTS z int NOT NULL;\n",
+        3,
+        "add-column-not-null",
+        NOT_NULL_Z,
+    ),
+    "add-column-on-the-add-line": (
+        "ALTER TABLE p ADD\n z int NOT NULL;\n",
+        3,
+        "add-column-not-null",
+        NOT_NULL_Z,
+    ),
+    "alter-column-on-the-alter-line": (
+        "ALTER TABLE p ALTER\n id TYPE text;\n",
+        3,
+        "alter-column-type",
+        "ALTER COLUMN p.id TYPE rewrites the table (and its indexes) under an exclusive lock",
+    ),
+    "concurrent-if-not-exists-on-the-create-line": (
+        "CREATE\nINDEX CONCURRENTLY IF NOT EXISTS i ON p (id);\n",
+        3,
+        "concurrent-if-not-exists",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS i keeps an INVALID index from a failed build "
+        "as if it were built",
+    ),
+    "index-on-the-create-line": (
+        "CREATE\nINDEX i ON p (id);\n",
+        3,
+        "index-not-concurrent",
+        f"CREATE INDEX i on existing table p {BLOCKS}",
+    ),
+    "constraint-without-body": ("ALTER TABLE p ADD CONSTRAINT c;\n", 0, "", ""),
+    "a-constraint-named-valid": (
+        "ALTER TABLE p ADD CONSTRAINT valid CHECK (id > 0);\n",
+        3,
+        "constraint-not-valid",
+        f"ADD CONSTRAINT valid CHECK on p {NOT_VALID}",
+    ),
+    "foreign-key": (
+        "ALTER TABLE p ADD FOREIGN KEY (id) REFERENCES p (id);\n",
+        3,
+        "constraint-not-valid",
+        f"ADD CONSTRAINT FOREIGN KEY on p {NOT_VALID}",
+    ),
+    "named-foreign-key": (
+        "ALTER TABLE p ADD CONSTRAINT c1 FOREIGN KEY (id) REFERENCES p (id);\n",
+        3,
+        "constraint-not-valid",
+        f"ADD CONSTRAINT c1 FOREIGN KEY on p {NOT_VALID}",
+    ),
+    "constraint-on-the-add-line": (
+        "ALTER TABLE p ADD\nCONSTRAINT c CHECK (id > 0);\n",
+        3,
+        "constraint-not-valid",
+        f"ADD CONSTRAINT c CHECK on p {NOT_VALID}",
+    ),
+    "a-new-label-placed-by-another": (
+        "ALTER TYPE e ADD VALUE 'c';\nALTER TYPE e ADD VALUE 'd' BEFORE 'c';\n",
+        0,
+        "",
+        "",
+    ),
+    "set-not-null": (
+        "ALTER TABLE t ALTER a SET NOT NULL;\n",
+        3,
+        "set-not-null",
+        "SET NOT NULL on t.a scans the whole table under an exclusive lock",
+    ),
+    "a-dropped-new-table-is-new-no-more": (
+        "CREATE TABLE n (a int);\nDROP TABLE n;\nCREATE INDEX i ON n (a);\n",
+        5,
+        "index-not-concurrent",
+        f"CREATE INDEX i on existing table n {BLOCKS}",
+    ),
+}
 
 
-@pytest.mark.parametrize(
-    ("body", "found"),
-    [
-        pytest.param("ALTER TABLE p ADD z int NULL;\n", [], id="null-is-no-not-null"),
-        pytest.param("ALTER TABLE p ADD y int UNIQUE NOT DEFERRABLE;\n", [], id="not-without-null"),
-        pytest.param(
-            "ALTER TABLE p ADD COLUMN IF NOT EXISTS z int NOT NULL;\n",
-            [
-                fixed(
-                    "add-column-not-null",
-                    3,
-                    "ADD COLUMN p.z NOT NULL without a default fails on a table with rows",
-                )
-            ],
-            id="add-column-if-not-exists",
-        ),
-        pytest.param(
-            "ALTER TABLE p ADD\n z int NOT NULL;\n",
-            [
-                fixed(
-                    "add-column-not-null",
-                    3,
-                    "ADD COLUMN p.z NOT NULL without a default fails on a table with rows",
-                )
-            ],
-            id="add-column-on-the-add-line",
-        ),
-        pytest.param(
-            "ALTER TABLE p ALTER\n id TYPE text;\n",
-            [
-                fixed(
-                    "alter-column-type",
-                    3,
-                    "ALTER COLUMN p.id TYPE rewrites the table (and its indexes) under an "
-                    "exclusive lock",
-                )
-            ],
-            id="alter-column-on-the-alter-line",
-        ),
-        pytest.param(
-            "CREATE\nINDEX CONCURRENTLY IF NOT EXISTS i ON p (id);\n",
-            [
-                fixed(
-                    "concurrent-if-not-exists",
-                    3,
-                    "CREATE INDEX CONCURRENTLY IF NOT EXISTS i keeps an INVALID index from a "
-                    "failed build as if it were built",
-                )
-            ],
-            id="concurrent-if-not-exists-on-the-create-line",
-        ),
-        pytest.param(
-            "CREATE\nINDEX i ON p (id);\n",
-            [
-                fixed(
-                    "index-not-concurrent",
-                    3,
-                    "CREATE INDEX i on existing table p blocks writes to it while the index builds",
-                )
-            ],
-            id="index-on-the-create-line",
-        ),
-        pytest.param("ALTER TABLE p ADD CONSTRAINT c;\n", [], id="constraint-without-body"),
-        pytest.param(
-            "ALTER TABLE p ADD CONSTRAINT valid CHECK (id > 0);\n",
-            [fixed("constraint-not-valid", 3, f"ADD CONSTRAINT valid CHECK on p {NOT_VALID}")],
-            id="a-constraint-named-valid",
-        ),
-        pytest.param(
-            "ALTER TABLE p ADD FOREIGN KEY (id) REFERENCES p (id);\n",
-            [fixed("constraint-not-valid", 3, f"ADD CONSTRAINT FOREIGN KEY on p {NOT_VALID}")],
-            id="foreign-key",
-        ),
-        pytest.param(
-            "ALTER TABLE p ADD CONSTRAINT c1 FOREIGN KEY (id) REFERENCES p (id);\n",
-            [fixed("constraint-not-valid", 3, f"ADD CONSTRAINT c1 FOREIGN KEY on p {NOT_VALID}")],
-            id="named-foreign-key",
-        ),
-        pytest.param(
-            "ALTER TABLE p ADD\nCONSTRAINT c CHECK (id > 0);\n",
-            [fixed("constraint-not-valid", 3, f"ADD CONSTRAINT c CHECK on p {NOT_VALID}")],
-            id="constraint-on-the-add-line",
-        ),
-        pytest.param(
-            "ALTER TYPE e ADD VALUE 'c';\nALTER TYPE e ADD VALUE 'd' BEFORE 'c';\n",
-            [],
-            id="a-new-label-placed-by-another",
-        ),
-        pytest.param(
-            "ALTER TABLE t ALTER a SET NOT NULL;\n",
-            [
-                fixed(
-                    "set-not-null",
-                    3,
-                    "SET NOT NULL on t.a scans the whole table under an exclusive lock",
-                )
-            ],
-            id="set-not-null",
-        ),
-        pytest.param(
-            "CREATE TABLE n (a int);\nDROP TABLE n;\nCREATE INDEX i ON n (a);\n",
-            [
-                fixed(
-                    "index-not-concurrent",
-                    5,
-                    "CREATE INDEX i on existing table n blocks writes to it while the index builds",
-                )
-            ],
-            id="a-dropped-new-table-is-new-no-more",
-        ),
-    ],
-)
-def test_a_rule_finds_exactly_this(tmp_path: Path, body: str, found: list[str]) -> None:
-    assert lint_files(tmp_path, body) == found
+@pytest.mark.parametrize("case", RULE_CASES)
+def test_a_rule_finds_exactly_this(tmp_path: Path, case: str) -> None:
+    body, line, rule, message = RULE_CASES[case]
+    assert lint_files(tmp_path, body) == ([fixed(rule, line, message)] if rule else [])
 
 
 # -- lint_optouts: the header block and a statement's comment lines ----------------------------
