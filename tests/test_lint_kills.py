@@ -247,6 +247,8 @@ def test_name_at_reads_a_qualified_name_up_to_the_end() -> None:
     assert name_at(tokens("s.t"), 0) == ("s.t", 3)
     assert name_at(tokens("t"), 0) == ("t", 1)
     assert name_at(tokens("public"), 0) == ("public", 1)  # a table named public keeps its name
+    assert name_at(tokens("s."), 0) == ("s", 2)  # a dot at the end: nothing more to read
+    assert name_at(tokens("(a"), 0) == ("", 0)
 
 
 def test_tokens_and_line_comments_keep_file_offsets() -> None:
@@ -455,6 +457,12 @@ RULE_CASES = {
         3,
         "constraint-not-valid",
         f"ADD CONSTRAINT c1 FOREIGN KEY on p {NOT_VALID}",
+    ),
+    "not-deferrable-is-not-not-valid": (
+        "ALTER TABLE p ADD CONSTRAINT c FOREIGN KEY (id) REFERENCES p (id) NOT DEFERRABLE;\n",
+        3,
+        "constraint-not-valid",
+        f"ADD CONSTRAINT c FOREIGN KEY on p {NOT_VALID}",
     ),
     "constraint-on-the-add-line": (
         "ALTER TABLE p ADD\nCONSTRAINT c CHECK (id > 0);\n",
