@@ -336,3 +336,12 @@ async def test_list_tasks_takes_labels_as_text_and_an_empty_list_as_before(aconn
     assert await tasks.list_tasks(aconn, status="backlog") == []  # type: ignore[arg-type]
     assert await tasks.list_tasks(aconn, status=["backlog", TaskStatus.PENDING]) == []  # type: ignore[list-item]
     assert await tasks.list_tasks(aconn, status=[]) == []
+
+
+async def test_transition_names_the_unknown_status_before_any_sql() -> None:
+    """transition's own wording, the value shown (a mutation survivor once `member` took it)."""
+    from roboco_sql.repos import transitions
+
+    with pytest.raises(ValidationError) as raised:
+        await transitions.transition(NO_CONN, KEY, "nope", (KEY, AgentRole.DEVELOPER))
+    assert str(raised.value) == "unknown task status 'nope'"
