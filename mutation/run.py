@@ -160,7 +160,7 @@ TARGETS: dict[str, Target] = {
             "roboco_sql/migrate/lint_sql.py",
             "roboco_sql/migrate/lint_optouts.py",
         ),
-        ("tests/test_plan_lint.py", "tests/test_lint_rules.py"),
+        ("tests/test_plan_lint.py", "tests/test_lint_rules.py", "tests/test_lint_kills.py"),
     ),
     "migrate": Target(
         ("roboco_sql/migrate/*",),
@@ -170,6 +170,8 @@ TARGETS: dict[str, Target] = {
             "tests/test_plan_lint.py",
             "tests/test_feature_guards.py",
             "tests/test_mutation_kills.py",
+            "tests/test_lint_kills.py",
+            "tests/test_chain_kills.py",
             _RELAYOUT,
         ),
         _GIT_HISTORY,
