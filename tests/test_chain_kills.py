@@ -253,3 +253,11 @@ def test_the_supersedes_header_reaches_the_migration(tmp_path: Path) -> None:
     chain = valid(tmp_path, files)
     assert chain["b"].supersedes == (c1, c2)
     assert chain["a"].supersedes == ()
+
+
+def test_a_bad_supersedes_checksum_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    """The problem points at the supersedes header's line (the third here), not line 1."""
+    files = {"001_a.sql": mig("a"), "002_b.sql": mig("b", "a", extra="\n-- supersedes: nothex")}
+    assert problems_of(tmp_path, files) == [
+        "002_b.sql:3: supersedes takes sha256 checksums (64 hex digits)"
+    ]
