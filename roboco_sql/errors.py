@@ -14,6 +14,7 @@ __all__ = [
     "DataLossRefused",
     "DatabaseUnavailable",
     "EncryptionError",
+    "LabelRefused",
     "LockTimeout",
     "MigrationError",
     "NotFound",
@@ -90,6 +91,11 @@ class StandbyRefused(MigrationError):
 
 class ValidationError(RobocoSQLError):
     """Input was refused before any SQL ran."""
+
+
+class LabelRefused(ValidationError, ValueError):
+    """A label no member of the enum has: the project's refusal, and still the ValueError the
+    enum's own constructor raised before these checks (a caller catching that keeps working)."""
 
 
 class NotFound(RobocoSQLError):

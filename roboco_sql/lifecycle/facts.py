@@ -137,7 +137,7 @@ def _role(value: AgentRole | str) -> AgentRole:
     try:
         return AgentRole(value)
     except ValueError:
-        raise ValidationError(f"unknown agent role {value!r}") from None
+        raise ValidationError(f"unknown agent role {shown(value)}") from None
 
 
 def _names(values: Iterable[str]) -> str:

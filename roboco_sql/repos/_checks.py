@@ -9,7 +9,7 @@ from collections.abc import Collection
 from enum import StrEnum
 from typing import TypeVar
 
-from roboco_sql.errors import ValidationError
+from roboco_sql.errors import LabelRefused, ValidationError
 from roboco_sql.models.enums import TaskStatus
 from roboco_sql.validate import shown
 
@@ -22,11 +22,6 @@ def uuid_arg(name: str, value: object) -> uuid.UUID:
     if not isinstance(value, uuid.UUID):
         raise ValidationError(f"{name} must be a UUID, not {type(value).__name__}")
     return value
-
-
-class LabelRefused(ValidationError, ValueError):
-    """A label no member of the enum has: the project's refusal, and still the ValueError the
-    enum's own constructor raised before these checks (a caller catching that keeps working)."""
 
 
 def _label(cls: type[E], value: object) -> E | None:

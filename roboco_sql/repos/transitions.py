@@ -94,7 +94,7 @@ def actor_of(who: ActorLike) -> Actor:
 
 
 def _role(role: object) -> AgentRole:
-    return member(AgentRole, role, f"unknown agent role {role!r}")
+    return member(AgentRole, role, f"unknown agent role {shown(role)}")
 
 
 def _not_found(task_id: uuid.UUID) -> NotFound:
