@@ -405,18 +405,9 @@ _POST_ARGS = itemgetter(*_POST.params)
 
 
 def _list_tasks_args(status: TaskStatus) -> tuple[object, ...]:
+    """What ``list_tasks(status=status, limit=50)`` binds: no other filter, no cursor."""
     return _LIST_TASKS.args(
-        statuses=[status],
-        team=None,
-        project_id=None,
-        product_id=None,
-        assigned_to=None,
-        created_by=None,
-        parent_task_id=None,
-        after_priority=None,
-        after_created_at=None,
-        after_id=None,
-        limit=50,
+        {**dict.fromkeys(_LIST_TASKS.params), "statuses": [status], "limit": 50}
     )
 
 
