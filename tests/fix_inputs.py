@@ -6,8 +6,22 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from roboco_sql.models.enums import Team
+from roboco_sql.models.agent import AgentCreate
+from roboco_sql.models.enums import AgentRole, Team
 from roboco_sql.models.project import ProjectCreate
+
+
+def new_agent(slug: str, role: AgentRole = AgentRole.DEVELOPER, **kw: Any) -> AgentCreate:
+    """A backend agent (a developer unless `role` says otherwise) named after `slug`; `kw` sets
+    any other field."""
+    kw.setdefault("team", Team.BACKEND)
+    return AgentCreate(
+        name=kw.pop("name", slug.title()),
+        slug=slug,
+        role=role,
+        system_prompt=f"You are {slug}.",
+        **kw,
+    )
 
 
 def new_project(slug: str, owner: uuid.UUID, **kw: Any) -> ProjectCreate:

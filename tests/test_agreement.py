@@ -173,22 +173,14 @@ async def test_trusted_rows_equal_validated_rows(conn: Any, monkeypatch: Any) ->
 
 async def test_trusted_rows_equal_validated_rows_below_060(conn059: Any, monkeypatch: Any) -> None:
     """The same with a messaging model (uuid[] and enum columns), at 059."""
-    from roboco_sql.models import AgentCreate, ChannelCreate
+    from roboco_sql.models import ChannelCreate
     from roboco_sql.models.enums import AgentRole, ChannelType, Team
     from roboco_sql.repos import _rows, agents, channels
+    from tests.fix_inputs import new_agent
 
     conn = conn059
 
-    await agents.create_agent(
-        conn,
-        AgentCreate(
-            slug="be-dev-1",
-            name="Backend Dev",
-            role=AgentRole.DEVELOPER,
-            team=Team.BACKEND,
-            system_prompt="You build the backend.",
-        ),
-    )
+    await agents.create_agent(conn, new_agent("be-dev-1"))
     await channels.create_channel(
         conn, ChannelCreate(slug="backend-cell", name="#backend-cell", type=ChannelType.CELL)
     )

@@ -15,8 +15,9 @@ from sqlalchemy import JSON, String, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from roboco_sql.models import AgentCreate, AgentRole, TaskStatus, Team
+from roboco_sql.models import TaskStatus
 from roboco_sql.repos import agents, claims, task_notes, task_stats
+from tests.fix_inputs import new_agent
 from tests.fix_rows import make_task
 
 
@@ -59,16 +60,7 @@ async def sessions(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession
 async def world(sessions: async_sessionmaker[AsyncSession]) -> tuple[Any, uuid.UUID]:
     async with sessions() as s, s.begin():
         conn = await lend(s)
-        dev = await agents.create_agent(
-            conn,
-            AgentCreate(
-                name="Dev",
-                slug="be-dev-1",
-                role=AgentRole.DEVELOPER,
-                team=Team.BACKEND,
-                system_prompt="builds",
-            ),
-        )
+        dev = await agents.create_agent(conn, new_agent("be-dev-1"))
         task_id = await make_task(conn, dev.id)
     return dev, task_id
 

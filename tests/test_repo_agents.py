@@ -14,26 +14,10 @@ from roboco_sql.errors import Conflict, NotFound, ValidationError
 from roboco_sql.models.agent import AgentCreate, AgentUpdate, LLMSettings
 from roboco_sql.models.enums import AgentRole, AgentStatus, ModelProvider, Team
 from roboco_sql.repos import agents
+from tests.fix_conn import count
+from tests.fix_inputs import new_agent
 
 Conn = AsyncConnection[Any]
-
-
-def new_agent(slug: str, role: AgentRole = AgentRole.DEVELOPER, **kw: Any) -> AgentCreate:
-    kw.setdefault("team", Team.BACKEND)
-    return AgentCreate(
-        name=kw.pop("name", slug.title()),
-        slug=slug,
-        role=role,
-        system_prompt=f"You are {slug}.",
-        **kw,
-    )
-
-
-async def count_agents(conn: Conn) -> int:
-    cur = await conn.execute("SELECT count(*) FROM agents")
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 async def insert_task(conn: Conn, created_by: uuid.UUID) -> uuid.UUID:
@@ -111,7 +95,7 @@ async def test_duplicate_slug_is_a_conflict_naming_it(conn: Conn) -> None:
 
 
 async def test_invalid_input_is_refused_before_sql(conn: Conn) -> None:
-    before = await count_agents(conn)
+    before = await count(conn, "agents")
     for bad in (
         {"slug": "Not A Slug"},
         {"slug": "x" * 51},
@@ -128,7 +112,7 @@ async def test_invalid_input_is_refused_before_sql(conn: Conn) -> None:
         }
         with pytest.raises(pydantic.ValidationError):
             await agents.create_agent(conn, AgentCreate.model_validate(fields))
-    assert await count_agents(conn) == before
+    assert await count(conn, "agents") == before
 
 
 async def test_list_filters_by_role_team_and_status(conn: Conn) -> None:
