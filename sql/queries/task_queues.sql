@@ -392,23 +392,15 @@ LIMIT :limit;
 
 -- name: list_team_activity :many
 -- The tasks of an agent's team, the most recently touched first (updated_at, else
--- created_at); nothing for an unknown agent or one without a team.
-SELECT
-    {{t.tasks}}
-FROM agents AS a
-JOIN tasks AS t ON t.team = a.team
-WHERE a.id = :agent_id::uuid
+-- created_at).
+{{> team_tasks}}
 ORDER BY coalesce(t.updated_at, t.created_at) DESC, t.id DESC
 LIMIT :limit;
 
 -- name: list_lane_blockers :many
 -- The blocked tasks of an agent's team, by updated_at DESC as PostgreSQL sorts it (a
 -- never-updated task first), as RoboCo's blockers_in_lane.
-SELECT
-    {{t.tasks}}
-FROM agents AS a
-JOIN tasks AS t ON t.team = a.team
-WHERE a.id = :agent_id::uuid
+{{> team_tasks}}
   AND t.status = 'blocked'
 ORDER BY t.updated_at DESC NULLS FIRST, t.id DESC
 LIMIT :limit;

@@ -38,10 +38,7 @@ SELECT CASE WHEN :group::text IN ('hour', 'day')
            WHEN 'agent_slug' THEN agent_slug WHEN 'team' THEN team
            WHEN 'model' THEN model WHEN 'role' THEN role
        END AS key,
-       coalesce(sum(tokens_input), 0)::bigint AS tokens_input,
-       coalesce(sum(tokens_output), 0)::bigint AS tokens_output,
-       coalesce(sum(tokens_cache_read), 0)::bigint AS tokens_cache_read,
-       coalesce(sum(tokens_cache_write), 0)::bigint AS tokens_cache_write,
+       {{> token_sums}},
        coalesce(sum(estimated_cost_usd), 0)::float8 AS cost_usd,
        count(*)::int AS spawns
 FROM agent_spawn_sessions
@@ -57,10 +54,7 @@ ORDER BY CASE WHEN :group::text IN ('total', 'hour', 'day') THEN 0
 -- name: rollup_totals :one
 -- returns: rows (UsageTotals)
 -- The roll-ups' sums over the days [:since, :until] (RoboCo's "today" card: one day).
-SELECT coalesce(sum(tokens_input), 0)::bigint AS tokens_input,
-       coalesce(sum(tokens_output), 0)::bigint AS tokens_output,
-       coalesce(sum(tokens_cache_read), 0)::bigint AS tokens_cache_read,
-       coalesce(sum(tokens_cache_write), 0)::bigint AS tokens_cache_write,
+SELECT {{> token_sums}},
        coalesce(sum(total_cost_usd), 0)::float8 AS cost_usd,
        coalesce(sum(session_count), 0)::int AS spawns
 FROM daily_usage_rollups
