@@ -29,27 +29,27 @@ __all__ = [
 
 
 class RobocoSQLError(Exception):
-    """Base of every error roboco_sql raises on purpose."""
+    """Base of every error roboco_sql raises on purpose; a subclass may name its own exit code
+    (``class X(RobocoSQLError, exit_code=3)``), else it inherits its base's."""
 
     exit_code = 1
 
+    def __init_subclass__(cls, exit_code: int | None = None) -> None:
+        super().__init_subclass__()
+        if exit_code is not None:
+            cls.exit_code = exit_code
 
-class ConfigError(RobocoSQLError):
+
+class ConfigError(RobocoSQLError, exit_code=3):
     """A setting is missing or malformed."""
 
-    exit_code = 3
 
-
-class DatabaseUnavailable(RobocoSQLError):
+class DatabaseUnavailable(RobocoSQLError, exit_code=3):
     """The server cannot be reached, refused us, or the database does not exist."""
-
-    exit_code = 3
 
 
 class MigrationError(RobocoSQLError):
     """The chain or the database's migration state forbids going on."""
-
-    exit_code = 1
 
 
 class ChainError(MigrationError):
@@ -63,22 +63,16 @@ class ChainError(MigrationError):
         super().__init__(f"{head}{more}")
 
 
-class ChecksumMismatch(MigrationError):
+class ChecksumMismatch(MigrationError, exit_code=2):
     """An applied revision's file was edited or removed after it ran."""
 
-    exit_code = 2
 
-
-class PartiallyApplied(MigrationError):
+class PartiallyApplied(MigrationError, exit_code=4):
     """A non-transactional revision stopped part-way; the next run resumes it."""
 
-    exit_code = 4
 
-
-class DataLossRefused(MigrationError):
+class DataLossRefused(MigrationError, exit_code=5):
     """Pending revisions would drop tables or columns that hold data; nothing was applied."""
-
-    exit_code = 5
 
 
 class LockTimeout(MigrationError):
