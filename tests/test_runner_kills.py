@@ -9,13 +9,25 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from roboco_sql.errors import ChainError, ConfigError, MigrationError, ValidationError
-from roboco_sql.migrate import additions, load_chain
+from roboco_sql import sqllex
+from roboco_sql.errors import (
+    ChainError,
+    ConfigError,
+    DataLossRefused,
+    MigrationError,
+    ValidationError,
+)
+from roboco_sql.migrate import additions, dataloss, load_chain, migrate
 from roboco_sql.migrate.additions import Addition, parse_wanted, selected
+from roboco_sql.migrate.chain import Chain
+from roboco_sql.migrate.down import back_steps
 from roboco_sql.migrate.extensions import ensure_pgvector
 from roboco_sql.migrate.fingerprint import FILENAME, Fingerprints
+from roboco_sql.migrate.plan import plan
+from roboco_sql.migrate.report import Applied, MigrationReport, Options
 from roboco_sql.migrate.scaffold import new_revision
 from roboco_sql.migrate.scratch import build_fingerprints, scratch_database
+from roboco_sql.migrate.status import history, status, to_json
 from roboco_sql.migrate.verify import verify
 from tests.fix_migrate import names, one, write_chain
 
@@ -375,3 +387,323 @@ def test_pgvector_needs_a_superuser_to_create(empty_url: str) -> None:
                     sql.Identifier(role), sql.Identifier(role)
                 )
             )
+
+
+# -- status and history ----------------------------------------------------------------------
+
+SMALL = {
+    "001_t.sql": "CREATE TABLE t (a int);\n\n-- down\nDROP TABLE t;\n",
+    "002_b.sql": "ALTER TABLE t ADD COLUMN b int;\n\n-- down\n"
+    "-- irreversible: t.b goes with its values\nALTER TABLE t DROP COLUMN b;\n",
+    "003_c.sql": "CREATE INDEX ix_t_a ON t (a);\n\n-- down\nDROP INDEX ix_t_a;\n",
+}
+NO_ADDITIONS = Options(additions=frozenset({"none"}))
+
+
+def small(tmp_path: Path) -> Chain:
+    return load_chain(write_chain(tmp_path / "small", SMALL))
+
+
+def test_status_at_each_stage_of_a_small_chain(tmp_path: Path, empty_url: str) -> None:
+    chain = small(tmp_path)
+    fresh = status(empty_url, chain)
+    assert fresh.as_dict() == {
+        "current": None,
+        "head": "003_c",
+        "pending": ["001_t", "002_b", "003_c"],
+        "mismatched": [],
+        "partial": {},
+        "unknown": None,
+        "adoptable": False,
+        "drift": None,
+        "exit_code": 1,
+    }
+    migrate(empty_url, chain, "002_b", options=NO_ADDITIONS)
+    part = status(empty_url, chain)
+    assert (part.current, part.pending, part.exit_code, part.drift) == (
+        "002_b",
+        ["003_c"],
+        1,
+        None,  # the small chain stores no fingerprints
+    )
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    assert status(empty_url, chain).exit_code == 0
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO roboco_sql.progress (revision, step, checksum) VALUES ('x', 1, 'c')"
+        )
+    assert status(empty_url, chain).partial == {"x": 1}
+    assert status(empty_url, chain).exit_code == 4
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("UPDATE roboco_sql.history SET checksum = 'edited' WHERE revision = '001_t'")
+    edited = status(empty_url, chain)
+    assert (edited.mismatched, edited.exit_code) == (["001_t"], 2)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'zz_unknown'")
+    unknown = status(empty_url, chain)
+    assert (unknown.unknown, unknown.pending, unknown.exit_code) == ("zz_unknown", [], 2)
+
+
+def test_status_finds_drift_and_an_adoptable_database(db_url: str, empty_url: str) -> None:
+    assert status(db_url, CHAIN).drift == []
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE pitches ADD COLUMN by_hand text")
+    drifted = status(db_url, CHAIN)
+    assert drifted.exit_code == 8
+    assert drifted.as_dict()["drift"] == ["extra column pitches.by_hand: text"]
+    migrate(empty_url, CHAIN, "010_audit_log_details_jsonb", options=NO_ADDITIONS)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA roboco_sql CASCADE")  # as RoboCo's Alembic leaves it
+    alembic = status(empty_url, CHAIN)
+    assert alembic.adoptable and alembic.current == "010_audit_log_details_jsonb"
+    assert alembic.drift == []
+
+
+def test_history_lists_applied_then_reverted_revisions(tmp_path: Path, empty_url: str) -> None:
+    assert history(empty_url) == []
+    chain = small(tmp_path)
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    listed = history(empty_url)
+    assert [(r["revision"], r["parent"], r["how"]) for r in listed] == [
+        ("001_t", None, "applied"),
+        ("002_b", "001_t", "applied"),
+        ("003_c", "002_b", "applied"),
+    ]
+    assert set(listed[0]) == {
+        "revision",
+        "parent",
+        "how",
+        "applied_at",
+        "duration_ms",
+        "applied_by",
+        "checksum",
+        "accepted_at",
+    }
+    migrate(empty_url, chain, "002_b", options=Options(go_back=True, additions=frozenset({"none"})))
+    hows = [(r["revision"], r["how"]) for r in history(empty_url)]
+    assert ("003_c", "reverted") in hows and ("003_c", "applied") in hows
+    assert to_json({"at": 1}) == '{\n  "at": 1\n}'
+
+
+def test_a_runs_report_as_a_dict() -> None:
+    report = MigrationReport(
+        "a",
+        "b",
+        applied=[Applied("b", "b.sql", 0.123456, resumed_at=2, notices=("n",))],
+        adopted="x",
+        stamped="y",
+        relaid="z",
+        additions=["add"],
+        rag_enabled=False,
+        rag_reason="why",
+        reverted=[Applied("c", "c.sql", 1.000049)],
+        removed=["gone"],
+    )
+    assert report.as_dict() == {
+        "from": "a",
+        "to": "b",
+        "applied": [
+            {"revision": "b", "file": "b.sql", "seconds": 0.1235, "resumed_at": 2, "notices": ["n"]}
+        ],
+        "adopted": "x",
+        "stamped": "y",
+        "relaid": "z",
+        "additions": ["add"],
+        "reverted": [{"revision": "c", "file": "c.sql", "seconds": 1.0}],
+        "removed_additions": ["gone"],
+        "rag_enabled": False,
+        "rag_reason": "why",
+    }
+    defaults = Options()
+    assert (defaults.lock_deadline, defaults.lock_retries, defaults.backoff) == (60.0, 5, 0.25)
+    assert (defaults.additions, defaults.allow_data_loss, defaults.go_back) == (
+        frozenset({"default"}),
+        False,
+        False,
+    )
+
+
+# -- the data-loss refusal -------------------------------------------------------------------
+
+
+def drops(text: str) -> list[tuple[str, str | None]]:
+    (stmt,) = sqllex.split(text)
+    return list(dataloss.targets(stmt))
+
+
+def test_what_a_statement_drops() -> None:
+    assert drops('DROP TABLE IF EXISTS a, s.b, "Q" CASCADE') == [
+        ("a", None),
+        ("s.b", None),
+        ("Q", None),
+    ]
+    assert drops("ALTER TABLE ONLY s.t DROP COLUMN IF EXISTS c, DROP d, ADD e int") == [
+        ("s.t", "c"),
+        ("s.t", "d"),
+    ]
+    assert drops("ALTER TABLE t DROP CONSTRAINT k, ALTER x DROP DEFAULT") == []
+    assert drops("ALTER TABLE IF EXISTS") == []
+    assert drops("CREATE TABLE t (a int)") == []
+    assert drops("ALTER TABLE t ADD COLUMN dropped int") == []
+
+
+def test_losses_are_counted_and_worded(tmp_path: Path, empty_url: str) -> None:
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA s; CREATE TABLE s.kept (a int, b int)")
+        conn.execute("INSERT INTO s.kept VALUES (1, NULL), (2, 3)")
+        conn.execute("CREATE TABLE one_row (x int); INSERT INTO one_row VALUES (1)")
+        conn.execute("CREATE TABLE empty (x int)")
+        chain = load_chain(
+            write_chain(
+                tmp_path / "d",
+                {
+                    "001_cols.sql": "ALTER TABLE s.kept DROP COLUMN b;\n",
+                    "002_tables.sql": "ALTER TABLE s.kept DROP COLUMN b;\n"
+                    "DROP TABLE one_row, empty, missing;\n",
+                },
+            )
+        )
+        losses = dataloss.find(conn, chain)
+        assert dataloss.find(conn, [chain["001_cols"]]) == []  # a column alone: no refusal
+        assert dataloss.find(conn, []) == []
+    assert [str(loss) for loss in losses] == ["s.kept.b (non-null in 1 row)", "one_row (1 row)"]
+    assert str(dataloss.Loss("r", "t", None, 2)) == "t (2 rows)"
+    assert dataloss.refusal([*losses, dataloss.Loss("003_x", "t", None, 2)]) == (
+        "refusing to lose data: 002_tables drops s.kept.b (non-null in 1 row), one_row (1 row); "
+        "003_x drops t (2 rows). Nothing was applied. Back it up first (python -m roboco_sql "
+        "backup FILE), then run migrate --allow-data-loss; or stay below it with "
+        "ROBOCO_DATABASE_TARGET_REVISION / migrate --to"
+    )
+
+
+# -- going back ------------------------------------------------------------------------------
+
+
+def test_going_back_is_refused_unless_asked_and_while_a_file_is_half_done(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = small(tmp_path)
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    with pytest.raises(MigrationError) as unasked:
+        migrate(empty_url, chain, "002_b", options=NO_ADDITIONS)
+    assert str(unasked.value) == (
+        "the database is at 003_c, past 002_b; going back runs down sections and is done only "
+        "when asked: migrate --to 002_b"
+    )
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO roboco_sql.progress (revision, step, checksum) VALUES ('003_c', 1, 'c')"
+        )
+    back = Options(go_back=True, additions=frozenset({"none"}))
+    with pytest.raises(MigrationError) as half:
+        migrate(empty_url, chain, "002_b", options=back)
+    assert str(half.value) == "003_c is partly applied; finish it (migrate) before going back"
+    with pytest.raises(MigrationError) as planned:
+        plan(empty_url, chain, "002_b")
+    assert str(planned.value) == str(half.value)
+
+
+def test_the_steps_back_and_their_refusals(tmp_path: Path) -> None:
+    chain = small(tmp_path)
+    assert [m.revision for m in back_steps(chain, "003_c", "002_b", {}, allow_data_loss=False)] == [
+        "003_c"
+    ]
+    with pytest.raises(DataLossRefused) as refused:
+        back_steps(chain, "003_c", None, {}, allow_data_loss=False)
+    assert str(refused.value) == (
+        "refusing to go back past irreversible revisions (002_b: t.b goes with its values). "
+        "Nothing was applied. Back it up first (python -m roboco_sql backup FILE), then run "
+        "migrate --to base --allow-data-loss"
+    )
+    every = back_steps(chain, "003_c", None, {}, allow_data_loss=True)
+    assert [m.revision for m in every] == ["003_c", "002_b", "001_t"]  # type: ignore[union-attr]
+    extra = tmp_path / "additions"
+    extra.mkdir()
+    (extra / "a.sql").write_text("-- addition: kept_up\n-- requires: 002_b\nSELECT 1;\n")
+    with_addition = load_chain(chain.directory, extra)
+    recorded = {"kept_up": ("c", "003_c")}
+    with pytest.raises(MigrationError) as no_down:
+        back_steps(with_addition, "003_c", "001_t", recorded, allow_data_loss=True)
+    assert str(no_down.value) == (
+        "cannot go back past kept_up: a.sql has no down section; nothing was applied"
+    )
+    assert back_steps(with_addition, "003_c", "002_b", recorded, allow_data_loss=True) == [
+        with_addition["003_c"]
+    ]
+    assert back_steps(with_addition, "003_c", "001_t", {}, allow_data_loss=True) == [
+        with_addition["003_c"],
+        with_addition["002_b"],
+    ]
+
+
+# -- plan ------------------------------------------------------------------------------------
+
+
+def test_plan_refuses_an_unknown_target_and_says_when_nothing_is_due(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = small(tmp_path)
+    with pytest.raises(MigrationError) as unknown:
+        plan(empty_url, chain, "009_nope")
+    assert str(unknown.value) == "unknown target revision 009_nope"
+    ahead = plan(empty_url, chain, "002_b", wanted=frozenset({"none"}))
+    assert (ahead.current, ahead.target, ahead.revisions, ahead.reverted, ahead.empty) == (
+        None,
+        "002_b",
+        ["001_t", "002_b"],
+        [],
+        False,
+    )
+    assert ahead.sql.startswith(
+        f"-- roboco_sql plan: what `migrate` would run on database "
+        f"{psycopg.conninfo.conninfo_to_dict(empty_url)['dbname']}, now at no revision\n"
+        "-- replay with: psql -v ON_ERROR_STOP=1 -f THIS_FILE (each revision commits on its own;\n"
+        "-- do not add -1)\n"
+    )
+    assert "-- bookkeeping schema\n" in ahead.sql
+    assert "-- 003_c" not in ahead.sql
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    done = plan(empty_url, chain, wanted=frozenset({"none"}))
+    assert done.empty and done.revisions == [] and done.target == "003_c"
+    assert done.sql.endswith("-- nothing to apply: the database is at 003_c\n")
+    assert "pg_try_advisory_lock" not in done.sql
+
+
+def test_plan_going_back_names_each_step(tmp_path: Path, empty_url: str) -> None:
+    chain = small(tmp_path)
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    back = plan(empty_url, chain, "base", wanted=frozenset({"none"}), allow_data_loss=True)
+    assert (back.current, back.revisions, back.reverted, back.empty) == (
+        "003_c",
+        [],
+        ["003_c", "002_b", "001_t"],
+        False,
+    )
+    script = back.sql
+    assert "-- irreversible: t.b goes with its values (allowed by --allow-data-loss)" in script
+    assert (
+        script.index("DROP INDEX ix_t_a")
+        < script.index("DROP COLUMN b")
+        < script.index("DROP TABLE t")
+    )
+    assert "-- bookkeeping\n" in script  # the schema exists: only its newer tables
+    assert script.count("COMMIT;") >= 3
+    with pytest.raises(DataLossRefused):
+        plan(empty_url, chain, "base", wanted=frozenset({"none"}))
+
+
+def test_plan_creates_pgvector_where_migrate_would(empty_url: str, tmp_path: Path) -> None:
+    chain = small(tmp_path)
+    wanted = frozenset({"none"})
+    assert (
+        "CREATE EXTENSION IF NOT EXISTS vector"
+        in plan(empty_url, chain, pgvector=True, wanted=wanted).sql
+    )
+    assert "CREATE EXTENSION" not in plan(empty_url, chain, wanted=wanted).sql
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    only_vector = plan(empty_url, chain, pgvector=True, wanted=wanted).sql
+    assert "CREATE EXTENSION IF NOT EXISTS vector" in only_vector
+    assert "pg_try_advisory_lock" in only_vector and "nothing to apply" not in only_vector
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION vector")
+    assert "CREATE EXTENSION" not in plan(empty_url, chain, pgvector=True, wanted=wanted).sql
