@@ -1,13 +1,12 @@
 -- name: list_board_tasks :many
 -- A board column: tasks in the statuses given (NULL = any) of one team (NULL = all), in
--- RoboCo's sibling order: priority (0 first), sequence, then oldest first.
+-- sibling order.
 SELECT
     {{tasks}}
 FROM tasks
 WHERE (:statuses::taskstatus[] IS NULL OR status = ANY(:statuses::taskstatus[]))
   AND (:team::team IS NULL OR team = :team::team)
-ORDER BY priority, sequence, created_at, id
-LIMIT :limit;
+{{> in_sibling_order}};
 
 -- name: list_assigned_tasks :many
 -- Tasks assigned to an agent, in the statuses given (NULL = any): priority, then newest
@@ -91,8 +90,7 @@ FROM tasks
 WHERE parent_task_id IS NULL
   AND status = 'awaiting_pm_review'
   AND (:nature::tasknature IS NULL OR nature = :nature::tasknature)
-ORDER BY priority, sequence, created_at, id
-LIMIT :limit;
+{{> in_sibling_order}};
 
 -- name: list_blocked_before :many
 -- Blocked tasks last touched before the cutoff (a never-updated task is left out, as RoboCo
@@ -114,8 +112,7 @@ FROM tasks AS t
 WHERE t.status = 'pending'
   AND (:team::team IS NULL OR t.team = :team::team)
   AND {{> dependencies_met}}
-ORDER BY t.priority, t.sequence, t.created_at, t.id
-LIMIT :limit;
+{{> in_sibling_order}};
 
 -- name: page_all_tasks :many
 -- One offset page of every task by creation time, newest first (id breaks ties); walks
