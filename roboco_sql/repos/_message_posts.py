@@ -23,6 +23,7 @@ from roboco_sql.models.enums import SessionStatus
 from roboco_sql.models.messaging import Message, MessageCreate, Session, SessionCreate
 from roboco_sql.repos import channels, sessions
 from roboco_sql.repos._errors import translated
+from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._message_rows import MESSAGE, get_message
 
 __all__ = ["Sent", "post_message", "post_messages", "send_message"]
@@ -69,31 +70,7 @@ async def post_message(conn: AsyncConnection[Any], msg: MessageCreate) -> Messag
     NotFound names the session, group, channel, agent, task or replied-to message that does
     not exist; nothing is written then.
     """
-    with translated("message"):
-        message = await queries.fetch_one(
-            conn,
-            _POST,
-            MESSAGE,
-            id=msg.id,
-            agent_id=msg.agent_id,
-            channel_id=msg.channel_id,
-            group_id=msg.group_id,
-            session_id=msg.session_id,
-            type=msg.type,
-            content=msg.content,
-            content_length=msg.content_length,
-            is_reply=msg.is_reply,
-            reply_to=msg.reply_to,
-            mentions=msg.mentions,
-            task_id=msg.task_id,
-            commit_ref=msg.commit_ref,
-            timestamp=msg.timestamp,
-            confidence=msg.confidence,
-            raw_excerpt=msg.raw_excerpt,
-            created_at=msg.created_at,
-        )
-    assert message is not None  # INSERT ... RETURNING always yields the row
-    return message
+    return await insert(conn, _POST, MESSAGE, msg, entity="message")
 
 
 def _copy_row(m: MessageCreate) -> tuple[object, ...]:

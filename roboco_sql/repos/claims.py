@@ -149,6 +149,15 @@ async def _found(conn: AsyncConnection[Any], task_id: uuid.UUID) -> Task:
     return task
 
 
+async def _lost(conn: AsyncConnection[Any], task_id: uuid.UUID, what: str) -> Conflict:
+    """Why a write on the live claim matched no row, told from the task as it is now (through
+    `_found`: NotFound when it is gone)."""
+    now = await _found(conn, task_id)
+    return Conflict(
+        f"task {task_id}: {what}: status {now.status}, live claimant {now.active_claimant_id}"
+    )
+
+
 async def claim(conn: AsyncConnection[Any], task_id: uuid.UUID, agent: ActorLike) -> Task:
     """Claim one task for the agent, with the same effects as :func:`claim_next`.
 
@@ -216,11 +225,7 @@ async def heartbeat(
     beat = await queries.fetch_scalar(conn, _HEARTBEAT, dt.datetime, id=task_id, agent_id=who.id)
     if beat is not None:
         return beat
-    task = await _found(conn, task_id)
-    raise Conflict(
-        f"task {task_id}: agent {who.id} holds no live claim on it "
-        f"(status {task.status}, claimant {task.active_claimant_id})"
-    )
+    raise await _lost(conn, task_id, f"agent {who.id} holds no live claim on it")
 
 
 async def claim_review(conn: AsyncConnection[Any], task_id: uuid.UUID, agent: ActorLike) -> Task:
@@ -261,11 +266,7 @@ async def claim_review(conn: AsyncConnection[Any], task_id: uuid.UUID, agent: Ac
         )
     if claimed is not None:
         return claimed
-    now = await _found(conn, task_id)
-    raise Conflict(
-        f"task {task_id}: review claim lost: status {now.status}, live claimant "
-        f"{now.active_claimant_id}"
-    )
+    raise await _lost(conn, task_id, "review claim lost")
 
 
 async def touch(
