@@ -188,132 +188,76 @@ class _Untouchable:
 
 NO_CONN: Any = _Untouchable()
 DAY = dt.date(2026, 1, 1)
-Call = Callable[[], Awaitable[object]]
+Repo = Callable[..., Awaitable[object]]
 
-BAD_LABELS: dict[str, tuple[Call, str]] = {
+
+def _nope(func: Repo, param: str, *args: object, **kwargs: object) -> Any:
+    """A case: `func` given the label "nope" as `param`, after the connection, `args` and
+    `kwargs`; the refusal must name `param`."""
+    name = f"{func.__module__.rsplit('.', 1)[-1]}.{func.__name__}:{param}"
+    return pytest.param(func, args, {**kwargs, param: "nope"}, param, id=name)
+
+
+BAD_LABELS = [
     # an optional filter (optional_enum_arg)
-    "a2a.list_conversations": (
-        lambda: a2a.list_conversations(NO_CONN, "qa", status="nope"),  # type: ignore[arg-type]
-        "status",
-    ),
-    "agents.list_agents:role": (lambda: agents.list_agents(NO_CONN, role="nope"), "role"),  # type: ignore[arg-type]
-    "agents.list_agents:team": (lambda: agents.list_agents(NO_CONN, team="nope"), "team"),  # type: ignore[arg-type]
-    "agents.list_agents:status": (
-        lambda: agents.list_agents(NO_CONN, status="nope"),  # type: ignore[arg-type]
-        "status",
-    ),
-    "conventions.get_latest_conventions_cache": (
-        lambda: conventions.get_latest_conventions_cache(NO_CONN, KEY, status="nope"),  # type: ignore[arg-type]
-        "status",
-    ),
-    "journals.list_entries": (
-        lambda: journals.list_entries(NO_CONN, KEY, type="nope"),  # type: ignore[arg-type]
-        "type",
-    ),
-    "member_perf.list_member_perf_days": (
-        lambda: member_perf.list_member_perf_days(
-            NO_CONN,
-            since=DAY,
-            until=DAY,
-            member_kind="nope",  # type: ignore[arg-type]
-        ),
-        "member_kind",
-    ),
-    "notifications.list_for_agent": (
-        lambda: notifications.list_for_agent(NO_CONN, KEY, type="nope"),  # type: ignore[arg-type]
-        "type",
-    ),
-    "notifications.list_system": (
-        lambda: notifications.list_system(NO_CONN, type="nope"),  # type: ignore[arg-type]
-        "type",
-    ),
-    "notifications.list_unacknowledged": (
-        lambda: notifications.list_unacknowledged(NO_CONN, KEY, type="nope"),  # type: ignore[arg-type]
-        "type",
-    ),
-    "projects.page_projects": (
-        lambda: projects.page_projects(NO_CONN, assigned_cell="nope"),  # type: ignore[arg-type]
-        "assigned_cell",
-    ),
-    "projects.list_projects": (
-        lambda: projects.list_projects(NO_CONN, assigned_cell="nope"),  # type: ignore[arg-type]
-        "assigned_cell",
-    ),
-    "providers.list_model_assignments": (
-        lambda: providers.list_model_assignments(NO_CONN, scope="nope"),  # type: ignore[arg-type]
-        "scope",
-    ),
-    "providers.resolve_model_assignment:role": (
-        lambda: providers.resolve_model_assignment(NO_CONN, role="nope"),  # type: ignore[arg-type]
-        "role",
-    ),
-    "providers.resolve_model_assignment:complexity": (
-        lambda: providers.resolve_model_assignment(NO_CONN, complexity="nope"),  # type: ignore[arg-type]
-        "complexity",
-    ),
-    "tasks.list_tasks:team": (lambda: tasks.list_tasks(NO_CONN, team="nope"), "team"),  # type: ignore[arg-type]
-    "work_sessions.list_work_sessions": (
-        lambda: work_sessions.list_work_sessions(NO_CONN, status="nope"),  # type: ignore[arg-type]
-        "status",
-    ),
+    _nope(a2a.list_conversations, "status", "qa"),
+    _nope(agents.list_agents, "role"),
+    _nope(agents.list_agents, "team"),
+    _nope(agents.list_agents, "status"),
+    _nope(conventions.get_latest_conventions_cache, "status", KEY),
+    _nope(journals.list_entries, "type", KEY),
+    _nope(member_perf.list_member_perf_days, "member_kind", since=DAY, until=DAY),
+    _nope(notifications.list_for_agent, "type", KEY),
+    _nope(notifications.list_system, "type"),
+    _nope(notifications.list_unacknowledged, "type", KEY),
+    _nope(projects.page_projects, "assigned_cell"),
+    _nope(projects.list_projects, "assigned_cell"),
+    _nope(providers.list_model_assignments, "scope"),
+    _nope(providers.resolve_model_assignment, "role"),
+    _nope(providers.resolve_model_assignment, "complexity"),
+    _nope(tasks.list_tasks, "team"),
+    _nope(work_sessions.list_work_sessions, "status"),
     # a required label (enum_arg)
-    "cell_projects.get_task_cell_project": (
-        lambda: cell_projects.get_task_cell_project(NO_CONN, KEY, "nope"),  # type: ignore[arg-type]
-        "team",
-    ),
-    "member_perf.get_member_perf_day": (
-        lambda: member_perf.get_member_perf_day(NO_CONN, DAY, "nope", "dev"),  # type: ignore[arg-type]
+    _nope(cell_projects.get_task_cell_project, "team", KEY),
+    _nope(member_perf.get_member_perf_day, "member_kind", DAY, agent_slug="dev"),
+    _nope(
+        member_perf.upsert_member_perf_day,
         "member_kind",
+        DAY,
+        agent_slug="dev",
+        fields=MemberPerfFields(),
     ),
-    "member_perf.upsert_member_perf_day": (
-        lambda: member_perf.upsert_member_perf_day(
-            NO_CONN,
-            DAY,
-            "nope",  # type: ignore[arg-type]
-            "dev",
-            MemberPerfFields(),
-        ),
-        "member_kind",
-    ),
-    "products.resolve_project": (
-        lambda: products.resolve_project(NO_CONN, KEY, "nope"),  # type: ignore[arg-type]
-        "cell",
-    ),
-    "providers.get_model_assignment_by_key": (
-        lambda: providers.get_model_assignment_by_key(NO_CONN, "nope", None),  # type: ignore[arg-type]
-        "scope",
-    ),
-    "providers.get_provider_config_by_type": (
-        lambda: providers.get_provider_config_by_type(NO_CONN, "nope"),  # type: ignore[arg-type]
-        "provider_type",
-    ),
-    "review_findings.add_review_findings": (
-        lambda: review_findings.add_review_findings(NO_CONN, KEY, [], origin="nope", round=1),  # type: ignore[arg-type]
-        "origin",
-    ),
-    "review_findings.verify_addressed_findings": (
-        lambda: review_findings.verify_addressed_findings(NO_CONN, KEY, origin="nope"),  # type: ignore[arg-type]
-        "origin",
-    ),
+    _nope(products.resolve_project, "cell", KEY),
+    _nope(providers.get_model_assignment_by_key, "scope", scope_value=None),
+    _nope(providers.get_provider_config_by_type, "provider_type"),
+    _nope(review_findings.add_review_findings, "origin", KEY, [], round=1),
+    _nope(review_findings.verify_addressed_findings, "origin", KEY),
     # one label or several (enums_arg): a bad one anywhere in the list
-    "tasks.list_tasks:status": (lambda: tasks.list_tasks(NO_CONN, status="nope"), "status"),  # type: ignore[arg-type]
-    "tasks.list_tasks:statuses": (
-        lambda: tasks.list_tasks(NO_CONN, status=[TaskStatus.PENDING, "nope"]),  # type: ignore[list-item]
+    _nope(tasks.list_tasks, "status"),
+    pytest.param(
+        tasks.list_tasks,
+        (),
+        {"status": [TaskStatus.PENDING, "nope"]},
         "status",
+        id="tasks.list_tasks:statuses",
     ),
     # an Actor built from text: its team (actor_of)
-    "claims.claim_next:team": (
-        lambda: claims.claim_next(NO_CONN, Actor(KEY, AgentRole.DEVELOPER, "nope")),  # type: ignore[arg-type]
+    pytest.param(
+        claims.claim_next,
+        (Actor(KEY, AgentRole.DEVELOPER, "nope"),),  # type: ignore[arg-type]
+        {},
         "team",
+        id="claims.claim_next:team",
     ),
-}
+]
 
 
-@pytest.mark.parametrize("name", sorted(BAD_LABELS))
-async def test_a_bad_enum_label_is_refused_naming_its_parameter_before_any_sql(name: str) -> None:
-    call, param = BAD_LABELS[name]
+@pytest.mark.parametrize(("func", "args", "kwargs", "param"), BAD_LABELS)
+async def test_a_bad_enum_label_is_refused_naming_its_parameter_before_any_sql(
+    func: Repo, args: tuple[object, ...], kwargs: dict[str, object], param: str
+) -> None:
     with pytest.raises(ValidationError, match=rf"^{param} must be one of \w+(, \w+)*, not 'nope'$"):
-        await call()
+        await func(NO_CONN, *args, **kwargs)
 
 
 async def test_an_actors_unknown_role_keeps_its_own_words() -> None:
