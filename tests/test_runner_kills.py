@@ -707,3 +707,113 @@ def test_plan_creates_pgvector_where_migrate_would(empty_url: str, tmp_path: Pat
     with psycopg.connect(empty_url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION vector")
     assert "CREATE EXTENSION" not in plan(empty_url, chain, pgvector=True, wanted=wanted).sql
+
+
+# -- one transactional part: where a failure is, and the replay that pins it ------------------
+
+
+def failed_migrate(url: str, chain: Chain) -> str:
+    with pytest.raises(MigrationError) as failed:
+        migrate(url, chain, options=NO_ADDITIONS)
+    return str(failed.value)
+
+
+def test_a_failure_with_a_position_is_mapped_into_the_file_without_a_replay(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """The server's position maps to file:line:col at once; the part is not sent again (the
+    sequence, which no rollback takes back, is advanced once)."""
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_base.sql": "CREATE SEQUENCE s;\nCREATE TABLE t (x int);\n",
+                "002_bad.sql": "SELECT nextval('s');\n/* a comment */\nINSERT INTO t (x)\n"
+                "  VALUES (1), ('one');\n",
+            },
+        )
+    )
+    assert failed_migrate(empty_url, chain) == (
+        '002_bad failed at 002_bad.sql:6:16: invalid input syntax for type integer: "one" '
+        "[22P02]; nothing of 002_bad was applied"
+    )
+    assert one(empty_url, "SELECT last_value FROM s") == 1
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_base"
+
+
+def test_a_failure_at_the_first_character_of_a_part(tmp_path: Path, empty_url: str) -> None:
+    chain = load_chain(write_chain(tmp_path / "m", {"001_a.sql": "SELEC 1;\n"}))
+    assert failed_migrate(empty_url, chain) == (
+        '001_a failed at 001_a.sql:3:1: syntax error at or near "SELEC" [42601]; '
+        "nothing of 001_a was applied"
+    )
+
+
+def test_a_failure_past_the_end_of_the_part_is_pinned_by_the_replay(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """An unfinished last statement fails at the ';' the runner adds after the part: outside
+    the file's text, so the replay sends the statement alone and names its own end."""
+    chain = load_chain(
+        write_chain(tmp_path / "m", {"001_a.sql": "CREATE TABLE u (y int);\nSELECT 1 +"})
+    )
+    assert failed_migrate(empty_url, chain) == (
+        "001_a failed at 001_a.sql:4:11: syntax error at end of input [42601]; "
+        "nothing of 001_a was applied"
+    )
+
+
+def test_the_replay_runs_under_the_files_lock_timeout(tmp_path: Path, empty_url: str) -> None:
+    """The statement-by-statement replay sets the file's lock_timeout as the first try did:
+    the first statement passes under it both times, the second fails (no position) both
+    times, and the replay names the second."""
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_a.sql": "-- lock_timeout: 150ms\n"
+                "SELECT 1 / (current_setting('lock_timeout') = '150ms')::int;\n"
+                "SELECT 1 / 0;\n",
+            },
+        )
+    )
+    assert failed_migrate(empty_url, chain) == (
+        "001_a failed at 001_a.sql:5:1: division by zero [22012]; nothing of 001_a was applied"
+    )
+
+
+def test_a_part_that_fails_once_then_passes_in_the_replay_is_applied(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """A failure without a position sends the part again statement by statement; when the
+    replay passes (here a sequence, which no rollback takes back, changed the outcome), the
+    part and its record are committed by it."""
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_a.sql": "CREATE SEQUENCE s;\nCREATE TABLE t (x int);\n",
+                "002_b.sql": "INSERT INTO t SELECT 1 / (nextval('s') - 1);\n",
+            },
+        )
+    )
+    report = migrate(empty_url, chain, options=NO_ADDITIONS)
+    assert [a.revision for a in report.applied] == ["001_a", "002_b"]
+    assert one(empty_url, "SELECT x FROM t") == 1
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "002_b"
+    assert names(empty_url, "SELECT revision FROM roboco_sql.history") == {"001_a", "002_b"}
+
+
+def test_a_failure_inside_a_function_names_where_it_was_raised(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {"001_a.sql": "SELECT 1;\nDO $$ BEGIN RAISE EXCEPTION 'no %', 'way'; END $$;\n"},
+        )
+    )
+    assert failed_migrate(empty_url, chain) == (
+        "001_a failed at 001_a.sql:4:1: no way [P0001] (PL/pgSQL function inline_code_block "
+        "line 1 at RAISE); nothing of 001_a was applied"
+    )
