@@ -804,16 +804,62 @@ def test_a_part_that_fails_once_then_passes_in_the_replay_is_applied(
     assert names(empty_url, "SELECT revision FROM roboco_sql.history") == {"001_a", "002_b"}
 
 
-def test_a_failure_inside_a_function_names_where_it_was_raised(
+def test_a_failure_inside_a_function_names_the_outermost_call(
     tmp_path: Path, empty_url: str
 ) -> None:
+    """A run-time error carries the server's context (innermost first, one line each); the
+    message keeps the last line, the call the file made."""
     chain = load_chain(
         write_chain(
             tmp_path / "m",
-            {"001_a.sql": "SELECT 1;\nDO $$ BEGIN RAISE EXCEPTION 'no %', 'way'; END $$;\n"},
+            {
+                "001_a.sql": "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'no %', 'way'; END $$;\n"
+                "DO $$ BEGIN PERFORM f(); END $$;\n"
+            },
         )
     )
     assert failed_migrate(empty_url, chain) == (
         "001_a failed at 001_a.sql:4:1: no way [P0001] (PL/pgSQL function inline_code_block "
-        "line 1 at RAISE); nothing of 001_a was applied"
+        "line 1 at PERFORM); nothing of 001_a was applied"
     )
+
+
+def test_the_version_moved_during_a_replay_is_refused(tmp_path: Path, empty_url: str) -> None:
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_a.sql": "CREATE SEQUENCE s;\nCREATE TABLE t (x int);\n",
+                "002_b.sql": "UPDATE alembic_version SET version_num = 'elsewhere';\n"
+                "INSERT INTO t SELECT 1 / (nextval('s') - 1);\n",
+            },
+        )
+    )
+    assert failed_migrate(empty_url, chain) == (
+        "alembic_version moved under us while applying 002_b"
+    )
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_a"
+    assert one(empty_url, "SELECT count(*) FROM t") == 0
+
+
+def test_a_part_that_ends_its_own_session_is_named_without_a_replay(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """No position and no session left to replay on: the failure names the file (its part's
+    start), and nothing of it stays."""
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_a.sql": "CREATE TABLE t (x int);\n"
+                "SELECT pg_terminate_backend(pg_backend_pid());\n"
+            },
+        )
+    )
+    message = failed_migrate(empty_url, chain)
+    assert message.startswith(
+        "001_a failed at 001_a.sql:1:1: terminating connection due to administrator command"
+    ), message
+    assert message.endswith("; nothing of 001_a was applied")
+    assert one(empty_url, "SELECT to_regclass('t')") is None
