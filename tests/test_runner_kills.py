@@ -4,6 +4,7 @@ scratch database, `new`, our additions' files and setting, and pgvector's creati
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -12,12 +13,13 @@ from psycopg import sql
 from roboco_sql import sqllex
 from roboco_sql.errors import (
     ChainError,
+    ChecksumMismatch,
     ConfigError,
     DataLossRefused,
     MigrationError,
     ValidationError,
 )
-from roboco_sql.migrate import additions, dataloss, load_chain, migrate
+from roboco_sql.migrate import additions, dataloss, load_chain, lock, migrate
 from roboco_sql.migrate.additions import Addition, parse_wanted, selected
 from roboco_sql.migrate.chain import Chain
 from roboco_sql.migrate.down import back_steps
@@ -863,3 +865,126 @@ def test_a_part_that_ends_its_own_session_is_named_without_a_replay(
     ), message
     assert message.endswith("; nothing of 001_a was applied")
     assert one(empty_url, "SELECT to_regclass('t')") is None
+
+
+# -- the migration lock's pooler checks ------------------------------------------------------
+
+
+def probe_dialled(
+    url: str, monkeypatch: pytest.MonkeyPatch, pooler: str | None
+) -> tuple[bool, dict[str, Any]]:
+    """What the direct-connection probe dials, and its verdict; pooler plays PgBouncer:
+    "refuses" the startup option, or "drops" it."""
+    dialled: dict[str, Any] = {}
+    real = psycopg.connect
+
+    def connect(conninfo: str, **kwargs: Any) -> Any:
+        dialled.update(psycopg.conninfo.conninfo_to_dict(conninfo))
+        if pooler == "refuses":
+            raise psycopg.OperationalError("unsupported startup parameter: options")
+        if pooler == "drops":
+            conninfo = psycopg.conninfo.make_conninfo(conninfo, options="")
+        return real(conninfo, **kwargs)
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        monkeypatch.setattr(psycopg, "connect", connect)
+        try:
+            return lock._reaches_server_directly(conn), dialled
+        finally:
+            monkeypatch.undo()
+
+
+def test_the_direct_probe_dials_as_the_session_did(
+    empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_password = psycopg.conninfo.make_conninfo(empty_url, password="s3cret")
+    direct, dialled = probe_dialled(with_password, monkeypatch, None)
+    assert direct is True
+    assert dialled["password"] == "s3cret"  # a server asking for one gets it
+    assert dialled["options"] == "-c roboco_sql.direct_probe=on"
+    assert dialled["connect_timeout"] == "5"  # a probe never hangs a boot
+    assert probe_dialled(empty_url, monkeypatch, "refuses")[0] is False
+    assert probe_dialled(empty_url, monkeypatch, "drops")[0] is False
+
+
+def test_a_backend_that_changed_under_the_lock_is_a_pooler(empty_url: str) -> None:
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        lock.check_direct(conn, conn.info.backend_pid)  # the same backend: ours
+        with pytest.raises(MigrationError) as moved:
+            lock.check_direct(conn, conn.info.backend_pid + 1)
+    assert str(moved.value) == (
+        "this connection goes through a pooler (its backend changed); migrations need a session "
+        "of their own: set ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
+    )
+
+
+# -- a `transaction: none` file: resumed, or refused when a done statement changed -------------
+
+CONCURRENT = (
+    "-- transaction: none\n"
+    "CREATE INDEX CONCURRENTLY ix_t_a ON t (a);\n"
+    "CREATE UNIQUE INDEX CONCURRENTLY ux_t_b ON t (b);\n"
+    "CREATE INDEX CONCURRENTLY ix_t_c ON t (c);\n"
+)
+TABLE = "CREATE TABLE t (a int, b int, c int);\nINSERT INTO t VALUES (1, 1, 1), (2, 1, 2);\n"
+
+
+def test_a_non_transactional_file_fails_then_resumes_in_process(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = load_chain(write_chain(tmp_path / "m", {"001_t.sql": TABLE, "002_ix.sql": CONCURRENT}))
+    assert failed_migrate(empty_url, chain) == (
+        '002_ix failed at 002_ix.sql:5:1: could not create unique index "ux_t_b" [23505]; '
+        "statements 1-1 of 3 of 002_ix are applied; the next run resumes at statement 2"
+    )
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("UPDATE t SET b = 2 WHERE a = 2")
+        conn.execute("CREATE INDEX ix_t_c ON t (c)")  # built by hand meanwhile: kept, recorded
+    said: list[str] = []
+    report = migrate(empty_url, chain, options=NO_ADDITIONS, echo=said.append)
+    (applied,) = report.applied
+    assert (applied.revision, applied.file, applied.resumed_at) == ("002_ix", "002_ix.sql", 2)
+    assert said[:2] == [
+        "  002_ix: resuming at statement 2 of 3",
+        "  002_ix: index ux_t_b is INVALID (a failed concurrent build); dropping and rebuilding it",
+    ]
+    assert one(empty_url, "SELECT count(*) FROM roboco_sql.progress") == 0
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "002_ix"
+    assert one(empty_url, "SELECT parent FROM roboco_sql.history WHERE revision = '002_ix'") == (
+        "001_t"
+    )
+    assert one(empty_url, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 0
+
+
+def test_a_non_transactional_file_from_the_start_reports_no_resumption(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {"001_t.sql": TABLE.replace("(2, 1, 2)", "(2, 2, 2)"), "002_ix.sql": CONCURRENT},
+        )
+    )
+    said: list[str] = []
+    report = migrate(empty_url, chain, options=NO_ADDITIONS, echo=said.append)
+    assert [(a.revision, a.resumed_at, a.notices) for a in report.applied] == [
+        ("001_t", None, ()),
+        ("002_ix", None, ()),
+    ]
+    assert not [line for line in said if "resuming" in line]
+
+
+def test_a_done_statement_edited_since_stops_the_resumption(tmp_path: Path, empty_url: str) -> None:
+    directory = write_chain(tmp_path / "m", {"001_t.sql": TABLE, "002_ix.sql": CONCURRENT})
+    failed_migrate(empty_url, load_chain(directory))
+    edited = CONCURRENT.replace("ON t (a)", "ON t (a, c)")
+    chain = load_chain(write_chain(directory, {"001_t.sql": TABLE, "002_ix.sql": edited}))
+    with pytest.raises(ChecksumMismatch) as changed:
+        migrate(empty_url, chain, options=NO_ADDITIONS)
+    assert str(changed.value) == (
+        "002_ix.sql:4:1: statement 1 of 002_ix changed after it ran; restore it or finish by "
+        "hand and `stamp`"
+    )
+    with pytest.raises(ChecksumMismatch) as planned:
+        plan(empty_url, chain)
+    assert str(planned.value) == str(changed.value)
