@@ -14,7 +14,7 @@ import pytest
 
 from roboco_sql.errors import ChainError, MigrationError
 from roboco_sql.migrate import fingerprint
-from roboco_sql.migrate.chain import load_chain, misnamed, missing_downs
+from roboco_sql.migrate.chain import load_chain, missing_downs
 from roboco_sql.migrate.fingerprint import Fingerprints, Match
 from tests.conftest import run_python
 from tests.test_chain import BASE, mig, problems_of, valid, with_b, write
@@ -71,25 +71,6 @@ def test_an_empty_irreversible_reason_names_its_own_line(
 ) -> None:
     assert down_problems(tmp_path, text) == [
         f"002_b.sql:{line}: '-- irreversible:' must say what is lost"
-    ]
-
-
-# -- a file named other than its revision: where the revision is ---------------------------------
-
-
-@pytest.mark.parametrize(
-    ("header", "where"),
-    [
-        pytest.param("-- one\n-- two\n-- revision: c\n", "3:14", id="third-line"),
-        pytest.param("-- revision:c\n", "1:13", id="no-blank"),
-        pytest.param("-- x: y\n--revision:\t c\n", "2:14", id="tab-and-colon-above"),
-    ],
-)
-def test_a_misnamed_file_points_at_its_revision(tmp_path: Path, header: str, where: str) -> None:
-    chain = valid(tmp_path, {"001_a.sql": mig("a"), "002_b.sql": header + "-- down_revision: a\n"})
-    assert misnamed(chain) == [
-        f"002_b.sql:{where}: revision 'c' does not match the file name 002_b.sql "
-        "(name the file c.sql)"
     ]
 
 

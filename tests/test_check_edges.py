@@ -77,6 +77,10 @@ def test_new_still_starts_a_chain_in_an_empty_directory(tmp_path: Path) -> None:
             "-- what it does\n-- revision:    c\n-- down_revision: a\n",
             "002_b.sql:2:17",
         ),
+        # where the revision is: below other header lines, right after the colon, past a tab
+        ("002_b.sql", "-- one\n-- two\n-- revision: c\n-- down_revision: a\n", "002_b.sql:3:14"),
+        ("002_b.sql", "-- revision:c\n-- down_revision: a\n", "002_b.sql:1:13"),
+        ("002_b.sql", "-- x: y\n--revision:\t c\n-- down_revision: a\n", "002_b.sql:2:14"),
         ("002_cc.sql", mig("c", "a"), "002_cc.sql:1:14"),
         ("c_x.sql", mig("c", "a"), "c_x.sql:1:14"),
         ("002_x_c.sql", mig("c", "a"), "002_x_c.sql:1:14"),
