@@ -12,14 +12,12 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 from roboco_sql import queries
-from roboco_sql.errors import ValidationError
 from roboco_sql.models.audit import AuditLogCreate, AuditLogEntry, AuditSeverity
 from roboco_sql.models.base import JsonObject
 from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
-from roboco_sql.validate import shown
 
 __all__ = ["append_audit_event", "get_audit_event", "list_audit_log"]
 
@@ -66,8 +64,6 @@ async def list_audit_log(
     ``details_contain`` matches events whose details include that object, e.g.
     ``{"reason": "tracing_gap"}``.
     """
-    if before is not None and not isinstance(before, AuditLogEntry):
-        raise ValidationError(f"before must be the last AuditLogEntry seen, not {shown(before)}")
     return await queries.fetch_all(
         conn,
         _LIST,
@@ -79,6 +75,6 @@ async def list_audit_log(
         severities=None if severities is None else list(severities),
         since=since,
         details_contain=None if details_contain is None else Jsonb(details_contain),
-        **keyset("before", before, "timestamp", "id"),
+        **keyset("before", before, AuditLogEntry, "timestamp", "id"),
         limit=checked_limit(limit),
     )

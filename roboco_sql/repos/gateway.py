@@ -66,7 +66,7 @@ async def list_gateway_triggers(
         decision=decision,
         target_role=target_role,
         since=since,
-        **keyset("before", before, "created_at", "id"),
+        **keyset("before", before, GatewayTrigger, "created_at", "id"),
         limit=checked_limit(limit),
     )
 

@@ -71,6 +71,6 @@ async def list_handoffs(
         _ROW,
         status=status,
         assigned_to=assigned_to,
-        **keyset("after", after, "created_at", "id"),
+        **keyset("after", after, Handoff, "created_at", "id"),
         limit=checked_limit(limit),
     )

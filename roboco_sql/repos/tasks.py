@@ -114,7 +114,7 @@ async def list_tasks(
         assigned_to=assigned_to,
         created_by=created_by,
         parent_task_id=parent_task_id,
-        **keyset("after", after, "priority", "created_at", "id"),
+        **keyset("after", after, Task, "priority", "created_at", "id"),
         limit=checked_limit(limit),
     )
 

@@ -110,7 +110,7 @@ async def list_work_sessions(
         agent_id=agent_id,
         project_id=project_id,
         status=optional_enum_arg("status", WorkSessionStatus, status),
-        **keyset("before", before, "started_at", "id"),
+        **keyset("before", before, WorkSession, "started_at", "id"),
         limit=checked_limit(limit),
     )
 
