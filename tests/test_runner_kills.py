@@ -27,11 +27,13 @@ from roboco_sql.migrate.extensions import ensure_pgvector
 from roboco_sql.migrate.fingerprint import FILENAME, Fingerprints
 from roboco_sql.migrate.plan import plan
 from roboco_sql.migrate.report import Applied, MigrationReport, Options
+from roboco_sql.migrate.runner import accept, stamp
 from roboco_sql.migrate.scaffold import new_revision
 from roboco_sql.migrate.scratch import build_fingerprints, scratch_database
 from roboco_sql.migrate.status import history, status, to_json
 from roboco_sql.migrate.verify import verify
 from tests.fix_migrate import names, one, write_chain
+from tests.fix_migrate import rows as rows_of
 
 CHAIN = load_chain()
 
@@ -988,3 +990,111 @@ def test_a_done_statement_edited_since_stops_the_resumption(tmp_path: Path, empt
     with pytest.raises(ChecksumMismatch) as planned:
         plan(empty_url, chain)
     assert str(planned.value) == str(changed.value)
+
+
+# -- where the chain starts: adopt, stamp, refuse --------------------------------------------
+
+
+def forget_runner(url: str, *, version_table: bool) -> None:
+    """Leave the database as RoboCo's Alembic (or a restore without alembic_version) would."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA roboco_sql CASCADE")
+        if not version_table:
+            conn.execute("DROP TABLE alembic_version")
+
+
+def test_an_alembic_database_is_adopted_and_said_so(tmp_path: Path, empty_url: str) -> None:
+    chain = small(tmp_path)
+    migrate(empty_url, chain, "002_b", options=NO_ADDITIONS)
+    forget_runner(empty_url, version_table=True)
+    said: list[str] = []
+    report = migrate(empty_url, chain, options=NO_ADDITIONS, echo=said.append)
+    assert (report.from_revision, report.adopted, report.stamped, report.relaid) == (
+        "002_b",
+        "002_b",
+        None,
+        None,
+    )
+    assert said[0] == "adopted a database at 002_b (its history before that is Alembic's)"
+    assert [a.revision for a in report.applied] == ["003_c"]
+    assert rows_of(empty_url, "SELECT revision, how FROM roboco_sql.history ORDER BY 1") == [
+        ("002_b", "adopted"),
+        ("003_c", "applied"),
+    ]
+
+
+def test_a_database_at_a_revision_of_no_file_is_refused_untouched(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = small(tmp_path)
+    migrate(empty_url, chain, "002_b", options=NO_ADDITIONS)
+    forget_runner(empty_url, version_table=True)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '099_from_a_fork'")
+    assert failed_migrate(empty_url, chain) == (
+        f"the database is at revision 099_from_a_fork, which no file in {chain.directory} "
+        "declares; refusing to guess"
+    )
+    assert one(empty_url, "SELECT to_regnamespace('roboco_sql')") is None
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO alembic_version VALUES ('002_b')")
+    assert failed_migrate(empty_url, chain) == (
+        "alembic_version holds 2 revisions (002_b, 099_from_a_fork); roboco_sql needs a linear "
+        "history"
+    )
+
+
+def test_a_version_less_database_is_stamped_where_its_schema_matches(
+    tmp_path: Path, empty_url: str, db_url: str
+) -> None:
+    chain = small(tmp_path)
+    (chain.directory / FILENAME).write_text(build_fingerprints(db_url, chain).to_json())
+    migrate(empty_url, chain, "002_b", options=NO_ADDITIONS)
+    forget_runner(empty_url, version_table=False)
+    said: list[str] = []
+    report = migrate(empty_url, chain, options=NO_ADDITIONS, echo=said.append)
+    assert (report.from_revision, report.stamped, report.adopted) == ("002_b", "002_b", None)
+    assert said[0] == "stamped a version-less database at 002_b (its schema matches exactly)"
+    assert rows_of(empty_url, "SELECT revision, how FROM roboco_sql.history ORDER BY 1") == [
+        ("002_b", "stamped"),
+        ("003_c", "applied"),
+    ]
+
+
+def test_a_version_less_database_matching_nothing_is_refused(
+    tmp_path: Path, empty_url: str, db_url: str
+) -> None:
+    chain = small(tmp_path)
+    (chain.directory / FILENAME).write_text(build_fingerprints(db_url, chain).to_json())
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (a int, by_hand text)")
+    message = failed_migrate(empty_url, chain)
+    assert message.startswith(
+        "the database has tables but no alembic_version and matches no revision exactly; "
+        "nothing was changed. Closest revision: 001_t"
+    ), message
+    assert message.endswith(". If you know its revision, run `python -m roboco_sql stamp REV`")
+    assert one(empty_url, "SELECT to_regnamespace('roboco_sql')") is None
+
+
+def test_stamp_and_accept_name_what_they_refuse(tmp_path: Path, empty_url: str) -> None:
+    chain = small(tmp_path)
+    with pytest.raises(MigrationError) as unknown:
+        stamp(empty_url, chain, "009_nope")
+    assert str(unknown.value) == "unknown revision 009_nope"
+    with pytest.raises(MigrationError) as unknown_accept:
+        accept(empty_url, chain, "009_nope")
+    assert str(unknown_accept.value) == "unknown revision 009_nope"
+    said: list[str] = []
+    stamp(empty_url, chain, "002_b", echo=said.append)
+    assert said == ["stamped at 002_b"]  # nothing later was recorded: nothing forgotten
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "002_b"
+    with pytest.raises(MigrationError) as nothing:
+        accept(empty_url, chain, "002_b")
+    assert str(nothing.value) == "002_b is not applied or its checksum already matches"
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("UPDATE roboco_sql.history SET checksum = 'old' WHERE revision = '002_b'")
+    assert accept(empty_url, chain, "002_b").strip() == "old"  # the checksum it replaced
+    assert "@" in one(
+        empty_url, "SELECT accepted_by FROM roboco_sql.history WHERE revision = '002_b'"
+    )
