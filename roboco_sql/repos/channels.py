@@ -3,8 +3,7 @@
 Membership lives in array columns on the channel row; a channel's ``group_count`` moves with
 its groups in the same statement that creates one.
 
-RoboCo's 060_drop_messaging drops these tables: on a database past it, every function here
-raises SchemaGone naming the table and the revision (a database pinned below 060 keeps them).
+Past RoboCo's 060_drop_messaging every function here raises SchemaGone (`_errors._DROPPED`).
 """
 
 from __future__ import annotations

@@ -5,8 +5,7 @@ Every message moves the counters RoboCo keeps on its session, group and channel;
 live in `_message_posts` (re-exported here), the reads and the author's edit, delete and
 tombstone here.
 
-RoboCo's 060_drop_messaging drops these tables: on a database past it, every function here
-raises SchemaGone naming the table and the revision (a database pinned below 060 keeps them).
+Past RoboCo's 060_drop_messaging every function here raises SchemaGone (`_errors._DROPPED`).
 """
 
 from __future__ import annotations

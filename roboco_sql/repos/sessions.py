@@ -4,8 +4,7 @@ Opening a session makes it its group's live one (``groups.active_session_id``); 
 clears that pointer. Both happen in the statement that changes the session, as RoboCo's
 messaging service does them in one flush.
 
-RoboCo's 060_drop_messaging drops these tables: on a database past it, every function here
-raises SchemaGone naming the table and the revision (a database pinned below 060 keeps them).
+Past RoboCo's 060_drop_messaging every function here raises SchemaGone (`_errors._DROPPED`).
 """
 
 from __future__ import annotations
