@@ -1098,3 +1098,65 @@ def test_stamp_and_accept_name_what_they_refuse(tmp_path: Path, empty_url: str) 
     assert "@" in one(
         empty_url, "SELECT accepted_by FROM roboco_sql.history WHERE revision = '002_b'"
     )
+
+
+# -- the state read and what follows from it ---------------------------------------------------
+
+
+def test_a_narrow_version_column_is_refused_with_its_fix(tmp_path: Path, empty_url: str) -> None:
+    chain = small(tmp_path)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num varchar(20) PRIMARY KEY)")
+    assert failed_migrate(empty_url, chain) == (
+        "alembic_version.version_num is VARCHAR(20); revision ids need 32: ALTER TABLE "
+        "alembic_version ALTER COLUMN version_num TYPE VARCHAR(32)"
+    )
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE alembic_version ALTER COLUMN version_num TYPE varchar(32)")
+    assert migrate(empty_url, chain, options=NO_ADDITIONS).to_revision == "003_c"
+
+
+def test_recorded_checksums_that_no_file_matches_are_refused(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = small(tmp_path)
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE roboco_sql.history SET checksum = repeat('ab', 32) WHERE revision = '002_b'"
+        )
+    with pytest.raises(ChecksumMismatch) as edited:
+        migrate(empty_url, chain, options=NO_ADDITIONS)
+    assert str(edited.value) == (
+        f"002_b.sql was edited after 002_b was applied (checksum abababababab recorded, "
+        f"{chain['002_b'].checksum[:12]} on disk); restore it, or accept the edit with "
+        "`python -m roboco_sql accept 002_b`"
+    )
+    shorter = load_chain(write_chain(tmp_path / "shorter", {"001_t.sql": SMALL["001_t.sql"]}))
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '001_t'")
+        conn.execute("DELETE FROM roboco_sql.history WHERE revision = '003_c'")
+    with pytest.raises(ChecksumMismatch) as unknown:
+        migrate(empty_url, shorter, options=NO_ADDITIONS)
+    assert str(unknown.value) == (
+        f"revision 002_b is recorded as applied but no file in {shorter.directory} declares it"
+    )
+
+
+def test_the_runner_is_named_even_without_a_user_name(
+    tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import getpass
+    import socket
+
+    def nobody() -> str:
+        raise KeyError("getpwuid(): uid not found: 1000")
+
+    monkeypatch.setattr(getpass, "getuser", nobody)
+    migrate(empty_url, small(tmp_path), "001_t", options=NO_ADDITIONS)
+    user = psycopg.conninfo.conninfo_to_dict(empty_url).get("user") or one(
+        empty_url, "SELECT current_user"
+    )
+    assert one(empty_url, "SELECT applied_by FROM roboco_sql.history") == (
+        f"unknown@{socket.gethostname()} as {user}"
+    )
