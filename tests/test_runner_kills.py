@@ -1160,3 +1160,47 @@ def test_the_runner_is_named_even_without_a_user_name(
     assert one(empty_url, "SELECT applied_by FROM roboco_sql.history") == (
         f"unknown@{socket.gethostname()} as {user}"
     )
+
+
+# -- what a step says ------------------------------------------------------------------------
+
+
+def test_a_steps_warning_is_reported_whole_once_it_commits(tmp_path: Path, empty_url: str) -> None:
+    """Detail and hint come with the warning, even when a role setting would hide warnings
+    from the session; the run says what it applied, step by step."""
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET client_min_messages = error").format(
+                sql.Identifier(conn.info.dbname)
+            )
+        )
+    extra = tmp_path / "additions"
+    extra.mkdir()
+    (extra / "a.sql").write_text("-- addition: extra_index\n-- requires: 001_a\nSELECT 1;\n")
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_a.sql": "DO $$ BEGIN RAISE WARNING 'check t' USING DETAIL = 'it is big', "
+                "HINT = 'vacuum it'; END $$;\n",
+                "002_b.sql": "-- transaction: none\nDO $$ BEGIN RAISE WARNING 'one by one'; "
+                "END $$;\n",
+            },
+        ),
+        extra,
+    )
+    said: list[str] = []
+    report = migrate(empty_url, chain, echo=said.append)
+    assert [a.notices for a in report.applied] == [
+        ("WARNING: check t (it is big); hint: vacuum it",),
+        ("WARNING: one by one",),
+    ]
+    assert report.additions == ["extra_index"]
+    assert [line.split(" in ")[0] for line in said] == [
+        "  001_a: WARNING: check t (it is big); hint: vacuum it",
+        "applied 001_a",
+        "  002_b: WARNING: one by one",
+        "applied 002_b",
+        "applied addition extra_index at 002_b",
+    ]
+    assert all(line.endswith(" ms") for line in said if line.startswith("applied 00"))
