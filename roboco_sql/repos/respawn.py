@@ -12,7 +12,7 @@ from psycopg import AsyncConnection
 from roboco_sql import queries
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.respawn import RespawnRecord, RespawnRecordWrite
-from roboco_sql.repos._inputs import insert
+from roboco_sql.repos._inputs import checked_text, insert
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
 from roboco_sql.validate import check_span
@@ -39,12 +39,7 @@ _LIST = _Q["respawn_tracker.list_respawn_records"]
 _DELETE = _Q["respawn_tracker.delete_respawn_record"]
 
 _ROW = model_row(RespawnRecord)
-
-
-def _slug(agent_slug: str) -> str:
-    if not 1 <= len(agent_slug) <= 64:
-        raise ValidationError("agent_slug must be 1 to 64 characters")
-    return agent_slug
+_SLUG_MAX = 64  # the agent_slug column is varchar(64)
 
 
 def _status(last_status: str | None) -> str | None:
@@ -101,7 +96,7 @@ async def _keyed(
         conn,
         query,
         _ROW,
-        agent_slug=_slug(agent_slug),
+        agent_slug=checked_text("agent_slug", agent_slug, _SLUG_MAX),
         task_id=task_id,
         last_status=_status(last_status),
         **extra,
@@ -156,9 +151,8 @@ async def mark_respawn_notified(
     conn: AsyncConnection[Any], agent_slug: str, task_id: uuid.UUID
 ) -> RespawnRecord | None:
     """Set the trip flag; the row only for the caller that flipped it (None if already set)."""
-    return await queries.fetch_one(
-        conn, _NOTIFIED, _ROW, agent_slug=_slug(agent_slug), task_id=task_id
-    )
+    slug = checked_text("agent_slug", agent_slug, _SLUG_MAX)
+    return await queries.fetch_one(conn, _NOTIFIED, _ROW, agent_slug=slug, task_id=task_id)
 
 
 async def get_respawn_record(
