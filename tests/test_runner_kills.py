@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+import roboco_sql
 from roboco_sql import sqllex
 from roboco_sql.errors import (
     ChainError,
@@ -229,8 +230,7 @@ def problems(tmp_path: Path, files: dict[str, str]) -> list[str]:
 
 
 def test_the_shipped_additions_are_read_from_the_package() -> None:
-    shipped_dir = Path(__file__).resolve().parent.parent / "sql" / "additions"
-    assert additions.default_dir().resolve() == shipped_dir
+    assert additions.default_dir() == Path(roboco_sql.__file__).parent / "sql" / "additions"
     shipped = additions.load(None, [m.revision for m in CHAIN])
     assert [(a.name, a.default_on) for a in shipped] == [
         ("task_graph_indexes", True),
@@ -1038,10 +1038,10 @@ def test_a_database_at_a_revision_of_no_file_is_refused_untouched(
     assert one(empty_url, "SELECT to_regnamespace('roboco_sql')") is None
     with psycopg.connect(empty_url, autocommit=True) as conn:
         conn.execute("INSERT INTO alembic_version VALUES ('002_b')")
-    assert failed_migrate(empty_url, chain) == (
-        "alembic_version holds 2 revisions (002_b, 099_from_a_fork); roboco_sql needs a linear "
-        "history"
-    )
+    assert failed_migrate(empty_url, chain) in {
+        f"alembic_version holds 2 revisions ({listed}); roboco_sql needs a linear history"
+        for listed in ("002_b, 099_from_a_fork", "099_from_a_fork, 002_b")  # in the table's order
+    }
 
 
 def test_a_version_less_database_is_stamped_where_its_schema_matches(
