@@ -1204,3 +1204,57 @@ def test_a_steps_warning_is_reported_whole_once_it_commits(tmp_path: Path, empty
         "applied addition extra_index at 002_b",
     ]
     assert all(line.endswith(" ms") for line in said if line.startswith("applied 00"))
+
+
+# -- what a plan prints ----------------------------------------------------------------------
+
+
+def test_plan_prints_the_stamp_and_the_edits_shipped_upstream(
+    tmp_path: Path, empty_url: str, db_url: str
+) -> None:
+    old = "ab" * 32
+    files = {**SMALL, "002_b.sql": f"-- supersedes: {old}\n" + SMALL["002_b.sql"]}
+    chain = load_chain(write_chain(tmp_path / "m", files))
+    (chain.directory / FILENAME).write_text(build_fingerprints(db_url, chain).to_json())
+    migrate(empty_url, chain, "002_b", options=NO_ADDITIONS)
+    forget_runner(empty_url, version_table=False)
+    stamped = plan(empty_url, chain, wanted=frozenset({"none"}))
+    assert (stamped.current, stamped.revisions) == ("002_b", ["003_c"])
+    assert "-- bookkeeping schema\n" in stamped.sql
+    assert "-- stamp a version-less database at 002_b (exact match)\n" in stamped.sql
+    assert "files edited upstream" not in stamped.sql
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("UPDATE roboco_sql.history SET checksum = %s WHERE revision = '002_b'", (old,))
+    edited = plan(empty_url, chain, wanted=frozenset({"none"}))
+    assert edited.revisions == [] and edited.current == "003_c"
+    assert "-- files edited upstream since they were applied: their new checksums\n" in edited.sql
+    assert chain["002_b"].checksum in edited.sql
+    assert "-- no revision to apply: the database stays at 003_c\n" in edited.sql
+    assert "-- bookkeeping" not in edited.sql  # it exists, and the start writes nothing
+
+
+def test_plan_of_a_non_transactional_file_as_migrate_would_send_it(
+    tmp_path: Path, empty_url: str
+) -> None:
+    concurrent = (
+        "-- transaction: none\n"
+        "CREATE INDEX CONCURRENTLY ix_t_a ON t (a) -- the one lookups use\n;\n"
+        "CREATE UNIQUE INDEX CONCURRENTLY ux_t_b ON t (b);\n"
+        "UPDATE t SET c = 0;\n"
+    )
+    chain = load_chain(write_chain(tmp_path / "m", {"001_t.sql": TABLE, "002_ix.sql": concurrent}))
+    migrate(empty_url, chain, "001_t", options=NO_ADDITIONS)
+    fresh = plan(empty_url, chain, wanted=frozenset({"none"})).sql
+    assert "CREATE INDEX CONCURRENTLY ix_t_a ON t (a) -- the one lookups use\n;" in fresh
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("CREATE INDEX ix_t_a ON t (a)")  # built already: recorded, not rebuilt
+        conn.execute("UPDATE t SET b = a")
+    script = plan(empty_url, chain, wanted=frozenset({"none"})).sql
+    section = script[script.index("-- 002_ix (002_ix.sql): transaction: none") :]
+    assert "-- statement 1 of 3 (002_ix.sql:4)\n" in section
+    assert "-- index ix_t_a is already built and valid: recorded as done\n" in section
+    assert "CREATE INDEX CONCURRENTLY ix_t_a" not in section
+    assert "-- statement 2 of 3 (002_ix.sql:6)\nCREATE UNIQUE INDEX CONCURRENTLY ux_t_b" in section
+    assert "BEGIN;\nUPDATE t SET c = 0;\nINSERT INTO roboco_sql.progress" in section
+    assert "-- 002_ix done: record it\n" in section
