@@ -1258,3 +1258,14 @@ def test_plan_of_a_non_transactional_file_as_migrate_would_send_it(
     assert "-- statement 2 of 3 (002_ix.sql:6)\nCREATE UNIQUE INDEX CONCURRENTLY ux_t_b" in section
     assert "BEGIN;\nUPDATE t SET c = 0;\nINSERT INTO roboco_sql.progress" in section
     assert "-- 002_ix done: record it\n" in section
+
+
+def test_pgvector_that_cannot_be_created_says_why(empty_url: str) -> None:
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("SET default_transaction_read_only = on")
+        refused = ensure_pgvector(conn)
+    assert (refused.enabled, refused.version) == (False, None)
+    assert refused.reason == (
+        "could not create the pgvector extension: cannot execute CREATE EXTENSION in a "
+        "read-only transaction"
+    )
