@@ -218,8 +218,9 @@ class ParamRefused(ValidationError):
 def check_params(where: str, names: Sequence[str], values: Sequence[object]) -> None:
     """Every value of one statement, the error naming the statement and the parameter."""
     for name, value in zip(names, values, strict=True):
-        if type(value) not in _INERT:
-            try:
-                check_param(f":{name}", value)
-            except ValidationError as exc:
-                raise ParamRefused(where, str(exc)) from None
+        if type(value) in _INERT or (isinstance(value, str) and _text_problem(value) is None):
+            continue  # text, the commonest value, passes without its name being formatted
+        try:
+            check_param(f":{name}", value)
+        except ValidationError as exc:
+            raise ParamRefused(where, str(exc)) from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from roboco_sql.errors import RobocoSQLError, ValidationError
@@ -53,6 +53,10 @@ class Query:
     file: str = ""
     line: int = 0
     writes: bool = False
+    names: frozenset[str] = field(init=False, repr=False, compare=False)  # params, as a set
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", frozenset(self.params))
 
     @property
     def label(self) -> str:
@@ -67,12 +71,22 @@ class Query:
     def args(
         self, values: Mapping[str, object] | None = None, /, **kwargs: object
     ) -> tuple[object, ...]:
-        """Positional values for $1..$n; names only in errors, never values (they may be tokens)."""
-        given = dict(values) if values is not None else {}
+        """Positional values for $1..$n, each checked (NUL, surrogates, int8, JSON depth and
+        size); names only in errors, never values (they may be tokens)."""
+        if values is None and kwargs.keys() == self.names:  # the usual call: all by keyword
+            bound = tuple(map(kwargs.__getitem__, self.params))
+        else:
+            bound = self._bound(values or {}, kwargs)
+        check_params(self.label, self.params, bound)
+        return bound
+
+    def _bound(self, values: Mapping[str, object], kwargs: dict[str, object]) -> tuple[object, ...]:
+        """The values of a call that passes a mapping, or names a wrong set (refused here)."""
+        given = dict(values)
         twice = sorted(given.keys() & kwargs.keys())
         given.update(kwargs)
         missing = [p for p in self.params if p not in given]
-        extra = sorted(given.keys() - set(self.params))
+        extra = sorted(given.keys() - self.names)
         if missing or extra or twice:
             problems = []
             if missing:
@@ -83,9 +97,7 @@ class Query:
                 problems.append("given twice " + ", ".join(f":{p}" for p in twice))
             expects = ", ".join(f":{p}" for p in self.params) or "no parameters"
             raise ValidationError(f"{self.label}: {'; '.join(problems)} (expects {expects})")
-        bound = tuple(given[p] for p in self.params)
-        check_params(self.label, self.params, bound)  # NUL, surrogates, int8, JSON depth/size
-        return bound
+        return tuple(given[p] for p in self.params)
 
 
 class Queries(Mapping[str, Query]):
