@@ -1269,3 +1269,14 @@ def test_pgvector_that_cannot_be_created_says_why(empty_url: str) -> None:
         "could not create the pgvector extension: cannot execute CREATE EXTENSION in a "
         "read-only transaction"
     )
+
+
+def test_the_runner_lends_status_names_on_first_use_and_no_others() -> None:
+    from roboco_sql.migrate import runner
+    from roboco_sql.migrate import status as status_module
+
+    for name in ("Status", "history", "status", "to_json"):
+        assert getattr(runner, name) is getattr(status_module, name)
+    with pytest.raises(AttributeError) as missing:
+        runner.nope  # noqa: B018
+    assert str(missing.value) == "module 'roboco_sql.migrate.runner' has no attribute 'nope'"
