@@ -1280,3 +1280,32 @@ def test_the_runner_lends_status_names_on_first_use_and_no_others() -> None:
     with pytest.raises(AttributeError) as missing:
         runner.nope  # noqa: B018
     assert str(missing.value) == "module 'roboco_sql.migrate.runner' has no attribute 'nope'"
+
+
+def test_going_back_says_each_step_and_what_it_lost(tmp_path: Path, empty_url: str) -> None:
+    extra = tmp_path / "additions"
+    extra.mkdir()
+    (extra / "a.sql").write_text(
+        "-- addition: t_b_index\n-- requires: 002_b\n"
+        "CREATE INDEX IF NOT EXISTS rsql_t_b ON t (b);\n\n-- down\nDROP INDEX IF EXISTS rsql_t_b;\n"
+    )
+    chain = load_chain(write_chain(tmp_path / "m", SMALL), extra)
+    assert migrate(empty_url, chain).additions == ["t_b_index"]
+    said: list[str] = []
+    back = Options(go_back=True, allow_data_loss=True)
+    report = migrate(empty_url, chain, "001_t", options=back, echo=said.append)
+    assert [line.split(" in ")[0] if line.startswith("reverted") else line for line in said] == [
+        "reverted 003_c",
+        "removed addition t_b_index before going below 002_b",
+        "reverted 002_b",
+    ]
+    assert said[2].endswith(" ms (data lost, as allowed)") and not said[0].endswith(")")
+    assert (report.from_revision, report.to_revision, report.removed) == (
+        "003_c",
+        "001_t",
+        ["t_b_index"],
+    )
+    assert [a.revision for a in report.reverted] == ["003_c", "002_b"]
+    assert [a.file for a in report.reverted] == ["003_c.sql", "002_b.sql"]
+    assert one(empty_url, "SELECT to_regclass('rsql_t_b')") is None
+    assert one(empty_url, "SELECT count(*) FROM roboco_sql.additions") == 0
