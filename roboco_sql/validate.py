@@ -91,27 +91,30 @@ def check_text(name: str, value: str) -> str:
 
 def check_json(name: str, value: object) -> None:
     """Refuse JSON PostgreSQL (or psycopg's serializer) cannot take: too deep, too large,
-    NUL or surrogates in a key or string, NaN or infinity, a non-string key.
+    NUL or surrogates in a key or string, NaN or infinity, a non-string key."""
+    if (problem := _json_problem(value)) is not None:
+        raise ValidationError(f"{name} {problem}")
 
-    Walks level by level (no recursion), looking at each scalar once where it sits."""
+
+def _json_problem(value: object) -> str | None:
+    """What check_json refuses, said after the value's name; level by level (no recursion),
+    each scalar looked at once where it sits."""
     level: list[object] = [value]
     depth = 0
     size = 0
     while level:
         depth += 1
         if depth > MAX_JSON_DEPTH:
-            raise ValidationError(f"{name} is JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            return f"is JSON nested deeper than {MAX_JSON_DEPTH} levels"
         below: list[object] = []
         for node in level:
             if isinstance(node, Mapping):
                 for key in node:
                     if not isinstance(key, str):
-                        raise ValidationError(
-                            f"{name} has a JSON key that is not a string: {key!r}"
-                        )
+                        return f"has a JSON key that is not a string: {key!r}"
                     size += len(key)
                     if (problem := _text_problem(key)) is not None:
-                        raise ValidationError(f"{name} (a JSON key) {problem}")
+                        return f"(a JSON key) {problem}"
                 items: Iterable[object] = node.values()
                 size += 4 * len(node)
             elif isinstance(node, (list, tuple)):
@@ -123,17 +126,16 @@ def check_json(name: str, value: object) -> None:
                 if isinstance(item, str):
                     size += len(item)
                     if (problem := _text_problem(item)) is not None:
-                        raise ValidationError(f"{name} (inside the JSON) {problem}")
+                        return f"(inside the JSON) {problem}"
                 elif isinstance(item, float):
                     if not math.isfinite(item):
-                        raise ValidationError(
-                            f"{name} holds {item} in JSON, which has no such number"
-                        )
+                        return f"holds {item} in JSON, which has no such number"
                 elif isinstance(item, (Mapping, list, tuple)):
                     below.append(item)
         if size > MAX_JSON_CHARS:
-            raise ValidationError(f"{name} is JSON larger than {MAX_JSON_CHARS} characters")
+            return f"is JSON larger than {MAX_JSON_CHARS} characters"
         level = below
+    return None
 
 
 def check_vector(name: str, values: Sequence[float], *, nonzero: bool = False) -> list[float]:
@@ -181,28 +183,32 @@ def check_span(name: str, value: timedelta | int) -> timedelta:
 
 def check_param(name: str, value: object) -> None:
     """One bound value: refused by name when PostgreSQL could not take it."""
-    kind = type(value)
-    if kind in _INERT:
-        return
+    if type(value) not in _INERT and (problem := _problem(value)) is not None:
+        raise ValidationError(f"{name} {problem}")
+
+
+def _problem(value: object) -> str | None:
+    """What is wrong with one bound value, said after its name; None when nothing is."""
     if isinstance(value, str):
-        check_text(name, value)
-    elif isinstance(value, int):
+        return _text_problem(value)
+    if isinstance(value, int):
         if not INT8_MIN <= value <= INT8_MAX:
-            raise ValidationError(f"{name} is outside the 64-bit integer range: {value}")
+            return f"is outside the 64-bit integer range: {value}"
     elif isinstance(value, (Json, Jsonb)):
-        check_json(name, value.obj)
+        return _json_problem(value.obj)
     elif isinstance(value, Mapping):
-        check_json(name, value)
+        return _json_problem(value)
     elif isinstance(value, (list, tuple)):  # an array: each element as a value of its own
         stack: list[tuple[object, int]] = [(value, 1)]
         while stack:
             item, depth = stack.pop()
             if isinstance(item, (list, tuple)):
                 if depth > _MAX_ARRAY_DEPTH:
-                    raise ValidationError(f"{name} is an array nested deeper than 6 levels")
+                    return "is an array nested deeper than 6 levels"
                 stack.extend((sub, depth + 1) for sub in item)
-            else:
-                check_param(name, item)
+            elif type(item) not in _INERT and (problem := _problem(item)) is not None:
+                return problem
+    return None
 
 
 class ParamRefused(ValidationError):
@@ -218,9 +224,5 @@ class ParamRefused(ValidationError):
 def check_params(where: str, names: Sequence[str], values: Sequence[object]) -> None:
     """Every value of one statement, the error naming the statement and the parameter."""
     for name, value in zip(names, values, strict=True):
-        if type(value) in _INERT or (isinstance(value, str) and _text_problem(value) is None):
-            continue  # text, the commonest value, passes without its name being formatted
-        try:
-            check_param(f":{name}", value)
-        except ValidationError as exc:
-            raise ParamRefused(where, str(exc)) from None
+        if type(value) not in _INERT and (problem := _problem(value)) is not None:
+            raise ParamRefused(where, f":{name} {problem}")  # a name is formatted only here

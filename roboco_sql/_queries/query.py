@@ -73,8 +73,9 @@ class Query:
     ) -> tuple[object, ...]:
         """Positional values for $1..$n, each checked (NUL, surrogates, int8, JSON depth and
         size); names only in errors, never values (they may be tokens)."""
-        if values is None and kwargs.keys() == self.names:  # the usual call: all by keyword
-            bound = tuple(map(kwargs.__getitem__, self.params))
+        only = kwargs if values is None else values if not kwargs else None
+        if only is not None and only.keys() == self.names:  # the usual call: one exact mapping
+            bound = tuple(map(only.__getitem__, self.params))
         else:
             bound = self._bound(values or {}, kwargs)
         check_params(self.label, self.params, bound)
