@@ -21,6 +21,7 @@ from roboco_sql.errors import NotFound, ValidationError
 from roboco_sql.models.base import utcnow
 from roboco_sql.models.enums import MessageType
 from roboco_sql.models.messaging import Message, MessageVolume
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._message_posts import Sent, post_message, post_messages, send_message
 from roboco_sql.repos._message_rows import MESSAGE, Cursor, aware, get_message
@@ -92,7 +93,7 @@ async def _session_page(
             before_at=aware("before", before_at),
             before_id=before_id,
             after=aware("after", after),
-            type=type,
+            type=optional_enum_arg("type", MessageType, type),
             limit=rows,
         )
 
