@@ -1309,3 +1309,33 @@ def test_going_back_says_each_step_and_what_it_lost(tmp_path: Path, empty_url: s
     assert [a.file for a in report.reverted] == ["003_c.sql", "002_b.sql"]
     assert one(empty_url, "SELECT to_regclass('rsql_t_b')") is None
     assert one(empty_url, "SELECT count(*) FROM roboco_sql.additions") == 0
+
+
+def test_a_part_run_on_a_backend_other_than_the_locks_is_refused(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """Both ways a part can commit (the one string, and the replay after a failure without a
+    position) check the backend against the one that holds the lock, and commit nothing else."""
+    from roboco_sql.migrate import atomic
+
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_a.sql": "INSERT INTO t VALUES (5);\n",
+                "002_b.sql": "INSERT INTO t SELECT 1 / (nextval('s') - 1);\n",
+            },
+        )
+    )
+    expected = (
+        "this connection goes through a pooler (its backend changed); migrations need a session "
+        "of their own: set ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
+    )
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("CREATE SEQUENCE s; CREATE TABLE t (x int)")
+        elsewhere = conn.info.backend_pid + 1
+        for m in chain:  # 001_a in one string; 002_b fails once, then passes in the replay
+            with pytest.raises(MigrationError) as refused:
+                atomic.run(conn, m, atomic.Record([]), elsewhere, "nothing was applied")
+            assert str(refused.value) == expected
+        assert one(empty_url, "SELECT count(*) FROM t") == 0
