@@ -25,6 +25,7 @@ from roboco_sql.models.messaging import (
     Group,
     GroupCreate,
 )
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import existing, insert
 from roboco_sql.repos._paging import Page, checked_limit, checked_offset
@@ -108,6 +109,7 @@ async def list_channels(
     limit: int = 100,
 ) -> list[Channel]:
     """Channels by slug, archived ones only on request; pass the last slug as after_slug."""
+    type = optional_enum_arg("type", ChannelType, type)
     with translated("channel"):
         return await queries.fetch_all(
             conn,

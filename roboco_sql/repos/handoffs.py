@@ -11,6 +11,7 @@ from psycopg.types.json import Json
 from roboco_sql import queries
 from roboco_sql.models.enums import HandoffStatus
 from roboco_sql.models.handoff import Handoff, HandoffCreate
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._inputs import returned
 from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
@@ -65,6 +66,7 @@ async def list_handoffs(
     limit: int = 50,
 ) -> list[Handoff]:
     """Handoffs by status and/or assignee, oldest first; pass the last one as ``after``."""
+    status = optional_enum_arg("status", HandoffStatus, status)
     return await queries.fetch_all(
         conn,
         _LIST,

@@ -23,7 +23,7 @@ from roboco_sql.models.review_finding import (
     SeverityCount,
     TaskReviewFinding,
 )
-from roboco_sql.repos._checks import enum_arg
+from roboco_sql.repos._checks import enum_arg, optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._rows import model_row
@@ -110,6 +110,7 @@ async def list_task_findings(
     limit: int = 500,
 ) -> list[TaskReviewFinding]:
     """A task's findings (of one status, or all), newest round first."""
+    status = optional_enum_arg("status", FindingStatus, status)
     return await queries.fetch_all(
         conn, _LIST, _ROW, task_id=task_id, status=status, limit=checked_limit(limit)
     )
@@ -210,6 +211,7 @@ async def count_findings(
     until: dt.datetime | None = None,
 ) -> int:
     """Findings in a status created in [since, until) (RoboCo's weekly waived trend)."""
+    status = optional_enum_arg("status", FindingStatus, status)
     n = await queries.fetch_scalar(conn, _COUNT, int, status=status, since=since, until=until)
     return n or 0
 

@@ -10,6 +10,7 @@ from psycopg import AsyncConnection
 from roboco_sql import queries
 from roboco_sql.errors import NotFound
 from roboco_sql.models.waiting import WaitingFor, WaitingRecord, WaitingRecordCreate
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._rows import model_row
 
@@ -52,6 +53,7 @@ async def list_waiting_records(
     Unpaginated on purpose: there is at most one per agent, and the orchestrator restores them
     all at start.
     """
+    waiting_for = optional_enum_arg("waiting_for", WaitingFor, waiting_for)
     return await queries.fetch_all(conn, _LIST, _ROW, waiting_for=waiting_for, task_id=task_id)
 
 
