@@ -1339,3 +1339,37 @@ def test_a_part_run_on_a_backend_other_than_the_locks_is_refused(
                 atomic.run(conn, m, atomic.Record([]), elsewhere, "nothing was applied")
             assert str(refused.value) == expected
         assert one(empty_url, "SELECT count(*) FROM t") == 0
+
+
+def test_a_run_without_the_right_to_create_pgvector_goes_on_without_rag(
+    tmp_path: Path, empty_url: str
+) -> None:
+    role = "rsql_kills_owner"
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        conn.execute(
+            sql.SQL("GRANT CREATE ON DATABASE {} TO {}; GRANT ALL ON SCHEMA public TO {}").format(
+                sql.Identifier(conn.info.dbname), sql.Identifier(role), sql.Identifier(role)
+            )
+        )
+    owner = psycopg.conninfo.make_conninfo(empty_url, user=role)
+    reason = (
+        "creating the pgvector extension needs a superuser (or a trusted-extension grant): "
+        "run CREATE EXTENSION vector once as one"
+    )
+    try:
+        chain = small(tmp_path)
+        for _ in range(2):  # applying the chain, then at its head (a no-op run)
+            said: list[str] = []
+            report = migrate(owner, chain, options=NO_ADDITIONS, echo=said.append, pgvector=True)
+            assert (report.rag_enabled, report.rag_reason) == (False, reason)
+            assert f"warning: {reason}; RAG is disabled, everything else runs" in said
+        assert report.applied == [] and report.to_revision == "003_c"
+    finally:
+        with psycopg.connect(empty_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP OWNED BY {}; DROP ROLE {}").format(
+                    sql.Identifier(role), sql.Identifier(role)
+                )
+            )
