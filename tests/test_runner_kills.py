@@ -17,6 +17,7 @@ from roboco_sql.errors import (
     ChecksumMismatch,
     ConfigError,
     DataLossRefused,
+    LockTimeout,
     MigrationError,
     ValidationError,
 )
@@ -717,8 +718,12 @@ def test_plan_creates_pgvector_where_migrate_would(empty_url: str, tmp_path: Pat
 
 
 def failed_migrate(url: str, chain: Chain) -> str:
+    return failed_migrate_with(url, chain, NO_ADDITIONS)
+
+
+def failed_migrate_with(url: str, chain: Chain, options: Options) -> str:
     with pytest.raises(MigrationError) as failed:
-        migrate(url, chain, options=NO_ADDITIONS)
+        migrate(url, chain, options=options)
     return str(failed.value)
 
 
@@ -1373,3 +1378,46 @@ def test_a_run_without_the_right_to_create_pgvector_goes_on_without_rag(
                     sql.Identifier(role), sql.Identifier(role)
                 )
             )
+
+
+def test_pgvector_at_head_is_created_under_the_migration_lock(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = small(tmp_path)
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    with psycopg.connect(empty_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (lock.LOCK_KEY,))
+        waits = Options(lock_deadline=0.2, additions=frozenset({"none"}))
+        with pytest.raises(LockTimeout):
+            migrate(empty_url, chain, options=waits, pgvector=True)
+    assert one(empty_url, "SELECT count(*) FROM pg_extension WHERE extname = 'vector'") == 0
+    assert migrate(empty_url, chain, options=waits, pgvector=True).rag_enabled is True
+
+
+def test_a_step_that_gives_up_names_every_blocker(tmp_path: Path, empty_url: str) -> None:
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_t.sql": "CREATE TABLE t (a int);\n",
+                "002_alter.sql": "-- lock_timeout: 100ms\nALTER TABLE t ADD COLUMN b int;\n",
+            },
+        )
+    )
+    migrate(empty_url, chain, "001_t", options=NO_ADDITIONS)
+    readers = [psycopg.connect(empty_url, application_name=f"reader-{n}") for n in range(2)]
+    pids = sorted(reader.info.backend_pid for reader in readers)
+    try:
+        for reader in readers:
+            reader.execute("SELECT * FROM t")  # ACCESS SHARE, held while idle in transaction
+        once = Options(lock_retries=0, additions=frozenset({"none"}))
+        message = failed_migrate_with(empty_url, chain, once)
+    finally:
+        for reader in readers:
+            reader.close()
+    listed = message.split(": blocked by ", 1)[1].split("; ")[0]
+    assert listed.count("pid ") == 2 and ", pid " in listed
+    assert all(f"pid {pid} (" in listed for pid in pids)
+    assert message.startswith(
+        "002_alter (002_alter.sql) gave up after 1 tries (lock_timeout 100ms)"
+    )
