@@ -1421,3 +1421,23 @@ def test_a_step_that_gives_up_names_every_blocker(tmp_path: Path, empty_url: str
     assert message.startswith(
         "002_alter (002_alter.sql) gave up after 1 tries (lock_timeout 100ms)"
     )
+
+
+def test_the_version_moved_by_a_non_transactional_file_is_refused(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_a.sql": "CREATE TABLE t (x int);\n",
+                "002_b.sql": "-- transaction: none\n"
+                "UPDATE alembic_version SET version_num = 'elsewhere';\n",
+            },
+        )
+    )
+    assert failed_migrate(empty_url, chain) == (
+        "alembic_version moved under us while applying 002_b"
+    )
+    assert names(empty_url, "SELECT revision FROM roboco_sql.history") == {"001_a"}
+    assert one(empty_url, "SELECT count(*) FROM roboco_sql.progress") == 1  # kept for a resume
