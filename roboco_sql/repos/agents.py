@@ -13,7 +13,7 @@ from roboco_sql import queries
 from roboco_sql.errors import ValidationError
 from roboco_sql.models.agent import Agent, AgentCreate, AgentUpdate
 from roboco_sql.models.enums import AgentRole, AgentStatus, Team
-from roboco_sql.repos._checks import optional_enum_arg
+from roboco_sql.repos._checks import enum_arg, optional_enum_arg
 from roboco_sql.repos._inputs import existing, insert
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
@@ -114,6 +114,7 @@ async def update_status(
 
     Raises NotFound for an unknown agent, NotFound naming the task for an unknown task id.
     """
+    status = enum_arg("status", AgentStatus, status)
     set_task = not isinstance(current_task_id, EllipsisType)
     return await existing(
         conn,

@@ -10,6 +10,7 @@ from psycopg import AsyncConnection
 
 from roboco_sql import queries
 from roboco_sql.models.gateway import GatewayDecision, GatewayTrigger, GatewayTriggerCreate
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._inputs import insert
 from roboco_sql.repos._keyset import keyset
 from roboco_sql.repos._paging import checked_limit
@@ -57,6 +58,7 @@ async def list_gateway_triggers(
     limit: int = 50,
 ) -> list[GatewayTrigger]:
     """Decisions matching every filter given, newest first; pass the last one as ``before``."""
+    decision = optional_enum_arg("decision", GatewayDecision, decision)
     return await queries.fetch_all(
         conn,
         _LIST,
@@ -80,6 +82,7 @@ async def count_gateway_triggers(
     decision: GatewayDecision | None = None,
 ) -> int:
     """How many decisions match since a time (the gateway's spawn rate limits)."""
+    decision = optional_enum_arg("decision", GatewayDecision, decision)
     count = await queries.fetch_scalar(
         conn,
         _COUNT,

@@ -13,6 +13,7 @@ from psycopg.types.json import Json
 from roboco_sql import queries
 from roboco_sql.models.pitch import Pitch, PitchCreate, PitchDecision, PitchStatus
 from roboco_sql.repos._built import built
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import insert, missed
 from roboco_sql.repos._paging import checked_limit
@@ -68,6 +69,7 @@ async def list_pitches(
     limit: int = 50,
 ) -> list[Pitch]:
     """Pitches (of one status, or all), newest first; pass the last one as before for more."""
+    status = optional_enum_arg("status", PitchStatus, status)
     before_at: dt.datetime | None = before.created_at if before is not None else None
     before_id: uuid.UUID | None = before.id if before is not None else None
     return await queries.fetch_all(

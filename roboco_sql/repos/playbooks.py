@@ -13,6 +13,7 @@ from psycopg.types.json import Json
 from roboco_sql import queries
 from roboco_sql.errors import RobocoSQLError
 from roboco_sql.models.playbook import Playbook, PlaybookCreate, PlaybookStatus, PlaybookUpdate
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._inputs import existing, insert, missed
 from roboco_sql.repos._paging import checked_limit
 from roboco_sql.repos._patch import patch_params
@@ -81,6 +82,7 @@ async def list_playbooks(
     limit: int = 100,
 ) -> list[Playbook]:
     """Playbooks matching every filter given, oldest first; pass the last one as after."""
+    status = optional_enum_arg("status", PlaybookStatus, status)
     after_at: dt.datetime | None = after.created_at if after is not None else None
     after_id: uuid.UUID | None = after.id if after is not None else None
     return await queries.fetch_all(

@@ -33,6 +33,7 @@ from roboco_sql.models.messaging import (
 )
 from roboco_sql.queries import Query
 from roboco_sql.repos import channels
+from roboco_sql.repos._checks import optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._inputs import missed
 from roboco_sql.repos._paging import checked_limit, cursor_params
@@ -206,6 +207,7 @@ async def list_sessions(
     limit: int = 50,
 ) -> list[Session]:
     """A group's sessions, newest start first; pass the last one's (started_at, id) as before."""
+    status = optional_enum_arg("status", SessionStatus, status)
     return await _sessions(
         conn,
         _LIST,
@@ -328,6 +330,9 @@ async def list_task_sessions(
     relationship_type: SessionTaskRelationship | None = None,
 ) -> list[SessionTask]:
     """The session links of a task, newest first, optionally of one relationship type."""
+    relationship_type = optional_enum_arg(
+        "relationship_type", SessionTaskRelationship, relationship_type
+    )
     return await _links(conn, _LIST_BY_TASK, task_id=task_id, relationship_type=relationship_type)
 
 
