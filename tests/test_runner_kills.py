@@ -1443,3 +1443,33 @@ def test_the_version_moved_by_a_non_transactional_file_is_refused(
     )
     assert names(empty_url, "SELECT revision FROM roboco_sql.history") == {"001_a"}
     assert one(empty_url, "SELECT count(*) FROM roboco_sql.progress") == 1  # kept for a resume
+
+
+def test_a_non_transactional_file_stopped_after_its_last_statement_is_only_recorded(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """Every statement done, the run cut before its record: the next run runs none again."""
+    from roboco_sql.migrate import bookkeeping
+
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_t.sql": "CREATE TABLE t (x int);\n",
+                "002_b.sql": "-- transaction: none\nINSERT INTO t VALUES (1);\n"
+                "INSERT INTO t VALUES (2);\n",
+            },
+        )
+    )
+    migrate(empty_url, chain, "001_t", options=NO_ADDITIONS)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO t VALUES (1), (2)")
+        for number, stmt in enumerate(chain["002_b"].statements, start=1):
+            conn.execute(
+                "INSERT INTO roboco_sql.progress (revision, step, checksum) VALUES (%s, %s, %s)",
+                ("002_b", number, bookkeeping.statement_checksum(stmt.text)),
+            )
+    (applied,) = migrate(empty_url, chain, options=NO_ADDITIONS).applied
+    assert (applied.revision, applied.resumed_at) == ("002_b", None)  # nothing left to resume
+    assert one(empty_url, "SELECT count(*) FROM t") == 2
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "002_b"
