@@ -40,3 +40,20 @@ async def test_trusted_row_keeps_field_order_whatever_the_select(
     assert list(trusted.model_dump()) == list(Agent.model_fields)
     assert trusted.model_dump_json() == validated.model_dump_json()
     assert list(trusted.model_dump(by_alias=True)) == list(validated.model_dump(by_alias=True))
+
+
+async def test_one_factory_follows_each_statement_shape(conn: Any, monkeypatch: Any) -> None:
+    """A factory keeps the last result shape's maker: a statement of another shape (the
+    same columns in another order) gets its own maker, never the last one's."""
+    await bootstrap.seed(conn)
+    validated = await _ceo(conn, True, monkeypatch)
+    columns = _REVERSED.split("SELECT", 1)[1].split("FROM", 1)[0].split(",")
+    natural = (
+        f"SELECT {', '.join(c.strip() for c in reversed(columns))} FROM agents WHERE slug = 'ceo'"
+    )
+    monkeypatch.setattr(_rows, "VALIDATE", False)
+    factory = _rows.model_row(Agent)
+    for sql in (_REVERSED, natural, natural, _REVERSED):
+        async with AsyncRawCursor(conn, row_factory=factory) as cur:
+            await cur.execute(sql)
+            assert await cur.fetchone() == validated
