@@ -24,6 +24,7 @@ from roboco_sql.models.enums import CELL_TEAMS, BlockerResolverType, TaskStatus,
 from roboco_sql.models.task import Task, TaskCreate
 from roboco_sql.queries import Query
 from roboco_sql.repos import products, tasks
+from roboco_sql.repos._checks import enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._task_common import existing_task, one_task, task_list, task_not_found
 from roboco_sql.repos.transitions import SYSTEM, ActorLike, actor_of, apply_transition
@@ -117,6 +118,7 @@ async def add_blocker(
     """
     if task_id == blocker_id:
         raise ValidationError(f"task {task_id} cannot block itself")
+    resolver_type = enum_arg("resolver_type", BlockerResolverType, resolver_type)
     who = SYSTEM if raised_by is None else actor_of(raised_by)
     async with queries.atomic(conn):
         await _lock_graph(conn)
