@@ -1475,3 +1475,31 @@ def test_a_non_transactional_file_stopped_after_its_last_statement_is_only_recor
     assert (applied.revision, applied.resumed_at) == ("002_b", None)  # nothing left to resume
     assert one(empty_url, "SELECT count(*) FROM t") == 2
     assert one(empty_url, "SELECT version_num FROM alembic_version") == "002_b"
+
+
+def test_plan_going_back_removes_an_addition_before_its_revision(
+    tmp_path: Path, empty_url: str
+) -> None:
+    extra = tmp_path / "additions"
+    extra.mkdir()
+    (extra / "a.sql").write_text(
+        "-- addition: t_b_index\n-- requires: 002_b\n"
+        "CREATE INDEX IF NOT EXISTS rsql_t_b ON t (b);\n\n-- down\nDROP INDEX IF EXISTS rsql_t_b;\n"
+    )
+    chain = load_chain(write_chain(tmp_path / "m", SMALL), extra)
+    forward = plan(empty_url, chain).sql
+    assert "-- addition t_b_index (a.sql): one transaction\n" in forward
+    assert forward.index("-- 003_c (003_c.sql)") < forward.index("-- addition t_b_index (a.sql)")
+    migrate(empty_url, chain)
+    back = plan(empty_url, chain, "001_t", allow_data_loss=True).sql
+    removed = back.index("-- addition t_b_index: removed before going below 002_b\n")
+    assert (
+        back.index("-- the down section of 003_c (003_c.sql): one transaction\n")
+        < removed
+        < back.index("-- the down section of addition t_b_index (a.sql): one transaction\n")
+        < back.index("-- the down section of 002_b (002_b.sql): one transaction\n")
+    )
+    assert "DROP INDEX IF EXISTS rsql_t_b" in back[removed:]
+    stays = plan(empty_url, chain, "002_b").sql
+    assert "removed before going below" not in stays
+    assert stays.count("-- addition t_b_index (a.sql): one transaction\n") == 1  # re-applied
