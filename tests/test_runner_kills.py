@@ -1191,7 +1191,7 @@ def test_a_steps_warning_is_reported_whole_once_it_commits(tmp_path: Path, empty
                 "001_a.sql": "DO $$ BEGIN RAISE WARNING 'check t' USING DETAIL = 'it is big', "
                 "HINT = 'vacuum it'; END $$;\n",
                 "002_b.sql": "-- transaction: none\nDO $$ BEGIN RAISE WARNING 'one by one'; "
-                "END $$;\n",
+                "END $$;\nSELECT pg_sleep(0.05);\nDO $$ BEGIN RAISE WARNING 'and two'; END $$;\n",
             },
         ),
         extra,
@@ -1200,13 +1200,16 @@ def test_a_steps_warning_is_reported_whole_once_it_commits(tmp_path: Path, empty
     report = migrate(empty_url, chain, echo=said.append)
     assert [a.notices for a in report.applied] == [
         ("WARNING: check t (it is big); hint: vacuum it",),
-        ("WARNING: one by one",),
+        ("WARNING: one by one", "WARNING: and two"),
     ]
+    duration = "SELECT duration_ms FROM roboco_sql.history WHERE revision = '002_b'"
+    assert 50 <= one(empty_url, duration) < 60_000  # milliseconds, as the runner timed them
     assert report.additions == ["extra_index"]
     assert [line.split(" in ")[0] for line in said] == [
         "  001_a: WARNING: check t (it is big); hint: vacuum it",
         "applied 001_a",
         "  002_b: WARNING: one by one",
+        "  002_b: WARNING: and two",
         "applied 002_b",
         "applied addition extra_index at 002_b",
     ]
@@ -1503,3 +1506,28 @@ def test_plan_going_back_removes_an_addition_before_its_revision(
     stays = plan(empty_url, chain, "002_b").sql
     assert "removed before going below" not in stays
     assert stays.count("-- addition t_b_index (a.sql): one transaction\n") == 1  # re-applied
+
+
+def test_a_non_transactional_statement_that_gives_up_says_what_is_applied(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {
+                "001_t.sql": "CREATE TABLE t (a int);\n",
+                "002_b.sql": "-- transaction: none\n-- lock_timeout: 100ms\n"
+                "INSERT INTO t VALUES (1);\nALTER TABLE t ADD COLUMN b int;\n",
+            },
+        )
+    )
+    migrate(empty_url, chain, "001_t", options=NO_ADDITIONS)
+    with psycopg.connect(empty_url, application_name="the-reader") as reader:
+        reader.execute("SELECT * FROM t")
+        once = Options(lock_retries=0, additions=frozenset({"none"}))
+        message = failed_migrate_with(empty_url, chain, once)
+    assert message.startswith("002_b (002_b.sql) gave up after 1 tries (lock_timeout 100ms): ")
+    assert "(the-reader, idle in transaction)" in message
+    assert message.endswith(
+        "; statements 1-1 of 2 of 002_b are applied; the next run resumes at statement 2"
+    )
