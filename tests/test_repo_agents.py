@@ -71,11 +71,6 @@ async def test_create_and_get_round_trip(conn: Conn) -> None:
     assert await agents.get_agent_by_slug(conn, "be-dev-1") == created
 
 
-async def test_get_missing_returns_none(conn: Conn) -> None:
-    assert await agents.get_agent(conn, uuid.uuid4()) is None
-    assert await agents.get_agent_by_slug(conn, "nobody") is None
-
-
 async def test_the_human_ceo_is_an_agent_row(conn: Conn) -> None:
     assert await agents.get_ceo(conn) is None
     await agents.create_agent(conn, new_agent("be-dev-1"))

@@ -94,9 +94,7 @@ async def test_create_without_cells(conn: Conn, owner: uuid.UUID) -> None:
     assert await products.get_product(conn, made.product.id) == made
 
 
-async def test_get_missing_returns_none(conn: Conn) -> None:
-    assert await products.get_product(conn, uuid.uuid4()) is None
-    assert await products.get_product_by_slug(conn, "none") is None
+async def test_a_missing_product_has_no_projects(conn: Conn) -> None:
     assert await products.list_product_projects(conn, uuid.uuid4()) == []
 
 

@@ -71,11 +71,6 @@ async def test_create_and_get_round_trip(conn: Conn, owner: uuid.UUID) -> None:
     assert await projects.get_project_by_slug(conn, "api") == created
 
 
-async def test_get_missing_returns_none(conn: Conn) -> None:
-    assert await projects.get_project(conn, uuid.uuid4()) is None
-    assert await projects.get_project_by_slug(conn, "nothing") is None
-
-
 async def test_token_is_encrypted_and_never_in_the_model(
     conn: Conn, owner: uuid.UUID, box: SecretBox
 ) -> None:

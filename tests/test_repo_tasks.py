@@ -132,10 +132,6 @@ async def test_create_writes_starting_values_and_get_reads_them(
     assert await tasks.get_task(conn, data.id) == created
 
 
-async def test_get_missing_is_none(conn: Conn) -> None:
-    assert await tasks.get_task(conn, uuid.uuid4()) is None
-
-
 async def test_create_product_task(conn: Conn, world: dict[str, uuid.UUID]) -> None:
     created = await tasks.create_task(
         conn, task_input(world["agent"], product_id=world["product"], status=TaskStatus.BACKLOG)
