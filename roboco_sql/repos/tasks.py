@@ -67,7 +67,7 @@ async def create_task(conn: AsyncConnection[Any], data: TaskCreate) -> Task:
     A missing parent, project, product or agent is NotFound naming it; a parent chain already
     MAX_TASK_DEPTH deep (or cyclic) is a ValidationError, and nothing is written.
     """
-    params = dict(data)  # every TaskCreate field is a parameter of the insert
+    params = {**vars(data)}  # every field (no extras: its __dict__ is all) is a parameter
     markers = params["orchestration_markers"]
     params["orchestration_markers"] = None if markers is None else Json(markers)
     with translated("task"):
