@@ -536,7 +536,7 @@ def test_a_statements_opt_out_may_stand_several_comment_lines_above(tmp_path: Pa
 
 
 def test_each_code_breaking_action_is_named_on_its_first_line(tmp_path: Path) -> None:
-    """The rules _breaks_code builds (at import, out of mutmut's reach: see notes)."""
+    """The rules of _BreaksCode: each finding on its action's first line, with its words."""
     body = (
         "ALTER TABLE p DROP\nCOLUMN q;\nALTER TABLE t RENAME\nCOLUMN a TO a2;\n"
         "ALTER TABLE t RENAME\nTO t2;\n"

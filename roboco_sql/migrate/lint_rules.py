@@ -109,19 +109,26 @@ def _actions(state: FileState, stmt: Statement, kind: str) -> Iterator[tuple[str
             yield table, action
 
 
-def _breaks_code(kind: str, what: Callable[[str, list[Tok]], str], uses: str) -> Check:
+@dataclass(frozen=True)
+class _BreaksCode:
     """The check that each action of that kind (of an ALTER TABLE of an existing table)
     breaks code still running: what(table, action) it does, where, and how the code uses
-    what it takes away."""
+    what it takes away. A callable record rather than a closure, so that its logic runs (and
+    can be mutation-tested) on each call, not only when the table is built at import."""
 
-    def check(state: FileState, stmt: Statement) -> Iterator[Hit]:
-        for table, action in _actions(state, stmt, kind):
-            yield action[0], f"{what(table, action)}{stmt.where} breaks code that still {uses}"
+    kind: str
+    what: Callable[[str, list[Tok]], str]
+    uses: str
 
-    return check
+    def __call__(self, state: FileState, stmt: Statement) -> Iterator[Hit]:
+        for table, action in _actions(state, stmt, self.kind):
+            yield (
+                action[0],
+                f"{self.what(table, action)}{stmt.where} breaks code that still {self.uses}",
+            )
 
 
-_rename_table = _breaks_code(
+_rename_table = _BreaksCode(
     "rename-table",
     lambda table, action: f"RENAME of table {table} to {name_at(action, 2)[0]}",
     "uses the old name",
@@ -129,12 +136,12 @@ _rename_table = _breaks_code(
 
 # -- columns ---------------------------------------------------------------------------------
 
-_rename_column = _breaks_code(
+_rename_column = _BreaksCode(
     "rename-column",
     lambda table, action: f"RENAME of column {table}.{column_at(action, 1)[0]}",
     "uses the old name",
 )
-_drop_column = _breaks_code(
+_drop_column = _BreaksCode(
     "drop-column",
     lambda table, action: f"DROP COLUMN {table}.{column_at(action, 1, ('IF', 'EXISTS'))[0]}",
     "reads or writes it",
