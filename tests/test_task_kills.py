@@ -325,6 +325,28 @@ async def test_a_pm_releases_only_what_it_still_holds_at_write_time(
     assert (now.status, now.assigned_to) == (S.CLAIMED, other)
 
 
+async def test_a_lost_live_claim_is_explained_in_words_from_the_row(conn: Conn, w: World) -> None:
+    """heartbeat and claim_review tell a write that matched no row the same way (_lost)."""
+    dev, other = w.agents[R.DEVELOPER], w.agents[R.CELL_PM]
+    held = await make(
+        conn, w, S.IN_PROGRESS, assigned_to=dev.id, active_claimant_id=dev.id, **GIT_DONE
+    )
+    with pytest.raises(Conflict) as caught:
+        await claims.heartbeat(conn, held, other)
+    assert str(caught.value) == (
+        f"task {held}: agent {other.id} holds no live claim on it: status in_progress, "
+        f"live claimant {dev.id}"
+    )
+    qa, rival = w.agents[R.QA], await seed_agent(conn, R.QA, Team.BACKEND)
+    queued = await make(conn, w, S.AWAITING_QA, **GIT_DONE)
+    await claims.claim_review(conn, queued, qa)
+    with pytest.raises(Conflict) as caught:
+        await claims.claim_review(conn, queued, Actor(rival, R.QA, Team.BACKEND))
+    assert str(caught.value) == (
+        f"task {queued}: review claim lost: status awaiting_qa, live claimant {qa.id}"
+    )
+
+
 # -- transitions ---------------------------------------------------------------------------------
 
 
