@@ -963,6 +963,7 @@ def test_a_non_transactional_file_fails_then_resumes_in_process(
         "SELECT parent, duration_ms >= 0 FROM roboco_sql.history WHERE revision = '002_ix'",
     ) == ("001_t", True)  # the time its statements took, as measured by the runner
     assert one(empty_url, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 0
+    assert one(empty_url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ux_t_b'::regclass")
 
 
 def test_a_non_transactional_file_from_the_start_reports_no_resumption(
@@ -1096,6 +1097,15 @@ def test_stamp_and_accept_name_what_they_refuse(tmp_path: Path, empty_url: str) 
     stamp(empty_url, chain, "002_b", echo=said.append)
     assert said == ["stamped at 002_b"]  # nothing later was recorded: nothing forgotten
     assert one(empty_url, "SELECT version_num FROM alembic_version") == "002_b"
+    stamp(empty_url, chain, "002_b")  # where it is recorded: no force needed
+    stamp(empty_url, chain, "003_c")
+    with pytest.raises(MigrationError) as older:
+        stamp(empty_url, chain, "002_b")
+    assert str(older.value) == (
+        "refusing to stamp 002_b: the database is recorded at 003_c, a later revision whose "
+        "history this would forget; pass force (stamp --force) to do it anyway"
+    )
+    stamp(empty_url, chain, "002_b", force=True)
     with pytest.raises(MigrationError) as nothing:
         accept(empty_url, chain, "002_b")
     assert str(nothing.value) == "002_b is not applied or its checksum already matches"
@@ -1202,6 +1212,7 @@ def test_a_steps_warning_is_reported_whole_once_it_commits(tmp_path: Path, empty
         ("WARNING: check t (it is big); hint: vacuum it",),
         ("WARNING: one by one", "WARNING: and two"),
     ]
+    assert all(0 < a.seconds < 60 for a in report.applied)
     duration = "SELECT duration_ms FROM roboco_sql.history WHERE revision = '002_b'"
     assert 50 <= one(empty_url, duration) < 60_000  # milliseconds, as the runner timed them
     assert report.additions == ["extra_index"]
@@ -1531,3 +1542,57 @@ def test_a_non_transactional_statement_that_gives_up_says_what_is_applied(
     assert message.endswith(
         "; statements 1-1 of 2 of 002_b are applied; the next run resumes at statement 2"
     )
+
+
+def test_stamp_and_accept_wait_for_the_lock_under_their_own_names(
+    tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator's stamp or accept waits for the migration lock (saying so), shows as itself
+    in pg_stat_activity meanwhile, and gives up at its deadline."""
+    chain = small(tmp_path)
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    waits = Options(lock_deadline=0.3)
+    seen: list[str] = []
+    with psycopg.connect(empty_url, autocommit=True, application_name="the-holder") as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (lock.LOCK_KEY,))
+        real_sleep = lock.time.sleep
+
+        def sleep(seconds: float) -> None:
+            seen.extend(
+                names(
+                    empty_url,
+                    "SELECT application_name FROM pg_stat_activity WHERE application_name "
+                    "LIKE 'roboco_sql %'",
+                )
+            )
+            real_sleep(seconds)
+
+        monkeypatch.setattr(lock.time, "sleep", sleep)
+        said: list[str] = []
+        with pytest.raises(LockTimeout):
+            stamp(empty_url, chain, "003_c", options=waits, echo=said.append)
+        assert (
+            said[0]
+            == f"waiting for the migration lock held by pid {holder.info.backend_pid} (the-holder)"
+        )
+        assert set(seen) == {"roboco_sql stamp"}
+        seen.clear()
+        with pytest.raises(LockTimeout):
+            accept(empty_url, chain, "003_c", options=waits)
+        assert set(seen) == {"roboco_sql accept"}
+
+
+def test_the_version_moved_by_a_down_section_is_refused(tmp_path: Path, empty_url: str) -> None:
+    files = {
+        **SMALL,
+        "003_c.sql": "CREATE INDEX ix_t_a ON t (a);\n\n-- down\nDROP INDEX ix_t_a;\n"
+        "UPDATE alembic_version SET version_num = 'elsewhere';\n",
+    }
+    chain = load_chain(write_chain(tmp_path / "m", files))
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    back = Options(go_back=True, additions=frozenset({"none"}))
+    with pytest.raises(MigrationError) as moved:
+        migrate(empty_url, chain, "002_b", options=back)
+    assert str(moved.value) == "alembic_version moved under us while reverting 003_c"
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "003_c"
+    assert one(empty_url, "SELECT to_regclass('ix_t_a') IS NOT NULL") is True
