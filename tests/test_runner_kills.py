@@ -1388,7 +1388,10 @@ def test_a_run_without_the_right_to_create_pgvector_goes_on_without_rag(
             report = migrate(owner, chain, options=NO_ADDITIONS, echo=said.append, pgvector=True)
             assert (report.rag_enabled, report.rag_reason) == (False, reason)
             assert f"warning: {reason}; RAG is disabled, everything else runs" in said
-        assert report.applied == [] and report.to_revision == "003_c"
+        assert report.applied == [] and (report.from_revision, report.to_revision) == (
+            "003_c",
+            "003_c",
+        )
     finally:
         with psycopg.connect(empty_url, autocommit=True) as conn:
             conn.execute(
@@ -1596,3 +1599,17 @@ def test_the_version_moved_by_a_down_section_is_refused(tmp_path: Path, empty_ur
     assert str(moved.value) == "alembic_version moved under us while reverting 003_c"
     assert one(empty_url, "SELECT version_num FROM alembic_version") == "003_c"
     assert one(empty_url, "SELECT to_regclass('ix_t_a') IS NOT NULL") is True
+
+
+def test_a_failing_addition_is_named_as_one(tmp_path: Path, empty_url: str) -> None:
+    extra = tmp_path / "additions"
+    extra.mkdir()
+    (extra / "a.sql").write_text("-- addition: broken\n-- requires: 001_t\nSELECT 1 / 0;\n")
+    chain = load_chain(write_chain(tmp_path / "m", {"001_t.sql": SMALL["001_t.sql"]}), extra)
+    with pytest.raises(MigrationError) as failed:
+        migrate(empty_url, chain)
+    assert str(failed.value) == (
+        "addition broken failed at a.sql:3:1: division by zero [22012]; nothing of addition "
+        "broken was applied"
+    )
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_t"
