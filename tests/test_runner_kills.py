@@ -1613,3 +1613,24 @@ def test_a_failing_addition_is_named_as_one(tmp_path: Path, empty_url: str) -> N
         "broken was applied"
     )
     assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_t"
+
+
+def test_chatter_goes_to_the_debug_log_under_its_step_and_nothing_else_is_heard(
+    tmp_path: Path, empty_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A step's NOTICE is logged under the step's name; the runner's own statements outside a
+    step (the bookkeeping's IF NOT EXISTS, on every run) are not heard at all."""
+    chain = load_chain(
+        write_chain(
+            tmp_path / "m",
+            {"001_q.sql": "SELECT 1;\n", "002_r.sql": "DROP TABLE IF EXISTS nope;\n"},
+        )
+    )
+    migrate(empty_url, chain, "001_q", options=NO_ADDITIONS)
+    with caplog.at_level("DEBUG"):
+        report = migrate(empty_url, chain, options=NO_ADDITIONS)
+    assert report.applied[0].notices == ()
+    assert [r.getMessage() for r in caplog.records if r.name == "roboco_sql.migrate"] == [
+        '002_r: NOTICE: table "nope" does not exist, skipping'
+    ]
+    assert [r for r in caplog.records if r.name.startswith("psycopg")] == []
