@@ -3,6 +3,7 @@ scratch database, `new`, our additions' files and setting, and pgvector's creati
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -1294,7 +1295,9 @@ def test_pgvector_that_cannot_be_created_says_why(empty_url: str) -> None:
 
 def test_the_runner_lends_status_names_on_first_use_and_no_others() -> None:
     from roboco_sql.migrate import runner
-    from roboco_sql.migrate import status as status_module
+
+    # the module, by its full name: the package lends a function of the same name
+    status_module = importlib.import_module("roboco_sql.migrate.status")
 
     for name in ("Status", "history", "status", "to_json"):
         vars(runner).pop(name, None)  # as before its first use, whatever ran before this test
