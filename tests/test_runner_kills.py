@@ -490,6 +490,8 @@ def test_history_lists_applied_then_reverted_revisions(tmp_path: Path, empty_url
     hows = [(r["revision"], r["how"]) for r in history(empty_url)]
     assert ("003_c", "reverted") in hows and ("003_c", "applied") in hows
     assert to_json({"at": 1}) == '{\n  "at": 1\n}'
+    when = listed[0]["applied_at"]
+    assert to_json([when]) == f'[\n  "{when}"\n]'  # what JSON cannot hold, as text
 
 
 def test_a_runs_report_as_a_dict() -> None:
@@ -503,7 +505,7 @@ def test_a_runs_report_as_a_dict() -> None:
         additions=["add"],
         rag_enabled=False,
         rag_reason="why",
-        reverted=[Applied("c", "c.sql", 1.000049)],
+        reverted=[Applied("c", "c.sql", 1.234567)],
         removed=["gone"],
     )
     assert report.as_dict() == {
@@ -516,7 +518,7 @@ def test_a_runs_report_as_a_dict() -> None:
         "stamped": "y",
         "relaid": "z",
         "additions": ["add"],
-        "reverted": [{"revision": "c", "file": "c.sql", "seconds": 1.0}],
+        "reverted": [{"revision": "c", "file": "c.sql", "seconds": 1.2346}],
         "removed_additions": ["gone"],
         "rag_enabled": False,
         "rag_reason": "why",
@@ -710,6 +712,9 @@ def test_plan_creates_pgvector_where_migrate_would(empty_url: str, tmp_path: Pat
     migrate(empty_url, chain, options=NO_ADDITIONS)
     only_vector = plan(empty_url, chain, pgvector=True, wanted=wanted).sql
     assert "CREATE EXTENSION IF NOT EXISTS vector" in only_vector
+    assert "\n-- pgvector (RAG needs it, the chain does not); without it RAG is disabled\n" in (
+        only_vector
+    )
     assert "pg_try_advisory_lock" in only_vector and "nothing to apply" not in only_vector
     with psycopg.connect(empty_url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION vector")
@@ -1523,6 +1528,12 @@ def test_plan_going_back_removes_an_addition_before_its_revision(
     stays = plan(empty_url, chain, "002_b").sql
     assert "removed before going below" not in stays
     assert stays.count("-- addition t_b_index (a.sql): one transaction\n") == 1  # re-applied
+    who = one(empty_url, "SELECT applied_by FROM roboco_sql.history WHERE revision = '003_c'")
+    reverting = stays[stays.index("-- the down section of 003_c") :]
+    assert f"'{who}'" in reverting[: reverting.index("COMMIT;")]  # who reverted it
+    readded = stays[stays.index("-- addition t_b_index (a.sql)") :]
+    readded = readded[: readded.index("COMMIT;")]
+    assert f"'{who}'" in readded and "'002_b'" in readded  # by whom, at which revision
 
 
 def test_a_non_transactional_statement_that_gives_up_says_what_is_applied(
@@ -1637,3 +1648,36 @@ def test_chatter_goes_to_the_debug_log_under_its_step_and_nothing_else_is_heard(
         '002_r: NOTICE: table "nope" does not exist, skipping'
     ]
     assert [r for r in caplog.records if r.name.startswith("psycopg")] == []
+
+
+def test_each_command_shows_its_own_name_to_the_server(
+    tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator looking at pg_stat_activity sees which roboco_sql command holds a session."""
+    from roboco_sql import db
+
+    chain = small(tmp_path)
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    seen: list[str] = []
+    real = db.connect
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        conn = real(*args, **kwargs)
+        seen.append(conn.execute("SELECT current_setting('application_name')").fetchone()[0])
+        return conn
+
+    for module in ("status", "plan", "verify", "start"):
+        monkeypatch.setattr(
+            importlib.import_module(f"roboco_sql.migrate.{module}"), "connect", connect
+        )
+    history(empty_url)
+    status(empty_url, chain)
+    plan(empty_url, chain)
+    (chain.directory / FILENAME).write_text(build_fingerprints(empty_url, chain).to_json())
+    assert verify(empty_url, chain).exit_code == 0
+    assert seen == [
+        "roboco_sql history",
+        "roboco_sql status",
+        "roboco_sql plan",
+        "roboco_sql verify",
+    ]
