@@ -1681,3 +1681,17 @@ def test_each_command_shows_its_own_name_to_the_server(
         "roboco_sql plan",
         "roboco_sql verify",
     ]
+
+
+def test_history_of_a_database_that_never_had_a_reverted_log(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """Bookkeeping from before going back existed (no roboco_sql.reverted): the applied rows."""
+    migrate(empty_url, small(tmp_path), options=NO_ADDITIONS)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE roboco_sql.reverted")
+    assert [(r["revision"], r["how"]) for r in history(empty_url)] == [
+        ("001_t", "applied"),
+        ("002_b", "applied"),
+        ("003_c", "applied"),
+    ]
