@@ -951,6 +951,9 @@ def test_a_non_transactional_file_fails_then_resumes_in_process(
         '002_ix failed at 002_ix.sql:5:1: could not create unique index "ux_t_b" [23505]; '
         "statements 1-1 of 3 of 002_ix are applied; the next run resumes at statement 2"
     )
+    assert "-- index ux_t_b is INVALID (a failed concurrent build): rebuilt\n" in (
+        plan(empty_url, chain, wanted=frozenset({"none"})).sql
+    )
     with psycopg.connect(empty_url, autocommit=True) as conn:
         conn.execute("UPDATE t SET b = 2 WHERE a = 2")
         conn.execute("CREATE INDEX ix_t_c ON t (c)")  # built by hand meanwhile: kept, recorded
@@ -1279,11 +1282,24 @@ def test_plan_of_a_non_transactional_file_as_migrate_would_send_it(
         conn.execute("UPDATE t SET b = a")
     script = plan(empty_url, chain, wanted=frozenset({"none"})).sql
     section = script[script.index("-- 002_ix (002_ix.sql): transaction: none") :]
+    assert section.startswith(
+        "-- 002_ix (002_ix.sql): transaction: none\n"
+        f"-- {'-' * 93}\n"
+        "-- NOT one transaction: each statement below commits on its own, with its step in\n"
+        "-- roboco_sql.progress (BEGIN ... COMMIT around the two) where PostgreSQL allows;\n"
+        "-- a run that stops part-way is resumed by `migrate` from the next step\n"
+    )
     assert "-- statement 1 of 3 (002_ix.sql:4)\n" in section
-    assert "-- index ix_t_a is already built and valid: recorded as done\n" in section
+    valid = "-- index ix_t_a is already built and valid: recorded as done\n"
+    assert valid in section
+    recorded = section[section.index(valid) + len(valid) :].split("\n")
+    assert recorded[0] == "INSERT INTO roboco_sql.progress (revision, step, checksum)"
+    assert recorded[1].startswith("VALUES ('002_ix', 1, ")
     assert "CREATE INDEX CONCURRENTLY ix_t_a" not in section
     assert "-- statement 2 of 3 (002_ix.sql:6)\nCREATE UNIQUE INDEX CONCURRENTLY ux_t_b" in section
     assert "BEGIN;\nUPDATE t SET c = 0;\nINSERT INTO roboco_sql.progress" in section
+    after = section[section.index("UPDATE t SET c = 0;") :]
+    assert after.split("\n")[3] == "COMMIT;"  # the statement and its step, then COMMIT
     assert "-- 002_ix done: record it\n" in section
 
 
