@@ -1711,3 +1711,38 @@ def test_history_of_a_database_that_never_had_a_reverted_log(
         ("002_b", "applied"),
         ("003_c", "applied"),
     ]
+
+
+def test_status_checks_drift_only_on_a_clean_database(db_url: str) -> None:
+    """Drift is compared only at a known revision with nothing half-done or edited; a database
+    at one of roboco_sql's old in-chain revisions is shown as going on from 044."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        head = CHAIN.head
+        conn.execute(
+            "UPDATE roboco_sql.history SET checksum = 'edited' WHERE revision = %s", (head,)
+        )
+        edited = status(db_url, CHAIN)
+        assert (edited.mismatched, edited.drift, edited.exit_code) == ([head], None, 2)
+        conn.execute(
+            "UPDATE roboco_sql.history SET checksum = %s WHERE revision = %s",
+            (CHAIN[head].checksum, head),
+        )
+        conn.execute(
+            "INSERT INTO roboco_sql.progress (revision, step, checksum) VALUES ('x', 1, 'c')"
+        )
+        partial = status(db_url, CHAIN)
+        assert (partial.partial, partial.drift, partial.exit_code) == ({"x": 1}, None, 4)
+        conn.execute("DELETE FROM roboco_sql.progress")
+        conn.execute("UPDATE alembic_version SET version_num = '046_task_graph_indexes'")
+        conn.execute(
+            "INSERT INTO roboco_sql.history (revision, parent, checksum, how, applied_by) "
+            "VALUES ('046_task_graph_indexes', '045_task_scope_check', 'c', 'applied', 'me')"
+        )
+    old = status(db_url, CHAIN)
+    assert (old.current, old.unknown, old.mismatched, old.drift) == (
+        "046_task_graph_indexes",
+        None,
+        [],
+        None,
+    )
+    assert old.pending == [m.revision for m in CHAIN.between("044_convention_findings", None)]
