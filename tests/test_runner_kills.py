@@ -1531,6 +1531,8 @@ def test_plan_going_back_removes_an_addition_before_its_revision(
     forward = plan(empty_url, chain).sql
     assert "-- addition t_b_index (a.sql): one transaction\n" in forward
     assert forward.index("-- 003_c (003_c.sql)") < forward.index("-- addition t_b_index (a.sql)")
+    added = forward[forward.index("-- addition t_b_index (a.sql)") :]
+    assert "'003_c'" in added[: added.index("COMMIT;")]  # recorded at the revision reached
     migrate(empty_url, chain)
     back = plan(empty_url, chain, "001_t", allow_data_loss=True).sql
     removed = back.index("-- addition t_b_index: removed before going below 002_b\n")
