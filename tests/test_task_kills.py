@@ -433,6 +433,21 @@ async def test_a_missed_write_is_explained_from_the_row_as_it_is_now(conn: Conn,
     assert str(again) == f"task {held}: changed concurrently during in_progress -> blocked; retry"
 
 
+def test_an_actors_unknown_labels_are_named_with_their_parameter() -> None:
+    """actor_of reads an Actor's role and team as labels RoboCo may have built from text."""
+    agent = uuid.uuid4()
+    with pytest.raises(ValidationError) as raised:
+        transitions.actor_of(Actor(agent, "wizard", None))  # type: ignore[arg-type]
+    assert str(raised.value) == "unknown agent role 'wizard'"
+    with pytest.raises(ValidationError) as raised:
+        transitions.actor_of(Actor(agent, R.DEVELOPER, "mars"))  # type: ignore[arg-type]
+    teams = ", ".join(t.value for t in Team)
+    assert str(raised.value) == f"team must be one of {teams}, not 'mars'"
+    assert transitions.actor_of(Actor(agent, "qa", "backend")) == Actor(  # type: ignore[arg-type]
+        agent, R.QA, Team.BACKEND
+    )
+
+
 def test_an_unknown_status_is_named_in_the_refusal() -> None:
     """The lifecycle's status check names the value it could not read (shown cut to a line)."""
     with pytest.raises(ValidationError) as raised:
