@@ -669,7 +669,14 @@ def test_plan_refuses_an_unknown_target_and_says_when_nothing_is_due(
         "-- replay with: psql -v ON_ERROR_STOP=1 -f THIS_FILE (each revision commits on its own;\n"
         "-- do not add -1)\n"
     )
-    assert "-- bookkeeping schema\n" in ahead.sql
+    assert (
+        f"\n-- bookkeeping schema\n-- {'-' * 93}\nBEGIN;\nCREATE SCHEMA IF NOT EXISTS roboco_sql"
+        in ahead.sql
+    )
+    assert (
+        "\n-- each revision commits without waiting for the disk; the last commit waits for all\n"
+        in ahead.sql
+    )
     assert "-- 003_c" not in ahead.sql
     migrate(empty_url, chain, options=NO_ADDITIONS)
     done = plan(empty_url, chain, wanted=frozenset({"none"}))
@@ -1260,6 +1267,7 @@ def test_plan_prints_the_stamp_and_the_edits_shipped_upstream(
     assert edited.revisions == [] and edited.current == "003_c"
     assert "-- files edited upstream since they were applied: their new checksums\n" in edited.sql
     assert chain["002_b"].checksum in edited.sql
+    assert "'roboco_sql: an edit shipped with the chain'" in edited.sql  # who accepted it
     assert "-- no revision to apply: the database stays at 003_c\n" in edited.sql
     assert "-- bookkeeping" not in edited.sql  # it exists, and the start writes nothing
 
@@ -1748,3 +1756,12 @@ def test_status_checks_drift_only_on_a_clean_database(db_url: str) -> None:
         None,
     )
     assert old.pending == [m.revision for m in CHAIN.between("044_convention_findings", None)]
+    with psycopg.connect(db_url, autocommit=True) as conn:  # as a move-over finds it
+        conn.execute("DELETE FROM roboco_sql.history WHERE revision = '046_task_graph_indexes'")
+    moved = plan(db_url, CHAIN).sql
+    assert (
+        "\n-- bookkeeping\n"
+        f"-- {'-' * 93}\n"
+        "-- move a database at roboco_sql's old 046_task_graph_indexes to 044_convention_findings\n"
+        "BEGIN;\n"
+    ) in moved
