@@ -44,6 +44,11 @@ CHAIN = load_chain()
 SCRATCHES = "SELECT datname FROM pg_database WHERE datname LIKE 'roboco_sql_scratch_%'"
 
 
+def chain_of(tmp_path: Path, files: dict[str, str], additions_dir: Path | None = None) -> Chain:
+    """A chain of small files (write_chain's) in tmp_path/m, with additions_dir's additions."""
+    return load_chain(write_chain(tmp_path / "m", files), additions_dir)
+
+
 # -- verify ----------------------------------------------------------------------------------
 
 
@@ -746,15 +751,13 @@ def test_a_failure_with_a_position_is_mapped_into_the_file_without_a_replay(
 ) -> None:
     """The server's position maps to file:line:col at once; the part is not sent again (the
     sequence, which no rollback takes back, is advanced once)."""
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {
-                "001_base.sql": "CREATE SEQUENCE s;\nCREATE TABLE t (x int);\n",
-                "002_bad.sql": "SELECT nextval('s');\n/* a comment */\nINSERT INTO t (x)\n"
-                "  VALUES (1), ('one');\n",
-            },
-        )
+    chain = chain_of(
+        tmp_path,
+        {
+            "001_base.sql": "CREATE SEQUENCE s;\nCREATE TABLE t (x int);\n",
+            "002_bad.sql": "SELECT nextval('s');\n/* a comment */\nINSERT INTO t (x)\n"
+            "  VALUES (1), ('one');\n",
+        },
     )
     assert failed_migrate(empty_url, chain) == (
         '002_bad failed at 002_bad.sql:6:16: invalid input syntax for type integer: "one" '
@@ -765,7 +768,7 @@ def test_a_failure_with_a_position_is_mapped_into_the_file_without_a_replay(
 
 
 def test_a_failure_at_the_first_character_of_a_part(tmp_path: Path, empty_url: str) -> None:
-    chain = load_chain(write_chain(tmp_path / "m", {"001_a.sql": "SELEC 1;\n"}))
+    chain = chain_of(tmp_path, {"001_a.sql": "SELEC 1;\n"})
     assert failed_migrate(empty_url, chain) == (
         '001_a failed at 001_a.sql:3:1: syntax error at or near "SELEC" [42601]; '
         "nothing of 001_a was applied"
@@ -777,9 +780,7 @@ def test_a_failure_past_the_end_of_the_part_is_pinned_by_the_replay(
 ) -> None:
     """An unfinished last statement fails at the ';' the runner adds after the part: outside
     the file's text, so the replay sends the statement alone and names its own end."""
-    chain = load_chain(
-        write_chain(tmp_path / "m", {"001_a.sql": "CREATE TABLE u (y int);\nSELECT 1 +"})
-    )
+    chain = chain_of(tmp_path, {"001_a.sql": "CREATE TABLE u (y int);\nSELECT 1 +"})
     assert failed_migrate(empty_url, chain) == (
         "001_a failed at 001_a.sql:4:11: syntax error at end of input [42601]; "
         "nothing of 001_a was applied"
@@ -790,15 +791,13 @@ def test_the_replay_runs_under_the_files_lock_timeout(tmp_path: Path, empty_url:
     """The statement-by-statement replay sets the file's lock_timeout as the first try did:
     the first statement passes under it both times, the second fails (no position) both
     times, and the replay names the second."""
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {
-                "001_a.sql": "-- lock_timeout: 150ms\n"
-                "SELECT 1 / (current_setting('lock_timeout') = '150ms')::int;\n"
-                "SELECT 1 / 0;\n",
-            },
-        )
+    chain = chain_of(
+        tmp_path,
+        {
+            "001_a.sql": "-- lock_timeout: 150ms\n"
+            "SELECT 1 / (current_setting('lock_timeout') = '150ms')::int;\n"
+            "SELECT 1 / 0;\n",
+        },
     )
     assert failed_migrate(empty_url, chain) == (
         "001_a failed at 001_a.sql:5:1: division by zero [22012]; nothing of 001_a was applied"
@@ -811,14 +810,12 @@ def test_a_part_that_fails_once_then_passes_in_the_replay_is_applied(
     """A failure without a position sends the part again statement by statement; when the
     replay passes (here a sequence, which no rollback takes back, changed the outcome), the
     part and its record are committed by it."""
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {
-                "001_a.sql": "CREATE SEQUENCE s;\nCREATE TABLE t (x int);\n",
-                "002_b.sql": "INSERT INTO t SELECT 1 / (nextval('s') - 1);\n",
-            },
-        )
+    chain = chain_of(
+        tmp_path,
+        {
+            "001_a.sql": "CREATE SEQUENCE s;\nCREATE TABLE t (x int);\n",
+            "002_b.sql": "INSERT INTO t SELECT 1 / (nextval('s') - 1);\n",
+        },
     )
     report = migrate(empty_url, chain, options=NO_ADDITIONS)
     assert [a.revision for a in report.applied] == ["001_a", "002_b"]
@@ -832,15 +829,13 @@ def test_a_failure_inside_a_function_names_the_outermost_call(
 ) -> None:
     """A run-time error carries the server's context (innermost first, one line each); the
     message keeps the last line, the call the file made."""
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {
-                "001_a.sql": "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
-                "RAISE EXCEPTION 'no %', 'way'; END $$;\n"
-                "DO $$ BEGIN PERFORM f(); END $$;\n"
-            },
-        )
+    chain = chain_of(
+        tmp_path,
+        {
+            "001_a.sql": "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'no %', 'way'; END $$;\n"
+            "DO $$ BEGIN PERFORM f(); END $$;\n"
+        },
     )
     assert failed_migrate(empty_url, chain) == (
         "001_a failed at 001_a.sql:4:1: no way [P0001] (PL/pgSQL function inline_code_block "
@@ -849,15 +844,13 @@ def test_a_failure_inside_a_function_names_the_outermost_call(
 
 
 def test_the_version_moved_during_a_replay_is_refused(tmp_path: Path, empty_url: str) -> None:
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {
-                "001_a.sql": "CREATE SEQUENCE s;\nCREATE TABLE t (x int);\n",
-                "002_b.sql": "UPDATE alembic_version SET version_num = 'elsewhere';\n"
-                "INSERT INTO t SELECT 1 / (nextval('s') - 1);\n",
-            },
-        )
+    chain = chain_of(
+        tmp_path,
+        {
+            "001_a.sql": "CREATE SEQUENCE s;\nCREATE TABLE t (x int);\n",
+            "002_b.sql": "UPDATE alembic_version SET version_num = 'elsewhere';\n"
+            "INSERT INTO t SELECT 1 / (nextval('s') - 1);\n",
+        },
     )
     assert failed_migrate(empty_url, chain) == (
         "alembic_version moved under us while applying 002_b"
@@ -871,14 +864,9 @@ def test_a_part_that_ends_its_own_session_is_named_without_a_replay(
 ) -> None:
     """No position and no session left to replay on: the failure names the file (its part's
     start), and nothing of it stays."""
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {
-                "001_a.sql": "CREATE TABLE t (x int);\n"
-                "SELECT pg_terminate_backend(pg_backend_pid());\n"
-            },
-        )
+    chain = chain_of(
+        tmp_path,
+        {"001_a.sql": "CREATE TABLE t (x int);\nSELECT pg_terminate_backend(pg_backend_pid());\n"},
     )
     message = failed_migrate(empty_url, chain)
     assert message.startswith(
@@ -953,7 +941,7 @@ TABLE = "CREATE TABLE t (a int, b int, c int);\nINSERT INTO t VALUES (1, 1, 1), 
 def test_a_non_transactional_file_fails_then_resumes_in_process(
     tmp_path: Path, empty_url: str
 ) -> None:
-    chain = load_chain(write_chain(tmp_path / "m", {"001_t.sql": TABLE, "002_ix.sql": CONCURRENT}))
+    chain = chain_of(tmp_path, {"001_t.sql": TABLE, "002_ix.sql": CONCURRENT})
     assert failed_migrate(empty_url, chain) == (
         '002_ix failed at 002_ix.sql:5:1: could not create unique index "ux_t_b" [23505]; '
         "statements 1-1 of 3 of 002_ix are applied; the next run resumes at statement 2"
@@ -985,11 +973,8 @@ def test_a_non_transactional_file_fails_then_resumes_in_process(
 def test_a_non_transactional_file_from_the_start_reports_no_resumption(
     tmp_path: Path, empty_url: str
 ) -> None:
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {"001_t.sql": TABLE.replace("(2, 1, 2)", "(2, 2, 2)"), "002_ix.sql": CONCURRENT},
-        )
+    chain = chain_of(
+        tmp_path, {"001_t.sql": TABLE.replace("(2, 1, 2)", "(2, 2, 2)"), "002_ix.sql": CONCURRENT}
     )
     said: list[str] = []
     report = migrate(empty_url, chain, options=NO_ADDITIONS, echo=said.append)
@@ -1210,16 +1195,14 @@ def test_a_steps_warning_is_reported_whole_once_it_commits(tmp_path: Path, empty
     extra = tmp_path / "additions"
     extra.mkdir()
     (extra / "a.sql").write_text("-- addition: extra_index\n-- requires: 001_a\nSELECT 1;\n")
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {
-                "001_a.sql": "DO $$ BEGIN RAISE WARNING 'check t' USING DETAIL = 'it is big', "
-                "HINT = 'vacuum it'; END $$;\n",
-                "002_b.sql": "-- transaction: none\nDO $$ BEGIN RAISE WARNING 'one by one'; "
-                "END $$;\nSELECT pg_sleep(0.05);\nDO $$ BEGIN RAISE WARNING 'and two'; END $$;\n",
-            },
-        ),
+    chain = chain_of(
+        tmp_path,
+        {
+            "001_a.sql": "DO $$ BEGIN RAISE WARNING 'check t' USING DETAIL = 'it is big', "
+            "HINT = 'vacuum it'; END $$;\n",
+            "002_b.sql": "-- transaction: none\nDO $$ BEGIN RAISE WARNING 'one by one'; "
+            "END $$;\nSELECT pg_sleep(0.05);\nDO $$ BEGIN RAISE WARNING 'and two'; END $$;\n",
+        },
         extra,
     )
     said: list[str] = []
@@ -1251,7 +1234,7 @@ def test_plan_prints_the_stamp_and_the_edits_shipped_upstream(
 ) -> None:
     old = "ab" * 32
     files = {**SMALL, "002_b.sql": f"-- supersedes: {old}\n" + SMALL["002_b.sql"]}
-    chain = load_chain(write_chain(tmp_path / "m", files))
+    chain = chain_of(tmp_path, files)
     (chain.directory / FILENAME).write_text(build_fingerprints(db_url, chain).to_json())
     migrate(empty_url, chain, "002_b", options=NO_ADDITIONS)
     forget_runner(empty_url, version_table=False)
@@ -1281,7 +1264,7 @@ def test_plan_of_a_non_transactional_file_as_migrate_would_send_it(
         "CREATE UNIQUE INDEX CONCURRENTLY ux_t_b ON t (b);\n"
         "UPDATE t SET c = 0;\n"
     )
-    chain = load_chain(write_chain(tmp_path / "m", {"001_t.sql": TABLE, "002_ix.sql": concurrent}))
+    chain = chain_of(tmp_path, {"001_t.sql": TABLE, "002_ix.sql": concurrent})
     migrate(empty_url, chain, "001_t", options=NO_ADDITIONS)
     fresh = plan(empty_url, chain, wanted=frozenset({"none"})).sql
     assert "CREATE INDEX CONCURRENTLY ix_t_a ON t (a) -- the one lookups use\n;" in fresh
@@ -1344,7 +1327,7 @@ def test_going_back_says_each_step_and_what_it_lost(tmp_path: Path, empty_url: s
         "-- addition: t_b_index\n-- requires: 002_b\n"
         "CREATE INDEX IF NOT EXISTS rsql_t_b ON t (b);\n\n-- down\nDROP INDEX IF EXISTS rsql_t_b;\n"
     )
-    chain = load_chain(write_chain(tmp_path / "m", SMALL), extra)
+    chain = chain_of(tmp_path, SMALL, extra)
     assert migrate(empty_url, chain).additions == ["t_b_index"]
     said: list[str] = []
     back = Options(go_back=True, allow_data_loss=True)
@@ -1373,14 +1356,12 @@ def test_a_part_run_on_a_backend_other_than_the_locks_is_refused(
     position) check the backend against the one that holds the lock, and commit nothing else."""
     from roboco_sql.migrate import atomic
 
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {
-                "001_a.sql": "INSERT INTO t VALUES (5);\n",
-                "002_b.sql": "INSERT INTO t SELECT 1 / (nextval('s') - 1);\n",
-            },
-        )
+    chain = chain_of(
+        tmp_path,
+        {
+            "001_a.sql": "INSERT INTO t VALUES (5);\n",
+            "002_b.sql": "INSERT INTO t SELECT 1 / (nextval('s') - 1);\n",
+        },
     )
     expected = (
         "this connection goes through a pooler (its backend changed); migrations need a session "
@@ -1448,14 +1429,12 @@ def test_pgvector_at_head_is_created_under_the_migration_lock(
 
 
 def test_a_step_that_gives_up_names_every_blocker(tmp_path: Path, empty_url: str) -> None:
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {
-                "001_t.sql": "CREATE TABLE t (a int);\n",
-                "002_alter.sql": "-- lock_timeout: 100ms\nALTER TABLE t ADD COLUMN b int;\n",
-            },
-        )
+    chain = chain_of(
+        tmp_path,
+        {
+            "001_t.sql": "CREATE TABLE t (a int);\n",
+            "002_alter.sql": "-- lock_timeout: 100ms\nALTER TABLE t ADD COLUMN b int;\n",
+        },
     )
     migrate(empty_url, chain, "001_t", options=NO_ADDITIONS)
     readers = [psycopg.connect(empty_url, application_name=f"reader-{n}") for n in range(2)]
@@ -1479,15 +1458,13 @@ def test_a_step_that_gives_up_names_every_blocker(tmp_path: Path, empty_url: str
 def test_the_version_moved_by_a_non_transactional_file_is_refused(
     tmp_path: Path, empty_url: str
 ) -> None:
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {
-                "001_a.sql": "CREATE TABLE t (x int);\n",
-                "002_b.sql": "-- transaction: none\n"
-                "UPDATE alembic_version SET version_num = 'elsewhere';\n",
-            },
-        )
+    chain = chain_of(
+        tmp_path,
+        {
+            "001_a.sql": "CREATE TABLE t (x int);\n",
+            "002_b.sql": "-- transaction: none\n"
+            "UPDATE alembic_version SET version_num = 'elsewhere';\n",
+        },
     )
     assert failed_migrate(empty_url, chain) == (
         "alembic_version moved under us while applying 002_b"
@@ -1502,15 +1479,13 @@ def test_a_non_transactional_file_stopped_after_its_last_statement_is_only_recor
     """Every statement done, the run cut before its record: the next run runs none again."""
     from roboco_sql.migrate import bookkeeping
 
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {
-                "001_t.sql": "CREATE TABLE t (x int);\n",
-                "002_b.sql": "-- transaction: none\nINSERT INTO t VALUES (1);\n"
-                "INSERT INTO t VALUES (2);\n",
-            },
-        )
+    chain = chain_of(
+        tmp_path,
+        {
+            "001_t.sql": "CREATE TABLE t (x int);\n",
+            "002_b.sql": "-- transaction: none\nINSERT INTO t VALUES (1);\n"
+            "INSERT INTO t VALUES (2);\n",
+        },
     )
     migrate(empty_url, chain, "001_t", options=NO_ADDITIONS)
     with psycopg.connect(empty_url, autocommit=True) as conn:
@@ -1535,7 +1510,7 @@ def test_plan_going_back_removes_an_addition_before_its_revision(
         "-- addition: t_b_index\n-- requires: 002_b\n"
         "CREATE INDEX IF NOT EXISTS rsql_t_b ON t (b);\n\n-- down\nDROP INDEX IF EXISTS rsql_t_b;\n"
     )
-    chain = load_chain(write_chain(tmp_path / "m", SMALL), extra)
+    chain = chain_of(tmp_path, SMALL, extra)
     forward = plan(empty_url, chain).sql
     assert "-- addition t_b_index (a.sql): one transaction\n" in forward
     assert forward.index("-- 003_c (003_c.sql)") < forward.index("-- addition t_b_index (a.sql)")
@@ -1565,15 +1540,13 @@ def test_plan_going_back_removes_an_addition_before_its_revision(
 def test_a_non_transactional_statement_that_gives_up_says_what_is_applied(
     tmp_path: Path, empty_url: str
 ) -> None:
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {
-                "001_t.sql": "CREATE TABLE t (a int);\n",
-                "002_b.sql": "-- transaction: none\n-- lock_timeout: 100ms\n"
-                "INSERT INTO t VALUES (1);\nALTER TABLE t ADD COLUMN b int;\n",
-            },
-        )
+    chain = chain_of(
+        tmp_path,
+        {
+            "001_t.sql": "CREATE TABLE t (a int);\n",
+            "002_b.sql": "-- transaction: none\n-- lock_timeout: 100ms\n"
+            "INSERT INTO t VALUES (1);\nALTER TABLE t ADD COLUMN b int;\n",
+        },
     )
     migrate(empty_url, chain, "001_t", options=NO_ADDITIONS)
     with psycopg.connect(empty_url, application_name="the-reader") as reader:
@@ -1631,7 +1604,7 @@ def test_the_version_moved_by_a_down_section_is_refused(tmp_path: Path, empty_ur
         "003_c.sql": "CREATE INDEX ix_t_a ON t (a);\n\n-- down\nDROP INDEX ix_t_a;\n"
         "UPDATE alembic_version SET version_num = 'elsewhere';\n",
     }
-    chain = load_chain(write_chain(tmp_path / "m", files))
+    chain = chain_of(tmp_path, files)
     migrate(empty_url, chain, options=NO_ADDITIONS)
     back = Options(go_back=True, additions=frozenset({"none"}))
     with pytest.raises(MigrationError) as moved:
@@ -1645,7 +1618,7 @@ def test_a_failing_addition_is_named_as_one(tmp_path: Path, empty_url: str) -> N
     extra = tmp_path / "additions"
     extra.mkdir()
     (extra / "a.sql").write_text("-- addition: broken\n-- requires: 001_t\nSELECT 1 / 0;\n")
-    chain = load_chain(write_chain(tmp_path / "m", {"001_t.sql": SMALL["001_t.sql"]}), extra)
+    chain = chain_of(tmp_path, {"001_t.sql": SMALL["001_t.sql"]}, extra)
     with pytest.raises(MigrationError) as failed:
         migrate(empty_url, chain)
     assert str(failed.value) == (
@@ -1660,11 +1633,8 @@ def test_chatter_goes_to_the_debug_log_under_its_step_and_nothing_else_is_heard(
 ) -> None:
     """A step's NOTICE is logged under the step's name; the runner's own statements outside a
     step (the bookkeeping's IF NOT EXISTS, on every run) are not heard at all."""
-    chain = load_chain(
-        write_chain(
-            tmp_path / "m",
-            {"001_q.sql": "SELECT 1;\n", "002_r.sql": "DROP TABLE IF EXISTS nope;\n"},
-        )
+    chain = chain_of(
+        tmp_path, {"001_q.sql": "SELECT 1;\n", "002_r.sql": "DROP TABLE IF EXISTS nope;\n"}
     )
     migrate(empty_url, chain, "001_q", options=NO_ADDITIONS)
     with caplog.at_level("DEBUG"):
