@@ -1735,3 +1735,24 @@ def test_status_checks_drift_only_on_a_clean_database(db_url: str) -> None:
         "-- move a database at roboco_sql's old 046_task_graph_indexes to 044_convention_findings\n"
         "BEGIN;\n"
     ) in moved
+
+
+def test_an_additions_parts_are_checked_where_they_stand(tmp_path: Path) -> None:
+    head = "-- addition: x\n-- requires: r\n"
+    assert problems(tmp_path / "1", {"a.sql": head + "SELECT 1;\n-- down\n\\i other.sql\n"}) == [
+        "a.sql:5:1: a psql meta-command is not allowed"
+    ]
+    # an up part that does not lex is the one problem: the down part is not read after it
+    unlexed = problems(tmp_path / "2", {"a.sql": head + "SELECT 'open;\n-- down\nCOMMIT;\n"})
+    assert len(unlexed) == 1 and unlexed[0].startswith("a.sql:3:8: ")
+    assert problems(tmp_path / "3", {"a.sql": "-- requires: r\nSELECT 1;\n"}) == [
+        "a.sql:1: '-- addition:' must name it with a-z, 0-9 and _"
+    ]
+
+
+def test_an_addition_that_is_not_utf8_is_read_with_replacements(tmp_path: Path) -> None:
+    directory = tmp_path / "additions"
+    directory.mkdir()
+    (directory / "a.sql").write_bytes(b"-- addition: x\n-- requires: r\n-- caf\xe9\nSELECT 1;\n")
+    (found,) = additions.load(directory, ["r"])
+    assert "-- caf\ufffd\n" in found.text
