@@ -4,6 +4,8 @@ scratch database, `new`, our additions' files and setting, and pgvector's creati
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -1756,3 +1758,28 @@ def test_an_addition_that_is_not_utf8_is_read_with_replacements(tmp_path: Path) 
     (directory / "a.sql").write_bytes(b"-- addition: x\n-- requires: r\n-- caf\xe9\nSELECT 1;\n")
     (found,) = additions.load(directory, ["r"])
     assert "-- caf\ufffd\n" in found.text
+
+
+def test_pgvector_created_by_another_process_meanwhile_is_taken_as_it_is(empty_url: str) -> None:
+    """Waiting for the lock, another process created pgvector: this one finds it there."""
+
+    @contextmanager
+    def another_process_first() -> Iterator[None]:
+        with psycopg.connect(empty_url, autocommit=True) as other:
+            other.execute("CREATE EXTENSION vector")
+        yield
+
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        found = ensure_pgvector(conn, another_process_first)
+    version = one(empty_url, "SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+    assert (found.enabled, found.reason, found.version) == (True, None, version)
+
+
+def test_a_server_without_pgvector_says_so(pg15_url: str, tmp_path: Path) -> None:
+    with psycopg.connect(pg15_url, autocommit=True) as conn:
+        missing = ensure_pgvector(conn)
+    assert (missing.enabled, missing.reason, missing.version) == (
+        False,
+        "pgvector is not installed on the server",
+        None,
+    )
