@@ -189,6 +189,18 @@ def test_new_in_an_empty_directory_starts_the_chain(tmp_path: Path) -> None:
     directory.mkdir()
     path = new_revision(directory, "first")
     assert path.name == "001_first.sql"
+    assert path.read_text(encoding="utf-8") == (
+        "-- revision: 001_first\n"
+        "-- down_revision: \n"
+        "-- What this revision changes and why (the header comments are its documentation).\n"
+        "-- Add '-- transaction: none' for CREATE INDEX CONCURRENTLY and the like.\n"
+        "\n"
+        "\n"
+        "-- down\n"
+        "-- Below: the SQL that undoes this file, run when an operator goes back past it (in\n"
+        "-- one transaction). Going back loses data? Say what, as the line after '-- down':\n"
+        "-- '-- irreversible: REASON'. Nothing to undo? Leave a comment saying why.\n"
+    )
     chain = load_chain(directory)
     assert chain.head == "001_first" and chain["001_first"].down_revision is None
     assert chain["001_first"].has_down
