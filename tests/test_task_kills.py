@@ -4,6 +4,7 @@ asserted. Named after what they pin; the mutants they kill are in mutation/resul
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -345,6 +346,15 @@ async def test_a_lost_live_claim_is_explained_in_words_from_the_row(conn: Conn, 
     assert str(caught.value) == (
         f"task {queued}: review claim lost: status awaiting_qa, live claimant {qa.id}"
     )
+
+
+async def test_a_reap_age_that_is_no_span_is_refused_by_its_name(conn: Conn) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await claims.reap_stale_claims(conn, "an hour")  # type: ignore[arg-type]
+    assert str(caught.value) == "older_than must be a timedelta or whole seconds"
+    with pytest.raises(ValidationError) as caught:
+        await claims.reap_stale_claims(conn, dt.timedelta(days=365_001))
+    assert str(caught.value) == "older_than is longer than 365000 days"
 
 
 # -- transitions ---------------------------------------------------------------------------------
