@@ -209,6 +209,16 @@ async def test_a_role_that_claims_nothing_is_told_so(conn: Conn, w: World) -> No
     )
 
 
+async def test_a_refused_claim_lists_what_the_role_claims(conn: Conn, w: World) -> None:
+    task_id = await make(conn, w, S.AWAITING_QA, **GIT_DONE)
+    with pytest.raises(TransitionRefused) as caught:
+        await claims.claim(conn, task_id, w.agents[R.DEVELOPER])
+    assert str(caught.value) == (
+        f"task {task_id}: claim refused for role developer: awaiting_qa is not claimable "
+        "(claims: needs_revision, pending)"
+    )
+
+
 async def test_claims_by_an_actor_without_an_id_are_refused_in_words(conn: Conn, w: World) -> None:
     nobody = Actor(None, R.DEVELOPER, Team.BACKEND)
     await make(conn, w)
