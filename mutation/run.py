@@ -13,7 +13,8 @@ Why it is shaped this way:
 - Mutants listed in mutation/equivalent.md (by name, with a reason) are left out of the
   adjusted score; "no tests" mutants count as survivors.
 
-    python mutation/run.py [MODULE ...] [--commit REV] [--max-children N]
+    python mutation/run.py [MODULE ...] [--commit REV] [--max-children N] [--minutes M]
+                           [--only MUTANT ...] [--as NAME]
 
 Writes mutation/results/MODULE.json (counts, scores, commit, run time, survivors) and
 MODULE-survivors.txt (each survivor's diff); exits 1 when a module's adjusted score is under
@@ -346,6 +347,7 @@ def run_module(
     children: int,
     deadline: float | None,
     only: list[str],
+    out_name: str,
 ) -> dict[str, object]:
     tree = workdir / name
     snapshot(commit, tree)
@@ -359,7 +361,6 @@ def run_module(
     }
     mutmut = [str(Path(sys.executable).parent / "mutmut")]
     started = time.monotonic()
-    out_name = f"{name}-recheck" if only else name  # a recheck keeps the full run's files
     log = RESULTS / f"{out_name}.log"
     partial = False
     with log.open("w", encoding="utf-8") as out:
@@ -460,6 +461,13 @@ def main(argv: list[str] | None = None) -> int:
         help="check only these mutants (names or globs), e.g. a run's survivors again",
     )
     parser.add_argument(
+        "--as",
+        dest="out_name",
+        metavar="NAME",
+        help="write mutation/results/NAME.json (default: the run's name, RUN-recheck with "
+        "--only, so a recheck keeps the full run's files); one run only",
+    )
+    parser.add_argument(
         "--minutes",
         type=float,
         help="stop each run after this long and score the mutants checked by then",
@@ -468,6 +476,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_children < 1:
         parser.error("--max-children must be at least 1")
     names = args.modules or [n for n in TARGETS if n == "migrate" or not n.startswith("migrate")]
+    if args.out_name and len(names) != 1:
+        parser.error("--as names the results of one run")
     unknown = [n for n in names if n not in TARGETS]
     if unknown:
         parser.error(f"unknown module(s) {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
@@ -488,6 +498,7 @@ def main(argv: list[str] | None = None) -> int:
                 children=args.max_children,
                 deadline=None if args.minutes is None else time.time() + 60 * args.minutes,
                 only=args.only,
+                out_name=args.out_name or (f"{name}-recheck" if args.only else name),
             )
             for m in r["modules"]:  # type: ignore[attr-defined]
                 print(
