@@ -629,6 +629,13 @@ def test_going_back_is_refused_unless_asked_and_while_a_file_is_half_done(
     with pytest.raises(MigrationError) as planned:
         plan(empty_url, chain, "002_b")
     assert str(planned.value) == str(half.value)
+    with psycopg.connect(empty_url, autocommit=True) as conn:  # by hand: two half-done files
+        conn.execute(
+            "INSERT INTO roboco_sql.progress (revision, step, checksum) VALUES ('002_b', 1, 'c')"
+        )
+    with pytest.raises(MigrationError) as both:
+        plan(empty_url, chain, "002_b")
+    assert str(both.value).startswith(("002_b, 003_c is partly", "003_c, 002_b is partly"))
 
 
 def test_the_steps_back_and_their_refusals(tmp_path: Path) -> None:
@@ -1749,6 +1756,9 @@ def test_status_checks_drift_only_on_a_clean_database(db_url: str) -> None:
         "-- move a database at roboco_sql's old 046_task_graph_indexes to 044_convention_findings\n"
         "BEGIN;\n"
     ) in moved
+    # the additions the old revisions held are recorded by the move and so kept, even one off
+    # by default
+    assert "-- addition task_scope_check (002_task_scope_check.sql): one transaction\n" in moved
 
 
 def test_an_additions_parts_are_checked_where_they_stand(tmp_path: Path) -> None:
