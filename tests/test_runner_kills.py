@@ -1805,3 +1805,17 @@ def test_a_server_without_pgvector_says_so(pg15_url: str, tmp_path: Path) -> Non
         "pgvector is not installed on the server",
         None,
     )
+
+
+def test_a_plan_to_the_base_of_an_empty_database_runs_no_revision(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = small(tmp_path)
+    to_base = plan(empty_url, chain, "base", wanted=frozenset({"none"}))
+    assert (to_base.current, to_base.revisions, to_base.reverted, to_base.empty) == (
+        None,
+        [],
+        [],
+        True,
+    )
+    assert "-- 001_t (001_t.sql)" not in to_base.sql
