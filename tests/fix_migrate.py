@@ -9,6 +9,10 @@ from typing import Any
 
 import psycopg
 
+from roboco_sql.migrate import load_chain
+from roboco_sql.migrate.chain import Chain
+from roboco_sql.migrate.report import Options
+
 # our additions' indexes and constraints at head when default and task_scope_check are applied
 # (the parent index gave way to RoboCo's ix_tasks_parent_task_id in 069)
 OURS_AT_HEAD = frozenset(
@@ -57,3 +61,43 @@ def one(url: str, query: str, *args: Any) -> Any:
 def names(url: str, query: str) -> set[Any]:
     """The first column of every row, as a set (names of indexes, tables...)."""
     return {first for first, *_ in rows(url, query)}
+
+
+def chain_of(tmp_path: Path, files: dict[str, str], additions_dir: Path | None = None) -> Chain:
+    """A chain of small files (write_chain's) in tmp_path/m, with additions_dir's additions."""
+    return load_chain(write_chain(tmp_path / "m", files), additions_dir)
+
+
+# three revisions, each with a down section: a table, a column whose values going back loses,
+# an index under its own lock_timeout
+SMALL = {
+    "001_t.sql": "CREATE TABLE t (a int);\n\n-- down\nDROP TABLE t;\n",
+    "002_b.sql": "ALTER TABLE t ADD COLUMN b int;\n\n-- down\n"
+    "-- irreversible: t.b goes with its values\nALTER TABLE t DROP COLUMN b;\n",
+    "003_c.sql": "-- lock_timeout: 150ms\nCREATE INDEX ix_t_a ON t (a);\n\n-- down\n"
+    "DROP INDEX ix_t_a;\n",
+}
+NO_ADDITIONS = Options(additions=frozenset({"none"}))
+TABLE = "CREATE TABLE t (a int, b int, c int);\nINSERT INTO t VALUES (1, 1, 1), (2, 1, 2);\n"
+
+
+def small(tmp_path: Path) -> Chain:
+    """SMALL written to tmp_path/small."""
+    return load_chain(write_chain(tmp_path / "small", SMALL))
+
+
+def small_at_head(tmp_path: Path, url: str) -> Chain:
+    """SMALL applied to url without our additions: the database most runner tests start from."""
+    from roboco_sql.migrate import migrate
+
+    chain = small(tmp_path)
+    migrate(url, chain, options=NO_ADDITIONS)
+    return chain
+
+
+def forget_runner(url: str, *, version_table: bool) -> None:
+    """Leave the database as RoboCo's Alembic (or a restore without alembic_version) would."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA roboco_sql CASCADE")
+        if not version_table:
+            conn.execute("DROP TABLE alembic_version")

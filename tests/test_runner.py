@@ -38,7 +38,16 @@ from roboco_sql.migrate.runner import (
 )
 from tests.conftest import ROOT, run_cli
 from tests.fix_catalog import diff, dump, reference
-from tests.fix_migrate import OURS_AT_HEAD, names, one, row, rows, write_chain
+from tests.fix_migrate import (
+    OURS_AT_HEAD,
+    SMALL,
+    forget_runner,
+    names,
+    one,
+    row,
+    rows,
+    write_chain,
+)
 
 CHAIN = load_chain()
 HEAD = CHAIN.head
@@ -465,16 +474,9 @@ def test_killed_migrations_leave_a_clean_revision_and_finish(empty_url: str, db_
 # --- adopting existing databases ----------------------------------------------------------
 
 
-def _forget_runner(url: str, *, version_table: bool) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA roboco_sql CASCADE")
-        if not version_table:
-            conn.execute("DROP TABLE alembic_version")
-
-
 def test_alembic_database_is_adopted_and_continued(empty_url: str) -> None:
     migrate(empty_url, CHAIN, "020_backfill_enum_values")
-    _forget_runner(empty_url, version_table=True)  # as RoboCo's Alembic leaves it
+    forget_runner(empty_url, version_table=True)  # as RoboCo's Alembic leaves it
     st = run_cli("status", "--database-url", empty_url)
     assert st.returncode == 1 and "migrate will adopt it" in st.stdout
     report = migrate(empty_url, CHAIN)
@@ -487,7 +489,7 @@ def test_alembic_database_is_adopted_and_continued(empty_url: str) -> None:
 
 def test_unknown_alembic_revision_is_refused_untouched(empty_url: str) -> None:
     migrate(empty_url, CHAIN, "012_align_agentrole_foundation")
-    _forget_runner(empty_url, version_table=True)
+    forget_runner(empty_url, version_table=True)
     with psycopg.connect(empty_url, autocommit=True) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '099_from_a_fork'")
     result = run_cli("migrate", "--database-url", empty_url)
@@ -502,7 +504,7 @@ def test_versionless_database_is_stamped_where_it_matches(
     empty_url: str, db_url: str, revision: str
 ) -> None:
     migrate(empty_url, CHAIN, revision)
-    _forget_runner(empty_url, version_table=False)
+    forget_runner(empty_url, version_table=False)
     report = migrate(empty_url, CHAIN)
     assert report.stamped == revision
     assert report.applied[0].revision == CHAIN.between(revision, None)[0].revision
@@ -512,7 +514,7 @@ def test_versionless_database_is_stamped_where_it_matches(
 
 def test_versionless_database_matching_nothing_is_refused_with_a_report(empty_url: str) -> None:
     migrate(empty_url, CHAIN, "033_pitches")
-    _forget_runner(empty_url, version_table=False)
+    forget_runner(empty_url, version_table=False)
     with psycopg.connect(empty_url, autocommit=True) as conn:
         conn.execute("ALTER TABLE pitches ADD COLUMN by_hand text")
     before = dump(empty_url)
@@ -793,13 +795,6 @@ def test_030_reshapes_roboco_s_new_chunk_tables(empty_url: str) -> None:
 # --- going back --------------------------------------------------------------------------
 
 BACK = Options(go_back=True)
-SMALL = {
-    "001_t.sql": "CREATE TABLE t (a int);\n\n-- down\nDROP TABLE t;\n",
-    "002_b.sql": "ALTER TABLE t ADD COLUMN b int;\n\n-- down\n"
-    "-- irreversible: t.b goes with its values\nALTER TABLE t DROP COLUMN b;\n",
-    "003_c.sql": "-- lock_timeout: 150ms\nCREATE INDEX ix_t_a ON t (a);\n\n-- down\n"
-    "DROP INDEX ix_t_a;\n",
-}
 
 
 def reverted_rows(url: str) -> list[tuple[Any, ...]]:
