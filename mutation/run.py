@@ -63,6 +63,9 @@ _GIT_HISTORY = (
 # the only tests that move a database of roboco_sql 0.1.0's layout over (bookkeeping.relayout)
 _RELAYOUT = "tests/test_schema.py::test_a_database_of_the_old_layout_moves_over_with_its_rows"
 
+# the runner's kill files, one per slice below (test_runner_kills.py until its split)
+_RUNNER_KILLS = tuple(f"tests/test_{part}_kills.py" for part in ("apply", "plan", "extras"))
+
 # tests whose runner works in child processes (several at once, killed, or another server's
 # PostgreSQL): minutes of stats for nothing, since mutmut sees only in-process calls
 _CHILD_RUNNERS = tuple(
@@ -177,7 +180,10 @@ TARGETS: dict[str, Target] = {
     ),
     # the runner's other parts, in three slices so that each mutant runs a short list; tests
     # whose runner works in child processes (the CLI, concurrent migrates) are left out: mutmut
-    # maps a mutant to the tests that call it in-process, and those only add to the stats pass
+    # maps a mutant to the tests that call it in-process, and those only add to the stats pass.
+    # Each slice also runs the other slices' kill files: a test is filed by the module it was
+    # written for, yet reaches others (a plan test migrates first), and mutmut keeps only the
+    # tests that call the mutant
     "migrate-apply": Target(
         (
             "roboco_sql/migrate/runner.py",
@@ -190,7 +196,7 @@ TARGETS: dict[str, Target] = {
         ),
         (
             "tests/test_runner.py",
-            "tests/test_runner_kills.py",
+            *_RUNNER_KILLS,
             "tests/test_feature_guards.py::test_the_runner_refuses_a_version_that_moved_under_it",
             "tests/test_feature_guards.py::test_a_versionless_database_is_stamped_at_the_earliest_tie_and_the_rest_rerun",
             "tests/test_mutation_kills.py::test_an_addition_records_the_revision_it_was_applied_at",
@@ -213,7 +219,7 @@ TARGETS: dict[str, Target] = {
         ),
         (
             "tests/test_plan_lint.py",
-            "tests/test_runner_kills.py",
+            *_RUNNER_KILLS,
             *(
                 f"tests/test_runner.py::{name}"
                 for name in (
@@ -245,7 +251,7 @@ TARGETS: dict[str, Target] = {
             "roboco_sql/migrate/scratch.py",
         ),
         (
-            "tests/test_runner_kills.py",
+            *_RUNNER_KILLS,
             "tests/test_chain_kills.py::test_additions_come_from_the_directory_given",
             "tests/test_mutation_kills.py::test_an_addition_records_the_revision_it_was_applied_at",
             "tests/test_runner.py::test_additions_leave_before_the_chain_goes_below_them_and_come_back",
@@ -264,6 +270,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_mutation_kills.py",
             "tests/test_lint_kills.py",
             "tests/test_chain_kills.py",
+            *_RUNNER_KILLS,
             _RELAYOUT,
         ),
         _GIT_HISTORY,
