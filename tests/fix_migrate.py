@@ -1,6 +1,7 @@
-"""What the migration tests share: a small chain written to disk, one-shot reads of a
-database by URL (each opens its own connection, so it sees only what was committed), and the
-names our additions leave at head."""
+"""What the migration tests share: small chains written to disk (SMALL, three revisions with
+down sections), one-shot reads of a database by URL (each opens its own connection, so it sees
+only what was committed), a database left as RoboCo's Alembic would leave it, and the names
+our additions leave at head."""
 
 from __future__ import annotations
 
