@@ -5,6 +5,7 @@ migrate-apply): a transactional part's failure and its replay, the lock's pooler
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +13,16 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from roboco_sql.errors import ChecksumMismatch, LockTimeout, MigrationError
+from roboco_sql.errors import ChecksumMismatch, DataLossRefused, LockTimeout, MigrationError
 from roboco_sql.migrate import load_chain, lock, migrate
+from roboco_sql.migrate.bookkeeping import LOCK_KEY
 from roboco_sql.migrate.chain import Chain
 from roboco_sql.migrate.fingerprint import FILENAME
 from roboco_sql.migrate.plan import plan
 from roboco_sql.migrate.report import Options
 from roboco_sql.migrate.runner import accept, stamp
 from roboco_sql.migrate.scratch import build_fingerprints
+from roboco_sql.migrate.state import due_additions
 from roboco_sql.migrate.status import history, status
 from roboco_sql.migrate.verify import verify
 from tests.fix_migrate import (
@@ -752,3 +755,54 @@ def test_each_command_shows_its_own_name_to_the_server(
         "roboco_sql plan",
         "roboco_sql verify",
     ]
+
+
+# -- a clean database at its target, additions, data loss, in-process (migrate-apply-unreached)
+
+
+def test_a_clean_database_at_its_target_is_left_without_taking_the_lock(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = small_at_head(tmp_path, empty_url)
+    with psycopg.connect(empty_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        again = migrate(empty_url, chain, options=replace(NO_ADDITIONS, lock_deadline=0.2))
+    assert again.applied == [] and again.additions == []
+
+
+def test_an_addition_wanted_at_a_clean_head_is_applied_once_then_left(
+    tmp_path: Path, empty_url: str
+) -> None:
+    adds = tmp_path / "adds"
+    adds.mkdir()
+    (adds / "x.sql").write_text(
+        "-- addition: x\n-- requires: 001_t\n-- default: off\nCREATE TABLE x_made (a int);\n"
+    )
+    chain = chain_of(tmp_path, SMALL, adds)
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    made = "SELECT count(*) FROM pg_tables WHERE tablename = 'x_made'"
+    assert one(empty_url, made) == 0
+    wanted = Options(additions=frozenset({"x"}), lock_deadline=0.2)
+    assert migrate(empty_url, chain, options=wanted).additions == ["x"]
+    assert one(empty_url, made) == 1
+    with psycopg.connect(empty_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        assert migrate(empty_url, chain, options=wanted).additions == []  # no lock needed
+    assert due_additions(chain, {}, frozenset({"x"}), "004_not_in_the_chain") == []
+
+
+def test_a_pending_drop_of_rows_is_refused_unless_allowed(tmp_path: Path, empty_url: str) -> None:
+    chain = chain_of(tmp_path, {"001_t.sql": TABLE, "002_drop.sql": "DROP TABLE t;\n"})
+    migrate(empty_url, chain, "001_t", options=NO_ADDITIONS)
+    with pytest.raises(DataLossRefused) as refused:
+        migrate(empty_url, chain, options=NO_ADDITIONS)
+    assert str(refused.value).startswith("refusing to lose data: 002_drop drops t (2 rows).")
+    assert one(empty_url, "SELECT count(*) FROM t") == 2
+    allowed = migrate(empty_url, chain, options=replace(NO_ADDITIONS, allow_data_loss=True))
+    assert [a.revision for a in allowed.applied] == ["002_drop"]
+
+
+def test_migrate_connects_under_its_own_application_name(tmp_path: Path, empty_url: str) -> None:
+    seen = "CREATE TABLE seen AS SELECT current_setting('application_name') AS app;\n"
+    migrate(empty_url, chain_of(tmp_path, {"001_seen.sql": seen}), options=NO_ADDITIONS)
+    assert one(empty_url, "SELECT app FROM seen") == "roboco_sql migrate"
