@@ -5,12 +5,15 @@ our additions leave at head."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from roboco_sql.migrate import load_chain
+from roboco_sql.migrate.bookkeeping import LOCK_KEY
 from roboco_sql.migrate.chain import Chain
 from roboco_sql.migrate.report import Options
 
@@ -102,3 +105,11 @@ def forget_runner(url: str, *, version_table: bool) -> None:
         conn.execute("DROP SCHEMA roboco_sql CASCADE")
         if not version_table:
             conn.execute("DROP TABLE alembic_version")
+
+
+@contextmanager
+def lock_held(url: str, application_name: str = "") -> Iterator[psycopg.Connection[Any]]:
+    """Another session holding the migration lock for the block (a migrator at work)."""
+    with psycopg.connect(url, autocommit=True, application_name=application_name) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        yield holder

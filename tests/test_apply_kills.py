@@ -15,7 +15,6 @@ from psycopg import sql
 
 from roboco_sql.errors import ChecksumMismatch, DataLossRefused, LockTimeout, MigrationError
 from roboco_sql.migrate import load_chain, lock, migrate
-from roboco_sql.migrate.bookkeeping import LOCK_KEY
 from roboco_sql.migrate.chain import Chain
 from roboco_sql.migrate.fingerprint import FILENAME
 from roboco_sql.migrate.plan import plan
@@ -31,6 +30,7 @@ from tests.fix_migrate import (
     TABLE,
     chain_of,
     forget_runner,
+    lock_held,
     names,
     one,
     small,
@@ -661,8 +661,7 @@ def test_stamp_and_accept_wait_for_the_lock_under_their_own_names(
     chain = small_at_head(tmp_path, empty_url)
     waits = Options(lock_deadline=0.3)
     seen: list[str] = []
-    with psycopg.connect(empty_url, autocommit=True, application_name="the-holder") as holder:
-        holder.execute("SELECT pg_advisory_lock(%s)", (lock.LOCK_KEY,))
+    with lock_held(empty_url, "the-holder") as holder:
         real_sleep = lock.time.sleep
 
         def sleep(seconds: float) -> None:
@@ -760,16 +759,6 @@ def test_each_command_shows_its_own_name_to_the_server(
 # -- a clean database at its target, additions, data loss, in-process (migrate-apply-unreached)
 
 
-def test_a_clean_database_at_its_target_is_left_without_taking_the_lock(
-    tmp_path: Path, empty_url: str
-) -> None:
-    chain = small_at_head(tmp_path, empty_url)
-    with psycopg.connect(empty_url, autocommit=True) as holder:
-        holder.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
-        again = migrate(empty_url, chain, options=replace(NO_ADDITIONS, lock_deadline=0.2))
-    assert again.applied == [] and again.additions == []
-
-
 def test_an_addition_wanted_at_a_clean_head_is_applied_once_then_left(
     tmp_path: Path, empty_url: str
 ) -> None:
@@ -785,8 +774,7 @@ def test_an_addition_wanted_at_a_clean_head_is_applied_once_then_left(
     wanted = Options(additions=frozenset({"x"}), lock_deadline=0.2)
     assert migrate(empty_url, chain, options=wanted).additions == ["x"]
     assert one(empty_url, made) == 1
-    with psycopg.connect(empty_url, autocommit=True) as holder:
-        holder.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+    with lock_held(empty_url):
         assert migrate(empty_url, chain, options=wanted).additions == []  # no lock needed
     assert due_additions(chain, {}, frozenset({"x"}), "004_not_in_the_chain") == []
 
@@ -806,3 +794,13 @@ def test_migrate_connects_under_its_own_application_name(tmp_path: Path, empty_u
     seen = "CREATE TABLE seen AS SELECT current_setting('application_name') AS app;\n"
     migrate(empty_url, chain_of(tmp_path, {"001_seen.sql": seen}), options=NO_ADDITIONS)
     assert one(empty_url, "SELECT app FROM seen") == "roboco_sql migrate"
+
+
+def test_a_clean_database_at_its_target_is_left_without_taking_the_lock(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """The no-op path reads the state and leaves: another migrator's lock does not hold it up."""
+    chain = small_at_head(tmp_path, empty_url)
+    with lock_held(empty_url):
+        again = migrate(empty_url, chain, options=replace(NO_ADDITIONS, lock_deadline=0.2))
+    assert again.applied == [] and again.additions == []

@@ -14,7 +14,7 @@ from psycopg import sql
 
 import roboco_sql
 from roboco_sql.errors import ChainError, ConfigError, LockTimeout, MigrationError, ValidationError
-from roboco_sql.migrate import additions, load_chain, lock, migrate
+from roboco_sql.migrate import additions, load_chain, migrate
 from roboco_sql.migrate.additions import Addition, parse_wanted, selected
 from roboco_sql.migrate.extensions import ensure_pgvector
 from roboco_sql.migrate.fingerprint import FILENAME, Fingerprints
@@ -22,6 +22,7 @@ from roboco_sql.migrate.report import Options
 from roboco_sql.migrate.scaffold import new_revision
 from roboco_sql.migrate.scratch import build_fingerprints, scratch_database
 from roboco_sql.migrate.verify import verify
+from tests import fix_migrate
 from tests.fix_migrate import (
     NO_ADDITIONS,
     SMALL,
@@ -444,8 +445,7 @@ def test_pgvector_at_head_is_created_under_the_migration_lock(
     tmp_path: Path, empty_url: str
 ) -> None:
     chain = small_at_head(tmp_path, empty_url)
-    with psycopg.connect(empty_url, autocommit=True) as holder:
-        holder.execute("SELECT pg_advisory_lock(%s)", (lock.LOCK_KEY,))
+    with fix_migrate.lock_held(empty_url):
         waits = Options(lock_deadline=0.2, additions=frozenset({"none"}))
         with pytest.raises(LockTimeout):
             migrate(empty_url, chain, options=waits, pgvector=True)

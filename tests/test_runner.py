@@ -25,7 +25,7 @@ from roboco_sql.errors import (
     MigrationError,
     StandbyRefused,
 )
-from roboco_sql.migrate import load_chain, migrate, stamp, status
+from roboco_sql.migrate import load_chain, migrate, stamp
 from roboco_sql.migrate.chain import Chain
 from roboco_sql.migrate.runner import (
     SHIPPED_EDIT,
@@ -36,6 +36,9 @@ from roboco_sql.migrate.runner import (
     read_state,
     refuse_standby,
 )
+
+# the function itself: `roboco_sql.migrate.status` is the submodule once anything imported it
+from roboco_sql.migrate.status import status
 from tests.conftest import ROOT, run_cli
 from tests.fix_catalog import diff, dump, reference
 from tests.fix_migrate import (
