@@ -78,6 +78,15 @@ _CHILD_RUNNERS = tuple(
     )
 )
 
+# what the runner does on a hot standby: the test module makes one (pg_basebackup of the server)
+_STANDBY = tuple(
+    f"tests/test_replicas.py::{name}"
+    for name in (
+        "test_the_runner_and_every_writing_command_refuse_the_standby",
+        "test_a_database_without_bookkeeping_on_the_standby_is_refused_at_once",
+    )
+)
+
 # the task-state tests of the shared kill file (the rest is crypto, keys and the runner, whose
 # migrations would lengthen the stats pass for nothing), and the task state machine's own
 _TASK_KILLS = (
@@ -203,6 +212,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_mutation_kills.py::test_going_back_logs_the_runners_own_timing",
             "tests/test_check_edges.py::test_the_runner_refuses_a_meta_command_in_a_step_it_would_run",
             "tests/test_cli_edges.py::test_stamp_back_needs_force",
+            *_STANDBY,
             _RELAYOUT,
         ),
         _CHILD_RUNNERS,

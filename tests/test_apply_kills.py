@@ -804,3 +804,21 @@ def test_a_clean_database_at_its_target_is_left_without_taking_the_lock(
     with lock_held(empty_url):
         again = migrate(empty_url, chain, options=replace(NO_ADDITIONS, lock_deadline=0.2))
     assert again.applied == [] and again.additions == []
+
+
+def test_a_no_op_sends_one_statement_the_state_read(
+    tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At its target, migrate's one statement is the state read: the standby check takes its
+    answer from that read rather than asking the server again."""
+    chain = small_at_head(tmp_path, empty_url)
+    sent: list[str] = []
+    execute = psycopg.Connection.execute
+
+    def counted(self: psycopg.Connection[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(str(query))
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", counted)
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    assert len(sent) == 1 and "pg_is_in_recovery()" in sent[0], sent

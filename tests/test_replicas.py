@@ -414,6 +414,17 @@ def test_the_runner_and_every_writing_command_refuse_the_standby(
     assert code == 0 and "none unreadable" in out
 
 
+def test_a_database_without_bookkeeping_on_the_standby_is_refused_at_once(
+    new_database: Any, standby: Standby
+) -> None:
+    """A database the runner has never touched is read by the partial state query; its
+    standby flag alone refuses the run, before the lock and the bookkeeping's CREATE SCHEMA."""
+    primary = new_database("bare_on_standby")
+    standby.caught_up(primary)
+    with pytest.raises(StandbyRefused, match="hot standby"):
+        migrate(standby.url(primary), load_chain())
+
+
 async def test_a_migration_on_the_primary_reaches_the_replica_and_status_reports_lag(
     new_database: Any, standby: Standby, capsys: pytest.CaptureFixture[str]
 ) -> None:
