@@ -222,7 +222,7 @@ TARGETS: dict[str, Target] = {
             "roboco_sql/migrate/plan.py",
             "roboco_sql/migrate/plan_decide.py",
             "roboco_sql/migrate/plan_script.py",
-            "roboco_sql/migrate/status.py",
+            "roboco_sql/migrate/standing.py",
             "roboco_sql/migrate/report.py",
             "roboco_sql/migrate/down.py",
             "roboco_sql/migrate/dataloss.py",

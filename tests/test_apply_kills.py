@@ -21,8 +21,8 @@ from roboco_sql.migrate.plan import plan
 from roboco_sql.migrate.report import Options
 from roboco_sql.migrate.runner import accept, stamp
 from roboco_sql.migrate.scratch import build_fingerprints
+from roboco_sql.migrate.standing import history, status
 from roboco_sql.migrate.state import due_additions
-from roboco_sql.migrate.status import history, status
 from roboco_sql.migrate.verify import verify
 from tests.fix_migrate import (
     NO_ADDITIONS,

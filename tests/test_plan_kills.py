@@ -18,7 +18,7 @@ from roboco_sql.migrate.fingerprint import FILENAME
 from roboco_sql.migrate.plan import plan
 from roboco_sql.migrate.report import Applied, MigrationReport, Options
 from roboco_sql.migrate.scratch import build_fingerprints
-from roboco_sql.migrate.status import history, status, to_json
+from roboco_sql.migrate.standing import history, status, to_json
 from tests.fix_migrate import (
     NO_ADDITIONS,
     SMALL,
@@ -429,8 +429,7 @@ def test_plan_of_a_non_transactional_file_as_migrate_would_send_it(
 def test_the_runner_lends_status_names_on_first_use_and_no_others() -> None:
     from roboco_sql.migrate import runner
 
-    # the module, by its full name: the package lends a function of the same name
-    status_module = importlib.import_module("roboco_sql.migrate.status")
+    status_module = importlib.import_module("roboco_sql.migrate.standing")
 
     for name in ("Status", "history", "status", "to_json"):
         vars(runner).pop(name, None)  # as before its first use, whatever ran before this test
@@ -439,6 +438,16 @@ def test_the_runner_lends_status_names_on_first_use_and_no_others() -> None:
     with pytest.raises(AttributeError) as missing:
         runner.nope  # noqa: B018
     assert str(missing.value) == "module 'roboco_sql.migrate.runner' has no attribute 'nope'"
+
+
+def test_the_packages_status_is_the_function_after_its_module_loads() -> None:
+    """`roboco_sql.migrate.status` is the function whatever was imported before: a submodule
+    of that name would replace the package attribute the moment anything imported it."""
+    import roboco_sql.migrate as package
+
+    vars(package).pop("status", None)  # as before its first use
+    importlib.import_module("roboco_sql.migrate.standing")
+    assert package.status is status and callable(package.status)
 
 
 def with_t_b_index(tmp_path: Path) -> Chain:

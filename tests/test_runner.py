@@ -36,9 +36,7 @@ from roboco_sql.migrate.runner import (
     read_state,
     refuse_standby,
 )
-
-# the function itself: `roboco_sql.migrate.status` is the submodule once anything imported it
-from roboco_sql.migrate.status import status
+from roboco_sql.migrate.standing import status
 from tests.conftest import ROOT, run_cli
 from tests.fix_catalog import diff, dump, reference
 from tests.fix_migrate import (

@@ -10,7 +10,7 @@ from roboco_sql.migrate.chain import Chain, Migration, load_chain
 from roboco_sql.migrate.runner import MigrationReport, migrate, stamp
 
 if TYPE_CHECKING:
-    from roboco_sql.migrate.status import status
+    from roboco_sql.migrate.standing import status
 
 __all__ = ["Chain", "Migration", "MigrationReport", "load_chain", "migrate", "stamp", "status"]
 
@@ -18,7 +18,7 @@ __all__ = ["Chain", "Migration", "MigrationReport", "load_chain", "migrate", "st
 def __getattr__(name: str) -> Any:
     if name != "status":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from roboco_sql.migrate.status import status
+    from roboco_sql.migrate.standing import status
 
     globals()["status"] = status
     return status

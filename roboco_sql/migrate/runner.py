@@ -51,9 +51,9 @@ from roboco_sql.migrate.state import (
 from roboco_sql.migrate.steps import Steps, addition_step, one_flush
 
 if TYPE_CHECKING:
-    from roboco_sql.migrate.status import Status, history, status, to_json
+    from roboco_sql.migrate.standing import Status, history, status, to_json
 
-_LAZY = frozenset({"Status", "history", "status", "to_json"})  # of roboco_sql.migrate.status
+_LAZY = frozenset({"Status", "history", "status", "to_json"})  # of roboco_sql.migrate.standing
 
 # the names callers import from here, wherever they live now
 __all__ = [
@@ -97,7 +97,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module("roboco_sql.migrate.status"), name)
+    value = getattr(import_module("roboco_sql.migrate.standing"), name)
     globals()[name] = value
     return value
 
