@@ -4,14 +4,17 @@ migrate-plan): status and history, the report, the data-loss refusal, going back
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from roboco_sql import sqllex
-from roboco_sql.errors import DataLossRefused, MigrationError
+from roboco_sql.errors import ChainError, DataLossRefused, MigrationError
 from roboco_sql.migrate import dataloss, load_chain, migrate
+from roboco_sql.migrate import steps as steps_module
+from roboco_sql.migrate.bookkeeping import LOCK_KEY
 from roboco_sql.migrate.chain import Chain
 from roboco_sql.migrate.down import back_steps
 from roboco_sql.migrate.fingerprint import FILENAME
@@ -587,3 +590,98 @@ def test_a_plan_to_the_base_of_an_empty_database_runs_no_revision(
         True,
     )
     assert "-- 001_t (001_t.sql)" not in to_base.sql
+
+
+# -- what the plan slice's run at b77bee3 found unpinned ------------------------------------
+
+
+def test_two_irreversible_revisions_are_named_together(tmp_path: Path) -> None:
+    files = {
+        **SMALL,
+        "004_d.sql": "ALTER TABLE t ADD COLUMN d int;\n\n-- down\n"
+        "-- irreversible: t.d goes with its values\nALTER TABLE t DROP COLUMN d;\n",
+    }
+    with pytest.raises(DataLossRefused) as refused:
+        back_steps(chain_of(tmp_path, files), "004_d", None, {}, allow_data_loss=False)
+    assert "(004_d: t.d goes with its values; 002_b: t.b goes with its values)" in str(
+        refused.value
+    )
+
+
+def test_going_back_refuses_every_half_done_file_by_name(tmp_path: Path, empty_url: str) -> None:
+    chain = small_at_head(tmp_path, empty_url)
+    with psycopg.connect(empty_url, autocommit=True) as conn:  # by hand: two half-done files
+        conn.execute(
+            "INSERT INTO roboco_sql.progress (revision, step, checksum) "
+            "VALUES ('003_c', 1, 'c'), ('002_b', 1, 'c')"
+        )
+    with pytest.raises(MigrationError) as half:
+        migrate(empty_url, chain, "001_t", options=replace(NO_ADDITIONS, go_back=True))
+    assert str(half.value) in (
+        "002_b, 003_c is partly applied; finish it (migrate) before going back",
+        "003_c, 002_b is partly applied; finish it (migrate) before going back",
+    )
+
+
+def test_going_back_checks_the_down_sections_it_will_run(tmp_path: Path, empty_url: str) -> None:
+    """The down sections are checked before any runs (their up parts were checked going up)."""
+    files = {**SMALL, "003_c.sql": "CREATE INDEX ix_t_a ON t (a);\n\n-- down\nCOMMIT;\n"}
+    chain = load_chain(write_chain(tmp_path / "m", files), deep=False)
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    with pytest.raises(ChainError) as unsound:
+        migrate(empty_url, chain, "002_b", options=replace(NO_ADDITIONS, go_back=True))
+    assert "003_c.sql:6:1: COMMIT is not allowed in a down section" in str(unsound.value)
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "003_c"
+
+
+def test_going_back_says_each_steps_time_in_milliseconds(
+    tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain = small_at_head(tmp_path, empty_url)
+    readings = iter(range(0, 1000, 2))  # each reading of the clock 2 s after the last
+
+    class Clock:
+        @staticmethod
+        def perf_counter() -> float:
+            return float(next(readings))
+
+    monkeypatch.setattr(steps_module, "time", Clock)
+    said: list[str] = []
+    back = replace(NO_ADDITIONS, go_back=True, allow_data_loss=True)
+    migrate(empty_url, chain, "001_t", options=back, echo=said.append)
+    assert said == [
+        "reverted 003_c in 2000 ms",
+        "reverted 002_b in 2000 ms (data lost, as allowed)",
+    ]
+
+
+def test_plan_holds_the_additions_wanted_and_no_others(tmp_path: Path, empty_url: str) -> None:
+    chain = with_t_b_index(tmp_path)  # t_b_index: on by default
+    (tmp_path / "additions" / "x.sql").write_text(
+        "-- addition: x\n-- requires: 001_t\n-- default: off\nCREATE TABLE x_made (a int);\n"
+    )
+    chain = load_chain(chain.directory, tmp_path / "additions")
+    by_default = plan(empty_url, chain).sql
+    assert "addition t_b_index" in by_default and "addition x" not in by_default
+    only_x = plan(empty_url, chain, wanted=frozenset({"none", "x"})).sql
+    assert "addition x" in only_x and "addition t_b_index" not in only_x
+    migrate(empty_url, chain)  # the default ones: t_b_index
+    at_head = plan(empty_url, chain, wanted=frozenset({"x"}))
+    assert (at_head.current, at_head.revisions) == ("003_c", [])
+    assert "-- addition x (x.sql): one transaction\n" in at_head.sql
+    clean = plan(empty_url, chain)
+    assert (clean.current, clean.empty) == ("003_c", True)
+
+
+def test_plan_takes_the_lock_first_and_flushes_once_at_the_end(
+    tmp_path: Path, empty_url: str
+) -> None:
+    script = plan(empty_url, small(tmp_path), wanted=frozenset({"none"})).sql
+    assert script.split("\n")[4:6] == [
+        "-- the migration lock (migrate waits for it; this script stops if it is held)",
+        "DO $lock$",
+    ]
+    assert script.endswith(
+        "\nRESET synchronous_commit;\nBEGIN;\nSELECT pg_current_xact_id();\nCOMMIT;\n\n"
+        f"SELECT pg_advisory_unlock({LOCK_KEY});\n"
+    )

@@ -98,9 +98,9 @@ def build(
     chain: Chain,
     target: str | None,
     *,
-    pgvector: bool = False,
-    wanted: frozenset[str] = frozenset({DEFAULT}),
-    allow_data_loss: bool = False,
+    pgvector: bool,
+    wanted: frozenset[str],
+    allow_data_loss: bool,
 ) -> Plan:
     """The plan from this connection's database: decided as migrate decides, then written
     in migrate's order."""

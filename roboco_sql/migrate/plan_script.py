@@ -50,7 +50,7 @@ class Script:
         self.lines: list[str] = []
 
     def comment(self, *lines: str) -> None:
-        self.lines += [f"-- {line}" if line else "--" for line in lines]
+        self.lines += [f"-- {line}" for line in lines]
 
     def blank(self) -> None:
         self.lines.append("")
