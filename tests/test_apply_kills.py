@@ -739,7 +739,7 @@ def test_each_command_shows_its_own_name_to_the_server(
         seen.append(conn.execute("SELECT current_setting('application_name')").fetchone()[0])
         return conn
 
-    for module in ("status", "plan", "verify", "start"):
+    for module in ("standing", "plan", "verify", "start"):
         monkeypatch.setattr(
             importlib.import_module(f"roboco_sql.migrate.{module}"), "connect", connect
         )
