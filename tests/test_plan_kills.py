@@ -179,6 +179,10 @@ def test_what_a_statement_drops() -> None:
         ("s.t", "d"),
     ]
     assert drops("ALTER TABLE t DROP CONSTRAINT k, ALTER x DROP DEFAULT") == []
+    assert drops("ALTER TABLE t DROP COLUMN c") == [("t", "c")]
+    assert drops('DROP TABLE s.b, "a""b"') == [("s.b", None), ('a"b', None)]
+    assert drops("DROP TABLE s.b") == [("s.b", None)]
+    assert drops("DROP TABLE s.")  # cut after the dot: read without error (the server refuses it)
     assert drops("ALTER TABLE IF EXISTS") == []
     assert drops("CREATE TABLE t (a int)") == []
     assert drops("ALTER TABLE t ADD COLUMN dropped int") == []
