@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -14,15 +15,19 @@ import pytest
 from psycopg import sql
 
 from roboco_sql.errors import ChecksumMismatch, DataLossRefused, LockTimeout, MigrationError
+from roboco_sql.migrate import atomic as atomic_module
+from roboco_sql.migrate import autocommit as autocommit_module
 from roboco_sql.migrate import load_chain, lock, migrate
+from roboco_sql.migrate import steps as steps_module
 from roboco_sql.migrate.chain import Chain
 from roboco_sql.migrate.fingerprint import FILENAME
 from roboco_sql.migrate.plan import plan
-from roboco_sql.migrate.report import Options
+from roboco_sql.migrate.report import MigrationReport, Options, quiet
 from roboco_sql.migrate.runner import accept, stamp
 from roboco_sql.migrate.scratch import build_fingerprints
 from roboco_sql.migrate.standing import history, status
 from roboco_sql.migrate.state import due_additions
+from roboco_sql.migrate.steps import Steps
 from roboco_sql.migrate.verify import verify
 from tests.fix_migrate import (
     NO_ADDITIONS,
@@ -822,3 +827,95 @@ def test_a_no_op_sends_one_statement_the_state_read(
     monkeypatch.setattr(psycopg.Connection, "execute", counted)
     migrate(empty_url, chain, options=NO_ADDITIONS)
     assert len(sent) == 1 and "pg_is_in_recovery()" in sent[0], sent
+
+
+# -- what the apply slice's run at b77bee3 found unpinned -------------------------------------
+
+
+def test_a_non_transactional_file_on_a_backend_other_than_the_locks_is_refused(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = first_applied(
+        tmp_path,
+        empty_url,
+        {"001_t.sql": TABLE, "002_ix.sql": "-- transaction: none\nCREATE INDEX ix ON t (a);\n"},
+    )
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        steps = Steps(conn, chain, NO_ADDITIONS, quiet, conn.info.backend_pid + 1)
+        with pytest.raises(MigrationError) as refused:
+            steps.apply(chain["002_ix"], MigrationReport(None, None))
+    assert "pooler (its backend changed)" in str(refused.value)
+    assert one(empty_url, "SELECT to_regclass('ix')") is None
+
+
+def test_each_applied_step_is_said_with_its_time_in_milliseconds(
+    tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readings = iter(range(0, 1000, 2))  # each reading of the clock 2 s after the last
+
+    class Clock:
+        @staticmethod
+        def perf_counter() -> float:
+            return float(next(readings))
+
+    monkeypatch.setattr(steps_module, "time", Clock)
+    said: list[str] = []
+    migrate(empty_url, small(tmp_path), "002_b", options=NO_ADDITIONS, echo=said.append)
+    assert said == ["applied 001_t in 2000 ms", "applied 002_b in 2000 ms"]
+
+
+def test_a_step_that_keeps_deadlocking_gives_up_saying_so(
+    tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain = small(tmp_path)
+    tries: list[str] = []
+
+    def deadlocked(conn: Any, m: Any, *args: Any) -> None:
+        tries.append(m.revision)
+        raise psycopg.errors.DeadlockDetected("deadlock detected")
+
+    monkeypatch.setattr(atomic_module, "run", deadlocked)
+    twice = replace(NO_ADDITIONS, lock_retries=1, backoff=0.001)
+    message = failed_migrate_with(empty_url, chain, twice)
+    assert message == (
+        "001_t (001_t.sql) gave up after 2 tries (deadlock 5s): the blocking session has gone; "
+        "nothing of 001_t was applied"
+    )
+    assert tries == ["001_t", "001_t"]
+
+
+def test_a_notice_is_sorted_by_its_untranslated_severity(tmp_path: Path) -> None:
+    """A server speaking French says AVIS for NOTICE: chatter all the same."""
+    heard: list[str] = []
+    steps = SimpleNamespace(current=small(tmp_path)["001_t"], heard=heard)
+    for severity, untranslated in (("AVIS", "NOTICE"), ("ATTENTION", "WARNING")):
+        diag = SimpleNamespace(
+            severity=severity,
+            severity_nonlocalized=untranslated,
+            message_primary="m",
+            message_detail=None,
+            message_hint=None,
+        )
+        Steps._notice(steps, diag)  # type: ignore[arg-type]
+    assert heard == ["ATTENTION: m"]
+
+
+def test_a_non_transactional_files_time_is_recorded_in_milliseconds(
+    tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readings = iter(range(0, 1000, 2))  # each reading of the clock 2 s after the last
+
+    class Clock:
+        @staticmethod
+        def perf_counter() -> float:
+            return float(next(readings))
+
+    chain = first_applied(
+        tmp_path,
+        empty_url,
+        {"001_t.sql": TABLE, "002_ix.sql": "-- transaction: none\nCREATE INDEX ix ON t (a);\n"},
+    )
+    monkeypatch.setattr(autocommit_module, "time", Clock)
+    migrate(empty_url, chain, options=NO_ADDITIONS)
+    recorded = "SELECT duration_ms FROM roboco_sql.history WHERE revision = '002_ix'"
+    assert one(empty_url, recorded) == 2000.0
