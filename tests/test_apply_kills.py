@@ -875,13 +875,20 @@ def test_a_step_that_keeps_deadlocking_gives_up_saying_so(
         raise psycopg.errors.DeadlockDetected("deadlock detected")
 
     monkeypatch.setattr(atomic_module, "run", deadlocked)
-    twice = replace(NO_ADDITIONS, lock_retries=1, backoff=0.001)
-    message = failed_migrate_with(empty_url, chain, twice)
-    assert message == (
+    monkeypatch.setattr(steps_module, "random", SimpleNamespace(uniform=lambda low, high: low))
+    said: list[str] = []
+    twice = replace(NO_ADDITIONS, lock_retries=1, backoff=0.1)
+    with pytest.raises(MigrationError) as failed:
+        migrate(empty_url, chain, options=twice, echo=said.append)
+    assert str(failed.value) == (
         "001_t (001_t.sql) gave up after 2 tries (deadlock 5s): the blocking session has gone; "
         "nothing of 001_t was applied"
     )
     assert tries == ["001_t", "001_t"]
+    # the first pause: backoff, doubled per try, times the jitter's low end
+    assert said == [
+        "  001_t: waited 5s for a lock; retrying in 0.05s (the blocking session has gone)"
+    ]
 
 
 def test_a_notice_is_sorted_by_its_untranslated_severity(tmp_path: Path) -> None:

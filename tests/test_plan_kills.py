@@ -180,6 +180,10 @@ def test_what_a_statement_drops() -> None:
     ]
     assert drops("ALTER TABLE t DROP CONSTRAINT k, ALTER x DROP DEFAULT") == []
     assert drops("ALTER TABLE t DROP COLUMN c") == [("t", "c")]
+    assert drops("ALTER TABLE t DROP c") == [("t", "c")]  # the column last
+    assert drops("ALTER TABLE t DROP CONSTRAINT k, DROP c") == [("t", "c")]
+    assert drops("ALTER TABLE IF EXISTS -- drop") == []  # cut short: read without error
+    assert drops("ALTER TABLE t DROP COLUMN IF EXISTS") == []
     assert drops('DROP TABLE s.b, "a""b"') == [("s.b", None), ('a"b', None)]
     assert drops("DROP TABLE s.b") == [("s.b", None)]
     assert drops("DROP TABLE s.")  # cut after the dot: read without error (the server refuses it)
