@@ -877,17 +877,18 @@ def test_a_step_that_keeps_deadlocking_gives_up_saying_so(
     monkeypatch.setattr(atomic_module, "run", deadlocked)
     monkeypatch.setattr(steps_module, "random", SimpleNamespace(uniform=lambda low, high: low))
     said: list[str] = []
-    twice = replace(NO_ADDITIONS, lock_retries=1, backoff=0.1)
+    thrice = replace(NO_ADDITIONS, lock_retries=2, backoff=0.1)
     with pytest.raises(MigrationError) as failed:
-        migrate(empty_url, chain, options=twice, echo=said.append)
+        migrate(empty_url, chain, options=thrice, echo=said.append)
     assert str(failed.value) == (
-        "001_t (001_t.sql) gave up after 2 tries (deadlock 5s): the blocking session has gone; "
+        "001_t (001_t.sql) gave up after 3 tries (deadlock 5s): the blocking session has gone; "
         "nothing of 001_t was applied"
     )
-    assert tries == ["001_t", "001_t"]
-    # the first pause: backoff, doubled per try, times the jitter's low end
+    assert tries == ["001_t"] * 3
+    # each pause: the backoff, doubled per try, times the jitter's low end
     assert said == [
-        "  001_t: waited 5s for a lock; retrying in 0.05s (the blocking session has gone)"
+        f"  001_t: waited 5s for a lock; retrying in {pause}s (the blocking session has gone)"
+        for pause in ("0.05", "0.10")
     ]
 
 
