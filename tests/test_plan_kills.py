@@ -224,6 +224,18 @@ def test_losses_are_counted_and_worded(tmp_path: Path, empty_url: str) -> None:
 # -- going back ------------------------------------------------------------------------------
 
 
+def test_a_table_and_one_of_its_columns_dropped_are_both_counted(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = chain_of(tmp_path, {"001_x.sql": "ALTER TABLE t DROP COLUMN c;\nDROP TABLE t;\n"})
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (a int, c int); INSERT INTO t VALUES (1, 1), (2, NULL)")
+        assert [str(loss) for loss in dataloss.find(conn, chain)] == [
+            "t.c (non-null in 1 row)",
+            "t (2 rows)",
+        ]
+
+
 def test_going_back_is_refused_unless_asked_and_while_a_file_is_half_done(
     tmp_path: Path, empty_url: str
 ) -> None:
