@@ -84,6 +84,12 @@ def test_a_failure_with_a_position_is_mapped_into_the_file_without_a_replay(
     assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_base"
 
 
+def test_a_part_is_sent_as_written_with_only_its_end_trimmed(tmp_path: Path) -> None:
+    chain = chain_of(tmp_path, {"001_x.sql": "SELECT 1;\n\n\n", "002_y.sql": "SELECT 1 -- end\n"})
+    assert atomic_module.part_text(chain["001_x"]) == "SELECT 1;"
+    assert atomic_module.part_text(chain["002_y"]) == "SELECT 1 -- end\n;"
+
+
 def test_a_failure_at_the_first_character_of_a_part(tmp_path: Path, empty_url: str) -> None:
     assert failure_of(tmp_path, empty_url, {"001_a.sql": "SELEC 1;\n"}) == (
         '001_a failed at 001_a.sql:3:1: syntax error at or near "SELEC" [42601]; '
@@ -875,7 +881,13 @@ def test_a_step_that_keeps_deadlocking_gives_up_saying_so(
         raise psycopg.errors.DeadlockDetected("deadlock detected")
 
     monkeypatch.setattr(atomic_module, "run", deadlocked)
-    monkeypatch.setattr(steps_module, "random", SimpleNamespace(uniform=lambda low, high: low))
+    jitters: list[tuple[float, float]] = []
+
+    def uniform(low: float, high: float) -> float:
+        jitters.append((low, high))
+        return low
+
+    monkeypatch.setattr(steps_module, "random", SimpleNamespace(uniform=uniform))
     said: list[str] = []
     thrice = replace(NO_ADDITIONS, lock_retries=2, backoff=0.1)
     with pytest.raises(MigrationError) as failed:
@@ -885,6 +897,7 @@ def test_a_step_that_keeps_deadlocking_gives_up_saying_so(
         "nothing of 001_t was applied"
     )
     assert tries == ["001_t"] * 3
+    assert jitters == [(0.5, 1.5)] * 2
     # each pause: the backoff, doubled per try, times the jitter's low end
     assert said == [
         f"  001_t: waited 5s for a lock; retrying in {pause}s (the blocking session has gone)"
