@@ -85,12 +85,14 @@ def test_a_failure_with_a_position_is_mapped_into_the_file_without_a_replay(
 
 
 def test_a_part_is_sent_as_written_with_only_its_end_trimmed(tmp_path: Path) -> None:
-    chain = chain_of(tmp_path, {"001_x.sql": "SELECT 1;\n\n\n", "002_y.sql": "SELECT 1 -- end\n"})
-    headers = "-- revision: {}\n-- down_revision: {}\n"
-    assert atomic_module.part_text(chain["001_x"]) == headers.format("001_x", "") + "SELECT 1;"
-    assert atomic_module.part_text(chain["002_y"]) == (
-        headers.format("002_y", "001_x") + "SELECT 1 -- end\n;"
-    )
+    bodies = {
+        "001_x.sql": "SELECT 1;\n\n\n",  # ended: sent as it is, its end trimmed
+        "002_y.sql": "SELECT 1\n",  # not ended: ';' on a line of its own
+        "003_z.sql": "SELECT 1 -- x;\n",  # a ';' a comment may swallow: ';' added all the same
+    }
+    chain = chain_of(tmp_path, bodies)
+    sent = [atomic_module.part_text(m).split("\n", 2)[2] for m in chain]  # past the headers
+    assert sent == ["SELECT 1;", "SELECT 1\n;", "SELECT 1 -- x;\n;"]
 
 
 def test_a_failure_at_the_first_character_of_a_part(tmp_path: Path, empty_url: str) -> None:

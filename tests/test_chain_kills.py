@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from roboco_sql.errors import ChainError, MigrationError
-from roboco_sql.migrate import fingerprint
+from roboco_sql.migrate import fileformat, fingerprint
 from roboco_sql.migrate.chain import load_chain, missing_downs
 from roboco_sql.migrate.fingerprint import Fingerprints, Match
 from tests.conftest import run_python
@@ -242,3 +242,8 @@ def test_a_bad_supersedes_checksum_is_reported_on_its_own_line(tmp_path: Path) -
     assert problems_of(tmp_path, files) == [
         "002_b.sql:3: supersedes takes sha256 checksums (64 hex digits)"
     ]
+
+
+def test_the_down_marker_may_trail_blanks_but_not_lead_them() -> None:
+    assert fileformat.sections("SELECT 1;\n-- down  \nSELECT 2;\n").down_start == 20
+    assert fileformat.sections("SELECT 1;\n  -- down\nSELECT 2;\n").down_start is None

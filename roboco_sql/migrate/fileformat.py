@@ -128,7 +128,8 @@ class Sections:
 
 
 def sections(text: str) -> Sections:
-    """Split a file's text at its `-- down` line (the first line that is exactly that)."""
+    """Split a file's text at its `-- down` line (the first line that is exactly that, trailing
+    blanks aside)."""
     offset = 0
     marker: int | None = None
     for line in text.split("\n"):
