@@ -170,6 +170,22 @@ def test_fingerprints_are_built_revision_by_revision(db_url: str, tmp_path: Path
     assert names(db_url, SCRATCHES) == before
 
 
+def test_fingerprints_are_of_the_chain_alone(db_url: str, tmp_path: Path) -> None:
+    """A default addition is ours, not the chain's: the fingerprints leave it out."""
+    adds = tmp_path / "adds"
+    adds.mkdir()
+    (adds / "x.sql").write_text(
+        "-- addition: x\n-- requires: 001_a\nCREATE TABLE x_made (a int);\n"
+    )
+    chain = load_chain(
+        write_chain(tmp_path / "c", {"001_a.sql": "CREATE TABLE t (a int);\n"}), adds
+    )
+    assert [a.name for a in chain.additions if a.default_on] == ["x"]
+    head = build_fingerprints(db_url, chain).revisions["001_a"]
+    assert any(line.startswith("column t.a ") for line in head)
+    assert not any("x_made" in line for line in head)
+
+
 # -- new -------------------------------------------------------------------------------------
 
 
