@@ -173,6 +173,9 @@ TARGETS: dict[str, Target] = {
             "tests/test_mutation_kills.py",
             "tests/test_runner.py",
             "tests/test_plan_lint.py",
+            # the core's statement check going back, and its history row's timing
+            "tests/test_plan_kills.py::test_going_back_checks_the_down_sections_it_will_run",
+            "tests/test_apply_kills.py::test_a_non_transactional_files_time_is_recorded_in_milliseconds",
             _RELAYOUT,
         ),
         _GIT_HISTORY,

@@ -247,3 +247,13 @@ def test_a_bad_supersedes_checksum_is_reported_on_its_own_line(tmp_path: Path) -
 def test_the_down_marker_may_trail_blanks_but_not_lead_them() -> None:
     assert fileformat.sections("SELECT 1;\n-- down  \nSELECT 2;\n").down_start == 20
     assert fileformat.sections("SELECT 1;\n  -- down\nSELECT 2;\n").down_start is None
+
+
+def test_blank_lines_before_the_down_marker_leave_the_up_part() -> None:
+    assert fileformat.sections("-- down\nDROP TABLE t;\n").up_end == 0
+    assert fileformat.sections("\n\n-- down\nDROP TABLE t;\n").up_end == 0
+    assert fileformat.sections("SELECT 1;\n\n\n-- down\nDROP TABLE t;\n").up_end == 10
+
+
+def test_an_empty_chain_allowed_keeps_its_directory(tmp_path: Path) -> None:
+    assert load_chain(tmp_path, empty_ok=True).directory == tmp_path
