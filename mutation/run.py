@@ -215,6 +215,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_mutation_kills.py::test_going_back_logs_the_runners_own_timing",
             "tests/test_check_edges.py::test_the_runner_refuses_a_meta_command_in_a_step_it_would_run",
             "tests/test_cli_edges.py::test_stamp_back_needs_force",
+            "tests/test_chain_kills.py::test_each_way_checks_only_the_sections_it_runs",
             *_STANDBY,
             _RELAYOUT,
         ),

@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
 import psycopg
 import pytest
 
+from roboco_sql import sqllex
 from roboco_sql.errors import ChainError, MigrationError
 from roboco_sql.migrate import fileformat, fingerprint
 from roboco_sql.migrate.chain import load_chain, missing_downs
 from roboco_sql.migrate.fingerprint import Fingerprints, Match
+from roboco_sql.migrate.runner import migrate, stamp
+from roboco_sql.migrate.soundness import autocommit_only
 from tests.conftest import run_python
+from tests.fix_migrate import NO_ADDITIONS, write_chain
 from tests.test_chain import BASE, mig, problems_of, valid, with_b, write
 
 UP = "-- revision: b\n-- down_revision: a\nCREATE TABLE t (id int);\n"
@@ -257,3 +262,30 @@ def test_blank_lines_before_the_down_marker_leave_the_up_part() -> None:
 
 def test_an_empty_chain_allowed_keeps_its_directory(tmp_path: Path) -> None:
     assert load_chain(tmp_path, empty_ok=True).directory == tmp_path
+
+
+def test_cluster_needs_no_transaction_of_its_own_only_with_a_table() -> None:
+    def why(text: str) -> str | None:
+        return autocommit_only(sqllex.split(text)[0])
+
+    assert why("CLUSTER t") is None
+    assert why("CLUSTER") == why("CLUSTER VERBOSE") == "CLUSTER without a table"
+
+
+def test_each_way_checks_only_the_sections_it_runs(tmp_path: Path, empty_url: str) -> None:
+    """Going up checks the up parts it will run, going back the down sections: an unsound
+    down section does not stop going up, nor a stamped file's unsound up part going back."""
+    files = {
+        "001_a.sql": "CREATE TABLE a (x int);\n\n-- down\nDROP TABLE a;\nCOMMIT;\n",
+        "002_b.sql": "\\i somewhere.sql\n\n-- down\nSELECT 1;\n",
+        "003_c.sql": "CREATE TABLE c (x int);\n\n-- down\nDROP TABLE c;\n",
+    }
+    chain = load_chain(write_chain(tmp_path / "m", files), deep=False)
+    migrate(empty_url, chain, "001_a", options=NO_ADDITIONS)
+    stamp(empty_url, chain, "002_b")
+    assert [a.revision for a in migrate(empty_url, chain, options=NO_ADDITIONS).applied] == [
+        "003_c"
+    ]
+    back = replace(NO_ADDITIONS, go_back=True)
+    reverted = migrate(empty_url, chain, "001_a", options=back).reverted
+    assert [a.revision for a in reverted] == ["003_c", "002_b"]
