@@ -14,7 +14,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from roboco_sql.errors import ChecksumMismatch, DataLossRefused, LockTimeout, MigrationError
+from roboco_sql.errors import (
+    ChainError,
+    ChecksumMismatch,
+    DataLossRefused,
+    LockTimeout,
+    MigrationError,
+)
 from roboco_sql.migrate import atomic as atomic_module
 from roboco_sql.migrate import autocommit as autocommit_module
 from roboco_sql.migrate import load_chain, lock, migrate
@@ -945,3 +951,15 @@ def test_a_non_transactional_files_time_is_recorded_in_milliseconds(
     migrate(empty_url, chain, options=NO_ADDITIONS)
     recorded = "SELECT duration_ms FROM roboco_sql.history WHERE revision = '002_ix'"
     assert one(empty_url, recorded) == 2000.0
+
+
+def test_an_unsound_pending_file_stops_the_run_before_anything_runs(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """The chain is loaded without reading its SQL; migrate checks the files it will run."""
+    files = {"001_a.sql": TABLE, "002_b.sql": "\\i somewhere.sql\n"}
+    chain = load_chain(write_chain(tmp_path / "m", files), deep=False)
+    with pytest.raises(ChainError) as unsound:
+        migrate(empty_url, chain, options=NO_ADDITIONS)
+    assert str(unsound.value).startswith("002_b.sql:3:1: a psql meta-command is not allowed")
+    assert one(empty_url, "SELECT to_regclass('t')") is None

@@ -270,6 +270,9 @@ def test_cluster_needs_no_transaction_of_its_own_only_with_a_table() -> None:
 
     assert why("CLUSTER t") is None
     assert why("CLUSTER") == why("CLUSTER VERBOSE") == "CLUSTER without a table"
+    assert why("CLUSTER (VERBOSE)") == "CLUSTER without a table"
+    assert why("ALTER TABLE t SET TABLESPACE x") is None  # only a database's moves alone
+    assert why("ALTER DATABASE d SET TABLESPACE x") is not None
 
 
 def test_each_way_checks_only_the_sections_it_runs(tmp_path: Path, empty_url: str) -> None:
