@@ -956,10 +956,13 @@ def test_a_non_transactional_files_time_is_recorded_in_milliseconds(
 def test_an_unsound_pending_file_stops_the_run_before_anything_runs(
     tmp_path: Path, empty_url: str
 ) -> None:
-    """The chain is loaded without reading its SQL; migrate checks the files it will run."""
-    files = {"001_a.sql": TABLE, "002_b.sql": "\\i somewhere.sql\n"}
+    """The chain is loaded without reading its SQL; migrate checks the files it will run, and
+    only those: below the unsound file, the chain runs."""
+    files = {"001_a.sql": TABLE, "002_b.sql": "\\i somewhere.sql\n", "003_c.sql": TABLE}
     chain = load_chain(write_chain(tmp_path / "m", files), deep=False)
     with pytest.raises(ChainError) as unsound:
         migrate(empty_url, chain, options=NO_ADDITIONS)
     assert str(unsound.value).startswith("002_b.sql:3:1: a psql meta-command is not allowed")
     assert one(empty_url, "SELECT to_regclass('t')") is None
+    migrate(empty_url, chain, "001_a", options=NO_ADDITIONS)
+    assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_a"
