@@ -19,7 +19,7 @@ from roboco_sql.migrate import fileformat, fingerprint
 from roboco_sql.migrate.chain import load_chain, missing_downs
 from roboco_sql.migrate.fingerprint import Fingerprints, Match
 from roboco_sql.migrate.runner import migrate, stamp
-from roboco_sql.migrate.soundness import autocommit_only
+from roboco_sql.migrate.soundness import autocommit_only, statement_problems
 from tests.conftest import run_python
 from tests.fix_migrate import NO_ADDITIONS, write_chain
 from tests.test_chain import BASE, mig, problems_of, valid, with_b, write
@@ -273,6 +273,18 @@ def test_cluster_needs_no_transaction_of_its_own_only_with_a_table() -> None:
     assert why("CLUSTER (VERBOSE)") == "CLUSTER without a table"
     assert why("ALTER TABLE t SET TABLESPACE x") is None  # only a database's moves alone
     assert why("ALTER DATABASE d SET TABLESPACE x") is not None
+    assert why("ALTER TABLE p DETACH PARTITION c CONCURRENTLY") is not None
+    assert why("ALTER ROLE r SET application_name = 'detach partition c concurrently'") is None
+
+
+def test_a_down_section_is_not_read_when_its_up_part_does_not_lex(tmp_path: Path) -> None:
+    """Only the first problem of a broken file: the down section of an up part that holds a
+    meta-command is not checked too."""
+    files = {"001_a.sql": "\\i somewhere.sql\n\n-- down\nCOMMIT;\n"}
+    chain = load_chain(write_chain(tmp_path / "m", files), deep=False)
+    assert statement_problems(chain["001_a"]) == [
+        "001_a.sql:3:1: a psql meta-command is not allowed; the runner sends plain SQL"
+    ]
 
 
 def test_each_way_checks_only_the_sections_it_runs(tmp_path: Path, empty_url: str) -> None:
