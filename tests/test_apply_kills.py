@@ -23,8 +23,9 @@ from roboco_sql.errors import (
 )
 from roboco_sql.migrate import atomic as atomic_module
 from roboco_sql.migrate import autocommit as autocommit_module
-from roboco_sql.migrate import load_chain, lock, migrate
+from roboco_sql.migrate import bookkeeping, load_chain, lock, migrate
 from roboco_sql.migrate import steps as steps_module
+from roboco_sql.migrate.bookkeeping import Query
 from roboco_sql.migrate.chain import Chain
 from roboco_sql.migrate.fingerprint import FILENAME
 from roboco_sql.migrate.plan import plan
@@ -966,3 +967,32 @@ def test_an_unsound_pending_file_stops_the_run_before_anything_runs(
     assert one(empty_url, "SELECT to_regclass('t')") is None
     migrate(empty_url, chain, "001_a", options=NO_ADDITIONS)
     assert one(empty_url, "SELECT version_num FROM alembic_version") == "001_a"
+
+
+def test_the_probe_runs_before_the_lock_and_only_when_the_ports_differ(
+    empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probes: list[int] = []
+    monkeypatch.setattr(lock, "_reaches_server_directly", lambda conn: bool(probes.append(1)))
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        lock.check_direct(conn)  # the port dialled is the server's: no probe
+        assert probes == []
+        port, named = conn.info.port, bookkeeping.named
+
+        def elsewhere(name: str, **params: Any) -> Query:  # the server says another port
+            if name == "backend_and_port":
+                return Query(f"SELECT pg_backend_pid(), {port + 1}")
+            return named(name, **params)
+
+        monkeypatch.setattr(bookkeeping, "named", elsewhere)
+        lock.check_direct(conn, conn.info.backend_pid)  # under the lock, the backend counts
+        assert probes == []
+        with pytest.raises(MigrationError, match=f"pooler \\(port {port} reaches {port + 1}\\)"):
+            lock.check_direct(conn)
+        assert probes == [1]
+
+
+def test_a_run_that_lost_the_lock_on_the_way_says_so(tmp_path: Path, empty_url: str) -> None:
+    files = {"001_a.sql": "SELECT pg_advisory_unlock_all();\n"}
+    message = failed_migrate(empty_url, chain_of(tmp_path, files))
+    assert message.startswith("the migration lock was not held at the end of the run")

@@ -189,8 +189,13 @@ def test_a_database_of_the_old_layout_moves_over_with_its_rows(
         before = conn.execute("SELECT id, title, status::text FROM tasks ORDER BY id").fetchall()
     status = run_cli("status", "--database-url", empty_url)
     assert status.returncode == 1, status.stdout + status.stderr  # pending, not unknown
-    report = migrate(empty_url, CHAIN)
+    said: list[str] = []
+    report = migrate(empty_url, CHAIN, echo=said.append)
     assert report.relaid == old and report.to_revision == CHAIN.head
+    assert said[0] == (
+        f"moved a database at roboco_sql's old {old} to today's layout: "
+        "044_convention_findings in RoboCo's chain, our objects as additions"
+    )
     assert len(report.applied) == 49  # 045_observability_rework .. 093
     with psycopg.connect(empty_url) as conn:
         after = conn.execute("SELECT id, title, status::text FROM tasks ORDER BY id").fetchall()
