@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import psycopg
+import pytest
 
 from roboco_sql.migrate import load_chain
 from roboco_sql.migrate.bookkeeping import LOCK_KEY
@@ -113,3 +115,10 @@ def lock_held(url: str, application_name: str = "") -> Iterator[psycopg.Connecti
     with psycopg.connect(url, autocommit=True, application_name=application_name) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         yield holder
+
+
+def ticking_clock(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> None:
+    """Give module a clock (its `time`) that reads 2 s later at each call, so a step timed by
+    two readings takes exactly 2000 ms."""
+    readings = iter(range(0, 100_000, 2))
+    monkeypatch.setattr(module, "time", SimpleNamespace(perf_counter=lambda: float(next(readings))))

@@ -47,6 +47,7 @@ from tests.fix_migrate import (
     one,
     small,
     small_at_head,
+    ticking_clock,
     write_chain,
 )
 from tests.fix_migrate import row as row_of
@@ -869,14 +870,7 @@ def test_a_non_transactional_file_on_a_backend_other_than_the_locks_is_refused(
 def test_each_applied_step_is_said_with_its_time_in_milliseconds(
     tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    readings = iter(range(0, 1000, 2))  # each reading of the clock 2 s after the last
-
-    class Clock:
-        @staticmethod
-        def perf_counter() -> float:
-            return float(next(readings))
-
-    monkeypatch.setattr(steps_module, "time", Clock)
+    ticking_clock(monkeypatch, steps_module)
     said: list[str] = []
     migrate(empty_url, small(tmp_path), "002_b", options=NO_ADDITIONS, echo=said.append)
     assert said == ["applied 001_t in 2000 ms", "applied 002_b in 2000 ms"]
@@ -936,19 +930,12 @@ def test_a_notice_is_sorted_by_its_untranslated_severity(tmp_path: Path) -> None
 def test_a_non_transactional_files_time_is_recorded_in_milliseconds(
     tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    readings = iter(range(0, 1000, 2))  # each reading of the clock 2 s after the last
-
-    class Clock:
-        @staticmethod
-        def perf_counter() -> float:
-            return float(next(readings))
-
     chain = first_applied(
         tmp_path,
         empty_url,
         {"001_t.sql": TABLE, "002_ix.sql": "-- transaction: none\nCREATE INDEX ix ON t (a);\n"},
     )
-    monkeypatch.setattr(autocommit_module, "time", Clock)
+    ticking_clock(monkeypatch, autocommit_module)
     migrate(empty_url, chain, options=NO_ADDITIONS)
     recorded = "SELECT duration_ms FROM roboco_sql.history WHERE revision = '002_ix'"
     assert one(empty_url, recorded) == 2000.0

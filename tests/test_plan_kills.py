@@ -31,6 +31,7 @@ from tests.fix_migrate import (
     one,
     small,
     small_at_head,
+    ticking_clock,
     write_chain,
 )
 
@@ -658,14 +659,7 @@ def test_going_back_says_each_steps_time_in_milliseconds(
     tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chain = small_at_head(tmp_path, empty_url)
-    readings = iter(range(0, 1000, 2))  # each reading of the clock 2 s after the last
-
-    class Clock:
-        @staticmethod
-        def perf_counter() -> float:
-            return float(next(readings))
-
-    monkeypatch.setattr(steps_module, "time", Clock)
+    ticking_clock(monkeypatch, steps_module)
     said: list[str] = []
     back = replace(NO_ADDITIONS, go_back=True, allow_data_loss=True)
     migrate(empty_url, chain, "001_t", options=back, echo=said.append)
