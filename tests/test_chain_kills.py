@@ -264,7 +264,7 @@ def test_an_empty_chain_allowed_keeps_its_directory(tmp_path: Path) -> None:
     assert load_chain(tmp_path, empty_ok=True).directory == tmp_path
 
 
-def test_cluster_needs_no_transaction_of_its_own_only_with_a_table() -> None:
+def test_which_statements_must_run_outside_a_transaction() -> None:
     def why(text: str) -> str | None:
         return autocommit_only(sqllex.split(text)[0])
 
