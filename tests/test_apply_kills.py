@@ -983,3 +983,25 @@ def test_a_run_that_lost_the_lock_on_the_way_says_so(tmp_path: Path, empty_url: 
     files = {"001_a.sql": "SELECT pg_advisory_unlock_all();\n"}
     message = failed_migrate(empty_url, chain_of(tmp_path, files))
     assert message.startswith("the migration lock was not held at the end of the run")
+
+
+def test_an_alembic_database_at_its_target_is_adopted_not_left(
+    tmp_path: Path, empty_url: str
+) -> None:
+    chain = small_at_head(tmp_path, empty_url)
+    forget_runner(empty_url, version_table=True)
+    assert migrate(empty_url, chain, options=NO_ADDITIONS).adopted == "003_c"
+    assert rows_of(empty_url, "SELECT revision, how FROM roboco_sql.history") == [
+        ("003_c", "adopted")
+    ]
+
+
+def test_a_half_done_file_is_never_nothing_to_do(tmp_path: Path, empty_url: str) -> None:
+    """At its target with a later file half-done, a run still takes the lock to look."""
+    chain = small_at_head(tmp_path, empty_url)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO roboco_sql.progress (revision, step, checksum) VALUES ('x', 1, 'c')"
+        )
+    with lock_held(empty_url), pytest.raises(LockTimeout):
+        migrate(empty_url, chain, options=replace(NO_ADDITIONS, lock_deadline=0.2))
