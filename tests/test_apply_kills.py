@@ -850,6 +850,12 @@ def test_a_no_op_sends_one_statement_the_state_read(
 
 # -- what the apply slice's run at b77bee3 found unpinned -------------------------------------
 
+# a table, then a `transaction: none` file indexing it
+TABLE_THEN_INDEX = {
+    "001_t.sql": TABLE,
+    "002_ix.sql": "-- transaction: none\nCREATE INDEX ix ON t (a);\n",
+}
+
 
 def test_a_non_transactional_file_on_a_backend_other_than_the_locks_is_refused(
     tmp_path: Path, empty_url: str
@@ -857,7 +863,7 @@ def test_a_non_transactional_file_on_a_backend_other_than_the_locks_is_refused(
     chain = first_applied(
         tmp_path,
         empty_url,
-        {"001_t.sql": TABLE, "002_ix.sql": "-- transaction: none\nCREATE INDEX ix ON t (a);\n"},
+        TABLE_THEN_INDEX,
     )
     with psycopg.connect(empty_url, autocommit=True) as conn:
         steps = Steps(conn, chain, NO_ADDITIONS, quiet, conn.info.backend_pid + 1)
@@ -933,7 +939,7 @@ def test_a_non_transactional_files_time_is_recorded_in_milliseconds(
     chain = first_applied(
         tmp_path,
         empty_url,
-        {"001_t.sql": TABLE, "002_ix.sql": "-- transaction: none\nCREATE INDEX ix ON t (a);\n"},
+        TABLE_THEN_INDEX,
     )
     ticking_clock(monkeypatch, autocommit_module)
     migrate(empty_url, chain, options=NO_ADDITIONS)
