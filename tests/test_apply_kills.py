@@ -552,7 +552,7 @@ def test_a_part_run_on_a_backend_other_than_the_locks_is_refused(
     tmp_path: Path, empty_url: str
 ) -> None:
     """Both ways a part can commit (the one string, and the replay after a failure without a
-    position) check the backend against the one that holds the lock, and commit nothing else."""
+    position) check that their session holds the migration lock, and commit nothing else."""
     from roboco_sql.migrate import atomic
 
     chain = chain_of(
@@ -562,18 +562,32 @@ def test_a_part_run_on_a_backend_other_than_the_locks_is_refused(
             "002_b.sql": "INSERT INTO t SELECT 1 / (nextval('s') - 1);\n",
         },
     )
-    expected = (
-        "this connection goes through a pooler (its backend changed); migrations need a session "
-        "of their own: set ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
-    )
     with psycopg.connect(empty_url, autocommit=True) as conn:
         conn.execute("CREATE SEQUENCE s; CREATE TABLE t (x int)")
-        elsewhere = conn.info.backend_pid + 1
         for m in chain:  # 001_a in one string; 002_b fails once, then passes in the replay
-            with pytest.raises(MigrationError) as refused:
-                atomic.run(conn, m, atomic.Record([]), elsewhere, "nothing was applied")
-            assert str(refused.value) == expected
+            with pytest.raises(MigrationError) as refused:  # this session holds no lock
+                atomic.run(conn, m, atomic.Record([]), "nothing was applied")
+            assert str(refused.value) == (
+                f"{m.revision} was not committed: this session does not hold the migration lock "
+                "(a pooler handed it to another backend, or the part released it); nothing was "
+                "applied. Migrations need a session of their own: through a pooler, set "
+                "ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
+            )
         assert one(empty_url, "SELECT count(*) FROM t") == 0
+
+
+def test_a_file_raising_the_guards_sqlstate_is_a_failure_of_its_own(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """Only the guard's RS002 means the version moved: a step that moves no version (an
+    addition's record) and raises it itself fails as any part does."""
+    from roboco_sql.migrate import atomic
+
+    files = {"001_a.sql": "DO $$ BEGIN RAISE EXCEPTION 'mine' USING ERRCODE = 'RS002'; END $$;\n"}
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        with pytest.raises(MigrationError) as failed:
+            atomic.run(conn, chain_of(tmp_path, files)["001_a"], atomic.Record([]), "none")
+    assert str(failed.value).startswith("001_a failed at 001_a.sql:3:1: mine [RS002]")
 
 
 def first_applied(tmp_path: Path, url: str, files: dict[str, str]) -> Chain:
@@ -985,8 +999,17 @@ def test_the_probe_runs_before_the_lock_and_only_when_the_ports_differ(
         assert probes == [1]
 
 
+def test_a_part_that_releases_the_lock_is_not_committed(tmp_path: Path, empty_url: str) -> None:
+    files = {"001_a.sql": "CREATE TABLE t (x int);\nSELECT pg_advisory_unlock_all();\n"}
+    message = failed_migrate(empty_url, chain_of(tmp_path, files))
+    assert message.startswith("001_a was not committed: this session does not hold the migration")
+    assert one(empty_url, "SELECT to_regclass('t')") is None
+
+
 def test_a_run_that_lost_the_lock_on_the_way_says_so(tmp_path: Path, empty_url: str) -> None:
-    files = {"001_a.sql": "SELECT pg_advisory_unlock_all();\n"}
+    """A `transaction: none` file commits statement by statement, without the guard: the
+    lock's loss shows at the end of the run."""
+    files = {"001_a.sql": "-- transaction: none\nSELECT pg_advisory_unlock_all();\n"}
     message = failed_migrate(empty_url, chain_of(tmp_path, files))
     assert message.startswith("the migration lock was not held at the end of the run")
 

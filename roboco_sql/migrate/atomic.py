@@ -2,8 +2,9 @@
 
 The part is not split into statements: its text goes to the server as it stands in the file,
 inside one simple-protocol query string with the statements around it (BEGIN, lock_timeout,
-the backend check, the rows that record it), so a revision costs one round trip plus its
-COMMIT and nothing is lexed on the way. The rows are checked before the COMMIT is sent.
+the rows that record it, the guard, COMMIT), so a revision costs one round trip and nothing is
+lexed on the way. What must hold for the COMMIT is checked on the server, by the guard
+(bookkeeping.sql): this session holds the migration lock, the version write changed one row.
 
 A failure names file:line:col. The server gives a syntax or name error's position as a
 character offset into the string, which maps back into the file. An error without a position
@@ -28,7 +29,6 @@ from roboco_sql.errors import MigrationError
 from roboco_sql.migrate import bookkeeping
 from roboco_sql.migrate.bookkeeping import Query
 from roboco_sql.migrate.chain import Migration
-from roboco_sql.migrate.lock import pooled
 from roboco_sql.migrate.state import Conn
 
 RETRIED = (pgerr.LockNotAvailable, pgerr.DeadlockDetected)
@@ -56,46 +56,53 @@ def part_text(m: Migration) -> str:
     return text + "\n;"
 
 
-def run(conn: Conn, m: Migration, record: Record, backend: int, done: str) -> None:
+def run(conn: Conn, m: Migration, record: Record, done: str) -> None:
     """m's part and its record in one transaction, committed; rolled back on any failure.
     Lock timeouts and deadlocks propagate as they are (the caller retries them)."""
     cur = psycopg.ClientCursor(conn)
-    before = [*bookkeeping.opening(m), bookkeeping.named("backend")]
-    head = "".join(f"{q.render(cur)};\n" for q in before)
-    tail = "".join(f"{q.render(cur)};\n" for q in record.queries)
+    head = _rendered(cur, bookkeeping.opening(m))
+    tail = _rendered(cur, [*_closing(cur, record), bookkeeping.COMMIT])
     try:
         try:
             cur.execute(f"{head}{part_text(m)}\n{tail}", prepare=False)
         except RETRIED:
             raise
         except psycopg.Error as exc:
+            if (refused := _refused(exc, m, record, done)) is not None:
+                raise refused from None
             position = _in_body(exc, len(head), len(m.body))
             if position is None and conn.broken:  # nothing to replay on: the session is gone
                 raise failure(m, m.span[0], exc, done) from None
             if position is None:
                 _rollback(conn)
-                _replay(conn, m, record, backend, done)  # pins it, or (it passed) applies it
+                _replay(conn, m, record, done)  # pins it, or (it passed) applies it
                 return
             raise failure(m, m.span[0] + position, exc, done) from None
-        results = _results(cur)
-        if results[len(before) - 1][0] != backend:
-            raise pooled("its backend changed")
-        if record.moved is not None and results[-len(record.queries)][1] != 1:
-            raise MigrationError(record.moved)
-        bookkeeping.COMMIT.run(conn)
     except BaseException:
         _rollback(conn)
         raise
 
 
-def _results(cur: psycopg.ClientCursor[Any]) -> list[tuple[object, int]]:
-    """Per statement of the string: its first value (or None) and its row count."""
-    out = []
-    while True:
-        value = cur.fetchone() if cur.description else None
-        out.append((value[0] if isinstance(value, tuple) else None, cur.rowcount))
-        if not cur.nextset():
-            return out
+def _rendered(cur: psycopg.ClientCursor[Any], queries: Sequence[Query]) -> str:
+    return "".join(f"{q.render(cur)};\n" for q in queries)
+
+
+def _closing(cur: psycopg.ClientCursor[Any], record: Record) -> list[Query]:
+    return bookkeeping.closing(record.queries, cur, moves=record.moved is not None)
+
+
+def _refused(exc: psycopg.Error, m: Migration, record: Record, done: str) -> MigrationError | None:
+    """The guard's refusal, worded for the operator; None for any other error."""
+    if exc.diag.sqlstate == "RS001":
+        return MigrationError(
+            f"{m.label} was not committed: this session does not hold the migration lock (a "
+            "pooler handed it to another backend, or the part released it); "
+            f"{done}. Migrations need a session of their own: through a pooler, set "
+            "ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
+        )
+    if exc.diag.sqlstate == "RS002" and record.moved is not None:  # else a file raised it
+        return MigrationError(record.moved)
+    return None
 
 
 def _rollback(conn: Conn) -> None:
@@ -112,16 +119,15 @@ def _in_body(exc: psycopg.Error, head: int, length: int) -> int | None:
     return offset if 0 <= offset < length else None
 
 
-def _replay(conn: Conn, m: Migration, record: Record, backend: int, done: str) -> None:
+def _replay(conn: Conn, m: Migration, record: Record, done: str) -> None:
     """The part again, statement by statement in one pipeline inside a transaction, to pin
     a failure without a position to its statement (the first the server sent no result for:
-    every statement after a failed one is skipped). The pipeline also carries the backend
-    check, as the string does."""
+    every statement after a failed one is skipped); then its record, guard first, as the
+    string sends them."""
     with conn.transaction():
         with conn.pipeline() as pipeline:
             for q in bookkeeping.opening(m)[1:]:  # conn.transaction() sent the BEGIN
                 q.run(conn)
-            here = bookkeeping.named("backend").run(conn)
             sent: list[psycopg.Cursor[Any]] = []
             try:
                 for stmt in m.statements:
@@ -140,13 +146,13 @@ def _replay(conn: Conn, m: Migration, record: Record, backend: int, done: str) -
                 with contextlib.suppress(psycopg.Error):
                     pipeline.sync()  # drain what the server skipped: leaving is then quiet
                 raise statement_failure(m, failed, exc, done) from None
-        row = here.fetchone()
-        if row is None or row[0] != backend:
-            raise pooled("its backend changed")
-        for n, q in enumerate(record.queries):
-            changed = q.run(conn).rowcount
-            if n == 0 and record.moved is not None and changed != 1:
-                raise MigrationError(record.moved)
+        try:
+            for q in _closing(psycopg.ClientCursor(conn), record):
+                q.run(conn)
+        except psycopg.Error as exc:
+            if (refused := _refused(exc, m, record, done)) is not None:
+                raise refused from None
+            raise
 
 
 def statement_failure(

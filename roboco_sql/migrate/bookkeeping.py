@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -27,6 +27,7 @@ from roboco_sql.migrate.chain import Migration
 Conn = psycopg.Connection[TupleRow]
 
 LOCK_KEY = 0x726F626F636F  # "roboco"; advisory locks are per database already
+LOCK_CLASSID, LOCK_OBJID = LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF  # as pg_locks shows it
 
 # A concurrent index build names its index here; the runner treats a finished one as done.
 CONCURRENT_INDEX = re.compile(
@@ -110,6 +111,18 @@ def set_lock_timeout(m: Migration) -> Query:
 def opening(m: Migration) -> list[Query]:
     """What opens a transactional part's transaction, before its own statements."""
     return [named("begin"), set_local_lock_timeout(m)]
+
+
+def closing(record: Sequence[Query], cur: psycopg.ClientCursor[Any], *, moves: bool) -> list[Query]:
+    """A transactional part's record as sent before its COMMIT: the guard first (see
+    bookkeeping.sql), which holds the version write when the step moves the version (the
+    record's first query) and checks that it changed one row."""
+    rest = list(record)
+    write = rest.pop(0).render(cur) if moves else "NULL"
+    guard = sql("guard").format(
+        classid=LOCK_CLASSID, objid=LOCK_OBJID, write=write, check=str(moves).lower()
+    )
+    return [Query(guard), *rest]
 
 
 def version_write(m: Migration) -> Query:

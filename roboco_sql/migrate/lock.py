@@ -18,11 +18,9 @@ from psycopg.pq import TransactionStatus
 
 from roboco_sql.errors import LockTimeout, MigrationError
 from roboco_sql.migrate import bookkeeping
-from roboco_sql.migrate.bookkeeping import LOCK_KEY
+from roboco_sql.migrate.bookkeeping import LOCK_CLASSID, LOCK_KEY, LOCK_OBJID
 from roboco_sql.migrate.report import Echo
 from roboco_sql.migrate.state import Conn
-
-_LOCK_CLASSID, _LOCK_OBJID = LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF
 
 
 def check_direct(conn: Conn, backend: int | None = None) -> None:
@@ -86,7 +84,7 @@ def advisory_lock(conn: Conn, deadline: float, echo: Echo) -> Iterator[int]:
             break
         waited = time.monotonic() - started
         holder = (
-            bookkeeping.named("lock_holder", classid=_LOCK_CLASSID, objid=_LOCK_OBJID)
+            bookkeeping.named("lock_holder", classid=LOCK_CLASSID, objid=LOCK_OBJID)
             .run(conn)
             .fetchone()
         )

@@ -8,7 +8,7 @@ progress rows), the additions, the steps going back, the migration lock and pgve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 
 import psycopg
 
@@ -111,7 +111,7 @@ def emit_forward(out: Script, conn: Conn, d: Decided) -> None:
     for m in d.pending:
         out.blank()
         if m.transactional:
-            _transaction(out, m, bookkeeping.record(m, d.who, None))
+            _transaction(out, m, bookkeeping.record(m, d.who, None), moves=True)
         else:
             _emit_autocommit(out, conn, m, d.who, d.state.progress.get(m.revision, {}))
     if not d.pending:
@@ -121,7 +121,9 @@ def emit_forward(out: Script, conn: Conn, d: Decided) -> None:
     for a in due_additions(d.chain, start_additions(d.state, d.start), d.wanted, final):
         assert final is not None
         out.blank()
-        _transaction(out, addition_step(a), [bookkeeping.addition_record(a, final, d.who)])
+        _transaction(
+            out, addition_step(a), [bookkeeping.addition_record(a, final, d.who)], moves=False
+        )
 
 
 def emit_back(out: Script, d: Decided) -> None:
@@ -132,16 +134,18 @@ def emit_back(out: Script, d: Decided) -> None:
         out.blank()
         if isinstance(step, Addition):
             out.comment(f"addition {step.name}: removed before going below {step.requires}")
-            _transaction(out, addition_step(step).reverse(), [bookkeeping.addition_forget(step)])
+            _transaction(
+                out, addition_step(step).reverse(), [bookkeeping.addition_forget(step)], moves=False
+            )
             recorded.pop(step.name, None)
             continue
         if step.irreversible:
             out.comment(f"irreversible: {step.irreversible} (allowed by --allow-data-loss)")
-        _transaction(out, step.reverse(), bookkeeping.revert_record(step, who, None))
+        _transaction(out, step.reverse(), bookkeeping.revert_record(step, who, None), moves=True)
     for a in due_additions(chain, recorded, wanted, to):
         assert to is not None
         out.blank()
-        _transaction(out, addition_step(a), [bookkeeping.addition_record(a, to, who)])
+        _transaction(out, addition_step(a), [bookkeeping.addition_record(a, to, who)], moves=False)
 
 
 def one_flush(out: Script, body: Callable[[], None]) -> None:
@@ -176,14 +180,14 @@ def _header(out: Script, m: Migration, how: str) -> None:
     out.comment(f"{m.label} ({m.name}): {how}", RULE[3:])
 
 
-def _transaction(out: Script, m: Migration, record: Iterable[Query]) -> None:
+def _transaction(out: Script, m: Migration, record: Sequence[Query], *, moves: bool) -> None:
     """m's part and its record in one transaction, as the runner sends them (atomic.run):
     the part's text as it stands in the file, between the same statements."""
     _header(out, m, "one transaction")
     for q in bookkeeping.opening(m):
         out.query(q)
     out.lines.append(part_text(m))
-    for q in record:
+    for q in bookkeeping.closing(record, out.cur, moves=moves):
         out.query(q)
     out.sql("COMMIT")
 

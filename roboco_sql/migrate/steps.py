@@ -119,7 +119,7 @@ class Steps:
         def attempt() -> None:
             nonlocal started
             started = time.perf_counter()
-            atomic.run(self.conn, m, record, self.backend, done)
+            atomic.run(self.conn, m, record, done)
 
         try:
             self.retrying(m, attempt, lambda: done)

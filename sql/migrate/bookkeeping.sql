@@ -4,7 +4,8 @@
 -- line; the comment lines right after it say what the query is for) and hands the statements
 -- to the runner, which executes them, and to `plan`, which prints them bound to the same
 -- values: the two read one text. Parameters are psycopg's %(name)s; {index} and {timeout} are
--- filled in from a migration file (an index it builds concurrently, its lock_timeout header).
+-- filled in from a migration file (an index it builds concurrently, its lock_timeout header),
+-- those of `guard` from the step it closes.
 
 -- name: create_bookkeeping
 -- The schema of our own records; alembic_version is the table RoboCo's Alembic uses.
@@ -77,10 +78,14 @@ SELECT version_num FROM public.alembic_version;
 SELECT pg_is_in_recovery();
 
 -- name: version_width
--- alembic_version.version_num must hold the longest revision id.
-SELECT character_maximum_length FROM information_schema.columns
- WHERE table_schema = 'public' AND table_name = 'alembic_version'
-   AND column_name = 'version_num';
+-- alembic_version.version_num must hold the longest revision id: its declared length (a
+-- character type's typmod is the length plus 4), NULL for any other type. Read from the
+-- catalog, not information_schema, whose views cost milliseconds.
+SELECT CASE WHEN atttypid IN ('varchar'::regtype, 'bpchar'::regtype) AND atttypmod > 4
+            THEN atttypmod - 4 END
+  FROM pg_attribute
+ WHERE attrelid = to_regclass('public.alembic_version') AND attname = 'version_num'
+   AND NOT attisdropped;
 
 -- name: has_tables
 -- Whether a version-less database holds a schema (ours or RoboCo's) to identify.
@@ -91,9 +96,29 @@ SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public'
 -- The backend this session reaches, and the port its server listens on.
 SELECT pg_backend_pid(), current_setting('port')::int;
 
--- name: backend
--- Sent with each revision: the backend must still be the one holding the lock.
-SELECT pg_backend_pid();
+-- name: guard
+-- Last before a transactional part's COMMIT, in the same string, so that a part commits in
+-- its one round trip, and only when: this session holds the migration lock (a pooler hands a
+-- session's statements to backends that do not; {classid} and {objid} are the lock key's
+-- halves), and, when {check}, {write} (the step's version write, else NULL) changed exactly
+-- one row. Their SQLSTATEs, RS001 and RS002, tell the runner which failed.
+DO $guard$
+DECLARE
+    changed bigint;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_locks
+                    WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+                      AND classid = {classid} AND objid = {objid} AND objsubid = 1) THEN
+        RAISE EXCEPTION 'this session does not hold the roboco_sql migration lock'
+              USING ERRCODE = 'RS001';
+    END IF;
+    {write};
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    IF {check} AND changed <> 1 THEN
+        RAISE EXCEPTION 'the version write changed % rows', changed USING ERRCODE = 'RS002';
+    END IF;
+END
+$guard$;
 
 -- name: direct_probe
 -- Read back on a probe connection: PostgreSQL applies a startup option, a pooler does not.
