@@ -32,7 +32,7 @@ import psycopg
 
 from bench.harness import BenchError, Context, Database, Figure, LoggedStatement, Target
 
-FRESH_RUNS = 5
+FRESH_RUNS = 11  # whole builds swing by tens of ms on a shared machine: an odd count, a median
 NOOP_RUNS = 11
 IMPORT_RUNS = 15
 SYNTHETIC = (5, 500)
@@ -233,7 +233,11 @@ def _fresh(ctx: Context, env: dict[str, str]) -> tuple[list[Figure], Database]:
     client_name = f"{name}: createdb + python client sending <plan> as one message"
     figures = [
         samples["floor"].figure(f"{name}: createdb + psql -f <plan>"),
-        samples["client"].figure(client_name, note="the floor of any Python runner"),
+        samples["client"].figure(
+            client_name,
+            baseline=f"{name}: createdb + psql -f <plan>",
+            note="the floor of any Python runner (its interpreter and psycopg), against psql",
+        ),
         samples["runner"].figure(
             f"{name}: createdb + python -m roboco_sql migrate",
             baseline=f"{name}: createdb + psql -f <plan>",

@@ -6,7 +6,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -59,12 +59,12 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("roboco_sql", appauthor=False)) / "postgres"
 
 
-def _data_dir(env: Mapping[str, str]) -> Path:
+def _data_dir(env: Mapping[str, str]) -> Path | None:
     """ROBOCO_DATA_DIR made absolute now (a relative one means the directory it was set in),
-    else the per-user default."""
+    else None (the per-user default)."""
     raw = env.get("ROBOCO_DATA_DIR", "")
     if not raw.strip():
-        return default_data_dir()
+        return None
     if "\x00" in raw:
         raise ConfigError("ROBOCO_DATA_DIR must not contain a NUL character")
     return Path(raw).expanduser().resolve()
@@ -117,8 +117,9 @@ class Settings:
     prepared_statements: bool = True
     encryption_key: str = ""
     embedding_dimensions: int = 1024
-    # one per user whatever the working directory (ROBOCO_DATA_DIR overrides)
-    data_dir: Path = field(default_factory=default_data_dir)
+    # the embedded server's data directory, ROBOCO_DATA_DIR; None: one per user whatever the
+    # working directory (embedded_dir), looked up only when the embedded server is wanted
+    data_dir: Path | None = None
     # the revision init_db and migrate stop at (None: head), e.g. to keep RoboCo's messaging
     # tables, which 060_drop_messaging removes
     target_revision: str | None = None
@@ -182,6 +183,11 @@ class Settings:
                 value = tuple(redact(v, v) for v in value)
             shown.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(shown)})"
+
+    @property
+    def embedded_dir(self) -> Path:
+        """The embedded server's data directory: ROBOCO_DATA_DIR, else the per-user one."""
+        return self.data_dir or default_data_dir()
 
     @property
     def uses_embedded(self) -> bool:

@@ -48,8 +48,8 @@ def resolve_url(
     if url is None:
         from roboco_sql import embedded  # only when no server is configured
 
-        url = embedded.ensure_running(settings.data_dir)
-        message = f"using the embedded PostgreSQL {embedded.MAJOR} in {settings.data_dir}"
+        url = embedded.ensure_running(settings.embedded_dir)
+        message = f"using the embedded PostgreSQL {embedded.MAJOR} in {settings.embedded_dir}"
     else:
         message = f"using PostgreSQL at {describe(url)}"
     if announce is not None and url not in _announced:

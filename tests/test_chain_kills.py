@@ -304,3 +304,19 @@ def test_each_way_checks_only_the_sections_it_runs(tmp_path: Path, empty_url: st
     back = replace(NO_ADDITIONS, go_back=True)
     reverted = migrate(empty_url, chain, "001_a", options=back).reverted
     assert [a.revision for a in reverted] == ["003_c", "002_b"]
+
+
+def test_a_record_that_moves_no_version_runs_after_the_guard(empty_url: str) -> None:
+    """The guard holds a record's first query only when it is a version write to check; an
+    addition's record (or none at all) follows the guard as it stands."""
+    from roboco_sql.migrate import bookkeeping
+
+    row = bookkeeping.Query("INSERT INTO t VALUES (1)")
+    with psycopg.connect(empty_url) as conn:
+        cur = psycopg.ClientCursor(conn)
+        kept = bookkeeping.closing([row], cur, moves=False)
+        assert kept[1:] == [row]
+        assert "\n    NULL;\n" in kept[0].text and row.text not in kept[0].text
+        assert bookkeeping.closing([], cur, moves=False)[1:] == []
+        moved = bookkeeping.closing([row], cur, moves=True)
+        assert moved[1:] == [] and f"\n    {row.text};\n" in moved[0].text

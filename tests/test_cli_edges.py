@@ -69,8 +69,8 @@ def test_one_data_dir_whatever_the_working_directory(
     for where in (tmp_path, tmp_path.parent, Path("/")):
         monkeypatch.chdir(where)
         settings = Settings.from_env({})
-        assert settings.data_dir.is_absolute()
-        seen.add(settings.data_dir)
+        assert settings.embedded_dir.is_absolute()
+        seen.add(settings.embedded_dir)
     assert seen == {default_data_dir()}
     assert default_data_dir() == Path(platformdirs.user_data_dir("roboco_sql")) / "postgres"
     # a relative ROBOCO_DATA_DIR means the directory it was given in, fixed at once

@@ -71,3 +71,24 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
     with pytest.raises(AttributeError, match="no_such_name"):
         roboco_sql.no_such_name  # noqa: B018
+
+
+def test_migrate_loads_only_what_it_runs(empty_url: str) -> None:
+    """A whole `migrate` (a fresh build, pgvector and the additions included) never imports
+    the models, pydantic, numpy, pgvector-python, cryptography, the linter or the planner, nor
+    platformdirs when it is given a URL."""
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['roboco_sql', 'migrate', '--database-url', sys.argv[1]]\n"
+        "try:\n"
+        "    runpy.run_module('roboco_sql', run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "unused = ('pydantic', 'numpy', 'pgvector', 'cryptography', 'platformdirs',\n"
+        "          'roboco_sql.models', 'roboco_sql.migrate.lint', 'roboco_sql.migrate.plan')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(unused)))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe, empty_url], check=True, capture_output=True, text=True
+    )
+    assert run.stdout.splitlines()[-1] == "[]"

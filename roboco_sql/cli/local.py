@@ -18,7 +18,7 @@ MAX_DEMO_SCALE = 100
 def cmd_embedded(args: argparse.Namespace) -> int:
     from roboco_sql import embedded
 
-    data_dir = Settings.from_env().data_dir
+    data_dir = Settings.from_env().embedded_dir
     if args.action == "stop":
         stopped = embedded.stop(data_dir)
         print(
