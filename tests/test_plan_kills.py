@@ -508,6 +508,37 @@ def test_going_back_says_each_step_and_what_it_lost(tmp_path: Path, empty_url: s
     assert one(empty_url, "SELECT count(*) FROM roboco_sql.additions") == 0
 
 
+def guard_of(script: str, header: str) -> tuple[str, str]:
+    """The guard closing the part under header, and what follows it up to its COMMIT."""
+    part = script[script.index(header) :]
+    part = part[: part.index("\nCOMMIT;")]
+    guard = part[part.index("DO $guard$") : part.index("$guard$;") + len("$guard$;")]
+    return guard, part[part.index("$guard$;") + len("$guard$;") :]
+
+
+def test_plan_guards_only_the_version_writes(tmp_path: Path, empty_url: str) -> None:
+    """Each part's guard holds its version write when it moves the version (a revision going
+    up or down) and checks its row count; an addition's record follows the guard."""
+    chain = with_t_b_index(tmp_path)
+    forward = plan(empty_url, chain).sql
+    guard, after = guard_of(forward, "-- 003_c (003_c.sql): one transaction")
+    assert "IF true AND changed <> 1" in guard and "UPDATE public.alembic_version" in guard
+    assert "INSERT INTO roboco_sql.history" in after
+    guard, after = guard_of(forward, "-- addition t_b_index (a.sql): one transaction")
+    assert "IF false AND changed <> 1" in guard and "\n    NULL;\n" in guard
+    assert "INSERT INTO roboco_sql.additions" in after
+    migrate(empty_url, chain)
+    back = plan(empty_url, chain, "001_t", allow_data_loss=True).sql
+    guard, after = guard_of(back, "-- the down section of 003_c (003_c.sql): one transaction")
+    assert "IF true AND changed <> 1" in guard and "UPDATE public.alembic_version" in guard
+    assert "INSERT INTO roboco_sql.reverted" in after
+    guard, after = guard_of(back, "-- the down section of addition t_b_index (a.sql)")
+    assert "IF false AND changed <> 1" in guard and "DELETE FROM roboco_sql.additions" in after
+    stays = plan(empty_url, chain, "002_b").sql
+    guard, after = guard_of(stays, "-- addition t_b_index (a.sql): one transaction")
+    assert "IF false AND changed <> 1" in guard and "INSERT INTO roboco_sql.additions" in after
+
+
 def test_plan_going_back_removes_an_addition_before_its_revision(
     tmp_path: Path, empty_url: str
 ) -> None:
