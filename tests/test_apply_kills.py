@@ -584,9 +584,12 @@ def test_a_file_raising_the_guards_sqlstate_is_a_failure_of_its_own(
     from roboco_sql.migrate import atomic
 
     files = {"001_a.sql": "DO $$ BEGIN RAISE EXCEPTION 'mine' USING ERRCODE = 'RS002'; END $$;\n"}
-    with psycopg.connect(empty_url, autocommit=True) as conn:
-        with pytest.raises(MigrationError) as failed:
-            atomic.run(conn, chain_of(tmp_path, files)["001_a"], atomic.Record([]), "none")
+    part = chain_of(tmp_path, files)["001_a"]
+    with (
+        psycopg.connect(empty_url, autocommit=True) as conn,
+        pytest.raises(MigrationError) as failed,
+    ):
+        atomic.run(conn, part, atomic.Record([]), "none")
     assert str(failed.value).startswith("001_a failed at 001_a.sql:3:1: mine [RS002]")
 
 
