@@ -126,7 +126,14 @@ def _schema(url: str) -> set[str]:
 
 
 def _commits(log: list[LoggedStatement]) -> int:
-    return sum(1 for s in log if s.sql.strip().rstrip(";").upper() in ("COMMIT", "END"))
+    """COMMITs sent, as statements of their own or as lines of a string (the runner ends each
+    revision's one string with its COMMIT; the server logs the string as one statement)."""
+    return sum(
+        1
+        for s in log
+        for line in s.sql.splitlines()
+        if line.strip().rstrip(";").upper() == "COMMIT"
+    )
 
 
 # -- fresh build -----------------------------------------------------------------------------------
