@@ -569,9 +569,9 @@ def test_a_part_run_on_a_backend_other_than_the_locks_is_refused(
                 atomic.run(conn, m, atomic.Record([]), "nothing was applied")
             assert str(refused.value) == (
                 f"{m.revision} was not committed: this session does not hold the migration lock "
-                "(a pooler handed it to another backend, or the part released it); nothing was "
-                "applied. Migrations need a session of their own: through a pooler, set "
-                "ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
+                "(a pooler sent the part to another backend, or the part released the lock); "
+                "nothing was applied. Migrations need a session of their own: through a pooler, "
+                "set ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
             )
         assert one(empty_url, "SELECT count(*) FROM t") == 0
 

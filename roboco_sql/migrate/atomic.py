@@ -96,7 +96,7 @@ def _refused(exc: psycopg.Error, m: Migration, record: Record, done: str) -> Mig
     if exc.diag.sqlstate == "RS001":
         return MigrationError(
             f"{m.label} was not committed: this session does not hold the migration lock (a "
-            "pooler handed it to another backend, or the part released it); "
+            "pooler sent the part to another backend, or the part released the lock); "
             f"{done}. Migrations need a session of their own: through a pooler, set "
             "ROBOCO_MIGRATION_DATABASE_URL to a direct URL"
         )

@@ -126,7 +126,7 @@ def closing(record: Sequence[Query], cur: psycopg.ClientCursor[Any], *, moves: b
 
 
 def version_write(m: Migration) -> Query:
-    """Move alembic_version to m; it must change exactly one row (the runner checks)."""
+    """Move alembic_version to m; it must change exactly one row (the guard checks)."""
     if m.down_revision is None:
         return named("version_first", revision=m.revision)
     return named("version_move", to=m.revision, **{"from": m.down_revision})
@@ -156,7 +156,7 @@ def record(m: Migration, who: str, ms: float | None) -> tuple[Query, Query]:
 
 def version_back(m: Migration) -> Query:
     """Move alembic_version from m back to its parent (for the base: empty it); it must
-    change exactly one row (the runner checks)."""
+    change exactly one row (the guard checks)."""
     if m.down_revision is None:
         return named("version_empty", revision=m.revision)
     return named("version_move", to=m.down_revision, **{"from": m.revision})
