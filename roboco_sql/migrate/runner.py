@@ -9,8 +9,9 @@ non-transactional file).
 This module tells the story of a run (`_migrate`); each chapter has a module of its own:
 `state` (where the database stands), `lock` (the migration lock), `start` (adopt, stamp,
 move over; the operator's stamp and accept), `steps` with `atomic` and `autocommit` (one step
-and its bookkeeping), `down` (going back), `status`. Their public names are importable from
-here too; `status`'s on first use (PEP 562), so a migrate does not load it.
+and its bookkeeping), `down` (going back), `standing` (`status`, `history`). Their public
+names are importable from here too; `standing`'s on first use (PEP 562), so a migrate does not
+load it.
 """
 
 from __future__ import annotations
