@@ -10,8 +10,9 @@ shared machine hits both sides alike:
   untimed). Both builds run once first with the server logging their statements, and must
   leave the same catalog. Target (issue 20): at most 1.2x. In the same interleaved loop, the
   floor any Python runner pays: ``createdb`` + a process that imports psycopg, connects and
-  sends that script as one simple-query message (the server's work is psql's; the difference
-  is the interpreter and psycopg). Target: migrate at most 1.15x that client.
+  sends that script as one simple-query message, then exits as ``python -m roboco_sql`` does
+  (``gc.freeze`` first; the server's work is psql's, the difference is the interpreter and
+  psycopg). Target: migrate at most 1.15x that client.
 - no-op: ``python -m roboco_sql migrate`` on a database already at head, against the floor: a
   process that imports psycopg, connects and runs ``SELECT 1``. Target: at most 1.5x. The same
   no-op on synthetic chains of 5 and 500 one-table revisions must send as many statements
@@ -50,11 +51,13 @@ _CONNECT_FLOOR = (
     "    c.execute('SELECT 1').fetchone()\n"
 )
 
-# the least a Python runner can do for a fresh build: the plan's script as one message
+# the least a Python runner can do for a fresh build: the plan's script as one message, then
+# the teardown spared the collector's last walk (gc.freeze), as roboco_sql's own entry does
 _SCRIPT_CLIENT = (
-    "import sys, psycopg\n"
+    "import gc, sys, psycopg\n"
     "with psycopg.connect(sys.argv[1], autocommit=True) as c:\n"
     "    c.execute(open(sys.argv[2], encoding='utf-8').read())\n"
+    "gc.freeze()\n"
 )
 
 _SCHEMA = """

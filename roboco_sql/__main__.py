@@ -1,5 +1,3 @@
-import sys
+from roboco_sql.cli.run import console
 
-from roboco_sql.cli import main
-
-sys.exit(main())
+console()

@@ -92,3 +92,20 @@ def test_migrate_loads_only_what_it_runs(empty_url: str) -> None:
         [sys.executable, "-c", probe, empty_url], check=True, capture_output=True, text=True
     )
     assert run.stdout.splitlines()[-1] == "[]"
+
+
+def test_the_command_line_freezes_what_it_loaded_before_it_exits() -> None:
+    """`python -m roboco_sql` ends through console(), which freezes the heap so the teardown
+    does not walk it again; main() alone does not (tests and embedders go on after it)."""
+    probe = (
+        "import gc, sys\n"
+        "from roboco_sql.cli.run import console, main\n"
+        "assert main(['check']) == 0 and gc.get_freeze_count() == 0\n"
+        "sys.argv = ['roboco_sql', 'check']\n"
+        "try:\n"
+        "    console()\n"
+        "except SystemExit as exit:\n"
+        "    print(exit.code, gc.get_freeze_count() > 0)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    assert run.stdout.splitlines()[-1] == "0 True"
