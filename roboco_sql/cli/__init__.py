@@ -1,13 +1,13 @@
 """python -m roboco_sql: the command line, as a table of commands.
 
 ``table`` holds every command (name, help, arguments, handler) and builds the parser from it;
-``run.main`` parses, calls the handler, prints and returns the exit code (``run.console``
-is the process's entry around it); ``common`` is what the
-handlers share (exit codes, output, the URL, the chain). The handlers are grouped by kind:
-``migration`` (migrate, status, history, stamp, accept, verify), ``authoring`` (check, lint,
-plan, new, fingerprint), ``operations`` (keys, db-init, backup, restore) and ``local``
-(embedded, demo). Each imports what it needs when called: ``--help`` and ``migrate`` load no
-lint, plan, verify, scaffold, models, pydantic, numpy or cryptography.
+``run.main`` parses, calls the handler, prints and returns the exit code (``run.console`` is
+the process's entry around it); ``common`` is what the handlers share (exit codes, output, the
+URL, the chain). The handlers are grouped by kind: ``migration`` (migrate, status, history,
+stamp, accept, verify), ``authoring`` (check, lint, plan, new, fingerprint), ``operations``
+(keys, db-init, backup, restore) and ``local`` (embedded, demo). Each imports what it needs
+when called: ``--help`` and ``migrate`` load no lint, plan, verify, scaffold, models,
+pydantic, numpy or cryptography.
 """
 
 from __future__ import annotations
