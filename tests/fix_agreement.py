@@ -166,7 +166,11 @@ def _check_query(
         problems.append(
             f"{q.label}: server sees {desc.nparams} parameters, the file names {len(q.params)}"
         )
-    columns = [desc.fname(i).decode() for i in range(desc.nfields)]
+    columns: list[str] = []
+    for i in range(desc.nfields):
+        fname = desc.fname(i)
+        assert fname is not None  # a described column always has a name
+        columns.append(fname.decode())
     col_types = [pg_types.get(desc.ftype(i), ("?", "?")) for i in range(desc.nfields)]
     if q.kind in (QueryKind.EXEC, QueryKind.EXECROWS):
         if any(typname != "void" for typname, _ in col_types):

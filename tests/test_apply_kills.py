@@ -5,6 +5,7 @@ migrate-apply): a transactional part's failure and its replay, the lock's pooler
 from __future__ import annotations
 
 import importlib
+import time
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -703,7 +704,7 @@ def test_stamp_and_accept_wait_for_the_lock_under_their_own_names(
     waits = Options(lock_deadline=0.3)
     seen: list[str] = []
     with lock_held(empty_url, "the-holder") as holder:
-        real_sleep = lock.time.sleep
+        real_sleep = time.sleep  # the module lock sleeps with
 
         def sleep(seconds: float) -> None:
             seen.extend(
@@ -715,7 +716,7 @@ def test_stamp_and_accept_wait_for_the_lock_under_their_own_names(
             )
             real_sleep(seconds)
 
-        monkeypatch.setattr(lock.time, "sleep", sleep)
+        monkeypatch.setattr(time, "sleep", sleep)
         said: list[str] = []
         with pytest.raises(LockTimeout):
             stamp(empty_url, chain, "003_c", options=waits, echo=said.append)
@@ -777,7 +778,9 @@ def test_each_command_shows_its_own_name_to_the_server(
 
     def connect(*args: Any, **kwargs: Any) -> Any:
         conn = real(*args, **kwargs)
-        seen.append(conn.execute("SELECT current_setting('application_name')").fetchone()[0])
+        name = conn.execute("SELECT current_setting('application_name')").fetchone()
+        assert name is not None
+        seen.append(name[0])
         return conn
 
     for module in ("standing", "plan", "verify", "start"):
@@ -983,7 +986,12 @@ def test_the_probe_runs_before_the_lock_and_only_when_the_ports_differ(
     empty_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     probes: list[int] = []
-    monkeypatch.setattr(lock, "_reaches_server_directly", lambda conn: bool(probes.append(1)))
+
+    def probe(conn: Any) -> bool:
+        probes.append(1)
+        return False
+
+    monkeypatch.setattr(lock, "_reaches_server_directly", probe)
     with psycopg.connect(empty_url, autocommit=True) as conn:
         lock.check_direct(conn)  # the port dialled is the server's: no probe
         assert probes == []

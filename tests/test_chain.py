@@ -11,6 +11,7 @@ import os
 import re
 import socket
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from roboco_sql.errors import ChainError
 from roboco_sql.migrate.chain import Chain, default_dir, load_chain, validate
 from tests.conftest import ROOT, run_python
 
-Files = dict[str, str | bytes]
+Files = Mapping[str, str | bytes]
 TX_NONE = "\n-- transaction: none"
 
 

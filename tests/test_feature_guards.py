@@ -29,9 +29,9 @@ from roboco_sql.migrate.fingerprint import Fingerprints, closest, load
 from roboco_sql.models.enums import AgentRole, Team
 from roboco_sql.repos import claims
 from roboco_sql.repos.transitions import Actor
+from tests.fix_migrate import write_chain
+from tests.fix_tasks import World, make, seed_agent, seed_project
 from tests.test_reliability import log_errors, log_offset
-from tests.test_runner import write_chain
-from tests.test_task_flow import World, make, seed_agent, seed_project
 
 Conn = AsyncConnection[Any]
 CHAIN = load_chain()

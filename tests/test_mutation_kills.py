@@ -38,10 +38,10 @@ from roboco_sql.migrate import bookkeeping, fingerprint, load_chain
 from roboco_sql.migrate.chain import missing_downs
 from roboco_sql.models.enums import AgentRole, TaskStatus, Team
 from roboco_sql.models.task import Task
-from roboco_sql.repos import claims, transitions
+from roboco_sql.repos import claims, transition_effects, transitions
 from roboco_sql.repos import tasks as task_repo
 from roboco_sql.repos.transitions import Actor
-from tests.test_task_flow import World, make, seed_agent, seed_project
+from tests.fix_tasks import World, make, seed_agent, seed_project
 
 Conn = AsyncConnection[Any]
 
@@ -460,7 +460,7 @@ def test_the_claim_rules_agree_with_the_lifecycle(monkeypatch: pytest.MonkeyPatc
 
 
 def test_the_effects_table_covers_every_edge_as_built() -> None:
-    built = transitions._edge_effects()
+    built = transition_effects._edge_effects()
     assert dict(built) == dict(transitions.EFFECTS)
     assert set(built) == set(lifecycle.EDGES)
     with pytest.raises(TypeError):
@@ -546,9 +546,9 @@ async def test_admin_set_status_refusals_are_worded_exactly(conn: Conn, flow: Wo
         conn, task_id, TaskStatus.COMPLETED, pm, reason="x" * 2000
     )
     assert moved.status is TaskStatus.COMPLETED
-    with pytest.raises(TransitionRefused) as caught:
+    with pytest.raises(TransitionRefused) as refused:
         await transitions.admin_set_status(conn, task_id, TaskStatus.PENDING, pm, reason="back")
-    assert str(caught.value) == (
+    assert str(refused.value) == (
         f"task {task_id}: admin_set_status refuses completed -> pending for role main_pm: "
         "a finished task comes back only with force=True"
     )
@@ -640,9 +640,9 @@ async def test_release_refusals_are_worded_exactly(conn: Conn, flow: World) -> N
         await claims.release(conn, missing, pm)
     assert str(caught.value) == f"task {missing} not found"
     done = await make(conn, flow, TaskStatus.COMPLETED)
-    with pytest.raises(TransitionRefused) as caught:
+    with pytest.raises(TransitionRefused) as refused:
         await claims.release(conn, done, pm)
-    assert str(caught.value) == (
+    assert str(refused.value) == (
         f"task {done}: release refused for role main_pm: completed is not claimed, "
         "in_progress, verifying, needs_revision or blocked"
     )
@@ -661,13 +661,13 @@ async def test_claim_review_refusals_are_worded_exactly(conn: Conn, flow: World)
     assert str(caught.value) == "claim_review needs an agent id"
     qa = Actor(uuid.uuid4(), AgentRole.QA, Team.BACKEND)
     missing = uuid.uuid4()
-    with pytest.raises(NotFound) as caught:
+    with pytest.raises(NotFound) as not_found:
         await claims.claim_review(conn, missing, qa)
-    assert str(caught.value) == f"task {missing} not found"
+    assert str(not_found.value) == f"task {missing} not found"
     ceo = Actor(uuid.uuid4(), AgentRole.CEO, Team.BOARD)
-    with pytest.raises(TransitionRefused) as caught:
+    with pytest.raises(TransitionRefused) as refused:
         await claims.claim_review(conn, missing, ceo)
-    assert str(caught.value) == (
+    assert str(refused.value) == (
         f"task {missing}: review claim refused for role ceo: the role claims no review queue"
     )
 

@@ -269,9 +269,8 @@ def test_going_back_is_refused_unless_asked_and_while_a_file_is_half_done(
 
 def test_the_steps_back_and_their_refusals(tmp_path: Path) -> None:
     chain = small(tmp_path)
-    assert [m.revision for m in back_steps(chain, "003_c", "002_b", {}, allow_data_loss=False)] == [
-        "003_c"
-    ]
+    to_b = back_steps(chain, "003_c", "002_b", {}, allow_data_loss=False)
+    assert [m.revision for m in to_b] == ["003_c"]  # type: ignore[union-attr]
     with pytest.raises(DataLossRefused) as refused:
         back_steps(chain, "003_c", None, {}, allow_data_loss=False)
     assert str(refused.value) == (
@@ -285,7 +284,7 @@ def test_the_steps_back_and_their_refusals(tmp_path: Path) -> None:
     extra.mkdir()
     (extra / "a.sql").write_text("-- addition: kept_up\n-- requires: 002_b\nSELECT 1;\n")
     with_addition = load_chain(chain.directory, extra)
-    recorded = {"kept_up": ("c", "003_c")}
+    recorded: dict[str, tuple[str, str | None]] = {"kept_up": ("c", "003_c")}
     with pytest.raises(MigrationError) as no_down:
         back_steps(with_addition, "003_c", "001_t", recorded, allow_data_loss=True)
     assert str(no_down.value) == (
@@ -588,6 +587,7 @@ def test_status_checks_drift_only_on_a_clean_database(db_url: str) -> None:
     at one of roboco_sql's old in-chain revisions is shown as going on from 044."""
     with psycopg.connect(db_url, autocommit=True) as conn:
         head = CHAIN.head
+        assert head is not None
         conn.execute(
             "UPDATE roboco_sql.history SET checksum = 'edited' WHERE revision = %s", (head,)
         )

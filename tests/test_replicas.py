@@ -373,7 +373,7 @@ async def test_the_replica_stopped_mid_load_moves_reads_to_the_primary(
         # the probe brings it back; the pool's reconnect backs off while the standby is down,
         # longer on a loaded machine (a CI run once needed more than 10 s)
         deadline = time.monotonic() + 30
-        while cluster.replicas[0].health != "up":
+        while cluster.replicas[0].health != "up":  # type: ignore[comparison-overlap]
             assert time.monotonic() < deadline, cluster.replicas
             await asyncio.sleep(0.05)
         assert await cluster.read(_on_standby) is True
@@ -505,7 +505,10 @@ def _queries_of(module: str) -> dict[str, set[str]]:
             elif isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name):
                 if n.value.id == "_Q":
                     key = n.slice
-                    names.add(key.value if isinstance(key, ast.Constant) else "?")
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        names.add(key.value)
+                    else:
+                        names.add("?")
             elif isinstance(n, ast.Attribute) and n.attr in ("execute", "copy", "cursor"):
                 names.add("?")  # SQL not from a named query: not provably read-only
             elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
@@ -521,7 +524,9 @@ def _queries_of(module: str) -> dict[str, set[str]]:
         if isinstance(fn, ast.AsyncFunctionDef) and not name.startswith("_")
     }
     for node in tree.body:  # a split module re-exports its parts' functions under its name
-        part = node.module if isinstance(node, ast.ImportFrom) else None
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        part = node.module
         if part and part.startswith("roboco_sql.repos."):
             theirs = _queries_of(part.rsplit(".", 1)[1])
             found.update(
@@ -566,7 +571,11 @@ async def test_rag_searches_run_on_the_replica(pair: tuple[str, str]) -> None:
         pad = " about the release pipeline, padded past the knowledge base's minimum length" * 2
         chunks = [
             ChunkIn(content=f"{word} notes{pad}", embedding=vector)
-            for word, vector in (("alpha", [1, 0, 0]), ("beta", [0, 1, 0]), ("gamma", [0, 0, 1]))
+            for word, vector in (
+                ("alpha", [1.0, 0.0, 0.0]),
+                ("beta", [0.0, 1.0, 0.0]),
+                ("gamma", [0.0, 0.0, 1.0]),
+            )
         ]
         await rag.replace_source(conn, IndexType.DOCUMENTATION, "doc://replicated", chunks)
     async with await _cluster(primary, replica) as cluster:

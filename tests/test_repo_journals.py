@@ -10,7 +10,7 @@ import asyncio
 import datetime as dt
 import itertools
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import psycopg
@@ -297,6 +297,7 @@ async def test_task_highlights_name_each_author_oldest_first(conn: Conn) -> None
     await conn.execute("UPDATE tasks SET parent_task_id = %s WHERE id = %s", (leaf, root))
     looped = await journals.list_task_highlights(conn, leaf, include_ancestors=True)
     assert [h.entry_id for h in looped] == [analysis.id, note.id, split.id]
+    bad: Mapping[str, object]
     for bad in (
         {"types": []},
         {"roles": []},

@@ -844,10 +844,12 @@ async def test_edit_appends_history_and_resizes_the_session(conn: Conn) -> None:
     edited = await messages.edit_message(conn, first.id, author, "hello", reason="typo", at=at)
     assert (edited.content, edited.content_length, edited.edited_at) == ("hello", 5, at)
     twice = await messages.edit_message(conn, first.id, author, "hello all")
+    latest = twice.edit_history[1]
+    assert isinstance(latest, dict)
     assert twice.edit_history == [
         {"edited_at": at.isoformat(), "previous_content": "hi", "edit_reason": "typo"},
         {
-            "edited_at": twice.edit_history[1]["edited_at"],
+            "edited_at": latest["edited_at"],
             "previous_content": "hello",
             "edit_reason": None,
         },

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
 import pydantic
 import pytest
 from psycopg import AsyncConnection
 
 from roboco_sql.errors import Conflict, NotFound, ValidationError
+from roboco_sql.models.base import JsonObject
 from roboco_sql.models.conventions import (
     ConventionsStatus,
     ProjectConventionFindingCreate,
@@ -47,6 +48,14 @@ from tests.fix_rows import make_agent, make_project, make_task
 
 Conn = AsyncConnection[Any]
 T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+
+
+class RollupKey(TypedDict):
+    """The (agent, team, model) a daily roll-up is kept per."""
+
+    agent_slug: str
+    team: str
+    model: str
 
 
 def at(minutes: int) -> dt.datetime:
@@ -212,7 +221,7 @@ async def test_usage_snapshot_batch_is_all_or_nothing(conn: Conn) -> None:
 
 async def test_daily_rollup_upsert_adds_and_lists(conn: Conn) -> None:
     day = dt.date(2026, 6, 1)
-    key = {"agent_slug": "dev-1", "team": "backend", "model": "claude-sonnet"}
+    key: RollupKey = {"agent_slug": "dev-1", "team": "backend", "model": "claude-sonnet"}
     first = await usage.upsert_daily_rollup(
         conn,
         DailyUsageRollupCreate(
@@ -313,7 +322,7 @@ async def test_prompter_sessions(conn: Conn) -> None:
     async with refused(conn, NotFound, f"no agents row with agent_id={missing}"):
         await prompter.create_prompter_session(conn, PrompterSessionCreate(agent_id=missing))
     with pytest.raises(pydantic.ValidationError):
-        PrompterSessionCreate(agent_id=agent, status="done")
+        PrompterSessionCreate(agent_id=agent, status="done")  # type: ignore[arg-type]
     assert await count(conn, "prompter_sessions") == 3
 
 
@@ -349,14 +358,18 @@ async def test_prompter_messages(conn: Conn) -> None:
             PrompterMessageCreate(session_id=missing, role=PrompterMessageRole.USER, content=""),
         )
     with pytest.raises(pydantic.ValidationError):
-        PrompterMessageCreate(session_id=session.id, role="robot", content="hi")
+        PrompterMessageCreate(session_id=session.id, role="robot", content="hi")  # type: ignore[arg-type]
     assert await count(conn, "prompter_messages") == 3
 
 
 async def test_task_drafts(conn: Conn) -> None:
     agent = await make_agent(conn)
     session = await prompter.create_prompter_session(conn, PrompterSessionCreate(agent_id=agent))
-    data = {"title": "Add /health", "acceptance_criteria": ["200 when up"], "priority": 1}
+    data: JsonObject = {
+        "title": "Add /health",
+        "acceptance_criteria": ["200 when up"],
+        "priority": 1,
+    }
     d1 = await prompter.create_task_draft(
         conn, TaskDraftCreate(session_id=session.id, draft_data=data, created_at=at(0))
     )
@@ -397,7 +410,7 @@ async def test_task_drafts(conn: Conn) -> None:
             conn, TaskDraftCreate(session_id=uuid.uuid4(), draft_data={})
         )
     with pytest.raises(pydantic.ValidationError):
-        TaskDraftCreate(session_id=session.id, draft_data={"when": object()})
+        TaskDraftCreate(session_id=session.id, draft_data={"when": object()})  # type: ignore[dict-item]
     with pytest.raises(pydantic.ValidationError):
         TaskDraftUpdate(draft_data=["not", "an", "object"])  # type: ignore[arg-type]
     assert await count(conn, "task_drafts") == 2
@@ -565,11 +578,14 @@ async def test_conventions_cache(conn: Conn) -> None:
         )
     with pytest.raises(pydantic.ValidationError):
         ProjectConventionsCacheCreate(
-            project_id=project, commit_sha="a" * 41, effective_map={}, status="ok"
+            project_id=project, commit_sha="a" * 41, effective_map={}, status=ConventionsStatus.OK
         )
     with pytest.raises(pydantic.ValidationError):
         ProjectConventionsCacheCreate(
-            project_id=project, commit_sha="a", effective_map={}, status="great"
+            project_id=project,
+            commit_sha="a",
+            effective_map={},
+            status="great",  # type: ignore[arg-type]
         )
     assert await count(conn, "project_conventions_cache") == 2
 

@@ -87,12 +87,12 @@ async def test_a_mode_switch_wipes_coarse_rules_and_keeps_pins_and_tiers(conn: C
 
 async def test_the_complexity_rung_sits_between_agent_and_role(conn: Conn) -> None:
     p = await anthropic_id(conn)
-    for scope, value, model in (
+    for scope, value, name in (
         (AssignmentScope.GLOBAL, None, "g"),
         (AssignmentScope.ROLE, "developer", "dev"),
         (AssignmentScope.ROLE, "developer:low", "dev-low"),
     ):
-        await providers.upsert_model_assignment(conn, rule(p, scope, value, model))
+        await providers.upsert_model_assignment(conn, rule(p, scope, value, name))
 
     async def model(complexity: Complexity | None, slug: str = "be-1") -> str | None:
         found = await providers.resolve_model_assignment(

@@ -35,6 +35,7 @@ async def test_enqueue_due_bump_with_backoff_and_delete(conn: Conn) -> None:
         assert row is not None
         waits.append(round((bumped.next_retry_at - row[0]).total_seconds()))
     assert waits == [120, 240, 480, 960, 1920, 3600, 3600, 3600]
+    assert bumped is not None
     assert bumped.attempts == 9 and bumped.last_error == "still down"
 
     assert await rag.delete_rag_failure(conn, f.id) is True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import psycopg
@@ -13,6 +13,7 @@ import pytest
 from psycopg import AsyncConnection
 
 from roboco_sql.errors import NotFound, ValidationError
+from roboco_sql.models.base import JsonObject
 from roboco_sql.models.task import (
     MARKER_SHAPES,
     NOTE_MIRRORS,
@@ -53,7 +54,7 @@ async def test_progress_entries_append_in_order(conn: Conn, made: tuple[Task, uu
     task, agent = made
     first = await notes.add_progress(conn, task.id, agent, "schema drafted", 10)
     second = await notes.add_progress(conn, task.id, agent, "endpoint wired")
-    assert [e["message"] for e in second.progress_updates] == [  # type: ignore[index]
+    assert [e["message"] for e in second.progress_updates] == [  # type: ignore[call-overload,index]
         "schema drafted",
         "endpoint wired",
     ]
@@ -61,7 +62,7 @@ async def test_progress_entries_append_in_order(conn: Conn, made: tuple[Task, uu
     assert isinstance(entry, dict)
     assert set(entry) == {"timestamp", "agent_id", "message", "percentage"}
     assert (entry["agent_id"], entry["percentage"]) == (str(agent), 10)
-    assert second.progress_updates[1]["percentage"] is None  # type: ignore[index]
+    assert second.progress_updates[1]["percentage"] is None  # type: ignore[call-overload,index]
     assert second.updated_at is not None and task.updated_at is None
     assert await fetch(conn, task.id) == second
 
@@ -74,20 +75,20 @@ async def test_checkpoints_are_numbered_and_commits_linked(
     after = await notes.add_checkpoint(
         conn, task.id, agent, "almost", remaining_work=[], notes="one flaky test"
     )
-    ids = [c["id"] for c in after.checkpoints]  # type: ignore[index]
+    ids = [c["id"] for c in after.checkpoints]  # type: ignore[call-overload,index]
     assert ids == [str(uuid.UUID(int=0)), str(uuid.UUID(int=1))]  # RoboCo's numbering
-    assert after.checkpoints[0]["remaining_work"] == ["tests"]  # type: ignore[index]
-    assert after.checkpoints[1]["notes"] == "one flaky test"  # type: ignore[index]
+    assert after.checkpoints[0]["remaining_work"] == ["tests"]  # type: ignore[call-overload,index]
+    assert after.checkpoints[1]["notes"] == "one flaky test"  # type: ignore[call-overload,index]
 
     linked = await notes.add_commit(conn, task.id, "a1b2c3d", "feat: login", agent)
     anonymous = await notes.add_commit(conn, task.id, "e" * 40, "chore: bump")
-    assert linked.commits[0] == {  # type: ignore[comparison-overlap]
+    assert linked.commits[0] == {
         "hash": "a1b2c3d",
         "message": "feat: login",
-        "timestamp": linked.commits[0]["timestamp"],  # type: ignore[index]
+        "timestamp": linked.commits[0]["timestamp"],  # type: ignore[call-overload,index]
         "author_agent_id": str(agent),
     }
-    assert anonymous.commits[1]["author_agent_id"] is None  # type: ignore[index]
+    assert anonymous.commits[1]["author_agent_id"] is None  # type: ignore[call-overload,index]
     with pytest.raises(ValidationError, match="hash must be 7 to 40 characters"):
         await notes.add_commit(conn, task.id, "abc", "too short")
 
@@ -113,16 +114,16 @@ async def test_work_log_input_is_refused_before_sql(
 # -- concurrency: every append is one statement on the locked row -------------------------------
 
 
-Append = Callable[[Conn, uuid.UUID, uuid.UUID, int], Awaitable[object]]
+Append = Callable[[Conn, uuid.UUID, uuid.UUID, int], Coroutine[Any, Any, object]]
 
-APPENDS: dict[str, tuple[Append, Callable[[Task], int]]] = {
+APPENDS: dict[str, tuple[Append, Callable[[Task], object]]] = {
     "progress": (
         lambda c, t, a, i: notes.add_progress(c, t, a, f"step {i}"),
         lambda t: len(t.progress_updates),
     ),
     "checkpoint": (
         lambda c, t, a, i: notes.add_checkpoint(c, t, a, f"state {i}", remaining_work=[]),
-        lambda t: len({c["id"] for c in t.checkpoints}),  # type: ignore[index]
+        lambda t: len({c["id"] for c in t.checkpoints}),  # type: ignore[call-overload,index]
     ),
     "commit": (
         lambda c, t, a, i: notes.add_commit(c, t, f"{i:07x}", f"commit {i}", a),
@@ -154,7 +155,7 @@ APPENDS: dict[str, tuple[Append, Callable[[Task], int]]] = {
     ),
     "block_flips": (
         lambda c, t, a, i: notes.bump_block_flip_count(c, t),
-        lambda t: t.orchestration_markers["block_flip_count"]["count"],  # type: ignore[call-overload,index,return-value]
+        lambda t: t.orchestration_markers["block_flip_count"]["count"],  # type: ignore[call-overload,index]
     ),
 }
 
@@ -196,7 +197,7 @@ async def test_two_writers_appending_at_once_both_survive(
         after = await fetch(conn, task.id)
         assert count(after) == 2, kind
         if kind == "plan_steps":  # the later entry saw both steps done
-            assert [e["percentage"] for e in after.progress_updates] == [50, 100]  # type: ignore[index]
+            assert [e["percentage"] for e in after.progress_updates] == [50, 100]  # type: ignore[call-overload,index]
 
 
 async def test_many_writers_lose_no_progress_entry(
@@ -211,7 +212,7 @@ async def test_many_writers_lose_no_progress_entry(
 
     await asyncio.gather(*(writer(n) for n in range(8)))
     logged = (await fetch(conn, task.id)).progress_updates
-    assert sorted(e["message"] for e in logged) == sorted(  # type: ignore[index]
+    assert sorted(e["message"] for e in logged) == sorted(  # type: ignore[call-overload,index,type-var]
         f"w{n}-{i}" for n in range(8) for i in range(5)
     )
 
@@ -244,7 +245,7 @@ async def test_plan_progress_is_derived_from_the_checklist(
     steps = missed.task.plan["sub_tasks"]  # type: ignore[index]
     assert [s.get("completed", False) for s in steps] == [True, True, True, False]  # type: ignore[union-attr]
     assert missed.task.plan["approach"] == "small steps"  # type: ignore[index]
-    logged = [(e["message"], e["percentage"]) for e in missed.task.progress_updates]  # type: ignore[index]
+    logged = [(e["message"], e["percentage"]) for e in missed.task.progress_updates]  # type: ignore[call-overload,index]
     assert logged == [("first", 25), ("second", 50), ("third", 75), ("just a note", 75), ("?", 75)]
 
 
@@ -362,7 +363,7 @@ async def test_section_notes_keep_the_structure_and_mirror_the_text(
 
 async def test_criteria_status_and_review_flags(conn: Conn, made: tuple[Task, uuid.UUID]) -> None:
     task, _ = made
-    status = [
+    status: list[JsonObject] = [
         {"criterion": "returns 200", "addressed": True, "artifact_ref": "a1b2c3d"},
         {"criterion": "sets a cookie", "addressed": False, "artifact_ref": None},
     ]
@@ -386,7 +387,7 @@ async def test_proactive_context_lands_only_while_the_claimant_owns_it(
     conn: Conn, made: tuple[Task, uuid.UUID]
 ) -> None:
     task, agent = made
-    context = {"similar_tasks": [{"id": "t1"}], "relevant_learnings": []}
+    context: JsonObject = {"similar_tasks": [{"id": "t1"}], "relevant_learnings": []}
     assert await notes.set_proactive_context(conn, task.id, agent, context) is False  # unowned
     await tasks.reassign(conn, task.id, agent)
     assert await notes.set_proactive_context(conn, task.id, agent, context) is True
@@ -406,7 +407,7 @@ async def test_documents_replace_by_path_or_append(
     await notes.attach_document(conn, task.id, DocRef(path="README.md", title="R", doc_type="x"))
     updated = DocRef(path="docs/api.md", title="API v2", doc_type="api", updated_by="be-doc")
     after = await notes.attach_document(conn, task.id, updated)
-    assert [d["path"] for d in after.documents] == ["docs/api.md", "README.md"]  # type: ignore[index]
+    assert [d["path"] for d in after.documents] == ["docs/api.md", "README.md"]  # type: ignore[call-overload,index]
     assert after.documents[0] == updated.model_dump()
     with pytest.raises(ValidationError, match="doc must be a DocRef"):
         await notes.attach_document(conn, task.id, {"path": "x"})  # type: ignore[arg-type]
@@ -558,9 +559,9 @@ async def test_appends_keep_the_stored_entries_byte_for_byte(
     row = await cur.fetchone()
     assert row is not None
     assert all(text.startswith(stored[:-1] + ", {") for text in row)
-    assert linked.progress_updates[1]["message"] == "next"  # type: ignore[index]
-    assert linked.checkpoints[1]["id"] == str(uuid.UUID(int=1))  # type: ignore[index]
-    assert [c["hash"] for c in linked.commits] == ["a1b2c3d"]  # type: ignore[index]
+    assert linked.progress_updates[1]["message"] == "next"  # type: ignore[call-overload,index]
+    assert linked.checkpoints[1]["id"] == str(uuid.UUID(int=1))  # type: ignore[call-overload,index]
+    assert [c["hash"] for c in linked.commits] == ["a1b2c3d"]  # type: ignore[call-overload,index]
 
 
 # -- newer task writes: stalled mark, note appends, supersede close ----------------------------

@@ -21,6 +21,7 @@ from roboco_sql.errors import (
 )
 from roboco_sql.migrate import load_chain, migrate
 from roboco_sql.migrate.runner import Options
+from roboco_sql.models.base import JsonArray, JsonObject
 from roboco_sql.models.enums import Complexity, TaskNature, TaskStatus, TaskType, Team
 from roboco_sql.models.task import MAX_TASK_DEPTH, Task, TaskCreate, TaskUpdate
 from roboco_sql.repos import tasks
@@ -585,8 +586,11 @@ async def test_update_writes_the_fields_roboco_patches(
 ) -> None:
     created = await tasks.create_task(conn, task_input(world["agent"], project_id=world["project"]))
     pm = await seed_agent(conn, "main-pm")
-    plan = {"approach": "split it", "sub_tasks": [{"id": "s1", "title": "one", "order": 0}]}
-    progress = [{"timestamp": "2026-01-01T00:00:00+00:00", "message": "imported"}]
+    plan: JsonObject = {
+        "approach": "split it",
+        "sub_tasks": [{"id": "s1", "title": "one", "order": 0}],
+    }
+    progress: JsonArray = [{"timestamp": "2026-01-01T00:00:00+00:00", "message": "imported"}]
     updated = await tasks.update_task(
         conn,
         created.id,

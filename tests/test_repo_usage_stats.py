@@ -41,11 +41,17 @@ async def spend(
             agent_slug=slug, team=team, role="developer", model=model, started_at=start
         ),
     )
-    kinds = ("tokens_input", "tokens_output", "tokens_cache_read", "tokens_cache_write")
-    reading = dict(zip(kinds, tokens, strict=True))
+    tokens_input, tokens_output, tokens_cache_read, tokens_cache_write = tokens
     await usage.add_usage_snapshot(
         conn,
-        TokenUsageSnapshotCreate(agent_spawn_session_id=s.id, snapshotted_at=start, **reading),
+        TokenUsageSnapshotCreate(
+            agent_spawn_session_id=s.id,
+            snapshotted_at=start,
+            tokens_input=tokens_input,
+            tokens_output=tokens_output,
+            tokens_cache_read=tokens_cache_read,
+            tokens_cache_write=tokens_cache_write,
+        ),
     )
     if close:
         end = AgentSpawnSessionEnd(
@@ -91,7 +97,7 @@ async def test_the_sweep_refuses_bad_windows_before_any_sql(conn: Conn) -> None:
     with pytest.raises(ValidationError, match="until"):
         await usage_stats.sweep_daily_rollups(conn, DAY, DAY - dt.timedelta(days=1))
     with pytest.raises(ValidationError, match="since"):
-        await usage_stats.sweep_daily_rollups(conn, T0, DAY)  # type: ignore[arg-type]
+        await usage_stats.sweep_daily_rollups(conn, T0, DAY)  # a datetime is not a date here
     with pytest.raises(ValidationError, match="366"):
         await usage_stats.sweep_daily_rollups(conn, DAY, DAY + dt.timedelta(days=400))
 

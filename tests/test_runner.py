@@ -654,11 +654,11 @@ class Crash(BaseException):
 
 def _crash_at(monkeypatch: pytest.MonkeyPatch, where: str, step: int) -> None:
     """Crash before statement `step` runs, or after it ran but before its progress row."""
-    from roboco_sql.migrate import autocommit, bookkeeping
+    from roboco_sql.migrate import autocommit, bookkeeping, soundness
 
     calls = {"n": 0}
     if where == "before":
-        real_check = autocommit.autocommit_only
+        real_check = soundness.autocommit_only  # what autocommit imported and calls
 
         def check(stmt: Any) -> Any:
             calls["n"] += 1

@@ -31,7 +31,8 @@ def earliest_twin(revision: str) -> str:
     """The earliest revision whose reference catalog, seed rows included, equals this one's
     (a version-less database there is stamped at it; the reference decides, not our files)."""
     catalogs = reference()["catalogs"]
-    return next(r for r in reference()["order"] if catalogs[r] == catalogs[revision])
+    order: list[str] = reference()["order"]
+    return next(r for r in order if catalogs[r] == catalogs[revision])
 
 
 def test_chain_is_roboco_chain_exactly() -> None:
@@ -200,7 +201,9 @@ def test_a_database_of_the_old_layout_moves_over_with_its_rows(
     with psycopg.connect(empty_url) as conn:
         after = conn.execute("SELECT id, title, status::text FROM tasks ORDER BY id").fetchall()
         history = {r for (r,) in conn.execute("SELECT revision FROM roboco_sql.history")}
-        added = dict(conn.execute("SELECT name, at_revision FROM roboco_sql.additions"))
+        added: dict[str, str] = dict(
+            conn.execute("SELECT name, at_revision FROM roboco_sql.additions")
+        )
         scope = conn.execute(
             "SELECT conname FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'c'"
         ).fetchall()
@@ -474,7 +477,9 @@ def test_markers_go_back_into_quick_context_below_041_and_return(empty_url: str)
     assert sum(m is not None and m != "{}" for _, _, m in at_041) == 2
     migrate(empty_url, CHAIN, "040_awaiting_pr_review", options=BACK)
     with psycopg.connect(empty_url) as conn:
-        contexts = dict(conn.execute("SELECT id, quick_context FROM tasks").fetchall())
+        contexts: dict[uuid.UUID, str | None] = dict(
+            conn.execute("SELECT id, quick_context FROM tasks").fetchall()
+        )
     for task, _context, marked in at_041:
         for key in json.loads(marked or "{}"):
             assert key in (contexts[task] or ""), (key, contexts[task])

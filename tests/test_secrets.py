@@ -8,6 +8,7 @@ checks the real thing (the variable route and --debug's traceback).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -139,13 +140,13 @@ async def test_library_entry_points_hide_the_password(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     fast = Settings(database_url=None, pool_timeout=0.3)
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: db.connect(url),
         lambda: backup.backup(url, tmp_path / "x.dump"),
     ]
     if (url, secrets) in MALFORMED:
         calls.append(lambda: Settings.from_env({"ROBOCO_DATABASE_URL": url}))
-    acalls = [
+    acalls: list[Callable[[], Awaitable[object]]] = [
         lambda: db.connect_async(url),
         lambda: db.open_pool(url, fast),
         lambda: init_db(url, settings=fast),
