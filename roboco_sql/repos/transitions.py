@@ -35,12 +35,7 @@ from roboco_sql.repos import tasks
 from roboco_sql.repos._checks import member, optional_enum_arg
 from roboco_sql.repos._errors import translated
 from roboco_sql.repos._rows import model_row
-from roboco_sql.repos.transition_effects import (
-    EFFECTS,
-    Effects,
-    Owner,
-    _edge_effects,  # noqa: F401 (tests rebuild it)
-)
+from roboco_sql.repos.transition_effects import EFFECTS, Effects, Owner
 from roboco_sql.validate import shown
 
 __all__ = [
