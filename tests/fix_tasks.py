@@ -111,11 +111,23 @@ _INSERT = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Member(Actor):
+    """A seeded agent acting: an Actor whose id is known (never the system's None)."""
+
+    id: uuid.UUID
+
+
+async def member(conn: Conn, role: AgentRole, team: Team) -> Member:
+    """A new agent of role in team, as the Actor it acts as."""
+    return Member(await seed_agent(conn, role, team), role, team)
+
+
 @dataclass
 class World:
     creator: uuid.UUID
     project: uuid.UUID
-    agents: dict[AgentRole, Actor]  # one per role, cell roles in backend
+    agents: dict[AgentRole, Member]  # one per role, cell roles in backend
 
     def row(self, status: TaskStatus = S.PENDING, **kw: Any) -> dict[str, Any]:
         """One task row's values; unset columns get a pending backend task's."""
@@ -207,10 +219,7 @@ def _team_of(role: AgentRole) -> Team:
 async def build_world(conn: Conn) -> World:
     """A creator, a backend project and one agent per role (cell roles in backend), committed."""
     creator = await seed_agent(conn, R.MAIN_PM, Team.MAIN_PM)
-    agents = {}
-    for role in AgentRole:
-        team = _team_of(role)
-        agents[role] = Actor(await seed_agent(conn, role, team), role, team)
+    agents = {role: await member(conn, role, _team_of(role)) for role in AgentRole}
     project = await seed_project(conn, creator)
     await conn.commit()
     return World(creator, project, agents)

@@ -28,9 +28,8 @@ from roboco_sql.migrate import bookkeeping, load_chain, migrate
 from roboco_sql.migrate.fingerprint import Fingerprints, closest, load
 from roboco_sql.models.enums import AgentRole, Team
 from roboco_sql.repos import claims
-from roboco_sql.repos.transitions import Actor
 from tests.fix_migrate import write_chain
-from tests.fix_tasks import World, make, seed_agent, seed_project
+from tests.fix_tasks import World, make, member, seed_agent, seed_project
 from tests.test_reliability import log_errors, log_offset
 
 Conn = AsyncConnection[Any]
@@ -44,12 +43,10 @@ REVISIONS = [m.revision for m in CHAIN]
 async def world(conn: Conn) -> World:
     """A backend project and its developer (test_task_flow's rows, fewer of them)."""
     creator = await seed_agent(conn, AgentRole.MAIN_PM, Team.MAIN_PM)
-    dev = await seed_agent(conn, AgentRole.DEVELOPER, Team.BACKEND)
+    dev = await member(conn, AgentRole.DEVELOPER, Team.BACKEND)
     project = await seed_project(conn, creator)
     await conn.commit()
-    return World(
-        creator, project, {AgentRole.DEVELOPER: Actor(dev, AgentRole.DEVELOPER, Team.BACKEND)}
-    )
+    return World(creator, project, {AgentRole.DEVELOPER: dev})
 
 
 async def test_a_claim_passes_over_a_row_another_transaction_holds(

@@ -19,16 +19,17 @@ from roboco_sql.errors import Conflict, NotFound, TransitionRefused, ValidationE
 from roboco_sql.models.enums import AgentRole, TaskStatus, Team
 from roboco_sql.models.task import Marker, TaskUpdate
 from roboco_sql.repos import claims, graph, task_notes, tasks, transitions
-from roboco_sql.repos.transitions import SYSTEM, Actor
+from roboco_sql.repos.transitions import SYSTEM
 from tests.fix_tasks import (
     GIT_DONE,
+    Member,
     World,
     audits,
     build_world,
     fetch,
     get,
     make,
-    seed_agent,
+    member,
 )
 
 Conn = AsyncConnection[Any]
@@ -42,8 +43,8 @@ async def w(conn: Conn) -> World:
     return await build_world(conn)
 
 
-async def another(conn: Conn, role: AgentRole, team: Team = Team.BACKEND) -> Actor:
-    return Actor(await seed_agent(conn, role, team), role, team)
+async def another(conn: Conn, role: AgentRole, team: Team = Team.BACKEND) -> Member:
+    return await member(conn, role, team)
 
 
 def marked(developer: uuid.UUID) -> dict[str, str]:
@@ -57,7 +58,6 @@ async def test_qa_cannot_pass_or_fail_its_own_work(conn: Conn, w: World) -> None
     """A QA agent that developed the task (the original_developer marker) may neither pass nor
     fail it, from the review queue or after claiming it; another QA may."""
     qa, other = w.agents[R.QA], await another(conn, R.QA)
-    assert qa.id is not None
     own = marked(qa.id)
     queued = await make(conn, w, S.AWAITING_QA, orchestration_markers=own, **GIT_DONE)
     held = await make(
@@ -80,7 +80,6 @@ async def test_qa_cannot_pass_or_fail_its_own_work(conn: Conn, w: World) -> None
 
 async def test_documenter_and_pr_reviewer_cannot_pass_their_own_work(conn: Conn, w: World) -> None:
     doc, reviewer, dev = w.agents[R.DOCUMENTER], w.agents[R.PR_REVIEWER], w.agents[R.DEVELOPER]
-    assert doc.id is not None and reviewer.id is not None and dev.id is not None
     docs = await make(
         conn, w, S.AWAITING_DOCUMENTATION, orchestration_markers=marked(doc.id), **GIT_DONE
     )
@@ -104,7 +103,6 @@ async def test_the_marker_set_at_submit_guards_the_review(conn: Conn, w: World) 
     """The marker comes from the submit itself: whoever sent it to QA may not review it,
     whatever role it acts in."""
     agent = w.agents[R.QA].id
-    assert agent is not None
     task_id = await make(conn, w, S.VERIFYING, assigned_to=agent, **GIT_DONE)
     submitted = await transitions.transition(conn, task_id, S.AWAITING_QA, (agent, R.DEVELOPER))
     assert submitted.orchestration_markers == marked(agent)
@@ -144,7 +142,6 @@ async def test_roles_gated_on_the_action_are_refused(conn: Conn, w: World) -> No
 async def test_a_cell_agent_moves_only_its_teams_tasks(conn: Conn, w: World) -> None:
     frontend_dev = await another(conn, R.DEVELOPER, Team.FRONTEND)
     frontend_pm = await another(conn, R.CELL_PM, Team.FRONTEND)
-    assert frontend_dev.id is not None
     task_id = await make(conn, w, S.IN_PROGRESS, assigned_to=frontend_dev.id, **GIT_DONE)
     with pytest.raises(TransitionRefused, match="task is for team backend, agent is in frontend"):
         await transitions.transition(conn, task_id, S.VERIFYING, frontend_dev)
@@ -253,7 +250,6 @@ async def test_review_verdicts_route_the_task_as_roboco(conn: Conn, w: World) ->
     and claim."""
     reviewer, pm, main = w.agents[R.PR_REVIEWER], w.agents[R.CELL_PM], w.agents[R.MAIN_PM]
     dev = w.agents[R.DEVELOPER]
-    assert dev.id is not None
     passed = await transitions.transition(
         conn, await make(conn, w, S.AWAITING_PR_REVIEW, **GIT_DONE), S.AWAITING_PM_REVIEW, reviewer
     )
@@ -302,7 +298,6 @@ async def test_a_qa_fail_without_a_marker_finds_the_developer_of_the_work(
     """RoboCo's fallback: the developer of the task's latest work session (never the QA's
     own), who is then recorded as the original developer."""
     dev, qa = w.agents[R.DEVELOPER], w.agents[R.QA]
-    assert dev.id is not None
     task_id = await make(conn, w)
     await claims.claim(conn, task_id, dev)  # opens the developer's work session
     await conn.execute(
@@ -483,7 +478,6 @@ async def test_review_claims_take_the_queue_without_moving_it(conn: Conn, w: Wor
     live claim, and the verdict leaves from the queue."""
     qa, doc, pm = w.agents[R.QA], w.agents[R.DOCUMENTER], w.agents[R.CELL_PM]
     dev = w.agents[R.DEVELOPER]
-    assert dev.id is not None
     task_id = await make(conn, w, S.AWAITING_QA, orchestration_markers=marked(dev.id), **GIT_DONE)
     held = await claims.claim_review(conn, task_id, qa)
     assert held.status is S.AWAITING_QA
@@ -503,7 +497,6 @@ async def test_review_claims_take_the_queue_without_moving_it(conn: Conn, w: Wor
 
 async def test_review_claims_refuse_rivals_strangers_and_self_review(conn: Conn, w: World) -> None:
     qa, rival = w.agents[R.QA], await another(conn, R.QA)
-    assert rival.id is not None
     task_id = await make(conn, w, S.AWAITING_QA, orchestration_markers=marked(rival.id))
     with pytest.raises(TransitionRefused, match="developed it \\(no self-review\\)"):
         await claims.claim_review(conn, task_id, rival)

@@ -41,7 +41,7 @@ from roboco_sql.models.task import Task
 from roboco_sql.repos import claims, transition_effects, transitions
 from roboco_sql.repos import tasks as task_repo
 from roboco_sql.repos.transitions import Actor
-from tests.fix_tasks import World, make, seed_agent, seed_project
+from tests.fix_tasks import Member, World, make, member, seed_agent, seed_project
 
 Conn = AsyncConnection[Any]
 
@@ -518,7 +518,7 @@ async def flow(conn: Conn) -> World:
     creator = await seed_agent(conn, AgentRole.MAIN_PM, Team.MAIN_PM)
     project = await seed_project(conn, creator)
     await conn.commit()
-    pm = Actor(creator, AgentRole.MAIN_PM, Team.MAIN_PM)
+    pm = Member(creator, AgentRole.MAIN_PM, Team.MAIN_PM)
     return World(creator, project, {AgentRole.MAIN_PM: pm})
 
 
@@ -770,7 +770,7 @@ def test_the_shipped_chain_misses_no_down_section() -> None:
 
 async def test_a_qa_review_claim_records_the_developer(conn: Conn, flow: World) -> None:
     dev = await seed_agent(conn, AgentRole.DEVELOPER, Team.BACKEND)
-    qa = Actor(await seed_agent(conn, AgentRole.QA, Team.BACKEND), AgentRole.QA, Team.BACKEND)
+    qa = await member(conn, AgentRole.QA, Team.BACKEND)
     task_id = await make(conn, flow, TaskStatus.AWAITING_QA, assigned_to=dev)
     claimed = await claims.claim_review(conn, task_id, qa)
     assert claimed.status is TaskStatus.AWAITING_QA and claimed.assigned_to == qa.id
@@ -841,9 +841,7 @@ async def test_admin_set_status_on_a_task_deleted_meanwhile(
 async def test_release_refuses_what_another_writer_took_meanwhile(
     conn: Conn, flow: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dev = Actor(
-        await seed_agent(conn, AgentRole.DEVELOPER, Team.BACKEND), AgentRole.DEVELOPER, Team.BACKEND
-    )
+    dev = await member(conn, AgentRole.DEVELOPER, Team.BACKEND)
     other = await seed_agent(conn, AgentRole.DEVELOPER, Team.BACKEND)
     assigned = await make(conn, flow, TaskStatus.PENDING, assigned_to=other)
     _stale_first_read(monkeypatch, assigned_to=dev.id)

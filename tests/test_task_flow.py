@@ -137,7 +137,6 @@ async def test_every_pair_for_every_role_is_exactly_the_lifecycle(conn: Conn, wo
 
 async def test_claim_start_complete_stamp_their_columns(conn: Conn, world: World) -> None:
     dev, pm = world.agents[R.DEVELOPER], world.agents[R.CELL_PM]
-    assert dev.id is not None
     task_id = await make(conn, world, S.PENDING, branch_name="feature/backend/a")
     claimed = await transitions.transition(conn, task_id, S.CLAIMED, dev)
     assert claimed.assigned_to == claimed.claimed_by == claimed.active_claimant_id == dev.id
@@ -164,7 +163,6 @@ async def test_claim_start_complete_stamp_their_columns(conn: Conn, world: World
 
 async def test_block_snapshots_and_unblock_restores(conn: Conn, world: World) -> None:
     dev, pm = world.agents[R.DEVELOPER], world.agents[R.CELL_PM]
-    assert dev.id is not None
     task_id = await make_held(conn, world, S.IN_PROGRESS, dev.id, branch_name="feature/backend/a")
     blocked = await transitions.transition(
         conn, task_id, S.BLOCKED, dev, resolver_type=BlockerResolverType.HUMAN
@@ -187,7 +185,6 @@ async def test_handoffs_clear_the_owner_and_failures_return_to_the_developer(
     conn: Conn, world: World
 ) -> None:
     dev, qa = world.agents[R.DEVELOPER], world.agents[R.QA]
-    assert dev.id is not None
     task_id = await make_held(
         conn,
         world,
@@ -443,7 +440,6 @@ async def test_completion_releases_dependents_and_revives_blocked_ones(
     conn: Conn, world: World
 ) -> None:
     dev, pm = world.agents[R.DEVELOPER], world.agents[R.CELL_PM]
-    assert dev.id is not None
     first = await make(conn, world, S.IN_PROGRESS, branch_name="feature/backend/1")
     second = await make(conn, world, S.IN_PROGRESS, branch_name="feature/backend/2")
     waiting = await make(conn, world, S.PENDING, dependency_ids=[first, second])
@@ -676,7 +672,6 @@ async def test_release_gives_the_task_back(conn: Conn, world: World) -> None:
 
 async def test_release_of_a_blocked_task(conn: Conn, world: World) -> None:
     dev = world.agents[R.DEVELOPER]
-    assert dev.id is not None
     task_id = await make_held(conn, world, S.BLOCKED, dev.id)
     back = await claims.release(conn, task_id, dev)
     assert back.status is S.PENDING and back.assigned_to is None and back.claimed_by is None
@@ -958,7 +953,6 @@ async def test_fan_out_routes_each_cell_to_its_project(conn: Conn, world: World)
         ),
     )
     dev = world.agents[R.DEVELOPER].id
-    assert dev is not None
     children = await graph.fan_out(
         conn,
         parent.id,
